@@ -1,0 +1,46 @@
+"""rulebook: assessment schemes as reviewed YAML, scored exactly and explainably.
+
+    scheme = rulebook.load("schemes/village-fp-1000.yaml")
+    result = rulebook.evaluate(scheme, rulebook.read_data("schemes/village-fp-1000.data.yaml", scheme))
+    result.unit("village_a").scores["committee.meetings"]
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from rulebook.api import check, load, loads
+from rulebook.data import DataSet, UnitData, check_data, parse_data, read_data
+from rulebook.errors import (
+    DataError,
+    EvaluationError,
+    Location,
+    Problem,
+    RulebookError,
+    SchemeError,
+)
+from rulebook.evaluate import evaluate
+from rulebook.model import Scheme
+from rulebook.result import Result, UnitResult
+
+__all__ = [
+    "DataError",
+    "DataSet",
+    "EvaluationError",
+    "Location",
+    "Problem",
+    "Result",
+    "RulebookError",
+    "Scheme",
+    "SchemeError",
+    "UnitData",
+    "UnitResult",
+    "__version__",
+    "check",
+    "check_data",
+    "evaluate",
+    "load",
+    "loads",
+    "parse_data",
+    "read_data",
+]

@@ -1,0 +1,266 @@
+"""Compile a checked scheme once into a `Program`: a slot layout and one Python function per stage.
+
+Why compile: a scheme is scored for thousands of units, and walking each expression tree per unit
+costs ten times the arithmetic itself. The generated code is built only from our own tokens —
+slot indices, operators from a fixed table, and names of constants and library functions we bind —
+never from scheme text, and it runs with empty builtins. Expressions reach this module only after
+`rulebook.expr` has whitelisted and type-checked them.
+
+A *stage* is the set of per-unit computations between two cross-unit rankings: stage 0 computes
+everything that needs no ranking; a ranking reads all units' stage-0 values; stage 1 computes what
+reads the ranking; and so on.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from rulebook import arith
+from rulebook.expr import ARITHMETIC, BOOLEAN, COMPARISONS, Expr
+from rulebook.functions import AGGREGATORS, FUNCTIONS
+from rulebook.graph import DependencyGraph
+from rulebook.model import Ranking, Scheme
+
+StageFn = Callable[[list[Any]], None]
+
+
+@attrs.frozen
+class Program:
+    """Everything needed to score units, computed once per scheme."""
+
+    slots: dict[str, int]
+    size: int
+    stages: tuple[StageFn, ...] = attrs.field(repr=False)
+    rankings_before: tuple[tuple[Ranking, ...], ...]
+    line_owner: tuple[dict[int, str], ...] = attrs.field(repr=False)
+    order: tuple[str, ...]
+    source: tuple[str, ...] = attrs.field(repr=False)
+    raw_slots: dict[str, int] = attrs.field(factory=dict)
+
+    def owner_at(self, stage: int, line: int) -> str | None:
+        return self.line_owner[stage].get(line)
+
+
+def dependency_graph(scheme: Scheme) -> DependencyGraph:
+    """The scheme's graph, rebuilt from the model (the builder's copy is not kept)."""
+    graph = DependencyGraph()
+    for name in (*scheme.indicators, *scheme.values, *scheme.nodes, *scheme.rankings):
+        graph.add_node(name)
+    for value in scheme.values.values():
+        for name, _ in value.formula.names():
+            if name in graph.graph:
+                graph.add_edge(name, value.name, value.location)
+    for node in scheme.nodes.values():
+        if node.formula is not None:
+            for name, _ in node.formula.names():
+                if name in graph.graph:
+                    graph.add_edge(name, node.id, node.location)
+        for child in node.children:
+            graph.add_edge(child, node.id, node.location)
+    for ranking in scheme.rankings.values():
+        graph.add_edge(ranking.basis, ranking.name, ranking.location)
+    for root in scheme.roots:
+        graph.add_edge(root, "total", None)
+    return graph
+
+
+def compile_program(scheme: Scheme) -> Program:
+    """Lay out slots, split the computation into stages and generate each stage's function."""
+    graph = dependency_graph(scheme)
+    order = [n for n in graph.order() if n in scheme.values or n in scheme.nodes or
+             n in scheme.rankings or n == "total" or n in scheme.indicators]
+    periods = len(scheme.periods)
+    slots: dict[str, int] = {}
+    raw_slots: dict[str, int] = {}
+    size = 0
+    for name in order:
+        slots[name] = size
+        size += periods if _per_period(scheme, name) else 1
+        if name in scheme.nodes or name == "total":
+            raw_slots[name] = size
+            size += 1
+    stage_of: dict[str, int] = {}
+    for name in order:
+        before = max((stage_of.get(p, 0) for p in graph.predecessors(name)), default=0)
+        stage_of[name] = before + (1 if name in scheme.rankings else 0)
+    stage_count = max(stage_of.values(), default=0) + 1
+    gen = _Generator(scheme, slots)
+    sources, functions, owners = [], [], []
+    for stage in range(stage_count):
+        names = [n for n in order if stage_of[n] == stage and n not in scheme.indicators and
+                 n not in scheme.rankings]
+        source, owner = gen.stage_source(stage, names, raw_slots)
+        code = compile(source, f"<rulebook {scheme.id} stage {stage}>", "exec")
+        namespace: dict[str, Any] = {"__builtins__": {}, **gen.bindings}
+        exec(code, namespace)  # noqa: S102 - code generated from whitelisted trees only
+        functions.append(namespace[f"stage_{stage}"])
+        sources.append(source)
+        owners.append(owner)
+    rankings_before = tuple(
+        tuple(scheme.rankings[n] for n in order if n in scheme.rankings and stage_of[n] == s)
+        for s in range(stage_count))
+    return Program(slots, size, tuple(functions), rankings_before, tuple(owners), tuple(order),
+                   tuple(sources), raw_slots)
+
+
+def _per_period(scheme: Scheme, name: str) -> bool:
+    for table in (scheme.indicators, scheme.values, scheme.rankings):
+        if name in table:
+            return bool(table[name].per_period)  # type: ignore[attr-defined]
+    return False
+
+
+class _Generator:
+    """Turns checked expression trees into Python source over a slot list `v`."""
+
+    def __init__(self, scheme: Scheme, slots: dict[str, int]) -> None:
+        self.scheme, self.slots = scheme, slots
+        self.periods = len(scheme.periods)
+        self.bindings: dict[str, Any] = {
+            "_round": arith.round_score,
+            "_Q": scheme.rounding.quantum,
+            "_M": scheme.rounding.decimal_mode,
+        }
+        self.constant_names: dict[tuple[type, Any], str] = {}
+        for name, sig in FUNCTIONS.items():
+            self.bindings[f"_f_{name}"] = sig.implementation
+        for i, period in enumerate(scheme.periods):
+            self.bindings[f"_w{i}"] = period.share
+        if self.periods:
+            self.bindings["_np"] = Decimal(self.periods)
+
+    def constant(self, value: Any) -> str:
+        key = (type(value), value)
+        if key not in self.constant_names:
+            name = f"_k{len(self.constant_names)}"
+            self.constant_names[key] = name
+            self.bindings[name] = value
+        return self.constant_names[key]
+
+    def stage_source(self, stage: int, names: list[str],
+                     raw_slots: dict[str, int]) -> tuple[str, dict[int, str]]:
+        lines = [f"def stage_{stage}(v):"]
+        owner: dict[int, str] = {}
+        for name in names:
+            start = len(lines) + 1
+            lines.extend("    " + s for s in self.statements(name, raw_slots))
+            for n in range(start, len(lines) + 1):
+                owner[n] = name
+        if len(lines) == 1:
+            lines.append("    pass")
+        return "\n".join(lines) + "\n", owner
+
+    def statements(self, name: str, raw_slots: dict[str, int]) -> list[str]:
+        scheme, slot = self.scheme, self.slots[name]
+        if name in scheme.values:
+            value = scheme.values[name]
+            if value.per_period:
+                return [f"v[{slot + p}] = {self.expr(value.formula, p)}"
+                        for p in range(self.periods)]
+            return [f"v[{slot}] = {self.expr(value.formula, None)}"]
+        if name == "total":
+            terms = []
+            for root in scheme.roots:
+                sign = "-" if scheme.nodes[root].role == "deduction" else "+"
+                terms.append(f"{sign} v[{self.slots[root]}]")
+            body = " ".join(terms).lstrip("+ ") if terms else self.constant(Decimal(0))
+            if body.startswith("- "):
+                body = f"{self.constant(Decimal(0))} {body}"
+            return [f"r = {body}", f"v[{raw_slots[name]}] = r", f"v[{slot}] = r"]
+        node = scheme.nodes[name]
+        if node.formula is not None:
+            raw = self.expr(node.formula, None)
+        else:
+            raw = " + ".join(f"v[{self.slots[c]}]" for c in node.children)
+        out = [f"r = {raw}", f"v[{raw_slots[name]}] = r"]
+        clamped = "r"
+        if node.min is not None:
+            clamped = f"_f_max({clamped}, {self.constant(node.min)})"
+        if node.max is not None:
+            clamped = f"_f_min({clamped}, {self.constant(node.max)})"
+        if node.formula is not None or clamped != "r":
+            out.append(f"v[{slot}] = _round({clamped}, _Q, _M)")
+        else:
+            out.append(f"v[{slot}] = r")
+        return out
+
+    def expr(self, expr: Expr, period: int | None) -> str:
+        return self.node(expr.tree, period)
+
+    def node(self, node: ast.expr, p: int | None) -> str:  # noqa: C901 - one case per construct
+        if isinstance(node, ast.Constant):
+            if isinstance(node.value, bool):
+                return "True" if node.value else "False"
+            return self.constant(node.value)
+        if isinstance(node, ast.Name):
+            return self.name(node.id, p)
+        if isinstance(node, ast.BinOp):
+            op = ARITHMETIC[type(node.op)]
+            return f"({self.node(node.left, p)} {op} {self.node(node.right, p)})"
+        if isinstance(node, ast.UnaryOp):
+            op = {ast.USub: "-", ast.UAdd: "+", ast.Not: "not "}[type(node.op)]
+            return f"({op}{self.node(node.operand, p)})"
+        if isinstance(node, ast.BoolOp):
+            joiner = f" {BOOLEAN[type(node.op)]} "
+            return "(" + joiner.join(self.node(v, p) for v in node.values) + ")"
+        if isinstance(node, ast.Compare):
+            parts = [self.node(node.left, p)]
+            for op, right in zip(node.ops, node.comparators, strict=True):
+                parts.append(f"{COMPARISONS[type(op)]} {self.node(right, p)}")
+            return "(" + " ".join(parts) + ")"
+        if isinstance(node, ast.IfExp):
+            return (f"({self.node(node.body, p)} if {self.node(node.test, p)} "
+                    f"else {self.node(node.orelse, p)})")
+        if isinstance(node, ast.Call):
+            fname = node.func.id  # type: ignore[attr-defined]
+            if fname in AGGREGATORS:
+                return self.aggregate(fname, node.args[0])
+            args = ", ".join(self.node(a, p) for a in node.args)
+            return f"_f_{fname}({args})"
+        raise TypeError(f"unexpected {type(node).__name__}")  # unreachable after validation
+
+    def name(self, name: str, p: int | None) -> str:
+        if name == "weight":
+            return f"_w{p}"
+        if name in self.scheme.parameters:
+            return self.constant(self.scheme.parameters[name].value)
+        slot = self.slots[name]
+        if _per_period(self.scheme, name):
+            return f"v[{slot + (p or 0)}]"
+        return f"v[{slot}]"
+
+    def aggregate(self, fname: str, arg: ast.expr) -> str:
+        terms = [self.node(arg, p) for p in range(self.periods)]
+        if fname == "first":
+            return terms[0]
+        if fname == "last":
+            return terms[-1]
+        if fname in ("period_min", "period_max"):
+            if len(terms) == 1:
+                return terms[0]
+            return f"_f_{fname[7:]}({', '.join(terms)})"
+        if fname == "wsum":
+            terms = [f"_w{p} * {t}" for p, t in enumerate(terms)]
+        total = "(" + " + ".join(terms) + ")"
+        return f"({total} / _np)" if fname == "mean" else total
+
+
+def failing_owner(program: Program, stage: int, exc: BaseException) -> str | None:
+    """The scheme name whose generated line raised `exc` (the innermost generated frame)."""
+    tb = exc.__traceback__
+    line = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename.startswith("<rulebook "):
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return program.owner_at(stage, line) if line is not None else None
+
+
+__all__ = ["Program", "compile_program", "failing_owner"]
+_ = sys  # keep import for traceback types on older interpreters

@@ -1,0 +1,174 @@
+"""Indicator data: read a data file, check every value against the scheme, collect all problems.
+
+Nothing is scored until the whole data set is valid: each problem names the file position, the
+unit, the indicator and (for per-period values) the period. Values outside their declared domain
+are errors, never clamped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from rulebook.errors import DataError, Problem, SchemeError, did_you_mean
+from rulebook.loader import Path_, Source, load_file, load_text
+from rulebook.model import Indicator, Scheme
+
+InputValue = Decimal | bool | str
+
+
+@attrs.frozen
+class UnitData:
+    """One unit's checked inputs: indicator -> value, or per-period indicator -> period -> value."""
+
+    name: str
+    values: Mapping[str, InputValue | Mapping[str, InputValue]]
+
+
+@attrs.frozen
+class DataSet:
+    """Checked data for many units, in the order the file lists them."""
+
+    units: tuple[UnitData, ...]
+    file: str = "<data>"
+
+
+def read_data(path: str | Path, scheme: Scheme) -> DataSet:
+    """Load and check a YAML or JSON data file against `scheme`."""
+    try:
+        raw, source = load_file(path)
+    except SchemeError as exc:
+        raise DataError(exc.problems) from None
+    return check_data(raw, scheme, source)
+
+
+def parse_data(text: str, scheme: Scheme, file: str = "<data>") -> DataSet:
+    """Like read_data, from text."""
+    try:
+        raw, source = load_text(text, file)
+    except SchemeError as exc:
+        raise DataError(exc.problems) from None
+    return check_data(raw, scheme, source)
+
+
+def check_data(raw: Any, scheme: Scheme, source: Source | None = None) -> DataSet:
+    """Check plain data (`{"units": {name: {indicator: value}}}`) against the scheme."""
+    checker = _Checker(scheme, source)
+    data = checker.run(raw)
+    if checker.problems:
+        raise DataError(checker.problems)
+    return data
+
+
+class _Checker:
+    def __init__(self, scheme: Scheme, source: Source | None) -> None:
+        self.scheme, self.source = scheme, source
+        self.problems: list[Problem] = []
+        self.period_ids = tuple(p.id for p in scheme.periods)
+
+    def error(self, path: Path_, message: str, hint: str | None = None, *,
+              key: bool = False) -> None:
+        if self.source is None:
+            self.problems.append(Problem(message, None, hint))
+        else:
+            self.problems.append(self.source.problem(path, message, hint, key=key))
+
+    def run(self, raw: Any) -> DataSet:
+        file = self.source.file if self.source else "<data>"
+        if not isinstance(raw, dict) or "units" not in raw:
+            self.error((), "data must be a mapping with a `units:` key",
+                       "units:\n  village_a:\n    meetings_missed: 1")
+            return DataSet((), file)
+        for key in raw:
+            if key != "units":
+                self.error((key,), f"unknown top-level key `{key}` in data", "only `units:`",
+                           key=True)
+        units = raw["units"]
+        if not isinstance(units, dict) or not units:
+            self.error(("units",), "`units` must map each unit's name to its indicators")
+            return DataSet((), file)
+        out = []
+        for name, values in units.items():
+            out.append(self.unit(str(name), values, ("units", name)))
+        return DataSet(tuple(out), file)
+
+    def unit(self, name: str, values: Any, path: Path_) -> UnitData:
+        if not isinstance(values, dict):
+            self.error(path, f"unit `{name}`: expected a mapping of indicator: value")
+            return UnitData(name, {})
+        indicators = self.scheme.indicators
+        for key in values:
+            if key not in indicators:
+                self.error((*path, key), f"unit `{name}`: unknown indicator `{key}`",
+                           did_you_mean(key, indicators), key=True)
+        checked: dict[str, Any] = {}
+        for ind_name, ind in indicators.items():
+            if ind_name not in values:
+                if ind.default is not None:
+                    checked[ind_name] = self.default(ind)
+                else:
+                    self.error(path, f"unit `{name}`: missing indicator `{ind_name}`"
+                               f" ({ind.label or ind.type})",
+                               "every indicator without a `default` must be given")
+                continue
+            checked[ind_name] = self.indicator(name, ind, values[ind_name], (*path, ind_name))
+        return UnitData(name, checked)
+
+    def default(self, ind: Indicator) -> Any:
+        value = self.scalar("(default)", ind, ind.default, (), None)
+        return {p: value for p in self.period_ids} if ind.per_period else value
+
+    def indicator(self, unit: str, ind: Indicator, raw: Any, path: Path_) -> Any:
+        if not ind.per_period:
+            if isinstance(raw, dict):
+                self.error(path, f"unit `{unit}`, indicator `{ind.name}`: one value expected, "
+                           "got a per-period mapping", "this indicator is annual")
+                return None
+            return self.scalar(unit, ind, raw, path, None)
+        if not isinstance(raw, dict):
+            self.error(path, f"unit `{unit}`, indicator `{ind.name}`: one value per period "
+                       f"expected ({', '.join(self.period_ids)})",
+                       "write {" + ", ".join(f"{p}: ..." for p in self.period_ids) + "}")
+            return None
+        out = {}
+        for period in raw:
+            if period not in self.period_ids:
+                self.error((*path, period), f"unit `{unit}`, indicator `{ind.name}`: unknown "
+                           f"period `{period}`", did_you_mean(str(period), self.period_ids)
+                           or "periods: " + ", ".join(self.period_ids), key=True)
+        for period in self.period_ids:
+            if period not in raw:
+                self.error(path, f"unit `{unit}`, indicator `{ind.name}`: missing period "
+                           f"`{period}`")
+                continue
+            out[period] = self.scalar(unit, ind, raw[period], (*path, period), period)
+        return out
+
+    def scalar(self, unit: str, ind: Indicator, raw: Any, path: Path_,
+               period: str | None) -> Any:
+        where = f"unit `{unit}`, indicator `{ind.name}`" + (f", period `{period}`"
+                                                            if period else "")
+        if ind.type == "bool":
+            if not isinstance(raw, bool):
+                self.error(path, f"{where}: expected true or false, got {raw!r}")
+            return raw
+        if ind.type == "enum":
+            if not isinstance(raw, str) or raw not in ind.values:
+                self.error(path, f"{where}: {raw!r} is not one of {', '.join(ind.values)}",
+                           did_you_mean(str(raw), ind.values))
+            return raw
+        if isinstance(raw, bool) or not isinstance(raw, int | Decimal):
+            self.error(path, f"{where}: expected a number, got {raw!r}")
+            return None
+        value = Decimal(raw)
+        if ind.type == "count" and value != value.to_integral_value():
+            self.error(path, f"{where}: a count must be a whole number, got {raw}")
+        if ind.min is not None and value < ind.min:
+            self.error(path, f"{where}: {raw} is below the declared minimum {ind.min}")
+        if ind.max is not None and value > ind.max:
+            self.error(path, f"{where}: {raw} is above the declared maximum {ind.max}")
+        return value

@@ -1,0 +1,91 @@
+"""Score many units at once: inputs into slots, stage functions in order, rankings between them.
+
+Evaluation has no global state: the scheme's compiled Program is read-only and every unit gets its
+own slot list. Arithmetic runs in rulebook's decimal context (see `rulebook.arith`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from decimal import Decimal, localcontext
+from typing import Any
+
+from rulebook.arith import CONTEXT
+from rulebook.codegen import Program, failing_owner
+from rulebook.data import DataSet, UnitData, check_data
+from rulebook.errors import EvaluationError
+from rulebook.model import Scheme
+from rulebook.ranking import rank
+from rulebook.result import Result, UnitResult
+
+
+def evaluate(scheme: Scheme, data: DataSet | Mapping[str, Any]) -> Result:
+    """Score every unit of `data` (a checked DataSet, or plain `{"units": {...}}` data, which is
+    checked first) and return the Result. Raises DataError or EvaluationError; never half-done."""
+    if not isinstance(data, DataSet):
+        data = check_data(data, scheme)
+    program: Program = scheme.program
+    vectors = [_inputs(scheme, program, unit) for unit in data.units]
+    with localcontext(CONTEXT):
+        for stage, function in enumerate(program.stages):
+            for ranking in program.rankings_before[stage]:
+                _apply_ranking(scheme, program, ranking.name, vectors)
+            for unit, vector in zip(data.units, vectors, strict=True):
+                try:
+                    function(vector)
+                except ArithmeticError as exc:
+                    raise _located(scheme, program, stage, unit.name, exc) from None
+    return Result(scheme, tuple(UnitResult(u.name, v, scheme)
+                                for u, v in zip(data.units, vectors, strict=True)),
+                  data_file=data.file)
+
+
+def _inputs(scheme: Scheme, program: Program, unit: UnitData) -> list[Any]:
+    vector: list[Any] = [None] * program.size
+    slots = program.slots
+    period_ids = [p.id for p in scheme.periods]
+    for name, value in unit.values.items():
+        slot = slots.get(name)
+        if slot is None:
+            continue  # recorded only, read by no formula
+        if isinstance(value, Mapping):
+            for offset, pid in enumerate(period_ids):
+                vector[slot + offset] = value[pid]
+        else:
+            vector[slot] = value
+    return vector
+
+
+def _apply_ranking(scheme: Scheme, program: Program, name: str,
+                   vectors: Iterable[list[Any]]) -> None:
+    ranking = scheme.rankings[name]
+    vectors = list(vectors)
+    basis, target = program.slots[ranking.basis], program.slots[name]
+    for offset in range(len(scheme.periods) if ranking.per_period else 1):
+        ranks = rank([v[basis + offset] for v in vectors], order=ranking.order,
+                     method=ranking.method)
+        for vector, r in zip(vectors, ranks, strict=True):
+            vector[target + offset] = r
+
+
+def _located(scheme: Scheme, program: Program, stage: int, unit: str,
+             exc: ArithmeticError) -> EvaluationError:
+    owner = failing_owner(program, stage, exc) or "?"
+    formula = (scheme.values[owner].formula if owner in scheme.values else
+               scheme.nodes[owner].formula if owner in scheme.nodes else None)
+    location = (scheme.values[owner].location if owner in scheme.values else
+                scheme.nodes[owner].location if owner in scheme.nodes else None)
+    cause = {"DivisionByZero": "division by zero", "DivisionUndefined": "0 / 0 is undefined",
+             "Overflow": "number too large (overflow)", "InvalidOperation": "invalid operation"
+             }.get(type(exc).__name__, type(exc).__name__)
+    hint_expr = formula.text if formula else ""
+    err = EvaluationError(unit, owner, hint_expr, cause, location)
+    return err
+
+
+def evaluate_units(scheme: Scheme, units: Mapping[str, Mapping[str, Any]]) -> Result:
+    """Shorthand: score `{unit: {indicator: value}}` plain data."""
+    return evaluate(scheme, {"units": dict(units)})
+
+
+__all__ = ["Decimal", "evaluate", "evaluate_units"]

@@ -1,0 +1,94 @@
+"""The small function library scheme expressions may call, with their signatures.
+
+Each function works on `Decimal` numbers only and is pure. Aggregators (`sum`, `wsum`, ...) are
+not ordinary functions: they evaluate their argument once per period and are compiled inline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from typing import Any
+
+import attrs
+
+ZERO = Decimal(0)
+ONE = Decimal(1)
+
+
+def clamp(x: Decimal, low: Decimal, high: Decimal) -> Decimal:
+    """`x` limited to [low, high]."""
+    return low if x < low else high if x > high else x
+
+
+def linear(x: Decimal, x0: Decimal, y0: Decimal, x1: Decimal, y1: Decimal) -> Decimal:
+    """y0 at or below x0, y1 at or above x1, the straight line between them in between
+    (e.g. 60 points at ≤3‰, 0 at ≥5‰: `linear(rate, 3, 60, 5, 0)`)."""
+    if x <= x0:
+        return y0
+    if x >= x1:
+        return y1
+    return y0 + (y1 - y0) * (x - x0) / (x1 - x0)
+
+
+def ratio(numerator: Decimal, denominator: Decimal, when_zero: Decimal) -> Decimal:
+    """numerator / denominator, or `when_zero` when the denominator is 0 — the declared
+    zero-denominator rule that every rate computed from counts needs."""
+    return when_zero if denominator == 0 else numerator / denominator
+
+
+def by_rank(rank: Decimal, *points: Decimal) -> Decimal:
+    """Points for rank 1, 2, ... as listed; 0 for any rank past the list (前两名加4分、2分)."""
+    index = int(rank) - 1
+    return points[index] if 0 <= index < len(points) and rank == index + 1 else ZERO
+
+
+def floor(x: Decimal) -> Decimal:
+    """The largest whole number not above x."""
+    return x.to_integral_value(rounding=ROUND_FLOOR)
+
+
+def ceil(x: Decimal) -> Decimal:
+    """The smallest whole number not below x."""
+    return x.to_integral_value(rounding=ROUND_CEILING)
+
+
+@attrs.frozen
+class Signature:
+    """How a library function may be called: arity bounds and its implementation."""
+
+    name: str
+    min_args: int
+    max_args: int | None
+    implementation: Callable[..., Any]
+    doc: str
+
+
+FUNCTIONS: dict[str, Signature] = {
+    s.name: s
+    for s in (
+        Signature("min", 2, None, min, "smallest of two or more numbers"),
+        Signature("max", 2, None, max, "largest of two or more numbers"),
+        Signature("abs", 1, 1, abs, "absolute value"),
+        Signature("clamp", 3, 3, clamp, "clamp(x, low, high)"),
+        Signature("linear", 5, 5, linear, "linear(x, x0, y0, x1, y1): straight line, flat outside"),
+        Signature("ratio", 3, 3, ratio, "ratio(a, b, when_zero): a / b, or when_zero if b is 0"),
+        Signature("by_rank", 2, None, by_rank, "by_rank(rank, p1, p2, ...): points by rank"),
+        Signature("floor", 1, 1, floor, "round down to a whole number"),
+        Signature("ceil", 1, 1, ceil, "round up to a whole number"),
+    )
+}
+
+AGGREGATORS: dict[str, str] = {
+    "sum": "sum over the periods",
+    "wsum": "weighted sum over the periods (weights normalised to 1)",
+    "mean": "plain mean over the periods",
+    "first": "value in the first period",
+    "last": "value in the last period",
+    "period_min": "smallest value over the periods",
+    "period_max": "largest value over the periods",
+}
+
+PERIOD_NAMES: dict[str, str] = {
+    "weight": "the current period's weight, normalised so that all weights sum to 1",
+}

@@ -1,0 +1,188 @@
+"""YAML (or JSON) text -> plain Python data plus a source map of every key and value.
+
+Numbers with a fraction become `Decimal` from their written text (never through a binary float),
+duplicate keys are errors, and a budget on the number of nodes stops alias bombs. The source map
+lets every later stage say `file:line:col` for any key path.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import attrs
+import yaml
+
+from rulebook.errors import Location, Problem, SchemeError
+
+Path_ = tuple[str | int, ...]
+
+MAX_NODES = 200_000
+"""Most YAML nodes one document may expand to (aliases counted each time they are used)."""
+
+
+@attrs.frozen
+class Source:
+    """A loaded document's text and where each key path was written."""
+
+    file: str
+    lines: tuple[str, ...]
+    values: dict[Path_, Location] = attrs.field(eq=False)
+    keys: dict[Path_, Location] = attrs.field(eq=False)
+
+    def loc(self, path: Path_, *, key: bool = False) -> Location:
+        """Where the value (or, with key=True, the key) at `path` was written; the nearest parent
+        when that exact path has no entry (e.g. a missing field points at its mapping)."""
+        table = self.keys if key else self.values
+        probe = path
+        while probe:
+            if probe in table:
+                return table[probe]
+            if not key and probe in self.keys:
+                return self.keys[probe]
+            probe = probe[:-1]
+        return self.values.get((), Location(self.file, 1, 1))
+
+    def line_text(self, location: Location) -> str | None:
+        if 1 <= location.line <= len(self.lines):
+            return self.lines[location.line - 1]
+        return None
+
+    def problem(self, path: Path_, message: str, hint: str | None = None, *,
+                key: bool = False, severity: str = "error",
+                column_offset: int = 0, line_offset: int = 0) -> Problem:
+        """A Problem located at `path`, optionally shifted inside the value (for expressions)."""
+        base = self.loc(path, key=key)
+        location = Location(base.file, base.line + line_offset,
+                            (base.column if line_offset == 0 else 1) + column_offset)
+        return Problem(message, location, hint, self.line_text(location), severity)
+
+
+def load_text(text: str, file: str) -> tuple[Any, Source]:
+    """Parse one YAML/JSON document; raise SchemeError (located) if it is not well-formed."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        col = mark.column + 1 if mark else 1
+        lines = tuple(text.splitlines())
+        loc = Location(file, line, col)
+        text_line = lines[line - 1] if 1 <= line <= len(lines) else None
+        message = f"YAML syntax: {exc.problem or exc}"
+        if exc.context:
+            message += f" ({exc.context})"
+        raise SchemeError([Problem(message, loc, "check indentation, colons and quotes",
+                                   text_line)]) from None
+    except yaml.YAMLError as exc:
+        raise SchemeError([Problem(f"YAML: {exc}", Location(file, 1, 1))]) from None
+    converter = _Converter(file)
+    data = None if node is None else converter.convert(node, ())
+    source = Source(file, tuple(text.splitlines()), converter.values, converter.keys)
+    if converter.problems:
+        raise SchemeError([attrs.evolve(p, source_line=source.line_text(p.location))
+                           if p.location else p for p in converter.problems])
+    return data, source
+
+
+def load_file(path: str | Path) -> tuple[Any, Source]:
+    """Read and parse a file; a missing or unreadable file is a located SchemeError."""
+    name = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SchemeError([Problem(f"cannot read file: {exc}", Location(name, 1, 1))]) from None
+    return load_text(text, name)
+
+
+class _Converter:
+    """Turns a composed YAML node tree into dicts, lists and scalars, recording locations."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.values: dict[Path_, Location] = {}
+        self.keys: dict[Path_, Location] = {}
+        self.problems: list[Problem] = []
+        self.budget = MAX_NODES
+
+    def at(self, mark: yaml.Mark) -> Location:
+        return Location(self.file, mark.line + 1, mark.column + 1)
+
+    def convert(self, node: yaml.Node, path: Path_) -> Any:
+        self.budget -= 1
+        if self.budget < 0:
+            if self.budget == -1:
+                self.problems.append(Problem(
+                    f"document expands to more than {MAX_NODES} nodes", self.at(node.start_mark),
+                    "remove repeated aliases (`*name`); schemes and data files are small"))
+            return None
+        self.values[path] = self.at(node.start_mark)
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, path)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.convert(item, (*path, i)) for i, item in enumerate(node.value)]
+        return self._scalar(node)
+
+    def _mapping(self, node: yaml.MappingNode, path: Path_) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                self.problems.append(Problem("YAML merge keys (`<<`) are not supported",
+                                             self.at(key_node.start_mark),
+                                             "write the keys out, or use a pattern"))
+                continue
+            if not isinstance(key_node, yaml.ScalarNode):
+                self.problems.append(Problem("a mapping key must be a plain name",
+                                             self.at(key_node.start_mark)))
+                continue
+            key = str(key_node.value)
+            child = (*path, key)
+            if key in out:
+                first = self.keys[child]
+                self.problems.append(Problem(
+                    f"duplicate key `{key}` (first written at line {first.line})",
+                    self.at(key_node.start_mark), "remove one of the two entries"))
+                continue
+            self.keys[child] = self.at(key_node.start_mark)
+            out[key] = self.convert(value_node, child)
+        return out
+
+    def _scalar(self, node: yaml.ScalarNode) -> Any:
+        tag, text = node.tag, node.value
+        if tag == "tag:yaml.org,2002:null":
+            return None
+        if tag == "tag:yaml.org,2002:bool":
+            return text.lower() in ("true", "yes", "on", "y")
+        if tag == "tag:yaml.org,2002:int":
+            return _yaml_int(text)
+        if tag == "tag:yaml.org,2002:float":
+            return self._decimal(text, node)
+        return text
+
+    def _decimal(self, text: str, node: yaml.Node) -> Any:
+        cleaned = text.replace("_", "")
+        try:
+            value = Decimal(cleaned)
+        except InvalidOperation:
+            value = None
+        if value is None or not value.is_finite():
+            self.problems.append(Problem(f"`{text}` is not a finite number",
+                                         self.at(node.start_mark),
+                                         "write an ordinary decimal such as 72.5"))
+            return None
+        return value
+
+
+def _yaml_int(text: str) -> int | str:
+    cleaned = text.replace("_", "")
+    if len(cleaned) > 40:
+        return text  # absurdly long: keep as text so the type check reports it
+    try:
+        if cleaned.lower().startswith(("0x", "-0x", "+0x")):
+            return int(cleaned, 16)
+        if cleaned.lower().startswith(("0o", "-0o", "+0o")):
+            return int(cleaned, 8)
+        return int(cleaned, 10)
+    except ValueError:
+        return text

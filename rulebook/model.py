@@ -1,0 +1,191 @@
+"""The validated scheme: frozen attrs classes, no I/O.
+
+A Scheme is built from YAML by `rulebook.build`; every name an expression can read — indicator,
+parameter, value, node, ranking — is one of the classes here, keyed by its full (dotted) name.
+"""
+
+from __future__ import annotations
+
+from decimal import (
+    ROUND_CEILING,
+    ROUND_DOWN,
+    ROUND_FLOOR,
+    ROUND_HALF_DOWN,
+    ROUND_HALF_EVEN,
+    ROUND_HALF_UP,
+    ROUND_UP,
+    Decimal,
+)
+from typing import Any
+
+import attrs
+
+from rulebook.errors import Location
+from rulebook.expr import Expr
+
+ROUNDING_MODES = {
+    "half_up": ROUND_HALF_UP,
+    "half_even": ROUND_HALF_EVEN,
+    "half_down": ROUND_HALF_DOWN,
+    "up": ROUND_UP,
+    "down": ROUND_DOWN,
+    "ceiling": ROUND_CEILING,
+    "floor": ROUND_FLOOR,
+}
+
+INDICATOR_TYPES = ("bool", "count", "rate", "decimal", "enum")
+ROLES = ("category", "bonus", "deduction")
+AGGREGATES = ("sum", "wsum", "mean", "first", "last", "period_min", "period_max")
+
+
+@attrs.frozen
+class Rounding:
+    """How scores are rounded: `places` decimals, `mode`, applied to every item after its caps.
+
+    Arithmetic runs at 40 significant digits; a value within 10^-24 of a rounding boundary is
+    taken as on it (`SNAP`), so 75 × 4/4.8 rounds like the exact 62.5 it is."""
+
+    places: int = 2
+    mode: str = "half_up"
+    level: str = "item"
+
+    @property
+    def quantum(self) -> Decimal:
+        return Decimal(1).scaleb(-self.places)
+
+    @property
+    def decimal_mode(self) -> str:
+        return ROUNDING_MODES[self.mode]
+
+
+@attrs.frozen
+class Period:
+    """An assessment period with its weight as written and normalised to a share of 1."""
+
+    id: str
+    label: str
+    weight: Decimal
+    share: Decimal
+
+
+@attrs.frozen
+class Indicator:
+    """A declared input: its type, domain and whether it has one value per period."""
+
+    name: str
+    type: str
+    label: str = ""
+    unit: str = ""
+    per_period: bool = False
+    min: Decimal | None = None
+    max: Decimal | None = None
+    values: tuple[str, ...] = ()
+    default: Any = None
+    note: str = ""
+    record_only: bool = False
+    location: Location | None = None
+
+
+@attrs.frozen
+class Parameter:
+    """A named constant of the scheme (a target, threshold or weight)."""
+
+    name: str
+    value: Decimal
+    label: str = ""
+    note: str = ""
+    location: Location | None = None
+
+
+@attrs.frozen
+class Value:
+    """A named intermediate result (a top-level `values:` entry or a node's `let:`), not scored."""
+
+    name: str
+    formula: Expr
+    per_period: bool = False
+    label: str = ""
+    note: str = ""
+    location: Location | None = None
+
+
+@attrs.frozen
+class Node:
+    """A scored node of the tree: an item (formula) or a group (sum of its children).
+
+    `standard` is the nominal points (标准分), shown and used for points lost; `max`/`min` are
+    the caps and floors actually applied before rounding."""
+
+    id: str
+    label: str
+    role: str
+    formula: Expr | None = None
+    children: tuple[str, ...] = ()
+    standard: Decimal | None = None
+    max: Decimal | None = None
+    min: Decimal | None = None
+    note: str = ""
+    pattern: str | None = None
+    location: Location | None = None
+
+    @property
+    def is_item(self) -> bool:
+        return self.formula is not None
+
+
+@attrs.frozen
+class Ranking:
+    """A cross-unit ranking of every unit by a basis value (per period if the basis is).
+
+    `method` is `competition` (1,1,3) or `dense` (1,1,2); `order` is `desc` (highest first)."""
+
+    name: str
+    basis: str
+    order: str = "desc"
+    method: str = "competition"
+    per_period: bool = False
+    label: str = ""
+    note: str = ""
+    location: Location | None = None
+
+
+@attrs.frozen
+class Scheme:
+    """A complete, checked scheme. Build one with `rulebook.load`."""
+
+    id: str
+    title: str
+    version: str
+    standard_total: Decimal | None
+    rounding: Rounding
+    periods: tuple[Period, ...]
+    indicators: dict[str, Indicator]
+    parameters: dict[str, Parameter]
+    values: dict[str, Value]
+    nodes: dict[str, Node]
+    roots: tuple[str, ...]
+    rankings: dict[str, Ranking]
+    total_label: str = "总分"
+    notes: tuple[str, ...] = ()
+    source_file: str = ""
+    program: Any = attrs.field(default=None, eq=False, repr=False)
+
+    def role_of(self, node_id: str) -> str:
+        return self.nodes[node_id].role
+
+    @property
+    def score_ids(self) -> tuple[str, ...]:
+        """Every scored id in tree order, then `total`."""
+        out: list[str] = []
+
+        def walk(node_id: str) -> None:
+            out.append(node_id)
+            for child in self.nodes[node_id].children:
+                walk(child)
+
+        for root in self.roots:
+            walk(root)
+        return (*out, "total")
+
+    def depth(self, node_id: str) -> int:
+        return 0 if node_id == "total" else node_id.count(".")

@@ -1,0 +1,29 @@
+"""Cross-unit rankings: competition (1,1,3) and dense (1,1,2) ranks over exact values."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+from rulebook.arith import snap
+
+
+def rank(values: Sequence[Decimal], *, order: str = "desc",
+         method: str = "competition") -> list[Decimal]:
+    """The rank of each value among all of them; equal values share a rank.
+
+    Values are compared after `snap`, so two results that are equal in exact arithmetic tie even
+    if a division left different noise in their 50th digit."""
+    keys = [snap(v) for v in values]
+    ordered = sorted(set(keys), reverse=(order == "desc"))
+    if method == "dense":
+        position = {k: i + 1 for i, k in enumerate(ordered)}
+    else:
+        position, seen = {}, 0
+        counts: dict[Decimal, int] = {}
+        for k in keys:
+            counts[k] = counts.get(k, 0) + 1
+        for k in ordered:
+            position[k] = seen + 1
+            seen += counts[k]
+    return [Decimal(position[k]) for k in keys]

@@ -1,0 +1,157 @@
+"""Results as plain data: per unit, every node's value (and raw value before caps), every named
+value, every rank, and the total; plus `to_dict()` following the documented JSON contract."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from rulebook import __version__
+from rulebook.arith import canonical
+from rulebook.model import Scheme
+from rulebook.ranking import rank
+
+FORMAT_VERSION = 1
+
+PerPeriod = Mapping[str, Decimal | bool]
+
+
+class _SlotView(Mapping[str, Any]):
+    """A read-only mapping over a unit's slot list, so results cost no copying."""
+
+    def __init__(self, vector: list[Any], slots: Mapping[str, int], names: tuple[str, ...],
+                 periods: tuple[str, ...] = (), per_period: frozenset[str] = frozenset()) -> None:
+        self._vector, self._slots, self._names = vector, slots, names
+        self._periods, self._per_period = periods, per_period
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._slots or name not in self._name_set:
+            raise KeyError(name)
+        slot = self._slots[name]
+        if name in self._per_period:
+            return {p: self._vector[slot + i] for i, p in enumerate(self._periods)}
+        return self._vector[slot]
+
+    @property
+    def _name_set(self) -> frozenset[str]:
+        cached: frozenset[str] | None = getattr(self, "_cached_names", None)
+        if cached is None:
+            cached = frozenset(self._names)
+            self._cached_names = cached
+        return cached
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+
+@attrs.frozen
+class UnitResult:
+    """One unit's scores. `scores` maps every node id (and `total`) to its rounded value; `raw`
+    to the value before caps, floors and rounding; `values` the named intermediate results;
+    `ranks` each ranking's rank (a period -> rank mapping for per-period rankings)."""
+
+    unit: str
+    vector: list[Any] = attrs.field(repr=False, eq=False)
+    scheme: Scheme = attrs.field(repr=False, eq=False)
+
+    @property
+    def total(self) -> Decimal:
+        value: Decimal = self.vector[self.scheme.program.slots["total"]]
+        return value
+
+    @property
+    def scores(self) -> Mapping[str, Decimal]:
+        return _SlotView(self.vector, self.scheme.program.slots, self.scheme.score_ids)
+
+    @property
+    def raw(self) -> Mapping[str, Decimal]:
+        return _SlotView(self.vector, self.scheme.program.raw_slots, self.scheme.score_ids)
+
+    @property
+    def values(self) -> Mapping[str, Any]:
+        return self._view(tuple(self.scheme.values),
+                          {n for n, v in self.scheme.values.items() if v.per_period})
+
+    @property
+    def ranks(self) -> Mapping[str, Any]:
+        return self._view(tuple(self.scheme.rankings),
+                          {n for n, r in self.scheme.rankings.items() if r.per_period})
+
+    def _view(self, names: tuple[str, ...], per_period: set[str]) -> Mapping[str, Any]:
+        program = self.scheme.program
+        present = tuple(n for n in names if n in program.slots)
+        return _SlotView(self.vector, program.slots, present,
+                         tuple(p.id for p in self.scheme.periods), frozenset(per_period))
+
+
+@attrs.frozen
+class Result:
+    """The scores of every unit of a data set under one scheme, in the data's unit order."""
+
+    scheme: Scheme = attrs.field(repr=False)
+    units: tuple[UnitResult, ...]
+    data_file: str = ""
+
+    def __iter__(self) -> Iterator[UnitResult]:
+        return iter(self.units)
+
+    def __len__(self) -> int:
+        return len(self.units)
+
+    def unit(self, name: str) -> UnitResult:
+        """The result of the unit called `name` (KeyError if absent)."""
+        for u in self.units:
+            if u.unit == name:
+                return u
+        raise KeyError(name)
+
+    def total_ranks(self) -> list[Decimal]:
+        """Competition rank of each unit by total, highest first, in unit order."""
+        return rank([u.total for u in self.units])
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON contract: `units` (each `unit`, `total`, `rank`, `scores`, `raw`, `values`,
+        `ranks`), with every decimal as a string so no binary float touches it."""
+        scheme = self.scheme
+        places = scheme.rounding.places
+        ranks = self.total_ranks()
+        units = []
+        for unit, total_rank in zip(self.units, ranks, strict=True):
+            units.append({
+                "unit": unit.unit,
+                "total": _fixed(unit.total, places),
+                "rank": int(total_rank),
+                "scores": {k: _fixed(v, places) for k, v in unit.scores.items()},
+                "raw": {k: canonical(v) for k, v in unit.raw.items()},
+                "values": {k: _plain(v) for k, v in unit.values.items()},
+                "ranks": {k: _plain(v) for k, v in unit.ranks.items()},
+            })
+        return {
+            "format": FORMAT_VERSION,
+            "rulebook": __version__,
+            "scheme": {"id": scheme.id, "title": scheme.title, "version": scheme.version,
+                       "rounding": {"places": places, "mode": scheme.rounding.mode,
+                                    "level": scheme.rounding.level}},
+            "periods": [p.id for p in scheme.periods],
+            "units": units,
+        }
+
+
+def _fixed(value: Decimal, places: int) -> str:
+    return f"{value:.{places}f}"
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, Decimal):
+        return canonical(value)
+    return value
