@@ -568,16 +568,19 @@ class Builder:
                            did_you_mean(ranking.basis, known))
             else:
                 graph.add_edge(ranking.basis, ranking.name, self.src.loc(path))
-        for cycle in graph.cycles():
-            chain = " -> ".join(name for name, _ in cycle) + f" -> {cycle[0][0]}"
+        cycles = graph.cycles()
+        for cycle in cycles:
+            names = [name for name, _ in cycle]
+            reads = [names[0], *reversed(names[1:])]  # x -> y: x reads y
+            chain = " -> ".join(reads) + f" -> {reads[0]}"
             detail = "; ".join(f"{b} reads {a} at line {loc.line}" for (a, _), (b, loc) in
                                zip(cycle, [*cycle[1:], cycle[0]], strict=True))
             self.problems.append(Problem(f"dependency cycle: {chain}", cycle[-1][1] or
                                          self.src.loc(()),
                                          f"a value cannot depend on itself ({detail})",
                                          None))
-        if any(p.severity == "error" for p in self.problems):
-            return
+        if cycles:
+            return  # no order to check types in
         self.check_types(graph)
         self.warn_unused(graph)
 
@@ -612,7 +615,8 @@ class Builder:
                 got = ex.check(f.expr, infos.get, per_period=f.per_period,
                                has_periods=bool(self.periods))
             except ex.ExprError as err:
-                self.expr_error(f.path, err, f.expr.text)
+                if not err.message.startswith("unknown name"):  # those are reported already
+                    self.expr_error(f.path, err, f.expr.text)
                 continue
             if f.kind == "score" and got != ex.NUM:
                 self.expr_error(f.path, ex.ExprError(
@@ -624,7 +628,7 @@ class Builder:
         for name, ind in self.indicators.items():
             if not ind.record_only and not graph.has_dependents(name):
                 self.error(("indicators", name), f"indicator `{name}` is not used by any "
-                           "formula", "remove it, or note why it is recorded", key=True,
+                           "formula", "remove it, or mark it `record_only: true`", key=True,
                            severity="warning")
             del ind
 

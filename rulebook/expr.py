@@ -31,17 +31,24 @@ COMPARISONS = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt
 UNARY = {ast.USub: "-", ast.UAdd: "+", ast.Not: "not "}
 BOOLEAN = {ast.And: "and", ast.Or: "or"}
 
-_FORBIDDEN_HINTS: dict[type, str] = {
-    ast.Subscript: "subscripts are not allowed; per-period values are read by aggregators "
-                   "such as sum(x) or wsum(x)",
-    ast.Lambda: "lambdas are not allowed; define a pattern or a `let` value instead",
-    ast.ListComp: "comprehensions are not allowed; use an aggregator such as sum(x)",
-    ast.GeneratorExp: "comprehensions are not allowed; use an aggregator such as sum(x)",
-    ast.DictComp: "comprehensions are not allowed",
-    ast.SetComp: "comprehensions are not allowed",
-    ast.JoinedStr: "f-strings are not allowed",
-    ast.NamedExpr: "assignment expressions are not allowed; use a `let` value",
-    ast.Starred: "star arguments are not allowed",
+_FORBIDDEN: dict[type, tuple[str, str | None]] = {
+    ast.Subscript: ("subscripts are", "per-period values are read by aggregators such as sum(x)"),
+    ast.Lambda: ("lambdas are", "define a pattern or a `let` value instead"),
+    ast.ListComp: ("comprehensions are", "use an aggregator such as sum(x)"),
+    ast.GeneratorExp: ("comprehensions are", "use an aggregator such as sum(x)"),
+    ast.DictComp: ("comprehensions are", None),
+    ast.SetComp: ("comprehensions are", None),
+    ast.JoinedStr: ("f-strings are", None),
+    ast.NamedExpr: ("assignment expressions (`:=`) are", "use a `let` value"),
+    ast.Starred: ("star arguments are", "pass each argument by position"),
+    ast.List: ("lists are", None),
+    ast.Tuple: ("tuples are", None),
+    ast.Dict: ("dicts are", None),
+    ast.Set: ("sets are", None),
+    ast.Await: ("`await` is", None),
+    ast.Yield: ("`yield` is", None),
+    ast.YieldFrom: ("`yield` is", None),
+    ast.Slice: ("slices are", None),
 }
 
 
@@ -163,8 +170,8 @@ class _Validator:
             return node
         if isinstance(node, ast.Call):
             return self._call(node, d)
-        hint = _FORBIDDEN_HINTS.get(type(node))
-        raise self.fail(node, f"{_describe(node)} is not allowed in an expression", hint)
+        what, hint = _FORBIDDEN.get(type(node), (f"`{type(node).__name__}` is", None))
+        raise self.fail(node, f"{what} not allowed in an expression", hint)
 
     def _constant(self, node: ast.Constant) -> ast.expr:
         value = node.value
@@ -205,6 +212,7 @@ class _Validator:
         if node.keywords:
             raise self.fail(node.keywords[0].value if node.keywords[0].value else node,
                             "keyword arguments are not allowed", "pass arguments by position")
+        node.args = [self.visit(a, depth) for a in node.args]
         if fname in AGGREGATORS:
             if len(node.args) != 1:
                 raise self.fail(node, f"`{fname}` takes exactly one argument (a per-period value)")
@@ -222,7 +230,6 @@ class _Validator:
             raise self.fail(node, f"unknown function `{fname}`",
                             did_you_mean(fname, [*FUNCTIONS, *AGGREGATORS])
                             or "functions: " + ", ".join(sorted([*FUNCTIONS, *AGGREGATORS])))
-        node.args = [self.visit(a, depth) for a in node.args]
         return node
 
     def _check_exponent(self, node: ast.expr) -> None:
@@ -244,12 +251,6 @@ def _dotted(node: ast.expr, validator: _Validator) -> str:
                              "a dotted name must be a node id such as `committee.meetings`")
     parts.append(node.id)
     return ".".join(reversed(parts))
-
-
-def _describe(node: ast.AST) -> str:
-    return {ast.List: "a list", ast.Tuple: "a tuple", ast.Dict: "a dict", ast.Set: "a set",
-            ast.Await: "`await`", ast.Yield: "`yield`", ast.Slice: "a slice"}.get(
-        type(node), f"`{type(node).__name__}`")
 
 
 def _op_text(op: ast.AST) -> str:

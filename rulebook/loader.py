@@ -34,13 +34,15 @@ class Source:
     def loc(self, path: Path_, *, key: bool = False) -> Location:
         """Where the value (or, with key=True, the key) at `path` was written; the nearest parent
         when that exact path has no entry (e.g. a missing field points at its mapping)."""
-        table = self.keys if key else self.values
-        probe = path
+        exact = self.keys if key else self.values
+        if path in exact:
+            return exact[path]
+        probe = path[:-1]
         while probe:
-            if probe in table:
-                return table[probe]
-            if not key and probe in self.keys:
+            if probe in self.keys:
                 return self.keys[probe]
+            if probe in self.values:  # a list item has no key of its own
+                return self.values[probe]
             probe = probe[:-1]
         return self.values.get((), Location(self.file, 1, 1))
 

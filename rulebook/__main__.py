@@ -1,0 +1,4 @@
+from rulebook.cli import main
+import sys
+
+sys.exit(main())

@@ -1,0 +1,129 @@
+"""Expressions: the whitelist, exact literals, limits, and the type checker."""
+
+from __future__ import annotations
+
+import time
+from decimal import Decimal
+
+import pytest
+
+from rulebook import expr as ex
+
+ALLOWED = [
+    "max(0, 12 - 3 * meetings_missed)",
+    "8 if staffing_complete else 0",
+    "0 if a > 0 else max(0, linear(x, 3, 60, 5, 0) - 30 * b)",
+    "sum(ring_check) + 5 * sum(max(0, rate - 70))",
+    "committee.meetings + contraception.iud.ratio",
+    'level == "city" and not flag or x <= 3',
+    "x ** 2 - -y",
+]
+
+REJECTED = [
+    ("x.__class__", "not allowed"),
+    ("().__class__.__bases__", "not allowed"),
+    ("a[0]", "subscripts are not allowed"),
+    ("[x for x in y]", "comprehensions are not allowed"),
+    ("lambda: 1", "lambdas are not allowed"),
+    ('f"{x}"', "f-strings are not allowed"),
+    ("max(a=1, b=2)", "keyword arguments"),
+    ("open('f')", "unknown function `open`"),
+    ("__import__('os')", "unknown function"),
+    ("x // 2", "operator `//` is not allowed"),
+    ("x % 2", "operator `%` is not allowed"),
+    ("x << 2", "operator `<<`"),
+    ("a in b", "comparison `in`"),
+    ("(x := 3)", "assignment expressions"),
+    ("x = 3", "syntax error"),
+    ("1\n2", "syntax error"),
+    ("1; 2", "syntax error"),
+    ("2 ** x", "exponent must be a number"),
+    ("2 ** 1000", "larger than 100"),
+    ("1" * 40, "longer than 30 digits"),
+    ("x" + " + x" * 600, "characters long"),
+    ("-" * 60 + "x", "nested"),
+    ("[1, 2]", "lists are not allowed"),
+    ("{1: 2}", "dicts are"),
+    ("_secret", "may not start with `_`"),
+    ("a._b", "may not start with `_`"),
+    ("None", "not allowed"),
+    ("", "empty expression"),
+    ("1j", "not allowed"),
+    ("max(*xs)", "star"),
+]
+
+
+@pytest.mark.parametrize("text", ALLOWED)
+def test_allowed_expressions_parse(text: str) -> None:
+    assert ex.parse(text).text == text
+
+
+@pytest.mark.parametrize(("text", "words"), REJECTED)
+def test_disallowed_constructs_are_rejected_quickly(text: str, words: str) -> None:
+    start = time.perf_counter()
+    with pytest.raises(ex.ExprError) as info:
+        ex.parse(text)
+    assert words in info.value.message
+    assert time.perf_counter() - start < 0.1
+
+
+def test_literals_are_exact_decimals_from_their_text() -> None:
+    parsed = ex.parse("0.1 + 2.675")
+    constants = [n.value for n in __import__("ast").walk(parsed.tree)
+                 if isinstance(n, __import__("ast").Constant)]
+    assert constants == [Decimal("0.1"), Decimal("2.675")]
+
+
+def test_error_offset_points_at_the_offending_construct() -> None:
+    with pytest.raises(ex.ExprError) as info:
+        ex.parse("max(0, x) + y[1]")
+    assert info.value.offset == len("max(0, x) + ")
+
+
+def test_names_exclude_function_names_and_keep_dotted_ids() -> None:
+    names = [n for n, _ in ex.parse("max(0, a.b.c - min(d, 1))").names()]
+    assert names == ["a.b.c", "d"]
+
+
+def _lookup(table: dict[str, ex.NameInfo]):  # type: ignore[no-untyped-def]
+    return table.get
+
+
+TYPES = {
+    "n": ex.NameInfo(ex.NUM),
+    "flag": ex.NameInfo(ex.BOOL),
+    "level": ex.NameInfo("enum:level", False, ("none", "city")),
+    "q": ex.NameInfo(ex.NUM, per_period=True),
+}
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("n * 2", ex.NUM),
+    ("n > 2 and flag", ex.BOOL),
+    ('level == "city"', ex.BOOL),
+    ("sum(q) + wsum(q * 2)", ex.NUM),
+])
+def test_type_checker_infers_types(text: str, expected: str) -> None:
+    got = ex.check(ex.parse(text), _lookup(TYPES), per_period=False, has_periods=True)
+    assert got == expected
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("flag * 8", "needs a number, got a boolean"),
+    ("n and flag", "needs a boolean, got a number"),
+    ('level == "county"', "`county` is not a value of `level`"),
+    ('n == "city"', "not an enum"),
+    ("q + 1", "without aggregation"),
+    ("weight * n", "only has a value inside a per-period formula"),
+    ("1 if flag else flag", "same type"),
+    ("level > 1", "enum can only be compared"),
+])
+def test_type_errors_are_reported(text: str, words: str) -> None:
+    with pytest.raises(ex.ExprError) as info:
+        ex.check(ex.parse(text), _lookup(TYPES), per_period=False, has_periods=True)
+    assert words in info.value.message
+
+
+def test_per_period_context_allows_per_period_names_and_weight() -> None:
+    got = ex.check(ex.parse("q * weight"), _lookup(TYPES), per_period=True, has_periods=True)
+    assert got == ex.NUM
