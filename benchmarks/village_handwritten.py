@@ -41,6 +41,13 @@ CATEGORIES = ("committee", "population_plan", "pregnancy_management", "prepregna
               "information_publicity", "contraception", "social_fees", "association")
 
 
+GROUPS = tuple(
+    (group, tuple(i for i in ITEM_IDS if i.startswith(group + ".")))
+    for group in ("information_publicity.information", "information_publicity.publicity",
+                  *CATEGORIES, "bonus", "deduction"))
+"""Each group with the items under it, found once (not per unit)."""
+
+
 def round_fraction(x: Fraction) -> Fraction:
     """Exact half-up rounding to cents (away from zero on a tie)."""
     cents = x * 100
@@ -61,7 +68,7 @@ def round_decimal(x: Decimal) -> Decimal:
 def make_scorer(num: Callable[[Any], Any], round_item: Callable[[Any], Any]
                 ) -> Callable[[Sequence[tuple[str, Mapping[str, Any]]]], list[dict[str, Any]]]:
     """A function scoring a list of (unit name, indicators) with numbers built by `num`."""
-    n0, n1, n2, n3, n5 = num(0), num(1), num(2), num(3), num(5)
+    n0, n1, n2, n5 = num(0), num(1), num(2), num(5)
     weights = (num("0.4"), num("0.3"), num("0.3"))
 
     def task(s: Any, target: Any, done: Mapping[str, Any], k: Any) -> tuple[Any, list[Any]]:
@@ -69,14 +76,14 @@ def make_scorer(num: Callable[[Any], Any], round_item: Callable[[Any], Any]
         per_quarter = []
         base = n0
         for w, q in zip(weights, QUARTERS, strict=True):
-            r = n1 if target == 0 else min(n1, num(done[q]) / (num(target) * w))
+            r = n1 if target == 0 else min(n1, done[q] / (target * w))
             per_quarter.append(s * r)
             base += w * s * r
-        excess = k * max(n0, sum(num(done[q]) for q in QUARTERS) - num(target))
+        excess = k * max(n0, done["Q1"] + done["Q2"] + done["Q3"] - target)
         return base + excess, per_quarter
 
     def unit_items(d: Mapping[str, Any]) -> tuple[dict[str, Any], list[Any]]:
-        g = {k: (num(v) if not isinstance(v, bool | str | dict) else v) for k, v in d.items()}
+        g = d
         it: dict[str, Any] = {}
         it["committee.staffing"] = num(8) if d["staffing_complete"] else n0
         it["committee.meetings"] = max(n0, 12 - 3 * g["meetings_missed"])
@@ -87,9 +94,9 @@ def make_scorer(num: Callable[[Any], Any], round_item: Callable[[Any], Any]
         it["population_plan.birth_reporting"] = max(
             n0, 120 * g["birth_report_rate"] / 100 - g["late_reports"] - 2 * g["missed_reports"]
             - 5 * g["false_reports"] - 2 * g["misreports"] - 2 * g["key_targets_unmanaged"])
-        ring = [max(n0, 25 - max(n0, 70 - num(d["checkup_rate"][q]))) for q in QUARTERS]
+        ring = [max(n0, 25 - max(n0, 70 - d["checkup_rate"][q])) for q in QUARTERS]
         it["pregnancy_management.ring_checks"] = sum(ring) + 5 * sum(
-            max(n0, num(d["checkup_rate"][q]) - 70) for q in QUARTERS)
+            max(n0, d["checkup_rate"][q] - 70) for q in QUARTERS)
         certs, certs_q = task(num(75), g["cert_target"], d["certs_issued"], n2)
         it["pregnancy_management.birth_certificates"] = certs
         exams, exams_q = task(num(120), g["exam_target"], d["exams_done"], n5)
@@ -142,7 +149,11 @@ def make_scorer(num: Callable[[Any], Any], round_item: Callable[[Any], Any]
         return it, quarter_scores
 
     def competition_ranks(values: list[Any]) -> list[int]:
-        return [1 + sum(1 for other in values if other > v) for v in values]
+        """1 + how many values are strictly greater (ties share a rank: 1, 1, 3)."""
+        first_position: dict[Any, int] = {}
+        for position, v in enumerate(sorted(values, reverse=True)):
+            first_position.setdefault(v, position + 1)
+        return [first_position[v] for v in values]
 
     def score(units: Sequence[tuple[str, Mapping[str, Any]]]) -> list[dict[str, Any]]:
         staged = [unit_items(d) for _, d in units]
@@ -155,14 +166,8 @@ def make_scorer(num: Callable[[Any], Any], round_item: Callable[[Any], Any]
         for (name, _), (it, _), rank_bonus in zip(units, staged, bonus_by_unit, strict=True):
             it["bonus.quarter_ranking"] = rank_bonus
             s = {k: round_item(v) for k, v in it.items()}
-            for cat in (*CATEGORIES, "bonus", "deduction"):
-                s[cat] = sum((v for k, v in s.items() if k.startswith(cat + ".")), n0)
-            s["information_publicity.information"] = sum(
-                (v for k, v in s.items() if k.startswith("information_publicity.information.")),
-                n0)
-            s["information_publicity.publicity"] = sum(
-                (v for k, v in s.items() if k.startswith("information_publicity.publicity.")),
-                n0)
+            for group, members in GROUPS:
+                s[group] = sum((s[m] for m in members), n0)
             s["total"] = sum(s[c] for c in CATEGORIES) + s["bonus"] - s["deduction"]
             out.append({"unit": name, "scores": s})
         return out
@@ -173,8 +178,17 @@ def make_scorer(num: Callable[[Any], Any], round_item: Callable[[Any], Any]
     return score
 
 
-score_exact = make_scorer(Fraction, round_fraction)
-"""The oracle: exact rational arithmetic."""
+_score_exact = make_scorer(Fraction, round_fraction)
+
+
+def score_exact(units: Sequence[tuple[str, Mapping[str, Any]]]) -> list[dict[str, Any]]:
+    """The oracle: exact rational arithmetic (inputs converted to Fraction first)."""
+    def exact(v: Any) -> Any:
+        if isinstance(v, dict):
+            return {k: exact(x) for k, x in v.items()}
+        return v if isinstance(v, bool | str) else Fraction(v)
+
+    return _score_exact([(name, {k: exact(v) for k, v in d.items()}) for name, d in units])
 
 _score_decimal = make_scorer(Decimal, round_decimal)
 

@@ -1,7 +1,8 @@
 """rulebook: assessment schemes as reviewed YAML, scored exactly and explainably.
 
     scheme = rulebook.load("schemes/village-fp-1000.yaml")
-    result = rulebook.evaluate(scheme, rulebook.read_data("schemes/village-fp-1000.data.yaml", scheme))
+    data = rulebook.read_data("schemes/examples/village-fp-1000.data.yaml", scheme)
+    result = rulebook.evaluate(scheme, data)
     result.unit("village_a").scores["committee.meetings"]
 """
 

@@ -1,4 +1,5 @@
-from rulebook.cli import main
 import sys
+
+from rulebook.cli import main
 
 sys.exit(main())

@@ -573,7 +573,8 @@ class Builder:
             names = [name for name, _ in cycle]
             reads = [names[0], *reversed(names[1:])]  # x -> y: x reads y
             chain = " -> ".join(reads) + f" -> {reads[0]}"
-            detail = "; ".join(f"{b} reads {a} at line {loc.line}" for (a, _), (b, loc) in
+            detail = "; ".join(f"{b} reads {a} at line {loc.line if loc else '?'}"
+                               for (a, _), (b, loc) in
                                zip(cycle, [*cycle[1:], cycle[0]], strict=True))
             self.problems.append(Problem(f"dependency cycle: {chain}", cycle[-1][1] or
                                          self.src.loc(()),

@@ -14,7 +14,6 @@ reads the ranking; and so on.
 from __future__ import annotations
 
 import ast
-import sys
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -98,7 +97,7 @@ def compile_program(scheme: Scheme) -> Program:
         source, owner = gen.stage_source(stage, names, raw_slots)
         code = compile(source, f"<rulebook {scheme.id} stage {stage}>", "exec")
         namespace: dict[str, Any] = {"__builtins__": {}, **gen.bindings}
-        exec(code, namespace)  # noqa: S102 - code generated from whitelisted trees only
+        exec(code, namespace)
         functions.append(namespace[f"stage_{stage}"])
         sources.append(source)
         owners.append(owner)
@@ -112,7 +111,7 @@ def compile_program(scheme: Scheme) -> Program:
 def _per_period(scheme: Scheme, name: str) -> bool:
     for table in (scheme.indicators, scheme.values, scheme.rankings):
         if name in table:
-            return bool(table[name].per_period)  # type: ignore[attr-defined]
+            return bool(table[name].per_period)
     return False
 
 
@@ -193,7 +192,7 @@ class _Generator:
     def expr(self, expr: Expr, period: int | None) -> str:
         return self.node(expr.tree, period)
 
-    def node(self, node: ast.expr, p: int | None) -> str:  # noqa: C901 - one case per construct
+    def node(self, node: ast.expr, p: int | None) -> str:
         if isinstance(node, ast.Constant):
             if isinstance(node.value, bool):
                 return "True" if node.value else "False"
@@ -211,8 +210,8 @@ class _Generator:
             return "(" + joiner.join(self.node(v, p) for v in node.values) + ")"
         if isinstance(node, ast.Compare):
             parts = [self.node(node.left, p)]
-            for op, right in zip(node.ops, node.comparators, strict=True):
-                parts.append(f"{COMPARISONS[type(op)]} {self.node(right, p)}")
+            for cmp, right in zip(node.ops, node.comparators, strict=True):
+                parts.append(f"{COMPARISONS[type(cmp)]} {self.node(right, p)}")
             return "(" + " ".join(parts) + ")"
         if isinstance(node, ast.IfExp):
             return (f"({self.node(node.body, p)} if {self.node(node.test, p)} "
@@ -261,6 +260,3 @@ def failing_owner(program: Program, stage: int, exc: BaseException) -> str | Non
         tb = tb.tb_next
     return program.owner_at(stage, line) if line is not None else None
 
-
-__all__ = ["Program", "compile_program", "failing_owner"]
-_ = sys  # keep import for traceback types on older interpreters

@@ -150,25 +150,31 @@ class _Checker:
 
     def scalar(self, unit: str, ind: Indicator, raw: Any, path: Path_,
                period: str | None) -> Any:
+        kind = ind.type
+        if kind == "bool":
+            if raw is True or raw is False:
+                return raw
+            return self.bad(unit, ind, path, period, f"expected true or false, got {raw!r}")
+        if kind == "enum":
+            if isinstance(raw, str) and raw in ind.values:
+                return raw
+            return self.bad(unit, ind, path, period,
+                            f"{raw!r} is not one of {', '.join(ind.values)}",
+                            did_you_mean(str(raw), ind.values))
+        if isinstance(raw, bool) or not isinstance(raw, int | Decimal):
+            return self.bad(unit, ind, path, period, f"expected a number, got {raw!r}")
+        value = Decimal(raw)
+        if kind == "count" and type(raw) is not int and value != value.to_integral_value():
+            self.bad(unit, ind, path, period, f"a count must be a whole number, got {raw}")
+        if ind.min is not None and value < ind.min:
+            self.bad(unit, ind, path, period, f"{raw} is below the declared minimum {ind.min}")
+        if ind.max is not None and value > ind.max:
+            self.bad(unit, ind, path, period, f"{raw} is above the declared maximum {ind.max}")
+        return value
+
+    def bad(self, unit: str, ind: Indicator, path: Path_, period: str | None, message: str,
+            hint: str | None = None) -> None:
+        """Record a problem with one value, naming unit, indicator and period."""
         where = f"unit `{unit}`, indicator `{ind.name}`" + (f", period `{period}`"
                                                             if period else "")
-        if ind.type == "bool":
-            if not isinstance(raw, bool):
-                self.error(path, f"{where}: expected true or false, got {raw!r}")
-            return raw
-        if ind.type == "enum":
-            if not isinstance(raw, str) or raw not in ind.values:
-                self.error(path, f"{where}: {raw!r} is not one of {', '.join(ind.values)}",
-                           did_you_mean(str(raw), ind.values))
-            return raw
-        if isinstance(raw, bool) or not isinstance(raw, int | Decimal):
-            self.error(path, f"{where}: expected a number, got {raw!r}")
-            return None
-        value = Decimal(raw)
-        if ind.type == "count" and value != value.to_integral_value():
-            self.error(path, f"{where}: a count must be a whole number, got {raw}")
-        if ind.min is not None and value < ind.min:
-            self.error(path, f"{where}: {raw} is below the declared minimum {ind.min}")
-        if ind.max is not None and value > ind.max:
-            self.error(path, f"{where}: {raw} is above the declared maximum {ind.max}")
-        return value
+        self.error(path, f"{where}: {message}", hint)

@@ -36,7 +36,8 @@ class Problem:
     severity: str = "error"
 
     def render(self) -> str:
-        """The problem as a compiler-style message: `file:line:col: error: ...`, line, caret, hint."""
+        """The problem as a compiler-style message: `file:line:col: error: ...`, then the
+        source line, a caret under the column, and the hint."""
         head = f"{self.location}: " if self.location else ""
         out = [f"{head}{self.severity}: {self.message}"]
         if self.source_line is not None and self.location is not None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import itertools
 from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal, InvalidOperation
 
@@ -188,7 +189,7 @@ class _Validator:
                 raise self.fail(node, f"`{written}` is not a decimal number") from None
             if not number.is_finite() or abs(number.adjusted()) > MAX_DIGITS:
                 raise self.fail(node, f"number `{written}` is out of range")
-            return ast.copy_location(ast.Constant(number), node)
+            return ast.copy_location(ast.Constant(number), node)  # type: ignore[arg-type]
         if isinstance(value, str):
             if len(value) > 100:
                 raise self.fail(node, "text literal longer than 100 characters")
@@ -316,7 +317,7 @@ class _Checker:
     def fail(self, node: ast.AST, message: str, hint: str | None = None) -> ExprError:
         return ExprError(message, getattr(node, "col_offset", 0), hint)
 
-    def check(self, node: ast.expr, pp: bool) -> str:  # noqa: C901 - one case per construct
+    def check(self, node: ast.expr, pp: bool) -> str:
         if isinstance(node, ast.Constant):
             v = node.value
             if isinstance(v, bool):
@@ -336,13 +337,12 @@ class _Checker:
             self.expect(node.operand, pp, want, "`not`" if want == BOOL else "a sign")
             return want
         if isinstance(node, ast.BoolOp):
-            for v in node.values:
-                self.expect(v, pp, BOOL, f"`{BOOLEAN[type(node.op)]}`")
+            for operand in node.values:
+                self.expect(operand, pp, BOOL, f"`{BOOLEAN[type(node.op)]}`")
             return BOOL
         if isinstance(node, ast.Compare):
             operands = [node.left, *node.comparators]
-            for (left, right), op in zip(zip(operands, operands[1:], strict=False), node.ops,
-                                         strict=True):
+            for (left, right), op in zip(itertools.pairwise(operands), node.ops, strict=True):
                 self.compare(left, right, op, pp)
             return BOOL
         if isinstance(node, ast.IfExp):
@@ -402,7 +402,7 @@ class _Checker:
                                 "be compared with text")
             if not isinstance(op, ast.Eq | ast.NotEq):
                 raise self.fail(left, "enum values can only be compared with == and !=")
-            value = strings[0].value
+            value = str(strings[0].value)
             if value not in info.values:
                 from rulebook.errors import did_you_mean
 

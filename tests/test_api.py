@@ -24,6 +24,6 @@ def test_result_api(village_result: rulebook.Result) -> None:
     names = [u.unit for u in village_result]
     assert village_result.unit(names[0]).unit == names[0]
     unit = village_result.unit("北岗村")
-    assert list(unit.scores)[0] == "committee" and list(unit.scores)[-1] == "total"
+    assert next(iter(unit.scores)) == "committee" and list(unit.scores)[-1] == "total"
     assert unit.scores["total"] == unit.total
     assert "quarter_task_score" in unit.values

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 import rulebook
+
 from helpers import problems, scheme
 
 BASE = """

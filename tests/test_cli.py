@@ -7,9 +7,10 @@ import json
 import subprocess
 import sys
 
-from conftest import VILLAGE, VILLAGE_DATA, VILLAGE_EXPECTED
 from rulebook.cli import EXIT_DATA, EXIT_OK, EXIT_SCHEME, EXIT_USAGE, main
 from rulebook.textwidth import display_width
+
+from conftest import VILLAGE, VILLAGE_DATA, VILLAGE_EXPECTED
 
 
 def run(*argv: str) -> tuple[int, str, str]:

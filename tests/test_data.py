@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 import rulebook
+
 from helpers import scheme
 
 SCHEME = """
@@ -22,7 +23,9 @@ tree:
   - id: g
     children:
       - id: a
-        expr: 'max(0, 12 - meetings_missed) + sum(rate) + extra_points + (1 if staffing_complete else 0) + (1 if level == "city" else 0)'
+        expr: >-
+          max(0, 12 - meetings_missed) + sum(rate) + extra_points
+          + (1 if staffing_complete else 0) + (1 if level == "city" else 0)
 """
 
 

@@ -7,6 +7,7 @@ from decimal import Decimal as D
 import pytest
 
 import rulebook
+
 from helpers import scheme, score, scores
 
 QUARTERS = """

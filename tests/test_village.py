@@ -11,9 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import rulebook
-from conftest import VILLAGE_EXPECTED
 from rulebook.report import to_json
 from rulebook.testing import from_scheme
+
+from conftest import VILLAGE_EXPECTED
 from village_handwritten import ITEM_IDS, score_exact
 
 SPEC_IDS = (
