@@ -251,7 +251,11 @@ class _Generator:
 
 
 def failing_owner(program: Program, stage: int, exc: BaseException) -> str | None:
-    """The scheme name whose generated line raised `exc` (the innermost generated frame)."""
+    """The scheme name whose generated line raised `exc` (the innermost generated frame), or
+    the owner the reference engine noted on it."""
+    for note in getattr(exc, "__notes__", ()):
+        if note.startswith("rulebook-owner:"):
+            return str(note.split(":", 1)[1])
     tb = exc.__traceback__
     line = None
     while tb is not None:

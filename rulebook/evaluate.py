@@ -14,20 +14,28 @@ from rulebook.arith import CONTEXT
 from rulebook.codegen import Program, failing_owner
 from rulebook.data import DataSet, UnitData, check_data
 from rulebook.errors import EvaluationError
+from rulebook.interpret import reference_stages
 from rulebook.model import Scheme
 from rulebook.ranking import rank
 from rulebook.result import Result, UnitResult
 
 
-def evaluate(scheme: Scheme, data: DataSet | Mapping[str, Any]) -> Result:
+def evaluate(scheme: Scheme, data: DataSet | Mapping[str, Any], *,
+             engine: str = "compiled") -> Result:
     """Score every unit of `data` (a checked DataSet, or plain `{"units": {...}}` data, which is
-    checked first) and return the Result. Raises DataError or EvaluationError; never half-done."""
+    checked first) and return the Result. Raises DataError or EvaluationError; never half-done.
+
+    `engine="reference"` interprets each formula with simpleeval instead of running the
+    compiled program: slower, same results (the tests hold the two to that)."""
+    if engine not in ("compiled", "reference"):
+        raise ValueError(f"engine must be 'compiled' or 'reference', not {engine!r}")
     if not isinstance(data, DataSet):
         data = check_data(data, scheme)
     program: Program = scheme.program
+    stages = program.stages if engine == "compiled" else reference_stages(scheme)
     vectors = [_inputs(scheme, program, unit) for unit in data.units]
     with localcontext(CONTEXT):
-        for stage, function in enumerate(program.stages):
+        for stage, function in enumerate(stages):
             for ranking in program.rankings_before[stage]:
                 _apply_ranking(scheme, program, ranking.name, vectors)
             for unit, vector in zip(data.units, vectors, strict=True):

@@ -222,3 +222,34 @@ def test_two_schemes_evaluate_independently() -> None:
     rulebook.evaluate(b, {"units": {"v": {"missed": 1, "x": 1, "six": 0, "rate": 1,
                                           "bonus_points": 1}}})
     assert rulebook.evaluate(a, data_a).to_dict() == first
+
+
+def test_reference_engine_locates_runtime_errors_too() -> None:
+    text = """
+    scheme: {id: z, title: z}
+    indicators: {a: {type: count}, b: {type: count}}
+    tree:
+      - {id: g, children: [{id: share, expr: "100 * a / b"}]}
+    """
+    with pytest.raises(rulebook.EvaluationError) as info:
+        rulebook.evaluate(scheme(text), {"units": {"bad": {"a": 1, "b": 0}}},
+                          engine="reference")
+    assert (info.value.unit, info.value.node) == ("bad", "g.share")
+
+
+@pytest.mark.parametrize("text", [QUARTERS, PATTERNS, RANKED])
+def test_reference_engine_agrees_with_compiled_on_small_schemes(text: str) -> None:
+    from hypothesis import given, settings
+
+    from rulebook.testing import from_scheme
+
+    s = scheme(text)
+
+    @settings(max_examples=40, deadline=None)
+    @given(from_scheme(s, units=(1, 5)))
+    def check(data: dict[str, object]) -> None:
+        compiled = rulebook.evaluate(s, data)
+        reference = rulebook.evaluate(s, data, engine="reference")
+        assert compiled.to_dict() == reference.to_dict()
+
+    check()

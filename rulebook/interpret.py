@@ -1,0 +1,140 @@
+"""The reference engine: the same stages as the compiled program, each formula interpreted by a
+hardened simpleeval evaluator over the already-checked syntax tree.
+
+It is slower than the compiled program and exists to keep that program honest: both engines fill
+the same slot layout, and the test suite checks they agree on every node for generated data.
+`rulebook.evaluate(scheme, data, engine="reference")` selects it.
+"""
+
+from __future__ import annotations
+
+import ast
+import operator
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from simpleeval import SimpleEval
+
+from rulebook import arith
+from rulebook.functions import AGGREGATORS, FUNCTIONS, ZERO
+from rulebook.model import Scheme
+
+_OPERATORS: dict[type, Callable[..., Any]] = {
+    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
+    ast.Div: operator.truediv, ast.Pow: operator.pow, ast.USub: operator.neg,
+    ast.UAdd: operator.pos, ast.Not: operator.not_, ast.Eq: operator.eq, ast.NotEq: operator.ne,
+    ast.Lt: operator.lt, ast.LtE: operator.le, ast.Gt: operator.gt, ast.GtE: operator.ge,
+}
+_ALLOWED_NODES = (ast.Name, ast.Constant, ast.UnaryOp, ast.BinOp, ast.BoolOp, ast.Compare,
+                  ast.IfExp, ast.Call)
+
+
+class _Interpreter(SimpleEval):  # type: ignore[misc]
+    """simpleeval restricted to rulebook's constructs, reading names from one unit's slots."""
+
+    def __init__(self, scheme: Scheme) -> None:
+        super().__init__(operators=dict(_OPERATORS),
+                         functions={n: s.implementation for n, s in FUNCTIONS.items()},
+                         names=self._lookup)
+        handlers: dict[type, Callable[..., Any]] = self.nodes
+        self.nodes = {k: v for k, v in handlers.items() if k in _ALLOWED_NODES}
+        self.scheme = scheme
+        self.slots = scheme.program.slots
+        self.vector: list[Any] = []
+        self.period: int | None = None
+
+    def _lookup(self, node: ast.Name) -> Any:
+        name = node.id
+        if name == "weight":
+            return self.scheme.periods[self.period or 0].share
+        if name in self.scheme.parameters:
+            return self.scheme.parameters[name].value
+        slot = self.slots[name]
+        return self.vector[slot + (self.period or 0) if _per_period(self.scheme, name) else slot]
+
+    def _eval_call(self, node: ast.Call) -> Any:
+        fname = node.func.id  # type: ignore[attr-defined]  # validated: always a Name
+        if fname not in AGGREGATORS:
+            return super()._eval_call(node)
+        outer, values = self.period, []
+        for p in range(len(self.scheme.periods)):
+            self.period = p
+            values.append(self._eval(node.args[0]))
+        self.period = outer
+        shares = [period.share for period in self.scheme.periods]
+        if fname == "sum":
+            return sum(values, ZERO)
+        if fname == "wsum":
+            return sum((s * v for s, v in zip(shares, values, strict=True)), ZERO)
+        if fname == "mean":
+            return sum(values, ZERO) / Decimal(len(values))
+        if fname == "first":
+            return values[0]
+        if fname == "last":
+            return values[-1]
+        return min(values) if fname == "period_min" else max(values)
+
+    def run(self, tree: ast.expr, vector: list[Any], period: int | None) -> Any:
+        self.vector, self.period = vector, period
+        return self._eval(tree)
+
+
+def _per_period(scheme: Scheme, name: str) -> bool:
+    for table in (scheme.indicators, scheme.values, scheme.rankings):
+        if name in table:
+            return bool(table[name].per_period)
+    return False
+
+
+def reference_stages(scheme: Scheme) -> list[Callable[[list[Any]], None]]:
+    """One interpreted function per stage, each filling the same slots as the compiled one."""
+    program = scheme.program
+    interpreter = _Interpreter(scheme)
+    stage_names: list[list[str]] = [[] for _ in program.stages]
+    for stage, owners in enumerate(program.line_owner):
+        for name in dict.fromkeys(owners[line] for line in sorted(owners)):
+            stage_names[stage].append(name)
+    periods = len(scheme.periods)
+    rounding = scheme.rounding
+
+    def compute(name: str, v: list[Any]) -> None:
+        slot = program.slots[name]
+        if name in scheme.values:
+            value = scheme.values[name]
+            for p in range(periods) if value.per_period else (None,):
+                v[slot + (p or 0)] = interpreter.run(value.formula.tree, v, p)
+            return
+        if name == "total":
+            raw = ZERO
+            for root in scheme.roots:
+                sign = -1 if scheme.nodes[root].role == "deduction" else 1
+                raw += sign * v[program.slots[root]]
+            v[program.raw_slots[name]] = v[slot] = raw
+            return
+        node = scheme.nodes[name]
+        if node.formula is not None:
+            raw = interpreter.run(node.formula.tree, v, None)
+        else:
+            raw = sum((v[program.slots[c]] for c in node.children), ZERO)
+        v[program.raw_slots[name]] = raw
+        clamped = raw
+        if node.min is not None:
+            clamped = max(clamped, node.min)
+        if node.max is not None:
+            clamped = min(clamped, node.max)
+        rounded = node.formula is not None or node.min is not None or node.max is not None
+        v[slot] = (arith.round_score(clamped, rounding.quantum, rounding.decimal_mode)
+                   if rounded else raw)
+
+    def stage_function(names: list[str]) -> Callable[[list[Any]], None]:
+        def run(v: list[Any]) -> None:
+            for name in names:
+                try:
+                    compute(name, v)
+                except ArithmeticError as exc:
+                    exc.add_note(f"rulebook-owner:{name}")
+                    raise
+        return run
+
+    return [stage_function(names) for names in stage_names]
