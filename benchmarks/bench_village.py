@@ -80,6 +80,7 @@ def main() -> None:
     hand = best_of(args.repeat, lambda: score_decimal(pairs))
     engine = best_of(args.repeat, lambda: rulebook.evaluate(scheme, checked))
     engine_checked = best_of(args.repeat, lambda: rulebook.evaluate(scheme, raw))
+    reference = best_of(1, lambda: rulebook.evaluate(scheme, checked, engine="reference"))
 
     result = rulebook.evaluate(scheme, checked)
     baseline = score_decimal(pairs)
@@ -99,6 +100,8 @@ def main() -> None:
           f"ratio {engine / hand:.2f}×  (target ≤ 1.5×)")
     print(f"  rulebook check + evaluate     {engine_checked * per:8.1f} µs/unit   "
           f"ratio {engine_checked / hand:.2f}×")
+    print(f"  reference engine (simpleeval) {reference * per:8.1f} µs/unit   "
+          f"ratio {reference / hand:.2f}×  (for checking the compiler, not for speed)")
     print(f"  peak memory while scoring     {peak / args.n:8.0f} B/unit")
     print(f"  units whose scores differ from the hand-written scorer: {mismatches}")
 

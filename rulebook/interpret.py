@@ -37,7 +37,7 @@ class _Interpreter(SimpleEval):  # type: ignore[misc]
         super().__init__(operators=dict(_OPERATORS),
                          functions={n: s.implementation for n, s in FUNCTIONS.items()},
                          names=self._lookup)
-        handlers: dict[type, Callable[..., Any]] = self.nodes
+        handlers: dict[type, Callable[..., Any]] = getattr(self, "nodes")  # noqa: B009 - untyped base
         self.nodes = {k: v for k, v in handlers.items() if k in _ALLOWED_NODES}
         self.scheme = scheme
         self.slots = scheme.program.slots
