@@ -353,7 +353,7 @@ class Builder:
     def formula(self, raw: Any, path: Path_, local: Any,
                 replacements: Mapping[str, ast.expr] | None = None) -> ex.Expr | None:
         """Parse an expression, rename local names to full ones, then substitute pattern args."""
-        if isinstance(raw, bool) or raw is None:
+        if isinstance(raw, bool | list | dict) or raw is None:
             self.error(path, "an expression must be a formula or a number",
                        "e.g. expr: \"max(0, 12 - 3 * meetings_missed)\"")
             return None

@@ -7,6 +7,7 @@ lets every later stage say `file:line:col` for any key path.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,8 @@ import yaml
 from rulebook.errors import Location, Problem, SchemeError
 
 Path_ = tuple[str | int, ...]
+
+_JSON_EXPONENT = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?[eE][+-]?[0-9]+")
 
 MAX_NODES = 200_000
 """Most YAML nodes one document may expand to (aliases counted each time they are used)."""
@@ -153,6 +156,8 @@ class _Converter:
 
     def _scalar(self, node: yaml.ScalarNode) -> Any:
         tag, text = node.tag, node.value
+        if tag == "tag:yaml.org,2002:str" and node.style is None and _JSON_EXPONENT.fullmatch(text):
+            return self._decimal(text, node)  # JSON's 1e3, which YAML 1.1 reads as text
         if tag == "tag:yaml.org,2002:null":
             return None
         if tag == "tag:yaml.org,2002:bool":

@@ -90,3 +90,15 @@ def test_console_entry_point_runs_as_module() -> None:
     proc = subprocess.run([sys.executable, "-m", "rulebook", "check", str(VILLAGE)],
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 0 and "ok:" in proc.stdout
+
+
+def test_json_data_gives_the_same_scores_as_yaml(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The spec allows data as YAML or JSON; numbers in JSON are read exactly too."""
+    import yaml
+
+    doc = yaml.safe_load(VILLAGE_DATA.read_text(encoding="utf-8"))
+    data = tmp_path / "village.json"
+    data.write_text(json.dumps(doc, ensure_ascii=False, default=str), encoding="utf-8")
+    code, out, _ = run("score", str(VILLAGE), str(data), "--format", "json")
+    assert code == EXIT_OK
+    assert json.loads(out)["units"] == json.loads(VILLAGE_EXPECTED.read_text("utf-8"))["units"]

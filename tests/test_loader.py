@@ -55,3 +55,11 @@ def test_alias_bomb_is_stopped_by_the_node_budget() -> None:
 def test_infinity_is_not_a_number_here() -> None:
     with pytest.raises(SchemeError, match="not a finite number"):
         load_text("a: .inf\n", "inf.yaml")
+
+
+def test_json_documents_load_with_exact_numbers_and_exponents() -> None:
+    data, source = load_text('{"units": {"a": {"x": 72.5, "y": 1e3, "z": true, "s": "1e3"}}}',
+                             "d.json")
+    assert data == {"units": {"a": {"x": Decimal("72.5"), "y": Decimal("1E+3"), "z": True,
+                                    "s": "1e3"}}}
+    assert source.loc(("units", "a", "y")).column == 34

@@ -7,6 +7,7 @@ import json
 from decimal import Decimal as D
 from fractions import Fraction
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -205,3 +206,52 @@ def test_reference_engine_agrees_with_the_compiled_program(
     compiled = rulebook.evaluate(village, units)
     reference = rulebook.evaluate(village, units, engine="reference")
     assert to_json(reference) == to_json(compiled)
+
+
+CLAUSES = [
+    # (changes to 东山村's data, node, expected, worked out)
+    ({"meetings_missed": 3}, "committee.meetings", "3.00", "12 − 3×3"),
+    ({"meetings_missed": 5}, "committee.meetings", "0.00", "12 − 15 → floor 0 (扣完为止)"),
+    ({"overquota_per_1000": 3}, "population_plan.overquota", "60.00", "≤ 3‰ full"),
+    ({"overquota_per_1000": 4}, "population_plan.overquota", "30.00", "60 × (5 − 4)/2"),
+    ({"overquota_per_1000": 5}, "population_plan.overquota", "0.00", "≥ 5‰ nothing"),
+    ({"overquota_per_1000": "3.5", "fifth_child_births": 1}, "population_plan.overquota",
+     "15.00", "60 × 1.5/2 = 45 − 30"),
+    ({"sixth_plus_births": 1}, "population_plan.overquota", "0.00",
+     "a 6th child zeroes the item even at 2.5‰"),
+    ({"fee_coverage_rate": 25}, "social_fees.coverage", "20.00", "40 × 25/50"),
+    ({"fee_coverage_rate": "53.3"}, "social_fees.coverage", "56.50", "40 + 5 × 3.3"),
+    ({"fee_first_rate": 45}, "social_fees.first_collection", "105.00", "140 × 45/60"),
+    ({"fee_first_rate": 45, "bundled_collection_cases": 6}, "social_fees.first_collection",
+     "0.00", "105 − 120 → floor 0"),
+    ({"cert_target": 10, "certs_issued": {"Q1": 2, "Q2": 3, "Q3": 1}},
+     "pregnancy_management.birth_certificates", "45.00",
+     "targets 4/3/3, ratios 1/2, 1, 1/3: 75 × (0.2 + 0.3 + 0.1)"),
+    ({"cert_target": 10, "certs_issued": {"Q1": 5, "Q2": 5, "Q3": 5}},
+     "pregnancy_management.birth_certificates", "85.00", "75 + 2 × (15 − 10): above standard"),
+    ({"cert_target": 0, "certs_issued": {"Q1": 0, "Q2": 0, "Q3": 0}},
+     "pregnancy_management.birth_certificates", "75.00", "zero target: ratio 1"),
+    ({"checkup_rate": {"Q1": 65, "Q2": 80, "Q3": 70}}, "pregnancy_management.ring_checks",
+     "120.00", "20 + 25 + 25 + 5 × 10: quarters summed, not weighted"),
+    ({"followups_missed": 70}, "prepregnancy_exams.exams", "0.00", "125 − 140 → floor 0"),
+    ({"association_score": 20}, "association.work", "20.00", "at the cap"),
+    ({"households_missed": 2, "campaigns": 2}, "information_publicity.publicity.household_outreach",
+     "26.00", "10 − 4 + 10 × 2"),
+    ({"slogans": 4}, "information_publicity.publicity.slogans", "4.00", "10 − 6"),
+    ({"commendation_level": "above_city"}, "bonus.commendation", "20.00", "市级以上 20"),
+    ({"township_criticisms": 2, "criticized_province": 1}, "deduction.criticism", "30.00",
+     "20 + 5 × 2"),
+]
+
+
+@pytest.mark.parametrize(("changes", "node", "expected", "why"), CLAUSES,
+                         ids=[f"{c[1]}={c[2]}" for c in CLAUSES])
+def test_village_clauses(village: rulebook.Scheme, village_data: rulebook.DataSet,
+                         changes: dict[str, object], node: str, expected: str,
+                         why: str) -> None:
+    base = dict(village_data.units[0].values)
+    base.update({k: D(v) if isinstance(v, str | int) and k != "commendation_level"
+                 else ({q: D(x) for q, x in v.items()} if isinstance(v, dict) else v)
+                 for k, v in changes.items()})
+    result = rulebook.evaluate(village, {"units": {"东山村": base}})
+    assert str(result.unit("东山村").scores[node]) == expected, why
