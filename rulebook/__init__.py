@@ -11,6 +11,7 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from rulebook.api import check, load, loads
+from rulebook.audit import Branch, Clip, Input, NodeAudit, PointsLost, RankRead
 from rulebook.data import DataSet, UnitData, check_data, parse_data, read_data
 from rulebook.errors import (
     DataError,
@@ -25,11 +26,17 @@ from rulebook.model import Scheme
 from rulebook.result import Result, UnitResult
 
 __all__ = [
+    "Branch",
+    "Clip",
     "DataError",
     "DataSet",
     "EvaluationError",
+    "Input",
     "Location",
+    "NodeAudit",
+    "PointsLost",
     "Problem",
+    "RankRead",
     "Result",
     "RulebookError",
     "Scheme",

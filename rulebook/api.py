@@ -7,6 +7,7 @@ from typing import Any
 
 import attrs
 
+from rulebook.arith import digest
 from rulebook.build import build
 from rulebook.codegen import compile_program
 from rulebook.errors import Problem, SchemeError
@@ -37,4 +38,4 @@ def check(path: str | Path) -> list[Problem]:
 
 def _finish(data: Any, source: Source) -> tuple[Scheme, list[Problem]]:
     scheme, warnings = build(data, source)
-    return attrs.evolve(scheme, program=compile_program(scheme)), warnings
+    return attrs.evolve(scheme, program=compile_program(scheme), digest=digest(data)), warnings

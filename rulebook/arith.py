@@ -44,3 +44,24 @@ def canonical(x: Decimal) -> str:
         return "0"
     text = format(snap(x).normalize(CONTEXT), "f")
     return text
+
+
+def digest(data: object) -> str:
+    """sha256 of a canonical JSON form of plain data (decimals normalised, numbers tagged), so
+    formatting -- comments, quoting, flow or block style, 70 vs 70.0 -- does not change it."""
+    import hashlib
+    import json
+
+    def canon(value: object) -> object:
+        if isinstance(value, dict):
+            return {str(k): canon(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [canon(v) for v in value]
+        if isinstance(value, bool) or value is None:
+            return value
+        if isinstance(value, int | Decimal):
+            return "#" + canonical(Decimal(value))
+        return str(value)
+
+    text = json.dumps(canon(data), ensure_ascii=False, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()

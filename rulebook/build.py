@@ -458,7 +458,11 @@ class Builder:
         formula = self.item_formula(node_id, fields, path)
         if formula is None:
             return node_id  # reported; keep the id so references do not cascade
-        self.nodes[node_id] = attrs.evolve(base, formula=formula, pattern=fields.get("use"))
+        given = fields.get("with")
+        given = given if isinstance(given, dict) else {}
+        self.nodes[node_id] = attrs.evolve(
+            base, formula=formula, pattern=fields.get("use"),
+            arguments=tuple((str(k), str(v)) for k, v in given.items()))
         return node_id
 
     def item_formula(self, node_id: str, fields: dict[str, Any], path: Path_) -> ex.Expr | None:

@@ -8,17 +8,21 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TextIO
 
 from rulebook import __version__
 from rulebook.api import check, load
 from rulebook.data import read_data
-from rulebook.errors import DataError, EvaluationError, SchemeError
+from rulebook.errors import DataError, EvaluationError, SchemeError, did_you_mean
 from rulebook.evaluate import evaluate
-from rulebook.report import to_json, to_table
+from rulebook.explain import worksheet
+from rulebook.html import to_html
+from rulebook.report import to_csv, to_json, to_table
+from rulebook.result import Result
 
 EXIT_OK, EXIT_USAGE, EXIT_SCHEME, EXIT_DATA, EXIT_EVALUATION = 0, 1, 2, 3, 4
+FORMATS = ("table", "json", "csv", "html", "xlsx")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -39,9 +43,17 @@ def _parser() -> _Parser:
     score = commands.add_parser("score", help="score every unit of a data file")
     score.add_argument("scheme", help="the scheme YAML file")
     score.add_argument("data", help="the data file (YAML or JSON)")
-    score.add_argument("--format", choices=("table", "json"), default="table",
-                       help="table (default) or json")
+    score.add_argument("--format", choices=FORMATS, default="table",
+                       help="table (default), json, csv, html, or xlsx (needs -o and the "
+                            "`excel` extra)")
     score.add_argument("-o", "--output", help="write to this file instead of standard output")
+    score.add_argument("--no-audit", action="store_true",
+                       help="leave the audit trail and points lost out of the JSON (faster)")
+    explain = commands.add_parser("explain", help="an auditor's worksheet for one unit")
+    explain.add_argument("scheme", help="the scheme YAML file")
+    explain.add_argument("data", help="the data file (YAML or JSON)")
+    explain.add_argument("--unit", required=True, help="the unit's name as in the data")
+    explain.add_argument("--node", help="a node id (or named value) to show in detail")
     chk = commands.add_parser("check", help="check a scheme and report every problem")
     chk.add_argument("scheme", help="the scheme YAML file")
     return parser
@@ -61,7 +73,24 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
         return int(exc.code or 0)
     if args.command == "check":
         return _check(args.scheme, out, err)
-    return _score(args, out, err)
+    return _score(args, out, err)  # score and explain
+
+
+def _scored(args: argparse.Namespace, err: TextIO) -> Result | int:
+    """Load, check and score; on failure write the error and return the exit code."""
+    try:
+        scheme = load(args.scheme)
+    except SchemeError as exc:
+        err.write(str(exc) + "\n")
+        return EXIT_SCHEME
+    try:
+        return evaluate(scheme, read_data(args.data, scheme))
+    except DataError as exc:
+        err.write(str(exc) + "\n")
+        return EXIT_DATA
+    except EvaluationError as exc:
+        err.write(str(exc) + "\n")
+        return EXIT_EVALUATION
 
 
 def _check(path: str, out: TextIO, err: TextIO) -> int:
@@ -82,25 +111,50 @@ def _check(path: str, out: TextIO, err: TextIO) -> int:
 
 
 def _score(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    try:
-        scheme = load(args.scheme)
-    except SchemeError as exc:
-        err.write(str(exc) + "\n")
-        return EXIT_SCHEME
-    try:
-        result = evaluate(scheme, read_data(args.data, scheme))
-    except DataError as exc:
-        err.write(str(exc) + "\n")
-        return EXIT_DATA
-    except EvaluationError as exc:
-        err.write(str(exc) + "\n")
-        return EXIT_EVALUATION
-    text = to_json(result) if args.format == "json" else to_table(result)
+    result = _scored(args, err)
+    if isinstance(result, int):
+        return result
+    if args.command == "explain":
+        return _explain(result, args, out, err)
+    if args.format == "xlsx":
+        if not args.output:
+            err.write("rulebook: --format xlsx writes a workbook: give -o FILE.xlsx\n")
+            return EXIT_USAGE
+        try:
+            from rulebook.excel import write_xlsx
+
+            write_xlsx(result, args.output)
+        except ImportError as exc:
+            err.write(f"rulebook: {exc}\n")
+            return EXIT_USAGE
+        return EXIT_OK
+    renderers: dict[str, Callable[[Result], str]] = {
+        "table": to_table, "csv": to_csv, "html": to_html,
+        "json": lambda r: to_json(r, audit=not args.no_audit)}
+    text = renderers[args.format](result)
     if args.output:
         with open(args.output, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
     else:
         out.write(text)
+    return EXIT_OK
+
+
+def _explain(result: Result, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    names = [u.unit for u in result.units]
+    if args.unit not in names:
+        hint = did_you_mean(args.unit, names)
+        err.write(f"rulebook: no unit {args.unit!r} in the data"
+                  + (f"; {hint}" if hint else f"; units: {', '.join(names)}") + "\n")
+        return EXIT_USAGE
+    scheme = result.scheme
+    known = [*scheme.score_ids, *scheme.values]
+    if args.node is not None and args.node not in known:
+        hint = did_you_mean(args.node, known)
+        err.write(f"rulebook: no node or value {args.node!r}" + (f"; {hint}" if hint else "")
+                  + "\n")
+        return EXIT_USAGE
+    out.write(worksheet(result, args.unit, args.node))
     return EXIT_OK
 
 

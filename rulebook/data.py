@@ -14,6 +14,7 @@ from typing import Any
 
 import attrs
 
+from rulebook.arith import digest
 from rulebook.errors import DataError, Problem, SchemeError, did_you_mean
 from rulebook.loader import Path_, Source, load_file, load_text
 from rulebook.model import Indicator, Scheme
@@ -35,6 +36,11 @@ class DataSet:
 
     units: tuple[UnitData, ...]
     file: str = "<data>"
+
+    @property
+    def digest(self) -> str:
+        """A digest of the checked values (not the file's formatting), for the run manifest."""
+        return digest({"units": [[u.name, dict(u.values)] for u in self.units]})
 
 
 def read_data(path: str | Path, scheme: Scheme) -> DataSet:

@@ -45,7 +45,7 @@ def evaluate(scheme: Scheme, data: DataSet | Mapping[str, Any], *,
                     raise _located(scheme, program, stage, unit.name, exc) from None
     return Result(scheme, tuple(UnitResult(u.name, v, scheme)
                                 for u, v in zip(data.units, vectors, strict=True)),
-                  data_file=data.file)
+                  data_file=data.file, data_digest=data.digest)
 
 
 def _inputs(scheme: Scheme, program: Program, unit: UnitData) -> list[Any]:

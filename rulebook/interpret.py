@@ -30,7 +30,7 @@ _ALLOWED_NODES = (ast.Name, ast.Constant, ast.UnaryOp, ast.BinOp, ast.BoolOp, as
                   ast.IfExp, ast.Call)
 
 
-class _Interpreter(SimpleEval):  # type: ignore[misc]
+class Interpreter(SimpleEval):  # type: ignore[misc]
     """simpleeval restricted to rulebook's constructs, reading names from one unit's slots."""
 
     def __init__(self, scheme: Scheme) -> None:
@@ -90,7 +90,7 @@ def _per_period(scheme: Scheme, name: str) -> bool:
 def reference_stages(scheme: Scheme) -> list[Callable[[list[Any]], None]]:
     """One interpreted function per stage, each filling the same slots as the compiled one."""
     program = scheme.program
-    interpreter = _Interpreter(scheme)
+    interpreter = Interpreter(scheme)
     stage_names: list[list[str]] = [[] for _ in program.stages]
     for stage, owners in enumerate(program.line_owner):
         for name in dict.fromkeys(owners[line] for line in sorted(owners)):

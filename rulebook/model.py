@@ -126,6 +126,7 @@ class Node:
     min: Decimal | None = None
     note: str = ""
     pattern: str | None = None
+    arguments: tuple[tuple[str, str], ...] = ()
     location: Location | None = None
 
     @property
@@ -168,6 +169,7 @@ class Scheme:
     total_label: str = "总分"
     notes: tuple[str, ...] = ()
     source_file: str = ""
+    digest: str = ""
     program: Any = attrs.field(default=None, eq=False, repr=False)
 
     def role_of(self, node_id: str) -> str:

@@ -2,19 +2,32 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from collections.abc import Sequence
 from decimal import Decimal
 
 from rulebook.result import Result
+from rulebook.tabular import LONG_HEADER, long_rows, text
 from rulebook.textwidth import display_width, pad
 
 UNITS_PER_BLOCK = 5
 
 
-def to_json(result: Result) -> str:
+def to_json(result: Result, *, audit: bool = True) -> str:
     """The result as pretty JSON (UTF-8 labels kept as written); byte-identical for equal input."""
-    return json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n"
+    return json.dumps(result.to_dict(audit=audit), ensure_ascii=False, indent=2) + "\n"
+
+
+def to_csv(result: Result) -> str:
+    """The long table (docs/output.md): unit, node, label, kind, period, value, raw, clipped."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(LONG_HEADER)
+    for row in long_rows(result):
+        writer.writerow([text(cell) for cell in row])
+    return buffer.getvalue()
 
 
 def to_table(result: Result, units_per_block: int = UNITS_PER_BLOCK) -> str:

@@ -10,7 +10,8 @@ from typing import Any
 import attrs
 
 from rulebook import __version__
-from rulebook.arith import canonical
+from rulebook.arith import PRECISION, SNAP_PLACES, canonical
+from rulebook.audit import Auditor, NodeAudit, PointsLost
 from rulebook.model import Scheme
 from rulebook.ranking import rank
 
@@ -97,6 +98,7 @@ class Result:
     scheme: Scheme = attrs.field(repr=False)
     units: tuple[UnitResult, ...]
     data_file: str = ""
+    data_digest: str = ""
 
     def __iter__(self) -> Iterator[UnitResult]:
         return iter(self.units)
@@ -115,15 +117,46 @@ class Result:
         """Competition rank of each unit by total, highest first, in unit order."""
         return rank([u.total for u in self.units])
 
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON contract: `units` (each `unit`, `total`, `rank`, `scores`, `raw`, `values`,
-        `ranks`), with every decimal as a string so no binary float touches it."""
+    def explain(self, unit: str, node: str = "total") -> NodeAudit:
+        """Why `unit` has its value at `node` (a node id, `total`, or a named value)."""
+        return Auditor(self).explain(self.unit(unit), node)
+
+    def points_lost(self, unit: str) -> list[PointsLost]:
+        """The items where `unit` fell below the standard, biggest loss first."""
+        return Auditor(self).points_lost(self.unit(unit))
+
+    def audits(self, unit: str) -> Iterator[NodeAudit]:
+        """The audit of every scored node (tree order, then `total`) and every named value."""
+        auditor = Auditor(self)
+        result = self.unit(unit)
+        for name in (*self.scheme.score_ids, *self.scheme.values):
+            yield auditor.explain(result, name)
+
+    def manifest(self) -> dict[str, Any]:
+        """What is needed to reproduce this result: digests of scheme and data, versions and
+        the arithmetic rules. No timestamps, so equal runs give equal bytes."""
+        scheme = self.scheme
+        return {
+            "rulebook": __version__,
+            "scheme": {"id": scheme.id, "title": scheme.title, "version": scheme.version,
+                       "digest": scheme.digest},
+            "data": {"digest": self.data_digest, "units": len(self.units)},
+            "rounding": {"places": scheme.rounding.places, "mode": scheme.rounding.mode,
+                         "level": scheme.rounding.level},
+            "arithmetic": {"precision": PRECISION, "snap_places": SNAP_PLACES},
+        }
+
+    def to_dict(self, *, audit: bool = True) -> dict[str, Any]:
+        """The JSON contract (docs/output.md, docs/result.schema.json): a manifest, and `units`,
+        each with `unit`, `total`, `rank`, `scores`, `raw`, `values`, `ranks`, and (unless
+        audit=False) `points_lost` and `audit`. Every decimal is a string."""
         scheme = self.scheme
         places = scheme.rounding.places
         ranks = self.total_ranks()
+        auditor = Auditor(self) if audit else None
         units = []
         for unit, total_rank in zip(self.units, ranks, strict=True):
-            units.append({
+            entry: dict[str, Any] = {
                 "unit": unit.unit,
                 "total": _fixed(unit.total, places),
                 "rank": int(total_rank),
@@ -131,13 +164,19 @@ class Result:
                 "raw": {k: canonical(v) for k, v in unit.raw.items()},
                 "values": {k: _plain(v) for k, v in unit.values.items()},
                 "ranks": {k: _plain(v) for k, v in unit.ranks.items()},
-            })
+            }
+            if auditor is not None:
+                entry["points_lost"] = [
+                    {"node": p.node, "label": p.label, "standard": canonical(p.standard),
+                     "value": _fixed(p.value, places), "lost": _fixed(p.lost, places),
+                     "inputs": {i.name: _plain(i.value) for i in p.inputs}}
+                    for p in auditor.points_lost(unit)]
+                entry["audit"] = {name: auditor.explain(unit, name).to_dict()
+                                  for name in (*scheme.score_ids, *scheme.values)}
+            units.append(entry)
         return {
             "format": FORMAT_VERSION,
-            "rulebook": __version__,
-            "scheme": {"id": scheme.id, "title": scheme.title, "version": scheme.version,
-                       "rounding": {"places": places, "mode": scheme.rounding.mode,
-                                    "level": scheme.rounding.level}},
+            "manifest": self.manifest(),
             "periods": [p.id for p in scheme.periods],
             "units": units,
         }

@@ -33,7 +33,8 @@ def test_score_table_aligns_chinese_labels() -> None:
 
 
 def test_score_json_follows_the_contract() -> None:
-    code, out, _ = run("score", str(VILLAGE), str(VILLAGE_DATA), "--format", "json")
+    code, out, _ = run("score", str(VILLAGE), str(VILLAGE_DATA), "--format", "json",
+                       "--no-audit")
     assert code == EXIT_OK
     doc = json.loads(out)
     assert [u["unit"] for u in doc["units"]] == ["东山村", "西河村", "南坪村", "北岗村",
@@ -46,8 +47,8 @@ def test_score_json_follows_the_contract() -> None:
 
 def test_output_file(tmp_path) -> None:  # type: ignore[no-untyped-def]
     target = tmp_path / "out.json"
-    code, out, _ = run("score", str(VILLAGE), str(VILLAGE_DATA), "--format", "json", "-o",
-                       str(target))
+    code, out, _ = run("score", str(VILLAGE), str(VILLAGE_DATA), "--format", "json",
+                       "--no-audit", "-o", str(target))
     assert code == EXIT_OK and out == ""
     assert target.read_text(encoding="utf-8") == VILLAGE_EXPECTED.read_text(encoding="utf-8")
 
@@ -99,6 +100,47 @@ def test_json_data_gives_the_same_scores_as_yaml(tmp_path) -> None:  # type: ign
     doc = yaml.safe_load(VILLAGE_DATA.read_text(encoding="utf-8"))
     data = tmp_path / "village.json"
     data.write_text(json.dumps(doc, ensure_ascii=False, default=str), encoding="utf-8")
-    code, out, _ = run("score", str(VILLAGE), str(data), "--format", "json")
+    code, out, _ = run("score", str(VILLAGE), str(data), "--format", "json", "--no-audit")
     assert code == EXIT_OK
     assert json.loads(out)["units"] == json.loads(VILLAGE_EXPECTED.read_text("utf-8"))["units"]
+
+
+def test_explain_unit_worksheet() -> None:
+    code, out, _ = run("explain", str(VILLAGE), str(VILLAGE_DATA), "--unit", "西河村")
+    assert code == EXIT_OK
+    line = next(x for x in out.splitlines() if x.lstrip().startswith("committee.meetings"))
+    assert "0.00  = max(0, 12 - 3 * meetings_missed[5])" in line
+    assert "→ -3 floored at 0 (3 points clipped)" in line
+    assert line.endswith("schemes/village-fp-1000.yaml:163")
+    assert "points lost" in out and "61.00  contraception.sterilization" in out
+
+
+def test_explain_one_node_in_detail() -> None:
+    code, out, _ = run("explain", str(VILLAGE), str(VILLAGE_DATA), "--unit", "南坪村",
+                       "--node", "bonus.quarter_ranking")
+    assert code == EXIT_OK
+    assert "rank      quarter_rank Q2 basis 440 → rank 1 of 6 (competition); tied with " \
+           "东山村, 北岗村, 中湾村" in out
+
+
+def test_explain_unknown_unit_or_node_suggests() -> None:
+    code, _, err = run("explain", str(VILLAGE), str(VILLAGE_DATA), "--unit", "西河")
+    assert code == EXIT_USAGE and "did you mean `西河村`?" in err
+    code, _, err = run("explain", str(VILLAGE), str(VILLAGE_DATA), "--unit", "西河村",
+                       "--node", "committee.meeting")
+    assert code == EXIT_USAGE and "did you mean `committee.meetings`?" in err
+
+
+def test_score_formats_csv_html_xlsx(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = run("score", str(VILLAGE), str(VILLAGE_DATA), "--format", "csv")
+    assert code == EXIT_OK and out.startswith("unit,node,label,kind,period,value,raw,clipped\n")
+    page = tmp_path / "r.html"
+    assert run("score", str(VILLAGE), str(VILLAGE_DATA), "--format", "html", "-o",
+               str(page))[0] == EXIT_OK
+    assert page.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    code, _, err = run("score", str(VILLAGE), str(VILLAGE_DATA), "--format", "xlsx")
+    assert code == EXIT_USAGE and "-o FILE.xlsx" in err
+    book = tmp_path / "r.xlsx"
+    assert run("score", str(VILLAGE), str(VILLAGE_DATA), "--format", "xlsx", "-o",
+               str(book))[0] == EXIT_OK
+    assert book.stat().st_size > 0

@@ -137,7 +137,7 @@ def test_quarter_ranking_tie_shares_rank_one_and_skips_rank_two(
 
 def test_shipped_expected_results_are_reproduced_byte_for_byte(
         village_result: rulebook.Result) -> None:
-    assert to_json(village_result) == VILLAGE_EXPECTED.read_text(encoding="utf-8")
+    assert to_json(village_result, audit=False) == VILLAGE_EXPECTED.read_text(encoding="utf-8")
 
 
 def test_shipped_expected_results_match_the_independent_scorer(

@@ -1,0 +1,408 @@
+"""The audit trail: why each node of each unit has its value, as plain data.
+
+An audit is derived after scoring from the unit's slots and the scheme, so scoring itself pays
+nothing for it. For a node it gives the formula as written, every input it read with its value
+(per period where relevant), the raw value, the caps and floors that applied and how much they
+clipped, the rounding, the conditional branch taken, the ranks it read (with tie groups), its
+place in the source and its label and note. Sub-expressions needed for floors written inside a
+formula (`max(0, …)`) and for branch conditions are evaluated by the reference interpreter.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import re
+from collections.abc import Mapping
+from decimal import Decimal, localcontext
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from rulebook.arith import CONTEXT, canonical
+from rulebook.errors import Location
+from rulebook.expr import value_names
+from rulebook.interpret import Interpreter
+from rulebook.model import Scheme
+
+if TYPE_CHECKING:
+    from rulebook.result import Result, UnitResult
+
+Value = Decimal | bool | str
+PerPeriodValue = Value | Mapping[str, Value]
+
+
+@attrs.frozen
+class Input:
+    """One name a formula read, with its kind (indicator, parameter, value, node, ranking,
+    period weight), label and value for this unit (a period -> value mapping if per period)."""
+
+    name: str
+    kind: str
+    label: str
+    value: PerPeriodValue
+
+
+@attrs.frozen
+class Clip:
+    """A cap or floor that changed a value: `before` → `after`, `clipped` = before − after.
+
+    `source` is `declared` (the node's `max:`/`min:`) or `formula` (a `max(0, …)` / `min(…)` /
+    `clamp(…)` written at the top of the formula)."""
+
+    kind: str
+    bound: Decimal
+    source: str
+    before: Decimal
+    after: Decimal
+
+    @property
+    def clipped(self) -> Decimal:
+        """Points removed (or, for a floor, added back), as a positive number."""
+        return abs(self.before - self.after)
+
+
+@attrs.frozen
+class Branch:
+    """A conditional (`a if condition else b`) at the top of a formula and which way it went."""
+
+    condition: str
+    taken: bool
+
+
+@attrs.frozen
+class RankRead:
+    """A rank a formula read: the basis value, the rank, who shares it, out of how many units."""
+
+    ranking: str
+    period: str | None
+    basis: Decimal
+    rank: int
+    tied_with: tuple[str, ...]
+    units: int
+    method: str
+
+
+@attrs.frozen
+class NodeAudit:
+    """Everything that explains one node's (or named value's) value for one unit."""
+
+    unit: str
+    node: str
+    kind: str  # item, group, total, value
+    label: str
+    note: str
+    value: PerPeriodValue
+    raw: PerPeriodValue
+    expression: str | None
+    pattern: str | None
+    arguments: tuple[tuple[str, str], ...]
+    inputs: tuple[Input, ...]
+    children: tuple[tuple[str, Decimal], ...]
+    clips: tuple[Clip, ...]
+    clamped: Decimal | None
+    rounding: str | None
+    branches: tuple[Branch, ...]
+    ranks: tuple[RankRead, ...]
+    periods: tuple[tuple[str, Decimal], ...]
+    standard: Decimal | None
+    location: Location | None
+
+    @property
+    def clipped(self) -> Decimal:
+        """raw − value before rounding, from the node's declared caps and floors."""
+        if self.clamped is None or not isinstance(self.raw, Decimal):
+            return Decimal(0)
+        return self.raw - self.clamped
+
+    @property
+    def lost(self) -> Decimal | None:
+        """Points below the standard (None without a standard; 0 at or above it)."""
+        if self.standard is None or not isinstance(self.value, Decimal):
+            return None
+        return max(self.standard - self.value, Decimal(0))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The audit as JSON-ready data (decimals as strings)."""
+        scored = self.kind != "value"
+        out: dict[str, Any] = {
+            "kind": self.kind, "label": self.label,
+            "value": format(self.value, "f") if scored else _plain(self.value),
+            "raw": _plain(self.raw),
+        }
+        if self.expression is not None:
+            out["expression"] = self.expression
+        if self.pattern:
+            out["pattern"] = {"name": self.pattern, "arguments": dict(self.arguments)}
+        if self.inputs:
+            out["inputs"] = [{"name": i.name, "kind": i.kind, "value": _plain(i.value)}
+                             for i in self.inputs]
+        if self.children:
+            out["children"] = {c: format(v, "f") for c, v in self.children}
+        if self.clips:
+            out["clips"] = [{"kind": c.kind, "source": c.source, "bound": _plain(c.bound),
+                             "before": _plain(c.before), "after": _plain(c.after),
+                             "clipped": _plain(c.clipped)} for c in self.clips]
+        out["clipped"] = _plain(self.clipped)
+        if self.rounding:
+            out["rounding"] = self.rounding
+        if self.branches:
+            out["branches"] = [{"condition": b.condition, "taken": b.taken}
+                               for b in self.branches]
+        if self.ranks:
+            out["ranks"] = [{"ranking": r.ranking, "period": r.period, "basis": _plain(r.basis),
+                             "rank": r.rank, "tied_with": list(r.tied_with), "units": r.units,
+                             "method": r.method} for r in self.ranks]
+        if self.periods:
+            out["periods"] = {p: _plain(w) for p, w in self.periods}
+        if self.standard is not None:
+            out["standard"] = _plain(self.standard)
+            out["lost"] = format(self.lost, "f") if self.lost is not None else None
+        if self.location is not None:
+            out["source"] = f"{self.location.file}:{self.location.line}"
+        if self.note:
+            out["note"] = self.note
+        return out
+
+
+@attrs.frozen
+class PointsLost:
+    """An item where a unit fell below the standard, with the inputs that explain it."""
+
+    node: str
+    label: str
+    standard: Decimal
+    value: Decimal
+    lost: Decimal
+    inputs: tuple[Input, ...]
+
+
+class Auditor:
+    """Builds audits for one Result; holds the reference interpreter and rank tables."""
+
+    def __init__(self, result: Result) -> None:
+        self.result = result
+        self.scheme: Scheme = result.scheme
+        self.interpreter = Interpreter(self.scheme)
+        self._rank_tables: dict[str, list[list[Any]]] = {}
+
+    # -- public ---------------------------------------------------------------------------------
+
+    def explain(self, unit: UnitResult, name: str) -> NodeAudit:
+        scheme = self.scheme
+        if name == "total":
+            return self._total(unit)
+        if name in scheme.nodes:
+            return self._node(unit, name)
+        if name in scheme.values:
+            return self._value(unit, name)
+        raise KeyError(f"no node or value named {name!r}")
+
+    def points_lost(self, unit: UnitResult) -> list[PointsLost]:
+        """Items below their standard, the biggest loss first (ties by tree order)."""
+        out = []
+        for node_id in self.scheme.score_ids:
+            node = self.scheme.nodes.get(node_id)
+            if node is None or not node.is_item or node.standard is None:
+                continue
+            value = unit.scores[node_id]
+            if value < node.standard:
+                audit = self._node(unit, node_id)
+                out.append(PointsLost(node_id, node.label, node.standard, value,
+                                      node.standard - value, audit.inputs))
+        return sorted(out, key=lambda p: -p.lost)
+
+    # -- kinds ----------------------------------------------------------------------------------
+
+    def _total(self, unit: UnitResult) -> NodeAudit:
+        scheme = self.scheme
+        children = tuple((r, unit.scores[r]) for r in scheme.roots)
+        return NodeAudit(
+            unit.unit, "total", "total", scheme.total_label, "", unit.total, unit.raw["total"],
+            "Σ categories + bonus − deduction", None, (), (), children, (), None, None, (), (),
+            (), scheme.standard_total, None)
+
+    def _node(self, unit: UnitResult, node_id: str) -> NodeAudit:
+        node = self.scheme.nodes[node_id]
+        raw = unit.raw[node_id]
+        value = unit.scores[node_id]
+        clamped = raw
+        clips: list[Clip] = []
+        if node.min is not None and raw < node.min:
+            clamped = node.min
+            clips.append(Clip("floor", node.min, "declared", raw, clamped))
+        if node.max is not None and clamped > node.max:
+            clips.append(Clip("cap", node.max, "declared", clamped, node.max))
+            clamped = node.max
+        branches: list[Branch] = []
+        if node.formula is None:
+            children = tuple((c, unit.scores[c]) for c in node.children)
+            return NodeAudit(unit.unit, node_id, "group", node.label, node.note, value, raw,
+                             None, None, (), (), children, tuple(clips), clamped,
+                             self._rounding(clamped, value, node.min, node.max, False),
+                             (), (), (), node.standard, node.location)
+        tree = node.formula.tree
+        formula_clips = self._formula_clips(tree, unit, branches)
+        return NodeAudit(
+            unit.unit, node_id, "item", node.label, node.note, value, raw, node.formula.text,
+            node.pattern, node.arguments, self._inputs(tree, unit), (),
+            tuple(formula_clips + clips), clamped,
+            self._rounding(clamped, value, node.min, node.max, True), tuple(branches),
+            self._ranks(tree, unit), self._periods(tree), node.standard, node.location)
+
+    def _value(self, unit: UnitResult, name: str) -> NodeAudit:
+        value = self.scheme.values[name]
+        current = unit.values[name]
+        return NodeAudit(
+            unit.unit, name, "value", value.label, value.note, current, current,
+            value.formula.text, None, (), self._inputs(value.formula.tree, unit), (), (), None,
+            None, (), self._ranks(value.formula.tree, unit), self._periods(value.formula.tree),
+            None, value.location)
+
+    # -- pieces ---------------------------------------------------------------------------------
+
+    def _inputs(self, tree: ast.expr, unit: UnitResult) -> tuple[Input, ...]:
+        seen: set[str] = set()
+        out: list[Input] = []
+        for node in value_names(tree):
+            name = node.id
+            if name in seen or name == "weight":
+                continue
+            seen.add(name)
+            out.append(Input(name, *self._describe(name, unit)))
+        return tuple(out)
+
+    def _describe(self, name: str, unit: UnitResult) -> tuple[str, str, PerPeriodValue]:
+        scheme = self.scheme
+        if name in scheme.parameters:
+            p = scheme.parameters[name]
+            return "parameter", p.label, p.value
+        if name in scheme.indicators:
+            ind = scheme.indicators[name]
+            slot = scheme.program.slots.get(name)
+            return "indicator", ind.label, self._read(unit, name, slot, ind.per_period)
+        if name in scheme.values:
+            return "value", scheme.values[name].label, unit.values[name]
+        if name in scheme.rankings:
+            return "ranking", scheme.rankings[name].label, unit.ranks[name]
+        return "node", scheme.nodes[name].label, unit.scores[name]
+
+    def _read(self, unit: UnitResult, name: str, slot: int | None,
+              per_period: bool) -> PerPeriodValue:
+        assert slot is not None
+        if per_period:
+            return {p.id: unit.vector[slot + i] for i, p in enumerate(self.scheme.periods)}
+        value: Value = unit.vector[slot]
+        return value
+
+    def _formula_clips(self, tree: ast.expr, unit: UnitResult,
+                       branches: list[Branch]) -> list[Clip]:
+        """Follow top-level conditionals (recording the branch) down to a top-level
+        max/min/clamp with a constant bound, and report what that floor or cap clipped."""
+        with localcontext(CONTEXT):
+            while isinstance(tree, ast.IfExp):
+                taken = bool(self.interpreter.run(tree.test, unit.vector, None))
+                branches.append(Branch(_source(tree.test), taken))
+                tree = tree.body if taken else tree.orelse
+            if not (isinstance(tree, ast.Call) and isinstance(tree.func, ast.Name)):
+                return []
+            fname, args = tree.func.id, tree.args
+            bounds: list[tuple[str, ast.expr, ast.expr]] = []
+            if fname in ("max", "min") and len(args) == 2:
+                kind = "floor" if fname == "max" else "cap"
+                for limit, inner in ((args[0], args[1]), (args[1], args[0])):
+                    if self._constant(limit) is not None:
+                        bounds.append((kind, limit, inner))
+                        break
+            elif fname == "clamp":
+                bounds = [("floor", args[1], args[0]), ("cap", args[2], args[0])]
+            out = []
+            for kind, bound_tree, inner in bounds:
+                constant = self._constant(bound_tree)
+                bound: Decimal = (self.interpreter.run(bound_tree, unit.vector, None)
+                                  if constant is None else constant)
+                before = self.interpreter.run(inner, unit.vector, None)
+                after = max(before, bound) if kind == "floor" else min(before, bound)
+                if after != before:
+                    out.append(Clip(kind, bound, "formula", before, after))
+            return out
+
+    def _constant(self, tree: ast.expr) -> Decimal | None:
+        if isinstance(tree, ast.Constant) and isinstance(tree.value, Decimal):
+            return tree.value
+        if isinstance(tree, ast.Name) and tree.id in self.scheme.parameters:
+            return self.scheme.parameters[tree.id].value
+        return None
+
+    def _rounding(self, clamped: Decimal, value: Decimal, low: Decimal | None,
+                  high: Decimal | None, item: bool) -> str | None:
+        if not (item or low is not None or high is not None):
+            return None
+        r = self.scheme.rounding
+        return (f"{canonical(clamped)} → {value} ({r.places} places, {r.mode})"
+                if canonical(clamped) != canonical(value) or item else None)
+
+    def _periods(self, tree: ast.expr) -> tuple[tuple[str, Decimal], ...]:
+        uses = any((isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and
+                   n.func.id == "wsum") or (isinstance(n, ast.Name) and n.id == "weight")
+                   for n in ast.walk(tree))
+        return tuple((p.id, p.share) for p in self.scheme.periods) if uses else ()
+
+    def _ranks(self, tree: ast.expr, unit: UnitResult) -> tuple[RankRead, ...]:
+        out = []
+        names = {n.id for n in value_names(tree)}
+        for name in sorted(names & set(self.scheme.rankings)):
+            ranking = self.scheme.rankings[name]
+            table = self._rank_table(name)
+            index = next(i for i, u in enumerate(self.result.units) if u.unit == unit.unit)
+            periods: list[str | None] = ([p.id for p in self.scheme.periods]
+                                         if ranking.per_period else [None])
+            for offset, period in enumerate(periods):
+                basis, rank = table[offset][index]
+                tied = tuple(u.unit for j, u in enumerate(self.result.units)
+                             if j != index and table[offset][j][1] == rank)
+                out.append(RankRead(name, period, basis, int(rank), tied,
+                                    len(self.result.units), ranking.method))
+        return tuple(out)
+
+    def _rank_table(self, name: str) -> list[list[Any]]:
+        """Per period: (basis, rank) of every unit, computed once per ranking."""
+        if name not in self._rank_tables:
+            ranking = self.scheme.rankings[name]
+            slots = self.scheme.program.slots
+            count = len(self.scheme.periods) if ranking.per_period else 1
+            self._rank_tables[name] = [
+                [(u.vector[slots[ranking.basis] + k], u.vector[slots[name] + k])
+                 for u in self.result.units] for k in range(count)]
+        return self._rank_tables[name]
+
+
+def _source(tree: ast.expr) -> str:
+    return re.sub(r"\s+", " ", ast.unparse(_for_display(tree)))
+
+
+class _Shown:
+    """Stands in for a Decimal constant so `ast.unparse` writes it as the number it is."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+def _for_display(tree: ast.expr) -> ast.expr:
+    """A copy whose Decimal constants unparse as plain numbers (`70`, not `Decimal('70')`)."""
+    shown = copy.deepcopy(tree)
+    for node in ast.walk(shown):
+        if isinstance(node, ast.Constant) and isinstance(node.value, Decimal):
+            node.value = _Shown(canonical(node.value))
+    return shown
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, bool | str | int) or value is None:
+        return value
+    return canonical(value)

@@ -1,0 +1,152 @@
+"""Text renderings of audits: an auditor's worksheet for one unit, or one node in detail.
+
+Rendering only: every number comes from `rulebook.audit`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from rulebook.arith import canonical
+from rulebook.audit import Auditor, NodeAudit
+from rulebook.result import Result
+from rulebook.textwidth import display_width, pad
+
+_TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
+_WORDS = {"if", "else", "and", "or", "not", "True", "False"}
+
+
+def show(value: Any) -> str:
+    """A value as the worksheet prints it: exact decimals, per-period values `Q1 4, Q2 2`."""
+    if isinstance(value, Mapping):
+        return ", ".join(f"{k} {show(v)}" for k, v in value.items())
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return canonical(value)
+    return str(value)
+
+
+def annotate(audit: NodeAudit) -> str:
+    """The formula as written, each name it reads followed by its value: `meetings_missed[5]`."""
+    if audit.expression is None:
+        return ""
+    values = {i.name: i.value for i in audit.inputs}
+    owner = audit.node if audit.kind != "value" else audit.node.rsplit(".", 1)[0]
+    text = " ".join(audit.expression.split())
+
+    def one(match: re.Match[str]) -> str:
+        token = match.group(0)
+        end = match.end()
+        if token in _WORDS or text[end:end + 1] == "(":
+            return token
+        for name in (token, f"{owner}.{token}"):
+            if name in values:
+                return f"{token}[{show(values[name])}]"
+        return token
+
+    return _TOKEN.sub(one, text)
+
+
+def summary(audit: NodeAudit) -> str:
+    """One line of what happened after the formula: clips, branches, ranks."""
+    parts = []
+    for branch in audit.branches:
+        parts.append(f"[{branch.condition}: {'yes' if branch.taken else 'no'}]")
+    for clip in audit.clips:
+        verb = "floored" if clip.kind == "floor" else "capped"
+        key = "min" if clip.kind == "floor" else "max"
+        where = "" if clip.source == "formula" else f" by `{key}:`"
+        parts.append(f"→ {show(clip.before)} {verb} at {show(clip.bound)}{where} "
+                     f"({show(clip.clipped)} points clipped)")
+    for r in audit.ranks:
+        tie = f", tied with {', '.join(r.tied_with)}" if r.tied_with else ""
+        when = f"{r.period} " if r.period else ""
+        parts.append(f"{when}rank {r.rank}/{r.units} on {show(r.basis)}{tie}")
+    return "  ".join(parts)
+
+
+def worksheet(result: Result, unit: str, node: str | None = None) -> str:
+    """The unit's score tree (or the subtree at `node`), one line per node:
+    id, label, value, annotated formula, what clipped it, and the source line."""
+    auditor = Auditor(result)
+    target = result.unit(unit)
+    scheme = result.scheme
+    ids = [i for i in scheme.score_ids
+           if node is None or i == node or i.startswith(node + ".")]
+    if node is not None and not ids:
+        if node in scheme.values:
+            return detail(auditor.explain(target, node))
+        raise KeyError(f"no node or value named {node!r}")
+    audits = [auditor.explain(target, i) for i in ids]
+    names = ["  " * scheme.depth(a.node) + a.node for a in audits]
+    name_w = max(display_width(n) for n in names)
+    label_w = max(display_width(a.label) for a in audits)
+    value_w = max(len(format(a.value, "f")) for a in audits)
+    lines = [f"{scheme.title} — {unit}: {format(target.total, 'f')}", ""]
+    for name, a in zip(names, audits, strict=True):
+        formula = ("= " + " + ".join(f"{c.rsplit('.', 1)[-1]} {format(v, 'f')}"
+                                     for c, v in a.children)) if a.children else \
+            f"= {annotate(a)}"
+        if a.pattern:
+            formula += f"  ({a.pattern}: " + ", ".join(f"{k}={v}" for k, v in a.arguments) + ")"
+        tail = "  ".join(x for x in (summary(a), _where(a)) if x)
+        lines.append(f"{pad(name, name_w)}  {pad(a.label, label_w)}  "
+                     f"{format(a.value, 'f'):>{value_w}}  {formula}  {tail}".rstrip())
+    if node is not None and len(audits) == 1:
+        lines += ["", detail(audits[0])]
+    if node is None:
+        lost = auditor.points_lost(target)
+        if lost:
+            lines += ["", "points lost (standard − score), biggest first:"]
+            for p in lost:
+                why = ", ".join(f"{i.name}={show(i.value)}" for i in p.inputs)
+                lines.append(f"  {format(p.lost, 'f'):>8}  {p.node}  {p.label}  ({why})")
+    return "\n".join(lines) + "\n"
+
+
+def detail(a: NodeAudit) -> str:
+    """Everything about one node: formula, inputs with labels, periods, ranks, clips, source."""
+    lines = [f"{a.node}  {a.label}  [{a.kind}]",
+             f"  value     {show(a.value) if a.kind == 'value' else format(a.value, 'f')}"]
+    if a.expression:
+        lines.append(f"  formula   {' '.join(a.expression.split())}")
+        lines.append(f"  reads     {annotate(a)}")
+    if a.pattern:
+        lines.append(f"  pattern   {a.pattern}(" +
+                     ", ".join(f"{k}={v}" for k, v in a.arguments) + ")")
+    for i in a.inputs:
+        label = f": {i.label}" if i.label else ""
+        lines.append(f"  input     {i.name} = {show(i.value)}  ({i.kind}{label})")
+    for c, v in a.children:
+        lines.append(f"  child     {c} = {format(v, 'f')}")
+    if a.periods:
+        lines.append("  weights   " + ", ".join(f"{p} {show(w)}" for p, w in a.periods))
+    for b in a.branches:
+        lines.append(f"  branch    {b.condition}: {'yes' if b.taken else 'no'}")
+    for r in a.ranks:
+        tie = f"; tied with {', '.join(r.tied_with)}" if r.tied_with else ""
+        lines.append(f"  rank      {r.ranking} {r.period or ''} basis {show(r.basis)} → rank "
+                     f"{r.rank} of {r.units} ({r.method}){tie}")
+    if a.kind != "value":
+        lines.append(f"  raw       {show(a.raw)}")
+    for clip in a.clips:
+        lines.append(f"  {clip.kind:<9} {show(clip.bound)} ({clip.source}): {show(clip.before)} → "
+                     f"{show(clip.after)}, {show(clip.clipped)} points clipped")
+    if a.rounding:
+        lines.append(f"  rounding  {a.rounding}")
+    if a.standard is not None:
+        lost = format(a.lost, "f") if a.lost is not None else "-"
+        lines.append(f"  standard  {show(a.standard)}  (lost {lost})")
+    if a.location:
+        lines.append(f"  source    {a.location.file}:{a.location.line}")
+    if a.note:
+        lines.append(f"  note      {' '.join(a.note.split())}")
+    return "\n".join(lines) + "\n"
+
+
+def _where(a: NodeAudit) -> str:
+    return f"{a.location.file}:{a.location.line}" if a.location else ""

@@ -1,0 +1,139 @@
+"""Renderings: JSON (validated against docs/result.schema.json), CSV, HTML (checked in a real
+headless Chromium where one is installed), Excel; all deterministic."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+import rulebook
+from rulebook.html import to_html
+from rulebook.report import to_csv, to_json
+
+from conftest import ROOT, VILLAGE, VILLAGE_DATA
+
+EXPECTED_RANKING = [
+    ("1", "北岗村", "1210.20"), ("2", "东山村", "1119.20"), ("3", "中湾村", "1076.92"),
+    ("4", "南坪村", "1018.07"), ("5", "新民村", "932.19"), ("6", "西河村", "582.45"),
+]
+
+
+def fresh_result() -> rulebook.Result:
+    scheme = rulebook.load(VILLAGE)
+    return rulebook.evaluate(scheme, rulebook.read_data(VILLAGE_DATA, scheme))
+
+
+def test_json_validates_against_the_published_schema() -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads((ROOT / "docs" / "result.schema.json").read_text(encoding="utf-8"))
+    doc = json.loads(to_json(fresh_result()))
+    jsonschema.validate(doc, schema, cls=jsonschema.Draft202012Validator)
+    assert doc["units"][1]["audit"]["committee.meetings"]["clips"][0]["clipped"] == "3"
+
+
+def test_outputs_are_byte_identical_across_runs() -> None:
+    first, second = fresh_result(), fresh_result()
+    assert to_json(first) == to_json(second)
+    assert to_csv(first) == to_csv(second)
+    assert to_html(first) == to_html(second)
+
+
+def test_csv_long_table() -> None:
+    rows = list(csv.reader(io.StringIO(to_csv(fresh_result()))))
+    assert rows[0] == ["unit", "node", "label", "kind", "period", "value", "raw", "clipped"]
+    by_key = {(r[0], r[1], r[4]): r for r in rows[1:]}
+    assert by_key[("西河村", "committee.meetings", "")][3:] == ["item", "", "0.00", "0", "0"]
+    assert by_key[("西河村", "total", "")][5] == "582.45"
+    assert by_key[("南坪村", "quarter_rank", "Q2")][3:6] == ["rank", "Q2", "1"]
+    assert by_key[("西河村", "ring_check", "Q1")][5] == "21.5"
+
+
+class _TableReader(HTMLParser):
+    """Collects the text of the cells of <table id="ranking">."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[list[str]] = []
+        self.inside = self.in_cell = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "table" and ("id", "ranking") in attrs:
+            self.inside = True
+        elif self.inside and tag == "tr":
+            self.rows.append([])
+        elif self.inside and tag in ("td", "th"):
+            self.in_cell = True
+            self.rows[-1].append("")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "table":
+            self.inside = False
+        elif tag in ("td", "th"):
+            self.in_cell = False
+
+    def handle_data(self, data: str) -> None:
+        if self.inside and self.in_cell:
+            self.rows[-1][-1] += data.strip()
+
+
+def _ranking_from(html: str) -> list[tuple[str, str, str]]:
+    reader = _TableReader()
+    reader.feed(html)
+    return [(r[0], r[1], r[-1]) for r in reader.rows[1:]]
+
+
+def test_html_is_self_contained_and_has_the_ranking(tmp_path: Path) -> None:
+    html = to_html(fresh_result())
+    for banned in ('src="http', "src='http", 'href="http', "@import", "url(http"):
+        assert banned not in html
+    assert _ranking_from(html) == EXPECTED_RANKING
+    assert html.count("<details") == 6 * 43  # every node of every unit, collapsible
+    assert "max(0, 12 - 3 * meetings_missed[5])" in html
+    assert "schemes/village-fp-1000.yaml:" in html
+
+
+def _chromium() -> str | None:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+@pytest.mark.skipif(_chromium() is None,
+                    reason="no Chromium on this machine (.ci/run installs Debian's chromium)")
+def test_html_report_renders_in_headless_chromium(tmp_path: Path) -> None:
+    """Load the report in a real browser and read the ranking table from the rendered DOM."""
+    page = tmp_path / "report.html"
+    page.write_text(to_html(fresh_result()), encoding="utf-8")
+    proc = subprocess.run(
+        [str(_chromium()), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+         "--no-first-run", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom",
+         page.as_uri()],
+        capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert _ranking_from(proc.stdout) == EXPECTED_RANKING
+    assert "<svg" in proc.stdout
+
+
+def test_excel_workbook(tmp_path: Path) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    from rulebook.excel import write_xlsx
+
+    path = tmp_path / "r.xlsx"
+    write_xlsx(fresh_result(), path)
+    book = openpyxl.load_workbook(path)
+    summary, breakdown = book.worksheets
+    rows = list(summary.iter_rows(values_only=True))
+    assert rows[0][:2] == ("rank", "unit") and rows[0][-1] == "全年累积总分"
+    assert [(str(r[0]), r[1], f"{r[-1]:.2f}") for r in rows[1:]] == EXPECTED_RANKING
+    header = next(breakdown.iter_rows(values_only=True))
+    assert header == ("unit", "node", "label", "kind", "period", "value", "raw", "clipped")
