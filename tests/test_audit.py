@@ -229,3 +229,45 @@ def test_every_node_value_is_its_clamped_raw_rounded(data: st.DataObject) -> Non
             assert a.clipped == a.raw - clamped
             if a.children and a.kind == "group":
                 assert a.raw == sum((v for _, v in a.children), D(0))
+
+
+FULL = [
+    # (unit, node, inputs {name: value}, raw, clipped, value), worked out from the data by hand
+    ("西河村", "committee.staffing", {"staffing_complete": False}, "0", "0", "0.00"),
+    ("西河村", "committee.meetings", {"meetings_missed": "5"}, "0", "0", "0.00"),
+    ("西河村", "population_plan.birth_reporting",
+     {"birth_report_rate": "91.25", "late_reports": "3", "missed_reports": "2",
+      "false_reports": "1", "misreports": "0", "key_targets_unmanaged": "1"},
+     "95.5", "0", "95.50"),
+    ("西河村", "prepregnancy_exams.exams",
+     {"prepregnancy_exams.exams.task_item": "96", "followups_missed": "4"}, "88", "0", "88.00"),
+    ("西河村", "information_publicity.information.contact_accuracy",
+     {"contact_accuracy_target": "80", "contact_accuracy_rate": "72.5"}, "5", "0", "5.00"),
+    ("西河村", "information_publicity.information.death_reporting",
+     {"death_report_rate": "87.5", "deaths_concealed": "1"}, "14.5", "0", "14.50"),
+    ("西河村", "contraception.sterilization",
+     {"contraception.sterilization.task_item": "114", "two_daughter_sterilizations": "0",
+      "induced_procedures": "1"}, "119", "0", "119.00"),
+    ("西河村", "social_fees.first_collection",
+     {"fee_first_rate": "48.3", "fee_first_target": "60", "bundled_collection_cases": "1"},
+     "92.7", "0", "92.70"),
+    ("西河村", "deduction.criticism",
+     {"criticized_province": "0", "criticized_prefecture": "0", "criticized_city": "1",
+      "township_criticisms": "1"}, "15", "0", "15.00"),
+    ("南坪村", "prepregnancy_exams.exams",
+     {"prepregnancy_exams.exams.task_item": "102.66666666666666666667",
+      "followups_missed": "1"}, "100.66666666666666666667", "0", "100.67"),
+    ("南坪村", "pregnancy_management.birth_certificates",
+     {"pregnancy_management.birth_certificates.base": "75",
+      "pregnancy_management.birth_certificates.excess": "2"}, "77", "0", "77.00"),
+    ("南坪村", "association.work", {"association_score": "20"}, "20", "0", "20.00"),
+]
+
+
+def test_audits_in_full_for_hand_worked_villages() -> None:
+    result = scheme_result()
+    for unit, node, inputs, raw, clipped, value in FULL:
+        got = audit(result, unit, node)
+        assert {i["name"]: i["value"] for i in got["inputs"]} == inputs, node
+        assert (got["raw"], got["clipped"], got["value"], got["source"]) == \
+            (raw, clipped, value, line_of(node)), node
