@@ -77,6 +77,7 @@ class Builder:
         self.formulas: list[_Formula] = []
         self.periods: tuple[Period, ...] = ()
         self.name_paths: dict[str, Path_] = {}
+        self.from_patterns: set[str] = set()  # values a pattern provides; unused ones are fine
 
     # -- reporting -----------------------------------------------------------------------------
 
@@ -85,24 +86,15 @@ class Builder:
         self.problems.append(self.src.problem(path, message, hint, key=key, severity=severity))
 
     def expr_error(self, path: Path_, err: ex.ExprError, text: str) -> None:
-        """An expression problem, pointed at the exact character when the text is on one line."""
-        loc = self.src.loc(path)
-        line = self.src.line_text(loc) or ""
-        start = loc.column - 1
-        if "\n" not in text and line[start:start + len(text)] != text and \
-                line[start + 1:start + 1 + len(text)] == text:
-            start += 1  # quoted scalar
-        if "\n" in text or line[start:start + len(text)] != text:
-            self.problems.append(self.src.problem(path, err.message, err.hint))
-            return
-        self.problems.append(self.src.problem(path, err.message, err.hint,
-                                              column_offset=start - loc.column + 1 + err.offset))
+        """An expression problem, pointed at the exact character (also in multi-line values)."""
+        where = self.src.inside(path, " ".join(text.split("\n")), err.offset)
+        self.problems.append(Problem(err.message, where, err.hint, self.src.line_text(where)))
 
     def mapping(self, value: Any, path: Path_, allowed: Iterable[str], what: str,
                 required: Iterable[str] = ()) -> dict[str, Any]:
         """`value` as a mapping whose keys are all in `allowed`; reports the others."""
         if value is None:
-            value = {}
+            return {}  # absent: the parent reports it if it was required
         if not isinstance(value, dict):
             self.error(path, f"{what} must be a mapping (key: value lines), "
                              f"got {_kind(value)}")
@@ -169,6 +161,11 @@ class Builder:
     # -- sections ------------------------------------------------------------------------------
 
     def build(self) -> Scheme:
+        if not isinstance(self.data, dict):
+            self.error((), "a scheme file is a mapping with `scheme:` and `tree:` at the top, "
+                       f"this one is {_kind(self.data)}",
+                       "start from schemes/village-fp-1000.yaml or docs/scheme-format.md")
+            raise SchemeError(self.problems)
         top = self.mapping(self.data, (), TOP_KEYS, "the scheme file", required=("scheme",
                                                                                   "tree"))
         meta = self.mapping(top.get("scheme"), ("scheme",), SCHEME_KEYS, "`scheme`",
@@ -498,6 +495,7 @@ class Builder:
             return f"{node_id}.{name}" if name in local_names else name
 
         for name, body in pattern_lets.items():
+            self.from_patterns.add(f"{node_id}.{name}")
             if self.identifier(name, (*pattern_path, "let", name), "let value") and \
                     self.claim(f"{node_id}.{name}", (*path, "id"), "value"):
                 self.value(f"{node_id}.{name}", body, (*pattern_path, "let", name), local,
@@ -635,7 +633,11 @@ class Builder:
                 self.error(("indicators", name), f"indicator `{name}` is not used by any "
                            "formula", "remove it, or mark it `record_only: true`", key=True,
                            severity="warning")
-            del ind
+        for name in self.values:
+            if name not in self.from_patterns and not graph.has_dependents(name):
+                self.problems.append(self.src.problem(
+                    self.name_paths.get(name, ()), f"value `{name}` is computed but never used",
+                    "remove it, or read it in a formula", key=True, severity="warning"))
 
 
 def _keys_of(raw: Any) -> tuple[str, ...]:

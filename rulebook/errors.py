@@ -89,13 +89,19 @@ class EvaluationError(RulebookError, ArithmeticError):
     """An expression failed at run time (e.g. division by zero) for one unit and node."""
 
     def __init__(self, unit: str, node: str, expression: str, cause: str,
-                 location: Location | None = None) -> None:
+                 location: Location | None = None, column: int | None = None,
+                 period: str | None = None, hint: str | None = None) -> None:
         self.unit, self.node, self.expression, self.cause = unit, node, expression, cause
-        self.location = location
+        self.location, self.column, self.period, self.hint = location, column, period, hint
         where = f"{location}: " if location else ""
-        super().__init__(
-            f"{where}error: unit {unit!r}, node {node!r}: {cause}\n    {expression}"
-        )
+        when = f", period {period!r}" if period else ""
+        lines = [f"{where}error: unit {unit!r}, node {node!r}{when}: {cause}",
+                 f"    {expression}"]
+        if column is not None:
+            lines.append("    " + _caret_padding(expression, column + 1) + "^")
+        if hint:
+            lines.append(f"  hint: {hint}")
+        super().__init__("\n".join(lines))
 
 
 def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:

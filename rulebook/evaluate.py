@@ -14,7 +14,7 @@ from rulebook.arith import CONTEXT
 from rulebook.codegen import Program, failing_owner
 from rulebook.data import DataSet, UnitData, check_data
 from rulebook.errors import EvaluationError
-from rulebook.interpret import reference_stages
+from rulebook.interpret import failing_part, reference_stages
 from rulebook.model import Scheme
 from rulebook.ranking import rank
 from rulebook.result import Result, UnitResult
@@ -42,7 +42,8 @@ def evaluate(scheme: Scheme, data: DataSet | Mapping[str, Any], *,
                 try:
                     function(vector)
                 except ArithmeticError as exc:
-                    raise _located(scheme, program, stage, unit.name, exc) from None
+                    raise _located(scheme, program, stage, unit.name, exc, data.units,
+                                   vectors) from None
     return Result(scheme, tuple(UnitResult(u.name, v, scheme)
                                 for u, v in zip(data.units, vectors, strict=True)),
                   data_file=data.file, data_digest=data.digest)
@@ -77,18 +78,37 @@ def _apply_ranking(scheme: Scheme, program: Program, name: str,
 
 
 def _located(scheme: Scheme, program: Program, stage: int, unit: str,
-             exc: ArithmeticError) -> EvaluationError:
+             exc: ArithmeticError, units: tuple[UnitData, ...],
+             vectors: list[list[Any]]) -> EvaluationError:
+    """The error for `unit`, naming the node, the period and the failing part of its formula."""
     owner = failing_owner(program, stage, exc) or "?"
     formula = (scheme.values[owner].formula if owner in scheme.values else
                scheme.nodes[owner].formula if owner in scheme.nodes else None)
     location = (scheme.values[owner].location if owner in scheme.values else
                 scheme.nodes[owner].location if owner in scheme.nodes else None)
-    cause = {"DivisionByZero": "division by zero", "DivisionUndefined": "0 / 0 is undefined",
-             "Overflow": "number too large (overflow)", "InvalidOperation": "invalid operation"
-             }.get(type(exc).__name__, type(exc).__name__)
-    hint_expr = formula.text if formula else ""
-    err = EvaluationError(unit, owner, hint_expr, cause, location)
-    return err
+    cause, hint = _CAUSES.get(type(exc).__name__, (type(exc).__name__, None))
+    if formula is None:
+        return EvaluationError(unit, owner, "", cause, location, hint=hint)
+    flat = " ".join(formula.text.split("\n"))
+    shown = flat.strip()
+    vector = next(v for u, v in zip(units, vectors, strict=True) if u.name == unit)
+    per_period = owner in scheme.values and scheme.values[owner].per_period
+    part, period = failing_part(scheme, formula.tree, vector, per_period)
+    column = None
+    if part is not None and part.col_offset <= len(shown):
+        column = part.col_offset
+    return EvaluationError(unit, owner, shown, cause, location, column, period, hint)
+
+
+_CAUSES = {
+    "DivisionByZero": ("division by zero",
+                       "guard it: ratio(a, b, value_if_zero) or `0 if b == 0 else a / b`"),
+    "DivisionUndefined": ("0 / 0 is undefined",
+                          "guard it: ratio(a, b, value_if_zero) declares the zero case"),
+    "Overflow": ("number too large (overflow)", "check the data's domain and exponents"),
+    "InvalidOperation": ("invalid operation (e.g. a negative number to a fractional power)",
+                         None),
+}
 
 
 def evaluate_units(scheme: Scheme, units: Mapping[str, Mapping[str, Any]]) -> Result:

@@ -11,12 +11,13 @@ from __future__ import annotations
 import ast
 import operator
 from collections.abc import Callable
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from typing import Any
 
 from simpleeval import SimpleEval
 
 from rulebook import arith
+from rulebook.arith import CONTEXT
 from rulebook.functions import AGGREGATORS, FUNCTIONS, ZERO
 from rulebook.model import Scheme
 
@@ -138,3 +139,37 @@ def reference_stages(scheme: Scheme) -> list[Callable[[list[Any]], None]]:
         return run
 
     return [stage_function(names) for names in stage_names]
+
+
+class _Tracing(Interpreter):
+    """An interpreter that remembers the innermost sub-expression that raised."""
+
+    def __init__(self, scheme: Scheme) -> None:
+        super().__init__(scheme)
+        self.failed: ast.expr | None = None
+
+    def _eval(self, node: ast.expr) -> Any:
+        try:
+            return super()._eval(node)
+        except ArithmeticError:
+            if self.failed is None:
+                self.failed = node
+            raise
+
+
+def failing_part(scheme: Scheme, tree: ast.expr, vector: list[Any],
+                 per_period: bool) -> tuple[ast.expr | None, str | None]:
+    """Re-run a formula that failed for one unit; return the innermost failing sub-expression
+    (for a division or power, its right operand) and the period it failed in."""
+    periods: list[int | None] = list(range(len(scheme.periods))) if per_period else [None]
+    for p in periods:
+        tracer = _Tracing(scheme)
+        try:
+            with localcontext(CONTEXT):
+                tracer.run(tree, vector, p)
+        except ArithmeticError:
+            node = tracer.failed
+            if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div | ast.Pow):
+                node = node.right
+            return node, (scheme.periods[p].id if p is not None else None)
+    return None, None

@@ -24,6 +24,9 @@ _JSON_EXPONENT = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?[eE][+-]?[0-9]+")
 MAX_NODES = 200_000
 """Most YAML nodes one document may expand to (aliases counted each time they are used)."""
 
+MAX_DEPTH = 60
+"""Deepest nesting of mappings and lists accepted."""
+
 
 @attrs.frozen
 class Source:
@@ -48,6 +51,35 @@ class Source:
                 return self.values[probe]
             probe = probe[:-1]
         return self.values.get((), Location(self.file, 1, 1))
+
+    def inside(self, path: Path_, text: str, offset: int) -> Location:
+        """Where character `offset` of the scalar `text` at `path` is in the file, also inside
+        quoted, folded (`>`) and literal (`|`) scalars that span lines. Found by matching the
+        value's non-blank characters against the source; the value's start if they differ."""
+        start = self.loc(path)
+        row, col = start.line - 1, start.column - 1
+        if row >= len(self.lines):
+            return start
+        head = self.lines[row][col:col + 1]
+        if head in (">", "|"):
+            row, col = row + 1, 0
+        elif head in ('"', "'"):
+            col += 1
+        wanted = sum(1 for ch in text[:offset] if not ch.isspace())
+        expected = [ch for ch in text if not ch.isspace()]
+        seen = 0
+        while row < len(self.lines) and seen <= len(expected):
+            line = self.lines[row]
+            for c in range(col, len(line)):
+                if line[c].isspace():
+                    continue
+                if seen >= len(expected) or line[c] != expected[seen]:
+                    return start
+                if seen == wanted:
+                    return Location(self.file, row + 1, c + 1)
+                seen += 1
+            row, col = row + 1, 0
+        return start
 
     def line_text(self, location: Location) -> str | None:
         if 1 <= location.line <= len(self.lines):
@@ -80,8 +112,19 @@ def load_text(text: str, file: str) -> tuple[Any, Source]:
             message += f" ({exc.context})"
         raise SchemeError([Problem(message, loc, "check indentation, colons and quotes",
                                    text_line)]) from None
+    except yaml.reader.ReaderError as exc:
+        before = text[:exc.position]
+        loc = Location(file, before.count("\n") + 1, len(before) - before.rfind("\n"))
+        char = exc.character
+        shown = f"U+{char:04X}" if isinstance(char, int) else repr(char)
+        raise SchemeError([Problem(f"character {shown} is not allowed in YAML", loc,
+                                   "save the file as plain UTF-8 text")]) from None
     except yaml.YAMLError as exc:
         raise SchemeError([Problem(f"YAML: {exc}", Location(file, 1, 1))]) from None
+    except RecursionError:
+        raise SchemeError([Problem(f"YAML nested more than {MAX_DEPTH} levels deep",
+                                   Location(file, 1, 1),
+                                   "schemes and data files are only a few levels deep")]) from None
     converter = _Converter(file)
     data = None if node is None else converter.convert(node, ())
     source = Source(file, tuple(text.splitlines()), converter.values, converter.keys)
@@ -123,6 +166,11 @@ class _Converter:
                     "remove repeated aliases (`*name`); schemes and data files are small"))
             return None
         self.values[path] = self.at(node.start_mark)
+        if len(path) > MAX_DEPTH and not isinstance(node, yaml.ScalarNode):
+            self.problems.append(Problem(f"nested more than {MAX_DEPTH} levels deep",
+                                         self.at(node.start_mark),
+                                         "schemes and data files are only a few levels deep"))
+            return None
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
