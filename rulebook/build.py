@@ -168,6 +168,11 @@ class Builder:
             raise SchemeError(self.problems)
         top = self.mapping(self.data, (), TOP_KEYS, "the scheme file", required=("scheme",
                                                                                   "tree"))
+        for key, value in self.data.items():  # recover from a misspelt section name
+            guess = did_you_mean(str(key), TOP_KEYS)
+            if key not in TOP_KEYS and guess:
+                section = guess.split("`")[1]
+                top.setdefault(section, value)
         meta = self.mapping(top.get("scheme"), ("scheme",), SCHEME_KEYS, "`scheme`",
                             required=("id", "title"))
         rounding = self.rounding(top.get("rounding"))
@@ -241,7 +246,7 @@ class Builder:
         total = sum((w for _, _, w in found), Decimal(0))
         if found and total == 0:
             self.error(("periods",), "period weights add up to 0", "give each period a weight")
-            return ()
+            return tuple(Period(pid, label, w, Decimal(1) / len(found)) for pid, label, w in found)
         return tuple(Period(pid, label, w, w / total) for pid, label, w in found)
 
     def read_indicators(self, raw: Any) -> None:
@@ -259,7 +264,7 @@ class Builder:
                     self.error((*path, "type"), f"unknown indicator type `{kind}`",
                                did_you_mean(str(kind), INDICATOR_TYPES)
                                or "types: " + ", ".join(INDICATOR_TYPES))
-                continue
+                kind = "decimal"  # reported; read on as a number so formulas do not cascade
             lo = self.number(fields.get("min"), (*path, "min"), "`min`")
             hi = self.number(fields.get("max"), (*path, "max"), "`max`")
             if kind == "count":
@@ -449,8 +454,12 @@ class Builder:
                                "formula), not to a group")
             return node_id
         if not has_formula:
-            self.error(path, f"node `{node_id}` has neither `children` nor `expr`",
-                       "an item needs `expr: ...` (or `use: pattern`), a group `children:`")
+            misspelt = [k for k in (body if isinstance(body, dict) else {})
+                        if k not in NODE_KEYS and did_you_mean(str(k), ("expr", "use",
+                                                                         "children"))]
+            if not misspelt:  # else the unknown key is the mistake, reported already
+                self.error(path, f"node `{node_id}` has neither `children` nor `expr`",
+                           "an item needs `expr: ...` (or `use: pattern`), a group `children:`")
             return None
         formula = self.item_formula(node_id, fields, path)
         if formula is None:
@@ -533,13 +542,15 @@ class Builder:
             self.error((*pattern_path, "args"), "`args` must list the pattern's argument "
                        "names", "e.g. args: {S: standard points, T: annual target}")
             return {}
-        given_map = self.mapping(given, (*path, "with"), names, f"arguments of `{name}`",
+        given_map = self.mapping(given, (*path, "with"), names, f"`with` of pattern `{name}`",
                                  required=names)
         out: dict[str, ast.expr] = {}
-        for arg, raw in given_map.items():
-            formula = self.formula(raw, (*path, "with", arg), lambda n: n)
-            if formula is not None:
-                out[arg] = formula.tree
+        for arg in names:
+            raw = given_map.get(arg)
+            formula = (self.formula(raw, (*path, "with", arg), lambda n: n)
+                       if arg in given_map else None)
+            # a missing or broken argument is reported; 0 stands in so nothing cascades
+            out[arg] = formula.tree if formula is not None else ast.Constant(Decimal(0))
         return out
 
     # -- names, graph, types -------------------------------------------------------------------

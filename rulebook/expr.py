@@ -207,6 +207,7 @@ class _Validator:
 
     def _call(self, node: ast.Call, depth: int) -> ast.Call:
         if not isinstance(node.func, ast.Name):
+            self.visit(node.func, depth)  # names the construct: a lambda, an attribute, ...
             raise self.fail(node, "only rulebook's own functions can be called",
                             "call a function by its name, e.g. max(0, x)")
         fname = node.func.id
@@ -403,7 +404,7 @@ class _Checker:
             if not isinstance(op, ast.Eq | ast.NotEq):
                 raise self.fail(left, "enum values can only be compared with == and !=")
             value = str(strings[0].value)
-            if value not in info.values:
+            if info.values and value not in info.values:
                 from rulebook.errors import did_you_mean
 
                 raise self.fail(strings[0], f"`{value}` is not a value of `{other.id}` "
