@@ -104,22 +104,27 @@ class _Checker:
 
     def unit(self, name: str, values: Any, path: Path_) -> UnitData:
         if not isinstance(values, dict):
-            self.error(path, f"unit `{name}`: expected a mapping of indicator: value")
+            self.error(path, f"unit `{name}`: expected a mapping of indicator: value, got "
+                       f"{_spelled(values)}", key=True)
             return UnitData(name, {})
         indicators = self.scheme.indicators
+        misspelt = set()
         for key in values:
             if key not in indicators:
-                self.error((*path, key), f"unit `{name}`: unknown indicator `{key}`",
-                           did_you_mean(key, indicators), key=True)
+                hint = did_you_mean(str(key), indicators)
+                if hint:
+                    misspelt.add(hint.split("`")[1])
+                self.error((*path, key), f"unit `{name}`: unknown indicator `{key}`", hint,
+                           key=True)
         checked: dict[str, Any] = {}
         for ind_name, ind in indicators.items():
             if ind_name not in values:
                 if ind.default is not None:
                     checked[ind_name] = self.default(ind)
-                else:
+                elif ind_name not in misspelt:  # a misspelling is reported as unknown
                     self.error(path, f"unit `{name}`: missing indicator `{ind_name}`"
                                f" ({ind.label or ind.type})",
-                               "every indicator without a `default` must be given")
+                               "every indicator without a `default` must be given", key=True)
                 continue
             checked[ind_name] = self.indicator(name, ind, values[ind_name], (*path, ind_name))
         return UnitData(name, checked)
@@ -160,15 +165,18 @@ class _Checker:
         if kind == "bool":
             if raw is True or raw is False:
                 return raw
-            return self.bad(unit, ind, path, period, f"expected true or false, got {raw!r}")
+            return self.bad(unit, ind, path, period,
+                            f"expected true or false, got {_spelled(raw)}")
         if kind == "enum":
             if isinstance(raw, str) and raw in ind.values:
                 return raw
             return self.bad(unit, ind, path, period,
-                            f"{raw!r} is not one of {', '.join(ind.values)}",
+                            f"{_spelled(raw)} is not one of {', '.join(ind.values)}",
                             did_you_mean(str(raw), ind.values))
         if isinstance(raw, bool) or not isinstance(raw, int | Decimal):
-            return self.bad(unit, ind, path, period, f"expected a number, got {raw!r}")
+            hint = "write the number without quotes" if _is_number_text(raw) else None
+            return self.bad(unit, ind, path, period, f"expected a number, got {_spelled(raw)}",
+                            hint)
         value = Decimal(raw)
         if kind == "count" and type(raw) is not int and value != value.to_integral_value():
             self.bad(unit, ind, path, period, f"a count must be a whole number, got {raw}")
@@ -184,3 +192,23 @@ class _Checker:
         where = f"unit `{unit}`, indicator `{ind.name}`" + (f", period `{period}`"
                                                             if period else "")
         self.error(path, f"{where}: {message}", hint)
+
+
+def _spelled(raw: Any) -> str:
+    """A data value as the user wrote it in YAML: true/false, nothing, 'text', 12."""
+    if raw is None:
+        return "nothing (an empty value)"
+    if isinstance(raw, bool):
+        return "true" if raw else "false"
+    if isinstance(raw, dict):
+        return "a mapping"
+    if isinstance(raw, list):
+        return "a list"
+    return repr(raw) if isinstance(raw, str) else str(raw)
+
+
+def _is_number_text(raw: Any) -> bool:
+    try:
+        return isinstance(raw, str) and Decimal(raw).is_finite()
+    except ArithmeticError:
+        return False
