@@ -189,7 +189,9 @@ def test_deduction_is_shown_positive_and_subtracted() -> None:
     assert (s["plus"], s["minus"], s["total"]) == (D(6), D(15), D(91))
 
 
-def test_runtime_division_by_zero_names_unit_node_and_expression() -> None:
+@pytest.mark.parametrize("engine", ["compiled", "reference"])
+def test_runtime_division_by_zero_names_unit_node_and_expression(engine: str) -> None:
+    """Both engines stop at the same place: unit `bad`, node g.share, a caret under `b`."""
     text = """
     scheme: {id: z, title: z}
     indicators: {a: {type: count}, b: {type: count}}
@@ -197,10 +199,14 @@ def test_runtime_division_by_zero_names_unit_node_and_expression() -> None:
       - {id: g, children: [{id: share, expr: "100 * a / b"}]}
     """
     with pytest.raises(rulebook.EvaluationError) as info:
-        score(text, {"ok": {"a": 1, "b": 2}, "bad": {"a": 1, "b": 0}})
+        rulebook.evaluate(scheme(text), {"units": {"ok": {"a": 1, "b": 2},
+                                                   "bad": {"a": 1, "b": 0}}}, engine=engine)
     err = info.value
     assert (err.unit, err.node, err.expression) == ("bad", "g.share", "100 * a / b")
-    assert "division by zero" in str(err)
+    assert err.column == len("100 * a / ")
+    lines = str(err).splitlines()
+    assert "division by zero" in lines[0]
+    assert lines[2].index("^") == lines[1].index("b")
 
 
 def test_overflow_fails_fast_instead_of_allocating() -> None:
@@ -222,19 +228,6 @@ def test_two_schemes_evaluate_independently() -> None:
     rulebook.evaluate(b, {"units": {"v": {"missed": 1, "x": 1, "six": 0, "rate": 1,
                                           "bonus_points": 1}}})
     assert rulebook.evaluate(a, data_a).to_dict() == first
-
-
-def test_reference_engine_locates_runtime_errors_too() -> None:
-    text = """
-    scheme: {id: z, title: z}
-    indicators: {a: {type: count}, b: {type: count}}
-    tree:
-      - {id: g, children: [{id: share, expr: "100 * a / b"}]}
-    """
-    with pytest.raises(rulebook.EvaluationError) as info:
-        rulebook.evaluate(scheme(text), {"units": {"bad": {"a": 1, "b": 0}}},
-                          engine="reference")
-    assert (info.value.unit, info.value.node) == ("bad", "g.share")
 
 
 @pytest.mark.parametrize("text", [QUARTERS, PATTERNS, RANKED])
