@@ -550,7 +550,7 @@ class Builder:
             formula = (self.formula(raw, (*path, "with", arg), lambda n: n)
                        if arg in given_map else None)
             # a missing or broken argument is reported; 0 stands in so nothing cascades
-            out[arg] = formula.tree if formula is not None else ast.Constant(Decimal(0))
+            out[arg] = formula.tree if formula is not None else ast.Constant(Decimal(0))  # type: ignore[arg-type]
         return out
 
     # -- names, graph, types -------------------------------------------------------------------

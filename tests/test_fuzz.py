@@ -16,8 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import rulebook
-from conftest import VILLAGE, VILLAGE_DATA
 from rulebook import expr as ex
+
+from conftest import VILLAGE, VILLAGE_DATA
 
 EXAMPLES = int(os.environ.get("RULEBOOK_FUZZ_EXAMPLES", "150"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None,
@@ -140,7 +141,7 @@ def test_mutated_data_fails_only_with_located_data_errors(text: str) -> None:
 
 @FUZZ
 @given(st.dictionaries(st.text(max_size=8), st.dictionaries(
-    st.sampled_from(sorted(SCHEME.indicators) + ["x"]),
+    st.sampled_from([*sorted(SCHEME.indicators), "x"]),
     st.one_of(SCALARS, st.dictionaries(st.sampled_from(["Q1", "Q2", "Q3", "Q4"]), SCALARS,
                                        max_size=4)), max_size=8), max_size=3))
 def test_generated_plain_data_fails_only_with_data_errors(units: dict[str, Any]) -> None:
