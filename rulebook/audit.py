@@ -216,7 +216,8 @@ class Auditor:
 
     def _total(self, unit: UnitResult) -> NodeAudit:
         scheme = self.scheme
-        children = tuple((r, unit.scores[r]) for r in scheme.roots)
+        children = tuple((r, unit.scores[r]) for r in scheme.roots
+                         if scheme.nodes[r].role != "output")
         return NodeAudit(
             unit.unit, "total", "total", scheme.total_label, "", unit.total, unit.raw["total"],
             "Σ categories + bonus − deduction", None, (), (), children, (), None, None, (), (),
@@ -224,8 +225,9 @@ class Auditor:
 
     def _node(self, unit: UnitResult, node_id: str) -> NodeAudit:
         node = self.scheme.nodes[node_id]
-        raw = unit.raw[node_id]
-        value = unit.scores[node_id]
+        slots = self.scheme.program
+        raw = unit.vector[slots.raw_slots[node_id]]
+        value = unit.vector[slots.slots[node_id]]
         clamped = raw
         clips: list[Clip] = []
         if node.min is not None and raw < node.min:
@@ -236,7 +238,7 @@ class Auditor:
             clamped = node.max
         branches: list[Branch] = []
         if node.formula is None:
-            children = tuple((c, unit.scores[c]) for c in node.children)
+            children = tuple((c, unit.vector[slots.slots[c]]) for c in node.children)
             return NodeAudit(unit.unit, node_id, "group", node.label, node.note, value, raw,
                              None, None, (), (), children, tuple(clips), clamped,
                              self._rounding(clamped, value, node.min, node.max, False),
@@ -252,12 +254,15 @@ class Auditor:
 
     def _value(self, unit: UnitResult, name: str) -> NodeAudit:
         value = self.scheme.values[name]
-        current = unit.values[name]
+        current = self._read(unit, name, self.scheme.program.slots[name], value.per_period)
+        branches: list[Branch] = []
+        if not value.per_period:
+            self._formula_clips(value.formula.tree, unit, branches)
         return NodeAudit(
             unit.unit, name, "value", value.label, value.note, current, current,
             value.formula.text, None, (), self._inputs(value.formula.tree, unit), (), (), None,
-            None, (), self._ranks(value.formula.tree, unit), self._periods(value.formula.tree),
-            None, value.location)
+            None, tuple(branches), self._ranks(value.formula.tree, unit),
+            self._periods(value.formula.tree), None, value.location)
 
     # -- pieces ---------------------------------------------------------------------------------
 
@@ -276,16 +281,22 @@ class Auditor:
         scheme = self.scheme
         if name in scheme.parameters:
             p = scheme.parameters[name]
+            if p.by_unit:
+                return "parameter", p.label, unit.vector[scheme.program.slots[name]]
             return "parameter", p.label, p.value
         if name in scheme.indicators:
             ind = scheme.indicators[name]
             slot = scheme.program.slots.get(name)
             return "indicator", ind.label, self._read(unit, name, slot, ind.per_period)
         if name in scheme.values:
-            return "value", scheme.values[name].label, unit.values[name]
+            value = scheme.values[name]
+            slot = scheme.program.slots[name]
+            return "value", value.label, self._read(unit, name, slot, value.per_period)
         if name in scheme.rankings:
             return "ranking", scheme.rankings[name].label, unit.ranks[name]
-        return "node", scheme.nodes[name].label, unit.scores[name]
+        if name == "total":
+            return "node", scheme.total_label, unit.total
+        return "node", scheme.nodes[name].label, unit.vector[scheme.program.slots[name]]
 
     def _read(self, unit: UnitResult, name: str, slot: int | None,
               per_period: bool) -> PerPeriodValue:
@@ -330,7 +341,8 @@ class Auditor:
     def _constant(self, tree: ast.expr) -> Decimal | None:
         if isinstance(tree, ast.Constant) and isinstance(tree.value, Decimal):
             return tree.value
-        if isinstance(tree, ast.Name) and tree.id in self.scheme.parameters:
+        if isinstance(tree, ast.Name) and tree.id in self.scheme.parameters and \
+                not self.scheme.per_unit_parameter(tree.id):
             return self.scheme.parameters[tree.id].value
         return None
 

@@ -25,29 +25,35 @@ from rulebook.model import (
     ROUNDING_MODES,
     Indicator,
     Node,
+    Outcome,
     Parameter,
     Period,
     Ranking,
     Rounding,
     Scheme,
     Value,
+    Veto,
 )
 
 TOP_KEYS = ("rulebook", "scheme", "rounding", "periods", "indicators", "parameters", "values",
-            "patterns", "rankings", "tree", "total")
+            "patterns", "rankings", "tree", "total", "vetoes", "outcomes")
 SCHEME_KEYS = ("id", "title", "version", "standard_total", "source", "notes", "units")
 ROUNDING_KEYS = ("places", "mode", "level")
 PERIOD_KEYS = ("label", "weight")
 INDICATOR_KEYS = ("type", "label", "unit", "per_period", "min", "max", "values", "default",
                   "note", "record_only")
-PARAMETER_KEYS = ("value", "label", "note")
+PARAMETER_KEYS = ("value", "label", "note", "by_unit")
+VETO_KEYS = ("id", "label", "when", "reason")
+OUTCOME_KEYS = ("label", "note", "cases")
+CASE_KEYS = ("when", "label")
 VALUE_KEYS = ("expr", "per_period", "label", "note")
 PATTERN_KEYS = ("args", "let", "expr", "note", "max", "min")
-RANKING_KEYS = ("basis", "order", "method", "label", "note")
+RANKING_KEYS = ("basis", "order", "method", "label", "note", "demote_if")
 NODE_KEYS = ("id", "label", "role", "standard", "max", "min", "note", "expr", "let", "use",
-             "with", "children")
+             "with", "children", "unit")
 TOTAL_KEYS = ("label", "note")
-RESERVED = {"total", *PERIOD_NAMES, "True", "False", "None", "and", "or", "not", "if", "else"}
+RESERVED = {"total", "vetoed", *PERIOD_NAMES, "True", "False", "None", "and", "or", "not", "if",
+            "else"}
 """Names no indicator, value or node may take (function names live apart: only calls use them)."""
 
 
@@ -59,7 +65,7 @@ class _Formula:
     expr: ex.Expr
     path: Path_
     per_period: bool
-    kind: str  # "value" (number or yes/no) or "score" (number)
+    kind: str  # "value" (number or yes/no), "score" (number), "condition" (yes/no), "case"
 
 
 class Builder:
@@ -78,6 +84,8 @@ class Builder:
         self.periods: tuple[Period, ...] = ()
         self.name_paths: dict[str, Path_] = {}
         self.from_patterns: set[str] = set()  # values a pattern provides; unused ones are fine
+        self.vetoes: dict[str, Veto] = {}
+        self.outcomes: dict[str, Outcome] = {}
 
     # -- reporting -----------------------------------------------------------------------------
 
@@ -183,6 +191,8 @@ class Builder:
         self.read_values(top.get("values"))
         roots = self.read_tree(top.get("tree"))
         self.read_rankings(top.get("rankings"))
+        self.read_vetoes(top.get("vetoes"))
+        self.read_outcomes(top.get("outcomes"))
         total = self.mapping(top.get("total"), ("total",), TOTAL_KEYS, "`total`")
         self.resolve_and_check()
         if any(p.severity == "error" for p in self.problems):
@@ -202,6 +212,8 @@ class Builder:
             nodes=self.nodes,
             roots=roots,
             rankings=self.rankings,
+            vetoes=self.vetoes,
+            outcomes=self.outcomes,
             total_label=self.text(total.get("label"), ("total", "label"), "label", "总分"),
             notes=tuple(notes) if isinstance(notes, list) else (str(notes),) if notes else (),
             source_file=self.src.file,
@@ -312,10 +324,20 @@ class Builder:
             value = self.number(fields.get("value"), value_path, f"parameter `{name}`")
             if value is None:
                 continue
+            by_unit: dict[str, Decimal] = {}
+            raw_units = fields.get("by_unit")
+            if raw_units is not None and not isinstance(raw_units, dict):
+                self.error((*path, "by_unit"), "`by_unit` maps unit names to values",
+                           "by_unit: {旧村: 3, 平塘村: 3}")
+            for unit, unit_value in (raw_units if isinstance(raw_units, dict) else {}).items():
+                number = self.number(unit_value, (*path, "by_unit", unit),
+                                     f"parameter `{name}` for unit `{unit}`")
+                if number is not None:
+                    by_unit[str(unit)] = number
             self.parameters[name] = Parameter(
                 name, value, self.text(fields.get("label"), (*path, "label"), "label"),
                 self.text(fields.get("note"), (*path, "note"), "note"),
-                self.src.loc(path, key=True))
+                self.src.loc(path, key=True), by_unit)
 
     def read_patterns(self, raw: Any) -> None:
         spec = self.mapping(raw, ("patterns",), _keys_of(raw), "`patterns`")
@@ -336,7 +358,7 @@ class Builder:
 
     def value(self, full: str, body: Any, path: Path_, local: Any,
               replacements: Mapping[str, ast.expr] | None = None,
-              code_path: Path_ | None = None) -> None:
+              code_path: Path_ | None = None, kind: str = "value") -> None:
         """Read one value (`values:` entry or `let:` entry) into self.values."""
         fields = self.mapping(body if isinstance(body, dict) else {"expr": body}, path,
                               VALUE_KEYS, f"value `{full}`", required=("expr",))
@@ -348,9 +370,11 @@ class Builder:
         self.values[full] = Value(full, formula, per_period,
                                   self.text(fields.get("label"), (*path, "label"), "label"),
                                   self.text(fields.get("note"), (*path, "note"), "note"),
-                                  self.src.loc(path, key=True))
+                                  self.src.loc(path, key=True),
+                                  "veto" if kind == "veto" else
+                                  "condition" if kind == "condition" else "value")
         self.formulas.append(_Formula(full, formula, code_path or expr_path, per_period,
-                                      "value"))
+                                      "condition" if kind in ("veto", "condition") else "value"))
 
     def formula(self, raw: Any, path: Path_, local: Any,
                 replacements: Mapping[str, ast.expr] | None = None) -> ex.Expr | None:
@@ -389,11 +413,103 @@ class Builder:
                 if "basis" in fields:
                     self.error((*path, "basis"), "`basis` must name a value or node")
                 continue
+            demote = None
+            if "demote_if" in fields:
+                demote = f"{name}.demote_if"
+                self.claim(demote, (*path, "demote_if"), "value")
+                self.value(demote, {"expr": fields["demote_if"]}, path, lambda n: n,
+                           code_path=(*path, "demote_if"), kind="condition")
             self.rankings[name] = Ranking(
                 name, basis, str(order), str(method), False,
                 self.text(fields.get("label"), (*path, "label"), "label"),
                 self.text(fields.get("note"), (*path, "note"), "note"),
-                self.src.loc(path, key=True))
+                self.src.loc(path, key=True), demote)
+
+    def read_vetoes(self, raw: Any) -> None:
+        """`vetoes:` a list of {id, label, when, reason}; each `when` is a yes/no formula, and
+        the name `vetoed` is true when any of them holds."""
+        if raw is not None and not isinstance(raw, list):
+            self.error(("vetoes",), "`vetoes` must be a list of {id, when, reason}")
+            raw = []
+        for i, body in enumerate(raw or []):
+            path: Path_ = ("vetoes", i)
+            fields = self.mapping(body, path, VETO_KEYS, "a veto", required=("id", "when"))
+            vid = fields.get("id")
+            if not isinstance(vid, str) or not self.identifier(vid, (*path, "id"), "veto id") \
+                    or not self.claim(vid, (*path, "id"), "veto") or "when" not in fields:
+                continue
+            label = self.text(fields.get("label"), (*path, "label"), "label", vid)
+            self.value(vid, {"expr": fields["when"], "label": label}, path, lambda n: n,
+                       code_path=(*path, "when"), kind="veto")
+            self.vetoes[vid] = Veto(vid, label,
+                                    self.text(fields.get("reason"), (*path, "reason"), "reason",
+                                              label), self.src.loc(path))
+        names = [v for v in self.vetoes if v in self.values]
+        tree: ast.expr = (ast.BoolOp(ast.Or(), [ast.Name(n, ast.Load()) for n in names])
+                          if len(names) > 1 else ast.Name(names[0], ast.Load()) if names
+                          else ast.Constant(False))
+        for node in ast.walk(tree):
+            node.col_offset = 0  # type: ignore[attr-defined]
+        text = " or ".join(names) if names else "False"
+        self.values["vetoed"] = Value("vetoed", ex.Expr(text, tree), False, "一票否决",
+                                      "true when any veto holds", None, "condition")
+        self.formulas.append(_Formula("vetoed", ex.Expr(text, tree), ("vetoes",), False,
+                                      "condition"))
+
+    def read_outcomes(self, raw: Any) -> None:
+        """`outcomes:` name -> {label, cases: [{when, label}, ..., {label}]}: the first case whose
+        condition holds gives the unit's label; the last case may omit `when` (otherwise)."""
+        spec = self.mapping(raw, ("outcomes",), _keys_of(raw), "`outcomes`")
+        for name, body in spec.items():
+            path: Path_ = ("outcomes", name)
+            if not (self.identifier(name, path, "outcome") and
+                    self.claim(name, path, "outcome")):
+                continue
+            fields = self.mapping(body, path, OUTCOME_KEYS, f"outcome `{name}`",
+                                  required=("cases",))
+            cases = fields.get("cases")
+            if not isinstance(cases, list) or not cases:
+                if "cases" in fields:
+                    self.error((*path, "cases"), "`cases` must be a non-empty list of "
+                               "{when, label}", "the last case may have only a label")
+                continue
+            branches: list[tuple[ex.Expr | None, str]] = []
+            for i, case in enumerate(cases):
+                cpath: Path_ = (*path, "cases", i)
+                cfields = self.mapping(case, cpath, CASE_KEYS, "an outcome case",
+                                       required=("label",))
+                label = self.text(cfields.get("label"), (*cpath, "label"), "label")
+                if "when" not in cfields:
+                    if i != len(cases) - 1:
+                        self.error(cpath, "only the last case may leave out `when`",
+                                   "a case without a condition always matches")
+                    else:
+                        branches.append((None, label))
+                    continue
+                formula = self.formula(cfields["when"], (*cpath, "when"), lambda n: n)
+                if formula is not None:
+                    branches.append((formula, label))
+                    self.formulas.append(_Formula(name, formula, (*cpath, "when"), False,
+                                                  "case"))
+            if branches and branches[-1][0] is not None:
+                branches.append((None, ""))  # no case matched: an empty label
+            tree: ast.expr = ast.Constant(branches[-1][1]) if branches else ast.Constant("")
+            for formula, label in reversed(branches[:-1]):
+                assert formula is not None
+                tree = ast.IfExp(formula.tree, ast.Constant(label), tree)
+            for node in ast.walk(tree):
+                if not hasattr(node, "col_offset"):
+                    node.col_offset = 0  # type: ignore[attr-defined]
+            text = " else ".join(f"{label!r} if {f.text}" if f else repr(label)
+                                 for f, label in branches)
+            self.values[name] = Value(name, ex.Expr(text, tree), False,
+                                      self.text(fields.get("label"), (*path, "label"), "label",
+                                                name),
+                                      self.text(fields.get("note"), (*path, "note"), "note"),
+                                      self.src.loc(path, key=True), "outcome")
+            self.outcomes[name] = Outcome(name, self.values[name].label,
+                                          tuple(label for _, label in branches),
+                                          self.values[name].note, self.src.loc(path, key=True))
 
     # -- the tree ------------------------------------------------------------------------------
 
@@ -434,6 +550,7 @@ class Builder:
                     role, standard=self.number(fields.get("standard"), (*path, "standard"),
                                                "`standard`"),
                     max=hi, min=lo, note=self.text(fields.get("note"), (*path, "note"), "note"),
+                    unit=self.text(fields.get("unit"), (*path, "unit"), "unit"),
                     location=self.src.loc((*path, "id"), key=True))
         children_raw = fields.get("children")
         has_formula = "expr" in fields or "use" in fields
@@ -574,6 +691,8 @@ class Builder:
             graph.add_node(node.id)
             for child in node.children:
                 graph.add_edge(child, node.id, node.location)
+            if "." not in node.id and node.role != "output":
+                graph.add_edge(node.id, "total", None)
         for ranking in self.rankings.values():
             path: Path_ = ("rankings", ranking.name, "basis")
             if ranking.basis not in known or ranking.basis in self.rankings:
@@ -581,6 +700,9 @@ class Builder:
                            did_you_mean(ranking.basis, known))
             else:
                 graph.add_edge(ranking.basis, ranking.name, self.src.loc(path))
+                if ranking.demote and ranking.demote in self.values:
+                    graph.add_edge(ranking.demote, ranking.name, self.src.loc(path))
+                    graph.add_edge(ranking.basis, ranking.demote, self.src.loc(path))
         cycles = graph.cycles()
         for cycle in cycles:
             names = [name for name, _ in cycle]
@@ -599,7 +721,8 @@ class Builder:
         self.warn_unused(graph)
 
     def known_names(self) -> set[str]:
-        return {*self.indicators, *self.parameters, *self.values, *self.nodes, *self.rankings}
+        return {*self.indicators, *self.parameters, *self.values, *self.nodes, *self.rankings,
+                "vetoed", "total"}
 
     def check_types(self, graph: DependencyGraph) -> None:
         infos: dict[str, ex.NameInfo] = {}
@@ -609,9 +732,13 @@ class Builder:
             infos[name] = ex.NameInfo(kind, ind.per_period, ind.values)
         for name in self.parameters:
             infos[name] = ex.NameInfo(ex.NUM)
-        by_owner = {f.owner: f for f in self.formulas}
+        for name in self.outcomes:
+            infos[name] = ex.NameInfo("label")
+        by_owner: dict[str, list[_Formula]] = {}
+        for f in self.formulas:
+            by_owner.setdefault(f.owner, []).append(f)
         for name in graph.order():
-            if name in self.nodes:
+            if name in self.nodes or name == "total":
                 infos[name] = ex.NameInfo(ex.NUM)
             if name in self.rankings:
                 basis = infos.get(self.rankings[name].basis)
@@ -622,21 +749,28 @@ class Builder:
                 self.rankings[name] = attrs.evolve(self.rankings[name],
                                                    per_period=basis.per_period)
                 infos[name] = ex.NameInfo(ex.NUM, basis.per_period)
-            f = by_owner.get(name)
-            if f is None:
-                continue
-            try:
-                got = ex.check(f.expr, infos.get, per_period=f.per_period,
-                               has_periods=bool(self.periods))
-            except ex.ExprError as err:
-                if not err.message.startswith("unknown name"):  # those are reported already
-                    self.expr_error(f.path, err, f.expr.text)
-                continue
-            if f.kind == "score" and got != ex.NUM:
-                self.expr_error(f.path, ex.ExprError(
-                    f"a score must be a number, this formula gives a {got}", 0,
-                    "e.g. `8 if staffing_complete else 0`"), f.expr.text)
-            infos[name] = ex.NameInfo(got, f.per_period)
+            for f in by_owner.get(name, ()):
+                per_period = f.per_period
+                if name.endswith(".demote_if") and name[:-len(".demote_if")] in self.rankings:
+                    basis = infos.get(self.rankings[name[:-len(".demote_if")]].basis)
+                    per_period = bool(basis and basis.per_period)
+                    self.values[name] = attrs.evolve(self.values[name], per_period=per_period)
+                try:
+                    got = ex.check(f.expr, infos.get, per_period=per_period,
+                                   has_periods=bool(self.periods))
+                except ex.ExprError as err:
+                    if not err.message.startswith("unknown name"):  # reported already
+                        self.expr_error(f.path, err, f.expr.text)
+                    continue
+                want = {"score": ex.NUM, "condition": ex.BOOL, "case": ex.BOOL}.get(f.kind)
+                if want is not None and got != want:
+                    hint = ("e.g. `8 if staffing_complete else 0`" if want == ex.NUM
+                            else "a condition, e.g. `complaints > 0`")
+                    what = "a score" if want == ex.NUM else "a condition"
+                    self.expr_error(f.path, ex.ExprError(
+                        f"{what} must be a {want}, this formula gives a {got}", 0, hint),
+                        f.expr.text)
+                infos[name] = ex.NameInfo("label" if f.kind == "case" else got, per_period)
 
     def warn_unused(self, graph: DependencyGraph) -> None:
         for name, ind in self.indicators.items():
@@ -644,8 +778,9 @@ class Builder:
                 self.error(("indicators", name), f"indicator `{name}` is not used by any "
                            "formula", "remove it, or mark it `record_only: true`", key=True,
                            severity="warning")
-        for name in self.values:
-            if name not in self.from_patterns and not graph.has_dependents(name):
+        for name, value in self.values.items():
+            if value.kind == "value" and name not in self.from_patterns and \
+                    not graph.has_dependents(name):
                 self.problems.append(self.src.problem(
                     self.name_paths.get(name, ()), f"value `{name}` is computed but never used",
                     "remove it, or read it in a formula", key=True, severity="warning"))

@@ -49,7 +49,9 @@ class Program:
 def dependency_graph(scheme: Scheme) -> DependencyGraph:
     """The scheme's graph, rebuilt from the model (the builder's copy is not kept)."""
     graph = DependencyGraph()
-    for name in (*scheme.indicators, *scheme.values, *scheme.nodes, *scheme.rankings):
+    graph.add_node("total")
+    for name in (*scheme.indicators, *scheme.values, *scheme.nodes, *scheme.rankings,
+                 *(p for p in scheme.parameters if scheme.per_unit_parameter(p))):
         graph.add_node(name)
     for value in scheme.values.values():
         for name, _ in value.formula.names():
@@ -64,8 +66,11 @@ def dependency_graph(scheme: Scheme) -> DependencyGraph:
             graph.add_edge(child, node.id, node.location)
     for ranking in scheme.rankings.values():
         graph.add_edge(ranking.basis, ranking.name, ranking.location)
+        if ranking.demote:
+            graph.add_edge(ranking.demote, ranking.name, ranking.location)
     for root in scheme.roots:
-        graph.add_edge(root, "total", None)
+        if scheme.nodes[root].role != "output":
+            graph.add_edge(root, "total", None)
     return graph
 
 
@@ -73,7 +78,8 @@ def compile_program(scheme: Scheme) -> Program:
     """Lay out slots, split the computation into stages and generate each stage's function."""
     graph = dependency_graph(scheme)
     order = [n for n in graph.order() if n in scheme.values or n in scheme.nodes or
-             n in scheme.rankings or n == "total" or n in scheme.indicators]
+             n in scheme.rankings or n == "total" or n in scheme.indicators or
+             scheme.per_unit_parameter(n)]
     periods = len(scheme.periods)
     slots: dict[str, int] = {}
     raw_slots: dict[str, int] = {}
@@ -93,7 +99,7 @@ def compile_program(scheme: Scheme) -> Program:
     sources, functions, owners = [], [], []
     for stage in range(stage_count):
         names = [n for n in order if stage_of[n] == stage and n not in scheme.indicators and
-                 n not in scheme.rankings]
+                 n not in scheme.rankings and n not in scheme.parameters]
         source, owner = gen.stage_source(stage, names, raw_slots)
         code = compile(source, f"<rulebook {scheme.id} stage {stage}>", "exec")
         namespace: dict[str, Any] = {"__builtins__": {}, **gen.bindings}
@@ -166,8 +172,9 @@ class _Generator:
         if name == "total":
             terms = []
             for root in scheme.roots:
-                sign = "-" if scheme.nodes[root].role == "deduction" else "+"
-                terms.append(f"{sign} v[{self.slots[root]}]")
+                role = scheme.nodes[root].role
+                if role != "output":
+                    terms.append(f"{'-' if role == 'deduction' else '+'} v[{self.slots[root]}]")
             body = " ".join(terms).lstrip("+ ") if terms else self.constant(Decimal(0))
             if body.startswith("- "):
                 body = f"{self.constant(Decimal(0))} {body}"
@@ -227,7 +234,7 @@ class _Generator:
     def name(self, name: str, p: int | None) -> str:
         if name == "weight":
             return f"_w{p}"
-        if name in self.scheme.parameters:
+        if name in self.scheme.parameters and not self.scheme.per_unit_parameter(name):
             return self.constant(self.scheme.parameters[name].value)
         slot = self.slots[name]
         if _per_period(self.scheme, name):

@@ -53,6 +53,9 @@ def _inputs(scheme: Scheme, program: Program, unit: UnitData) -> list[Any]:
     vector: list[Any] = [None] * program.size
     slots = program.slots
     period_ids = [p.id for p in scheme.periods]
+    for name, parameter in scheme.parameters.items():
+        if parameter.by_unit:
+            vector[slots[name]] = parameter.by_unit.get(unit.name, parameter.value)
     for name, value in unit.values.items():
         slot = slots.get(name)
         if slot is None:
@@ -70,9 +73,11 @@ def _apply_ranking(scheme: Scheme, program: Program, name: str,
     ranking = scheme.rankings[name]
     vectors = list(vectors)
     basis, target = program.slots[ranking.basis], program.slots[name]
+    demote = program.slots[ranking.demote] if ranking.demote else None
     for offset in range(len(scheme.periods) if ranking.per_period else 1):
+        demoted = [v[demote + offset] is True for v in vectors] if demote is not None else None
         ranks = rank([v[basis + offset] for v in vectors], order=ranking.order,
-                     method=ranking.method)
+                     method=ranking.method, demoted=demoted)
         for vector, r in zip(vectors, ranks, strict=True):
             vector[target + offset] = r
 

@@ -49,7 +49,7 @@ class Interpreter(SimpleEval):  # type: ignore[misc]
         name = node.id
         if name == "weight":
             return self.scheme.periods[self.period or 0].share
-        if name in self.scheme.parameters:
+        if name in self.scheme.parameters and not self.scheme.per_unit_parameter(name):
             return self.scheme.parameters[name].value
         slot = self.slots[name]
         return self.vector[slot + (self.period or 0) if _per_period(self.scheme, name) else slot]
@@ -109,8 +109,9 @@ def reference_stages(scheme: Scheme) -> list[Callable[[list[Any]], None]]:
         if name == "total":
             raw = ZERO
             for root in scheme.roots:
-                sign = -1 if scheme.nodes[root].role == "deduction" else 1
-                raw += sign * v[program.slots[root]]
+                role = scheme.nodes[root].role
+                if role != "output":
+                    raw += (-1 if role == "deduction" else 1) * v[program.slots[root]]
             v[program.raw_slots[name]] = v[slot] = raw
             return
         node = scheme.nodes[name]

@@ -34,7 +34,9 @@ ROUNDING_MODES = {
 }
 
 INDICATOR_TYPES = ("bool", "count", "rate", "decimal", "enum")
-ROLES = ("category", "bonus", "deduction")
+ROLES = ("category", "bonus", "deduction", "output")
+"""Top-level node roles: total = Σ category + Σ bonus − Σ deduction; `output` nodes (money, per
+role, …) are computed and reported apart and never enter the total."""
 AGGREGATES = ("sum", "wsum", "mean", "first", "last", "period_min", "period_max")
 
 
@@ -95,6 +97,8 @@ class Parameter:
     label: str = ""
     note: str = ""
     location: Location | None = None
+    by_unit: dict[str, Decimal] = attrs.field(factory=dict)
+    """Unit-specific values (e.g. a target of 3 for three named villages, 2 for the rest)."""
 
 
 @attrs.frozen
@@ -107,6 +111,9 @@ class Value:
     label: str = ""
     note: str = ""
     location: Location | None = None
+    kind: str = "value"
+    """`value`; `veto` (a one-vote-veto condition); `outcome` (a label chosen by conditions);
+    `condition` (internal: a ranking's demotion test, `vetoed`)."""
 
 
 @attrs.frozen
@@ -127,6 +134,7 @@ class Node:
     note: str = ""
     pattern: str | None = None
     arguments: tuple[tuple[str, str], ...] = ()
+    unit: str = ""
     location: Location | None = None
 
     @property
@@ -148,6 +156,30 @@ class Ranking:
     label: str = ""
     note: str = ""
     location: Location | None = None
+    demote: str | None = None
+    """Name of a yes/no value: units for which it holds rank below all others (e.g. a verified
+    complaint puts a community in the bottom places whatever its points)."""
+
+
+@attrs.frozen
+class Veto:
+    """A one-vote veto (一票否决): when its condition holds the unit fails whatever its points."""
+
+    id: str
+    label: str
+    reason: str
+    location: Location | None = None
+
+
+@attrs.frozen
+class Outcome:
+    """A label chosen per unit by the first case whose condition holds (合格/不合格, grades)."""
+
+    name: str
+    label: str
+    labels: tuple[str, ...]
+    note: str = ""
+    location: Location | None = None
 
 
 @attrs.frozen
@@ -166,6 +198,8 @@ class Scheme:
     nodes: dict[str, Node]
     roots: tuple[str, ...]
     rankings: dict[str, Ranking]
+    vetoes: dict[str, Veto] = attrs.field(factory=dict)
+    outcomes: dict[str, Outcome] = attrs.field(factory=dict)
     total_label: str = "总分"
     notes: tuple[str, ...] = ()
     source_file: str = ""
@@ -186,8 +220,27 @@ class Scheme:
                 walk(child)
 
         for root in self.roots:
-            walk(root)
+            if self.nodes[root].role != "output":
+                walk(root)
         return (*out, "total")
+
+    @property
+    def output_ids(self) -> tuple[str, ...]:
+        """Every node under an `output` root (money and other non-point results), tree order."""
+        out: list[str] = []
+
+        def walk(node_id: str) -> None:
+            out.append(node_id)
+            for child in self.nodes[node_id].children:
+                walk(child)
+
+        for root in self.roots:
+            if self.nodes[root].role == "output":
+                walk(root)
+        return tuple(out)
+
+    def per_unit_parameter(self, name: str) -> bool:
+        return name in self.parameters and bool(self.parameters[name].by_unit)
 
     def depth(self, node_id: str) -> int:
         return 0 if node_id == "total" else node_id.count(".")

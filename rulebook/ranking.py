@@ -8,19 +8,22 @@ from decimal import Decimal
 from rulebook.arith import snap
 
 
-def rank(values: Sequence[Decimal], *, order: str = "desc",
-         method: str = "competition") -> list[Decimal]:
+def rank(values: Sequence[Decimal], *, order: str = "desc", method: str = "competition",
+         demoted: Sequence[bool] | None = None) -> list[Decimal]:
     """The rank of each value among all of them; equal values share a rank.
 
     Values are compared after `snap`, so two results that are equal in exact arithmetic tie even
-    if a division left different noise in their 50th digit."""
-    keys = [snap(v) for v in values]
-    ordered = sorted(set(keys), reverse=(order == "desc"))
+    if a division left different noise in their 50th digit. Units marked `demoted` rank after
+    every other unit, whatever their values (among themselves, by value)."""
+    sign = -1 if order == "desc" else 1
+    flags = demoted if demoted is not None else [False] * len(values)
+    keys = [(flag, sign * snap(v)) for flag, v in zip(flags, values, strict=True)]
+    ordered = sorted(set(keys))
     if method == "dense":
         position = {k: i + 1 for i, k in enumerate(ordered)}
     else:
         position, seen = {}, 0
-        counts: dict[Decimal, int] = {}
+        counts: dict[tuple[bool, Decimal], int] = {}
         for k in keys:
             counts[k] = counts.get(k, 0) + 1
         for k in ordered:

@@ -76,8 +76,25 @@ class UnitResult:
 
     @property
     def values(self) -> Mapping[str, Any]:
-        return self._view(tuple(self.scheme.values),
+        """Named intermediate values (`values:` and items' `let:`), not vetoes or outcomes."""
+        return self._view(tuple(n for n, v in self.scheme.values.items() if v.kind == "value"),
                           {n for n, v in self.scheme.values.items() if v.per_period})
+
+    @property
+    def outputs(self) -> Mapping[str, Decimal]:
+        """Values of `output` nodes (money and other non-point results), apart from points."""
+        return _SlotView(self.vector, self.scheme.program.slots, self.scheme.output_ids)
+
+    @property
+    def outcomes(self) -> Mapping[str, str]:
+        """Each outcome's label for this unit (合格/不合格, a grade band, ...)."""
+        return self._view(tuple(self.scheme.outcomes), set())
+
+    @property
+    def vetoes(self) -> tuple[str, ...]:
+        """Ids of the vetoes that hold for this unit (empty when none does)."""
+        slots = self.scheme.program.slots
+        return tuple(v for v in self.scheme.vetoes if self.vector[slots[v]] is True)
 
     @property
     def ranks(self) -> Mapping[str, Any]:
@@ -129,7 +146,7 @@ class Result:
         """The audit of every scored node (tree order, then `total`) and every named value."""
         auditor = Auditor(self)
         result = self.unit(unit)
-        for name in (*self.scheme.score_ids, *self.scheme.values):
+        for name in (*self.scheme.score_ids, *self.scheme.output_ids, *self.scheme.values):
             yield auditor.explain(result, name)
 
     def manifest(self) -> dict[str, Any]:
@@ -164,6 +181,10 @@ class Result:
                 "raw": {k: canonical(v) for k, v in unit.raw.items()},
                 "values": {k: _plain(v) for k, v in unit.values.items()},
                 "ranks": {k: _plain(v) for k, v in unit.ranks.items()},
+                "outputs": {k: _fixed(v, places) for k, v in unit.outputs.items()},
+                "outcomes": dict(unit.outcomes),
+                "vetoes": [{"id": v, "label": scheme.vetoes[v].label,
+                            "reason": scheme.vetoes[v].reason} for v in unit.vetoes],
             }
             if auditor is not None:
                 entry["points_lost"] = [
@@ -172,7 +193,8 @@ class Result:
                      "inputs": {i.name: _plain(i.value) for i in p.inputs}}
                     for p in auditor.points_lost(unit)]
                 entry["audit"] = {name: auditor.explain(unit, name).to_dict()
-                                  for name in (*scheme.score_ids, *scheme.values)}
+                                  for name in (*scheme.score_ids, *scheme.output_ids,
+                                               *scheme.values)}
             units.append(entry)
         return {
             "format": FORMAT_VERSION,
