@@ -36,7 +36,7 @@ from rulebook.model import (
 )
 
 TOP_KEYS = ("rulebook", "scheme", "rounding", "periods", "indicators", "parameters", "values",
-            "patterns", "rankings", "tree", "total", "vetoes", "outcomes")
+            "patterns", "rankings", "tree", "total", "vetoes", "outcomes", "constraints")
 SCHEME_KEYS = ("id", "title", "version", "standard_total", "source", "notes", "units")
 ROUNDING_KEYS = ("places", "mode", "level")
 PERIOD_KEYS = ("label", "weight")
@@ -44,6 +44,7 @@ INDICATOR_KEYS = ("type", "label", "unit", "per_period", "min", "max", "values",
                   "note", "record_only")
 PARAMETER_KEYS = ("value", "label", "note", "by_unit")
 VETO_KEYS = ("id", "label", "when", "reason")
+CONSTRAINT_KEYS = ("require", "message")
 OUTCOME_KEYS = ("label", "note", "cases")
 CASE_KEYS = ("when", "label")
 VALUE_KEYS = ("expr", "per_period", "label", "note")
@@ -193,6 +194,7 @@ class Builder:
         self.read_rankings(top.get("rankings"))
         self.read_vetoes(top.get("vetoes"))
         self.read_outcomes(top.get("outcomes"))
+        self.read_constraints(top.get("constraints"))
         total = self.mapping(top.get("total"), ("total",), TOTAL_KEYS, "`total`")
         self.resolve_and_check()
         if any(p.severity == "error" for p in self.problems):
@@ -371,10 +373,9 @@ class Builder:
                                   self.text(fields.get("label"), (*path, "label"), "label"),
                                   self.text(fields.get("note"), (*path, "note"), "note"),
                                   self.src.loc(path, key=True),
-                                  "veto" if kind == "veto" else
-                                  "condition" if kind == "condition" else "value")
+                                  kind)
         self.formulas.append(_Formula(full, formula, code_path or expr_path, per_period,
-                                      "condition" if kind in ("veto", "condition") else "value"))
+                                      "value" if kind == "value" else "condition"))
 
     def formula(self, raw: Any, path: Path_, local: Any,
                 replacements: Mapping[str, ast.expr] | None = None) -> ex.Expr | None:
@@ -455,6 +456,35 @@ class Builder:
                                       "true when any veto holds", None, "condition")
         self.formulas.append(_Formula("vetoed", ex.Expr(text, tree), ("vetoes",), False,
                                       "condition"))
+
+    def read_constraints(self, raw: Any) -> None:
+        """`constraints:` a list of {require, message}: yes/no formulas over indicators and
+        parameters that every unit's data must satisfy (e.g. `aware <= surveyed`); a unit that
+        fails one is a data error, reported before anything is scored."""
+        if raw is not None and not isinstance(raw, list):
+            self.error(("constraints",), "`constraints` must be a list of {require, message}")
+            raw = []
+        for i, body in enumerate(raw or []):
+            path: Path_ = ("constraints", i)
+            fields = self.mapping(body, path, CONSTRAINT_KEYS, "a constraint",
+                                  required=("require",))
+            if "require" not in fields:
+                continue
+            name = f"constraint_{i + 1}"
+            self.claim(name, path, "constraint")
+            message = self.text(fields.get("message"), (*path, "message"), "message",
+                                str(fields["require"]))
+            self.value(name, {"expr": fields["require"], "label": message}, path,
+                       lambda n: n, code_path=(*path, "require"), kind="constraint")
+            formula = self.values.get(name)
+            if formula is None:
+                continue
+            for ref, offset in formula.formula.names():
+                if ref not in self.indicators and ref not in self.parameters:
+                    self.expr_error((*path, "require"), ex.ExprError(
+                        f"a constraint reads only indicators and parameters, not `{ref}`",
+                        offset, "constraints check the data before anything is computed"),
+                        formula.formula.text)
 
     def read_outcomes(self, raw: Any) -> None:
         """`outcomes:` name -> {label, cases: [{when, label}, ..., {label}]}: the first case whose
@@ -778,8 +808,9 @@ class Builder:
                 self.error(("indicators", name), f"indicator `{name}` is not used by any "
                            "formula", "remove it, or mark it `record_only: true`", key=True,
                            severity="warning")
-        for name, value in self.values.items():
-            if value.kind == "value" and name not in self.from_patterns and \
+        for name, value in self.values.items():  # an item's own unused `let` is dead code;
+            # top-level values are results in their own right (reported under `values`)
+            if value.kind == "value" and "." in name and name not in self.from_patterns and \
                     not graph.has_dependents(name):
                 self.problems.append(self.src.problem(
                     self.name_paths.get(name, ()), f"value `{name}` is computed but never used",

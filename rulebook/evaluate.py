@@ -13,8 +13,8 @@ from typing import Any
 from rulebook.arith import CONTEXT
 from rulebook.codegen import Program, failing_owner
 from rulebook.data import DataSet, UnitData, check_data
-from rulebook.errors import EvaluationError
-from rulebook.interpret import failing_part, reference_stages
+from rulebook.errors import DataError, EvaluationError, Problem
+from rulebook.interpret import Interpreter, failing_part, reference_stages
 from rulebook.model import Scheme
 from rulebook.ranking import rank
 from rulebook.result import Result, UnitResult
@@ -34,6 +34,7 @@ def evaluate(scheme: Scheme, data: DataSet | Mapping[str, Any], *,
     program: Program = scheme.program
     stages = program.stages if engine == "compiled" else reference_stages(scheme)
     vectors = [_inputs(scheme, program, unit) for unit in data.units]
+    _check_constraints(scheme, data, vectors)
     with localcontext(CONTEXT):
         for stage, function in enumerate(stages):
             for ranking in program.rankings_before[stage]:
@@ -66,6 +67,25 @@ def _inputs(scheme: Scheme, program: Program, unit: UnitData) -> list[Any]:
         else:
             vector[slot] = value
     return vector
+
+
+def _check_constraints(scheme: Scheme, data: DataSet, vectors: list[list[Any]]) -> None:
+    """Every unit must satisfy the scheme's constraints before anything is scored."""
+    constraints = [v for v in scheme.values.values() if v.kind == "constraint"]
+    if not constraints:
+        return
+    interpreter = Interpreter(scheme)
+    problems = []
+    with localcontext(CONTEXT):
+        for unit, vector in zip(data.units, vectors, strict=True):
+            for constraint in constraints:
+                if interpreter.run(constraint.formula.tree, vector, None) is not True:
+                    text = " ".join(constraint.formula.text.split())
+                    problems.append(Problem(
+                        f"unit `{unit.name}`: {constraint.label} (requires `{text}`)",
+                        constraint.location, f"check the data of `{unit.name}` in {data.file}"))
+    if problems:
+        raise DataError(problems)
 
 
 def _apply_ranking(scheme: Scheme, program: Program, name: str,

@@ -113,7 +113,8 @@ class Value:
     location: Location | None = None
     kind: str = "value"
     """`value`; `veto` (a one-vote-veto condition); `outcome` (a label chosen by conditions);
-    `condition` (internal: a ranking's demotion test, `vetoed`)."""
+    `constraint` (a test the data must pass); `condition` (a ranking's demotion test,
+    `vetoed`)."""
 
 
 @attrs.frozen

@@ -32,17 +32,37 @@ def to_csv(result: Result) -> str:
 
 def to_table(result: Result, units_per_block: int = UNITS_PER_BLOCK) -> str:
     """The score tree (one row per node, indented, with labels and standard points) against the
-    units, in blocks of `units_per_block` columns so it fits a terminal; then the ranking."""
+    units, in blocks of `units_per_block` columns so it fits a terminal; then ranks, outputs,
+    outcomes and vetoes, and the ranking."""
     scheme = result.scheme
     places = scheme.rounding.places
-    ids = scheme.score_ids
-    names = [_row_name(scheme.depth(i), i) for i in ids]
-    labels = [scheme.total_label if i == "total" else scheme.nodes[i].label for i in ids]
-    standards = [_standard(result, i) for i in ids]
-    name_w = max(display_width(n) for n in (*names, "项目"))
-    label_w = max(display_width(label) for label in (*labels, "名称"))
-    std_w = max(display_width(s) for s in (*standards, "标准分"))
     ranks = result.total_ranks()
+    rows: list[tuple[str, str, str, list[str]] | None] = []  # None: a rule
+    for i in scheme.score_ids:
+        if i == "total":
+            rows.append(None)
+        label = scheme.total_label if i == "total" else scheme.nodes[i].label
+        rows.append((_row_name(scheme.depth(i), i), label, _standard(result, i),
+                     [f"{u.scores[i]:.{places}f}" for u in result.units]))
+    rows.append(("rank", "名次", "", [str(r) for r in ranks]))
+    if scheme.output_ids:
+        rows.append(None)
+        for i in scheme.output_ids:
+            node = scheme.nodes[i]
+            label = f"{node.label}（{node.unit}）" if node.unit else node.label
+            rows.append((_row_name(scheme.depth(i), i), label, "",
+                         [f"{u.outputs[i]:.{places}f}" for u in result.units]))
+    if scheme.outcomes or scheme.vetoes:
+        rows.append(None)
+    for name, outcome in scheme.outcomes.items():
+        rows.append((name, outcome.label, "", [u.outcomes[name] for u in result.units]))
+    if scheme.vetoes:
+        rows.append(("vetoed", "一票否决", "", [", ".join(u.vetoes) or "—"
+                                                for u in result.units]))
+    present = [r for r in rows if r is not None]
+    name_w = max(display_width(r[0]) for r in (*present, ("项目", "", "", [])))
+    label_w = max(display_width(r[1]) for r in (*present, ("", "名称", "", [])))
+    std_w = max(display_width(r[2]) for r in (*present, ("", "", "标准分", [])))
     lines = [f"{scheme.title}  [{scheme.id} {scheme.version}]",
              f"{len(result.units)} units · rounding: {places} places, {scheme.rounding.mode}, "
              f"per {scheme.rounding.level}", ""]
@@ -50,24 +70,20 @@ def to_table(result: Result, units_per_block: int = UNITS_PER_BLOCK) -> str:
     blocks = max(-(-len(units) // units_per_block), 1)
     per_block = max(-(-len(units) // blocks), 1)  # balanced: 6 units -> 3 + 3, not 5 + 1
     for start in range(0, len(units), per_block):
-        block = units[start:start + per_block]
-        cells = [[f"{u.scores[i]:.{places}f}" for i in ids] for u in block]
-        widths = [max(display_width(u.unit), *(display_width(c) for c in col))
-                  for u, col in zip(block, cells, strict=True)]
+        columns = range(start, min(start + per_block, len(units)))
+        widths = [max(display_width(units[k].unit),
+                      *(display_width(r[3][k]) for r in present)) for k in columns]
+        rule = "  ".join("─" * w for w in (name_w, label_w, std_w, *widths))
         header = [pad("项目", name_w), pad("名称", label_w), pad("标准分", std_w, ">")]
-        header += [pad(u.unit, w, ">") for u, w in zip(block, widths, strict=True)]
-        lines.append("  ".join(header).rstrip())
-        lines.append("  ".join("─" * w for w in (name_w, label_w, std_w, *widths)))
-        for row, node_id in enumerate(ids):
-            if node_id == "total":
-                lines.append("  ".join("─" * w for w in (name_w, label_w, std_w, *widths)))
-            out = [pad(names[row], name_w), pad(labels[row], label_w),
-                   pad(standards[row], std_w, ">")]
-            out += [pad(col[row], w, ">") for col, w in zip(cells, widths, strict=True)]
+        header += [pad(units[k].unit, w, ">") for k, w in zip(columns, widths, strict=True)]
+        lines += ["  ".join(header).rstrip(), rule]
+        for row in rows:
+            if row is None:
+                lines.append(rule)
+                continue
+            out = [pad(row[0], name_w), pad(row[1], label_w), pad(row[2], std_w, ">")]
+            out += [pad(row[3][k], w, ">") for k, w in zip(columns, widths, strict=True)]
             lines.append("  ".join(out).rstrip())
-        rank_cells = [pad(str(ranks[start + k]), w, ">") for k, w in enumerate(widths)]
-        lines.append("  ".join([pad("rank", name_w), pad("名次", label_w), pad("", std_w),
-                                *rank_cells]).rstrip())
         lines.append("")
     lines.append(_ranking_line(result, ranks, places))
     return "\n".join(lines) + "\n"
