@@ -69,6 +69,6 @@ def test_inconsistent_counts_are_a_data_error() -> None:
     with pytest.raises(rulebook.DataError) as info:
         rulebook.evaluate(scheme, rulebook.parse_data(text, scheme, "bad.yaml"))
     message = str(info.value)
-    assert "unit `中马街道`: 知晓人数不能多于调查人数 (requires `policy_aware <= policy_surveyed`)" \
-        in message
+    assert "unit `中马街道`: 知晓人数不能多于调查人数 " \
+        "(requires `policy_aware <= policy_surveyed`)" in message
     assert "migrant-services.yaml:" in message
