@@ -254,9 +254,9 @@ class Auditor:
 
     def _value(self, unit: UnitResult, name: str) -> NodeAudit:
         value = self.scheme.values[name]
-        current = self._read(unit, name, self.scheme.program.slots[name], value.per_period)
+        current = self._read(unit, name, self.scheme.program.slots[name])
         branches: list[Branch] = []
-        if not value.per_period:
+        if self.scheme.axis_of(name) is None:
             self._formula_clips(value.formula.tree, unit, branches)
         return NodeAudit(
             unit.unit, name, "value", value.label, value.note, current, current,
@@ -287,22 +287,22 @@ class Auditor:
         if name in scheme.indicators:
             ind = scheme.indicators[name]
             slot = scheme.program.slots.get(name)
-            return "indicator", ind.label, self._read(unit, name, slot, ind.per_period)
+            return "indicator", ind.label, self._read(unit, name, slot)
         if name in scheme.values:
             value = scheme.values[name]
             slot = scheme.program.slots[name]
-            return "value", value.label, self._read(unit, name, slot, value.per_period)
+            return "value", value.label, self._read(unit, name, slot)
         if name in scheme.rankings:
             return "ranking", scheme.rankings[name].label, unit.ranks[name]
         if name == "total":
             return "node", scheme.total_label, unit.total
         return "node", scheme.nodes[name].label, unit.vector[scheme.program.slots[name]]
 
-    def _read(self, unit: UnitResult, name: str, slot: int | None,
-              per_period: bool) -> PerPeriodValue:
+    def _read(self, unit: UnitResult, name: str, slot: int | None) -> PerPeriodValue:
         assert slot is not None
-        if per_period:
-            return {p.id: unit.vector[slot + i] for i, p in enumerate(self.scheme.periods)}
+        ids = self.scheme.axis_ids(self.scheme.axis_of(name))
+        if ids:
+            return {p: unit.vector[slot + i] for i, p in enumerate(ids)}
         value: Value = unit.vector[slot]
         return value
 
@@ -367,8 +367,8 @@ class Auditor:
             ranking = self.scheme.rankings[name]
             table = self._rank_table(name)
             index = next(i for i, u in enumerate(self.result.units) if u.unit == unit.unit)
-            periods: list[str | None] = ([p.id for p in self.scheme.periods]
-                                         if ranking.per_period else [None])
+            periods: list[str | None] = list(self.scheme.axis_ids(self.scheme.axis_of(name))) \
+                or [None]
             for offset, period in enumerate(periods):
                 basis, rank = table[offset][index]
                 tied = tuple(u.unit for j, u in enumerate(self.result.units)
@@ -382,7 +382,7 @@ class Auditor:
         if name not in self._rank_tables:
             ranking = self.scheme.rankings[name]
             slots = self.scheme.program.slots
-            count = len(self.scheme.periods) if ranking.per_period else 1
+            count = self.scheme.axis_size(self.scheme.axis_of(name))
             self._rank_tables[name] = [
                 [(u.vector[slots[ranking.basis] + k], u.vector[slots[name] + k])
                  for u in self.result.units] for k in range(count)]

@@ -28,6 +28,7 @@ from rulebook.model import (
     Outcome,
     Parameter,
     Period,
+    PeriodGroup,
     Ranking,
     Rounding,
     Scheme,
@@ -36,7 +37,8 @@ from rulebook.model import (
 )
 
 TOP_KEYS = ("rulebook", "scheme", "rounding", "periods", "indicators", "parameters", "values",
-            "patterns", "rankings", "tree", "total", "vetoes", "outcomes", "constraints")
+            "patterns", "rankings", "tree", "total", "vetoes", "outcomes", "constraints",
+            "period_groups")
 SCHEME_KEYS = ("id", "title", "version", "standard_total", "source", "notes", "units")
 ROUNDING_KEYS = ("places", "mode", "level")
 PERIOD_KEYS = ("label", "weight")
@@ -47,7 +49,7 @@ VETO_KEYS = ("id", "label", "when", "reason")
 CONSTRAINT_KEYS = ("require", "message")
 OUTCOME_KEYS = ("label", "note", "cases")
 CASE_KEYS = ("when", "label")
-VALUE_KEYS = ("expr", "per_period", "label", "note")
+VALUE_KEYS = ("expr", "per_period", "per", "label", "note")
 PATTERN_KEYS = ("args", "let", "expr", "note", "max", "min")
 RANKING_KEYS = ("basis", "order", "method", "label", "note", "demote_if")
 NODE_KEYS = ("id", "label", "role", "standard", "max", "min", "note", "expr", "let", "use",
@@ -65,7 +67,7 @@ class _Formula:
     owner: str
     expr: ex.Expr
     path: Path_
-    per_period: bool
+    axis: str | None  # None, "period" or a period-group set
     kind: str  # "value" (number or yes/no), "score" (number), "condition" (yes/no), "case"
 
 
@@ -83,6 +85,7 @@ class Builder:
         self.patterns: dict[str, tuple[Path_, dict[str, Any]]] = {}
         self.formulas: list[_Formula] = []
         self.periods: tuple[Period, ...] = ()
+        self.period_groups: dict[str, tuple[PeriodGroup, ...]] = {}
         self.name_paths: dict[str, Path_] = {}
         self.from_patterns: set[str] = set()  # values a pattern provides; unused ones are fine
         self.vetoes: dict[str, Veto] = {}
@@ -186,6 +189,7 @@ class Builder:
                             required=("id", "title"))
         rounding = self.rounding(top.get("rounding"))
         self.periods = self.read_periods(top.get("periods"))
+        self.period_groups = self.read_period_groups(top.get("period_groups"))
         self.read_indicators(top.get("indicators"))
         self.read_parameters(top.get("parameters"))
         self.read_patterns(top.get("patterns"))
@@ -214,6 +218,7 @@ class Builder:
             nodes=self.nodes,
             roots=roots,
             rankings=self.rankings,
+            period_groups=self.period_groups,
             vetoes=self.vetoes,
             outcomes=self.outcomes,
             total_label=self.text(total.get("label"), ("total", "label"), "label", "总分"),
@@ -262,6 +267,52 @@ class Builder:
             self.error(("periods",), "period weights add up to 0", "give each period a weight")
             return tuple(Period(pid, label, w, Decimal(1) / len(found)) for pid, label, w in found)
         return tuple(Period(pid, label, w, w / total) for pid, label, w in found)
+
+    def read_period_groups(self, raw: Any) -> dict[str, tuple[PeriodGroup, ...]]:
+        """`period_groups:` set name -> {group id: [period ids] or {label, periods}}. Each set
+        must split the periods exactly (every period in one group), like months into quarters."""
+        spec = self.mapping(raw, ("period_groups",), _keys_of(raw), "`period_groups`")
+        index = {p.id: i for i, p in enumerate(self.periods)}
+        out: dict[str, tuple[PeriodGroup, ...]] = {}
+        for set_name, groups in spec.items():
+            path: Path_ = ("period_groups", set_name)
+            if not self.identifier(set_name, path, "period-group set"):
+                continue
+            if set_name == "period" or set_name in index:
+                self.error(path, f"`{set_name}` is already a period name", key=True)
+                continue
+            body = self.mapping(groups, path, _keys_of(groups), f"period-group set `{set_name}`")
+            found: list[PeriodGroup] = []
+            seen: dict[str, str] = {}
+            for gid, members in body.items():
+                gpath: Path_ = (*path, gid)
+                fields = members if isinstance(members, dict) else {"periods": members}
+                label = self.text(fields.get("label"), (*gpath, "label"), "label", gid)
+                periods = fields.get("periods")
+                if not isinstance(periods, list) or not periods:
+                    self.error(gpath, f"group `{gid}` must list its periods",
+                               "e.g. Q1: [M01, M02, M03]")
+                    continue
+                member_ids: list[int] = []
+                for k, pid in enumerate(periods):
+                    if pid not in index:
+                        self.error((*gpath, k), f"unknown period `{pid}`",
+                                   did_you_mean(str(pid), index))
+                    elif pid in seen:
+                        self.error((*gpath, k), f"period `{pid}` is already in group "
+                                   f"`{seen[pid]}` of `{set_name}`",
+                                   "each period belongs to exactly one group of a set")
+                    else:
+                        seen[pid] = gid
+                        member_ids.append(index[pid])
+                share = sum((self.periods[i].share for i in member_ids), Decimal(0))
+                found.append(PeriodGroup(gid, label, tuple(member_ids), share))
+            missing = [p for p in index if p not in seen]
+            if missing and found:
+                self.error(path, f"periods {', '.join(missing)} are in no group of "
+                           f"`{set_name}`", "every period must belong to one group", key=True)
+            out[set_name] = tuple(found)
+        return out
 
     def read_indicators(self, raw: Any) -> None:
         spec = self.mapping(raw, ("indicators",), _keys_of(raw), "`indicators`")
@@ -367,14 +418,25 @@ class Builder:
         expr_path = (*path, "expr") if isinstance(body, dict) else path
         formula = self.formula(fields.get("expr"), code_path or expr_path, local, replacements)
         per_period = self.flag(fields.get("per_period"), (*path, "per_period"), "`per_period`")
+        group = None
+        per = fields.get("per")
+        if per is not None:
+            if per == "period":
+                per_period = True
+            elif per in self.period_groups:
+                group = str(per)
+            else:
+                self.error((*path, "per"), f"`per: {per}` names no period-group set",
+                           did_you_mean(str(per), ["period", *self.period_groups])
+                           or "use `per: period` or a set declared under `period_groups:`")
         if formula is None:
             return
-        self.values[full] = Value(full, formula, per_period,
+        self.values[full] = Value(full, formula, per_period and group is None,
                                   self.text(fields.get("label"), (*path, "label"), "label"),
                                   self.text(fields.get("note"), (*path, "note"), "note"),
-                                  self.src.loc(path, key=True),
-                                  kind)
-        self.formulas.append(_Formula(full, formula, code_path or expr_path, per_period,
+                                  self.src.loc(path, key=True), group, kind)
+        axis = group or ("period" if per_period else None)
+        self.formulas.append(_Formula(full, formula, code_path or expr_path, axis,
                                       "value" if kind == "value" else "condition"))
 
     def formula(self, raw: Any, path: Path_, local: Any,
@@ -424,7 +486,7 @@ class Builder:
                 name, basis, str(order), str(method), False,
                 self.text(fields.get("label"), (*path, "label"), "label"),
                 self.text(fields.get("note"), (*path, "note"), "note"),
-                self.src.loc(path, key=True), demote)
+                self.src.loc(path, key=True), demote=demote)
 
     def read_vetoes(self, raw: Any) -> None:
         """`vetoes:` a list of {id, label, when, reason}; each `when` is a yes/no formula, and
@@ -453,8 +515,8 @@ class Builder:
             node.col_offset = 0  # type: ignore[attr-defined]
         text = " or ".join(names) if names else "False"
         self.values["vetoed"] = Value("vetoed", ex.Expr(text, tree), False, "一票否决",
-                                      "true when any veto holds", None, "condition")
-        self.formulas.append(_Formula("vetoed", ex.Expr(text, tree), ("vetoes",), False,
+                                      "true when any veto holds", None, None, "condition")
+        self.formulas.append(_Formula("vetoed", ex.Expr(text, tree), ("vetoes",), None,
                                       "condition"))
 
     def read_constraints(self, raw: Any) -> None:
@@ -519,7 +581,7 @@ class Builder:
                 formula = self.formula(cfields["when"], (*cpath, "when"), lambda n: n)
                 if formula is not None:
                     branches.append((formula, label))
-                    self.formulas.append(_Formula(name, formula, (*cpath, "when"), False,
+                    self.formulas.append(_Formula(name, formula, (*cpath, "when"), None,
                                                   "case"))
             if branches and branches[-1][0] is not None:
                 branches.append((None, ""))  # no case matched: an empty label
@@ -536,7 +598,7 @@ class Builder:
                                       self.text(fields.get("label"), (*path, "label"), "label",
                                                 name),
                                       self.text(fields.get("note"), (*path, "note"), "note"),
-                                      self.src.loc(path, key=True), "outcome")
+                                      self.src.loc(path, key=True), None, "outcome")
             self.outcomes[name] = Outcome(name, self.values[name].label,
                                           tuple(label for _, label in branches),
                                           self.values[name].note, self.src.loc(path, key=True))
@@ -678,7 +740,7 @@ class Builder:
             code_path = (*path, "expr")
             formula = self.formula(fields.get("expr"), code_path, local)
         if formula is not None:
-            self.formulas.append(_Formula(node_id, formula, code_path, False, "score"))
+            self.formulas.append(_Formula(node_id, formula, code_path, None, "score"))
         return formula
 
     def pattern_args(self, name: str, pattern: dict[str, Any], pattern_path: Path_,
@@ -759,7 +821,7 @@ class Builder:
         for name, ind in self.indicators.items():
             kind = ex.BOOL if ind.type == "bool" else (f"enum:{name}" if ind.type == "enum"
                                                         else ex.NUM)
-            infos[name] = ex.NameInfo(kind, ind.per_period, ind.values)
+            infos[name] = ex.NameInfo(kind, "period" if ind.per_period else None, ind.values)
         for name in self.parameters:
             infos[name] = ex.NameInfo(ex.NUM)
         for name in self.outcomes:
@@ -776,17 +838,20 @@ class Builder:
                     continue
                 if basis.type != ex.NUM:
                     self.error(("rankings", name, "basis"), "a ranking basis must be a number")
-                self.rankings[name] = attrs.evolve(self.rankings[name],
-                                                   per_period=basis.per_period)
-                infos[name] = ex.NameInfo(ex.NUM, basis.per_period)
+                self.rankings[name] = attrs.evolve(
+                    self.rankings[name], per_period=basis.axis == "period",
+                    group=basis.axis if basis.axis not in (None, "period") else None)
+                infos[name] = ex.NameInfo(ex.NUM, basis.axis)
             for f in by_owner.get(name, ()):
-                per_period = f.per_period
+                axis = f.axis
                 if name.endswith(".demote_if") and name[:-len(".demote_if")] in self.rankings:
                     basis = infos.get(self.rankings[name[:-len(".demote_if")]].basis)
-                    per_period = bool(basis and basis.per_period)
-                    self.values[name] = attrs.evolve(self.values[name], per_period=per_period)
+                    axis = basis.axis if basis else None
+                    self.values[name] = attrs.evolve(
+                        self.values[name], per_period=axis == "period",
+                        group=axis if axis not in (None, "period") else None)
                 try:
-                    got = ex.check(f.expr, infos.get, per_period=per_period,
+                    got = ex.check(f.expr, infos.get, axis=axis,
                                    has_periods=bool(self.periods))
                 except ex.ExprError as err:
                     if not err.message.startswith("unknown name"):  # reported already
@@ -800,7 +865,7 @@ class Builder:
                     self.expr_error(f.path, ex.ExprError(
                         f"{what} must be a {want}, this formula gives a {got}", 0, hint),
                         f.expr.text)
-                infos[name] = ex.NameInfo("label" if f.kind == "case" else got, per_period)
+                infos[name] = ex.NameInfo("label" if f.kind == "case" else got, axis)
 
     def warn_unused(self, graph: DependencyGraph) -> None:
         for name, ind in self.indicators.items():

@@ -20,7 +20,7 @@ from typing import Any
 
 import attrs
 
-from rulebook import arith
+from rulebook import arith, axes
 from rulebook.expr import ARITHMETIC, BOOLEAN, COMPARISONS, Expr
 from rulebook.functions import AGGREGATORS, FUNCTIONS
 from rulebook.graph import DependencyGraph
@@ -80,13 +80,12 @@ def compile_program(scheme: Scheme) -> Program:
     order = [n for n in graph.order() if n in scheme.values or n in scheme.nodes or
              n in scheme.rankings or n == "total" or n in scheme.indicators or
              scheme.per_unit_parameter(n)]
-    periods = len(scheme.periods)
     slots: dict[str, int] = {}
     raw_slots: dict[str, int] = {}
     size = 0
     for name in order:
         slots[name] = size
-        size += periods if _per_period(scheme, name) else 1
+        size += scheme.axis_size(scheme.axis_of(name))
         if name in scheme.nodes or name == "total":
             raw_slots[name] = size
             size += 1
@@ -114,19 +113,11 @@ def compile_program(scheme: Scheme) -> Program:
                    tuple(sources), raw_slots)
 
 
-def _per_period(scheme: Scheme, name: str) -> bool:
-    for table in (scheme.indicators, scheme.values, scheme.rankings):
-        if name in table:
-            return bool(table[name].per_period)
-    return False
-
-
 class _Generator:
     """Turns checked expression trees into Python source over a slot list `v`."""
 
     def __init__(self, scheme: Scheme, slots: dict[str, int]) -> None:
         self.scheme, self.slots = scheme, slots
-        self.periods = len(scheme.periods)
         self.bindings: dict[str, Any] = {
             "_round": arith.round_score,
             "_Q": scheme.rounding.quantum,
@@ -135,10 +126,6 @@ class _Generator:
         self.constant_names: dict[tuple[type, Any], str] = {}
         for name, sig in FUNCTIONS.items():
             self.bindings[f"_f_{name}"] = sig.implementation
-        for i, period in enumerate(scheme.periods):
-            self.bindings[f"_w{i}"] = period.share
-        if self.periods:
-            self.bindings["_np"] = Decimal(self.periods)
 
     def constant(self, value: Any) -> str:
         key = (type(value), value)
@@ -165,10 +152,8 @@ class _Generator:
         scheme, slot = self.scheme, self.slots[name]
         if name in scheme.values:
             value = scheme.values[name]
-            if value.per_period:
-                return [f"v[{slot + p}] = {self.expr(value.formula, p)}"
-                        for p in range(self.periods)]
-            return [f"v[{slot}] = {self.expr(value.formula, None)}"]
+            return [f"v[{slot + (ctx[1] if ctx else 0)}] = {self.expr(value.formula, ctx)}"
+                    for ctx in axes.points(scheme, scheme.axis_of(name))]
         if name == "total":
             terms = []
             for root in scheme.roots:
@@ -196,10 +181,10 @@ class _Generator:
             out.append(f"v[{slot}] = r")
         return out
 
-    def expr(self, expr: Expr, period: int | None) -> str:
-        return self.node(expr.tree, period)
+    def expr(self, expr: Expr, ctx: axes.Context) -> str:
+        return self.node(expr.tree, ctx)
 
-    def node(self, node: ast.expr, p: int | None) -> str:
+    def node(self, node: ast.expr, p: axes.Context) -> str:
         if isinstance(node, ast.Constant):
             if isinstance(node.value, bool):
                 return "True" if node.value else "False"
@@ -226,23 +211,21 @@ class _Generator:
         if isinstance(node, ast.Call):
             fname = node.func.id  # type: ignore[attr-defined]
             if fname in AGGREGATORS:
-                return self.aggregate(fname, node.args[0])
+                return self.aggregate(fname, node.args[0], p)
             args = ", ".join(self.node(a, p) for a in node.args)
             return f"_f_{fname}({args})"
         raise TypeError(f"unexpected {type(node).__name__}")  # unreachable after validation
 
-    def name(self, name: str, p: int | None) -> str:
+    def name(self, name: str, ctx: axes.Context) -> str:
         if name == "weight":
-            return f"_w{p}"
+            return self.constant(axes.weight(self.scheme, ctx))
         if name in self.scheme.parameters and not self.scheme.per_unit_parameter(name):
             return self.constant(self.scheme.parameters[name].value)
-        slot = self.slots[name]
-        if _per_period(self.scheme, name):
-            return f"v[{slot + (p or 0)}]"
-        return f"v[{slot}]"
+        return f"v[{self.slots[name] + axes.offset(self.scheme, name, ctx)}]"
 
-    def aggregate(self, fname: str, arg: ast.expr) -> str:
-        terms = [self.node(arg, p) for p in range(self.periods)]
+    def aggregate(self, fname: str, arg: ast.expr, ctx: axes.Context) -> str:
+        at = axes.aggregated(self.scheme, arg, ctx)
+        terms = [self.node(arg, point) for point in at]
         if fname == "first":
             return terms[0]
         if fname == "last":
@@ -252,9 +235,10 @@ class _Generator:
                 return terms[0]
             return f"_f_{fname[7:]}({', '.join(terms)})"
         if fname == "wsum":
-            terms = [f"_w{p} * {t}" for p, t in enumerate(terms)]
+            terms = [f"{self.constant(axes.weight(self.scheme, point))} * {t}"
+                     for point, t in zip(at, terms, strict=True)]
         total = "(" + " + ".join(terms) + ")"
-        return f"({total} / _np)" if fname == "mean" else total
+        return f"({total} / {self.constant(Decimal(len(terms)))})" if fname == "mean" else total
 
 
 def failing_owner(program: Program, stage: int, exc: BaseException) -> str | None:

@@ -94,7 +94,7 @@ def _apply_ranking(scheme: Scheme, program: Program, name: str,
     vectors = list(vectors)
     basis, target = program.slots[ranking.basis], program.slots[name]
     demote = program.slots[ranking.demote] if ranking.demote else None
-    for offset in range(len(scheme.periods) if ranking.per_period else 1):
+    for offset in range(scheme.axis_size(scheme.axis_of(name))):
         demoted = [v[demote + offset] is True for v in vectors] if demote is not None else None
         ranks = rank([v[basis + offset] for v in vectors], order=ranking.order,
                      method=ranking.method, demoted=demoted)
@@ -117,8 +117,7 @@ def _located(scheme: Scheme, program: Program, stage: int, unit: str,
     flat = " ".join(formula.text.split("\n"))
     shown = flat.strip()
     vector = next(v for u, v in zip(units, vectors, strict=True) if u.name == unit)
-    per_period = owner in scheme.values and scheme.values[owner].per_period
-    part, period = failing_part(scheme, formula.tree, vector, per_period)
+    part, period = failing_part(scheme, formula.tree, vector, scheme.axis_of(owner))
     column = None
     if part is not None and part.col_offset <= len(shown):
         column = part.col_offset

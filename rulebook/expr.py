@@ -296,19 +296,52 @@ NUM, BOOL = "number", "boolean"
 
 @attrs.frozen
 class NameInfo:
-    """What the checker needs to know about a name: its type and whether it varies by period.
+    """What the checker needs to know about a name: its type and its axis — None (one value),
+    `period` (one value per period) or the name of a period-group set (one per group).
     For enums, `type` is `enum:<indicator>` and `values` lists the allowed strings."""
 
     type: str
-    per_period: bool = False
+    axis: str | None = None
     values: tuple[str, ...] = ()
 
+    @property
+    def per_period(self) -> bool:
+        return self.axis is not None
 
-def check(expr: Expr, lookup: Callable[[str], NameInfo | None], *, per_period: bool,
+
+PERIOD = "period"
+
+
+def check(expr: Expr, lookup: Callable[[str], NameInfo | None], *, axis: str | None,
           has_periods: bool) -> str:
-    """Type-check `expr` in an annual (`per_period=False`) or per-period context; return its
-    type. Raise ExprError at the offending name or construct."""
-    return _Checker(lookup, has_periods).check(expr.tree, per_period)
+    """Type-check `expr` in a context — one value (`axis=None`), per period (`"period"`) or per
+    group of a period-group set — and return its type. Raise ExprError at the offending part."""
+    return _Checker(lookup, has_periods).check(expr.tree, axis)
+
+
+def inner_axis(node: ast.expr, axis_of: Callable[[str], str | None]) -> str | None:
+    """The axis an aggregator iterates: that of the varying names in its argument (outside
+    nested aggregators). Raises ExprError if they vary along different axes."""
+    found: set[str] = set()
+    stack: list[ast.AST] = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, ast.Call) and isinstance(current.func, ast.Name) and \
+                current.func.id in AGGREGATORS:
+            continue
+        if isinstance(current, ast.Name) and current.id not in PERIOD_NAMES:
+            axis = axis_of(current.id)
+            if axis is not None:
+                found.add(axis)
+        if isinstance(current, ast.Call):
+            stack.extend(current.args)
+        else:
+            stack.extend(ast.iter_child_nodes(current))
+    if len(found) > 1:
+        raise ExprError("this aggregates values that vary along different axes "
+                        f"({', '.join(sorted(found))})", getattr(node, "col_offset", 0),
+                        "aggregate each separately, e.g. sum(a) + sum(b)")
+    return next(iter(found), None)
 
 
 class _Checker:
@@ -318,7 +351,11 @@ class _Checker:
     def fail(self, node: ast.AST, message: str, hint: str | None = None) -> ExprError:
         return ExprError(message, getattr(node, "col_offset", 0), hint)
 
-    def check(self, node: ast.expr, pp: bool) -> str:
+    def axis_of(self, name: str) -> str | None:
+        info = self.lookup(name)
+        return info.axis if info else None
+
+    def check(self, node: ast.expr, pp: str | None) -> str:
         if isinstance(node, ast.Constant):
             v = node.value
             if isinstance(v, bool):
@@ -359,29 +396,39 @@ class _Checker:
             if fname in AGGREGATORS:
                 if not self.has_periods:
                     raise self.fail(node, f"`{fname}` needs periods, and the scheme declares none")
-                self.expect(node.args[0], True, NUM, f"`{fname}`")
+                axis = inner_axis(node.args[0], self.axis_of)
+                if axis is None:
+                    raise self.fail(node, f"`{fname}` aggregates over periods, but its argument "
+                                    "does not vary by period",
+                                    "aggregate a per-period indicator or value")
+                self.expect(node.args[0], axis, NUM, f"`{fname}`")
                 return NUM
             for a in node.args:
                 self.expect(a, pp, NUM, f"`{fname}`")
             return NUM
         raise self.fail(node, "unsupported construct")  # unreachable after validation
 
-    def name(self, node: ast.Name, pp: bool) -> NameInfo:
+    def name(self, node: ast.Name, pp: str | None) -> NameInfo:
         if node.id in PERIOD_NAMES:
-            if not pp:
+            if pp is None:
                 raise self.fail(node, f"`{node.id}` only has a value inside a per-period "
                                 "formula", "mark the value `per_period: true`, or use wsum(x)")
-            return NameInfo(NUM, True)
+            return NameInfo(NUM, pp)
         info = self.lookup(node.id)
         if info is None:
             raise self.fail(node, f"unknown name `{node.id}`")  # the builder adds did-you-mean
-        if info.per_period and not pp:
-            raise self.fail(node, f"`{node.id}` has one value per period and is used here "
+        axis = info.axis
+        if axis is None or axis == pp or (axis != PERIOD and pp == PERIOD):
+            return info  # a group's value read inside a period is the group containing it
+        if pp is None:
+            what = "per period" if axis == PERIOD else f"per `{axis}` group"
+            raise self.fail(node, f"`{node.id}` has one value {what} and is used here "
                             "without aggregation",
                             f"aggregate it: sum({node.id}), wsum({node.id}), last({node.id}), ...")
-        return info
+        raise self.fail(node, f"`{node.id}` varies along `{axis}`, which this `{pp}` formula "
+                        "cannot read directly", f"aggregate it: sum({node.id}), ...")
 
-    def expect(self, node: ast.expr, pp: bool, want: str, where: str) -> None:
+    def expect(self, node: ast.expr, pp: str | None, want: str, where: str) -> None:
         got = self.check(node, pp)
         if got != want:
             hint = ("turn a yes/no into points with `8 if staffing_complete else 0`"
@@ -390,7 +437,7 @@ class _Checker:
                 hint = 'compare an enum with a value in quotes, e.g. level == "city"'
             raise self.fail(node, f"{where} needs a {want}, got {_type_text(got)}", hint)
 
-    def compare(self, left: ast.expr, right: ast.expr, op: ast.cmpop, pp: bool) -> None:
+    def compare(self, left: ast.expr, right: ast.expr, op: ast.cmpop, pp: str | None) -> None:
         strings = [n for n in (left, right)
                    if isinstance(n, ast.Constant) and isinstance(n.value, str)]
         if strings:

@@ -16,7 +16,7 @@ from typing import Any
 
 from simpleeval import SimpleEval
 
-from rulebook import arith
+from rulebook import arith, axes
 from rulebook.arith import CONTEXT
 from rulebook.functions import AGGREGATORS, FUNCTIONS, ZERO
 from rulebook.model import Scheme
@@ -43,27 +43,27 @@ class Interpreter(SimpleEval):  # type: ignore[misc]
         self.scheme = scheme
         self.slots = scheme.program.slots
         self.vector: list[Any] = []
-        self.period: int | None = None
+        self.ctx: axes.Context = None
 
     def _lookup(self, node: ast.Name) -> Any:
         name = node.id
         if name == "weight":
-            return self.scheme.periods[self.period or 0].share
+            return axes.weight(self.scheme, self.ctx)
         if name in self.scheme.parameters and not self.scheme.per_unit_parameter(name):
             return self.scheme.parameters[name].value
-        slot = self.slots[name]
-        return self.vector[slot + (self.period or 0) if _per_period(self.scheme, name) else slot]
+        return self.vector[self.slots[name] + axes.offset(self.scheme, name, self.ctx)]
 
     def _eval_call(self, node: ast.Call) -> Any:
         fname = node.func.id  # type: ignore[attr-defined]  # validated: always a Name
         if fname not in AGGREGATORS:
             return super()._eval_call(node)
-        outer, values = self.period, []
-        for p in range(len(self.scheme.periods)):
-            self.period = p
+        outer, values = self.ctx, []
+        at = axes.aggregated(self.scheme, node.args[0], outer)
+        for point in at:
+            self.ctx = point
             values.append(self._eval(node.args[0]))
-        self.period = outer
-        shares = [period.share for period in self.scheme.periods]
+        self.ctx = outer
+        shares = [axes.weight(self.scheme, point) for point in at]
         if fname == "sum":
             return sum(values, ZERO)
         if fname == "wsum":
@@ -76,16 +76,9 @@ class Interpreter(SimpleEval):  # type: ignore[misc]
             return values[-1]
         return min(values) if fname == "period_min" else max(values)
 
-    def run(self, tree: ast.expr, vector: list[Any], period: int | None) -> Any:
-        self.vector, self.period = vector, period
+    def run(self, tree: ast.expr, vector: list[Any], ctx: axes.Context) -> Any:
+        self.vector, self.ctx = vector, ctx
         return self._eval(tree)
-
-
-def _per_period(scheme: Scheme, name: str) -> bool:
-    for table in (scheme.indicators, scheme.values, scheme.rankings):
-        if name in table:
-            return bool(table[name].per_period)
-    return False
 
 
 def reference_stages(scheme: Scheme) -> list[Callable[[list[Any]], None]]:
@@ -96,15 +89,14 @@ def reference_stages(scheme: Scheme) -> list[Callable[[list[Any]], None]]:
     for stage, owners in enumerate(program.line_owner):
         for name in dict.fromkeys(owners[line] for line in sorted(owners)):
             stage_names[stage].append(name)
-    periods = len(scheme.periods)
     rounding = scheme.rounding
 
     def compute(name: str, v: list[Any]) -> None:
         slot = program.slots[name]
         if name in scheme.values:
             value = scheme.values[name]
-            for p in range(periods) if value.per_period else (None,):
-                v[slot + (p or 0)] = interpreter.run(value.formula.tree, v, p)
+            for ctx in axes.points(scheme, scheme.axis_of(name)):
+                v[slot + (ctx[1] if ctx else 0)] = interpreter.run(value.formula.tree, v, ctx)
             return
         if name == "total":
             raw = ZERO
@@ -159,18 +151,18 @@ class _Tracing(Interpreter):
 
 
 def failing_part(scheme: Scheme, tree: ast.expr, vector: list[Any],
-                 per_period: bool) -> tuple[ast.expr | None, str | None]:
+                 axis: str | None) -> tuple[ast.expr | None, str | None]:
     """Re-run a formula that failed for one unit; return the innermost failing sub-expression
-    (for a division or power, its right operand) and the period it failed in."""
-    periods: list[int | None] = list(range(len(scheme.periods))) if per_period else [None]
-    for p in periods:
+    (for a division or power, its right operand) and the period (or group) it failed in."""
+    for ctx in axes.points(scheme, axis):
         tracer = _Tracing(scheme)
         try:
             with localcontext(CONTEXT):
-                tracer.run(tree, vector, p)
+                tracer.run(tree, vector, ctx)
         except ArithmeticError:
             node = tracer.failed
             if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div | ast.Pow):
                 node = node.right
-            return node, (scheme.periods[p].id if p is not None else None)
+            where = scheme.axis_ids(ctx[0])[ctx[1]] if ctx is not None else None
+            return node, where
     return None, None

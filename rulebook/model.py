@@ -71,6 +71,17 @@ class Period:
 
 
 @attrs.frozen
+class PeriodGroup:
+    """A named group of periods (a quarter of months, a half-year): its members and its share,
+    the sum of its periods' shares."""
+
+    id: str
+    label: str
+    members: tuple[int, ...]
+    share: Decimal
+
+
+@attrs.frozen
 class Indicator:
     """A declared input: its type, domain and whether it has one value per period."""
 
@@ -111,6 +122,8 @@ class Value:
     label: str = ""
     note: str = ""
     location: Location | None = None
+    group: str | None = None
+    """The period-group set the value is computed per (e.g. `quarters`); None otherwise."""
     kind: str = "value"
     """`value`; `veto` (a one-vote-veto condition); `outcome` (a label chosen by conditions);
     `constraint` (a test the data must pass); `condition` (a ranking's demotion test,
@@ -157,6 +170,8 @@ class Ranking:
     label: str = ""
     note: str = ""
     location: Location | None = None
+    group: str | None = None
+    """Set when the basis is computed per group: one ranking per group (e.g. per quarter)."""
     demote: str | None = None
     """Name of a yes/no value: units for which it holds rank below all others (e.g. a verified
     complaint puts a community in the bottom places whatever its points)."""
@@ -199,6 +214,7 @@ class Scheme:
     nodes: dict[str, Node]
     roots: tuple[str, ...]
     rankings: dict[str, Ranking]
+    period_groups: dict[str, tuple[PeriodGroup, ...]] = attrs.field(factory=dict)
     vetoes: dict[str, Veto] = attrs.field(factory=dict)
     outcomes: dict[str, Outcome] = attrs.field(factory=dict)
     total_label: str = "总分"
@@ -239,6 +255,33 @@ class Scheme:
             if self.nodes[root].role == "output":
                 walk(root)
         return tuple(out)
+
+    def axis_of(self, name: str) -> str | None:
+        """None (one value), `period` (one per period) or a period-group set name."""
+        for table in (self.values, self.rankings):
+            if name in table:
+                item = table[name]
+                if item.group:
+                    return str(item.group)
+                return "period" if item.per_period else None
+        if name in self.indicators and self.indicators[name].per_period:
+            return "period"
+        return None
+
+    def axis_ids(self, axis: str | None) -> tuple[str, ...]:
+        """The ids along an axis: period ids, or the group ids of a set; () for None."""
+        if axis is None:
+            return ()
+        if axis == "period":
+            return tuple(p.id for p in self.periods)
+        return tuple(g.id for g in self.period_groups[axis])
+
+    def axis_size(self, axis: str | None) -> int:
+        return max(len(self.axis_ids(axis)), 1)
+
+    def group_index(self, axis: str, period: int) -> int:
+        """The group of set `axis` that contains the period (sets are partitions)."""
+        return next(i for i, g in enumerate(self.period_groups[axis]) if period in g.members)
 
     def per_unit_parameter(self, name: str) -> bool:
         return name in self.parameters and bool(self.parameters[name].by_unit)

@@ -24,16 +24,17 @@ class _SlotView(Mapping[str, Any]):
     """A read-only mapping over a unit's slot list, so results cost no copying."""
 
     def __init__(self, vector: list[Any], slots: Mapping[str, int], names: tuple[str, ...],
-                 periods: tuple[str, ...] = (), per_period: frozenset[str] = frozenset()) -> None:
+                 points: Mapping[str, tuple[str, ...]] | None = None) -> None:
         self._vector, self._slots, self._names = vector, slots, names
-        self._periods, self._per_period = periods, per_period
+        self._points = points or {}
 
     def __getitem__(self, name: str) -> Any:
         if name not in self._slots or name not in self._name_set:
             raise KeyError(name)
         slot = self._slots[name]
-        if name in self._per_period:
-            return {p: self._vector[slot + i] for i, p in enumerate(self._periods)}
+        ids = self._points.get(name)
+        if ids:
+            return {p: self._vector[slot + i] for i, p in enumerate(ids)}
         return self._vector[slot]
 
     @property
@@ -77,8 +78,7 @@ class UnitResult:
     @property
     def values(self) -> Mapping[str, Any]:
         """Named intermediate values (`values:` and items' `let:`), not vetoes or outcomes."""
-        return self._view(tuple(n for n, v in self.scheme.values.items() if v.kind == "value"),
-                          {n for n, v in self.scheme.values.items() if v.per_period})
+        return self._view(tuple(n for n, v in self.scheme.values.items() if v.kind == "value"))
 
     @property
     def outputs(self) -> Mapping[str, Decimal]:
@@ -88,7 +88,7 @@ class UnitResult:
     @property
     def outcomes(self) -> Mapping[str, str]:
         """Each outcome's label for this unit (合格/不合格, a grade band, ...)."""
-        return self._view(tuple(self.scheme.outcomes), set())
+        return self._view(tuple(self.scheme.outcomes))
 
     @property
     def vetoes(self) -> tuple[str, ...]:
@@ -98,14 +98,14 @@ class UnitResult:
 
     @property
     def ranks(self) -> Mapping[str, Any]:
-        return self._view(tuple(self.scheme.rankings),
-                          {n for n, r in self.scheme.rankings.items() if r.per_period})
+        return self._view(tuple(self.scheme.rankings))
 
-    def _view(self, names: tuple[str, ...], per_period: set[str]) -> Mapping[str, Any]:
-        program = self.scheme.program
+    def _view(self, names: tuple[str, ...]) -> Mapping[str, Any]:
+        """Names in their slots; one that varies maps its periods (or groups) to values."""
+        scheme, program = self.scheme, self.scheme.program
         present = tuple(n for n in names if n in program.slots)
-        return _SlotView(self.vector, program.slots, present,
-                         tuple(p.id for p in self.scheme.periods), frozenset(per_period))
+        points = {n: scheme.axis_ids(scheme.axis_of(n)) for n in present}
+        return _SlotView(self.vector, program.slots, present, points)
 
 
 @attrs.frozen

@@ -92,8 +92,9 @@ def _lookup(table: dict[str, ex.NameInfo]):  # type: ignore[no-untyped-def]
 TYPES = {
     "n": ex.NameInfo(ex.NUM),
     "flag": ex.NameInfo(ex.BOOL),
-    "level": ex.NameInfo("enum:level", False, ("none", "city")),
-    "q": ex.NameInfo(ex.NUM, per_period=True),
+    "level": ex.NameInfo("enum:level", None, ("none", "city")),
+    "q": ex.NameInfo(ex.NUM, axis="period"),
+    "quarter_score": ex.NameInfo(ex.NUM, axis="quarters"),
 }
 
 
@@ -104,7 +105,7 @@ TYPES = {
     ("sum(q) + wsum(q * 2)", ex.NUM),
 ])
 def test_type_checker_infers_types(text: str, expected: str) -> None:
-    got = ex.check(ex.parse(text), _lookup(TYPES), per_period=False, has_periods=True)
+    got = ex.check(ex.parse(text), _lookup(TYPES), axis=None, has_periods=True)
     assert got == expected
 
 
@@ -120,10 +121,32 @@ def test_type_checker_infers_types(text: str, expected: str) -> None:
 ])
 def test_type_errors_are_reported(text: str, words: str) -> None:
     with pytest.raises(ex.ExprError) as info:
-        ex.check(ex.parse(text), _lookup(TYPES), per_period=False, has_periods=True)
+        ex.check(ex.parse(text), _lookup(TYPES), axis=None, has_periods=True)
     assert words in info.value.message
 
 
 def test_per_period_context_allows_per_period_names_and_weight() -> None:
-    got = ex.check(ex.parse("q * weight"), _lookup(TYPES), per_period=True, has_periods=True)
+    got = ex.check(ex.parse("q * weight"), _lookup(TYPES), axis="period", has_periods=True)
     assert got == ex.NUM
+
+
+@pytest.mark.parametrize(("text", "axis", "words"), [
+    ("quarter_score", None, "has one value per `quarters` group"),
+    ("q", "quarters", "varies along `period`"),
+    ("sum(q + quarter_score)", None, "vary along different axes"),
+    ("sum(n)", None, "does not vary by period"),
+])
+def test_axis_errors(text: str, axis: str | None, words: str) -> None:
+    with pytest.raises(ex.ExprError) as info:
+        ex.check(ex.parse(text), _lookup(TYPES), axis=axis, has_periods=True)
+    assert words in info.value.message
+
+
+@pytest.mark.parametrize(("text", "axis"), [
+    ("sum(q)", "quarters"),             # a quarter's months
+    ("sum(quarter_score)", None),        # all quarters
+    ("quarter_score + q", "period"),     # a month reads its quarter
+    ("wsum(q) + sum(quarter_score)", None),
+])
+def test_axis_contexts(text: str, axis: str | None) -> None:
+    assert ex.check(ex.parse(text), _lookup(TYPES), axis=axis, has_periods=True) == ex.NUM
