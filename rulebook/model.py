@@ -173,8 +173,9 @@ class Ranking:
     group: str | None = None
     """Set when the basis is computed per group: one ranking per group (e.g. per quarter)."""
     demote: str | None = None
-    """Name of a yes/no value: units for which it holds rank below all others (e.g. a verified
-    complaint puts a community in the bottom places whatever its points)."""
+    """Name of a yes/no value: units for which it holds count as lower than all others (last
+    from the top, first from the bottom) — e.g. a verified complaint puts a community in the
+    month's bottom places whatever its points."""
 
 
 @attrs.frozen

@@ -13,11 +13,14 @@ def rank(values: Sequence[Decimal], *, order: str = "desc", method: str = "compe
     """The rank of each value among all of them; equal values share a rank.
 
     Values are compared after `snap`, so two results that are equal in exact arithmetic tie even
-    if a division left different noise in their 50th digit. Units marked `demoted` rank after
-    every other unit, whatever their values (among themselves, by value)."""
+    if a division left different noise in their 50th digit. Units marked `demoted` count as lower
+    than every other unit whatever their values: last in a `desc` ranking, first in an `asc`
+    (bottom-up) one; among themselves they rank by value."""
     sign = -1 if order == "desc" else 1
     flags = demoted if demoted is not None else [False] * len(values)
-    keys = [(flag, sign * snap(v)) for flag, v in zip(flags, values, strict=True)]
+    # a demoted unit counts as lower than every other: last from the top, first from the bottom
+    keys = [(flag if order == "desc" else not flag, sign * snap(v))
+            for flag, v in zip(flags, values, strict=True)]
     ordered = sorted(set(keys))
     if method == "dense":
         position = {k: i + 1 for i, k in enumerate(ordered)}
