@@ -33,7 +33,8 @@ def evaluate(scheme: Scheme, data: DataSet | Mapping[str, Any], *,
         data = check_data(data, scheme)
     program: Program = scheme.program
     stages = program.stages if engine == "compiled" else reference_stages(scheme)
-    vectors = [_inputs(scheme, program, unit) for unit in data.units]
+    plan = _input_plan(scheme, program)
+    vectors = [_inputs(scheme, program, plan, unit) for unit in data.units]
     _check_constraints(scheme, data, vectors)
     with localcontext(CONTEXT):
         for stage, function in enumerate(stages):
@@ -47,25 +48,39 @@ def evaluate(scheme: Scheme, data: DataSet | Mapping[str, Any], *,
                                    vectors) from None
     return Result(scheme, tuple(UnitResult(u.name, v, scheme)
                                 for u, v in zip(data.units, vectors, strict=True)),
-                  data_file=data.file, data_digest=data.digest)
+                  data_file=data.file, data=data)
 
 
-def _inputs(scheme: Scheme, program: Program, unit: UnitData) -> list[Any]:
-    vector: list[Any] = [None] * program.size
+_InputPlan = tuple[tuple[tuple[str, int], ...], tuple[tuple[str, int], ...],
+                   tuple[tuple[str, int], ...]]
+
+
+def _input_plan(scheme: Scheme, program: Program) -> _InputPlan:
+    """Which indicator (annual, per period) and unit-specific parameter fills which slot; worked
+    out once per evaluation, not per unit. Indicators no formula reads have no slot."""
     slots = program.slots
+    annual = tuple((n, slots[n]) for n, i in scheme.indicators.items()
+                   if n in slots and not i.per_period)
+    periodic = tuple((n, slots[n]) for n, i in scheme.indicators.items()
+                     if n in slots and i.per_period)
+    per_unit = tuple((n, slots[n]) for n, p in scheme.parameters.items() if p.by_unit)
+    return annual, periodic, per_unit
+
+
+def _inputs(scheme: Scheme, program: Program, plan: _InputPlan, unit: UnitData) -> list[Any]:
+    vector: list[Any] = [None] * program.size
+    annual, periodic, per_unit = plan
+    values = unit.values
+    for name, slot in annual:
+        vector[slot] = values[name]
     period_ids = [p.id for p in scheme.periods]
-    for name, parameter in scheme.parameters.items():
-        if parameter.by_unit:
-            vector[slots[name]] = parameter.by_unit.get(unit.name, parameter.value)
-    for name, value in unit.values.items():
-        slot = slots.get(name)
-        if slot is None:
-            continue  # recorded only, read by no formula
-        if isinstance(value, Mapping):
-            for offset, pid in enumerate(period_ids):
-                vector[slot + offset] = value[pid]
-        else:
-            vector[slot] = value
+    for name, slot in periodic:
+        by_period = values[name]
+        for offset, pid in enumerate(period_ids):
+            vector[slot + offset] = by_period[pid]  # type: ignore[index]
+    for name, slot in per_unit:
+        parameter = scheme.parameters[name]
+        vector[slot] = parameter.by_unit.get(unit.name, parameter.value)
     return vector
 
 

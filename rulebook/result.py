@@ -115,7 +115,13 @@ class Result:
     scheme: Scheme = attrs.field(repr=False)
     units: tuple[UnitResult, ...]
     data_file: str = ""
-    data_digest: str = ""
+    data: Any = attrs.field(default=None, repr=False, eq=False)
+    """The checked DataSet scored; its digest goes into the manifest (computed on demand, so
+    scoring does not pay for hashing the data)."""
+
+    @property
+    def data_digest(self) -> str:
+        return str(self.data.digest) if self.data is not None else ""
 
     def __iter__(self) -> Iterator[UnitResult]:
         return iter(self.units)
