@@ -8,7 +8,7 @@ resolves every name, builds the dependency graph and type-checks in dependency o
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -314,15 +314,20 @@ class Builder:
             out[set_name] = tuple(found)
         return out
 
-    def read_indicators(self, raw: Any) -> None:
-        spec = self.mapping(raw, ("indicators",), _keys_of(raw), "`indicators`")
+    def entries(self, raw: Any, section: str, what: str, keys: tuple[str, ...],
+                required: tuple[str, ...]) -> Iterator[tuple[str, Path_, dict[str, Any]]]:
+        """The entries of a `name: {fields}` section whose names are valid and new, each with its
+        path and its checked fields."""
+        spec = self.mapping(raw, (section,), _keys_of(raw), f"`{section}`")
         for name, body in spec.items():
-            path: Path_ = ("indicators", name)
-            if not (self.identifier(name, path, "indicator") and
-                    self.claim(name, path, "indicator")):
-                continue
-            fields = self.mapping(body, path, INDICATOR_KEYS, f"indicator `{name}`",
-                                  required=("type",))
+            path: Path_ = (section, name)
+            if self.identifier(name, path, what) and self.claim(name, path, what):
+                yield name, path, self.mapping(body, path, keys, f"{what} `{name}`",
+                                               required=required)
+
+    def read_indicators(self, raw: Any) -> None:
+        for name, path, fields in self.entries(raw, "indicators", "indicator", INDICATOR_KEYS,
+                                               ("type",)):
             kind = fields.get("type")
             if kind not in INDICATOR_TYPES:
                 if "type" in fields:
@@ -456,14 +461,8 @@ class Builder:
         return ex.substitute(renamed, replacements) if replacements else renamed
 
     def read_rankings(self, raw: Any) -> None:
-        spec = self.mapping(raw, ("rankings",), _keys_of(raw), "`rankings`")
-        for name, body in spec.items():
-            path: Path_ = ("rankings", name)
-            if not (self.identifier(name, path, "ranking") and self.claim(name, path,
-                                                                          "ranking")):
-                continue
-            fields = self.mapping(body, path, RANKING_KEYS, f"ranking `{name}`",
-                                  required=("basis",))
+        for name, path, fields in self.entries(raw, "rankings", "ranking", RANKING_KEYS,
+                                               ("basis",)):
             order = fields.get("order", "desc")
             if order not in ("desc", "asc"):
                 self.error((*path, "order"), "`order` must be `desc` (highest first) or `asc`")
@@ -551,14 +550,8 @@ class Builder:
     def read_outcomes(self, raw: Any) -> None:
         """`outcomes:` name -> {label, cases: [{when, label}, ..., {label}]}: the first case whose
         condition holds gives the unit's label; the last case may omit `when` (otherwise)."""
-        spec = self.mapping(raw, ("outcomes",), _keys_of(raw), "`outcomes`")
-        for name, body in spec.items():
-            path: Path_ = ("outcomes", name)
-            if not (self.identifier(name, path, "outcome") and
-                    self.claim(name, path, "outcome")):
-                continue
-            fields = self.mapping(body, path, OUTCOME_KEYS, f"outcome `{name}`",
-                                  required=("cases",))
+        for name, path, fields in self.entries(raw, "outcomes", "outcome", OUTCOME_KEYS,
+                                               ("cases",)):
             cases = fields.get("cases")
             if not isinstance(cases, list) or not cases:
                 if "cases" in fields:

@@ -230,21 +230,14 @@ class Scheme:
     @property
     def score_ids(self) -> tuple[str, ...]:
         """Every scored id in tree order, then `total`."""
-        out: list[str] = []
-
-        def walk(node_id: str) -> None:
-            out.append(node_id)
-            for child in self.nodes[node_id].children:
-                walk(child)
-
-        for root in self.roots:
-            if self.nodes[root].role != "output":
-                walk(root)
-        return (*out, "total")
+        return (*self._tree_ids(outputs=False), "total")
 
     @property
     def output_ids(self) -> tuple[str, ...]:
         """Every node under an `output` root (money and other non-point results), tree order."""
+        return self._tree_ids(outputs=True)
+
+    def _tree_ids(self, *, outputs: bool) -> tuple[str, ...]:
         out: list[str] = []
 
         def walk(node_id: str) -> None:
@@ -253,7 +246,7 @@ class Scheme:
                 walk(child)
 
         for root in self.roots:
-            if self.nodes[root].role == "output":
+            if (self.nodes[root].role == "output") == outputs:
                 walk(root)
         return tuple(out)
 

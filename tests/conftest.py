@@ -31,3 +31,10 @@ def village_data(village: rulebook.Scheme) -> rulebook.DataSet:
 @pytest.fixture(scope="session")
 def village_result(village: rulebook.Scheme, village_data: rulebook.DataSet) -> rulebook.Result:
     return rulebook.evaluate(village, village_data)
+
+
+def shipped(stem: str) -> tuple[rulebook.Result, Path]:
+    """The shipped scheme `stem` scored on its example data, and its expected-results file."""
+    scheme = rulebook.load(SCHEMES / f"{stem}.yaml")
+    data = rulebook.read_data(SCHEMES / "examples" / f"{stem}.data.yaml", scheme)
+    return rulebook.evaluate(scheme, data), SCHEMES / "examples" / f"{stem}.expected.json"

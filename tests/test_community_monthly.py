@@ -3,23 +3,17 @@
 from __future__ import annotations
 
 from decimal import Decimal as D
-from pathlib import Path
 
 import pytest
 
 import rulebook
-from rulebook.report import to_json
 
-ROOT = Path(__file__).resolve().parent.parent
-SCHEME = ROOT / "schemes" / "community-monthly.yaml"
-DATA = ROOT / "schemes" / "examples" / "community-monthly.data.yaml"
-EXPECTED = ROOT / "schemes" / "examples" / "community-monthly.expected.json"
+from conftest import shipped
 
 
 @pytest.fixture(scope="module")
 def result() -> rulebook.Result:
-    scheme = rulebook.load(SCHEME)
-    return rulebook.evaluate(scheme, rulebook.read_data(DATA, scheme))
+    return shipped("community-monthly")[0]
 
 
 def test_dongyuan_worked_by_hand(result: rulebook.Result) -> None:
@@ -87,7 +81,3 @@ def test_veto_and_last_place_reviews(result: rulebook.Result) -> None:
     assert result.unit("西苑社区").vetoes == ("bad_influence",)
     assert result.unit("西苑社区").outcomes["year_end"] == "一票否决"
     assert result.unit("幸福社区").outputs["reviews"] == D(4)
-
-
-def test_expected_results_file(result: rulebook.Result) -> None:
-    assert to_json(result, audit=False) == EXPECTED.read_text(encoding="utf-8")

@@ -3,23 +3,17 @@
 from __future__ import annotations
 
 from decimal import Decimal as D
-from pathlib import Path
 
 import pytest
 
 import rulebook
-from rulebook.report import to_json
 
-ROOT = Path(__file__).resolve().parent.parent
-SCHEME = ROOT / "schemes" / "township-targets.yaml"
-DATA = ROOT / "schemes" / "examples" / "township-targets.data.yaml"
-EXPECTED = ROOT / "schemes" / "examples" / "township-targets.expected.json"
+from conftest import shipped
 
 
 @pytest.fixture(scope="module")
 def result() -> rulebook.Result:
-    scheme = rulebook.load(SCHEME)
-    return rulebook.evaluate(scheme, rulebook.read_data(DATA, scheme))
+    return shipped("township-targets")[0]
 
 
 def missed(unit: rulebook.UnitResult) -> list[str]:
@@ -72,7 +66,3 @@ def test_zero_births_meet_the_birth_targets(result: rulebook.Result) -> None:
     assert unit.values["legal_birth_rate"] == {"H1": D(100), "Y": D(100)}
     assert unit.total == D(22) and unit.outcomes["year_end"] == "合格"
     assert unit.outcomes["consequences"] == "无"
-
-
-def test_expected_results_file(result: rulebook.Result) -> None:
-    assert to_json(result, audit=False) == EXPECTED.read_text(encoding="utf-8")
