@@ -1,6 +1,7 @@
 """The `rulebook` command: a thin layer over the public API.
 
-Exit codes: 0 success; 1 usage error; 2 scheme error; 3 data error; 4 evaluation error.
+Exit codes: 0 success; 1 usage error; 2 scheme error; 3 data error; 4 evaluation error;
+5 scheme test cases failed.
 Streams are parameters so tests can call `main` directly.
 """
 
@@ -13,6 +14,7 @@ from typing import TextIO
 
 from rulebook import __version__
 from rulebook.api import check, load
+from rulebook.cases import find, run_file
 from rulebook.data import read_data
 from rulebook.errors import DataError, EvaluationError, SchemeError, did_you_mean
 from rulebook.evaluate import evaluate
@@ -22,6 +24,7 @@ from rulebook.report import to_csv, to_json, to_table
 from rulebook.result import Result
 
 EXIT_OK, EXIT_USAGE, EXIT_SCHEME, EXIT_DATA, EXIT_EVALUATION = 0, 1, 2, 3, 4
+EXIT_TESTS_FAILED = 5
 FORMATS = ("table", "json", "csv", "html", "xlsx")
 
 
@@ -56,6 +59,8 @@ def _parser() -> _Parser:
     explain.add_argument("--node", help="a node id (or named value) to show in detail")
     chk = commands.add_parser("check", help="check a scheme and report every problem")
     chk.add_argument("scheme", help="the scheme YAML file")
+    test = commands.add_parser("test", help="run a scheme's YAML test cases (*.tests.yaml)")
+    test.add_argument("paths", nargs="+", help="tests files, or folders to search for them")
     return parser
 
 
@@ -73,7 +78,36 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
         return int(exc.code or 0)
     if args.command == "check":
         return _check(args.scheme, out, err)
+    if args.command == "test":
+        return _test(args.paths, out, err)
     return _score(args, out, err)  # score and explain
+
+
+def _test(paths: list[str], out: TextIO, err: TextIO) -> int:
+    """Run the cases; print each failure with the case's file:line and the node's audit."""
+    files = find(paths)
+    if not files:
+        err.write(f"rulebook: no *.tests.yaml under {', '.join(paths)}\n")
+        return EXIT_USAGE
+    passed = failed = 0
+    for path in files:
+        try:
+            results = run_file(path)
+        except SchemeError as exc:
+            err.write(str(exc) + "\n")
+            return EXIT_SCHEME
+        except (DataError, EvaluationError) as exc:
+            err.write(f"{path}: {exc}\n")
+            return EXIT_DATA if isinstance(exc, DataError) else EXIT_EVALUATION
+        for case in results:
+            if case.passed:
+                passed += 1
+                continue
+            failed += 1
+            for failure in case.failures:
+                out.write(failure.render() + "\n")
+    out.write(f"{passed} passed, {failed} failed\n")
+    return EXIT_OK if failed == 0 else EXIT_TESTS_FAILED
 
 
 def _scored(args: argparse.Namespace, err: TextIO) -> Result | int:

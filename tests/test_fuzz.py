@@ -25,6 +25,8 @@ FUZZ = settings(max_examples=EXAMPLES, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 VILLAGE_TEXT = VILLAGE.read_text(encoding="utf-8")
+ALL_SCHEMES = [p.read_text(encoding="utf-8") for p in sorted(VILLAGE.parent.glob("*.yaml"))
+               if not p.name.endswith(".tests.yaml")]
 DATA_TEXT = VILLAGE_DATA.read_text(encoding="utf-8")
 SCHEME = rulebook.load(VILLAGE)
 
@@ -67,7 +69,7 @@ def mutated(draw: st.DrawFn, text: str) -> str:
 
 
 @FUZZ
-@given(mutated(VILLAGE_TEXT))
+@given(st.sampled_from(ALL_SCHEMES).flatmap(mutated))
 def test_mutated_schemes_fail_only_with_located_scheme_errors(text: str) -> None:
     try:
         rulebook.loads(text, "mutant.yaml")

@@ -1,0 +1,183 @@
+"""Scheme test cases written in YAML beside a scheme (`<scheme>.tests.yaml`): data in, expected
+values out. `rulebook test` and the pytest plugin both run them through `run_file`.
+
+    scheme: village-fp-1000.yaml            # relative to this file
+    cases:
+      - name: 西河村 worked by hand
+        data: examples/village-fp-1000.data.yaml   # a data file, or `units:` inline
+        overrides: {西河村: {meetings_missed: 3}}   # optional changes to the data
+        tolerance: 0                               # optional, for decimals
+        expect:
+          西河村: {committee.meetings: 3, total: 582.45, year_end: 合格}
+
+An expected key is a node id, `total`, an output, a named (annual) value, an outcome, or
+`vetoed` (a list of veto ids).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from rulebook.api import load
+from rulebook.data import check_data
+from rulebook.errors import Location, SchemeError
+from rulebook.evaluate import evaluate
+from rulebook.explain import annotate, summary
+from rulebook.loader import Source, load_file
+from rulebook.result import Result
+
+CASE_KEYS = ("name", "data", "units", "overrides", "expect", "tolerance")
+
+
+@attrs.frozen
+class Failure:
+    """One expectation a case did not meet, with where the case is written."""
+
+    case: str
+    location: Location
+    unit: str
+    key: str
+    expected: str
+    got: str
+    audit: str = ""
+
+    def render(self) -> str:
+        out = [f"{self.location}: case {self.case!r}, unit {self.unit!r}, {self.key}: "
+               f"expected {self.expected}, got {self.got}"]
+        if self.audit:
+            out.append(f"    {self.audit}")
+        return "\n".join(out)
+
+
+@attrs.frozen
+class CaseResult:
+    """A case's name, where it is written, and its failures (empty when it passed)."""
+
+    name: str
+    location: Location
+    failures: tuple[Failure, ...]
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+
+def run_file(path: str | Path) -> list[CaseResult]:
+    """Run every case of a `.tests.yaml` file. A malformed file, or a case whose scheme or data
+    does not load, raises the located RulebookError."""
+    raw, source = load_file(path)
+    if not isinstance(raw, dict) or not isinstance(raw.get("cases"), list):
+        raise SchemeError([source.problem((), "a tests file needs `scheme:` and a list of "
+                                          "`cases:`", "see docs/testing.md")])
+    base = Path(path).parent
+    scheme_name = raw.get("scheme") or Path(path).name.replace(".tests.yaml", ".yaml")
+    scheme = load(base / str(scheme_name))
+    results = []
+    for i, case in enumerate(raw["cases"]):
+        results.append(_run_case(scheme, case, ("cases", i), source, base))
+    return results
+
+
+def _run_case(scheme: Any, case: Any, path: tuple[str | int, ...], source: Source,
+              base: Path) -> CaseResult:
+    location = source.loc(path)
+    if not isinstance(case, dict):
+        raise SchemeError([source.problem(path, "a case is a mapping with `expect:`")])
+    unknown = [k for k in case if k not in CASE_KEYS]
+    if unknown:
+        raise SchemeError([source.problem((*path, unknown[0]), f"unknown key `{unknown[0]}` "
+                                          "in a case", "keys: " + ", ".join(CASE_KEYS),
+                                          key=True)])
+    name = str(case.get("name", f"case {path[-1]}"))
+    units = _units(case, path, source, base)
+    for unit, changes in (case.get("overrides") or {}).items():
+        if unit not in units:
+            raise SchemeError([source.problem((*path, "overrides", unit),
+                                              f"override for unknown unit `{unit}`", key=True)])
+        units[unit] = {**units[unit], **changes}
+    result = evaluate(scheme, check_data({"units": units}, scheme))
+    tolerance = _decimal(case.get("tolerance", 0)) or Decimal(0)
+    failures: list[Failure] = []
+    for unit, expected in (case.get("expect") or {}).items():
+        where = source.loc((*path, "expect", unit), key=True)
+        if unit not in units:
+            failures.append(Failure(name, where, str(unit), "-", "a unit of the data",
+                                    "no such unit"))
+            continue
+        for key, want in (expected or {}).items():
+            key_loc = source.loc((*path, "expect", unit, key), key=True)
+            failure = _compare(result, str(unit), str(key), want, tolerance)
+            if failure is not None:
+                got, audit = failure
+                failures.append(Failure(name, key_loc, str(unit), str(key), _shown(want), got,
+                                        audit))
+    return CaseResult(name, location, tuple(failures))
+
+
+def _units(case: dict[str, Any], path: tuple[str | int, ...], source: Source,
+           base: Path) -> dict[str, dict[str, Any]]:
+    if "units" in case:
+        units = case["units"]
+    elif "data" in case:
+        raw, _ = load_file(base / str(case["data"]))
+        units = raw.get("units") if isinstance(raw, dict) else None
+    else:
+        raise SchemeError([source.problem(path, "a case needs `data:` (a file) or `units:`")])
+    if not isinstance(units, dict):
+        raise SchemeError([source.problem(path, "the case's data has no `units:` mapping")])
+    return {str(k): dict(v) if isinstance(v, dict) else v for k, v in units.items()}
+
+
+def _compare(result: Result, unit: str, key: str, want: Any,
+             tolerance: Decimal) -> tuple[str, str] | None:
+    """None when the value matches, else (what we got, the node's audit line)."""
+    scheme, got_unit = result.scheme, result.unit(unit)
+    if key == "vetoed":
+        got_vetoes = list(got_unit.vetoes)
+        wanted = list(want) if isinstance(want, list) else ([] if not want else [str(want)])
+        return None if got_vetoes == wanted else (str(got_vetoes), "")
+    if key in scheme.outcomes:
+        label = got_unit.outcomes[key]
+        return None if label == str(want) else (label, "")
+    if key in (*scheme.score_ids, *scheme.output_ids):
+        got = got_unit.scores[key] if key in scheme.score_ids else got_unit.outputs[key]
+    elif key in scheme.values and scheme.axis_of(key) is None:
+        got = got_unit.values[key]
+    else:
+        return ("no such node, output, annual value or outcome", "")
+    number = _decimal(want)
+    if number is not None and abs(got - number) <= tolerance:
+        return None
+    audit = result.explain(unit, key)
+    line = f"= {annotate(audit)}" if audit.expression else ""
+    tail = summary(audit)
+    where = f"{audit.location.file}:{audit.location.line}" if audit.location else ""
+    return format(got, "f"), "  ".join(x for x in (line, tail, where) if x)
+
+
+def _decimal(value: Any) -> Decimal | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def _shown(value: Any) -> str:
+    return format(value, "f") if isinstance(value, Decimal) else str(value)
+
+
+def find(paths: list[str]) -> list[Path]:
+    """The `.tests.yaml` files named, or found below the folders named, sorted."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        out.extend(sorted(p.rglob("*.tests.yaml")) if p.is_dir() else [p])
+    return out
+
+
+__all__ = ["CaseResult", "Failure", "find", "run_file"]
