@@ -53,7 +53,7 @@ VALUE_KEYS = ("expr", "per_period", "per", "label", "note")
 PATTERN_KEYS = ("args", "let", "expr", "note", "max", "min")
 RANKING_KEYS = ("basis", "order", "method", "label", "note", "demote_if")
 NODE_KEYS = ("id", "label", "role", "standard", "max", "min", "note", "expr", "let", "use",
-             "with", "children", "unit")
+             "with", "children", "unit", "monotone")
 TOTAL_KEYS = ("label", "note")
 RESERVED = {"total", "vetoed", *PERIOD_NAMES, "True", "False", "None", "and", "or", "not", "if",
             "else"}
@@ -487,6 +487,26 @@ class Builder:
                 self.text(fields.get("note"), (*path, "note"), "note"),
                 self.src.loc(path, key=True), demote=demote)
 
+    def monotone(self, raw: Any, path: Path_) -> tuple[tuple[str, str], ...]:
+        """`monotone: {meetings_missed: decreasing}`: declared directions of a node."""
+        if raw is None:
+            return ()
+        if not isinstance(raw, dict):
+            self.error(path, "`monotone` maps indicators to `increasing` or `decreasing`",
+                       "monotone: {meetings_missed: decreasing}")
+            return ()
+        out = []
+        for name, direction in raw.items():
+            ind = self.indicators.get(name)
+            if ind is None or ind.type in ("bool", "enum"):
+                self.error((*path, name), f"`{name}` is not a numeric indicator",
+                           did_you_mean(str(name), self.indicators), key=True)
+            elif direction not in ("increasing", "decreasing"):
+                self.error((*path, name), "a direction is `increasing` or `decreasing`")
+            else:
+                out.append((str(name), str(direction)))
+        return tuple(out)
+
     def read_vetoes(self, raw: Any) -> None:
         """`vetoes:` a list of {id, label, when, reason}; each `when` is a yes/no formula, and
         the name `vetoed` is true when any of them holds."""
@@ -636,6 +656,7 @@ class Builder:
                                                "`standard`"),
                     max=hi, min=lo, note=self.text(fields.get("note"), (*path, "note"), "note"),
                     unit=self.text(fields.get("unit"), (*path, "unit"), "unit"),
+                    monotone=self.monotone(fields.get("monotone"), (*path, "monotone")),
                     location=self.src.loc((*path, "id"), key=True))
         children_raw = fields.get("children")
         has_formula = "expr" in fields or "use" in fields

@@ -74,12 +74,20 @@ def run_file(path: str | Path) -> list[CaseResult]:
         raise SchemeError([source.problem((), "a tests file needs `scheme:` and a list of "
                                           "`cases:`", "see docs/testing.md")])
     base = Path(path).parent
-    scheme_name = raw.get("scheme") or Path(path).name.replace(".tests.yaml", ".yaml")
-    scheme = load(base / str(scheme_name))
+    scheme = load(scheme_of(path, raw))
     results = []
     for i, case in enumerate(raw["cases"]):
         results.append(_run_case(scheme, case, ("cases", i), source, base))
     return results
+
+
+def scheme_of(path: str | Path, raw: Any = None) -> Path:
+    """The scheme a tests file tests: its `scheme:` (relative to the file), else the file of
+    the same name without `.tests`."""
+    if raw is None:
+        raw, _ = load_file(path)
+    name = raw.get("scheme") if isinstance(raw, dict) else None
+    return Path(path).parent / str(name or Path(path).name.replace(".tests.yaml", ".yaml"))
 
 
 def _run_case(scheme: Any, case: Any, path: tuple[str | int, ...], source: Source,
@@ -180,4 +188,4 @@ def find(paths: list[str]) -> list[Path]:
     return out
 
 
-__all__ = ["CaseResult", "Failure", "find", "run_file"]
+__all__ = ["CaseResult", "Failure", "find", "run_file", "scheme_of"]

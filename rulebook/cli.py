@@ -10,11 +10,12 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TextIO
 
 from rulebook import __version__
 from rulebook.api import check, load
-from rulebook.cases import find, run_file
+from rulebook.cases import find, run_file, scheme_of
 from rulebook.data import read_data
 from rulebook.errors import DataError, EvaluationError, SchemeError, did_you_mean
 from rulebook.evaluate import evaluate
@@ -61,6 +62,11 @@ def _parser() -> _Parser:
     chk.add_argument("scheme", help="the scheme YAML file")
     test = commands.add_parser("test", help="run a scheme's YAML test cases (*.tests.yaml)")
     test.add_argument("paths", nargs="+", help="tests files, or folders to search for them")
+    test.add_argument("--properties", action="store_true",
+                      help="also check each scheme's properties on generated data (needs "
+                           "hypothesis: the `dev` extra)")
+    test.add_argument("--examples", type=int, default=100,
+                      help="generated data sets per property (default 100)")
     return parser
 
 
@@ -79,12 +85,13 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
     if args.command == "check":
         return _check(args.scheme, out, err)
     if args.command == "test":
-        return _test(args.paths, out, err)
+        return _test(args.paths, out, err, args.properties, args.examples)
     return _score(args, out, err)  # score and explain
 
 
-def _test(paths: list[str], out: TextIO, err: TextIO) -> int:
-    """Run the cases; print each failure with the case's file:line and the node's audit."""
+def _test(paths: list[str], out: TextIO, err: TextIO, properties: bool = False,
+          examples: int = 100) -> int:
+    """Run the cases (and properties); print each failure with where to look."""
     files = find(paths)
     if not files:
         err.write(f"rulebook: no *.tests.yaml under {', '.join(paths)}\n")
@@ -106,8 +113,30 @@ def _test(paths: list[str], out: TextIO, err: TextIO) -> int:
             failed += 1
             for failure in case.failures:
                 out.write(failure.render() + "\n")
+        if properties:
+            ok, bad = _properties(path, out, examples)
+            passed, failed = passed + ok, failed + bad
     out.write(f"{passed} passed, {failed} failed\n")
     return EXIT_OK if failed == 0 else EXIT_TESTS_FAILED
+
+
+def _properties(tests_file: Path, out: TextIO, examples: int) -> tuple[int, int]:
+    from rulebook.testing import check_properties
+
+    scheme = load(scheme_of(tests_file))
+    ok = bad = 0
+    for prop in check_properties(scheme, examples=examples, out_dir=tests_file.parent):
+        if prop.skipped:
+            out.write(f"{scheme.id}: property {prop.name!r}: skipped, {prop.skipped}\n")
+        elif prop.passed:
+            ok += 1
+            out.write(f"{scheme.id}: property {prop.name!r}: ok ({prop.examples} examples)\n")
+        else:
+            bad += 1
+            out.write(f"{scheme.id}: property {prop.name!r} FAILED: {prop.failure}\n"
+                      f"    counterexample: {prop.counterexample} (rulebook score "
+                      f"{scheme.source_file} {prop.counterexample})\n")
+    return ok, bad
 
 
 def _scored(args: argparse.Namespace, err: TextIO) -> Result | int:

@@ -149,6 +149,9 @@ class Node:
     pattern: str | None = None
     arguments: tuple[tuple[str, str], ...] = ()
     unit: str = ""
+    monotone: tuple[tuple[str, str], ...] = ()
+    """Declared directions: (indicator, `increasing`|`decreasing`) — more of the indicator
+    never lowers (raises) this node; checked by `rulebook test --properties`."""
     location: Location | None = None
 
     @property

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
+import attrs
 from hypothesis import strategies as st
 
 from rulebook.model import Indicator, Scheme
@@ -55,3 +57,151 @@ def from_scheme(scheme: Scheme, *, units: int | tuple[int, int] = (1, 8),
     unit = st.fixed_dictionaries(fields)
     return st.lists(unit, min_size=low, max_size=high).map(
         lambda rows: {"units": {f"u{i + 1}": row for i, row in enumerate(rows)}})
+
+
+@attrs.frozen
+class PropertyResult:
+    """One property checked on generated data: its name, examples tried, and on failure the
+    message and a data file holding the shrunk counterexample."""
+
+    name: str
+    examples: int
+    failure: str | None = None
+    counterexample: Path | None = None
+    skipped: str | None = None
+    """Why the property could not be checked (generated data rarely met the constraints)."""
+
+    @property
+    def passed(self) -> bool:
+        return self.failure is None and self.skipped is None
+
+
+def check_properties(scheme: Scheme, *, examples: int = 100, out_dir: str | Path = ".",
+                     units: tuple[int, int] = (1, 4)) -> list[PropertyResult]:
+    """Check, on generated data within the declared domains: every declared cap and floor
+    holds, the total (and every group) equals its parts, scoring is deterministic, and each
+    declared monotonicity holds. A failure writes its shrunk counterexample as a data file."""
+    from rulebook.evaluate import evaluate
+    from rulebook.report import to_json
+
+    def caps(data: dict[str, Any]) -> None:
+        for unit in evaluate(scheme, data):
+            for node in scheme.nodes.values():
+                value = unit.vector[scheme.program.slots[node.id]]
+                if node.max is not None and value > node.max:
+                    raise AssertionError(f"{unit.unit}: {node.id} = {value} above max {node.max}")
+                if node.min is not None and value < node.min:
+                    raise AssertionError(f"{unit.unit}: {node.id} = {value} below min {node.min}")
+
+    def parts(data: dict[str, Any]) -> None:
+        for unit in evaluate(scheme, data):
+            s = unit.scores
+            expected = sum((s[r] if scheme.nodes[r].role != "deduction" else -s[r]
+                            for r in scheme.roots if scheme.nodes[r].role != "output"),
+                           Decimal(0))
+            if unit.total != expected:
+                raise AssertionError(f"{unit.unit}: total {unit.total} != parts {expected}")
+            for node in scheme.nodes.values():
+                if node.children and node.id in s and node.max is None and node.min is None:
+                    total = sum((s[c] for c in node.children), Decimal(0))
+                    if s[node.id] != total:
+                        raise AssertionError(f"{unit.unit}: {node.id} {s[node.id]} != {total}")
+
+    def deterministic(data: dict[str, Any]) -> None:
+        if to_json(evaluate(scheme, data), audit=False) != \
+                to_json(evaluate(scheme, data), audit=False):
+            raise AssertionError("two runs gave different output")
+
+    def monotone(data: dict[str, Any]) -> None:
+        base = evaluate(scheme, data)
+        first = next(iter(data["units"]))
+        for node in scheme.nodes.values():
+            for indicator, direction in node.monotone:
+                bumped = _bumped(scheme, data, first, indicator)
+                if bumped is None:
+                    continue
+                before = base.unit(first).vector[scheme.program.slots[node.id]]
+                after = evaluate(scheme, bumped).unit(first).vector[
+                    scheme.program.slots[node.id]]
+                wrong = after < before if direction == "increasing" else after > before
+                if wrong:
+                    raise AssertionError(
+                        f"{first}: {node.id} went from {before} to {after} when {indicator} "
+                        f"rose by 1, but is declared {direction} in it")
+
+    checks = [("caps and floors hold", caps), ("total equals its parts", parts),
+              ("scoring is deterministic", deterministic)]
+    if any(n.monotone for n in scheme.nodes.values()):
+        checks.append(("declared monotonicity holds", monotone))
+    strategy = from_scheme(scheme, units=units)
+    return [_run_property(scheme, name, check, strategy, examples, Path(out_dir))
+            for name, check in checks]
+
+
+def _bumped(scheme: Scheme, data: dict[str, Any], unit: str,
+            indicator: str) -> dict[str, Any] | None:
+    """`data` with the unit's indicator one higher (every period), or None if that leaves
+    its declared domain."""
+    ind = scheme.indicators[indicator]
+    current = data["units"][unit][indicator]
+
+    def up(value: Any) -> Any:
+        new = Decimal(value) + 1
+        if ind.max is not None and new > ind.max:
+            raise OverflowError
+        return new
+
+    try:
+        raised = ({p: up(v) for p, v in current.items()} if isinstance(current, dict)
+                  else up(current))
+    except OverflowError:
+        return None
+    units = dict(data["units"])
+    units[unit] = {**units[unit], indicator: raised}
+    return {"units": units}
+
+
+def _run_property(scheme: Scheme, name: str, check: Any, strategy: Any, examples: int,
+                  out_dir: Path) -> PropertyResult:
+    from hypothesis import HealthCheck, given, reject, settings
+    from hypothesis.errors import Unsatisfiable
+
+    from rulebook.errors import DataError
+
+    failing: list[dict[str, Any]] = []
+
+    @settings(max_examples=examples, deadline=None, database=None, derandomize=True,
+              suppress_health_check=list(HealthCheck))
+    @given(strategy)
+    def run(data: dict[str, Any]) -> None:
+        try:
+            check(data)
+        except DataError:
+            reject()  # the scheme's constraints refuse this data: not a valid example
+        except AssertionError:
+            failing[:] = [data]
+            raise
+
+    try:
+        run()
+    except Unsatisfiable:
+        return PropertyResult(name, examples, skipped="generated data rarely meets the "
+                              "scheme's constraints; give strategies with `overrides`")
+    except AssertionError as exc:
+        path = out_dir / f"{scheme.id}.counterexample.{name.split()[0]}.yaml"
+        path.write_text(_as_yaml(failing[-1]), encoding="utf-8")
+        return PropertyResult(name, examples, str(exc).splitlines()[0], path)
+    return PropertyResult(name, examples)
+
+
+def _as_yaml(data: dict[str, Any]) -> str:
+    import yaml
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        if isinstance(value, Decimal):
+            return int(value) if value == value.to_integral_value() else float(str(value))
+        return value
+
+    return yaml.safe_dump(plain(data), allow_unicode=True, sort_keys=False)

@@ -62,3 +62,47 @@ def test_the_pytest_plugin_collects_and_reports_cases(tmp_path: Path) -> None:
     assert proc.returncode == 1
     assert "expected 12, got 9.00" in proc.stdout
     assert "1 failed" in proc.stdout
+
+
+WRONG_MONOTONE = """\
+scheme: {id: wrong, title: wrong}
+indicators:
+  missed: {type: count, max: 12}
+tree:
+  - id: g
+    children:
+      - id: meetings
+        expr: "max(0, 12 - 3 * missed) + (5 if missed == 4 else 0)"
+        monotone: {missed: decreasing}
+"""
+
+
+def test_a_broken_monotonicity_is_found_with_a_rerunnable_counterexample(
+        tmp_path: Path) -> None:
+    """12 − 3 × 3 = 3 at three missed meetings, but 0 + 5 = 5 at four: more missed meetings
+    raised the score. The shrunk counterexample is saved as a data file that scores again."""
+    import rulebook
+    from rulebook.testing import check_properties
+
+    scheme = rulebook.loads(WRONG_MONOTONE, "wrong.yaml")
+    results = {r.name: r for r in check_properties(scheme, examples=200, out_dir=tmp_path)}
+    assert results["caps and floors hold"].passed
+    broken = results["declared monotonicity holds"]
+    assert not broken.passed and broken.counterexample is not None
+    assert "g.meetings went from 3.00 to 5.00 when missed rose by 1" in str(broken.failure)
+    data = rulebook.read_data(broken.counterexample, scheme)
+    assert [u.values["missed"] for u in data.units][:1] == [3]
+
+
+def test_properties_from_the_cli(tmp_path: Path) -> None:
+    (tmp_path / "wrong.yaml").write_text(WRONG_MONOTONE, encoding="utf-8")
+    (tmp_path / "wrong.tests.yaml").write_text(
+        "cases:\n  - name: three missed\n    units: {a: {missed: 3}}\n"
+        "    expect: {a: {g.meetings: 3}}\n", encoding="utf-8")
+    out = io.StringIO()
+    code = main(["test", "--properties", "--examples", "200", str(tmp_path)], out,
+                io.StringIO())
+    assert code == EXIT_TESTS_FAILED
+    text = out.getvalue()
+    assert "wrong: property 'declared monotonicity holds' FAILED" in text
+    assert "counterexample:" in text and text.endswith("4 passed, 1 failed\n")
