@@ -60,6 +60,8 @@ class CaseResult:
     name: str
     location: Location
     failures: tuple[Failure, ...]
+    result: Result | None = attrs.field(default=None, eq=False, repr=False)
+    asserted: frozenset[str] = frozenset()
 
     @property
     def passed(self) -> bool:
@@ -123,7 +125,9 @@ def _run_case(scheme: Any, case: Any, path: tuple[str | int, ...], source: Sourc
                 got, audit = failure
                 failures.append(Failure(name, key_loc, str(unit), str(key), _shown(want), got,
                                         audit))
-    return CaseResult(name, location, tuple(failures))
+    asserted = frozenset(str(k) for expected in (case.get("expect") or {}).values()
+                         for k in (expected or {}))
+    return CaseResult(name, location, tuple(failures), result, asserted)
 
 
 def _units(case: dict[str, Any], path: tuple[str | int, ...], source: Source,

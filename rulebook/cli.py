@@ -67,6 +67,9 @@ def _parser() -> _Parser:
                            "hypothesis: the `dev` extra)")
     test.add_argument("--examples", type=int, default=100,
                       help="generated data sets per property (default 100)")
+    test.add_argument("--coverage", action="store_true",
+                      help="report the items, conditional branches, caps and floors the cases "
+                           "never exercised")
     return parser
 
 
@@ -85,12 +88,12 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
     if args.command == "check":
         return _check(args.scheme, out, err)
     if args.command == "test":
-        return _test(args.paths, out, err, args.properties, args.examples)
+        return _test(args.paths, out, err, args.properties, args.examples, args.coverage)
     return _score(args, out, err)  # score and explain
 
 
 def _test(paths: list[str], out: TextIO, err: TextIO, properties: bool = False,
-          examples: int = 100) -> int:
+          examples: int = 100, coverage: bool = False) -> int:
     """Run the cases (and properties); print each failure with where to look."""
     files = find(paths)
     if not files:
@@ -116,6 +119,13 @@ def _test(paths: list[str], out: TextIO, err: TextIO, properties: bool = False,
         if properties:
             ok, bad = _properties(path, out, examples)
             passed, failed = passed + ok, failed + bad
+        if coverage and results and results[0].result is not None:
+            from rulebook.coverage import measure
+
+            scheme = results[0].result.scheme
+            covered = measure(scheme, [c.result for c in results if c.result is not None],
+                              set().union(*(c.asserted for c in results)))
+            out.write(covered.render(scheme.id) + "\n")
     out.write(f"{passed} passed, {failed} failed\n")
     return EXIT_OK if failed == 0 else EXIT_TESTS_FAILED
 

@@ -106,3 +106,41 @@ def test_properties_from_the_cli(tmp_path: Path) -> None:
     text = out.getvalue()
     assert "wrong: property 'declared monotonicity holds' FAILED" in text
     assert "counterexample:" in text and text.endswith("4 passed, 1 failed\n")
+
+
+COVER = """\
+scheme: {id: cover, title: cover}
+indicators:
+  missed: {type: count, max: 12}
+  sixth: {type: count}
+tree:
+  - id: g
+    children:
+      - id: meetings
+        expr: "max(0, 12 - 3 * missed)"
+      - id: plan
+        expr: "0 if sixth > 0 else 60"
+      - id: capped
+        expr: "missed * 10"
+        max: 50
+"""
+
+
+def test_coverage_names_what_the_cases_never_exercised(tmp_path: Path) -> None:
+    """One case, missed = 1, sixth = 0: the floor of `meetings` never clipped (12 − 3 ≥ 0),
+    `sixth > 0` was never true, the cap 50 never clipped (10 ≤ 50), and `capped` was never
+    asserted. The `false` side was taken: 3 of 4 limits/branches sides are missing."""
+    (tmp_path / "cover.yaml").write_text(COVER, encoding="utf-8")
+    (tmp_path / "cover.tests.yaml").write_text(
+        "cases:\n  - name: one\n    units: {a: {missed: 1, sixth: 0}}\n"
+        "    expect: {a: {g.meetings: 9, g.plan: 60}}\n", encoding="utf-8")
+    out = io.StringIO()
+    assert main(["test", "--coverage", str(tmp_path)], out, io.StringIO()) == EXIT_OK
+    text = out.getvalue()
+    assert "cover: coverage — items asserted 2/3, branch sides taken 1/2, caps and floors " \
+           "hit 0/2" in text
+    for line in ("g.capped: never asserted by a case",
+                 "g.plan: `sixth > 0` was never true",
+                 "g.meetings: `max(0, 12 - 3 * missed)` never clipped",
+                 "g.capped: `max: 50` never clipped"):
+        assert f"    never: {line}\n" in text
