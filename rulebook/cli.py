@@ -60,6 +60,9 @@ def _parser() -> _Parser:
     explain.add_argument("--node", help="a node id (or named value) to show in detail")
     chk = commands.add_parser("check", help="check a scheme and report every problem")
     chk.add_argument("scheme", help="the scheme YAML file")
+    bnd = commands.add_parser("bounds", help="guaranteed [low, high] of every node, from the "
+                              "declared domains")
+    bnd.add_argument("scheme", help="the scheme YAML file")
     test = commands.add_parser("test", help="run a scheme's YAML test cases (*.tests.yaml)")
     test.add_argument("paths", nargs="+", help="tests files, or folders to search for them")
     test.add_argument("--properties", action="store_true",
@@ -87,9 +90,23 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
         return int(exc.code or 0)
     if args.command == "check":
         return _check(args.scheme, out, err)
+    if args.command == "bounds":
+        return _bounds(args.scheme, out, err)
     if args.command == "test":
         return _test(args.paths, out, err, args.properties, args.examples, args.coverage)
     return _score(args, out, err)  # score and explain
+
+
+def _bounds(path: str, out: TextIO, err: TextIO) -> int:
+    from rulebook.bounds import analyze, render
+
+    try:
+        scheme = load(path)
+    except SchemeError as exc:
+        err.write(str(exc) + "\n")
+        return EXIT_SCHEME
+    out.write(render(scheme, analyze(scheme)))
+    return EXIT_OK
 
 
 def _test(paths: list[str], out: TextIO, err: TextIO, properties: bool = False,

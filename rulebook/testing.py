@@ -205,3 +205,12 @@ def _as_yaml(data: dict[str, Any]) -> str:
         return value
 
     return yaml.safe_dump(plain(data), allow_unicode=True, sort_keys=False)
+
+
+def unconstrained(scheme: Scheme) -> Scheme:
+    """The scheme without its data `constraints`, so generated data is never refused: bounds
+    and domain-wide properties hold for all data in the declared domains anyway."""
+    import attrs as _attrs
+
+    return _attrs.evolve(scheme, values={n: v for n, v in scheme.values.items()
+                                         if v.kind != "constraint"})

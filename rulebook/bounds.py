@@ -1,0 +1,470 @@
+"""Static bounds: a guaranteed [low, high] for every node and value, by interval analysis over the
+expression graph from the declared indicator domains — before any data exists.
+
+Sound by construction: every operation maps intervals to an interval containing every possible
+result (None stands for an unbounded end). Cheap tightenings: whole-number tracking (a count that
+is not 0 is at least 1, so `a / count` is bounded where count ≠ 0), branch pruning when a
+condition can only go one way, and rounding applied to both ends (it is monotone).
+"""
+
+from __future__ import annotations
+
+import ast
+import itertools
+from collections.abc import Iterable
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, localcontext
+
+import attrs
+
+from rulebook import arith
+from rulebook.arith import CONTEXT
+from rulebook.codegen import dependency_graph
+from rulebook.expr import inner_axis
+from rulebook.model import Scheme
+
+ZERO, ONE = Decimal(0), Decimal(1)
+
+
+@attrs.frozen
+class Interval:
+    """[lo, hi]; None is −∞ for lo and +∞ for hi. `whole`: every possible value is an integer."""
+
+    lo: Decimal | None
+    hi: Decimal | None
+    whole: bool = attrs.field(default=False, eq=False)
+
+    @staticmethod
+    def point(v: Decimal) -> Interval:
+        return Interval(v, v, v == v.to_integral_value())
+
+    def union(self, other: Interval) -> Interval:
+        lo = None if self.lo is None or other.lo is None else min(self.lo, other.lo)
+        hi = None if self.hi is None or other.hi is None else max(self.hi, other.hi)
+        return Interval(lo, hi, self.whole and other.whole)
+
+    def contains(self, v: Decimal) -> bool:
+        return (self.lo is None or v >= self.lo) and (self.hi is None or v <= self.hi)
+
+    def show(self) -> str:
+        lo = "−∞" if self.lo is None else arith.canonical(self.lo)
+        hi = "+∞" if self.hi is None else arith.canonical(self.hi)
+        return f"[{lo}, {hi}]"
+
+
+@attrs.frozen
+class Truth:
+    """What a yes/no expression can be."""
+
+    can_true: bool
+    can_false: bool
+
+
+Range = Interval | Truth | None  # None: a label or enum text
+
+
+@attrs.frozen
+class NodeBounds:
+    """The bounds of one node or value, with what the analysis noticed."""
+
+    name: str
+    label: str
+    bounds: Range
+    raw: Range
+    flags: tuple[str, ...]
+
+
+def _mul(a: Decimal | None, b: Decimal | None, a_sign: int, b_sign: int) -> Decimal | None:
+    """Product of two ends where None is an infinity of the given sign."""
+    if a is not None and b is not None:
+        return a * b
+    if (a is not None and a == 0) or (b is not None and b == 0):
+        return ZERO
+    return None
+
+
+def _span(values: Iterable[Decimal | None], lows: bool) -> Decimal | None:
+    vals = list(values)
+    if any(v is None for v in vals):
+        return None
+    return min(vals) if lows else max(vals)  # type: ignore[type-var]
+
+
+def _times(a: Interval, b: Interval) -> Interval:
+    if None in (a.lo, a.hi, b.lo, b.hi):
+        zero_only = (a.lo == a.hi == 0) or (b.lo == b.hi == 0)
+        if zero_only:
+            return Interval(ZERO, ZERO, True)
+        # sign reasoning for half-bounded non-negative intervals keeps common cases finite
+        if a.lo is not None and b.lo is not None and a.lo >= 0 and b.lo >= 0:
+            return Interval(a.lo * b.lo, None, a.whole and b.whole)
+        return Interval(None, None)
+    products = [a.lo * b.lo, a.lo * b.hi, a.hi * b.lo, a.hi * b.hi]  # type: ignore[operator]
+    return Interval(min(products), max(products), a.whole and b.whole)
+
+
+def _plus(a: Interval, b: Interval) -> Interval:
+    lo = None if a.lo is None or b.lo is None else a.lo + b.lo
+    hi = None if a.hi is None or b.hi is None else a.hi + b.hi
+    return Interval(lo, hi, a.whole and b.whole)
+
+
+def _imin(a: Interval, b: Interval) -> Interval:
+    """{min(x, y)} for x in a, y in b."""
+    lo = None if a.lo is None or b.lo is None else min(a.lo, b.lo)
+    hi = b.hi if a.hi is None else a.hi if b.hi is None else min(a.hi, b.hi)
+    return Interval(lo, hi, a.whole and b.whole)
+
+
+def _imax(a: Interval, b: Interval) -> Interval:
+    """{max(x, y)} for x in a, y in b."""
+    lo = b.lo if a.lo is None else a.lo if b.lo is None else max(a.lo, b.lo)
+    hi = None if a.hi is None or b.hi is None else max(a.hi, b.hi)
+    return Interval(lo, hi, a.whole and b.whole)
+
+
+def _neg(a: Interval) -> Interval:
+    return Interval(None if a.hi is None else -a.hi, None if a.lo is None else -a.lo, a.whole)
+
+
+class Analyzer:
+    """Computes the Range of every name of a scheme, in dependency order."""
+
+    def __init__(self, scheme: Scheme) -> None:
+        self.scheme = scheme
+        self.ranges: dict[str, Range] = {}
+        self.raws: dict[str, Range] = {}
+        self.flags: dict[str, list[str]] = {}
+        self.current = ""
+
+    def run(self) -> list[NodeBounds]:
+        scheme = self.scheme
+        with localcontext(CONTEXT):
+            for name, ind in scheme.indicators.items():
+                self.ranges[name] = self.indicator(ind.type, ind.min, ind.max)
+            for name, param in scheme.parameters.items():
+                values = [param.value, *param.by_unit.values()]
+                self.ranges[name] = Interval(min(values), max(values),
+                                             all(v == v.to_integral_value() for v in values))
+            for name in dependency_graph(scheme).order():
+                if name in self.ranges:
+                    continue
+                self.current = name
+                self.ranges[name] = self.name_range(name)
+        out = []
+        for name in (*scheme.score_ids, *scheme.output_ids, *scheme.values):
+            node = scheme.nodes.get(name)
+            label = (scheme.total_label if name == "total" else node.label if node
+                     else scheme.values[name].label)
+            out.append(NodeBounds(name, label, self.ranges.get(name), self.raws.get(name),
+                                  tuple(self.flags.get(name, []))))
+        return out
+
+    @staticmethod
+    def indicator(kind: str, lo: Decimal | None, hi: Decimal | None) -> Range:
+        if kind == "bool":
+            return Truth(True, True)
+        if kind == "enum":
+            return None
+        return Interval(lo, hi, kind == "count")
+
+    def flag(self, text: str) -> None:
+        found = self.flags.setdefault(self.current, [])
+        if text not in found:
+            found.append(text)
+
+    def name_range(self, name: str) -> Range:
+        scheme = self.scheme
+        if name in scheme.rankings:
+            return Interval(ONE, None, True)  # 1 … the number of units
+        if name == "total":
+            total = Interval(ZERO, ZERO, True)
+            for root in scheme.roots:
+                role = scheme.nodes[root].role
+                if role == "output":
+                    continue
+                part = self.ranges[root]
+                assert isinstance(part, Interval)
+                total = _plus(total, _neg(part) if role == "deduction" else part)
+            self.raws[name] = total
+            return total
+        if name in scheme.values:
+            return self.expr(scheme.values[name].formula.tree)
+        node = scheme.nodes[name]
+        if node.formula is not None:
+            raw = self.expr(node.formula.tree)
+        else:
+            raw = Interval(ZERO, ZERO, True)
+            for child in node.children:
+                part = self.ranges[child]
+                assert isinstance(part, Interval)
+                raw = _plus(raw, part)
+        assert isinstance(raw, Interval)
+        self.raws[name] = raw
+        value = self.clamp(raw, node.min, node.max)
+        if node.max is not None and (raw.hi is None or raw.hi > node.max):
+            self.flag(f"cap {arith.canonical(node.max)} can clip")
+        if node.min is not None and (raw.lo is None or raw.lo < node.min):
+            self.flag(f"floor {arith.canonical(node.min)} can clip")
+        if node.formula is not None or node.min is not None or node.max is not None:
+            value = self.rounded(value)
+        if node.standard is not None and (value.hi is None or value.hi > node.standard):
+            self.flag("can exceed its standard")
+        if value.lo is None or value.hi is None:
+            self.flag("unbounded")
+        return value
+
+    @staticmethod
+    def clamp(x: Interval, lo: Decimal | None, hi: Decimal | None) -> Interval:
+        new_lo, new_hi = x.lo, x.hi
+        if lo is not None:
+            new_lo = lo if new_lo is None else max(new_lo, lo)
+            new_hi = None if new_hi is None else max(new_hi, lo)
+        if hi is not None:
+            new_hi = hi if new_hi is None else min(new_hi, hi)
+            new_lo = None if new_lo is None else min(new_lo, hi)
+        return Interval(new_lo, new_hi, x.whole)
+
+    def rounded(self, x: Interval) -> Interval:
+        r = self.scheme.rounding
+        def one(v: Decimal | None) -> Decimal | None:
+            return None if v is None else arith.round_score(v, r.quantum, r.decimal_mode)
+        return Interval(one(x.lo), one(x.hi), x.whole)
+
+    # -- expressions ---------------------------------------------------------------------------
+
+    def num(self, node: ast.expr) -> Interval:
+        got = self.expr(node)
+        if not isinstance(got, Interval):
+            return Interval(None, None)
+        return got
+
+    def expr(self, node: ast.expr) -> Range:
+        if isinstance(node, ast.Constant):
+            if isinstance(node.value, bool):
+                return Truth(node.value, not node.value)
+            if isinstance(node.value, Decimal):
+                return Interval.point(node.value)
+            return None
+        if isinstance(node, ast.Name):
+            if node.id == "weight":
+                shares = [p.share for p in self.scheme.periods]
+                for groups in self.scheme.period_groups.values():
+                    shares += [g.share for g in groups]
+                return Interval(min(shares), max(shares))
+            if node.id == "vetoed":
+                return self.ranges.get("vetoed", Truth(True, True))
+            return self.ranges.get(node.id)
+        if isinstance(node, ast.BinOp):
+            a, b = self.num(node.left), self.num(node.right)
+            if isinstance(node.op, ast.Add):
+                return _plus(a, b)
+            if isinstance(node.op, ast.Sub):
+                return _plus(a, _neg(b))
+            if isinstance(node.op, ast.Mult):
+                return _times(a, b)
+            if isinstance(node.op, ast.Div):
+                return self.divide(a, b)
+            return self.power(a, node.right)
+        if isinstance(node, ast.UnaryOp):
+            if isinstance(node.op, ast.Not):
+                t = self.expr(node.operand)
+                return Truth(t.can_false, t.can_true) if isinstance(t, Truth) else \
+                    Truth(True, True)
+            a = self.num(node.operand)
+            return _neg(a) if isinstance(node.op, ast.USub) else a
+        if isinstance(node, ast.BoolOp):
+            parts = [self.expr(v) for v in node.values]
+            truths = [p if isinstance(p, Truth) else Truth(True, True) for p in parts]
+            if isinstance(node.op, ast.And):
+                return Truth(all(t.can_true for t in truths), any(t.can_false for t in truths))
+            return Truth(any(t.can_true for t in truths), all(t.can_false for t in truths))
+        if isinstance(node, ast.Compare):
+            return self.compare(node)
+        if isinstance(node, ast.IfExp):
+            test = self.expr(node.test)
+            can_true = not isinstance(test, Truth) or test.can_true
+            can_false = not isinstance(test, Truth) or test.can_false
+            body = self.expr(node.body) if can_true else None
+            other = self.expr(node.orelse) if can_false else None
+            if not can_true:
+                return other
+            if not can_false:
+                return body
+            if isinstance(body, Interval) and isinstance(other, Interval):
+                return body.union(other)
+            if isinstance(body, Truth) and isinstance(other, Truth):
+                return Truth(body.can_true or other.can_true, body.can_false or other.can_false)
+            return None
+        if isinstance(node, ast.Call):
+            return self.call(node)
+        return Interval(None, None)
+
+    def divide(self, a: Interval, b: Interval) -> Interval:
+        if b.lo is not None and b.hi is not None and (b.lo > 0 or b.hi < 0):
+            return _times(a, self.reciprocal(b))
+        self.flag("divides by a value that can be 0 (check that it is guarded)")
+        if b.whole and b.lo is not None and b.lo >= 0:
+            # a whole number that is not 0 is at least 1: bound the quotient where it exists
+            nonzero = Interval(max(b.lo, ONE), b.hi, True)
+            return _times(a, self.reciprocal(nonzero))
+        if b.lo is not None and b.lo >= 0 and a.lo is not None and a.lo >= 0:
+            return Interval(ZERO, None)  # non-negative over non-negative
+        if b.lo is not None and b.lo >= 0 and a.hi is not None and a.hi <= 0:
+            return Interval(None, ZERO)
+        return Interval(None, None)
+
+    @staticmethod
+    def reciprocal(b: Interval) -> Interval:
+        lo = ZERO if b.hi is None else ONE / b.hi
+        hi = ONE / b.lo if b.lo is not None else ZERO
+        return Interval(min(lo, hi), max(lo, hi))
+
+    def power(self, a: Interval, exponent: ast.expr) -> Interval:
+        e = self.expr(exponent)
+        if not (isinstance(e, Interval) and e.lo == e.hi and e.lo is not None and
+                e.lo == e.lo.to_integral_value() and e.lo >= 0):
+            return Interval(None, None)
+        n = int(e.lo)
+        if a.lo is None or a.hi is None:
+            return Interval(None, None) if n % 2 or (a.lo is None and a.hi is None) else \
+                Interval(ZERO, None)
+        ends = [a.lo ** n, a.hi ** n]
+        lo, hi = min(ends), max(ends)
+        if n % 2 == 0 and a.lo < 0 < a.hi:
+            lo = ZERO
+        return Interval(lo, hi, a.whole)
+
+    def compare(self, node: ast.Compare) -> Range:
+        operands = [node.left, *node.comparators]
+        result = Truth(True, False)
+        for (left, right), op in zip(itertools.pairwise(operands), node.ops, strict=True):
+            a, b = self.expr(left), self.expr(right)
+            if isinstance(a, Interval) and isinstance(b, Interval):
+                t = self.compare_intervals(a, b, op)
+            else:
+                t = Truth(True, True)
+            result = Truth(result.can_true and t.can_true, result.can_false or t.can_false)
+        return result
+
+    @staticmethod
+    def compare_intervals(a: Interval, b: Interval, op: ast.cmpop) -> Truth:
+        def lt(x: Decimal | None, y: Decimal | None) -> bool:  # can some x < some y
+            return x is None or y is None or x < y
+
+        def le(x: Decimal | None, y: Decimal | None) -> bool:
+            return x is None or y is None or x <= y
+
+        if isinstance(op, ast.Lt):
+            return Truth(lt(a.lo, b.hi), le(b.lo, a.hi))
+        if isinstance(op, ast.LtE):
+            return Truth(le(a.lo, b.hi), lt(b.lo, a.hi))
+        if isinstance(op, ast.Gt):
+            return Truth(lt(b.lo, a.hi), le(a.lo, b.hi))
+        if isinstance(op, ast.GtE):
+            return Truth(le(b.lo, a.hi), lt(a.lo, b.hi))
+        overlap = le(a.lo, b.hi) and le(b.lo, a.hi)
+        single = a.lo == a.hi == b.lo == b.hi and a.lo is not None
+        if isinstance(op, ast.Eq):
+            return Truth(overlap, not single)
+        return Truth(not single, overlap)
+
+    def call(self, node: ast.Call) -> Range:
+        fname = node.func.id  # type: ignore[attr-defined]
+        if fname in ("sum", "wsum", "mean", "first", "last", "period_min", "period_max"):
+            return self.aggregate(fname, node.args[0])
+        args = [self.num(a) for a in node.args]
+        if fname in ("min", "max"):
+            out = args[0]
+            for a in args[1:]:
+                out = _imin(out, a) if fname == "min" else _imax(out, a)
+            return out
+        if fname == "abs":
+            a = args[0]
+            if a.lo is not None and a.lo >= 0:
+                return a
+            if a.hi is not None and a.hi <= 0:
+                return _neg(a)
+            top = None if a.lo is None or a.hi is None else max(-a.lo, a.hi)
+            return Interval(ZERO, top, a.whole)
+        if fname == "clamp":
+            x, low, high = args
+            return _imax(low, _imin(x, high))
+        if fname == "linear":
+            return args[2].union(args[4])
+        if fname == "ratio":
+            self_div = self.divide(args[0], args[1])
+            return self_div.union(args[2])
+        if fname == "by_rank":
+            out = Interval(ZERO, ZERO, True)
+            for p in args[1:]:
+                out = out.union(p)
+            return out
+        a = args[0]  # floor / ceil
+        mode = ROUND_FLOOR if fname == "floor" else ROUND_CEILING
+        return Interval(None if a.lo is None else a.lo.to_integral_value(rounding=mode),
+                        None if a.hi is None else a.hi.to_integral_value(rounding=mode), True)
+
+    def aggregate(self, fname: str, arg: ast.expr) -> Range:
+        x = self.num(arg)
+        axis = inner_axis(arg, self.scheme.axis_of)
+        sizes = self.sizes(axis)
+        if fname in ("mean", "first", "last", "period_min", "period_max"):
+            return x
+        if fname == "wsum":
+            shares = self.shares(axis)
+            out: Interval | None = None
+            for s in shares:
+                part = _times(x, Interval(s, s))
+                out = part if out is None else out.union(part)
+            return out or x
+        out = None
+        for n in sizes:
+            part = _times(x, Interval(Decimal(n), Decimal(n), True))
+            out = part if out is None else out.union(part)
+        return out or x
+
+    def sizes(self, axis: str | None) -> list[int]:
+        """How many points an aggregator may visit: all of an axis, or a group's periods."""
+        if axis == "period":
+            counts = {len(self.scheme.periods)}
+            for groups in self.scheme.period_groups.values():
+                counts |= {len(g.members) for g in groups}
+            return sorted(counts)
+        return [len(self.scheme.axis_ids(axis))] if axis else [1]
+
+    def shares(self, axis: str | None) -> list[Decimal]:
+        totals = {ONE}
+        if axis == "period":
+            for groups in self.scheme.period_groups.values():
+                totals |= {g.share for g in groups}
+        return sorted(totals)
+
+
+def analyze(scheme: Scheme) -> list[NodeBounds]:
+    """The bounds of every scored node, output and value of `scheme`."""
+    return Analyzer(scheme).run()
+
+
+def render(scheme: Scheme, bounds: list[NodeBounds]) -> str:
+    """A table: id, label, bounds, declared standard/caps, and what the analysis noticed."""
+    from rulebook.textwidth import display_width, pad
+
+    rows = []
+    for b in bounds:
+        node = scheme.nodes.get(b.name)
+        declared = []
+        if node is not None and node.standard is not None:
+            declared.append(f"standard {arith.canonical(node.standard)}")
+        if node is not None and node.min is not None:
+            declared.append(f"min {arith.canonical(node.min)}")
+        if node is not None and node.max is not None:
+            declared.append(f"max {arith.canonical(node.max)}")
+        shown = b.bounds.show() if isinstance(b.bounds, Interval) else \
+            ("yes/no" if isinstance(b.bounds, Truth) else "label")
+        rows.append((b.name, b.label, shown, ", ".join(declared), "; ".join(b.flags)))
+    widths = [max(display_width(r[i]) for r in rows) for i in range(4)]
+    lines = [f"{scheme.title}  [{scheme.id}] — bounds from the declared domains"]
+    for r in rows:
+        cells = [pad(r[i], widths[i]) for i in range(4)]
+        lines.append("  ".join([*cells, r[4]]).rstrip())
+    return "\n".join(lines) + "\n"
