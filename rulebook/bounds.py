@@ -211,6 +211,8 @@ class Analyzer:
             self.flag("can exceed its standard")
         if value.lo is None or value.hi is None:
             self.flag("unbounded")
+        elif value.lo == value.hi:
+            self.flag(f"always {arith.canonical(value.lo)}: the data cannot change it")
         return value
 
     @staticmethod

@@ -109,3 +109,35 @@ def test_audit_shows_quarter_values(result: rulebook.Result) -> None:
 def test_group_mistakes_are_located(change: tuple[str, str], words: str) -> None:
     rendered = "\n".join(problems(GOOD.replace(*change)))
     assert words in rendered and "test.yaml:" in rendered
+
+
+HALVES = """
+scheme: {id: h, title: halves and quarters}
+periods: {M1: 1, M2: 1, M3: 1, M4: 1}
+period_groups:
+  quarters: {Q1: [M1, M2], Q2: [M3, M4]}
+  halves: {H1: [M1], H2: [M2, M3, M4]}
+indicators:
+  points: {type: decimal, min: 0, per_period: true}
+values:
+  by_quarter: {per: quarters, expr: "sum(points)"}
+  by_half: {per: halves, expr: "sum(points)"}
+  month_mix: {per: period, expr: "by_quarter - by_half"}
+tree:
+  - id: g
+    children:
+      - {id: mix, expr: "sum(month_mix)"}
+      - {id: halves, expr: "period_max(by_half)"}
+"""
+
+
+def test_two_group_sets_over_the_same_months() -> None:
+    """Points 1, 2, 3, 4. Quarters (2 months each): 3, 7; halves (uneven): H1 = 1, H2 = 9.
+    month_mix reads its own quarter and half: M1 3 − 1 = 2, M2 3 − 9 = −6, M3 7 − 9 = −2,
+    M4 7 − 9 = −2 → −8. The larger half: 9."""
+    result = rulebook.evaluate(scheme(HALVES), {"units": {"u": {"points": {
+        "M1": 1, "M2": 2, "M3": 3, "M4": 4}}}})
+    unit = result.unit("u")
+    assert unit.values["by_half"] == {"H1": D(1), "H2": D(9)}
+    assert unit.values["month_mix"] == {"M1": D(2), "M2": D(-6), "M3": D(-2), "M4": D(-2)}
+    assert unit.scores["g.mix"] == D(-8) and unit.scores["g.halves"] == D(9)
