@@ -112,6 +112,13 @@ def _bounds(path: str, out: TextIO, err: TextIO) -> int:
 def _test(paths: list[str], out: TextIO, err: TextIO, properties: bool = False,
           examples: int = 100, coverage: bool = False) -> int:
     """Run the cases (and properties); print each failure with where to look."""
+    if properties:
+        try:
+            import rulebook.testing  # noqa: F401 - only to see that hypothesis is there
+        except ImportError:
+            err.write("rulebook: --properties needs hypothesis: pip install 'rulebook[dev]' "
+                      "(or pip install hypothesis)\n")
+            return EXIT_USAGE
     files = find(paths)
     if not files:
         err.write(f"rulebook: no *.tests.yaml under {', '.join(paths)}\n")
