@@ -42,8 +42,7 @@ def canonical(x: Decimal) -> str:
     beyond what the value needs (used for unrounded values such as per-period intermediates)."""
     if x.is_zero():
         return "0"
-    text = format(snap(x).normalize(CONTEXT), "f")
-    return text
+    return format(snap(x).normalize(CONTEXT), "f")
 
 
 def digest(data: object) -> str:

@@ -7,7 +7,7 @@ own slot list. Arithmetic runs in rulebook's decimal context (see `rulebook.arit
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from decimal import Decimal, localcontext
+from decimal import localcontext
 from typing import Any
 
 from rulebook.arith import CONTEXT
@@ -149,10 +149,3 @@ _CAUSES = {
                          None),
 }
 
-
-def evaluate_units(scheme: Scheme, units: Mapping[str, Mapping[str, Any]]) -> Result:
-    """Shorthand: score `{unit: {indicator: value}}` plain data."""
-    return evaluate(scheme, {"units": dict(units)})
-
-
-__all__ = ["Decimal", "evaluate", "evaluate_units"]

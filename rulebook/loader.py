@@ -88,11 +88,10 @@ class Source:
 
     def problem(self, path: Path_, message: str, hint: str | None = None, *,
                 key: bool = False, severity: str = "error",
-                column_offset: int = 0, line_offset: int = 0) -> Problem:
+                column_offset: int = 0) -> Problem:
         """A Problem located at `path`, optionally shifted inside the value (for expressions)."""
         base = self.loc(path, key=key)
-        location = Location(base.file, base.line + line_offset,
-                            (base.column if line_offset == 0 else 1) + column_offset)
+        location = Location(base.file, base.line, base.column + column_offset)
         return Problem(message, location, hint, self.line_text(location), severity)
 
 

@@ -227,9 +227,6 @@ class Scheme:
     digest: str = ""
     program: Any = attrs.field(default=None, eq=False, repr=False)
 
-    def role_of(self, node_id: str) -> str:
-        return self.nodes[node_id].role
-
     @property
     def score_ids(self) -> tuple[str, ...]:
         """Every scored id in tree order, then `total`."""

@@ -8,6 +8,7 @@ import json
 from collections.abc import Sequence
 from decimal import Decimal
 
+from rulebook.arith import canonical
 from rulebook.result import Result
 from rulebook.tabular import LONG_HEADER, long_rows, text
 from rulebook.textwidth import display_width, pad
@@ -97,12 +98,7 @@ def _standard(result: Result, node_id: str) -> str:
     scheme = result.scheme
     value: Decimal | None = (scheme.standard_total if node_id == "total"
                              else scheme.nodes[node_id].standard)
-    return "" if value is None else _plain_number(value)
-
-
-def _plain_number(value: Decimal) -> str:
-    text = format(value.normalize(), "f")
-    return text
+    return "" if value is None else canonical(value)
 
 
 def _ranking_line(result: Result, ranks: Sequence[Decimal], places: int) -> str:

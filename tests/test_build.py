@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 import rulebook
@@ -32,8 +34,7 @@ def test_a_valid_scheme_loads() -> None:
     s = scheme(BASE)
     assert s.score_ids == ("committee", "committee.meetings", "committee.rates",
                            "committee.level", "total")
-    assert [p.share for p in s.periods] == [rulebook.evaluate.__globals__["Decimal"](x)
-                                            for x in ("0.4", "0.3", "0.3")]
+    assert [p.share for p in s.periods] == [Decimal(x) for x in ("0.4", "0.3", "0.3")]
 
 
 def test_unknown_name_points_at_it_with_did_you_mean() -> None:
