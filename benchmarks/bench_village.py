@@ -34,7 +34,7 @@ def synthetic_units(scheme: rulebook.Scheme, n: int, seed: int = 1) -> dict[str,
     rng = random.Random(seed)
     periods = [p.id for p in scheme.periods]
 
-    def one(ind: rulebook.model.Indicator) -> Any:  # type: ignore[name-defined]
+    def one(ind: rulebook.scheme.model.Indicator) -> Any:
         if ind.type == "bool":
             return rng.random() < 0.8
         if ind.type == "enum":

@@ -19,8 +19,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 import rulebook
-from rulebook.bounds import Interval, analyze
-from rulebook.testing import from_scheme, unconstrained
+from rulebook.audit.bounds import Interval, analyze
+from rulebook.testing.properties import from_scheme, unconstrained
 
 
 def measure(path: Path, samples: int) -> str:

@@ -11,8 +11,10 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from rulebook.api import check, load, loads
-from rulebook.audit import Branch, Clip, Input, NodeAudit, PointsLost, RankRead
-from rulebook.data import DataSet, UnitData, check_data, parse_data, read_data
+from rulebook.audit.result import Result, UnitResult
+from rulebook.audit.trail import Branch, Clip, Input, NodeAudit, PointsLost, RankRead
+from rulebook.data.check import DataSet, UnitData, check_data, parse_data, read_data
+from rulebook.engine.evaluate import evaluate
 from rulebook.errors import (
     DataError,
     EvaluationError,
@@ -21,9 +23,7 @@ from rulebook.errors import (
     RulebookError,
     SchemeError,
 )
-from rulebook.evaluate import evaluate
-from rulebook.model import Scheme
-from rulebook.result import Result, UnitResult
+from rulebook.scheme.model import Scheme
 
 __all__ = [
     "Branch",

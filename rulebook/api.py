@@ -8,11 +8,11 @@ from typing import Any
 import attrs
 
 from rulebook.arith import digest
-from rulebook.build import build
-from rulebook.codegen import compile_program
+from rulebook.engine.codegen import compile_program
 from rulebook.errors import Problem, SchemeError
-from rulebook.loader import Source, load_file, load_text
-from rulebook.model import Scheme
+from rulebook.scheme.build import build
+from rulebook.scheme.loader import Source, load_file, load_text
+from rulebook.scheme.model import Scheme
 
 
 def load(path: str | Path) -> Scheme:

@@ -15,14 +15,14 @@ from typing import TextIO
 
 from rulebook import __version__
 from rulebook.api import check, load
-from rulebook.cases import find, run_file, scheme_of
-from rulebook.data import read_data
+from rulebook.audit.result import Result
+from rulebook.data.check import read_data
+from rulebook.engine.evaluate import evaluate
 from rulebook.errors import DataError, EvaluationError, SchemeError, did_you_mean
-from rulebook.evaluate import evaluate
-from rulebook.explain import worksheet
-from rulebook.html import to_html
-from rulebook.report import to_csv, to_json, to_table
-from rulebook.result import Result
+from rulebook.render.html import to_html
+from rulebook.render.report import to_csv, to_json, to_table
+from rulebook.render.worksheet import worksheet
+from rulebook.testing.cases import find, run_file, scheme_of
 
 EXIT_OK, EXIT_USAGE, EXIT_SCHEME, EXIT_DATA, EXIT_EVALUATION = 0, 1, 2, 3, 4
 EXIT_TESTS_FAILED = 5
@@ -98,7 +98,7 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
 
 
 def _bounds(path: str, out: TextIO, err: TextIO) -> int:
-    from rulebook.bounds import analyze, render
+    from rulebook.audit.bounds import analyze, render
 
     try:
         scheme = load(path)
@@ -114,7 +114,7 @@ def _test(paths: list[str], out: TextIO, err: TextIO, properties: bool = False,
     """Run the cases (and properties); print each failure with where to look."""
     if properties:
         try:
-            import rulebook.testing  # noqa: F401 - only to see that hypothesis is there
+            import rulebook.testing.properties  # noqa: F401 - only to see that hypothesis is there
         except ImportError:
             err.write("rulebook: --properties needs hypothesis: pip install 'rulebook[dev]' "
                       "(or pip install hypothesis)\n")
@@ -144,7 +144,7 @@ def _test(paths: list[str], out: TextIO, err: TextIO, properties: bool = False,
             ok, bad = _properties(path, out, examples)
             passed, failed = passed + ok, failed + bad
         if coverage and results and results[0].result is not None:
-            from rulebook.coverage import measure
+            from rulebook.testing.coverage import measure
 
             scheme = results[0].result.scheme
             covered = measure(scheme, [c.result for c in results if c.result is not None],
@@ -155,7 +155,7 @@ def _test(paths: list[str], out: TextIO, err: TextIO, properties: bool = False,
 
 
 def _properties(tests_file: Path, out: TextIO, examples: int) -> tuple[int, int]:
-    from rulebook.testing import check_properties
+    from rulebook.testing.properties import check_properties
 
     scheme = load(scheme_of(tests_file))
     ok = bad = 0
@@ -218,7 +218,7 @@ def _score(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             err.write("rulebook: --format xlsx writes a workbook: give -o FILE.xlsx\n")
             return EXIT_USAGE
         try:
-            from rulebook.excel import write_xlsx
+            from rulebook.render.excel import write_xlsx
 
             write_xlsx(result, args.output)
         except ImportError as exc:

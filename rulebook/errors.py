@@ -54,7 +54,7 @@ class Problem:
 
 def _caret_padding(line: str, column: int) -> str:
     """Spaces up to `column`, counting wide (CJK) characters as two cells like a terminal does."""
-    from rulebook.textwidth import display_width
+    from rulebook.render.textwidth import display_width
 
     return " " * display_width(line[: max(column - 1, 0)])
 

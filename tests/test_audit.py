@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import rulebook
 from rulebook.arith import round_score
-from rulebook.testing import from_scheme
+from rulebook.testing.properties import from_scheme
 
 from conftest import VILLAGE
 

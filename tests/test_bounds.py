@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import rulebook
-from rulebook.bounds import Interval, analyze
+from rulebook.audit.bounds import Interval, analyze
 from rulebook.cli import EXIT_OK, main
-from rulebook.testing import from_scheme, unconstrained
+from rulebook.testing.properties import from_scheme, unconstrained
 
 from helpers import scheme
 

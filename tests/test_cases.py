@@ -7,8 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from rulebook.cases import run_file
 from rulebook.cli import EXIT_OK, EXIT_TESTS_FAILED, main
+from rulebook.testing.cases import run_file
 
 from conftest import SCHEMES
 
@@ -82,7 +82,7 @@ def test_a_broken_monotonicity_is_found_with_a_rerunnable_counterexample(
     """12 − 3 × 3 = 3 at three missed meetings, but 0 + 5 = 5 at four: more missed meetings
     raised the score. The shrunk counterexample is saved as a data file that scores again."""
     import rulebook
-    from rulebook.testing import check_properties
+    from rulebook.testing.properties import check_properties
 
     scheme = rulebook.loads(WRONG_MONOTONE, "wrong.yaml")
     results = {r.name: r for r in check_properties(scheme, examples=200, out_dir=tmp_path)}

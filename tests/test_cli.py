@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 from rulebook.cli import EXIT_DATA, EXIT_OK, EXIT_SCHEME, EXIT_USAGE, main
-from rulebook.textwidth import display_width
+from rulebook.render.textwidth import display_width
 
 from conftest import VILLAGE, VILLAGE_DATA, VILLAGE_EXPECTED
 

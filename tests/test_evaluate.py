@@ -234,7 +234,7 @@ def test_two_schemes_evaluate_independently() -> None:
 def test_reference_engine_agrees_with_compiled_on_small_schemes(text: str) -> None:
     from hypothesis import given, settings
 
-    from rulebook.testing import from_scheme
+    from rulebook.testing.properties import from_scheme
 
     s = scheme(text)
 

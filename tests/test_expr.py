@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from rulebook import expr as ex
+from rulebook.expr import syntax as ex
 
 ALLOWED = [
     "max(0, 12 - 3 * meetings_missed)",

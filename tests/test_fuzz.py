@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import rulebook
-from rulebook import expr as ex
+from rulebook.expr import syntax as ex
 
 from conftest import VILLAGE, VILLAGE_DATA
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rulebook.errors import Location
-from rulebook.graph import DependencyGraph
+from rulebook.scheme.graph import DependencyGraph
 
 from helpers import scheme
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from rulebook.errors import SchemeError
-from rulebook.loader import load_text
+from rulebook.scheme.loader import load_text
 
 
 def test_fractional_numbers_become_decimals_from_their_text() -> None:

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 import rulebook
-from rulebook.html import to_html
-from rulebook.report import to_csv, to_json
+from rulebook.render.html import to_html
+from rulebook.render.report import to_csv, to_json
 
 from conftest import ROOT, VILLAGE, VILLAGE_DATA
 
@@ -126,7 +126,7 @@ def test_html_report_renders_in_headless_chromium(tmp_path: Path) -> None:
 
 def test_excel_workbook(tmp_path: Path) -> None:
     openpyxl = pytest.importorskip("openpyxl")
-    from rulebook.excel import write_xlsx
+    from rulebook.render.excel import write_xlsx
 
     path = tmp_path / "r.xlsx"
     write_xlsx(fresh_result(), path)

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 import rulebook
-from rulebook.codegen import compile_program
-from rulebook.interpret import Interpreter
+from rulebook.engine.codegen import compile_program
+from rulebook.engine.interpret import Interpreter
 
 HOSTILE = [line for line in (Path(__file__).parent / "data" / "hostile_expressions.txt")
            .read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")]

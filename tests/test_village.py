@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import rulebook
-from rulebook.report import to_json
-from rulebook.testing import from_scheme
+from rulebook.render.report import to_json
+from rulebook.testing.properties import from_scheme
 
 from conftest import VILLAGE_EXPECTED
 from village_handwritten import ITEM_IDS, score_exact

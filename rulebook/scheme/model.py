@@ -1,6 +1,6 @@
 """The validated scheme: frozen attrs classes, no I/O.
 
-A Scheme is built from YAML by `rulebook.build`; every name an expression can read — indicator,
+A Scheme is built from YAML by `rulebook.scheme.build`; every name an expression can read — indicator,
 parameter, value, node, ranking — is one of the classes here, keyed by its full (dotted) name.
 """
 
@@ -21,7 +21,7 @@ from typing import Any
 import attrs
 
 from rulebook.errors import Location
-from rulebook.expr import Expr
+from rulebook.expr.syntax import Expr
 
 ROUNDING_MODES = {
     "half_up": ROUND_HALF_UP,

@@ -11,10 +11,10 @@ from __future__ import annotations
 from decimal import Decimal
 from html import escape
 
-from rulebook.audit import Auditor, NodeAudit
-from rulebook.explain import annotate, show, summary
-from rulebook.result import Result, UnitResult
-from rulebook.tabular import ranking_header, ranking_rows
+from rulebook.audit.result import Result, UnitResult
+from rulebook.audit.trail import Auditor, NodeAudit
+from rulebook.render.tabular import ranking_header, ranking_rows
+from rulebook.render.worksheet import annotate, show, summary
 
 PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1",
            "#ff9da7", "#9c755f", "#bab0ac")

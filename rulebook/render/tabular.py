@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from rulebook.arith import canonical
-from rulebook.result import Result
+from rulebook.audit.result import Result
 
 LONG_HEADER = ("unit", "node", "label", "kind", "period", "value", "raw", "clipped")
 

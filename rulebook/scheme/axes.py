@@ -10,8 +10,8 @@ from __future__ import annotations
 import ast
 from decimal import Decimal
 
-from rulebook.expr import PERIOD, inner_axis
-from rulebook.model import Scheme
+from rulebook.expr.syntax import PERIOD, inner_axis
+from rulebook.scheme.model import Scheme
 
 Context = tuple[str, int] | None
 """Where a formula is being evaluated: None (once per unit) or (axis, index along it)."""

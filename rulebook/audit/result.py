@@ -11,9 +11,9 @@ import attrs
 
 from rulebook import __version__
 from rulebook.arith import PRECISION, SNAP_PLACES, canonical
-from rulebook.audit import Auditor, NodeAudit, PointsLost
-from rulebook.model import Scheme
-from rulebook.ranking import rank
+from rulebook.audit.trail import Auditor, NodeAudit, PointsLost
+from rulebook.engine.ranking import rank
+from rulebook.scheme.model import Scheme
 
 FORMAT_VERSION = 1
 

@@ -4,7 +4,7 @@ Why compile: a scheme is scored for thousands of units, and walking each express
 costs ten times the arithmetic itself. The generated code is built only from our own tokens —
 slot indices, operators from a fixed table, and names of constants and library functions we bind —
 never from scheme text, and it runs with empty builtins. Expressions reach this module only after
-`rulebook.expr` has whitelisted and type-checked them.
+`rulebook.expr.syntax` has whitelisted and type-checked them.
 
 A *stage* is the set of per-unit computations between two cross-unit rankings: stage 0 computes
 everything that needs no ranking; a ranking reads all units' stage-0 values; stage 1 computes what
@@ -20,11 +20,12 @@ from typing import Any
 
 import attrs
 
-from rulebook import arith, axes
-from rulebook.expr import ARITHMETIC, BOOLEAN, COMPARISONS, Expr
-from rulebook.functions import AGGREGATORS, FUNCTIONS
-from rulebook.graph import DependencyGraph
-from rulebook.model import Ranking, Scheme
+from rulebook import arith
+from rulebook.expr.functions import AGGREGATORS, FUNCTIONS
+from rulebook.expr.syntax import ARITHMETIC, BOOLEAN, COMPARISONS, Expr
+from rulebook.scheme import axes
+from rulebook.scheme.graph import DependencyGraph
+from rulebook.scheme.model import Ranking, Scheme
 
 StageFn = Callable[[list[Any]], None]
 

@@ -18,7 +18,7 @@ from decimal import Decimal, InvalidOperation
 
 import attrs
 
-from rulebook.functions import AGGREGATORS, FUNCTIONS, PERIOD_NAMES
+from rulebook.expr.functions import AGGREGATORS, FUNCTIONS, PERIOD_NAMES
 
 MAX_LENGTH = 2000
 MAX_NODES = 400

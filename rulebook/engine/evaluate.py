@@ -11,13 +11,13 @@ from decimal import localcontext
 from typing import Any
 
 from rulebook.arith import CONTEXT
-from rulebook.codegen import Program, failing_owner
-from rulebook.data import DataSet, UnitData, check_data
+from rulebook.audit.result import Result, UnitResult
+from rulebook.data.check import DataSet, UnitData, check_data
+from rulebook.engine.codegen import Program, failing_owner
+from rulebook.engine.interpret import Interpreter, failing_part, reference_stages
+from rulebook.engine.ranking import rank
 from rulebook.errors import DataError, EvaluationError, Problem
-from rulebook.interpret import Interpreter, failing_part, reference_stages
-from rulebook.model import Scheme
-from rulebook.ranking import rank
-from rulebook.result import Result, UnitResult
+from rulebook.scheme.model import Scheme
 
 
 def evaluate(scheme: Scheme, data: DataSet | Mapping[str, Any], *,

@@ -14,12 +14,12 @@ from typing import Any
 
 import attrs
 
-from rulebook import axes
 from rulebook.arith import CONTEXT
-from rulebook.audit import _source
-from rulebook.interpret import Interpreter
-from rulebook.model import Scheme
-from rulebook.result import Result
+from rulebook.audit.result import Result
+from rulebook.audit.trail import _source
+from rulebook.engine.interpret import Interpreter
+from rulebook.scheme import axes
+from rulebook.scheme.model import Scheme
 
 
 @attrs.frozen

@@ -16,8 +16,8 @@ import attrs
 
 from rulebook.arith import digest
 from rulebook.errors import DataError, Problem, SchemeError, did_you_mean
-from rulebook.loader import Path_, Source, load_file, load_text
-from rulebook.model import Indicator, Scheme
+from rulebook.scheme.loader import Path_, Source, load_file, load_text
+from rulebook.scheme.model import Indicator, Scheme
 
 InputValue = Decimal | bool | str
 

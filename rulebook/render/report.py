@@ -9,9 +9,9 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from rulebook.arith import canonical
-from rulebook.result import Result
-from rulebook.tabular import LONG_HEADER, long_rows, text
-from rulebook.textwidth import display_width, pad
+from rulebook.audit.result import Result
+from rulebook.render.tabular import LONG_HEADER, long_rows, text
+from rulebook.render.textwidth import display_width, pad
 
 UNITS_PER_BLOCK = 5
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from rulebook.cases import CaseResult, run_file
+from rulebook.testing.cases import CaseResult, run_file
 
 
 def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.File | None:

@@ -1,6 +1,6 @@
 """Text renderings of audits: an auditor's worksheet for one unit, or one node in detail.
 
-Rendering only: every number comes from `rulebook.audit`.
+Rendering only: every number comes from `rulebook.audit.trail`.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from decimal import Decimal
 from typing import Any
 
 from rulebook.arith import canonical
-from rulebook.audit import Auditor, NodeAudit
-from rulebook.result import Result
-from rulebook.textwidth import display_width, pad
+from rulebook.audit.result import Result
+from rulebook.audit.trail import Auditor, NodeAudit
+from rulebook.render.textwidth import display_width, pad
 
 _TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
 _WORDS = {"if", "else", "and", "or", "not", "True", "False"}

@@ -18,9 +18,9 @@ import attrs
 
 from rulebook import arith
 from rulebook.arith import CONTEXT
-from rulebook.codegen import dependency_graph
-from rulebook.expr import inner_axis
-from rulebook.model import Scheme
+from rulebook.engine.codegen import dependency_graph
+from rulebook.expr.syntax import inner_axis
+from rulebook.scheme.model import Scheme
 
 ZERO, ONE = Decimal(0), Decimal(1)
 
@@ -449,7 +449,7 @@ def analyze(scheme: Scheme) -> list[NodeBounds]:
 
 def render(scheme: Scheme, bounds: list[NodeBounds]) -> str:
     """A table: id, label, bounds, declared standard/caps, and what the analysis noticed."""
-    from rulebook.textwidth import display_width, pad
+    from rulebook.render.textwidth import display_width, pad
 
     rows = []
     for b in bounds:

@@ -20,13 +20,13 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from rulebook.arith import CONTEXT, canonical
+from rulebook.engine.interpret import Interpreter
 from rulebook.errors import Location
-from rulebook.expr import value_names
-from rulebook.interpret import Interpreter
-from rulebook.model import Scheme
+from rulebook.expr.syntax import value_names
+from rulebook.scheme.model import Scheme
 
 if TYPE_CHECKING:
-    from rulebook.result import Result, UnitResult
+    from rulebook.audit.result import Result, UnitResult
 
 Value = Decimal | bool | str
 PerPeriodValue = Value | Mapping[str, Value]

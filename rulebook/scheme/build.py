@@ -14,12 +14,12 @@ from typing import Any
 
 import attrs
 
-from rulebook import expr as ex
 from rulebook.errors import Problem, SchemeError, did_you_mean
-from rulebook.functions import PERIOD_NAMES
-from rulebook.graph import DependencyGraph
-from rulebook.loader import Path_, Source
-from rulebook.model import (
+from rulebook.expr import syntax as ex
+from rulebook.expr.functions import PERIOD_NAMES
+from rulebook.scheme.graph import DependencyGraph
+from rulebook.scheme.loader import Path_, Source
+from rulebook.scheme.model import (
     INDICATOR_TYPES,
     ROLES,
     ROUNDING_MODES,

@@ -8,8 +8,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from rulebook.result import Result
-from rulebook.tabular import LONG_HEADER, long_rows, ranking_header, ranking_rows
+from rulebook.audit.result import Result
+from rulebook.render.tabular import LONG_HEADER, long_rows, ranking_header, ranking_rows
 
 FIXED_TIME = dt.datetime(2000, 1, 1)
 """Workbook created/modified stamp: fixed, so equal results give equal workbook properties."""

@@ -16,10 +16,11 @@ from typing import Any
 
 from simpleeval import SimpleEval
 
-from rulebook import arith, axes
+from rulebook import arith
 from rulebook.arith import CONTEXT
-from rulebook.functions import AGGREGATORS, FUNCTIONS, ZERO
-from rulebook.model import Scheme
+from rulebook.expr.functions import AGGREGATORS, FUNCTIONS, ZERO
+from rulebook.scheme import axes
+from rulebook.scheme.model import Scheme
 
 _OPERATORS: dict[type, Callable[..., Any]] = {
     ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,

@@ -13,7 +13,7 @@ from typing import Any
 import attrs
 from hypothesis import strategies as st
 
-from rulebook.model import Indicator, Scheme
+from rulebook.scheme.model import Indicator, Scheme
 
 DEFAULT_SPAN = 50
 """Width of the drawn range for an indicator that declares no maximum."""
@@ -81,8 +81,8 @@ def check_properties(scheme: Scheme, *, examples: int = 100, out_dir: str | Path
     """Check, on generated data within the declared domains: every declared cap and floor
     holds, the total (and every group) equals its parts, scoring is deterministic, and each
     declared monotonicity holds. A failure writes its shrunk counterexample as a data file."""
-    from rulebook.evaluate import evaluate
-    from rulebook.report import to_json
+    from rulebook.engine.evaluate import evaluate
+    from rulebook.render.report import to_json
 
     def caps(data: dict[str, Any]) -> None:
         for unit in evaluate(scheme, data):

@@ -23,12 +23,12 @@ from typing import Any
 import attrs
 
 from rulebook.api import load
-from rulebook.data import check_data
+from rulebook.audit.result import Result
+from rulebook.data.check import check_data
+from rulebook.engine.evaluate import evaluate
 from rulebook.errors import Location, SchemeError
-from rulebook.evaluate import evaluate
-from rulebook.explain import annotate, summary
-from rulebook.loader import Source, load_file
-from rulebook.result import Result
+from rulebook.render.worksheet import annotate, summary
+from rulebook.scheme.loader import Source, load_file
 
 CASE_KEYS = ("name", "data", "units", "overrides", "expect", "tolerance")
 

@@ -1,0 +1,1 @@
+"""Indicator data: reading and checking it against a scheme's declared domains."""

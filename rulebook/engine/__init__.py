@@ -1,0 +1,1 @@
+"""Scoring: the compiled program, the reference interpreter, evaluation and rankings."""

@@ -1,0 +1,1 @@
+"""Scheme expressions: parsing, the whitelist, types and periods, and the function library."""

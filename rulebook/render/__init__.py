@@ -1,0 +1,1 @@
+"""Renderings of results and audits: terminal table, worksheet, JSON, CSV, HTML, xlsx."""
