@@ -1,6 +1,7 @@
 """The validated scheme: frozen attrs classes, no I/O.
 
-A Scheme is built from YAML by `rulebook.scheme.build`; every name an expression can read — indicator,
+A Scheme is built from YAML by `rulebook.scheme.build`; every name an expression can read —
+indicator,
 parameter, value, node, ranking — is one of the classes here, keyed by its full (dotted) name.
 """
 

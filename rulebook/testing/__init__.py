@@ -1,1 +1,2 @@
-"""Testing schemes like code: YAML cases, hypothesis strategies and properties, coverage, the pytest plugin."""
+"""Testing schemes like code: YAML cases, hypothesis strategies and properties, coverage, and
+the pytest plugin."""
