@@ -12,9 +12,10 @@ __version__ = "0.1.0"
 
 from rulebook.api import check, load, loads
 from rulebook.audit.result import Result, UnitResult
-from rulebook.audit.trail import Branch, Clip, Input, NodeAudit, PointsLost, RankRead
+from rulebook.audit.trail import Branch, Input, NodeAudit, PointsLost, RankRead
 from rulebook.data.check import DataSet, UnitData, check_data, parse_data, read_data
 from rulebook.engine.evaluate import evaluate
+from rulebook.engine.semantics import Clip
 from rulebook.errors import (
     DataError,
     EvaluationError,

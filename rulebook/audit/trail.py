@@ -20,7 +20,9 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from rulebook.arith import CONTEXT, canonical
+from rulebook.engine import semantics
 from rulebook.engine.interpret import Interpreter
+from rulebook.engine.semantics import Clip
 from rulebook.errors import Location
 from rulebook.expr.syntax import value_names
 from rulebook.scheme.model import Scheme
@@ -41,25 +43,6 @@ class Input:
     kind: str
     label: str
     value: PerPeriodValue
-
-
-@attrs.frozen
-class Clip:
-    """A cap or floor that changed a value: `before` → `after`, `clipped` = before − after.
-
-    `source` is `declared` (the node's `max:`/`min:`) or `formula` (a `max(0, …)` / `min(…)` /
-    `clamp(…)` written at the top of the formula)."""
-
-    kind: str
-    bound: Decimal
-    source: str
-    before: Decimal
-    after: Decimal
-
-    @property
-    def clipped(self) -> Decimal:
-        """Points removed (or, for a floor, added back), as a positive number."""
-        return abs(self.before - self.after)
 
 
 @attrs.frozen
@@ -216,11 +199,10 @@ class Auditor:
 
     def _total(self, unit: UnitResult) -> NodeAudit:
         scheme = self.scheme
-        children = tuple((r, unit.scores[r]) for r in scheme.roots
-                         if scheme.nodes[r].role != "output")
+        children = tuple((r, unit.scores[r]) for r, _ in semantics.total_terms(scheme))
         return NodeAudit(
             unit.unit, "total", "total", scheme.total_label, "", unit.total, unit.raw["total"],
-            "Σ categories + bonus − deduction", None, (), (), children, (), None, None, (), (),
+            semantics.total_formula(scheme), None, (), (), children, (), None, None, (), (),
             (), scheme.standard_total, None)
 
     def _node(self, unit: UnitResult, node_id: str) -> NodeAudit:
@@ -228,14 +210,8 @@ class Auditor:
         slots = self.scheme.program
         raw = unit.vector[slots.raw_slots[node_id]]
         value = unit.vector[slots.slots[node_id]]
-        clamped = raw
-        clips: list[Clip] = []
-        if node.min is not None and raw < node.min:
-            clamped = node.min
-            clips.append(Clip("floor", node.min, "declared", raw, clamped))
-        if node.max is not None and clamped > node.max:
-            clips.append(Clip("cap", node.max, "declared", clamped, node.max))
-            clamped = node.max
+        settled = semantics.settle(node, raw, self.scheme.rounding)
+        clamped, clips = settled.clamped, list(settled.clips)
         branches: list[Branch] = []
         if node.formula is None:
             children = tuple((c, unit.vector[slots.slots[c]]) for c in node.children)
@@ -318,9 +294,9 @@ class Auditor:
             if not (isinstance(tree, ast.Call) and isinstance(tree.func, ast.Name)):
                 return []
             fname, args = tree.func.id, tree.args
-            bounds: list[tuple[str, ast.expr, ast.expr]] = []
+            bounds: list[tuple[semantics.ClipKind, ast.expr, ast.expr]] = []
             if fname in ("max", "min") and len(args) == 2:
-                kind = "floor" if fname == "max" else "cap"
+                kind: semantics.ClipKind = "floor" if fname == "max" else "cap"
                 for limit, inner in ((args[0], args[1]), (args[1], args[0])):
                     if self._constant(limit) is not None:
                         bounds.append((kind, limit, inner))
@@ -333,7 +309,8 @@ class Auditor:
                 bound: Decimal = (self.interpreter.run(bound_tree, unit.vector, None)
                                   if constant is None else constant)
                 before = self.interpreter.run(inner, unit.vector, None)
-                after = max(before, bound) if kind == "floor" else min(before, bound)
+                after = (semantics.clamp_value(before, bound, None) if kind == "floor"
+                         else semantics.clamp_value(before, None, bound))
                 if after != before:
                     out.append(Clip(kind, bound, "formula", before, after))
             return out

@@ -20,7 +20,7 @@ from typing import Any
 
 import attrs
 
-from rulebook import arith
+from rulebook.engine import semantics
 from rulebook.expr.functions import AGGREGATORS, FUNCTIONS
 from rulebook.expr.syntax import ARITHMETIC, BOOLEAN, COMPARISONS, Expr
 from rulebook.scheme import axes
@@ -120,13 +120,15 @@ class _Generator:
     def __init__(self, scheme: Scheme, slots: dict[str, int]) -> None:
         self.scheme, self.slots = scheme, slots
         self.bindings: dict[str, Any] = {
-            "_round": arith.round_score,
+            "_score": semantics.score,
             "_Q": scheme.rounding.quantum,
             "_M": scheme.rounding.decimal_mode,
         }
         self.constant_names: dict[tuple[type, Any], str] = {}
         for name, sig in FUNCTIONS.items():
             self.bindings[f"_f_{name}"] = sig.implementation
+        for name, aggregator in semantics.AGGREGATORS.items():
+            self.bindings[f"_agg_{name}"] = aggregator.fold
 
     def constant(self, value: Any) -> str:
         key = (type(value), value)
@@ -156,14 +158,10 @@ class _Generator:
             return [f"v[{slot + (ctx[1] if ctx else 0)}] = {self.expr(value.formula, ctx)}"
                     for ctx in axes.points(scheme, scheme.axis_of(name))]
         if name == "total":
-            terms = []
-            for root in scheme.roots:
-                role = scheme.nodes[root].role
-                if role != "output":
-                    terms.append(f"{'-' if role == 'deduction' else '+'} v[{self.slots[root]}]")
-            body = " ".join(terms).lstrip("+ ") if terms else self.constant(Decimal(0))
-            if body.startswith("- "):
-                body = f"{self.constant(Decimal(0))} {body}"
+            terms = [(f"v[{self.slots[root]}]", sign)
+                     for root, sign in semantics.total_terms(scheme)]
+            body = " ".join(f"{'+' if sign > 0 else '-'} {term}" for term, sign in terms)
+            body = f"{self.constant(Decimal(0))} {body}"
             return [f"r = {body}", f"v[{raw_slots[name]}] = r", f"v[{slot}] = r"]
         node = scheme.nodes[name]
         if node.formula is not None:
@@ -171,13 +169,10 @@ class _Generator:
         else:
             raw = " + ".join(f"v[{self.slots[c]}]" for c in node.children)
         out = [f"r = {raw}", f"v[{raw_slots[name]}] = r"]
-        clamped = "r"
-        if node.min is not None:
-            clamped = f"_f_max({clamped}, {self.constant(node.min)})"
-        if node.max is not None:
-            clamped = f"_f_min({clamped}, {self.constant(node.max)})"
-        if node.formula is not None or clamped != "r":
-            out.append(f"v[{slot}] = _round({clamped}, _Q, _M)")
+        if semantics.is_rounded(node):
+            low = "None" if node.min is None else self.constant(node.min)
+            high = "None" if node.max is None else self.constant(node.max)
+            out.append(f"v[{slot}] = _score(r, {low}, {high}, True, _Q, _M)")
         else:
             out.append(f"v[{slot}] = r")
         return out
@@ -227,19 +222,8 @@ class _Generator:
     def aggregate(self, fname: str, arg: ast.expr, ctx: axes.Context) -> str:
         at = axes.aggregated(self.scheme, arg, ctx)
         terms = [self.node(arg, point) for point in at]
-        if fname == "first":
-            return terms[0]
-        if fname == "last":
-            return terms[-1]
-        if fname in ("period_min", "period_max"):
-            if len(terms) == 1:
-                return terms[0]
-            return f"_f_{fname[7:]}({', '.join(terms)})"
-        if fname == "wsum":
-            terms = [f"{self.constant(axes.weight(self.scheme, point))} * {t}"
-                     for point, t in zip(at, terms, strict=True)]
-        total = "(" + " + ".join(terms) + ")"
-        return f"({total} / {self.constant(Decimal(len(terms)))})" if fname == "mean" else total
+        shares = tuple(axes.weight(self.scheme, point) for point in at)
+        return f"_agg_{fname}(({', '.join(terms)},), {self.constant(shares)})"
 
 
 def failing_owner(program: Program, stage: int, exc: BaseException) -> str | None:

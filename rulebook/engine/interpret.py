@@ -11,13 +11,13 @@ from __future__ import annotations
 import ast
 import operator
 from collections.abc import Callable
-from decimal import Decimal, localcontext
+from decimal import localcontext
 from typing import Any
 
 from simpleeval import SimpleEval
 
-from rulebook import arith
 from rulebook.arith import CONTEXT
+from rulebook.engine import semantics
 from rulebook.expr.functions import AGGREGATORS, FUNCTIONS, ZERO
 from rulebook.scheme import axes
 from rulebook.scheme.model import Scheme
@@ -65,17 +65,7 @@ class Interpreter(SimpleEval):  # type: ignore[misc]
             values.append(self._eval(node.args[0]))
         self.ctx = outer
         shares = [axes.weight(self.scheme, point) for point in at]
-        if fname == "sum":
-            return sum(values, ZERO)
-        if fname == "wsum":
-            return sum((s * v for s, v in zip(shares, values, strict=True)), ZERO)
-        if fname == "mean":
-            return sum(values, ZERO) / Decimal(len(values))
-        if fname == "first":
-            return values[0]
-        if fname == "last":
-            return values[-1]
-        return min(values) if fname == "period_min" else max(values)
+        return semantics.AGGREGATORS[fname].fold(values, shares)
 
     def run(self, tree: ast.expr, vector: list[Any], ctx: axes.Context) -> Any:
         self.vector, self.ctx = vector, ctx
@@ -100,27 +90,20 @@ def reference_stages(scheme: Scheme) -> list[Callable[[list[Any]], None]]:
                 v[slot + (ctx[1] if ctx else 0)] = interpreter.run(value.formula.tree, v, ctx)
             return
         if name == "total":
-            raw = ZERO
-            for root in scheme.roots:
-                role = scheme.nodes[root].role
-                if role != "output":
-                    raw += (-1 if role == "deduction" else 1) * v[program.slots[root]]
+            raw = semantics.total_of(
+                [(v[program.slots[root]], sign) for root, sign in semantics.total_terms(scheme)],
+                ZERO)
             v[program.raw_slots[name]] = v[slot] = raw
             return
         node = scheme.nodes[name]
         if node.formula is not None:
             raw = interpreter.run(node.formula.tree, v, None)
         else:
-            raw = sum((v[program.slots[c]] for c in node.children), ZERO)
+            raw = semantics.combine_children((v[program.slots[c]] for c in node.children), ZERO)
         v[program.raw_slots[name]] = raw
-        clamped = raw
-        if node.min is not None:
-            clamped = max(clamped, node.min)
-        if node.max is not None:
-            clamped = min(clamped, node.max)
-        rounded = node.formula is not None or node.min is not None or node.max is not None
-        v[slot] = (arith.round_score(clamped, rounding.quantum, rounding.decimal_mode)
-                   if rounded else raw)
+        v[slot] = (semantics.score(raw, node.min, node.max, True, rounding.quantum,
+                                   rounding.decimal_mode)
+                   if semantics.is_rounded(node) else raw)
 
     def stage_function(names: list[str]) -> Callable[[list[Any]], None]:
         def run(v: list[Any]) -> None:

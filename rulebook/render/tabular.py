@@ -12,6 +12,7 @@ from typing import Any
 
 from rulebook.arith import canonical
 from rulebook.audit.result import Result
+from rulebook.engine import semantics
 
 LONG_HEADER = ("unit", "node", "label", "kind", "period", "value", "raw", "clipped")
 
@@ -24,11 +25,8 @@ def long_rows(result: Result) -> Iterator[tuple[Any, ...]]:
         for node_id in scheme.score_ids:
             node = scheme.nodes.get(node_id)
             raw = unit.raw[node_id]
-            clamped = raw
-            if node is not None and node.min is not None:
-                clamped = max(clamped, node.min)
-            if node is not None and node.max is not None:
-                clamped = min(clamped, node.max)
+            clamped = raw if node is None else \
+                semantics.clamp_value(raw, node.min, node.max)
             kind = "total" if node is None else "item" if node.is_item else "group"
             label = scheme.total_label if node is None else node.label
             yield (unit.unit, node_id, label, kind, "", unit.scores[node_id], raw, raw - clamped)

@@ -1,0 +1,191 @@
+"""What a node means, stated once: how a raw value becomes a score, how a group combines its
+children, how the total is formed, and what each period aggregator does.
+
+Every part of rulebook that needs one of these rules — the compiled engine, the reference
+interpreter, the audit, the bounds, coverage, the property checks and the renderers — calls the
+functions here instead of restating them, so a rule cannot drift between what is scored and what
+is shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING, Literal, TypeVar
+
+import attrs
+
+from rulebook import arith
+
+if TYPE_CHECKING:
+    from rulebook.scheme.model import Node, Rounding, Scheme
+
+ZERO = Decimal(0)
+
+ClipKind = Literal["floor", "cap"]
+ClipSource = Literal["declared", "formula"]
+Sign = Literal[1, -1]
+
+T = TypeVar("T")
+
+
+@attrs.frozen
+class Clip:
+    """A cap or floor that changed a value: `before` → `after`, `clipped` = |before − after|.
+
+    `source` is `declared` (the node's `max:`/`min:`) or `formula` (a `max(0, …)` / `min(…)` /
+    `clamp(…)` written at the top of the formula)."""
+
+    kind: ClipKind
+    bound: Decimal
+    source: ClipSource
+    before: Decimal
+    after: Decimal
+
+    @property
+    def clipped(self) -> Decimal:
+        """Points removed (or, for a floor, added back), as a positive number."""
+        return abs(self.before - self.after)
+
+
+@attrs.frozen
+class Settled:
+    """A node's raw value carried through its floor, cap and rounding: `clamped` is the value
+    after the declared floor and cap, `value` the score after rounding, `clips` what changed."""
+
+    raw: Decimal
+    clamped: Decimal
+    value: Decimal
+    clips: tuple[Clip, ...]
+
+
+# -- a node's value -------------------------------------------------------------------------------
+
+
+def is_rounded(node: Node) -> bool:
+    """Items and any node with a declared cap or floor are rounded; a plain group is the exact
+    sum of its (already rounded) children."""
+    return node.formula is not None or node.min is not None or node.max is not None
+
+
+def bound(raw: T, low: T | None, high: T | None,
+          at_least: Callable[[T, T], T], at_most: Callable[[T, T], T]) -> T:
+    """The declared floor, then the declared cap. Written over any ordered type through
+    `at_least`/`at_most` so numbers and intervals (`rulebook.audit.bounds`) share this one rule."""
+    value = raw
+    if low is not None:
+        value = at_least(value, low)
+    if high is not None:
+        value = at_most(value, high)
+    return value
+
+
+def clamp_value(raw: Decimal, low: Decimal | None, high: Decimal | None) -> Decimal:
+    """A raw value limited by a declared floor `low` and cap `high` (floor first, then cap)."""
+    return bound(raw, low, high, max, min)
+
+
+def score(raw: Decimal, low: Decimal | None, high: Decimal | None, rounded: bool,
+          quantum: Decimal, mode: str) -> Decimal:
+    """A node's score from its raw value: floor, cap, then the scheme's rounding (if the node is
+    rounded). The compiled engine binds this function; the reference engine calls it."""
+    clamped = bound(raw, low, high, max, min)
+    return arith.round_score(clamped, quantum, mode) if rounded else clamped
+
+
+def settle(node: Node, raw: Decimal, rounding: Rounding) -> Settled:
+    """`score` with its working: the clamped value and the declared clips, for the audit."""
+    clips: list[Clip] = []
+    clamped = raw
+    if node.min is not None and clamped < node.min:
+        clips.append(Clip("floor", node.min, "declared", clamped, node.min))
+        clamped = node.min
+    if node.max is not None and clamped > node.max:
+        clips.append(Clip("cap", node.max, "declared", clamped, node.max))
+        clamped = node.max
+    value = score(raw, node.min, node.max, is_rounded(node), rounding.quantum,
+                  rounding.decimal_mode)
+    return Settled(raw, clamped, value, tuple(clips))
+
+
+def combine_children(values: Iterable[T], zero: T) -> T:
+    """A group's raw value: the plain sum of its children's scores."""
+    total = zero
+    for value in values:
+        total = total + value  # type: ignore[operator]
+    return total
+
+
+# -- the total ------------------------------------------------------------------------------------
+
+
+def total_terms(scheme: Scheme) -> tuple[tuple[str, Sign], ...]:
+    """The roots that form the total, each with its sign: categories and bonuses add, deductions
+    subtract; `output` roots (money, counts) never enter the total."""
+    terms: list[tuple[str, Sign]] = []
+    for root in scheme.roots:
+        role = scheme.nodes[root].role
+        if role == "output":
+            continue
+        terms.append((root, -1 if role == "deduction" else 1))
+    return tuple(terms)
+
+
+def total_of(terms: Sequence[tuple[T, Sign]], zero: T,
+             negate: Callable[[T], T] = lambda x: -x) -> T:  # type: ignore[operator]
+    """Σ sign × value over the total's terms (values already looked up by the caller)."""
+    total = zero
+    for value, sign in terms:
+        total = total + (value if sign > 0 else negate(value))  # type: ignore[operator]
+    return total
+
+
+def total_formula(scheme: Scheme) -> str:
+    """The total's rule as shown to a reader: `categories + bonus − deduction` in root order."""
+    parts = []
+    for i, (root, sign) in enumerate(total_terms(scheme)):
+        name = root.rsplit(".", 1)[-1]
+        if i == 0:
+            parts.append(name if sign > 0 else f"− {name}")
+        else:
+            parts.append(f"{'+' if sign > 0 else '−'} {name}")
+    return " ".join(parts) or "0"
+
+
+# -- period aggregators ---------------------------------------------------------------------------
+
+
+@attrs.frozen
+class Aggregator:
+    """A period aggregator: `fold(values, shares)` combines one value per period (or group)
+    with the periods' normalised weights; `doc` is what the expression reference says."""
+
+    name: str
+    doc: str
+    fold: Callable[[Sequence[Decimal], Sequence[Decimal]], Decimal]
+
+
+def _sum(values: Sequence[Decimal], shares: Sequence[Decimal]) -> Decimal:
+    return combine_children(values, ZERO)
+
+
+def _wsum(values: Sequence[Decimal], shares: Sequence[Decimal]) -> Decimal:
+    return combine_children((s * v for s, v in zip(shares, values, strict=True)), ZERO)
+
+
+def _mean(values: Sequence[Decimal], shares: Sequence[Decimal]) -> Decimal:
+    return _sum(values, shares) / Decimal(len(values))
+
+
+AGGREGATORS: dict[str, Aggregator] = {
+    a.name: a
+    for a in (
+        Aggregator("sum", "sum over the periods", _sum),
+        Aggregator("wsum", "weighted sum over the periods (weights normalised to 1)", _wsum),
+        Aggregator("mean", "plain mean over the periods", _mean),
+        Aggregator("first", "value in the first period", lambda v, s: v[0]),
+        Aggregator("last", "value in the last period", lambda v, s: v[-1]),
+        Aggregator("period_min", "smallest value over the periods", lambda v, s: min(v)),
+        Aggregator("period_max", "largest value over the periods", lambda v, s: max(v)),
+    )
+}
