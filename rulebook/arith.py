@@ -5,6 +5,12 @@ and invalid operations trapped (so a hostile `10 ** 100 ** ...` fails at once in
 allocating). Before a score is rounded to its places it is first snapped to 20 places, so a value
 that is exactly on a rounding boundary in rational arithmetic (75 × 4 / 4.8 = 62.5) is not pushed
 below it by the last digit of a division.
+
+Numbers have a ceiling (`NUMBER_LIMITS`): a number written in a scheme or in data may have at
+most `MAX_DIGITS` significant digits and a magnitude below 10^`MAX_EXPONENT`, and any value
+computed during scoring must stay below 10^`MAX_COMPUTED_EXPONENT` (beyond it the context traps
+`Overflow`, reported as a located evaluation error). Below the ceiling every value digests,
+renders and prints; above it nothing is computed with it.
 """
 
 from __future__ import annotations
@@ -22,18 +28,48 @@ PRECISION = 50
 SNAP_PLACES = 20
 SNAP_QUANTUM = Decimal(1).scaleb(-SNAP_PLACES)
 
-CONTEXT = Context(prec=PRECISION, rounding=ROUND_HALF_EVEN, Emax=99_999, Emin=-99_999,
-                  traps=[InvalidOperation, DivisionByZero, Overflow])
+MAX_DIGITS = 30
+"""`max_digits`: significant digits a number written in a scheme or in data may have."""
+MAX_EXPONENT = 24
+"""`max_magnitude`: a number written in a scheme or in data must be below 10^24 in size."""
+MAX_COMPUTED_EXPONENT = 40
+"""`max_computed_magnitude`: a value computed while scoring must stay below 10^40."""
+NUMBER_LIMITS = {"max_digits": MAX_DIGITS, "max_magnitude": f"1e{MAX_EXPONENT}",
+                 "max_computed_magnitude": f"1e{MAX_COMPUTED_EXPONENT}"}
+
+CONTEXT = Context(prec=PRECISION, rounding=ROUND_HALF_EVEN, Emax=MAX_COMPUTED_EXPONENT - 1,
+                  Emin=-99_999, traps=[InvalidOperation, DivisionByZero, Overflow])
+_WIDE = Context(prec=PRECISION + SNAP_PLACES + MAX_COMPUTED_EXPONENT, rounding=ROUND_HALF_EVEN,
+                Emax=99_999, Emin=-999_999, traps=[InvalidOperation, DivisionByZero, Overflow])
+"""Enough digits to quantize any value below the ceiling to 20 places without InvalidOperation."""
+
+
+def number_problem(x: Decimal) -> str | None:
+    """Why a number written in a scheme or in data is refused (not finite, too many digits, too
+    large), naming the limit; None when it is within the ceiling."""
+    if not x.is_finite():
+        return "not a finite number"
+    if x.is_zero():
+        return None
+    digits = len(x.normalize(_WIDE).as_tuple().digits)
+    if digits > MAX_DIGITS:
+        return (f"{digits} significant digits is more than the limit `max_digits` "
+                f"({MAX_DIGITS})")
+    if x.adjusted() >= MAX_EXPONENT:
+        return f"too large: the limit `max_magnitude` is 10^{MAX_EXPONENT}"
+    return None
 
 
 def snap(x: Decimal) -> Decimal:
     """`x` rounded (half-even) to 20 places: removes division noise below any score's places."""
-    return x.quantize(SNAP_QUANTUM, ROUND_HALF_EVEN, CONTEXT)
+    if not x.is_finite():
+        return x
+    return x.quantize(SNAP_QUANTUM, ROUND_HALF_EVEN, _WIDE)
 
 
 def round_score(x: Decimal, quantum: Decimal, mode: str) -> Decimal:
     """The declared rounding: snap, then round to `quantum` by `mode`; never returns -0."""
-    result = x.quantize(SNAP_QUANTUM, ROUND_HALF_EVEN, CONTEXT).quantize(quantum, mode, CONTEXT)
+    result = snap(x).quantize(quantum, mode, _WIDE)
     return result.copy_abs() if result.is_zero() else result
 
 
@@ -42,7 +78,9 @@ def canonical(x: Decimal) -> str:
     beyond what the value needs (used for unrounded values such as per-period intermediates)."""
     if x.is_zero():
         return "0"
-    return format(snap(x).normalize(CONTEXT), "f")
+    if not x.is_finite():
+        return str(x)
+    return format(snap(x).normalize(_WIDE), "f")
 
 
 def digest(data: object) -> str:

@@ -8,6 +8,7 @@ problem first and raise one exception holding all of them.
 from __future__ import annotations
 
 import difflib
+import heapq
 from collections.abc import Iterable, Sequence
 
 import attrs
@@ -104,7 +105,24 @@ class EvaluationError(RulebookError, ArithmeticError):
         super().__init__("\n".join(lines))
 
 
+SUGGESTION_POOL = 64
+"""At most this many candidates (those sharing the most characters) are compared closely, so a
+file of a thousand misspelt names costs linear, not quadratic, time."""
+MAX_SUGGESTED_NAME = 100
+"""Longer names get no suggestion (nobody misspells a 100-character name by one letter)."""
+
+
 def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
-    """A 'did you mean `x`?' hint from the closest candidate names, or None."""
-    close = difflib.get_close_matches(name, sorted(set(candidates)), n=1, cutoff=0.6)
+    """A 'did you mean `x`?' hint from the closest candidate names, or None.
+
+    With many candidates a cheap filter first (most shared characters, then closest length,
+    capped at `SUGGESTION_POOL`), difflib's ratio only on what is left; ties resolve by name."""
+    if len(name) > MAX_SUGGESTED_NAME:
+        return None
+    pool = set(candidates)
+    if len(pool) > SUGGESTION_POOL:
+        letters = set(name)
+        pool = set(heapq.nsmallest(SUGGESTION_POOL, pool, key=lambda c: (
+            -len(letters & set(c)), abs(len(c) - len(name)), c)))
+    close = difflib.get_close_matches(name, sorted(pool), n=1, cutoff=0.6)
     return f"did you mean `{close[0]}`?" if close else None

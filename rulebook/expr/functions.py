@@ -39,8 +39,9 @@ def ratio(numerator: Decimal, denominator: Decimal, when_zero: Decimal) -> Decim
 
 def by_rank(rank: Decimal, *points: Decimal) -> Decimal:
     """Points for rank 1, 2, ... as listed; 0 for any rank past the list (前两名加4分、2分)."""
-    index = int(rank) - 1
-    return points[index] if 0 <= index < len(points) and rank == index + 1 else ZERO
+    if not 1 <= rank <= len(points) or rank != rank.to_integral_value():
+        return ZERO  # compared before int(): a rank of 1e999999 must not be converted
+    return points[int(rank) - 1]
 
 
 def floor(x: Decimal) -> Decimal:

@@ -1,0 +1,82 @@
+"""Numbers at the ceiling: every value below it digests, rounds and prints; beyond it, a
+located error instead of a crash or a stall (issue #11, resource exhaustion)."""
+
+from __future__ import annotations
+
+import time
+from decimal import Decimal
+
+import pytest
+from helpers import scheme
+
+import rulebook
+from rulebook import arith
+from rulebook.errors import did_you_mean
+from rulebook.expr.functions import by_rank
+
+POWER = """
+scheme: {id: power, title: power}
+indicators:
+  x: {type: decimal, min: 0, max: 1000}
+tree:
+  - id: a
+    expr: (x + 1) ** 20
+"""
+
+
+def test_values_up_to_the_computed_ceiling_digest_round_and_print() -> None:
+    """10^39 is below the 10^40 ceiling: snapping to 20 places needs 60 digits, more than the
+    50-digit context, and used to raise InvalidOperation; now it is exact."""
+    big = Decimal("123456789012345678901234567890123456789.125")
+    assert arith.canonical(big) == "123456789012345678901234567890123456789.125"
+    assert arith.round_score(big, Decimal("0.01"), "ROUND_HALF_UP") == \
+        Decimal("123456789012345678901234567890123456789.13")
+    assert arith.digest({"v": big}).startswith("sha256:")
+
+
+def test_a_computed_value_beyond_the_ceiling_is_a_located_evaluation_error() -> None:
+    """(999 + 1) ** 20 = 10^60, past 10^40: an evaluation error naming unit and node, not a
+    crash in rendering; (1 + 1) ** 20 = 1048576 still scores."""
+    s = scheme(POWER)
+    assert rulebook.evaluate(s, {"units": {"u": {"x": 1}}}).unit("u").scores["a"] == \
+        Decimal("1048576.00")
+    with pytest.raises(rulebook.EvaluationError) as caught:
+        rulebook.evaluate(s, {"units": {"u": {"x": 999}}})
+    message = str(caught.value)
+    assert "unit 'u', node 'a'" in message and "`max_computed_magnitude`" in message
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("1" * 31, "`max_digits`"),
+    ("1e24", "`max_magnitude`"),
+    ("-2.5e30", "`max_magnitude`"),
+    ("Infinity", "not a finite number"),
+    ("NaN", "not a finite number"),
+])
+def test_numbers_beyond_the_written_ceiling_are_named(text: str, words: str) -> None:
+    problem = arith.number_problem(Decimal(text))
+    assert problem is not None and words in problem
+
+
+@pytest.mark.parametrize("text", ["0", "0." + "1" * 30, "9.99e23", "-0.000000000000000000000000001"])
+def test_numbers_within_the_ceiling_pass(text: str) -> None:
+    assert arith.number_problem(Decimal(text)) is None
+
+
+def test_by_rank_never_converts_a_huge_rank() -> None:
+    """A rank of 10^999999 (a count with no declared max) used to spend > 30 s in int()."""
+    start = time.monotonic()
+    assert by_rank(Decimal("1.0e+999999"), Decimal(4), Decimal(2)) == 0
+    assert by_rank(Decimal("2"), Decimal(4), Decimal(2)) == 2
+    assert by_rank(Decimal("1.5"), Decimal(4), Decimal(2)) == 0
+    assert time.monotonic() - start < 1
+
+
+def test_did_you_mean_is_not_quadratic() -> None:
+    """1,000 misspelt names against 1,000 declared ones used to take about 20 s; the bound here
+    is generous for a loaded CI machine."""
+    declared = [f"indicator_{i:04d}_rate" for i in range(1000)]
+    start = time.monotonic()
+    hints = [did_you_mean(f"indicatr_{i:04d}_rate", declared) for i in range(1000)]
+    assert time.monotonic() - start < 10
+    assert hints[7] == "did you mean `indicator_0007_rate`?"
