@@ -7,12 +7,13 @@ import time
 from decimal import Decimal
 
 import pytest
-from helpers import scheme
 
 import rulebook
 from rulebook import arith
 from rulebook.errors import did_you_mean
 from rulebook.expr.functions import by_rank
+
+from helpers import scheme
 
 POWER = """
 scheme: {id: power, title: power}
@@ -58,7 +59,7 @@ def test_numbers_beyond_the_written_ceiling_are_named(text: str, words: str) -> 
     assert problem is not None and words in problem
 
 
-@pytest.mark.parametrize("text", ["0", "0." + "1" * 30, "9.99e23", "-0.000000000000000000000000001"])
+@pytest.mark.parametrize("text", ["0", "0." + "1" * 30, "9.99e23", "-0.0000000000000000000001"])
 def test_numbers_within_the_ceiling_pass(text: str) -> None:
     assert arith.number_problem(Decimal(text)) is None
 

@@ -144,7 +144,8 @@ _CAUSES = {
                        "guard it: ratio(a, b, value_if_zero) or `0 if b == 0 else a / b`"),
     "DivisionUndefined": ("0 / 0 is undefined",
                           "guard it: ratio(a, b, value_if_zero) declares the zero case"),
-    "Overflow": ("number too large: a computed value reached the limit `max_computed_magnitude` "
+    "Overflow": ("number too large (overflow): a computed value reached the limit "
+                 "`max_computed_magnitude` "
                  "(10^40)", "check the data's domain and the formula's exponents"),
     "InvalidOperation": ("invalid operation (e.g. a negative number to a fractional power)",
                          None),
