@@ -120,16 +120,11 @@ def _guarded(run: Callable[..., int]) -> Callable[..., int]:
                 _silence(out)
             err.write(("rulebook: " if isinstance(exc, OutputError) else "") + f"{exc}\n")
             return _exit_code(exc)
-        except OSError as exc:
-            if exc.errno in _WRITE_ERRORS:
+        except Exception as exc:
+            if isinstance(exc, OSError) and exc.errno in _WRITE_ERRORS:
                 _silence(out)
                 err.write(f"rulebook: cannot write <stdout>: {exc.strerror}\n")
                 return EXIT_OUTPUT
-            if os.environ.get("RULEBOOK_DEBUG"):
-                raise
-            err.write(_bug_report(exc))
-            return EXIT_BUG
-        except Exception as exc:
             if os.environ.get("RULEBOOK_DEBUG"):
                 raise
             err.write(_bug_report(exc))
@@ -173,7 +168,7 @@ def _exit_code(exc: RulebookError) -> int:
 
 def _bug_report(exc: BaseException) -> str:
     """One line: the exception's type and (shortened) message, and what to do about it."""
-    message = " ".join(str(exc).split())
+    message = "".join(c if c.isprintable() else repr(c)[1:-1] for c in " ".join(str(exc).split()))
     if len(message) > 200:
         message = message[:197] + "..."
     name = type(exc).__name__ + (f": {message}" if message else "")

@@ -113,10 +113,8 @@ def parse_file(path: str | Path) -> CasesFile:
 
 def load_scheme(tests: CasesFile) -> Scheme:
     """The scheme the tests file tests, read only from inside its folder."""
-    name = tests.raw.get("scheme")
-    if name is None:
-        name = tests.path.name.replace(".tests.yaml", ".yaml")
-    return loads(_confined_text(tests, ("scheme",), name, "scheme"), str(_named(tests, name)))
+    path, text = _confined_text(tests, ("scheme",), _scheme_name(tests), "scheme")
+    return loads(text, str(path))
 
 
 def run_case(tests: CasesFile, scheme: Scheme, index: int) -> CaseResult:
@@ -132,19 +130,16 @@ def run_file(path: str | Path) -> list[CaseResult]:
     return [run_case(tests, scheme, i) for i in range(len(tests.names))]
 
 
-def scheme_of(path: str | Path, raw: Any = None) -> Path:
+def scheme_of(path: str | Path) -> Path:
     """The scheme file a tests file tests: its `scheme:` (relative to the file), else the file
     of the same name without `.tests`; refused (SchemeError) if outside the file's folder."""
     tests = parse_file(path)
-    if raw is not None and isinstance(raw, dict):
-        tests = attrs.evolve(tests, raw=raw)
-    name = tests.raw.get("scheme") or tests.path.name.replace(".tests.yaml", ".yaml")
-    _confined(tests, ("scheme",), name, "scheme")
-    return _named(tests, name)
+    return _confined(tests, ("scheme",), _scheme_name(tests), "scheme")
 
 
-def _named(tests: CasesFile, name: Any) -> Path:
-    return tests.path.parent / str(name)
+def _scheme_name(tests: CasesFile) -> Any:
+    name = tests.raw.get("scheme")
+    return tests.path.name.replace(".tests.yaml", ".yaml") if name is None else name
 
 
 def _confined(tests: CasesFile, at: tuple[str | int, ...], name: Any, what: str) -> Path:
@@ -160,10 +155,11 @@ def _confined(tests: CasesFile, at: tuple[str | int, ...], name: Any, what: str)
                                                 f"{exc.reason}", exc.hint)]) from None
 
 
-def _confined_text(tests: CasesFile, at: tuple[str | int, ...], name: Any, what: str) -> str:
+def _confined_text(tests: CasesFile, at: tuple[str | int, ...], name: Any,
+                   what: str) -> tuple[Path, str]:
     path = _confined(tests, at, name, what)
     try:
-        return read_text(path)
+        return path, read_text(path)
     except RefusedPath as exc:
         raise SchemeError([tests.source.problem(at, f"{what} file `{name}` refused: "
                                                 f"{exc.reason}", exc.hint)]) from None
@@ -207,8 +203,8 @@ def _units(case: dict[str, Any], path: tuple[str | int, ...],
     if "units" in case:
         units = case["units"]
     elif "data" in case:
-        text = _confined_text(tests, (*path, "data"), case["data"], "data")
-        raw, _ = load_text(text, str(_named(tests, case["data"])))
+        file, text = _confined_text(tests, (*path, "data"), case["data"], "data")
+        raw, _ = load_text(text, str(file))
         units = raw.get("units") if isinstance(raw, dict) else None
     else:
         raise SchemeError([source.problem(path, "a case needs `data:` (a file) or `units:`")])
