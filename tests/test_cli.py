@@ -345,3 +345,15 @@ def test_ctrl_c_is_a_short_message(monkeypatch) -> None:  # type: ignore[no-unty
     monkeypatch.setattr("rulebook.cli.evaluate", interrupted)
     code, out, err = run(*SCORE_JSON)
     assert (code, out, err) == (EXIT_INTERRUPTED, "", "rulebook: interrupted\n")
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "csv", "html", "xlsx"])
+def test_every_format_writes_atomically(tmp_path, fmt: str) -> None:  # type: ignore[no-untyped-def]
+    """Each format: into a missing folder exit 6 and nothing created; into a real folder the
+    one file asked for, no temporary beside it."""
+    args = ("score", str(VILLAGE), str(VILLAGE_DATA), "--format", fmt, "-o")
+    code, _, err = run(*args, str(tmp_path / "no" / "r.out"))
+    assert code == EXIT_OUTPUT and "does not exist" in err and list(tmp_path.iterdir()) == []
+    assert run(*args, str(tmp_path / "r.out"))[0] == EXIT_OK
+    assert [p.name for p in tmp_path.iterdir()] == ["r.out"]
+    assert (tmp_path / "r.out").stat().st_size > 0
