@@ -93,3 +93,14 @@ def test_a_symlinked_tests_file_is_not_collected(pytester: pytest.Pytester,
     (pytester.path / "linked_folder").symlink_to(elsewhere)
     run = pytester.runpytest("-p", "no:cacheprovider")
     assert run.ret == pytest.ExitCode.NO_TESTS_COLLECTED
+
+
+def test_a_malformed_tests_file_is_one_located_collection_error(
+        pytester: pytest.Pytester) -> None:
+    """Only the tests file itself can stop its collection; it says where, without a traceback."""
+    _folder(pytester, "scheme: tiny.yaml\ncases:\n  - name: x\n    expct: {}\n")
+    run = pytester.runpytest("-p", "no:cacheprovider")
+    run.assert_outcomes(errors=1)
+    text = run.stdout.str()
+    assert "tiny.tests.yaml:4:5: error: unknown key `expct` in a case" in text
+    assert "Traceback" not in text and "rulebook/" not in text
