@@ -60,12 +60,16 @@ class _UsageError(Exception):
 
 
 def _parser() -> _Parser:
-    parser = _Parser(prog="rulebook", description="Score assessment schemes written in YAML.")
+    parser = _Parser(prog="rulebook", description="Score assessment schemes written in YAML.",
+                     epilog="A data file `-` is read from standard input; `-o -` writes to "
+                            "standard output. Exit codes: 0 ok, 1 usage, 2 scheme error, 3 data "
+                            "error, 4 evaluation error, 5 test cases failed, 6 cannot write the "
+                            "output, 70 a bug in rulebook, 130 interrupted, 141 output closed.")
     parser.add_argument("--version", action="version", version=f"rulebook {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     score = commands.add_parser("score", help="score every unit of a data file")
     score.add_argument("scheme", help="the scheme YAML file")
-    score.add_argument("data", help="the data file (YAML or JSON); - reads standard input")
+    score.add_argument("data", help="the data file (YAML or JSON)")
     score.add_argument("--format", choices=FORMATS, default="table",
                        help="table (default), json, csv, html, or xlsx (needs -o and the "
                             "`excel` extra)")
@@ -75,7 +79,7 @@ def _parser() -> _Parser:
                        help="leave the audit trail and points lost out of the JSON (faster)")
     explain = commands.add_parser("explain", help="an auditor's worksheet for one unit")
     explain.add_argument("scheme", help="the scheme YAML file")
-    explain.add_argument("data", help="the data file (YAML or JSON); - reads standard input")
+    explain.add_argument("data", help="the data file (YAML or JSON)")
     explain.add_argument("--unit", required=True, help="the unit's name as in the data")
     explain.add_argument("--node", help="a node id (or named value) to show in detail")
     chk = commands.add_parser("check", help="check a scheme and report every problem")
