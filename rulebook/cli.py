@@ -73,8 +73,7 @@ def _parser() -> _Parser:
     score.add_argument("--format", choices=FORMATS, default="table",
                        help="table (default), json, csv, html, or xlsx (needs -o and the "
                             "`excel` extra)")
-    score.add_argument("-o", "--output", help="write to this file (atomically; - for standard "
-                       "output, the default)")
+    score.add_argument("-o", "--output", help="write to this file instead of standard output")
     score.add_argument("--no-audit", action="store_true",
                        help="leave the audit trail and points lost out of the JSON (faster)")
     explain = commands.add_parser("explain", help="an auditor's worksheet for one unit")
@@ -296,22 +295,6 @@ def _scored(args: argparse.Namespace, err: TextIO) -> Result | int:
         return EXIT_EVALUATION
 
 
-def _data(name: str, scheme: Scheme, stdin: TextIO) -> DataSet:
-    """The data file `name` checked against the scheme; `-` is standard input (`<stdin>`)."""
-    if name != STDIO:
-        return read_data(name, scheme)
-    buffer = getattr(stdin, "buffer", None)
-    if buffer is None:
-        return parse_data(stdin.read(), scheme, "<stdin>")
-    try:
-        text = buffer.read().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise DataError([Problem(f"standard input is not UTF-8 text (byte {exc.start})",
-                                 Location("<stdin>", 1, 1), "pipe in a UTF-8 YAML or JSON "
-                                 "file")]) from None
-    return parse_data(text, scheme, "<stdin>")
-
-
 def _check(path: str, out: TextIO, err: TextIO) -> int:
     problems = check(path)
     errors = [p for p in problems if p.severity == "error"]
@@ -391,6 +374,22 @@ def _explain(result: Result, args: argparse.Namespace, out: TextIO, err: TextIO)
         return EXIT_USAGE
     out.write(worksheet(result, args.unit, args.node))
     return EXIT_OK
+
+
+def _data(name: str, scheme: Scheme, stdin: TextIO) -> DataSet:
+    """The data file `name` checked against the scheme; `-` is standard input (`<stdin>`)."""
+    if name != STDIO:
+        return read_data(name, scheme)
+    buffer = getattr(stdin, "buffer", None)
+    if buffer is None:
+        return parse_data(stdin.read(), scheme, "<stdin>")
+    try:
+        text = buffer.read().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DataError([Problem(f"standard input is not UTF-8 text (byte {exc.start})",
+                                 Location("<stdin>", 1, 1), "pipe in a UTF-8 YAML or JSON "
+                                 "file")]) from None
+    return parse_data(text, scheme, "<stdin>")
 
 
 if __name__ == "__main__":
