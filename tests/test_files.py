@@ -4,8 +4,10 @@ written atomically (complete, or not at all)."""
 from __future__ import annotations
 
 import errno
+import functools
 import os
 import shutil
+import tempfile
 import threading
 from pathlib import Path
 
@@ -239,3 +241,30 @@ def test_a_new_file_gets_the_usual_permissions(tmp_path: Path) -> None:
     finally:
         os.umask(mask)
     assert (tmp_path / "out.txt").stat().st_mode & 0o777 == 0o644
+
+
+@functools.cache
+def _tree() -> Path:
+    """outer/{secret.yaml, root/{f.yaml, a/{f.yaml, b/f.yaml}, link_out -> .., link_in -> a}}."""
+    outer = Path(tempfile.mkdtemp(prefix="rulebook-confine-"))
+    (outer / "secret.yaml").write_text("x: 1\n", "utf-8")
+    root = outer / "root"
+    (root / "a" / "b").mkdir(parents=True)
+    for folder in (root, root / "a", root / "a" / "b"):
+        (folder / "f.yaml").write_text("x: 1\n", "utf-8")
+    (root / "link_out").symlink_to(outer)
+    (root / "a" / "link_in").symlink_to(root / "a")
+    return root
+
+
+@given(st.lists(st.sampled_from(["..", ".", "a", "b", "link_out", "link_in", "f.yaml",
+                                 "secret.yaml"]), min_size=1, max_size=6))
+def test_whatever_the_path_an_accepted_file_is_inside(parts: list[str]) -> None:
+    """Any mix of `..`, `.`, folders and symlinks (one leading out, one staying in): either
+    refused, or a regular file whose real location is inside the folder."""
+    root = _tree()
+    try:
+        path = confined(root, "/".join(parts))
+    except RefusedPath:
+        return
+    assert path.resolve().is_relative_to(root.resolve()) and path.is_file()
