@@ -1,14 +1,21 @@
 """The `rulebook` command: a thin layer over the public API.
 
-Exit codes: 0 success; 1 usage error; 2 scheme error; 3 data error; 4 evaluation error;
-5 scheme test cases failed.
-Streams are parameters so tests can call `main` directly.
+Exit codes: 0 success; 1 usage error; 2 scheme error (also a tests file's); 3 data error;
+4 evaluation error; 5 scheme test cases failed; 6 the output could not be written (nothing partial
+is left); 70 a bug in rulebook (one line naming the exception; RULEBOOK_DEBUG=1 shows the
+traceback); 130 interrupted (Ctrl-C); 141 standard output closed early (e.g. `| head`), silently.
+Streams are parameters so tests can call `main` directly; `-` reads data from standard input and
+`-o -` writes to standard output.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
+import functools
+import os
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
@@ -16,16 +23,28 @@ from typing import TextIO
 from rulebook import __version__
 from rulebook.api import check, load
 from rulebook.audit.result import Result
-from rulebook.data.check import read_data
+from rulebook.data.check import DataSet, parse_data, read_data
 from rulebook.engine.evaluate import evaluate
-from rulebook.errors import DataError, EvaluationError, SchemeError, did_you_mean
+from rulebook.errors import (
+    DataError,
+    EvaluationError,
+    Location,
+    Problem,
+    RulebookError,
+    SchemeError,
+    did_you_mean,
+)
+from rulebook.files import OutputError, replacing, write_output
 from rulebook.render.html import to_html
 from rulebook.render.report import to_csv, to_json, to_table
 from rulebook.render.worksheet import worksheet
-from rulebook.testing.cases import find, run_file, scheme_of
+from rulebook.scheme.model import Scheme
+from rulebook.testing.cases import find, load_scheme, parse_file, run_file
 
 EXIT_OK, EXIT_USAGE, EXIT_SCHEME, EXIT_DATA, EXIT_EVALUATION = 0, 1, 2, 3, 4
-EXIT_TESTS_FAILED = 5
+EXIT_TESTS_FAILED, EXIT_OUTPUT = 5, 6
+EXIT_BUG, EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 70, 130, 141
+STDIO = "-"
 FORMATS = ("table", "json", "csv", "html", "xlsx")
 
 
@@ -41,7 +60,11 @@ class _UsageError(Exception):
 
 
 def _parser() -> _Parser:
-    parser = _Parser(prog="rulebook", description="Score assessment schemes written in YAML.")
+    parser = _Parser(prog="rulebook", description="Score assessment schemes written in YAML.",
+                     epilog="A data file `-` is read from standard input; `-o -` writes to "
+                            "standard output. Exit codes: 0 ok, 1 usage, 2 scheme error, 3 data "
+                            "error, 4 evaluation error, 5 test cases failed, 6 cannot write the "
+                            "output, 70 a bug in rulebook, 130 interrupted, 141 output closed.")
     parser.add_argument("--version", action="version", version=f"rulebook {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     score = commands.add_parser("score", help="score every unit of a data file")
@@ -76,8 +99,89 @@ def _parser() -> _Parser:
     return parser
 
 
+def _guarded(run: Callable[..., int]) -> Callable[..., int]:
+    """Never a traceback: a RulebookError that got this far is printed with its exit code, an
+    unexpected exception becomes one line reporting a bug, Ctrl-C a short message, and a closed
+    standard output (`| head`) a silent exit. Standard output is flushed inside the guard."""
+
+    @functools.wraps(run)
+    def guarded(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
+                stderr: TextIO | None = None, stdin: TextIO | None = None) -> int:
+        out, err = stdout or sys.stdout, stderr or sys.stderr
+        try:
+            code = run(argv, out, err, stdin or sys.stdin)
+            _flush(out)
+            return code
+        except BrokenPipeError:
+            _silence(out)
+            return EXIT_BROKEN_PIPE
+        except KeyboardInterrupt:
+            err.write("rulebook: interrupted\n")
+            return EXIT_INTERRUPTED
+        except RulebookError as exc:
+            if isinstance(exc, OutputError) and exc.target == "<stdout>":
+                _silence(out)
+            err.write(("rulebook: " if isinstance(exc, OutputError) else "") + f"{exc}\n")
+            return _exit_code(exc)
+        except Exception as exc:
+            if isinstance(exc, OSError) and exc.errno in _WRITE_ERRORS:
+                _silence(out)
+                err.write(f"rulebook: cannot write <stdout>: {exc.strerror}\n")
+                return EXIT_OUTPUT
+            if os.environ.get("RULEBOOK_DEBUG"):
+                raise
+            err.write(_bug_report(exc))
+            return EXIT_BUG
+
+    return guarded
+
+
+_WRITE_ERRORS = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+"""Errors only a write gives: every file rulebook writes reports its own (OutputError), so one
+of these reaching the guard comes from writing standard output."""
+
+
+def _flush(out: TextIO) -> None:
+    try:
+        out.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise OutputError("<stdout>", exc.strerror or str(exc)) from None
+
+
+def _silence(out: TextIO) -> None:
+    """Point a failed standard output at /dev/null, so the interpreter's last flush at exit
+    does not print an error of its own."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, out.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # not a real file (e.g. StringIO in tests)
+        pass
+
+
+def _exit_code(exc: RulebookError) -> int:
+    for kind, code in ((SchemeError, EXIT_SCHEME), (DataError, EXIT_DATA),
+                       (EvaluationError, EXIT_EVALUATION), (OutputError, EXIT_OUTPUT)):
+        if isinstance(exc, kind):
+            return code
+    return EXIT_USAGE
+
+
+def _bug_report(exc: BaseException) -> str:
+    """One line: the exception's type and (shortened) message, and what to do about it."""
+    message = "".join(c if c.isprintable() else repr(c)[1:-1] for c in " ".join(str(exc).split()))
+    if len(message) > 200:
+        message = message[:197] + "..."
+    name = type(exc).__name__ + (f": {message}" if message else "")
+    return (f"rulebook: internal error: {name} — this is a bug in rulebook, not in your input; "
+            "please report it with the command you ran (RULEBOOK_DEBUG=1 shows the traceback)\n")
+
+
+@_guarded
 def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
-         stderr: TextIO | None = None) -> int:
+         stderr: TextIO | None = None, stdin: TextIO | None = None) -> int:
     """Run the CLI; return the exit code."""
     out = stdout or sys.stdout
     err = stderr or sys.stderr
@@ -88,6 +192,7 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
         return EXIT_USAGE
     except SystemExit as exc:  # --help / --version
         return int(exc.code or 0)
+    args.stdin = stdin or sys.stdin
     if args.command == "check":
         return _check(args.scheme, out, err)
     if args.command == "bounds":
@@ -157,7 +262,7 @@ def _test(paths: list[str], out: TextIO, err: TextIO, properties: bool = False,
 def _properties(tests_file: Path, out: TextIO, examples: int) -> tuple[int, int]:
     from rulebook.testing.properties import check_properties
 
-    scheme = load(scheme_of(tests_file))
+    scheme = load_scheme(parse_file(tests_file))
     ok = bad = 0
     for prop in check_properties(scheme, examples=examples, out_dir=tests_file.parent):
         if prop.skipped:
@@ -181,7 +286,7 @@ def _scored(args: argparse.Namespace, err: TextIO) -> Result | int:
         err.write(str(exc) + "\n")
         return EXIT_SCHEME
     try:
-        return evaluate(scheme, read_data(args.data, scheme))
+        return evaluate(scheme, _data(args.data, scheme, args.stdin))
     except DataError as exc:
         err.write(str(exc) + "\n")
         return EXIT_DATA
@@ -214,26 +319,42 @@ def _score(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.command == "explain":
         return _explain(result, args, out, err)
     if args.format == "xlsx":
-        if not args.output:
-            err.write("rulebook: --format xlsx writes a workbook: give -o FILE.xlsx\n")
-            return EXIT_USAGE
-        try:
-            from rulebook.render.excel import write_xlsx
-
-            write_xlsx(result, args.output)
-        except ImportError as exc:
-            err.write(f"rulebook: {exc}\n")
-            return EXIT_USAGE
-        return EXIT_OK
+        return _xlsx(result, args.output, out, err)
     renderers: dict[str, Callable[[Result], str]] = {
         "table": to_table, "csv": to_csv, "html": to_html,
         "json": lambda r: to_json(r, audit=not args.no_audit)}
     text = renderers[args.format](result)
-    if args.output:
-        with open(args.output, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-    else:
+    if args.output in (None, STDIO):
         out.write(text)
+    else:
+        write_output(args.output, text)
+    return EXIT_OK
+
+
+def _xlsx(result: Result, output: str | None, out: TextIO, err: TextIO) -> int:
+    """Write the workbook to a file, atomically, or to standard output if that is not a
+    terminal (a workbook is binary)."""
+    from rulebook.render.excel import write_xlsx
+
+    buffer = getattr(out, "buffer", None)
+    if output in (None, STDIO) and (buffer is None or out.isatty()):
+        err.write("rulebook: --format xlsx writes a binary workbook: give -o FILE.xlsx, or "
+                  "redirect standard output to a file or pipe\n")
+        return EXIT_USAGE
+    try:
+        if output not in (None, STDIO):
+            with replacing(output) as temp:
+                write_xlsx(result, temp)
+            return EXIT_OK
+        with tempfile.TemporaryDirectory() as folder:
+            book = Path(folder) / "book.xlsx"
+            write_xlsx(result, book)
+            out.flush()
+            assert buffer is not None
+            buffer.write(book.read_bytes())
+    except ImportError as exc:
+        err.write(f"rulebook: {exc}\n")
+        return EXIT_USAGE
     return EXIT_OK
 
 
@@ -253,6 +374,22 @@ def _explain(result: Result, args: argparse.Namespace, out: TextIO, err: TextIO)
         return EXIT_USAGE
     out.write(worksheet(result, args.unit, args.node))
     return EXIT_OK
+
+
+def _data(name: str, scheme: Scheme, stdin: TextIO) -> DataSet:
+    """The data file `name` checked against the scheme; `-` is standard input (`<stdin>`)."""
+    if name != STDIO:
+        return read_data(name, scheme)
+    buffer = getattr(stdin, "buffer", None)
+    if buffer is None:
+        return parse_data(stdin.read(), scheme, "<stdin>")
+    try:
+        text = buffer.read().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DataError([Problem(f"standard input is not UTF-8 text (byte {exc.start})",
+                                 Location("<stdin>", 1, 1), "pipe in a UTF-8 YAML or JSON "
+                                 "file")]) from None
+    return parse_data(text, scheme, "<stdin>")
 
 
 if __name__ == "__main__":

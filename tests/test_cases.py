@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import io
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-from rulebook.cli import EXIT_OK, EXIT_TESTS_FAILED, main
+from rulebook.cli import EXIT_OK, EXIT_OUTPUT, EXIT_SCHEME, EXIT_TESTS_FAILED, EXIT_USAGE, main
 from rulebook.testing.cases import run_file
 
 from conftest import SCHEMES
@@ -27,10 +28,12 @@ cases:
 
 
 def write_failing(tmp_path: Path) -> Path:
+    """The failing tests file beside copies of the village scheme and data (a tests file may
+    only read files inside its own folder)."""
+    shutil.copy(SCHEMES / "village-fp-1000.yaml", tmp_path / "village.yaml")
+    shutil.copy(SCHEMES / "examples" / "village-fp-1000.data.yaml", tmp_path / "data.yaml")
     path = tmp_path / "wrong.tests.yaml"
-    path.write_text(FAILING.format(scheme=SCHEMES / "village-fp-1000.yaml",
-                                   data=SCHEMES / "examples" / "village-fp-1000.data.yaml"),
-                    encoding="utf-8")
+    path.write_text(FAILING.format(scheme="village.yaml", data="data.yaml"), encoding="utf-8")
     return path
 
 
@@ -144,3 +147,67 @@ def test_coverage_names_what_the_cases_never_exercised(tmp_path: Path) -> None:
                  "g.meetings: `max(0, 12 - 3 * missed)` never clipped",
                  "g.capped: `max: 50` never clipped"):
         assert f"    never: {line}\n" in text
+
+
+def test_a_search_does_not_follow_symlinked_tests_files(tmp_path: Path) -> None:
+    """`rulebook test DIR` skips a planted link to a tests file and a linked folder; a tests
+    file named explicitly is run as named."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "wrong.yaml").write_text(WRONG_MONOTONE, encoding="utf-8")
+    (elsewhere / "wrong.tests.yaml").write_text(
+        "cases:\n  - units: {a: {missed: 3}}\n    expect: {a: {g.meetings: 3}}\n", "utf-8")
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    (folder / "link.tests.yaml").symlink_to(elsewhere / "wrong.tests.yaml")
+    (folder / "linked").symlink_to(elsewhere)
+    err = io.StringIO()
+    assert main(["test", str(folder)], io.StringIO(), err) == EXIT_USAGE
+    assert err.getvalue() == f"rulebook: no *.tests.yaml under {folder}\n"
+    out = io.StringIO()
+    assert main(["test", str(elsewhere / "wrong.tests.yaml")], out, io.StringIO()) == EXIT_OK
+    assert out.getvalue() == "1 passed, 0 failed\n"
+
+
+def test_a_refused_data_file_exits_2_with_the_located_message(tmp_path: Path) -> None:
+    (tmp_path / "wrong.yaml").write_text(WRONG_MONOTONE, encoding="utf-8")
+    tests = tmp_path / "wrong.tests.yaml"
+    tests.write_text("cases:\n  - name: zero\n    data: /dev/zero\n"
+                     "    expect: {a: {g.meetings: 3}}\n", encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["test", str(tmp_path)], out, err) == EXIT_SCHEME
+    assert err.getvalue().startswith(f"{tests}:3:11: error: data file `/dev/zero` refused: "
+                                     "absolute paths are not allowed\n")
+    assert out.getvalue() == ""
+
+
+def test_a_counterexample_never_leaves_the_tests_folder(tmp_path: Path) -> None:
+    """`id: ../../x` is free text: the counterexample is written as `x.counterexample....`
+    directly in the tests file's folder, and nowhere else."""
+    folder = tmp_path / "a" / "b"
+    folder.mkdir(parents=True)
+    (folder / "wrong.yaml").write_text(
+        WRONG_MONOTONE.replace("{id: wrong,", "{id: ../../x,"), encoding="utf-8")
+    (folder / "wrong.tests.yaml").write_text(
+        "cases:\n  - units: {a: {missed: 3}}\n    expect: {a: {g.meetings: 3}}\n", "utf-8")
+    out = io.StringIO()
+    assert main(["test", "--properties", "--examples", "200", str(folder)], out,
+                io.StringIO()) == EXIT_TESTS_FAILED
+    written = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*")
+                     if p.is_file())
+    assert written == ["a/b/wrong.tests.yaml", "a/b/wrong.yaml",
+                       "a/b/x.counterexample.declared.yaml"]
+    assert f"counterexample: {folder / 'x.counterexample.declared.yaml'}" in out.getvalue()
+
+
+def test_an_unwritable_counterexample_is_a_one_line_error(tmp_path: Path) -> None:
+    """The counterexample's name is taken by a folder: exit 6, `cannot write …`."""
+    (tmp_path / "wrong.yaml").write_text(WRONG_MONOTONE, encoding="utf-8")
+    (tmp_path / "wrong.tests.yaml").write_text(
+        "cases:\n  - units: {a: {missed: 3}}\n    expect: {a: {g.meetings: 3}}\n", "utf-8")
+    (tmp_path / "wrong.counterexample.declared.yaml").mkdir()
+    err = io.StringIO()
+    assert main(["test", "--properties", "--examples", "200", str(tmp_path)], io.StringIO(),
+                err) == EXIT_OUTPUT
+    assert err.getvalue() == (f"rulebook: cannot write {tmp_path}/wrong.counterexample."
+                              "declared.yaml: it is a folder; give a file name\n")

@@ -4,10 +4,23 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
 import sys
 
-from rulebook.cli import EXIT_DATA, EXIT_OK, EXIT_SCHEME, EXIT_USAGE, main
+import pytest
+
+from rulebook.cli import (
+    EXIT_BROKEN_PIPE,
+    EXIT_BUG,
+    EXIT_DATA,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_OUTPUT,
+    EXIT_SCHEME,
+    EXIT_USAGE,
+    main,
+)
 from rulebook.render.textwidth import display_width
 
 from conftest import VILLAGE, VILLAGE_DATA, VILLAGE_EXPECTED
@@ -144,3 +157,203 @@ def test_score_formats_csv_html_xlsx(tmp_path) -> None:  # type: ignore[no-untyp
     assert run("score", str(VILLAGE), str(VILLAGE_DATA), "--format", "xlsx", "-o",
                str(book))[0] == EXIT_OK
     assert book.stat().st_size > 0
+
+
+# --- standard input and output, atomic output, no tracebacks (exit codes 6, 70, 130, 141) ---
+
+SCORE_JSON = ("score", str(VILLAGE), str(VILLAGE_DATA), "--format", "json", "--no-audit")
+
+
+def test_data_from_standard_input() -> None:
+    """`-` reads the data from standard input: the same result as from the file."""
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["score", str(VILLAGE), "-", "--format", "json", "--no-audit"], out, err,
+                io.StringIO(VILLAGE_DATA.read_text(encoding="utf-8")))
+    assert code == EXIT_OK and err.getvalue() == ""
+    expected = json.loads(VILLAGE_EXPECTED.read_text(encoding="utf-8"))
+    assert json.loads(out.getvalue())["units"] == expected["units"]
+
+
+def test_data_piped_in_as_json_bytes() -> None:
+    """`cat data.json | rulebook score scheme.yaml -` as a real process (bytes, UTF-8)."""
+    import yaml
+
+    doc = yaml.safe_load(VILLAGE_DATA.read_text(encoding="utf-8"))
+    piped = json.dumps(doc, ensure_ascii=False, default=str).encode("utf-8")
+    proc = subprocess.run([sys.executable, "-m", "rulebook", "score", str(VILLAGE), "-",
+                           "--format", "json", "--no-audit"], input=piped,
+                          capture_output=True, check=False)
+    assert proc.returncode == EXIT_OK, proc.stderr
+    expected = json.loads(VILLAGE_EXPECTED.read_text(encoding="utf-8"))
+    assert json.loads(proc.stdout)["units"] == expected["units"]
+
+
+def test_standard_input_is_named_in_messages() -> None:
+    text = VILLAGE_DATA.read_text(encoding="utf-8").replace("meetings_missed: 5",
+                                                            "meetings_missed: 15")
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["score", str(VILLAGE), "-"], out, err, io.StringIO(text)) == EXIT_DATA
+    assert "<stdin>:" in err.getvalue() and out.getvalue() == ""
+    assert "indicator `meetings_missed`: 15 is above the declared maximum 12" in err.getvalue()
+
+
+def test_output_dash_is_standard_output(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run(*SCORE_JSON, "-o", "-")
+    assert code == EXIT_OK and out == VILLAGE_EXPECTED.read_text(encoding="utf-8")
+    assert list(tmp_path.iterdir()) == []  # no file named `-`
+
+
+def test_output_file_leaves_no_temporary(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    target = tmp_path / "out.json"
+    target.write_text("an older result\n", encoding="utf-8")
+    assert run(*SCORE_JSON, "-o", str(target))[0] == EXIT_OK
+    assert target.read_text(encoding="utf-8") == VILLAGE_EXPECTED.read_text(encoding="utf-8")
+    assert [p.name for p in tmp_path.iterdir()] == ["out.json"]
+
+
+def test_a_full_disk_keeps_the_old_file(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The disk fills while the result is flushed: exit 6, one line, the older result intact
+    and no temporary file left."""
+    import errno
+
+    def full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr("rulebook.files.os.fsync", full)
+    target = tmp_path / "out.json"
+    target.write_text("an older result\n", encoding="utf-8")
+    code, out, err = run(*SCORE_JSON, "-o", str(target))
+    assert code == EXIT_OUTPUT and out == ""
+    assert err == f"rulebook: cannot write {target}: No space left on device\n"
+    assert target.read_text(encoding="utf-8") == "an older result\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.json"]
+
+
+@pytest.mark.parametrize(("where", "reason"), [
+    ("missing/out.json", "the folder {tmp}/missing does not exist"),
+    (".", "it is a folder; give a file name"),
+])
+def test_unwritable_output_paths(tmp_path, where: str, reason: str) -> None:  # type: ignore[no-untyped-def]
+    target = tmp_path / where
+    code, out, err = run(*SCORE_JSON, "-o", str(target))
+    assert code == EXIT_OUTPUT and out == ""
+    assert err == f"rulebook: cannot write {target}: {reason.format(tmp=tmp_path)}\n"
+    assert [p.name for p in tmp_path.iterdir()] == []
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_output_to_a_full_device() -> None:
+    code, _, err = run(*SCORE_JSON, "-o", "/dev/full")
+    assert code == EXIT_OUTPUT
+    assert err == "rulebook: cannot write /dev/full: No space left on device\n"
+
+
+def _writable(folder: str) -> bool:
+    import tempfile
+
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not os.path.isdir("/sys") or _writable("/sys"),
+                    reason="needs a /sys where no file can be created")
+def test_output_into_a_read_only_place() -> None:
+    """Even root cannot create a file in /sys: the folder refuses the temporary file."""
+    code, _, err = run(*SCORE_JSON, "-o", "/sys/rulebook-out.json")
+    assert code == EXIT_OUTPUT
+    assert err == "rulebook: cannot write /sys/rulebook-out.json: Permission denied\n"
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_standard_output_on_a_full_device() -> None:
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run([sys.executable, "-m", "rulebook", *SCORE_JSON], stdout=full,
+                              stderr=subprocess.PIPE, text=True, check=False)
+    assert proc.returncode == EXIT_OUTPUT
+    assert proc.stderr == "rulebook: cannot write <stdout>: No space left on device\n"
+
+
+def test_a_closed_pipe_exits_quietly() -> None:
+    """`rulebook score … | head`: the reader has gone before we write; no message, exit 141."""
+    proc = subprocess.Popen([sys.executable, "-m", "rulebook", *SCORE_JSON],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()
+    assert proc.wait(timeout=120) == EXIT_BROKEN_PIPE
+    assert proc.stderr.read() == b""
+
+
+def test_xlsx_to_standard_output_when_it_is_not_a_terminal() -> None:
+    proc = subprocess.run([sys.executable, "-m", "rulebook", "score", str(VILLAGE),
+                           str(VILLAGE_DATA), "--format", "xlsx", "-o", "-"],
+                          capture_output=True, check=False)
+    assert proc.returncode == EXIT_OK and proc.stderr == b""
+    assert proc.stdout.startswith(b"PK\x03\x04")  # a zip: the workbook
+
+
+def test_xlsx_to_a_terminal_is_a_usage_error() -> None:
+    class Terminal(io.TextIOWrapper):
+        def isatty(self) -> bool:
+            return True
+
+    terminal = Terminal(io.BytesIO(), encoding="utf-8")
+    err = io.StringIO()
+    code = main(["score", str(VILLAGE), str(VILLAGE_DATA), "--format", "xlsx"], terminal, err)
+    assert code == EXIT_USAGE and terminal.buffer.getvalue() == b""
+    assert err.getvalue() == ("rulebook: --format xlsx writes a binary workbook: give -o "
+                              "FILE.xlsx, or redirect standard output to a file or pipe\n")
+
+
+def test_an_unexpected_exception_is_one_line_reporting_a_bug(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    def broken(*args: object) -> None:
+        raise ZeroDivisionError("boom\nsecond line")
+
+    monkeypatch.setattr("rulebook.cli.evaluate", broken)
+    monkeypatch.delenv("RULEBOOK_DEBUG", raising=False)
+    code, out, err = run(*SCORE_JSON)
+    assert code == EXIT_BUG and out == ""
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith("rulebook: internal error: ZeroDivisionError: boom second line — "
+                          "this is a bug in rulebook")
+    assert "please report it" in err
+
+
+def test_an_unexpected_exception_in_a_real_process_has_no_traceback(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A real run that crashes: the table renderer replaced, at start-up, by one that raises."""
+    (tmp_path / "sitecustomize.py").write_text(
+        "import rulebook.render.report as r\n"
+        "def boom(*a, **k):\n    raise RuntimeError('renderer exploded')\n"
+        "r.to_table = boom\n", encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+    env.pop("RULEBOOK_DEBUG", None)
+    proc = subprocess.run([sys.executable, "-m", "rulebook", "score", str(VILLAGE),
+                           str(VILLAGE_DATA)], capture_output=True, text=True, env=env,
+                          check=False)
+    assert proc.returncode == EXIT_BUG
+    assert proc.stderr.startswith("rulebook: internal error: RuntimeError: renderer exploded")
+    assert "Traceback" not in proc.stderr and proc.stderr.count("\n") == 1
+
+
+def test_ctrl_c_is_a_short_message(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    def interrupted(*args: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("rulebook.cli.evaluate", interrupted)
+    code, out, err = run(*SCORE_JSON)
+    assert (code, out, err) == (EXIT_INTERRUPTED, "", "rulebook: interrupted\n")
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "csv", "html", "xlsx"])
+def test_every_format_writes_atomically(tmp_path, fmt: str) -> None:  # type: ignore[no-untyped-def]
+    """Each format: into a missing folder exit 6 and nothing created; into a real folder the
+    one file asked for, no temporary beside it."""
+    args = ("score", str(VILLAGE), str(VILLAGE_DATA), "--format", fmt, "-o")
+    code, _, err = run(*args, str(tmp_path / "no" / "r.out"))
+    assert code == EXIT_OUTPUT and "does not exist" in err and list(tmp_path.iterdir()) == []
+    assert run(*args, str(tmp_path / "r.out"))[0] == EXIT_OK
+    assert [p.name for p in tmp_path.iterdir()] == ["r.out"]
+    assert (tmp_path / "r.out").stat().st_size > 0

@@ -11,24 +11,28 @@ values out. `rulebook test` and the pytest plugin both run them through `run_fil
           西河村: {committee.meetings: 3, total: 582.45, year_end: 合格}
 
 An expected key is a node id, `total`, an output, a named (annual) value, an outcome, or
-`vetoed` (a list of veto ids).
+`vetoed` (a list of veto ids). `scheme:` and `data:` may only name regular files inside the tests
+file's own folder tree (see rulebook.files): a tests file may come from someone else.
 """
 
 from __future__ import annotations
 
+import os
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 import attrs
 
-from rulebook.api import load
+from rulebook.api import loads
 from rulebook.audit.result import Result
 from rulebook.data.check import check_data
 from rulebook.engine.evaluate import evaluate
-from rulebook.errors import Location, SchemeError
+from rulebook.errors import Location, Problem, SchemeError
+from rulebook.files import MAX_TESTS_FILE_BYTES, RefusedPath, confined, read_text
 from rulebook.render.worksheet import annotate, summary
-from rulebook.scheme.loader import Source, load_file
+from rulebook.scheme.loader import Source, load_text
+from rulebook.scheme.model import Scheme
 
 CASE_KEYS = ("name", "data", "units", "overrides", "expect", "tolerance")
 
@@ -68,42 +72,105 @@ class CaseResult:
         return not self.failures
 
 
-def run_file(path: str | Path) -> list[CaseResult]:
-    """Run every case of a `.tests.yaml` file. A malformed file, or a case whose scheme or data
-    does not load, raises the located RulebookError."""
-    raw, source = load_file(path)
+@attrs.frozen
+class CasesFile:
+    """A parsed `.tests.yaml`: its cases' names and positions, checked for shape but not run.
+    Parsing reads only this file; the scheme and data are loaded when a case runs."""
+
+    path: Path
+    raw: dict[str, Any] = attrs.field(repr=False)
+    source: Source = attrs.field(repr=False)
+    names: tuple[str, ...]
+
+    def location(self, index: int) -> Location:
+        return self.source.loc(("cases", index))
+
+
+def parse_file(path: str | Path) -> CasesFile:
+    """Read and check the shape of a tests file (at most MAX_TESTS_FILE_BYTES, a regular
+    file); raise the located SchemeError. Cheap: nothing else is read."""
+    try:
+        text = read_text(path, limit=MAX_TESTS_FILE_BYTES)
+    except RefusedPath as exc:
+        raise SchemeError([Problem(exc.reason, Location(str(path), 1, 1), exc.hint)]) from None
+    raw, source = load_text(text, str(path))
     if not isinstance(raw, dict) or not isinstance(raw.get("cases"), list):
         raise SchemeError([source.problem((), "a tests file needs `scheme:` and a list of "
                                           "`cases:`", "see docs/testing.md")])
-    base = Path(path).parent
-    scheme = load(scheme_of(path, raw))
-    results = []
+    names = []
     for i, case in enumerate(raw["cases"]):
-        results.append(_run_case(scheme, case, ("cases", i), source, base))
-    return results
+        path_ = ("cases", i)
+        if not isinstance(case, dict):
+            raise SchemeError([source.problem(path_, "a case is a mapping with `expect:`")])
+        unknown = [k for k in case if k not in CASE_KEYS]
+        if unknown:
+            raise SchemeError([source.problem((*path_, unknown[0]), f"unknown key "
+                                              f"`{unknown[0]}` in a case",
+                                              "keys: " + ", ".join(CASE_KEYS), key=True)])
+        names.append(str(case.get("name", f"case {i}")))
+    return CasesFile(Path(path), raw, source, tuple(names))
 
 
-def scheme_of(path: str | Path, raw: Any = None) -> Path:
-    """The scheme a tests file tests: its `scheme:` (relative to the file), else the file of
-    the same name without `.tests`."""
-    if raw is None:
-        raw, _ = load_file(path)
-    name = raw.get("scheme") if isinstance(raw, dict) else None
-    return Path(path).parent / str(name or Path(path).name.replace(".tests.yaml", ".yaml"))
+def load_scheme(tests: CasesFile) -> Scheme:
+    """The scheme the tests file tests, read only from inside its folder."""
+    path, text = _confined_text(tests, ("scheme",), _scheme_name(tests), "scheme")
+    return loads(text, str(path))
 
 
-def _run_case(scheme: Any, case: Any, path: tuple[str | int, ...], source: Source,
-              base: Path) -> CaseResult:
+def run_case(tests: CasesFile, scheme: Scheme, index: int) -> CaseResult:
+    """Run the tests file's case number `index` against `scheme`."""
+    return _run_case(scheme, tests.raw["cases"][index], ("cases", index), tests)
+
+
+def run_file(path: str | Path) -> list[CaseResult]:
+    """Run every case of a `.tests.yaml` file. A malformed file, or a case whose scheme or data
+    does not load (or lies outside the tests file's folder), raises the located RulebookError."""
+    tests = parse_file(path)
+    scheme = load_scheme(tests)
+    return [run_case(tests, scheme, i) for i in range(len(tests.names))]
+
+
+def scheme_of(path: str | Path) -> Path:
+    """The scheme file a tests file tests: its `scheme:` (relative to the file), else the file
+    of the same name without `.tests`; refused (SchemeError) if outside the file's folder."""
+    tests = parse_file(path)
+    return _confined(tests, ("scheme",), _scheme_name(tests), "scheme")
+
+
+def _scheme_name(tests: CasesFile) -> Any:
+    name = tests.raw.get("scheme")
+    return tests.path.name.replace(".tests.yaml", ".yaml") if name is None else name
+
+
+def _confined(tests: CasesFile, at: tuple[str | int, ...], name: Any, what: str) -> Path:
+    """The file `name` written at `at`, if the tests file may read it; else a SchemeError
+    located at the value that names it (the file is not read, so nothing of it is shown)."""
+    if not isinstance(name, str):
+        raise SchemeError([tests.source.problem(at, f"`{what}:` must be a file name")])
+    try:
+        return confined(tests.path.parent, name)
+    except RefusedPath as exc:
+        shown = name if len(name) <= 80 else name[:77] + "..."
+        raise SchemeError([tests.source.problem(at, f"{what} file `{shown}` refused: "
+                                                f"{exc.reason}", exc.hint)]) from None
+
+
+def _confined_text(tests: CasesFile, at: tuple[str | int, ...], name: Any,
+                   what: str) -> tuple[Path, str]:
+    path = _confined(tests, at, name, what)
+    try:
+        return path, read_text(path)
+    except RefusedPath as exc:
+        raise SchemeError([tests.source.problem(at, f"{what} file `{name}` refused: "
+                                                f"{exc.reason}", exc.hint)]) from None
+
+
+def _run_case(scheme: Scheme, case: dict[str, Any], path: tuple[str | int, ...],
+              tests: CasesFile) -> CaseResult:
+    source = tests.source
     location = source.loc(path)
-    if not isinstance(case, dict):
-        raise SchemeError([source.problem(path, "a case is a mapping with `expect:`")])
-    unknown = [k for k in case if k not in CASE_KEYS]
-    if unknown:
-        raise SchemeError([source.problem((*path, unknown[0]), f"unknown key `{unknown[0]}` "
-                                          "in a case", "keys: " + ", ".join(CASE_KEYS),
-                                          key=True)])
     name = str(case.get("name", f"case {path[-1]}"))
-    units = _units(case, path, source, base)
+    units = _units(case, path, tests)
     for unit, changes in (case.get("overrides") or {}).items():
         if unit not in units:
             raise SchemeError([source.problem((*path, "overrides", unit),
@@ -130,12 +197,14 @@ def _run_case(scheme: Any, case: Any, path: tuple[str | int, ...], source: Sourc
     return CaseResult(name, location, tuple(failures), result, asserted)
 
 
-def _units(case: dict[str, Any], path: tuple[str | int, ...], source: Source,
-           base: Path) -> dict[str, dict[str, Any]]:
+def _units(case: dict[str, Any], path: tuple[str | int, ...],
+           tests: CasesFile) -> dict[str, dict[str, Any]]:
+    source = tests.source
     if "units" in case:
         units = case["units"]
     elif "data" in case:
-        raw, _ = load_file(base / str(case["data"]))
+        file, text = _confined_text(tests, (*path, "data"), case["data"], "data")
+        raw, _ = load_text(text, str(file))
         units = raw.get("units") if isinstance(raw, dict) else None
     else:
         raise SchemeError([source.problem(path, "a case needs `data:` (a file) or `units:`")])
@@ -185,11 +254,24 @@ def _shown(value: Any) -> str:
 
 
 def find(paths: list[str]) -> list[Path]:
-    """The `.tests.yaml` files named, or found below the folders named, sorted."""
+    """The `.tests.yaml` files named, or found below the folders named, sorted. A search does
+    not follow symlinks (to files or folders): a planted link cannot pull in a tests file
+    from elsewhere. A file named explicitly is taken as named."""
     out: list[Path] = []
     for p in map(Path, paths):
-        out.extend(sorted(p.rglob("*.tests.yaml")) if p.is_dir() else [p])
+        out.extend(_search(p) if p.is_dir() else [p])
     return out
 
 
-__all__ = ["CaseResult", "Failure", "find", "run_file", "scheme_of"]
+def _search(folder: Path) -> list[Path]:
+    found = []
+    for root, _dirs, files in os.walk(folder, followlinks=False):
+        for name in files:
+            path = Path(root) / name
+            if name.endswith(".tests.yaml") and not path.is_symlink():
+                found.append(path)
+    return sorted(found)
+
+
+__all__ = ["CaseResult", "CasesFile", "Failure", "find", "load_scheme", "parse_file", "run_case",
+           "run_file", "scheme_of"]

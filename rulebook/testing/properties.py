@@ -188,10 +188,21 @@ def _run_property(scheme: Scheme, name: str, check: Any, strategy: Any, examples
         return PropertyResult(name, examples, skipped="generated data rarely meets the "
                               "scheme's constraints; give strategies with `overrides`")
     except AssertionError as exc:
-        path = out_dir / f"{scheme.id}.counterexample.{name.split()[0]}.yaml"
-        path.write_text(_as_yaml(failing[-1]), encoding="utf-8")
+        from rulebook.files import write_output
+
+        path = counterexample_path(out_dir, scheme.id, name)
+        write_output(path, _as_yaml(failing[-1]))
         return PropertyResult(name, examples, str(exc).splitlines()[0], path)
     return PropertyResult(name, examples)
+
+
+def counterexample_path(out_dir: Path, scheme_id: str, prop: str) -> Path:
+    """Where a property's counterexample goes: directly in `out_dir`, under a name made safe
+    from the scheme's id (free text: `../../x` must not lead out of the folder)."""
+    from rulebook.files import safe_name
+
+    first = prop.split()[0] if prop.split() else "property"
+    return out_dir / f"{safe_name(scheme_id)}.counterexample.{safe_name(first)}.yaml"
 
 
 def _as_yaml(data: dict[str, Any]) -> str:
