@@ -93,10 +93,10 @@ class NodeAudit:
 
     @property
     def clipped(self) -> Decimal:
-        """raw − value before rounding, from the node's declared caps and floors."""
-        if self.clamped is None or not isinstance(self.raw, Decimal):
-            return Decimal(0)
-        return self.raw - self.clamped
+        """Points the caps and floors removed or added back, as a positive number: the sum of
+        `clips` (declared `max:`/`min:` and a formula's top-level `max(0, …)`/`min`/`clamp`).
+        The one definition every rendering shows."""
+        return sum((c.clipped for c in self.clips), Decimal(0))
 
     @property
     def lost(self) -> Decimal | None:
