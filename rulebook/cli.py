@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -19,14 +19,12 @@ from rulebook.audit.result import Result
 from rulebook.data.check import read_data
 from rulebook.engine.evaluate import evaluate
 from rulebook.errors import DataError, EvaluationError, SchemeError, did_you_mean
-from rulebook.render.html import to_html
-from rulebook.render.report import to_csv, to_json, to_table
 from rulebook.render.worksheet import worksheet
+from rulebook.render.writers import FORMATS, write_result
 from rulebook.testing.cases import find, run_file, scheme_of
 
 EXIT_OK, EXIT_USAGE, EXIT_SCHEME, EXIT_DATA, EXIT_EVALUATION = 0, 1, 2, 3, 4
 EXIT_TESTS_FAILED = 5
-FORMATS = ("table", "json", "csv", "html", "xlsx")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -48,11 +46,16 @@ def _parser() -> _Parser:
     score.add_argument("scheme", help="the scheme YAML file")
     score.add_argument("data", help="the data file (YAML or JSON)")
     score.add_argument("--format", choices=FORMATS, default="table",
-                       help="table (default), json, csv, html, or xlsx (needs -o and the "
-                            "`excel` extra)")
+                       help="table (default); json; jsonl (one unit per line); csv (one row "
+                            "per unit); csv-long (one row per unit and node); html; xlsx "
+                            "(needs -o and the `excel` extra)")
     score.add_argument("-o", "--output", help="write to this file instead of standard output")
+    score.add_argument("--audit", action="store_true",
+                       help="json/jsonl: add each unit's audit trail and points lost")
     score.add_argument("--no-audit", action="store_true",
-                       help="leave the audit trail and points lost out of the JSON (faster)")
+                       help="no audit (the default; kept for compatibility)")
+    score.add_argument("-q", "--quiet", action="store_true",
+                       help="no progress bar on standard error")
     explain = commands.add_parser("explain", help="an auditor's worksheet for one unit")
     explain.add_argument("scheme", help="the scheme YAML file")
     explain.add_argument("data", help="the data file (YAML or JSON)")
@@ -213,27 +216,15 @@ def _score(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return result
     if args.command == "explain":
         return _explain(result, args, out, err)
-    if args.format == "xlsx":
-        if not args.output:
-            err.write("rulebook: --format xlsx writes a workbook: give -o FILE.xlsx\n")
-            return EXIT_USAGE
-        try:
-            from rulebook.render.excel import write_xlsx
-
-            write_xlsx(result, args.output)
-        except ImportError as exc:
-            err.write(f"rulebook: {exc}\n")
-            return EXIT_USAGE
-        return EXIT_OK
-    renderers: dict[str, Callable[[Result], str]] = {
-        "table": to_table, "csv": to_csv, "html": to_html,
-        "json": lambda r: to_json(r, audit=not args.no_audit)}
-    text = renderers[args.format](result)
-    if args.output:
-        with open(args.output, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-    else:
-        out.write(text)
+    if args.format == "xlsx" and not args.output:
+        err.write("rulebook: --format xlsx writes a workbook: give -o FILE.xlsx\n")
+        return EXIT_USAGE
+    try:
+        write_result(result, args.format, args.output, out, err, audit=args.audit,
+                     quiet=args.quiet)
+    except ImportError as exc:
+        err.write(f"rulebook: {exc}\n")
+        return EXIT_USAGE
     return EXIT_OK
 
 
@@ -245,7 +236,7 @@ def _explain(result: Result, args: argparse.Namespace, out: TextIO, err: TextIO)
                   + (f"; {hint}" if hint else f"; units: {', '.join(names)}") + "\n")
         return EXIT_USAGE
     scheme = result.scheme
-    known = [*scheme.score_ids, *scheme.values]
+    known = [*scheme.score_ids, *scheme.output_ids, *scheme.values]
     if args.node is not None and args.node not in known:
         hint = did_you_mean(args.node, known)
         err.write(f"rulebook: no node or value {args.node!r}" + (f"; {hint}" if hint else "")

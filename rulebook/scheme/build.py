@@ -20,7 +20,6 @@ from rulebook.expr.functions import PERIOD_NAMES
 from rulebook.scheme.graph import DependencyGraph
 from rulebook.scheme.loader import Path_, Source
 from rulebook.scheme.model import (
-    default_language,
     INDICATOR_TYPES,
     ROLES,
     ROUNDING_MODES,
@@ -35,6 +34,7 @@ from rulebook.scheme.model import (
     Scheme,
     Value,
     Veto,
+    default_language,
 )
 
 TOP_KEYS = ("rulebook", "scheme", "rounding", "periods", "indicators", "parameters", "values",
