@@ -132,8 +132,8 @@ def test_explain_unknown_unit_or_node_suggests() -> None:
 
 
 def test_score_formats_csv_html_xlsx(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    code, out, _ = run("score", str(VILLAGE), str(VILLAGE_DATA), "--format", "csv")
-    assert code == EXIT_OK and out.startswith("unit,node,label,kind,period,value,raw,clipped\n")
+    code, out, _ = run("score", str(VILLAGE), str(VILLAGE_DATA), "--format", "csv-long")
+    assert code == EXIT_OK and out.startswith("unit,node,label,kind,period,value,raw,clipped,")
     page = tmp_path / "r.html"
     assert run("score", str(VILLAGE), str(VILLAGE_DATA), "--format", "html", "-o",
                str(page))[0] == EXIT_OK

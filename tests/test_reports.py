@@ -46,10 +46,13 @@ def test_outputs_are_byte_identical_across_runs() -> None:
 
 
 def test_csv_long_table() -> None:
-    rows = list(csv.reader(io.StringIO(to_csv(fresh_result()))))
-    assert rows[0] == ["unit", "node", "label", "kind", "period", "value", "raw", "clipped"]
+    """西河村 missed 5 meetings: max(0, 12 − 3×5) = max(0, −3) → raw 0, 3 points clipped by the
+    formula's floor (the same `clipped` as the audit's clips)."""
+    rows = list(csv.reader(io.StringIO(to_csv(fresh_result(), long=True))))
+    assert rows[0] == ["unit", "node", "label", "kind", "period", "value", "raw", "clipped",
+                       "measure"]
     by_key = {(r[0], r[1], r[4]): r for r in rows[1:]}
-    assert by_key[("西河村", "committee.meetings", "")][3:] == ["item", "", "0.00", "0", "0"]
+    assert by_key[("西河村", "committee.meetings", "")][3:] == ["item", "", "0.00", "0", "3", ""]
     assert by_key[("西河村", "total", "")][5] == "582.45"
     assert by_key[("南坪村", "quarter_rank", "Q2")][3:6] == ["rank", "Q2", "1"]
     assert by_key[("西河村", "ring_check", "Q1")][5] == "21.5"
@@ -131,9 +134,14 @@ def test_excel_workbook(tmp_path: Path) -> None:
     path = tmp_path / "r.xlsx"
     write_xlsx(fresh_result(), path)
     book = openpyxl.load_workbook(path)
-    summary, breakdown = book.worksheets
+    summary, breakdown, manifest = book.worksheets
     rows = list(summary.iter_rows(values_only=True))
-    assert rows[0][:2] == ("rank", "unit") and rows[0][-1] == "全年累积总分"
-    assert [(str(r[0]), r[1], f"{r[-1]:.2f}") for r in rows[1:]] == EXPECTED_RANKING
+    assert rows[0][:3] == ("unit", "rank", "total")
+    ranking = sorted((str(r[1]), r[0], f"{r[2]:.2f}") for r in rows[1:])
+    assert ranking == EXPECTED_RANKING
+    assert summary.auto_filter.ref == f"A1:{summary.cell(1, len(rows[0])).column_letter}7"
     header = next(breakdown.iter_rows(values_only=True))
-    assert header == ("unit", "node", "label", "kind", "period", "value", "raw", "clipped")
+    assert header == ("unit", "node", "label", "kind", "period", "value", "raw", "clipped",
+                      "measure")
+    assert dict(manifest.iter_rows(min_row=2, values_only=True))["scheme.id"] == \
+        "village-fp-1000"

@@ -64,6 +64,9 @@ def _stamped(raw: IO[bytes], path: str | Path) -> None:
             target.writestr(stamp, data)
 
 
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+"""Control characters XML cannot hold: shown as `\\xNN` escapes."""
+
 _MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
 
 
@@ -104,7 +107,7 @@ def _cell(cell: Any, value: Any) -> Any:
     if isinstance(value, int) or value is None:
         cell.value = value
         return cell
-    cell.value = str(value)
+    cell.value = _XML_ILLEGAL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", str(value))
     cell.data_type = "s"  # never a formula, whatever the text starts with
     return cell
 

@@ -57,7 +57,7 @@ def write_table(result: Result, out: TextIO, units_per_block: int = UNITS_PER_BL
         for veto in unit.reasons:
             out.write(terminal(f"{w['vetoed']} {unit.unit}: {veto}") + "\n")
     if view.shows_rank(scheme):
-        out.write(_ranking_line(units, w["ranking"]) + "\n")
+        out.write(_ranking_line(units, w["ranking_line"]) + "\n")
 
 
 def to_table(result: Result, units_per_block: int = UNITS_PER_BLOCK) -> str:

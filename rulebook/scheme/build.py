@@ -234,8 +234,7 @@ class Builder:
     def language(self, raw: Any) -> str:
         """`scheme.language` (`zh` or `en`); when absent, `zh` if any label is Chinese."""
         if raw is None:
-            labels = [x.label for table in (self.nodes, self.indicators, self.values)
-                      for x in table.values()]
+            labels = [x.label for table in (self.nodes, self.indicators) for x in table.values()]
             return default_language(labels)
         if raw not in ("zh", "en"):
             self.error(("scheme", "language"), f"unknown language `{raw}`",
