@@ -31,8 +31,9 @@ LONG_HEADER = ("unit", "node", "label", "kind", "period", "value", "raw", "clipp
 def wide_header(result: Result) -> list[str]:
     """Column names of the wide table: ids (stable for programs), outputs with their units."""
     scheme = result.scheme
-    head = ["unit", *(["rank"] if view.shows_rank(scheme) else []), "total"]
-    head += [i for i in scheme.score_ids if i != "total"]
+    head = ["unit", *(["rank"] if view.shows_rank(scheme) else []),
+            *(["total"] if view.has_points(scheme) else [])]
+    head += [i for i in scheme.score_ids if i != "total" and view.has_points(scheme)]
     head += [f"{i} [{view.measure(scheme, i)}]" if view.measure(scheme, i) else i
              for i in scheme.output_ids]
     head += list(scheme.outcomes)
@@ -45,9 +46,11 @@ def wide_rows(result: Result) -> Iterator[list[Any]]:
     """One row per unit, in data order, matching `wide_header`: numbers as Decimals written
     with the places they are shown with (scores fixed, counts exact), text as str."""
     scheme = result.scheme
+    points = view.has_points(scheme)
     for u in view.summaries(result):
-        row: list[Any] = [u.unit, *([u.rank] if u.rank is not None else []), Decimal(u.total)]
-        row += [Decimal(s) for s in u.scores[:-1]]
+        row: list[Any] = [u.unit, *([u.rank] if u.rank is not None else [])]
+        if points:
+            row += [Decimal(u.total), *(Decimal(s) for s in u.scores[:-1])]
         row += [Decimal(s) for s in u.outputs]
         row += list(u.outcomes)
         if scheme.vetoes:

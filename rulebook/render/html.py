@@ -73,8 +73,8 @@ def write_html(result: Result, out: TextIO, *, progress: Tick | None = None) -> 
         f"{escape(scheme.rounding.mode)} per {escape(scheme.rounding.level)} · "
         f"rulebook {escape(manifest['rulebook'])}</p>",
         f'<p><label>{escape(w["find"])}: <input id="find" type="search"></label></p>',
-        f"<h2>{escape(w['chart'])}</h2>",
-        _chart(result),
+        *([f"<h2>{escape(w['chart'])}</h2>", _chart(result)] if view.has_points(scheme)
+          else []),
         f"<h2>{escape(w['ranking'] if view.shows_rank(scheme) else w['summary'])}</h2>",
         _summary(result),
         f"<h2>{escape(w['breakdown'])}</h2>",
@@ -101,8 +101,10 @@ def _summary(result: Result) -> str:
     ranked = view.shows_rank(scheme)
     term_ids = [root for root, _ in semantics.total_terms(scheme)]
     positions = {i: k for k, i in enumerate(scheme.score_ids)}
+    points = view.has_points(scheme)
     head = [*([w["rank"]] if ranked else []), w["unit"],
-            *(scheme.nodes[r].label or r for r in term_ids), scheme.total_label,
+            *(scheme.nodes[r].label or r for r in term_ids),
+            *([scheme.total_label] if points else []),
             *(view.output_label(scheme, i) for i in scheme.output_ids),
             *(o.label or name for name, o in scheme.outcomes.items()),
             *([w["vetoed"]] if scheme.vetoes else [])]
@@ -114,7 +116,8 @@ def _summary(result: Result) -> str:
         cells = [f'<td class="n">{u.rank}</td>'] if ranked else []
         cells.append(f'<td><a href="#{_anchor(u.unit)}">{escape(u.unit)}</a></td>')
         cells += [f'<td class="n">{u.scores[positions[r]]}</td>' for r in term_ids]
-        cells.append(f'<td class="n">{u.total}</td>')
+        if points:
+            cells.append(f'<td class="n">{u.total}</td>')
         cells += [f'<td class="n">{escape(v)}</td>' for v in u.outputs]
         cells += [f"<td>{escape(v)}</td>" for v in u.outcomes]
         if scheme.vetoes:
@@ -185,16 +188,19 @@ def _unit(result: Result, auditor: Auditor, unit: UnitResult) -> str:
                        for name, o in scheme.outcomes.items())
     terms = [root for root, _ in semantics.total_terms(scheme)]
     tree = "".join(_node(auditor, unit, root, open_=True) for root in terms)
-    total = auditor.explain(unit, "total")
+    if terms:
+        total = auditor.explain(unit, "total")
+        tree += f'<div class="audit">{escape(_audit_text(scheme, total))}</div>'
+        heading = f" — <span class=\"v\">{format(unit.total, 'f')}</span>"
+    else:
+        heading = ""
     outputs = [r for r in scheme.roots if r not in terms]
     output_tree = "".join(_node(auditor, unit, root, open_=True) for root in outputs)
     output_part = f"<h4>{escape(w['outputs'])}</h4>{output_tree}" if outputs else ""
     cls = "unit vetoed" if unit.vetoes else "unit"
     return (f'<section class="{cls}" data-unit="{escape(unit.unit)}" '
             f'id="{_anchor(unit.unit)}">'
-            f"<h3>{escape(unit.unit)} — <span class=\"v\">{format(unit.total, 'f')}</span>"
-            f"</h3>{verdict}{tree}<div class=\"audit\">"
-            f"{escape(_audit_text(scheme, total))}</div>{output_part}"
+            f"<h3>{escape(unit.unit)}{heading}</h3>{verdict}{tree}{output_part}"
             f"<h4>{escape(w['points_lost'])}</h4><ol>{lost_items}</ol></section>")
 
 

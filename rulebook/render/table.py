@@ -30,7 +30,8 @@ def write_table(result: Result, out: TextIO, units_per_block: int = UNITS_PER_BL
     name_w = max(display_width(r[0]) for r in (*present, (w["node"], "", "", [])))
     label_w = max(display_width(r[1]) for r in (*present, ("", w["label"], "", [])))
     std_w = max(display_width(r[2]) for r in (*present, ("", "", w["standard"], [])))
-    out.write(terminal(f"{scheme.title}  [{scheme.id} {scheme.version}]") + "\n")
+    out.write(terminal(f"{scheme.title}  [{' '.join(filter(None, (scheme.id, scheme.version)))}]")
+              + "\n")
     out.write(f"{len(units)} units · rounding: {scheme.rounding.places} places, "
               f"{scheme.rounding.mode}, per {scheme.rounding.level}\n\n")
     blocks = max(-(-len(units) // units_per_block), 1)
@@ -73,7 +74,7 @@ def _rows(result: Result, units: Sequence[view.UnitSummary]) -> list[Row]:
     scheme = result.scheme
     w = view.words(scheme)
     rows: list[Row] = []
-    for k, i in enumerate(scheme.score_ids):
+    for k, i in enumerate(scheme.score_ids if view.has_points(scheme) else ()):
         if i == "total":
             rows.append(None)
         label = scheme.total_label if i == "total" else scheme.nodes[i].label
@@ -82,7 +83,8 @@ def _rows(result: Result, units: Sequence[view.UnitSummary]) -> list[Row]:
     if view.shows_rank(scheme):
         rows.append(("rank", w["rank"], "", [str(u.rank) for u in units]))
     if scheme.output_ids:
-        rows.append(None)
+        if rows:
+            rows.append(None)
         for k, i in enumerate(scheme.output_ids):
             rows.append((_row_name(scheme.depth(i), i), terminal(view.output_label(scheme, i)),
                          "", [u.outputs[k] for u in units]))

@@ -24,12 +24,14 @@ WORDS: dict[str, dict[str, str]] = {
            "ranking": "排名", "total": "总分", "unit": "单位", "vetoed": "一票否决",
            "outputs": "产出", "outcomes": "结论", "points_lost": "失分",
            "breakdown": "明细", "chart": "得分构成", "find": "找单位", "manifest": "运行信息",
-           "none": "—", "deduction": "扣减", "summary": "汇总"},
+           "none": "—", "deduction": "扣减", "summary": "汇总",
+           "ranking_line": "排名 ranking"},
     "en": {"node": "node", "label": "label", "standard": "standard", "rank": "rank",
            "ranking": "ranking", "total": "total", "unit": "unit", "vetoed": "vetoed",
            "outputs": "outputs", "outcomes": "outcomes", "points_lost": "points lost",
            "breakdown": "breakdown", "chart": "category scores", "find": "find a unit",
-           "manifest": "run", "none": "—", "deduction": "deducted", "summary": "summary"},
+           "manifest": "run", "none": "—", "deduction": "deducted", "summary": "summary",
+           "ranking_line": "ranking"},
 }
 """Header words per `scheme.language`."""
 
@@ -44,10 +46,15 @@ def words(scheme: Scheme) -> Mapping[str, str]:
     return WORDS.get(scheme.language, WORDS["zh"])
 
 
+def has_points(scheme: Scheme) -> bool:
+    """False for a scheme whose roots are all outputs (money, counts): it has no total to show."""
+    return bool(semantics.total_terms(scheme))
+
+
 def shows_rank(scheme: Scheme) -> bool:
     """A rank by total is shown only for a scheme that ranks units (declares `rankings:`); a
     scheme that never compares units (a checklist of targets met) shows no rank."""
-    return bool(scheme.rankings)
+    return bool(scheme.rankings) and has_points(scheme)
 
 
 def fixed(value: Decimal, places: int) -> str:

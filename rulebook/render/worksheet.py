@@ -84,7 +84,8 @@ def _worksheet(result: Result, unit: str, node: str | None) -> str:
     auditor = Auditor(result)
     target = result.unit(unit)
     scheme = result.scheme
-    ids = [i for i in (*scheme.score_ids, *scheme.output_ids)
+    scored = scheme.score_ids if view.has_points(scheme) or node == "total" else ()
+    ids = [i for i in (*scored, *scheme.output_ids)
            if node is None or i == node or i.startswith(node + ".")]
     if node is not None and not ids:
         if node in scheme.values:
@@ -97,7 +98,8 @@ def _worksheet(result: Result, unit: str, node: str | None) -> str:
     label_w = max(display_width(a.label) for a in audits)
     value_w = max(display_width(v) for v in shown)
     places = scheme.rounding.places
-    lines = [f"{scheme.title} — {unit}: {view.fixed(target.total, places)}"]
+    lines = [f"{scheme.title} — {unit}" + (f": {view.fixed(target.total, places)}"
+                                            if view.has_points(scheme) else "")]
     if node is None:
         lines += _verdict(result, target)
     lines.append("")
@@ -124,6 +126,8 @@ def _value(scheme: Scheme, a: NodeAudit) -> str:
     if a.node in scheme.output_ids and isinstance(a.value, Decimal):
         unit = view.measure(scheme, a.node)
         return view.output_text(scheme, a.node, a.value) + (f" {unit}" if unit else "")
+    if a.kind == "total" and isinstance(a.value, Decimal):
+        return view.fixed(a.value, scheme.rounding.places)
     return format(a.value, "f") if isinstance(a.value, Decimal) else show(a.value)
 
 
