@@ -196,6 +196,10 @@ class Result:
             yield entry
 
 
+_CACHE_LIMIT = 100_000
+"""Formatted decimals remembered per result (bounds the memory of the caches)."""
+
+
 class _Layout:
     """Where each key of a unit's entry lives in the slot vector, worked out once per result
     so that writing a unit is a run of list lookups (no per-unit mapping views)."""
@@ -220,32 +224,57 @@ class _Layout:
         self.outcomes = spread(scheme.outcomes)
         self.audited = (*scheme.score_ids, *scheme.output_ids, *scheme.values)
 
+        self._fixed: dict[Decimal, str] = {}
+        self._canonical: dict[Decimal, str] = {}
+
+    def fixed(self, value: Decimal) -> str:
+        """`_fixed` at the scheme's places, remembered by value (units share most values; the
+        text depends only on the number, and zero is never cached so `-0` cannot leak)."""
+        text = self._fixed.get(value)
+        if text is None:
+            text = _fixed(value, self.places)
+            if value and len(self._fixed) < _CACHE_LIMIT:
+                self._fixed[value] = text
+        return text
+
+    def canonical(self, value: Any) -> Any:
+        """`_plain`, remembered by value for decimals (canonical text depends only on the number)."""
+        if value.__class__ is not Decimal:
+            return _plain(value)
+        text = self._canonical.get(value)
+        if text is None:
+            text = canonical(value)
+            if len(self._canonical) < _CACHE_LIMIT:
+                self._canonical[value] = text
+        return text
+
+    def spread(self, vector: list[Any],
+               names: list[tuple[str, int, tuple[str, ...]]]) -> dict[str, Any]:
+        plain = self.canonical
+        out: dict[str, Any] = {}
+        for name, slot, ids in names:
+            if ids:
+                out[name] = {p: plain(vector[slot + k]) for k, p in enumerate(ids)}
+            else:
+                out[name] = plain(vector[slot])
+        return out
+
     def entry(self, unit: UnitResult, total_rank: int) -> dict[str, Any]:
-        vector, places, scheme = unit.vector, self.places, self.scheme
+        vector, scheme, fixed, plain = unit.vector, self.scheme, self.fixed, self.canonical
         return {
             "unit": unit.unit,
-            "total": _fixed(vector[self.total], places),
+            "total": fixed(vector[self.total]),
             "rank": total_rank,
-            "scores": {n: _fixed(vector[i], places) for n, i in self.scores},
-            "raw": {n: canonical(vector[i]) for n, i in self.raw},
-            "values": _spread(vector, self.values),
-            "ranks": _spread(vector, self.ranks),
-            "outputs": {n: _fixed(vector[i], places) for n, i in self.outputs},
-            "outcomes": _spread(vector, self.outcomes),
+            "scores": {n: fixed(vector[i]) for n, i in self.scores},
+            "raw": {n: plain(vector[i]) for n, i in self.raw},
+            "values": self.spread(vector, self.values),
+            "ranks": self.spread(vector, self.ranks),
+            "outputs": {n: fixed(vector[i]) for n, i in self.outputs},
+            "outcomes": self.spread(vector, self.outcomes),
             "vetoes": [{"id": v, "label": scheme.vetoes[v].label,
                         "reason": scheme.vetoes[v].reason}
                        for v, i in self.vetoes if vector[i] is True],
         }
-
-
-def _spread(vector: list[Any], names: list[tuple[str, int, tuple[str, ...]]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for name, slot, ids in names:
-        if ids:
-            out[name] = {p: _plain(vector[slot + k]) for k, p in enumerate(ids)}
-        else:
-            out[name] = _plain(vector[slot])
-    return out
 
 
 def _lost(p: PointsLost, places: int) -> dict[str, Any]:

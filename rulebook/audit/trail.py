@@ -168,6 +168,19 @@ class Auditor:
         self.scheme: Scheme = result.scheme
         self.interpreter = Interpreter(self.scheme)
         self._rank_tables: dict[str, list[list[Any]]] = {}
+        self._names: dict[int, tuple[str, ...]] = {}
+        self._weighted: dict[int, bool] = {}
+        self._unit_index: dict[str, int] = {}
+        self._tie_groups: dict[str, dict[Any, tuple[str, ...]]] = {}
+        self._sources: dict[int, str] = {}
+        self._standards: list[tuple[str, Any, int]] | None = None
+
+    def _read_names(self, tree: ast.expr) -> tuple[str, ...]:
+        """The names a formula reads, in order, worked out once per formula (not per unit)."""
+        key = id(tree)
+        if key not in self._names:
+            self._names[key] = tuple(n.id for n in value_names(tree))
+        return self._names[key]
 
     # -- public ---------------------------------------------------------------------------------
 
@@ -184,11 +197,14 @@ class Auditor:
     def points_lost(self, unit: UnitResult) -> list[PointsLost]:
         """Items below their standard, the biggest loss first (ties by tree order)."""
         out = []
-        for node_id in self.scheme.score_ids:
-            node = self.scheme.nodes.get(node_id)
-            if node is None or not node.is_item or node.standard is None:
-                continue
-            value = unit.scores[node_id]
+        if self._standards is None:
+            self._standards = [(i, self.scheme.nodes[i], self.scheme.program.slots[i])
+                               for i in self.scheme.score_ids if i in self.scheme.nodes and
+                               self.scheme.nodes[i].is_item and
+                               self.scheme.nodes[i].standard is not None]
+        for node_id, node, slot in self._standards:
+            assert node.standard is not None
+            value = unit.vector[slot]
             if value < node.standard:
                 audit = self._node(unit, node_id)
                 out.append(PointsLost(node_id, node.label, node.standard, value,
@@ -245,8 +261,7 @@ class Auditor:
     def _inputs(self, tree: ast.expr, unit: UnitResult) -> tuple[Input, ...]:
         seen: set[str] = set()
         out: list[Input] = []
-        for node in value_names(tree):
-            name = node.id
+        for name in self._read_names(tree):
             if name in seen or name == "weight":
                 continue
             seen.add(name)
@@ -289,7 +304,9 @@ class Auditor:
         with localcontext(CONTEXT):
             while isinstance(tree, ast.IfExp):
                 taken = bool(self.interpreter.run(tree.test, unit.vector, None))
-                branches.append(Branch(_source(tree.test), taken))
+                if id(tree.test) not in self._sources:
+                    self._sources[id(tree.test)] = _source(tree.test)
+                branches.append(Branch(self._sources[id(tree.test)], taken))
                 tree = tree.body if taken else tree.orelse
             if not (isinstance(tree, ast.Call) and isinstance(tree.func, ast.Name)):
                 return []
@@ -332,27 +349,48 @@ class Auditor:
                 if canonical(clamped) != canonical(value) or item else None)
 
     def _periods(self, tree: ast.expr) -> tuple[tuple[str, Decimal], ...]:
-        uses = any((isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and
+        if id(tree) not in self._weighted:
+            self._weighted[id(tree)] = self._weights_periods(tree)
+        return tuple((p.id, p.share) for p in self.scheme.periods) \
+            if self._weighted[id(tree)] else ()
+
+    def _weights_periods(self, tree: ast.expr) -> bool:
+        return any((isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and
                    n.func.id == "wsum") or (isinstance(n, ast.Name) and n.id == "weight")
                    for n in ast.walk(tree))
-        return tuple((p.id, p.share) for p in self.scheme.periods) if uses else ()
 
     def _ranks(self, tree: ast.expr, unit: UnitResult) -> tuple[RankRead, ...]:
         out = []
-        names = {n.id for n in value_names(tree)}
+        names = set(self._read_names(tree))
         for name in sorted(names & set(self.scheme.rankings)):
             ranking = self.scheme.rankings[name]
             table = self._rank_table(name)
-            index = next(i for i, u in enumerate(self.result.units) if u.unit == unit.unit)
+            index = self._index(unit)
             periods: list[str | None] = list(self.scheme.axis_ids(self.scheme.axis_of(name))) \
                 or [None]
             for offset, period in enumerate(periods):
                 basis, rank = table[offset][index]
-                tied = tuple(u.unit for j, u in enumerate(self.result.units)
-                             if j != index and table[offset][j][1] == rank)
+                tied = tuple(u for u in self._ties(name, offset)[rank] if u != unit.unit)
                 out.append(RankRead(name, period, basis, int(rank), tied,
                                     len(self.result.units), ranking.method))
         return tuple(out)
+
+    def _index(self, unit: UnitResult) -> int:
+        """The unit's position in the result (a table built once: no scan per unit)."""
+        if not self._unit_index:
+            self._unit_index = {u.unit: i for i, u in enumerate(self.result.units)}
+        return self._unit_index[unit.unit]
+
+    def _ties(self, name: str, offset: int) -> dict[Any, tuple[str, ...]]:
+        """Rank -> the units holding it, in unit order, for one ranking and period (once)."""
+        key = f"{name}\0{offset}"
+        if key not in self._tie_groups:
+            groups: dict[Any, list[str]] = {}
+            for u, (_, rank) in zip(self.result.units, self._rank_table(name)[offset],
+                                    strict=True):
+                groups.setdefault(rank, []).append(u.unit)
+            self._tie_groups[key] = {r: tuple(g) for r, g in groups.items()}
+        return self._tie_groups[key]
 
     def _rank_table(self, name: str) -> list[list[Any]]:
         """Per period: (basis, rank) of every unit, computed once per ranking."""

@@ -168,8 +168,9 @@ def _chart(result: Result) -> str:
     legend = "".join(
         f'<span><i style="background:{PALETTE[k % len(PALETTE)]}"></i>'
         f"{escape(scheme.nodes[r].label)}</span>" for k, r in enumerate(positive))
+    aside = "（{}）" if scheme.language == "zh" else " ({})"
     legend += "".join(f'<span><i style="background:#555"></i>{escape(scheme.nodes[r].label)}'
-                      f"（{escape(w['deduction'])}）</span>" for r in negative)
+                      f"{escape(aside.format(w['deduction']))}</span>" for r in negative)
     return "".join(out) + f'<div class="legend">{legend}</div>'
 
 
@@ -201,7 +202,8 @@ def _unit(result: Result, auditor: Auditor, unit: UnitResult) -> str:
     return (f'<section class="{cls}" data-unit="{escape(unit.unit)}" '
             f'id="{_anchor(unit.unit)}">'
             f"<h3>{escape(unit.unit)}{heading}</h3>{verdict}{tree}{output_part}"
-            f"<h4>{escape(w['points_lost'])}</h4><ol>{lost_items}</ol></section>")
+            + (f"<h4>{escape(w['points_lost'])}</h4><ol>{lost_items}</ol>" if lost else "")
+            + "</section>")
 
 
 def _node(auditor: Auditor, unit: UnitResult, node_id: str, open_: bool = False) -> str:
