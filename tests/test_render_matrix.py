@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from test_cookbook import RECIPES
 
 import rulebook
 from rulebook.render.csvout import to_csv
@@ -28,7 +29,6 @@ from rulebook.render.table import to_table
 from rulebook.render.worksheet import worksheet
 
 from conftest import ROOT
-from test_cookbook import RECIPES
 
 ENGLISH = """
 scheme: {id: english, title: Clinic review}

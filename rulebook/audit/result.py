@@ -238,7 +238,7 @@ class _Layout:
         return text
 
     def canonical(self, value: Any) -> Any:
-        """`_plain`, remembered by value for decimals (canonical text depends only on the number)."""
+        """`_plain`, remembered by value for decimals (the text depends only on the number)."""
         if value.__class__ is not Decimal:
             return _plain(value)
         text = self._canonical.get(value)
