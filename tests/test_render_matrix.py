@@ -440,3 +440,23 @@ def test_vetoed_unit_and_output_only_scheme_read_back_from_chromium(tmp_path: Pa
     assert "pay.amount 补贴金额 360.00 元" in section
     assert "pay.count 手术例数 3 例" in section
     assert "3.00 例" not in section and "总分" not in dom
+
+
+@pytest.mark.parametrize("width", [80, 200])
+def test_table_fits_a_terminal_width(width: int) -> None:
+    """Given a terminal width, unit columns are packed into blocks that fit (the label column
+    itself may be wider than a narrow terminal; every block still has at least one unit)."""
+    from rulebook.render.table import write_table
+    from rulebook.render.textwidth import display_width
+
+    result = next(r for name, r in CASES if name == "community-monthly")
+    buffer = io.StringIO()
+    write_table(result, buffer, width=width)
+    lines = buffer.getvalue().splitlines()
+    headers = [x for x in lines if x.startswith("项目")]
+    shown = [u for h in headers for u in h.split()[3:]]
+    assert shown == [u.unit for u in result.units]  # every unit once, in data order
+    fixed = display_width(headers[0]) - display_width(headers[0].split("标准分")[1])
+    for line in lines:
+        if line.startswith(("项目", "─")) and len(line.split()) > 4:
+            assert display_width(line) <= max(width, fixed + 16), line

@@ -20,8 +20,10 @@ UNITS_PER_BLOCK = 5
 Row = tuple[str, str, str, list[str]] | None  # None: a rule between sections
 
 
-def write_table(result: Result, out: TextIO, units_per_block: int = UNITS_PER_BLOCK) -> None:
-    """Write the table to `out`, one block of units at a time."""
+def write_table(result: Result, out: TextIO, units_per_block: int = UNITS_PER_BLOCK,
+                width: int | None = None) -> None:
+    """Write the table to `out`, one block of units at a time: `units_per_block` columns, or
+    (given a terminal `width`) as many as fit in it."""
     scheme = result.scheme
     w = view.words(scheme)
     units = list(view.summaries(result))
@@ -34,13 +36,13 @@ def write_table(result: Result, out: TextIO, units_per_block: int = UNITS_PER_BL
               + "\n")
     out.write(f"{len(units)} units · rounding: {scheme.rounding.places} places, "
               f"{scheme.rounding.mode}, per {scheme.rounding.level}\n\n")
-    blocks = max(-(-len(units) // units_per_block), 1)
-    per_block = max(-(-len(units) // blocks), 1)  # balanced: 6 units -> 3 + 3, not 5 + 1
-    for start in range(0, len(units), per_block):
-        columns = range(start, min(start + per_block, len(units)))
-        names = [terminal(units[k].unit) for k in columns]
-        widths = [max(display_width(n), *(display_width(r[3][k]) for r in present))
-                  for n, k in zip(names, columns, strict=True)]
+    all_names = [terminal(u.unit) for u in units]
+    all_widths = [max(display_width(n), *(display_width(r[3][k]) for r in present))
+                  for k, n in enumerate(all_names)]
+    fixed = name_w + label_w + std_w + 4
+    for columns in _blocks(all_widths, units_per_block, None if width is None else width - fixed):
+        names = [all_names[k] for k in columns]
+        widths = [all_widths[k] for k in columns]
         rule = "  ".join("─" * x for x in (name_w, label_w, std_w, *widths))
         header = [pad(w["node"], name_w), pad(w["label"], label_w),
                   pad(w["standard"], std_w, ">")]
@@ -58,7 +60,7 @@ def write_table(result: Result, out: TextIO, units_per_block: int = UNITS_PER_BL
         for veto in unit.reasons:
             out.write(terminal(f"{w['vetoed']} {unit.unit}: {veto}") + "\n")
     if view.shows_rank(scheme):
-        out.write(_ranking_line(units, w["ranking_line"]) + "\n")
+        out.write(_ranking_line(units, w["ranking_line"], width) + "\n")
 
 
 def to_table(result: Result, units_per_block: int = UNITS_PER_BLOCK) -> str:
@@ -110,7 +112,37 @@ def _standard(result: Result, node_id: str) -> str:
     return "" if value is None else canonical(value)
 
 
-def _ranking_line(units: Sequence[view.UnitSummary], word: str) -> str:
+def _blocks(widths: list[int], per_block: int, room: int | None) -> list[range]:
+    """Unit columns in blocks: balanced blocks of at most `per_block` (6 units -> 3 + 3, not
+    5 + 1), or, given the `room` a terminal leaves, as many columns as fit (at least one)."""
+    count = len(widths)
+    if room is None:
+        blocks = max(-(-count // per_block), 1)
+        size = max(-(-count // blocks), 1)
+        return [range(s, min(s + size, count)) for s in range(0, count, size)]
+    out, start, used = [], 0, 0
+    for k, w in enumerate(widths):
+        if k > start and used + w + 2 > room:
+            out.append(range(start, k))
+            start, used = k, 0
+        used += w + 2
+    if start < count:
+        out.append(range(start, count))
+    size = -(-count // max(len(out), 1))  # the same number of blocks, balanced if that fits
+    even = [range(s, min(s + size, count)) for s in range(0, count, size)]
+    if all(sum(widths[k] + 2 for k in block) <= room for block in even):
+        return even
+    return out
+
+
+def _ranking_line(units: Sequence[view.UnitSummary], word: str, width: int | None) -> str:
     order = sorted(range(len(units)), key=lambda i: (units[i].rank or 0, i))
-    parts = [f"{units[i].rank}. {units[i].unit} {units[i].total}" for i in order]
-    return terminal(f"{word}: " + " · ".join(parts))
+    parts = [terminal(f"{units[i].rank}. {units[i].unit} {units[i].total}") for i in order]
+    line, lines = f"{word}:", []
+    for part in parts:
+        if width is not None and display_width(line) + 3 + display_width(part) > width and \
+                line.strip(" ·") != f"{word}:":
+            lines.append(line)
+            line = " "
+        line += (" " if line.endswith(":") or line == " " else " · ") + part
+    return "\n".join([*lines, line])

@@ -5,6 +5,7 @@ it as UTF-8), a CSV on standard output does not."""
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -23,7 +24,7 @@ FORMATS = ("table", "json", "jsonl", "csv", "csv-long", "html", "xlsx")
 Writer = Callable[[Result, TextIO, bool, Tick | None], None]
 
 WRITERS: dict[str, Writer] = {
-    "table": lambda r, out, audit, tick: write_table(r, out),
+    "table": lambda r, out, audit, tick: write_table(r, out, width=_terminal_width(out)),
     "json": lambda r, out, audit, tick: write_json(r, out, audit=audit, progress=tick),
     "jsonl": lambda r, out, audit, tick: write_jsonl(r, out, audit=audit, progress=tick),
     "csv": lambda r, out, audit, tick: write_csv(r, out, progress=tick),
@@ -52,6 +53,17 @@ def write_result(result: Result, fmt: str, path: str | None, out: TextIO, err: T
         with _replacing(path) as temporary, \
                 open(temporary, "w", encoding=encoding, newline="\n") as handle:
             writer(result, handle, audit, tick)
+
+
+def _terminal_width(out: TextIO) -> int | None:
+    """The terminal's width when writing to one (the table then fits it); None for a file or a
+    pipe, so redirected output stays the same whatever the terminal."""
+    try:
+        if not out.isatty():
+            return None
+    except (AttributeError, ValueError):
+        return None
+    return shutil.get_terminal_size().columns
 
 
 @contextmanager
