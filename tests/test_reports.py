@@ -209,7 +209,8 @@ def test_csv_has_a_bom_in_a_file_and_none_on_stdout(tmp_path: Path) -> None:
 def test_explain_without_node_shows_verdict_and_outputs_by_id() -> None:
     code, out, _ = _cli("explain", str(COMMUNITY), str(COMMUNITY_DATA), "--unit", "西苑社区")
     assert code == 0
-    assert "一票否决: 造成恶劣影响: 计生政策、法律、法规执行不到位造成恶劣影响，年终考核一票否决" in out
+    assert "一票否决: 造成恶劣影响: 计生政策、法律、法规执行不到位造成恶劣影响，" \
+        "年终考核一票否决" in out
     assert "年终考核: 一票否决" in out and "名次: 5 / 11" in out
     code, out, _ = _cli("explain", str(COMMUNITY), str(COMMUNITY_DATA), "--unit", "东园社区",
                         "--node", "praised_months")
