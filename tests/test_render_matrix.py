@@ -460,3 +460,14 @@ def test_table_fits_a_terminal_width(width: int) -> None:
     for line in lines:
         if line.startswith(("项目", "─")) and len(line.split()) > 4:
             assert display_width(line) <= max(width, fixed + 16), line
+
+
+def test_json_follows_the_published_schema(case: tuple[rulebook.Result, dict[str, Any]]) -> None:
+    import json
+
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads((ROOT / "docs" / "result.schema.json").read_text(encoding="utf-8"))
+    result, doc = case
+    jsonschema.validate(doc, schema, cls=jsonschema.Draft202012Validator)
+    jsonschema.validate(result.to_dict(audit=False), schema,
+                        cls=jsonschema.Draft202012Validator)
