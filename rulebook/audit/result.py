@@ -191,7 +191,7 @@ class Result:
             if auditor is not None:
                 entry["points_lost"] = [_lost(p, layout.places)
                                         for p in auditor.points_lost(unit)]
-                entry["audit"] = {name: auditor.explain(unit, name).to_dict()
+                entry["audit"] = {name: auditor.explain(unit, name).to_dict(layout.plain)
                                   for name in layout.audited}
             yield entry
 
@@ -247,6 +247,12 @@ class _Layout:
             if len(self._canonical) < _CACHE_LIMIT:
                 self._canonical[value] = text
         return text
+
+    def plain(self, value: Any) -> Any:
+        """JSON form of any audit value: per-period mappings recursively, decimals cached."""
+        if isinstance(value, Mapping):
+            return {k: self.plain(v) for k, v in value.items()}
+        return self.canonical(value)
 
     def spread(self, vector: list[Any],
                names: list[tuple[str, int, tuple[str, ...]]]) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import ast
 import copy
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal, localcontext
 from typing import TYPE_CHECKING, Any
 
@@ -105,8 +105,11 @@ class NodeAudit:
             return None
         return max(self.standard - self.value, Decimal(0))
 
-    def to_dict(self) -> dict[str, Any]:
-        """The audit as JSON-ready data (decimals as strings)."""
+    def to_dict(self, plain: Callable[[Any], Any] | None = None) -> dict[str, Any]:
+        """The audit as JSON-ready data (decimals as strings). `plain` turns a value into its
+        JSON form (default: canonical decimals); a caller writing many audits passes a
+        memoising one."""
+        _plain = plain or _plain_value
         scored = self.kind != "value"
         out: dict[str, Any] = {
             "kind": self.kind, "label": self.label,
@@ -427,9 +430,9 @@ def _for_display(tree: ast.expr) -> ast.expr:
     return shown
 
 
-def _plain(value: Any) -> Any:
+def _plain_value(value: Any) -> Any:
     if isinstance(value, Mapping):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: _plain_value(v) for k, v in value.items()}
     if isinstance(value, bool | str | int) or value is None:
         return value
     return canonical(value)
