@@ -19,6 +19,7 @@ from rulebook.audit.result import Result
 from rulebook.data.check import read_data
 from rulebook.engine.evaluate import evaluate
 from rulebook.errors import DataError, EvaluationError, SchemeError, did_you_mean
+from rulebook.render.safe import terminal
 from rulebook.render.worksheet import worksheet
 from rulebook.render.writers import FORMATS, write_result
 from rulebook.testing.cases import find, run_file, scheme_of
@@ -232,8 +233,8 @@ def _explain(result: Result, args: argparse.Namespace, out: TextIO, err: TextIO)
     names = [u.unit for u in result.units]
     if args.unit not in names:
         hint = did_you_mean(args.unit, names)
-        err.write(f"rulebook: no unit {args.unit!r} in the data"
-                  + (f"; {hint}" if hint else f"; units: {', '.join(names)}") + "\n")
+        err.write(terminal(f"rulebook: no unit {args.unit!r} in the data"
+                           + (f"; {hint}" if hint else f"; units: {', '.join(names)}")) + "\n")
         return EXIT_USAGE
     scheme = result.scheme
     known = [*scheme.score_ids, *scheme.output_ids, *scheme.values]

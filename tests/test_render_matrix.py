@@ -471,3 +471,18 @@ def test_json_follows_the_published_schema(case: tuple[rulebook.Result, dict[str
     jsonschema.validate(doc, schema, cls=jsonschema.Draft202012Validator)
     jsonschema.validate(result.to_dict(audit=False), schema,
                         cls=jsonschema.Draft202012Validator)
+
+
+def test_declared_language_overrides_the_labels() -> None:
+    """`scheme.language: en` on Chinese labels gives English headers (and total label); an
+    unknown language is a located scheme error with the fix."""
+    text = "scheme: {id: x, title: 甲, language: LANG}\nindicators:\n  a: {type: count}\n" \
+           "tree:\n  - {id: n, label: 工作, expr: \"a\"}\n"
+    scheme = rulebook.loads(text.replace("LANG", "en"), "x")
+    assert (scheme.language, scheme.total_label) == ("en", "total")
+    table = to_table(rulebook.evaluate(scheme, rulebook.parse_data("units: {A: {a: 1}}",
+                                                                   scheme, "d")))
+    assert table.splitlines()[3].split() == ["node", "label", "standard", "A"]
+    assert rulebook.loads(text.replace(", language: LANG", ""), "x").language == "zh"
+    with pytest.raises(rulebook.SchemeError, match=r"x:1:\d+: error: unknown language `fr`"):
+        rulebook.loads(text.replace("LANG", "fr"), "x")
