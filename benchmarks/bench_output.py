@@ -63,8 +63,9 @@ def main() -> None:
     manifest = best_of(args.repeat, result.manifest)
 
     m = min(args.audit_units, args.n)
-    audit_base = best_of(args.repeat, lambda: rulebook.evaluate(scheme, synthetic_units(scheme, m)))
-    sample = rulebook.evaluate(scheme, synthetic_units(scheme, m))
+    few = synthetic_units(scheme, m)
+    audit_base = best_of(args.repeat, lambda: rulebook.evaluate(scheme, few))
+    sample = rulebook.evaluate(scheme, few)
     audited = best_of(1, lambda: sample.to_dict(audit=True))
 
     per = 1e6 / args.n

@@ -250,6 +250,8 @@ class _Layout:
 
     def plain(self, value: Any) -> Any:
         """JSON form of any audit value: per-period mappings recursively, decimals cached."""
+        if value.__class__ is Decimal:
+            return self.canonical(value)
         if isinstance(value, Mapping):
             return {k: self.plain(v) for k, v in value.items()}
         return self.canonical(value)
