@@ -177,6 +177,8 @@ class Auditor:
         self._tie_groups: dict[str, dict[Any, tuple[str, ...]]] = {}
         self._sources: dict[int, str] = {}
         self._standards: list[tuple[str, Any, int]] | None = None
+        self._last_unit: UnitResult | None = None
+        self._last_audits: dict[str, NodeAudit] = {}
 
     def _read_names(self, tree: ast.expr) -> tuple[str, ...]:
         """The names a formula reads, in order, worked out once per formula (not per unit)."""
@@ -192,7 +194,7 @@ class Auditor:
         if name == "total":
             return self._total(unit)
         if name in scheme.nodes:
-            return self._node(unit, name)
+            return self._node_of(unit, name)
         if name in scheme.values:
             return self._value(unit, name)
         raise KeyError(f"no node or value named {name!r}")
@@ -209,7 +211,7 @@ class Auditor:
             assert node.standard is not None
             value = unit.vector[slot]
             if value < node.standard:
-                audit = self._node(unit, node_id)
+                audit = self._node_of(unit, node_id)
                 out.append(PointsLost(node_id, node.label, node.standard, value,
                                       node.standard - value, audit.inputs))
         return sorted(out, key=lambda p: -p.lost)
@@ -377,6 +379,16 @@ class Auditor:
                 out.append(RankRead(name, period, basis, int(rank), tied,
                                     len(self.result.units), ranking.method))
         return tuple(out)
+
+    def _node_of(self, unit: UnitResult, node_id: str) -> NodeAudit:
+        """`_node`, remembered for the unit last asked about (points lost and the full audit
+        of one unit read the same nodes; only one unit's audits are ever held)."""
+        if self._last_unit is not unit:
+            self._last_unit, self._last_audits = unit, {}
+        audit = self._last_audits.get(node_id)
+        if audit is None:
+            audit = self._last_audits[node_id] = self._node(unit, node_id)
+        return audit
 
     def _index(self, unit: UnitResult) -> int:
         """The unit's position in the result (a table built once: no scan per unit)."""
