@@ -89,6 +89,8 @@ def digest(data: object) -> str:
     import hashlib
     import json
 
+    seen: dict[Decimal, str] = {}  # equal numbers have one canonical text: work it out once
+
     def canon(value: object) -> object:
         if isinstance(value, dict):
             return {str(k): canon(v) for k, v in value.items()}
@@ -97,7 +99,11 @@ def digest(data: object) -> str:
         if isinstance(value, bool) or value is None:
             return value
         if isinstance(value, int | Decimal):
-            return "#" + canonical(Decimal(value))
+            number = Decimal(value)
+            text = seen.get(number)
+            if text is None:
+                text = seen[number] = "#" + canonical(number)
+            return text
         return str(value)
 
     text = json.dumps(canon(data), ensure_ascii=False, separators=(",", ":"))

@@ -34,10 +34,10 @@ from rulebook.errors import (
     SchemeError,
     did_you_mean,
 )
-from rulebook.files import OutputError, replacing, write_output
-from rulebook.render.html import to_html
-from rulebook.render.report import to_csv, to_json, to_table
+from rulebook.files import OutputError, replacing
+from rulebook.render.safe import terminal
 from rulebook.render.worksheet import worksheet
+from rulebook.render.writers import FORMATS, write_result
 from rulebook.scheme.model import Scheme
 from rulebook.testing.cases import find, load_scheme, parse_file, run_file
 
@@ -45,7 +45,6 @@ EXIT_OK, EXIT_USAGE, EXIT_SCHEME, EXIT_DATA, EXIT_EVALUATION = 0, 1, 2, 3, 4
 EXIT_TESTS_FAILED, EXIT_OUTPUT = 5, 6
 EXIT_BUG, EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 70, 130, 141
 STDIO = "-"
-FORMATS = ("table", "json", "csv", "html", "xlsx")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -71,11 +70,16 @@ def _parser() -> _Parser:
     score.add_argument("scheme", help="the scheme YAML file")
     score.add_argument("data", help="the data file (YAML or JSON)")
     score.add_argument("--format", choices=FORMATS, default="table",
-                       help="table (default), json, csv, html, or xlsx (needs -o and the "
-                            "`excel` extra)")
+                       help="table (default); json; jsonl (one unit per line); csv (one row "
+                            "per unit); csv-long (one row per unit and node); html; xlsx "
+                            "(needs -o and the `excel` extra)")
     score.add_argument("-o", "--output", help="write to this file instead of standard output")
+    score.add_argument("--audit", action="store_true",
+                       help="json/jsonl: add each unit's audit trail and points lost")
     score.add_argument("--no-audit", action="store_true",
-                       help="leave the audit trail and points lost out of the JSON (faster)")
+                       help="no audit (the default; kept for compatibility)")
+    score.add_argument("-q", "--quiet", action="store_true",
+                       help="no progress bar on standard error")
     explain = commands.add_parser("explain", help="an auditor's worksheet for one unit")
     explain.add_argument("scheme", help="the scheme YAML file")
     explain.add_argument("data", help="the data file (YAML or JSON)")
@@ -320,14 +324,12 @@ def _score(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return _explain(result, args, out, err)
     if args.format == "xlsx":
         return _xlsx(result, args.output, out, err)
-    renderers: dict[str, Callable[[Result], str]] = {
-        "table": to_table, "csv": to_csv, "html": to_html,
-        "json": lambda r: to_json(r, audit=not args.no_audit)}
-    text = renderers[args.format](result)
-    if args.output in (None, STDIO):
-        out.write(text)
-    else:
-        write_output(args.output, text)
+    try:
+        write_result(result, args.format, None if args.output in (None, STDIO) else args.output,
+                     out, err, audit=args.audit, quiet=args.quiet)
+    except ImportError as exc:
+        err.write(f"rulebook: {exc}\n")
+        return EXIT_USAGE
     return EXIT_OK
 
 
@@ -362,11 +364,11 @@ def _explain(result: Result, args: argparse.Namespace, out: TextIO, err: TextIO)
     names = [u.unit for u in result.units]
     if args.unit not in names:
         hint = did_you_mean(args.unit, names)
-        err.write(f"rulebook: no unit {args.unit!r} in the data"
-                  + (f"; {hint}" if hint else f"; units: {', '.join(names)}") + "\n")
+        err.write(terminal(f"rulebook: no unit {args.unit!r} in the data"
+                           + (f"; {hint}" if hint else f"; units: {', '.join(names)}")) + "\n")
         return EXIT_USAGE
     scheme = result.scheme
-    known = [*scheme.score_ids, *scheme.values]
+    known = [*scheme.score_ids, *scheme.output_ids, *scheme.values]
     if args.node is not None and args.node not in known:
         hint = did_you_mean(args.node, known)
         err.write(f"rulebook: no node or value {args.node!r}" + (f"; {hint}" if hint else "")

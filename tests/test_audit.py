@@ -49,7 +49,7 @@ def test_meetings_floor_is_reported_with_points_clipped() -> None:
         "inputs": [{"name": "meetings_missed", "kind": "indicator", "value": "5"}],
         "clips": [{"kind": "floor", "source": "formula", "bound": "0", "before": "-3",
                    "after": "0", "clipped": "3"}],
-        "clipped": "0", "rounding": "0 → 0.00 (2 places, half_up)",
+        "clipped": "3", "rounding": "0 → 0.00 (2 places, half_up)",
         "standard": "12", "lost": "12.00", "source": line_of("committee.meetings"),
         "note": "每缺席一次例会扣3分，扣完为止。",
     }
@@ -226,7 +226,10 @@ def test_every_node_value_is_its_clamped_raw_rounded(data: st.DataObject) -> Non
                 assert a.value == round_score(clamped, rounding.quantum, rounding.decimal_mode)
             else:
                 assert a.value == a.raw
-            assert a.clipped == a.raw - clamped
+            declared = sum((c.clipped for c in a.clips if c.source == "declared"), D(0))
+            assert declared == abs(a.raw - clamped)
+            assert a.clipped == declared + sum((c.clipped for c in a.clips
+                                                if c.source == "formula"), D(0))
             if a.children and a.kind == "group":
                 assert a.raw == sum((v for _, v in a.children), D(0))
 
@@ -234,7 +237,8 @@ def test_every_node_value_is_its_clamped_raw_rounded(data: st.DataObject) -> Non
 FULL = [
     # (unit, node, inputs {name: value}, raw, clipped, value), worked out from the data by hand
     ("西河村", "committee.staffing", {"staffing_complete": False}, "0", "0", "0.00"),
-    ("西河村", "committee.meetings", {"meetings_missed": "5"}, "0", "0", "0.00"),
+    # 12 − 3 × 5 = −3, floored at 0 by the formula's max(0, …): 3 points clipped
+    ("西河村", "committee.meetings", {"meetings_missed": "5"}, "0", "3", "0.00"),
     ("西河村", "population_plan.birth_reporting",
      {"birth_report_rate": "91.25", "late_reports": "3", "missed_reports": "2",
       "false_reports": "1", "misreports": "0", "key_targets_unmanaged": "1"},

@@ -145,8 +145,8 @@ def test_explain_unknown_unit_or_node_suggests() -> None:
 
 
 def test_score_formats_csv_html_xlsx(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    code, out, _ = run("score", str(VILLAGE), str(VILLAGE_DATA), "--format", "csv")
-    assert code == EXIT_OK and out.startswith("unit,node,label,kind,period,value,raw,clipped\n")
+    code, out, _ = run("score", str(VILLAGE), str(VILLAGE_DATA), "--format", "csv-long")
+    assert code == EXIT_OK and out.startswith("unit,node,label,kind,period,value,raw,clipped,")
     page = tmp_path / "r.html"
     assert run("score", str(VILLAGE), str(VILLAGE_DATA), "--format", "html", "-o",
                str(page))[0] == EXIT_OK
@@ -325,9 +325,9 @@ def test_an_unexpected_exception_is_one_line_reporting_a_bug(monkeypatch) -> Non
 def test_an_unexpected_exception_in_a_real_process_has_no_traceback(tmp_path) -> None:  # type: ignore[no-untyped-def]
     """A real run that crashes: the table renderer replaced, at start-up, by one that raises."""
     (tmp_path / "sitecustomize.py").write_text(
-        "import rulebook.render.report as r\n"
+        "import rulebook.render.writers as w\n"
         "def boom(*a, **k):\n    raise RuntimeError('renderer exploded')\n"
-        "r.to_table = boom\n", encoding="utf-8")
+        "w.WRITERS['table'] = boom\n", encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
     env.pop("RULEBOOK_DEBUG", None)
     proc = subprocess.run([sys.executable, "-m", "rulebook", "score", str(VILLAGE),

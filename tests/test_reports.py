@@ -46,10 +46,13 @@ def test_outputs_are_byte_identical_across_runs() -> None:
 
 
 def test_csv_long_table() -> None:
-    rows = list(csv.reader(io.StringIO(to_csv(fresh_result()))))
-    assert rows[0] == ["unit", "node", "label", "kind", "period", "value", "raw", "clipped"]
+    """西河村 missed 5 meetings: max(0, 12 − 3×5) = max(0, −3) → raw 0, 3 points clipped by the
+    formula's floor (the same `clipped` as the audit's clips)."""
+    rows = list(csv.reader(io.StringIO(to_csv(fresh_result(), long=True))))
+    assert rows[0] == ["unit", "node", "label", "kind", "period", "value", "raw", "clipped",
+                       "measure"]
     by_key = {(r[0], r[1], r[4]): r for r in rows[1:]}
-    assert by_key[("西河村", "committee.meetings", "")][3:] == ["item", "", "0.00", "0", "0"]
+    assert by_key[("西河村", "committee.meetings", "")][3:] == ["item", "", "0.00", "0", "3", ""]
     assert by_key[("西河村", "total", "")][5] == "582.45"
     assert by_key[("南坪村", "quarter_rank", "Q2")][3:6] == ["rank", "Q2", "1"]
     assert by_key[("西河村", "ring_check", "Q1")][5] == "21.5"
@@ -131,9 +134,101 @@ def test_excel_workbook(tmp_path: Path) -> None:
     path = tmp_path / "r.xlsx"
     write_xlsx(fresh_result(), path)
     book = openpyxl.load_workbook(path)
-    summary, breakdown = book.worksheets
+    summary, breakdown, manifest = book.worksheets
     rows = list(summary.iter_rows(values_only=True))
-    assert rows[0][:2] == ("rank", "unit") and rows[0][-1] == "全年累积总分"
-    assert [(str(r[0]), r[1], f"{r[-1]:.2f}") for r in rows[1:]] == EXPECTED_RANKING
+    assert rows[0][:3] == ("unit", "rank", "total")
+    ranking = sorted((str(r[1]), r[0], f"{r[2]:.2f}") for r in rows[1:])
+    assert ranking == EXPECTED_RANKING
+    assert summary.auto_filter.ref == f"A1:{summary.cell(1, len(rows[0])).column_letter}7"
     header = next(breakdown.iter_rows(values_only=True))
-    assert header == ("unit", "node", "label", "kind", "period", "value", "raw", "clipped")
+    assert header == ("unit", "node", "label", "kind", "period", "value", "raw", "clipped",
+                      "measure")
+    assert dict(manifest.iter_rows(min_row=2, values_only=True))["scheme.id"] == \
+        "village-fp-1000"
+
+
+def _cli(*args: str) -> tuple[int, str, str]:
+    from rulebook.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(args), out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+COMMUNITY = ROOT / "schemes" / "community-monthly.yaml"
+COMMUNITY_DATA = ROOT / "schemes" / "examples" / "community-monthly.data.yaml"
+
+
+@pytest.mark.parametrize("fmt", ["html", "xlsx", "csv", "csv-long", "json", "jsonl"])
+def test_schemes_with_output_roots_render_in_every_format(fmt: str, tmp_path: Path) -> None:
+    """The bug: community-monthly (an `output` root `money`) broke HTML and xlsx with
+    KeyError 'money'. Every format now writes, with the outputs in it."""
+    if fmt == "xlsx":
+        pytest.importorskip("openpyxl")
+    target = tmp_path / f"r.{fmt}"
+    code, _, err = _cli("score", str(COMMUNITY), str(COMMUNITY_DATA), "--format", fmt,
+                        "-o", str(target))
+    assert code == 0, err
+    if fmt != "xlsx":
+        assert "money.quarter_awards" in target.read_text(encoding="utf-8-sig")
+    assert [p.name for p in tmp_path.iterdir()] == [target.name]  # no temporary left behind
+
+
+def test_default_json_has_no_audit_and_audit_adds_it() -> None:
+    code, plain, _ = _cli("score", str(VILLAGE), str(VILLAGE_DATA), "--format", "json")
+    assert code == 0
+    assert plain == (ROOT / "schemes" / "examples" / "village-fp-1000.expected.json") \
+        .read_text(encoding="utf-8")
+    assert _cli("score", str(VILLAGE), str(VILLAGE_DATA), "--format", "json",
+                "--no-audit")[1] == plain
+    code, audited, _ = _cli("score", str(VILLAGE), str(VILLAGE_DATA), "--format", "json",
+                            "--audit")
+    unit = next(u for u in json.loads(audited)["units"] if u["unit"] == "西河村")
+    assert unit["audit"]["committee.meetings"]["clipped"] == "3"  # max(0, 12 − 3×5): 3 clipped
+
+
+def test_jsonl_first_line_is_the_manifest() -> None:
+    code, out, _ = _cli("score", str(VILLAGE), str(VILLAGE_DATA), "--format", "jsonl")
+    lines = out.splitlines()
+    assert code == 0 and len(lines) == 7
+    head = json.loads(lines[0])
+    assert head["manifest"]["scheme"]["id"] == "village-fp-1000" and "units" not in head
+    assert sorted((json.loads(x)["unit"], json.loads(x)["total"]) for x in lines[1:]) == \
+        sorted((unit, total) for _, unit, total in EXPECTED_RANKING)
+
+
+def test_csv_has_a_bom_in_a_file_and_none_on_stdout(tmp_path: Path) -> None:
+    code, out, _ = _cli("score", str(VILLAGE), str(VILLAGE_DATA), "--format", "csv")
+    assert code == 0 and out.startswith("unit,rank,total,")
+    target = tmp_path / "r.csv"
+    _cli("score", str(VILLAGE), str(VILLAGE_DATA), "--format", "csv", "-o", str(target))
+    raw = target.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and raw[3:].decode("utf-8") == out
+
+
+def test_explain_without_node_shows_verdict_and_outputs_by_id() -> None:
+    code, out, _ = _cli("explain", str(COMMUNITY), str(COMMUNITY_DATA), "--unit", "西苑社区")
+    assert code == 0
+    assert "一票否决: 造成恶劣影响: 计生政策、法律、法规执行不到位造成恶劣影响，" \
+        "年终考核一票否决" in out
+    assert "年终考核: 一票否决" in out and "名次: 5 / 11" in out
+    code, out, _ = _cli("explain", str(COMMUNITY), str(COMMUNITY_DATA), "--unit", "东园社区",
+                        "--node", "praised_months")
+    assert code == 0 and "11 次" in out
+
+
+def test_progress_bar_only_on_a_terminal_for_long_runs() -> None:
+    from rulebook.render.progress import progress_bar
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    with progress_bar(10, Tty()) as short, progress_bar(5000, io.StringIO()) as piped, \
+            progress_bar(5000, Tty(), quiet=True) as quiet:
+        assert short is None and piped is None and quiet is None
+    terminal = Tty()
+    with progress_bar(5000, terminal) as bar:
+        assert bar is not None
+        bar.update(5000)
+    assert "/5000" in terminal.getvalue()  # drawn on the terminal, cleared at the end

@@ -170,44 +170,125 @@ class Result:
         }
 
     def to_dict(self, *, audit: bool = True) -> dict[str, Any]:
-        """The JSON contract (docs/output.md, docs/result.schema.json): a manifest, and `units`,
-        each with `unit`, `total`, `rank`, `scores`, `raw`, `values`, `ranks`, and (unless
-        audit=False) `points_lost` and `audit`. Every decimal is a string."""
-        scheme = self.scheme
-        places = scheme.rounding.places
-        ranks = self.total_ranks()
+        """The JSON contract (docs/output.md, docs/result.schema.json): `format`, `manifest`,
+        `periods` and `units`, each with `unit`, `total`, `rank`, `scores`, `raw`, `values`,
+        `ranks`, `outputs`, `outcomes`, `vetoes`, and (with audit=True) `points_lost` and
+        `audit`. Every decimal is a string. `audit` is explicit: the CLI leaves it out unless
+        asked (`--audit`); the Python default keeps the full record."""
+        return {**self.head(), "units": list(self.unit_dicts(audit=audit))}
+
+    def head(self) -> dict[str, Any]:
+        """Everything of `to_dict()` but the units: what a streaming writer emits first."""
+        return {"format": FORMAT_VERSION, "manifest": self.manifest(),
+                "periods": [p.id for p in self.scheme.periods]}
+
+    def unit_dicts(self, *, audit: bool = False) -> Iterator[dict[str, Any]]:
+        """Each unit's entry of `to_dict()`, one at a time, so writers stream."""
+        layout = _Layout(self.scheme)
         auditor = Auditor(self) if audit else None
-        units = []
-        for unit, total_rank in zip(self.units, ranks, strict=True):
-            entry: dict[str, Any] = {
-                "unit": unit.unit,
-                "total": _fixed(unit.total, places),
-                "rank": int(total_rank),
-                "scores": {k: _fixed(v, places) for k, v in unit.scores.items()},
-                "raw": {k: canonical(v) for k, v in unit.raw.items()},
-                "values": {k: _plain(v) for k, v in unit.values.items()},
-                "ranks": {k: _plain(v) for k, v in unit.ranks.items()},
-                "outputs": {k: _fixed(v, places) for k, v in unit.outputs.items()},
-                "outcomes": dict(unit.outcomes),
-                "vetoes": [{"id": v, "label": scheme.vetoes[v].label,
-                            "reason": scheme.vetoes[v].reason} for v in unit.vetoes],
-            }
+        for unit, total_rank in zip(self.units, self.total_ranks(), strict=True):
+            entry = layout.entry(unit, int(total_rank))
             if auditor is not None:
-                entry["points_lost"] = [
-                    {"node": p.node, "label": p.label, "standard": canonical(p.standard),
-                     "value": _fixed(p.value, places), "lost": _fixed(p.lost, places),
-                     "inputs": {i.name: _plain(i.value) for i in p.inputs}}
-                    for p in auditor.points_lost(unit)]
-                entry["audit"] = {name: auditor.explain(unit, name).to_dict()
-                                  for name in (*scheme.score_ids, *scheme.output_ids,
-                                               *scheme.values)}
-            units.append(entry)
+                entry["points_lost"] = [_lost(p, layout.places)
+                                        for p in auditor.points_lost(unit)]
+                entry["audit"] = {name: auditor.explain(unit, name).to_dict(layout.plain)
+                                  for name in layout.audited}
+            yield entry
+
+
+_CACHE_LIMIT = 100_000
+"""Formatted decimals remembered per result (bounds the memory of the caches)."""
+
+
+class _Layout:
+    """Where each key of a unit's entry lives in the slot vector, worked out once per result
+    so that writing a unit is a run of list lookups (no per-unit mapping views)."""
+
+    def __init__(self, scheme: Scheme) -> None:
+        program = scheme.program
+        slots, raw_slots = program.slots, program.raw_slots
+        self.scheme = scheme
+        self.places = scheme.rounding.places
+        self.total = slots["total"]
+        self.scores = [(n, slots[n]) for n in scheme.score_ids]
+        self.raw = [(n, raw_slots[n]) for n in scheme.score_ids]
+        self.outputs = [(n, slots[n]) for n in scheme.output_ids]
+        self.vetoes = [(v, slots[v]) for v in scheme.vetoes if v in slots]
+
+        def spread(names: Any) -> list[tuple[str, int, tuple[str, ...]]]:
+            return [(n, slots[n], scheme.axis_ids(scheme.axis_of(n)))
+                    for n in names if n in slots]
+
+        self.values = spread(n for n, v in scheme.values.items() if v.kind == "value")
+        self.ranks = spread(scheme.rankings)
+        self.outcomes = spread(scheme.outcomes)
+        self.audited = (*scheme.score_ids, *scheme.output_ids, *scheme.values)
+
+        self._fixed: dict[Decimal, str] = {}
+        self._canonical: dict[Decimal, str] = {}
+
+    def fixed(self, value: Decimal) -> str:
+        """`_fixed` at the scheme's places, remembered by value (units share most values; the
+        text depends only on the number, and zero is never cached so `-0` cannot leak)."""
+        text = self._fixed.get(value)
+        if text is None:
+            text = _fixed(value, self.places)
+            if value and len(self._fixed) < _CACHE_LIMIT:
+                self._fixed[value] = text
+        return text
+
+    def canonical(self, value: Any) -> Any:
+        """`_plain`, remembered by value for decimals (the text depends only on the number)."""
+        if value.__class__ is not Decimal:
+            return _plain(value)
+        text = self._canonical.get(value)
+        if text is None:
+            text = canonical(value)
+            if len(self._canonical) < _CACHE_LIMIT:
+                self._canonical[value] = text
+        return text
+
+    def plain(self, value: Any) -> Any:
+        """JSON form of any audit value: per-period mappings recursively, decimals cached."""
+        if value.__class__ is Decimal:
+            return self.canonical(value)
+        if isinstance(value, Mapping):
+            return {k: self.plain(v) for k, v in value.items()}
+        return self.canonical(value)
+
+    def spread(self, vector: list[Any],
+               names: list[tuple[str, int, tuple[str, ...]]]) -> dict[str, Any]:
+        plain = self.canonical
+        out: dict[str, Any] = {}
+        for name, slot, ids in names:
+            if ids:
+                out[name] = {p: plain(vector[slot + k]) for k, p in enumerate(ids)}
+            else:
+                out[name] = plain(vector[slot])
+        return out
+
+    def entry(self, unit: UnitResult, total_rank: int) -> dict[str, Any]:
+        vector, scheme, fixed, plain = unit.vector, self.scheme, self.fixed, self.canonical
         return {
-            "format": FORMAT_VERSION,
-            "manifest": self.manifest(),
-            "periods": [p.id for p in scheme.periods],
-            "units": units,
+            "unit": unit.unit,
+            "total": fixed(vector[self.total]),
+            "rank": total_rank,
+            "scores": {n: fixed(vector[i]) for n, i in self.scores},
+            "raw": {n: plain(vector[i]) for n, i in self.raw},
+            "values": self.spread(vector, self.values),
+            "ranks": self.spread(vector, self.ranks),
+            "outputs": {n: fixed(vector[i]) for n, i in self.outputs},
+            "outcomes": self.spread(vector, self.outcomes),
+            "vetoes": [{"id": v, "label": scheme.vetoes[v].label,
+                        "reason": scheme.vetoes[v].reason}
+                       for v, i in self.vetoes if vector[i] is True],
         }
+
+
+def _lost(p: PointsLost, places: int) -> dict[str, Any]:
+    return {"node": p.node, "label": p.label, "standard": canonical(p.standard),
+            "value": _fixed(p.value, places), "lost": _fixed(p.lost, places),
+            "inputs": {i.name: _plain(i.value) for i in p.inputs}}
 
 
 def _fixed(value: Decimal, places: int) -> str:

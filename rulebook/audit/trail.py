@@ -13,7 +13,7 @@ from __future__ import annotations
 import ast
 import copy
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal, localcontext
 from typing import TYPE_CHECKING, Any
 
@@ -93,10 +93,10 @@ class NodeAudit:
 
     @property
     def clipped(self) -> Decimal:
-        """raw − value before rounding, from the node's declared caps and floors."""
-        if self.clamped is None or not isinstance(self.raw, Decimal):
-            return Decimal(0)
-        return self.raw - self.clamped
+        """Points the caps and floors removed or added back, as a positive number: the sum of
+        `clips` (declared `max:`/`min:` and a formula's top-level `max(0, …)`/`min`/`clamp`).
+        The one definition every rendering shows."""
+        return sum((c.clipped for c in self.clips), Decimal(0))
 
     @property
     def lost(self) -> Decimal | None:
@@ -105,8 +105,11 @@ class NodeAudit:
             return None
         return max(self.standard - self.value, Decimal(0))
 
-    def to_dict(self) -> dict[str, Any]:
-        """The audit as JSON-ready data (decimals as strings)."""
+    def to_dict(self, plain: Callable[[Any], Any] | None = None) -> dict[str, Any]:
+        """The audit as JSON-ready data (decimals as strings). `plain` turns a value into its
+        JSON form (default: canonical decimals); a caller writing many audits passes a
+        memoising one."""
+        _plain = plain or _plain_value
         scored = self.kind != "value"
         out: dict[str, Any] = {
             "kind": self.kind, "label": self.label,
@@ -168,6 +171,21 @@ class Auditor:
         self.scheme: Scheme = result.scheme
         self.interpreter = Interpreter(self.scheme)
         self._rank_tables: dict[str, list[list[Any]]] = {}
+        self._names: dict[int, tuple[str, ...]] = {}
+        self._weighted: dict[int, bool] = {}
+        self._unit_index: dict[str, int] = {}
+        self._tie_groups: dict[str, dict[Any, tuple[str, ...]]] = {}
+        self._sources: dict[int, str] = {}
+        self._standards: list[tuple[str, Any, int]] | None = None
+        self._last_unit: UnitResult | None = None
+        self._last_audits: dict[str, NodeAudit] = {}
+
+    def _read_names(self, tree: ast.expr) -> tuple[str, ...]:
+        """The names a formula reads, in order, worked out once per formula (not per unit)."""
+        key = id(tree)
+        if key not in self._names:
+            self._names[key] = tuple(n.id for n in value_names(tree))
+        return self._names[key]
 
     # -- public ---------------------------------------------------------------------------------
 
@@ -176,7 +194,7 @@ class Auditor:
         if name == "total":
             return self._total(unit)
         if name in scheme.nodes:
-            return self._node(unit, name)
+            return self._node_of(unit, name)
         if name in scheme.values:
             return self._value(unit, name)
         raise KeyError(f"no node or value named {name!r}")
@@ -184,13 +202,16 @@ class Auditor:
     def points_lost(self, unit: UnitResult) -> list[PointsLost]:
         """Items below their standard, the biggest loss first (ties by tree order)."""
         out = []
-        for node_id in self.scheme.score_ids:
-            node = self.scheme.nodes.get(node_id)
-            if node is None or not node.is_item or node.standard is None:
-                continue
-            value = unit.scores[node_id]
+        if self._standards is None:
+            self._standards = [(i, self.scheme.nodes[i], self.scheme.program.slots[i])
+                               for i in self.scheme.score_ids if i in self.scheme.nodes and
+                               self.scheme.nodes[i].is_item and
+                               self.scheme.nodes[i].standard is not None]
+        for node_id, node, slot in self._standards:
+            assert node.standard is not None
+            value = unit.vector[slot]
             if value < node.standard:
-                audit = self._node(unit, node_id)
+                audit = self._node_of(unit, node_id)
                 out.append(PointsLost(node_id, node.label, node.standard, value,
                                       node.standard - value, audit.inputs))
         return sorted(out, key=lambda p: -p.lost)
@@ -245,8 +266,7 @@ class Auditor:
     def _inputs(self, tree: ast.expr, unit: UnitResult) -> tuple[Input, ...]:
         seen: set[str] = set()
         out: list[Input] = []
-        for node in value_names(tree):
-            name = node.id
+        for name in self._read_names(tree):
             if name in seen or name == "weight":
                 continue
             seen.add(name)
@@ -289,7 +309,9 @@ class Auditor:
         with localcontext(CONTEXT):
             while isinstance(tree, ast.IfExp):
                 taken = bool(self.interpreter.run(tree.test, unit.vector, None))
-                branches.append(Branch(_source(tree.test), taken))
+                if id(tree.test) not in self._sources:
+                    self._sources[id(tree.test)] = _source(tree.test)
+                branches.append(Branch(self._sources[id(tree.test)], taken))
                 tree = tree.body if taken else tree.orelse
             if not (isinstance(tree, ast.Call) and isinstance(tree.func, ast.Name)):
                 return []
@@ -332,27 +354,58 @@ class Auditor:
                 if canonical(clamped) != canonical(value) or item else None)
 
     def _periods(self, tree: ast.expr) -> tuple[tuple[str, Decimal], ...]:
-        uses = any((isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and
+        if id(tree) not in self._weighted:
+            self._weighted[id(tree)] = self._weights_periods(tree)
+        return tuple((p.id, p.share) for p in self.scheme.periods) \
+            if self._weighted[id(tree)] else ()
+
+    def _weights_periods(self, tree: ast.expr) -> bool:
+        return any((isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and
                    n.func.id == "wsum") or (isinstance(n, ast.Name) and n.id == "weight")
                    for n in ast.walk(tree))
-        return tuple((p.id, p.share) for p in self.scheme.periods) if uses else ()
 
     def _ranks(self, tree: ast.expr, unit: UnitResult) -> tuple[RankRead, ...]:
         out = []
-        names = {n.id for n in value_names(tree)}
+        names = set(self._read_names(tree))
         for name in sorted(names & set(self.scheme.rankings)):
             ranking = self.scheme.rankings[name]
             table = self._rank_table(name)
-            index = next(i for i, u in enumerate(self.result.units) if u.unit == unit.unit)
+            index = self._index(unit)
             periods: list[str | None] = list(self.scheme.axis_ids(self.scheme.axis_of(name))) \
                 or [None]
             for offset, period in enumerate(periods):
                 basis, rank = table[offset][index]
-                tied = tuple(u.unit for j, u in enumerate(self.result.units)
-                             if j != index and table[offset][j][1] == rank)
+                tied = tuple(u for u in self._ties(name, offset)[rank] if u != unit.unit)
                 out.append(RankRead(name, period, basis, int(rank), tied,
                                     len(self.result.units), ranking.method))
         return tuple(out)
+
+    def _node_of(self, unit: UnitResult, node_id: str) -> NodeAudit:
+        """`_node`, remembered for the unit last asked about (points lost and the full audit
+        of one unit read the same nodes; only one unit's audits are ever held)."""
+        if self._last_unit is not unit:
+            self._last_unit, self._last_audits = unit, {}
+        audit = self._last_audits.get(node_id)
+        if audit is None:
+            audit = self._last_audits[node_id] = self._node(unit, node_id)
+        return audit
+
+    def _index(self, unit: UnitResult) -> int:
+        """The unit's position in the result (a table built once: no scan per unit)."""
+        if not self._unit_index:
+            self._unit_index = {u.unit: i for i, u in enumerate(self.result.units)}
+        return self._unit_index[unit.unit]
+
+    def _ties(self, name: str, offset: int) -> dict[Any, tuple[str, ...]]:
+        """Rank -> the units holding it, in unit order, for one ranking and period (once)."""
+        key = f"{name}\0{offset}"
+        if key not in self._tie_groups:
+            groups: dict[Any, list[str]] = {}
+            for u, (_, rank) in zip(self.result.units, self._rank_table(name)[offset],
+                                    strict=True):
+                groups.setdefault(rank, []).append(u.unit)
+            self._tie_groups[key] = {r: tuple(g) for r, g in groups.items()}
+        return self._tie_groups[key]
 
     def _rank_table(self, name: str) -> list[list[Any]]:
         """Per period: (basis, rank) of every unit, computed once per ranking."""
@@ -389,9 +442,9 @@ def _for_display(tree: ast.expr) -> ast.expr:
     return shown
 
 
-def _plain(value: Any) -> Any:
+def _plain_value(value: Any) -> Any:
     if isinstance(value, Mapping):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: _plain_value(v) for k, v in value.items()}
     if isinstance(value, bool | str | int) or value is None:
         return value
     return canonical(value)

@@ -1,53 +1,120 @@
-"""The Excel rendering (optional extra `excel`: openpyxl): a ranking summary sheet and a long
-breakdown sheet, numbers as numbers with the scheme's places."""
+"""The Excel rendering (optional extra `excel`: openpyxl), written row by row (write-only
+workbook): a summary sheet (one row per unit, as the wide CSV), the breakdown sheet (the long
+CSV: the audit as rows) and the run manifest on its own sheet. Numbers are numbers with the
+places they are shown with; each sheet has a bold frozen header, an autofilter and column
+widths. Text a spreadsheet would read as a formula is stored as text, never as a formula.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+import tempfile
+import zipfile
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from rulebook.audit.result import Result
-from rulebook.render.tabular import LONG_HEADER, long_rows, ranking_header, ranking_rows
+from rulebook.render.csvout import LONG_HEADER, long_rows, wide_header, wide_rows
+from rulebook.render.textwidth import display_width
 
 FIXED_TIME = dt.datetime(2000, 1, 1)
 """Workbook created/modified stamp: fixed, so equal results give equal workbook properties."""
+
+NUMBER_WIDTH = 12
+MAX_WIDTH = 60
 
 
 def write_xlsx(result: Result, path: str | Path) -> None:
     """Write the workbook; raises ImportError with an install hint if openpyxl is missing."""
     try:
         from openpyxl import Workbook
-        from openpyxl.styles import Font
     except ImportError as exc:  # pragma: no cover - exercised only without the extra
         raise ImportError("Excel output needs openpyxl: pip install 'rulebook[excel]'") from exc
-    places = result.scheme.rounding.places
-    number_format = "0." + "0" * places if places else "0"
-    book = Workbook()
-    summary = book.active
-    summary.title = "排名 ranking"
-    summary.append(list(ranking_header(result)))
-    for row in ranking_rows(result):
-        summary.append([_cell(v) for v in row])
-    breakdown = book.create_sheet("明细 breakdown")
-    breakdown.append(list(LONG_HEADER))
-    for row in long_rows(result):
-        breakdown.append([_cell(v) for v in row])
-    for sheet in (summary, breakdown):
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        sheet.freeze_panes = "A2"
-        for row in sheet.iter_rows(min_row=2):
-            for cell in row:
-                if isinstance(cell.value, Decimal | float):
-                    cell.number_format = number_format
+    book = Workbook(write_only=True)
+    header = wide_header(result)
+    unit_w = max((display_width(u.unit) for u in result.units), default=8)
+    widths = [unit_w] + [max(display_width(h), NUMBER_WIDTH) for h in header[1:]]
+    _sheet(book, "summary", header, widths, wide_rows(result))
+    long_widths = [unit_w, 28, 28, 8, 8, NUMBER_WIDTH, NUMBER_WIDTH, NUMBER_WIDTH, 8]
+    _sheet(book, "breakdown", list(LONG_HEADER), long_widths, long_rows(result))
+    _sheet(book, "manifest", ["key", "value"], [24, 72], _flat(result.manifest()))
     book.properties.creator = "rulebook"
     book.properties.created = book.properties.modified = FIXED_TIME
-    book.save(str(path))
+    with tempfile.TemporaryFile() as raw:
+        book.save(raw)
+        raw.seek(0)
+        _stamped(raw, path)
 
 
-def _cell(value: Any) -> Any:
+def _stamped(raw: IO[bytes], path: str | Path) -> None:
+    """Copy the zip entry by entry with fixed timestamps (and openpyxl's save-time `modified`
+    stamp replaced), so equal results give byte-identical workbooks."""
+    fixed = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    with zipfile.ZipFile(raw) as source, \
+            zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                data = _MODIFIED.sub(rb"\g<1>" + fixed + rb"\g<2>", data)
+            stamp = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            stamp.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(stamp, data)
+
+
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+"""Control characters XML cannot hold: shown as `\\xNN` escapes."""
+
+_MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
+
+
+def _sheet(book: Any, title: str, header: list[str], widths: list[int],
+           rows: Iterable[Iterable[Any]]) -> None:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    sheet = book.create_sheet(title)
+    for k, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(k)].width = min(width + 2, MAX_WIDTH)
+    sheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+    head = []
+    for name in header:
+        cell = _cell(WriteOnlyCell(sheet), name)
+        cell.font = bold
+        head.append(cell)
+    sheet.append(head)
+    count = 1
+    for row in rows:
+        sheet.append([_cell(WriteOnlyCell(sheet), value) for value in row])
+        count += 1
+    sheet.auto_filter.ref = f"A1:{get_column_letter(max(len(header), 1))}{count}"
+
+
+def _cell(cell: Any, value: Any) -> Any:
+    """A number as a number (formatted to the places it carries); text always as text."""
     if isinstance(value, bool):
-        return "true" if value else "false"
-    return value
+        value = "true" if value else "false"
+    if isinstance(value, Decimal):
+        cell.value = value
+        exponent = value.as_tuple().exponent
+        places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+        cell.number_format = "0." + "0" * places if places else "0"
+        return cell
+    if isinstance(value, int) or value is None:
+        cell.value = value
+        return cell
+    cell.value = _XML_ILLEGAL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", str(value))
+    cell.data_type = "s"  # never a formula, whatever the text starts with
+    return cell
+
+
+def _flat(data: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
+    for key, value in data.items():
+        if isinstance(value, dict):
+            yield from _flat(value, f"{prefix}{key}.")
+        else:
+            yield f"{prefix}{key}", value

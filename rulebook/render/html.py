@@ -1,20 +1,28 @@
 """The HTML report: one self-contained file (no network resources) that a person can open to find
 any unit and trace every point of its total to inputs and source lines.
 
-Sections: the run manifest; a chart of each unit's category scores (inline SVG); the ranking
-table; per unit, the score tree as nested collapsible `<details>` with each node's audit, and the
-points-lost list. A search box filters units (a few lines of inline script). Rendering only.
+Sections: the run manifest; a chart of each unit's category scores (inline SVG); the summary
+table (rank for a ranking scheme, the total's terms, total, outputs with units, outcomes, vetoes
+with reasons); per unit, its vetoes and outcomes, the score tree as nested collapsible
+`<details>` with each node's audit, the total's signed terms, the outputs, and the points-lost
+list. A search box filters units (a few lines of inline script). Rendering only; every text is
+escaped. Written unit by unit.
 """
 
 from __future__ import annotations
 
+import io
 from decimal import Decimal
 from html import escape
+from typing import TextIO
 
 from rulebook.audit.result import Result, UnitResult
 from rulebook.audit.trail import Auditor, NodeAudit
-from rulebook.render.tabular import ranking_header, ranking_rows
+from rulebook.engine import semantics
+from rulebook.render import view
+from rulebook.render.progress import Tick
 from rulebook.render.worksheet import annotate, show, summary
+from rulebook.scheme.model import Scheme
 
 PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1",
            "#ff9da7", "#9c755f", "#bab0ac")
@@ -32,6 +40,9 @@ border-left:3px solid #ddd;padding:.3rem .6rem;margin:.2rem 0 .4rem 1.2rem;white
 .lost{color:#b00}.manifest{font-size:.8rem;color:#555}
 .legend span{display:inline-block;margin-right:1rem;font-size:.85rem}
 .legend i{display:inline-block;width:.8rem;height:.8rem;margin-right:.3rem;vertical-align:middle}
+.veto{color:#fff;background:#b00;padding:.2rem .5rem;font-weight:600}
+td.veto{background:#fdd;color:#800;font-weight:600}tr.vetoed td{background:#fff0f0}
+.outcome{margin:.2rem 0}
 """
 
 _SCRIPT = """
@@ -44,14 +55,16 @@ document.getElementById('find').addEventListener('input', function (e) {
 """
 
 
-def to_html(result: Result) -> str:
-    """The whole report as one HTML document (byte-identical for equal results)."""
+def write_html(result: Result, out: TextIO, *, progress: Tick | None = None) -> None:
+    """Write the report to `out`: the head and summary first, then one unit at a time."""
     scheme = result.scheme
+    w = view.words(scheme)
     auditor = Auditor(result)
     manifest = result.manifest()
-    parts = [
+    lang = "zh-CN" if scheme.language == "zh" else "en"
+    out.write("\n".join([
         "<!DOCTYPE html>",
-        '<html lang="zh-CN"><head><meta charset="utf-8">',
+        f'<html lang="{lang}"><head><meta charset="utf-8">',
         f"<title>{escape(scheme.title)}</title><style>{_STYLE}</style></head><body>",
         f"<h1>{escape(scheme.title)}</h1>",
         f'<p class="manifest">scheme {escape(scheme.id)} {escape(scheme.version)} · '
@@ -59,59 +72,94 @@ def to_html(result: Result) -> str:
         f"{len(result.units)} units · rounding {scheme.rounding.places} places "
         f"{escape(scheme.rounding.mode)} per {escape(scheme.rounding.level)} · "
         f"rulebook {escape(manifest['rulebook'])}</p>",
-        '<p><label>找单位 find a unit: <input id="find" type="search"></label></p>',
-        "<h2>得分构成 category scores</h2>",
-        _chart(result),
-        "<h2>排名 ranking</h2>",
-        _ranking(result),
-        "<h2>明细 breakdown</h2>",
-    ]
+        f'<p><label>{escape(w["find"])}: <input id="find" type="search"></label></p>',
+        *([f"<h2>{escape(w['chart'])}</h2>", _chart(result)] if view.has_points(scheme)
+          else []),
+        f"<h2>{escape(w['ranking'] if view.shows_rank(scheme) else w['summary'])}</h2>",
+        _summary(result),
+        f"<h2>{escape(w['breakdown'])}</h2>",
+    ]) + "\n")
     for unit in result.units:
-        parts.append(_unit(result, auditor, unit))
-    parts.append(f"<script>{_SCRIPT}</script></body></html>")
-    return "\n".join(parts) + "\n"
+        out.write(_unit(result, auditor, unit) + "\n")
+        if progress is not None:
+            progress.update(1)
+    out.write(f"<script>{_SCRIPT}</script></body></html>\n")
 
 
-def _ranking(result: Result) -> str:
-    header = "".join(f"<th>{escape(h)}</th>" for h in ranking_header(result))
+def to_html(result: Result) -> str:
+    """The whole report as one string (byte-identical for equal results)."""
+    buffer = io.StringIO()
+    write_html(result, buffer)
+    return buffer.getvalue()
+
+
+def _summary(result: Result) -> str:
+    """One row per unit (in rank order for a scheme that ranks): rank, unit, the total's terms,
+    total, outputs with their units, outcomes, vetoes with reasons."""
+    scheme = result.scheme
+    w = view.words(scheme)
+    ranked = view.shows_rank(scheme)
+    term_ids = [root for root, _ in semantics.total_terms(scheme)]
+    positions = {i: k for k, i in enumerate(scheme.score_ids)}
+    points = view.has_points(scheme)
+    head = [*([w["rank"]] if ranked else []), w["unit"],
+            *(scheme.nodes[r].label or r for r in term_ids),
+            *([scheme.total_label] if points else []),
+            *(view.output_label(scheme, i) for i in scheme.output_ids),
+            *(o.label or name for name, o in scheme.outcomes.items()),
+            *([w["vetoed"]] if scheme.vetoes else [])]
+    units = list(view.summaries(result))
+    order = sorted(range(len(units)), key=lambda i: (units[i].rank or 0, i))
     rows = []
-    for row in ranking_rows(result):
-        cells = [f'<td class="n">{row[0]}</td>',
-                 f'<td><a href="#{_anchor(row[1])}">{escape(row[1])}</a></td>']
-        cells += [f'<td class="n">{format(v, "f")}</td>' for v in row[2:]]
-        rows.append(f'<tr data-unit="{escape(row[1])}">{"".join(cells)}</tr>')
+    for i in order:
+        u = units[i]
+        cells = [f'<td class="n">{u.rank}</td>'] if ranked else []
+        cells.append(f'<td><a href="#{_anchor(u.unit)}">{escape(u.unit)}</a></td>')
+        cells += [f'<td class="n">{u.scores[positions[r]]}</td>' for r in term_ids]
+        if points:
+            cells.append(f'<td class="n">{u.total}</td>')
+        cells += [f'<td class="n">{escape(v)}</td>' for v in u.outputs]
+        cells += [f"<td>{escape(v)}</td>" for v in u.outcomes]
+        if scheme.vetoes:
+            cls = ' class="veto"' if u.vetoes else ""
+            cells.append(f'<td{cls}>{escape("; ".join(u.reasons))}</td>')
+        cls = ' class="vetoed"' if u.vetoes else ""
+        rows.append(f'<tr data-unit="{escape(u.unit)}"{cls}>{"".join(cells)}</tr>')
+    header = "".join(f"<th>{escape(h)}</th>" for h in head)
     return f'<table id="ranking"><thead><tr>{header}</tr></thead><tbody>' + \
         "".join(rows) + "</tbody></table>"
 
 
 def _chart(result: Result) -> str:
-    """Horizontal stacked bars of each unit's category (and bonus) scores; deductions shown as
-    a separate grey bar. Inline SVG, scaled to the largest bar."""
+    """Horizontal stacked bars of each unit's added terms (categories, bonuses); deductions as
+    a thin grey bar. Inline SVG, scaled to the longest bar (drawing only: no score computed)."""
     scheme = result.scheme
-    positive = [r for r in scheme.roots if scheme.nodes[r].role != "deduction"]
-    negative = [r for r in scheme.roots if scheme.nodes[r].role == "deduction"]
-    widest = max((sum((max(u.scores[r], Decimal(0)) for r in positive), Decimal(0))
+    w = view.words(scheme)
+    positive = [r for r, sign in semantics.total_terms(scheme) if sign > 0]
+    negative = [r for r, sign in semantics.total_terms(scheme) if sign < 0]
+    zero = Decimal(0)
+    widest = max((sum((max(u.scores[r], zero) for r in positive), zero)
                   for u in result.units), default=Decimal(1)) or Decimal(1)
     label_w, bar_w, row_h = 110, 620, 22
     height = row_h * len(result.units) + 10
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{label_w + bar_w + 140}" '
-           f'height="{height}" role="img" aria-label="category scores per unit">']
+           f'height="{height}" role="img" aria-label="{escape(w["chart"])}">']
     for i, unit in enumerate(result.units):
         y = 5 + i * row_h
         out.append(f'<g data-unit="{escape(unit.unit)}"><text x="0" y="{y + 14}" '
                    f'font-size="12">{escape(unit.unit)}</text>')
         x = Decimal(label_w)
         for k, root in enumerate(positive):
-            value = max(unit.scores[root], Decimal(0))
-            w = value / widest * bar_w
-            out.append(f'<rect x="{_px(x)}" y="{y}" width="{_px(w)}" height="{row_h - 6}" '
+            value = max(unit.scores[root], zero)
+            bar = value / widest * bar_w
+            out.append(f'<rect x="{_px(x)}" y="{y}" width="{_px(bar)}" height="{row_h - 6}" '
                        f'fill="{PALETTE[k % len(PALETTE)]}"><title>'
                        f'{escape(scheme.nodes[root].label)} {format(unit.scores[root], "f")}'
                        "</title></rect>")
-            x += w
+            x += bar
         for root in negative:
-            w = max(unit.scores[root], Decimal(0)) / widest * bar_w
-            out.append(f'<rect x="{_px(x - w)}" y="{y + row_h - 8}" width="{_px(w)}" '
+            bar = max(unit.scores[root], zero) / widest * bar_w
+            out.append(f'<rect x="{_px(x - bar)}" y="{y + row_h - 8}" width="{_px(bar)}" '
                        f'height="3" fill="#555"><title>{escape(scheme.nodes[root].label)} '
                        f'−{format(unit.scores[root], "f")}</title></rect>')
         out.append(f'<text x="{_px(x + 6)}" y="{y + 14}" font-size="12">'
@@ -120,24 +168,42 @@ def _chart(result: Result) -> str:
     legend = "".join(
         f'<span><i style="background:{PALETTE[k % len(PALETTE)]}"></i>'
         f"{escape(scheme.nodes[r].label)}</span>" for k, r in enumerate(positive))
+    aside = "（{}）" if scheme.language == "zh" else " ({})"
     legend += "".join(f'<span><i style="background:#555"></i>{escape(scheme.nodes[r].label)}'
-                      "（扣减）</span>" for r in negative)
+                      f"{escape(aside.format(w['deduction']))}</span>" for r in negative)
     return "".join(out) + f'<div class="legend">{legend}</div>'
 
 
 def _unit(result: Result, auditor: Auditor, unit: UnitResult) -> str:
     scheme = result.scheme
+    w = view.words(scheme)
     lost = auditor.points_lost(unit)
     lost_items = "".join(
         f"<li><span class=\"lost\">−{format(p.lost, 'f')}</span> {escape(p.node)} "
         f"{escape(p.label)} ({escape(', '.join(f'{i.name}={show(i.value)}' for i in p.inputs))})"
         "</li>" for p in lost)
-    tree = "".join(_node(auditor, unit, root, open_=True) for root in scheme.roots)
-    total = auditor.explain(unit, "total")
-    return (f'<section data-unit="{escape(unit.unit)}" id="{_anchor(unit.unit)}">'
-            f"<h3>{escape(unit.unit)} — <span class=\"v\">{format(unit.total, 'f')}</span>"
-            f"</h3>{tree}<div class=\"audit\">{escape(_audit_text(total))}</div>"
-            f"<h4>失分 points lost</h4><ol>{lost_items}</ol></section>")
+    verdict = "".join(f'<p class="veto">{escape(w["vetoed"])}: '
+                      f"{escape(view.veto_text(scheme, v))}</p>" for v in unit.vetoes)
+    verdict += "".join(f'<p class="outcome">{escape(o.label or name)}: '
+                       f"<b>{escape(show(unit.outcomes[name]))}</b></p>"
+                       for name, o in scheme.outcomes.items())
+    terms = [root for root, _ in semantics.total_terms(scheme)]
+    tree = "".join(_node(auditor, unit, root, open_=True) for root in terms)
+    if terms:
+        total = auditor.explain(unit, "total")
+        tree += f'<div class="audit">{escape(_audit_text(scheme, total))}</div>'
+        heading = f" — <span class=\"v\">{format(unit.total, 'f')}</span>"
+    else:
+        heading = ""
+    outputs = [r for r in scheme.roots if r not in terms]
+    output_tree = "".join(_node(auditor, unit, root, open_=True) for root in outputs)
+    output_part = f"<h4>{escape(w['outputs'])}</h4>{output_tree}" if outputs else ""
+    cls = "unit vetoed" if unit.vetoes else "unit"
+    return (f'<section class="{cls}" data-unit="{escape(unit.unit)}" '
+            f'id="{_anchor(unit.unit)}">'
+            f"<h3>{escape(unit.unit)}{heading}</h3>{verdict}{tree}{output_part}"
+            + (f"<h4>{escape(w['points_lost'])}</h4><ol>{lost_items}</ol>" if lost else "")
+            + "</section>")
 
 
 def _node(auditor: Auditor, unit: UnitResult, node_id: str, open_: bool = False) -> str:
@@ -146,17 +212,22 @@ def _node(auditor: Auditor, unit: UnitResult, node_id: str, open_: bool = False)
     audit = auditor.explain(unit, node_id)
     standard = f' <span class="std">/ {show(node.standard)}</span>' \
         if node.standard is not None else ""
+    if node_id in scheme.output_ids and isinstance(audit.value, Decimal):
+        value = view.output_text(scheme, node_id, audit.value) + \
+            (f" {node.unit}" if node.unit else "")
+    else:
+        value = format(audit.value, "f")
     head = (f"<summary>{escape(node_id)} {escape(node.label)} "
-            f'<span class="v">{format(audit.value, "f")}</span>{standard}</summary>')
-    body = f'<div class="audit">{escape(_audit_text(audit))}</div>'
+            f'<span class="v">{escape(value)}</span>{standard}</summary>')
+    body = f'<div class="audit">{escape(_audit_text(scheme, audit))}</div>'
     children = "".join(_node(auditor, unit, c) for c in node.children)
     return f"<details{' open' if open_ else ''}>{head}{body}{children}</details>"
 
 
-def _audit_text(a: NodeAudit) -> str:
+def _audit_text(scheme: Scheme, a: NodeAudit) -> str:
     lines = []
     if a.children:
-        lines.append("= " + " + ".join(f"{c} {format(v, 'f')}" for c, v in a.children))
+        lines.append(view.terms_line(scheme, a, full_ids=True))
     elif a.expression:
         lines.append("= " + annotate(a))
     if a.pattern:

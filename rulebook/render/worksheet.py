@@ -1,6 +1,7 @@
 """Text renderings of audits: an auditor's worksheet for one unit, or one node in detail.
 
-Rendering only: every number comes from `rulebook.audit.trail`.
+Rendering only: every number comes from `rulebook.audit.trail` (and the total's signs from
+`engine.semantics`, through `render.view`). The text is made terminal-safe before it is returned.
 """
 
 from __future__ import annotations
@@ -11,9 +12,12 @@ from decimal import Decimal
 from typing import Any
 
 from rulebook.arith import canonical
-from rulebook.audit.result import Result
+from rulebook.audit.result import Result, UnitResult
 from rulebook.audit.trail import Auditor, NodeAudit
+from rulebook.render import view
+from rulebook.render.safe import terminal_lines
 from rulebook.render.textwidth import display_width, pad
+from rulebook.scheme.model import Scheme
 
 _TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
 _WORDS = {"if", "else", "and", "or", "not", "True", "False"}
@@ -70,34 +74,44 @@ def summary(audit: NodeAudit) -> str:
 
 
 def worksheet(result: Result, unit: str, node: str | None = None) -> str:
-    """The unit's score tree (or the subtree at `node`), one line per node:
-    id, label, value, annotated formula, what clipped it, and the source line."""
+    """The unit's score tree and outputs (or the subtree at `node`), one line per node:
+    id, label, value, annotated formula, what clipped it, and the source line; for the whole
+    unit also its outcomes, vetoes (with reasons), rank and points lost."""
+    return terminal_lines(_worksheet(result, unit, node))
+
+
+def _worksheet(result: Result, unit: str, node: str | None) -> str:
     auditor = Auditor(result)
     target = result.unit(unit)
     scheme = result.scheme
-    ids = [i for i in scheme.score_ids
+    scored = scheme.score_ids if view.has_points(scheme) or node == "total" else ()
+    ids = [i for i in (*scored, *scheme.output_ids)
            if node is None or i == node or i.startswith(node + ".")]
     if node is not None and not ids:
         if node in scheme.values:
-            return detail(auditor.explain(target, node))
+            return detail(auditor.explain(target, node), scheme)
         raise KeyError(f"no node or value named {node!r}")
     audits = [auditor.explain(target, i) for i in ids]
     names = ["  " * scheme.depth(a.node) + a.node for a in audits]
+    shown = [_value(scheme, a) for a in audits]
     name_w = max(display_width(n) for n in names)
     label_w = max(display_width(a.label) for a in audits)
-    value_w = max(len(format(a.value, "f")) for a in audits)
-    lines = [f"{scheme.title} — {unit}: {format(target.total, 'f')}", ""]
-    for name, a in zip(names, audits, strict=True):
-        formula = ("= " + " + ".join(f"{c.rsplit('.', 1)[-1]} {format(v, 'f')}"
-                                     for c, v in a.children)) if a.children else \
-            f"= {annotate(a)}"
+    value_w = max(display_width(v) for v in shown)
+    places = scheme.rounding.places
+    lines = [f"{scheme.title} — {unit}" + (f": {view.fixed(target.total, places)}"
+                                            if view.has_points(scheme) else "")]
+    if node is None:
+        lines += _verdict(result, target)
+    lines.append("")
+    for name, a, value in zip(names, audits, shown, strict=True):
+        formula = view.terms_line(scheme, a) if a.children else f"= {annotate(a)}"
         if a.pattern:
             formula += f"  ({a.pattern}: " + ", ".join(f"{k}={v}" for k, v in a.arguments) + ")"
         tail = "  ".join(x for x in (summary(a), _where(a)) if x)
         lines.append(f"{pad(name, name_w)}  {pad(a.label, label_w)}  "
-                     f"{format(a.value, 'f'):>{value_w}}  {formula}  {tail}".rstrip())
+                     f"{pad(value, value_w, '>')}  {formula}  {tail}".rstrip())
     if node is not None and len(audits) == 1:
-        lines += ["", detail(audits[0])]
+        lines += ["", detail(audits[0], scheme)]
     if node is None:
         lost = auditor.points_lost(target)
         if lost:
@@ -108,8 +122,35 @@ def worksheet(result: Result, unit: str, node: str | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def detail(a: NodeAudit) -> str:
-    """Everything about one node: formula, inputs with labels, periods, ranks, clips, source."""
+def _value(scheme: Scheme, a: NodeAudit) -> str:
+    if a.node in scheme.output_ids and isinstance(a.value, Decimal):
+        unit = view.measure(scheme, a.node)
+        return view.output_text(scheme, a.node, a.value) + (f" {unit}" if unit else "")
+    if a.kind == "total" and isinstance(a.value, Decimal):
+        return view.fixed(a.value, scheme.rounding.places)
+    return format(a.value, "f") if isinstance(a.value, Decimal) else show(a.value)
+
+
+def _verdict(result: Result, target: UnitResult) -> list[str]:
+    """The unit's rank (for a ranking scheme), outcomes and vetoes with their reasons."""
+    scheme = result.scheme
+    w = view.words(scheme)
+    lines = []
+    if view.shows_rank(scheme):
+        index = result.units.index(target)
+        lines.append(f"{w['rank']}: {result.total_ranks()[index]} / {len(result.units)}")
+    for name, outcome in scheme.outcomes.items():
+        lines.append(f"{outcome.label or name}: {show(target.outcomes[name])}")
+    for veto in target.vetoes:
+        lines.append(f"{w['vetoed']}: {view.veto_text(scheme, veto)}")
+    return lines
+
+
+def detail(a: NodeAudit, scheme: Scheme | None = None) -> str:
+    """Everything about one node: formula, inputs with labels, periods, ranks, clips, source.
+    With the scheme, a total's parts carry their signs (`− deduction`)."""
+    terms = view.terms(scheme, a) if scheme is not None else \
+        [("+", c, v) for c, v in a.children]
     lines = [f"{a.node}  {a.label}  [{a.kind}]",
              f"  value     {show(a.value) if a.kind == 'value' else format(a.value, 'f')}"]
     if a.expression:
@@ -121,8 +162,8 @@ def detail(a: NodeAudit) -> str:
     for i in a.inputs:
         label = f": {i.label}" if i.label else ""
         lines.append(f"  input     {i.name} = {show(i.value)}  ({i.kind}{label})")
-    for c, v in a.children:
-        lines.append(f"  child     {c} = {format(v, 'f')}")
+    for sign, c, v in terms:
+        lines.append(f"  child     {sign} {c} = {format(v, 'f')}")
     if a.periods:
         lines.append("  weights   " + ", ".join(f"{p} {show(w)}" for p, w in a.periods))
     for b in a.branches:

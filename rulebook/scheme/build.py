@@ -34,12 +34,14 @@ from rulebook.scheme.model import (
     Scheme,
     Value,
     Veto,
+    default_language,
 )
 
 TOP_KEYS = ("rulebook", "scheme", "rounding", "periods", "indicators", "parameters", "values",
             "patterns", "rankings", "tree", "total", "vetoes", "outcomes", "constraints",
             "period_groups")
-SCHEME_KEYS = ("id", "title", "version", "standard_total", "source", "notes", "units")
+SCHEME_KEYS = ("id", "title", "version", "standard_total", "source", "notes", "units",
+               "language")
 ROUNDING_KEYS = ("places", "mode", "level")
 PERIOD_KEYS = ("label", "weight")
 INDICATOR_KEYS = ("type", "label", "unit", "per_period", "min", "max", "values", "default",
@@ -200,6 +202,7 @@ class Builder:
         self.read_outcomes(top.get("outcomes"))
         self.read_constraints(top.get("constraints"))
         total = self.mapping(top.get("total"), ("total",), TOTAL_KEYS, "`total`")
+        language = self.language(meta.get("language"))
         self.resolve_and_check()
         if any(p.severity == "error" for p in self.problems):
             raise SchemeError(self.problems)
@@ -221,10 +224,23 @@ class Builder:
             period_groups=self.period_groups,
             vetoes=self.vetoes,
             outcomes=self.outcomes,
-            total_label=self.text(total.get("label"), ("total", "label"), "label", "总分"),
+            total_label=self.text(total.get("label"), ("total", "label"), "label",
+                                  "总分" if language == "zh" else "total"),
+            language=language,
             notes=tuple(notes) if isinstance(notes, list) else (str(notes),) if notes else (),
             source_file=self.src.file,
         )
+
+    def language(self, raw: Any) -> str:
+        """`scheme.language` (`zh` or `en`); when absent, `zh` if any label is Chinese."""
+        if raw is None:
+            labels = [x.label for table in (self.nodes, self.indicators) for x in table.values()]
+            return default_language(labels)
+        if raw not in ("zh", "en"):
+            self.error(("scheme", "language"), f"unknown language `{raw}`",
+                       "write `zh` or `en`")
+            return "zh"
+        return str(raw)
 
     def rounding(self, raw: Any) -> Rounding:
         path: Path_ = ("rounding",)

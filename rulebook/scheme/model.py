@@ -7,6 +7,8 @@ parameter, value, node, ranking — is one of the classes here, keyed by its ful
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from decimal import (
     ROUND_CEILING,
     ROUND_DOWN,
@@ -223,6 +225,8 @@ class Scheme:
     vetoes: dict[str, Veto] = attrs.field(factory=dict)
     outcomes: dict[str, Outcome] = attrs.field(factory=dict)
     total_label: str = "总分"
+    language: str = "zh"
+    """`zh` or `en`: the language of headers in renderings (`scheme.language`, else from labels)."""
     notes: tuple[str, ...] = ()
     source_file: str = ""
     digest: str = ""
@@ -283,3 +287,12 @@ class Scheme:
 
     def depth(self, node_id: str) -> int:
         return 0 if node_id == "total" else node_id.count(".")
+
+
+def default_language(labels: Iterable[str]) -> str:
+    """`zh` when any label holds a CJK character, else `en`: a scheme's rendering language when
+    it declares none."""
+    return "zh" if any(_CJK.search(label) for label in labels) else "en"
+
+
+_CJK = re.compile("[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")

@@ -1,0 +1,119 @@
+"""CSV renderings, written row by row.
+
+- wide (`--format csv`): one row per unit — unit, rank (for a scheme that ranks), total, every
+  scored node, every output (header `id [unit]`), every outcome, and the vetoes with reasons.
+- long (`--format csv-long`): the audit as rows — unit, node, label, kind, period, value, raw,
+  clipped, measure — per scored node and output (`clipped` from the audit's clips), then per
+  named value, rank, outcome and veto (one row per period for per-period ones).
+
+Text that a spreadsheet would read as a formula gets a leading `'`; numbers are written as
+numbers (`-3.00` stays `-3.00`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any, TextIO
+
+from rulebook.audit.result import Result
+from rulebook.audit.trail import Auditor
+from rulebook.render import view
+from rulebook.render.progress import Tick
+from rulebook.render.safe import csv_text
+from rulebook.render.tabular import text
+
+LONG_HEADER = ("unit", "node", "label", "kind", "period", "value", "raw", "clipped", "measure")
+
+
+def wide_header(result: Result) -> list[str]:
+    """Column names of the wide table: ids (stable for programs), outputs with their units."""
+    scheme = result.scheme
+    head = ["unit", *(["rank"] if view.shows_rank(scheme) else []),
+            *(["total"] if view.has_points(scheme) else [])]
+    head += [i for i in scheme.score_ids if i != "total" and view.has_points(scheme)]
+    head += [f"{i} [{view.measure(scheme, i)}]" if view.measure(scheme, i) else i
+             for i in scheme.output_ids]
+    head += list(scheme.outcomes)
+    if scheme.vetoes:
+        head.append("vetoes")
+    return head
+
+
+def wide_rows(result: Result) -> Iterator[list[Any]]:
+    """One row per unit, in data order, matching `wide_header`: numbers as Decimals written
+    with the places they are shown with (scores fixed, counts exact), text as str."""
+    scheme = result.scheme
+    points = view.has_points(scheme)
+    for u in view.summaries(result):
+        row: list[Any] = [u.unit, *([u.rank] if u.rank is not None else [])]
+        if points:
+            row += [Decimal(u.total), *(Decimal(s) for s in u.scores[:-1])]
+        row += [Decimal(s) for s in u.outputs]
+        row += list(u.outcomes)
+        if scheme.vetoes:
+            row.append("; ".join(u.reasons))
+        yield row
+
+
+def write_csv(result: Result, out: TextIO, *, progress: Tick | None = None) -> None:
+    """The wide table."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([csv_text(h) for h in wide_header(result)])
+    for row in wide_rows(result):
+        writer.writerow([_cell(c) for c in row])
+        if progress is not None:
+            progress.update(1)
+
+
+def long_rows(result: Result) -> Iterator[tuple[Any, ...]]:
+    """The long table's rows (decimals stay Decimals), unit by unit, from the audit."""
+    scheme = result.scheme
+    auditor = Auditor(result)
+    for unit in result.units:
+        for node_id in (*scheme.score_ids, *scheme.output_ids):
+            a = auditor.explain(unit, node_id)
+            measure = view.measure(scheme, node_id) if node_id != "total" else ""
+            kind = "output" if node_id in scheme.output_ids else a.kind
+            yield (unit.unit, node_id, a.label, kind, "", a.value, a.raw, a.clipped, measure)
+        for kind, table, labels in (("value", unit.values, scheme.values),
+                                    ("rank", unit.ranks, scheme.rankings),
+                                    ("outcome", unit.outcomes, scheme.outcomes)):
+            for name, value in table.items():
+                label = labels[name].label
+                if isinstance(value, dict):
+                    for period, v in value.items():
+                        yield (unit.unit, name, label, kind, period, v, None, None, "")
+                else:
+                    yield (unit.unit, name, label, kind, "", value, None, None, "")
+        for veto in unit.vetoes:
+            yield (unit.unit, veto, view.veto_label(scheme, veto), "veto", "",
+                   scheme.vetoes[veto].reason, None, None, "")
+
+
+def write_csv_long(result: Result, out: TextIO, *, progress: Tick | None = None) -> None:
+    """The long table."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(LONG_HEADER)
+    current = None
+    for row in long_rows(result):
+        writer.writerow([_cell(c) for c in row])
+        if progress is not None and row[0] != current:
+            current = row[0]
+            progress.update(1)
+
+
+def to_csv(result: Result, *, long: bool = False) -> str:
+    """The wide (default) or long table as one string."""
+    buffer = io.StringIO()
+    (write_csv_long if long else write_csv)(result, buffer)
+    return buffer.getvalue()
+
+
+def _cell(value: Any) -> str:
+    """Numbers as their exact text; any other text neutralised."""
+    if isinstance(value, Decimal | bool | int) or value is None:
+        return text(value)
+    return csv_text(str(value))

@@ -1,0 +1,52 @@
+"""JSON renderings of the result contract (docs/output.md): one pretty document, or JSON lines
+(the head — format, manifest, periods — then one unit per line). Both are written unit by unit,
+so a large result is never held as one document; the pretty form is byte-identical to
+`json.dumps(result.to_dict(), indent=2, ensure_ascii=False)`.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any, TextIO
+
+from rulebook.audit.result import Result
+from rulebook.render.progress import Tick
+
+_COMPACT = (",", ":")
+
+
+def write_json(result: Result, out: TextIO, *, audit: bool = False,
+               progress: Tick | None = None) -> None:
+    """The pretty JSON document, streamed: the head, then each unit as it is formed."""
+    head = json.dumps(result.head(), ensure_ascii=False, indent=2)
+    out.write(head[:-2] + ',\n  "units": [')
+    first = True
+    for entry in result.unit_dicts(audit=audit):
+        out.write("\n    " if first else ",\n    ")
+        out.write(_dumps(entry).replace("\n", "\n    "))
+        first = False
+        if progress is not None:
+            progress.update(1)
+    out.write("]\n}\n" if first else "\n  ]\n}\n")
+
+
+def write_jsonl(result: Result, out: TextIO, *, audit: bool = False,
+                progress: Tick | None = None) -> None:
+    """JSON lines: the head on the first line, then one compact unit object per line."""
+    out.write(json.dumps(result.head(), ensure_ascii=False, separators=_COMPACT) + "\n")
+    for entry in result.unit_dicts(audit=audit):
+        out.write(json.dumps(entry, ensure_ascii=False, separators=_COMPACT) + "\n")
+        if progress is not None:
+            progress.update(1)
+
+
+def to_json(result: Result, *, audit: bool = True) -> str:
+    """The pretty document as a string (UTF-8 labels kept as written)."""
+    buffer = io.StringIO()
+    write_json(result, buffer, audit=audit)
+    return buffer.getvalue()
+
+
+def _dumps(entry: dict[str, Any]) -> str:
+    return json.dumps(entry, ensure_ascii=False, indent=2)

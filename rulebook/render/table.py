@@ -1,0 +1,148 @@
+"""The terminal table: the score tree (one row per node, indented, with labels and standard
+points) against the units, in blocks of columns that fit a terminal; then the rank (for a scheme
+that ranks), the outputs with their units, outcomes and vetoes; then the vetoes' reasons and the
+ranking. Written block by block; every cell is made terminal-safe.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TextIO
+
+from rulebook.arith import canonical
+from rulebook.audit.result import Result
+from rulebook.render import view
+from rulebook.render.safe import terminal
+from rulebook.render.textwidth import display_width, pad
+
+UNITS_PER_BLOCK = 5
+
+Row = tuple[str, str, str, list[str]] | None  # None: a rule between sections
+
+
+def write_table(result: Result, out: TextIO, units_per_block: int = UNITS_PER_BLOCK,
+                width: int | None = None) -> None:
+    """Write the table to `out`, one block of units at a time: `units_per_block` columns, or
+    (given a terminal `width`) as many as fit in it."""
+    scheme = result.scheme
+    w = view.words(scheme)
+    units = list(view.summaries(result))
+    rows = _rows(result, units)
+    present = [r for r in rows if r is not None]
+    name_w = max(display_width(r[0]) for r in (*present, (w["node"], "", "", [])))
+    label_w = max(display_width(r[1]) for r in (*present, ("", w["label"], "", [])))
+    std_w = max(display_width(r[2]) for r in (*present, ("", "", w["standard"], [])))
+    out.write(terminal(f"{scheme.title}  [{' '.join(filter(None, (scheme.id, scheme.version)))}]")
+              + "\n")
+    out.write(f"{len(units)} units · rounding: {scheme.rounding.places} places, "
+              f"{scheme.rounding.mode}, per {scheme.rounding.level}\n\n")
+    all_names = [terminal(u.unit) for u in units]
+    all_widths = [max(display_width(n), *(display_width(r[3][k]) for r in present))
+                  for k, n in enumerate(all_names)]
+    fixed = name_w + label_w + std_w + 4
+    for columns in _blocks(all_widths, units_per_block, None if width is None else width - fixed):
+        names = [all_names[k] for k in columns]
+        widths = [all_widths[k] for k in columns]
+        rule = "  ".join("─" * x for x in (name_w, label_w, std_w, *widths))
+        header = [pad(w["node"], name_w), pad(w["label"], label_w),
+                  pad(w["standard"], std_w, ">")]
+        header += [pad(n, x, ">") for n, x in zip(names, widths, strict=True)]
+        lines = ["  ".join(header).rstrip(), rule]
+        for row in rows:
+            if row is None:
+                lines.append(rule)
+                continue
+            cells = [pad(row[0], name_w), pad(row[1], label_w), pad(row[2], std_w, ">")]
+            cells += [pad(row[3][k], x, ">") for k, x in zip(columns, widths, strict=True)]
+            lines.append("  ".join(cells).rstrip())
+        out.write("\n".join(lines) + "\n\n")
+    for unit in units:
+        for veto in unit.reasons:
+            out.write(terminal(f"{w['vetoed']} {unit.unit}: {veto}") + "\n")
+    if view.shows_rank(scheme):
+        out.write(_ranking_line(units, w["ranking_line"], width) + "\n")
+
+
+def to_table(result: Result, units_per_block: int = UNITS_PER_BLOCK) -> str:
+    """The table as one string (small results; the CLI streams with `write_table`)."""
+    import io
+
+    buffer = io.StringIO()
+    write_table(result, buffer, units_per_block)
+    return buffer.getvalue()
+
+
+def _rows(result: Result, units: Sequence[view.UnitSummary]) -> list[Row]:
+    scheme = result.scheme
+    w = view.words(scheme)
+    rows: list[Row] = []
+    for k, i in enumerate(scheme.score_ids if view.has_points(scheme) else ()):
+        if i == "total":
+            rows.append(None)
+        label = scheme.total_label if i == "total" else scheme.nodes[i].label
+        rows.append((_row_name(scheme.depth(i), i), terminal(label), _standard(result, i),
+                     [u.scores[k] for u in units]))
+    if view.shows_rank(scheme):
+        rows.append(("rank", w["rank"], "", [str(u.rank) for u in units]))
+    if scheme.output_ids:
+        if rows:
+            rows.append(None)
+        for k, i in enumerate(scheme.output_ids):
+            rows.append((_row_name(scheme.depth(i), i), terminal(view.output_label(scheme, i)),
+                         "", [u.outputs[k] for u in units]))
+    if scheme.outcomes or scheme.vetoes:
+        rows.append(None)
+    for k, (name, outcome) in enumerate(scheme.outcomes.items()):
+        rows.append((name, terminal(outcome.label), "",
+                     [terminal(u.outcomes[k]) for u in units]))
+    if scheme.vetoes:
+        rows.append(("vetoed", w["vetoed"], "",
+                     [terminal(", ".join(u.vetoes)) or w["none"]
+                      for u in units]))
+    return rows
+
+
+def _row_name(depth: int, node_id: str) -> str:
+    return "  " * depth + node_id.rsplit(".", 1)[-1]
+
+
+def _standard(result: Result, node_id: str) -> str:
+    scheme = result.scheme
+    value = scheme.standard_total if node_id == "total" else scheme.nodes[node_id].standard
+    return "" if value is None else canonical(value)
+
+
+def _blocks(widths: list[int], per_block: int, room: int | None) -> list[range]:
+    """Unit columns in blocks: balanced blocks of at most `per_block` (6 units -> 3 + 3, not
+    5 + 1), or, given the `room` a terminal leaves, as many columns as fit (at least one)."""
+    count = len(widths)
+    if room is None:
+        blocks = max(-(-count // per_block), 1)
+        size = max(-(-count // blocks), 1)
+        return [range(s, min(s + size, count)) for s in range(0, count, size)]
+    out, start, used = [], 0, 0
+    for k, w in enumerate(widths):
+        if k > start and used + w + 2 > room:
+            out.append(range(start, k))
+            start, used = k, 0
+        used += w + 2
+    if start < count:
+        out.append(range(start, count))
+    size = -(-count // max(len(out), 1))  # the same number of blocks, balanced if that fits
+    even = [range(s, min(s + size, count)) for s in range(0, count, size)]
+    if all(sum(widths[k] + 2 for k in block) <= room for block in even):
+        return even
+    return out
+
+
+def _ranking_line(units: Sequence[view.UnitSummary], word: str, width: int | None) -> str:
+    order = sorted(range(len(units)), key=lambda i: (units[i].rank or 0, i))
+    parts = [terminal(f"{units[i].rank}. {units[i].unit} {units[i].total}") for i in order]
+    line, lines = f"{word}:", []
+    for part in parts:
+        if width is not None and display_width(line) + 3 + display_width(part) > width and \
+                line.strip(" ·") != f"{word}:":
+            lines.append(line)
+            line = " "
+        line += (" " if line.endswith(":") or line == " " else " · ") + part
+    return "\n".join([*lines, line])
