@@ -1,0 +1,115 @@
+"""The fast pass of data checking: one straight-line Python function per scheme.
+
+For each unit it looks every declared indicator up once, converts ints and floats to Decimal
+(floats from their shortest repr), and compares with the declared domain, all inline. It only
+says yes (the checked values) or no (None); on the first no, `rulebook.data.check` runs the
+careful pass over the whole data set to report every problem with its location. Both passes
+accept exactly the same data and give the same values (tests/test_readers.py holds them to it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from rulebook.data.values import MISSING
+from rulebook.scheme.model import Indicator, Scheme
+
+_UnitCheck = Callable[[dict[Any, Any]], dict[str, Any] | None]
+
+
+def fast_check(raw: Any, scheme: Scheme) -> tuple[Any, ...] | None:
+    """Every unit's checked values as UnitData, or None if anything is not plainly valid."""
+    from rulebook.data.check import UnitData
+
+    if type(raw) is not dict or len(raw) != 1 or "units" not in raw:
+        return None
+    units = raw["units"]
+    if type(units) is not dict or not units:
+        return None
+    check = compile_unit_check(scheme)
+    if check is None:
+        return None
+    out = []
+    try:
+        for name, values in units.items():
+            if type(values) is not dict:
+                return None
+            checked = check(values)
+            if checked is None:
+                return None
+            out.append(UnitData(str(name), checked))
+    except (ArithmeticError, TypeError, ValueError):  # NaN compared, unhashable key, ...
+        return None
+    return tuple(out)
+
+
+def compile_unit_check(scheme: Scheme) -> _UnitCheck | None:
+    """The generated per-unit check for `scheme`; None if a default itself is invalid (the
+    careful pass then reports it)."""
+    from rulebook.data.check import _Checker
+
+    periods = tuple(p.id for p in scheme.periods)
+    env: dict[str, Any] = {"Dec": Decimal, "M": MISSING}
+    lines = ["def check(values):", "    get = values.get", "    found = 0", "    out = {}"]
+    careful = _Checker(scheme, None)
+    for k, (name, ind) in enumerate(scheme.indicators.items()):
+        lines.append(f"    v = get({name!r}, M)")
+        lines.append("    if v is M:")
+        if ind.default is None:
+            lines.append("        return None")
+        else:
+            default = careful.default(ind)
+            if careful.problems:
+                return None
+            env[f"D{k}"] = default
+            lines.append(f"        out[{name!r}] = " + (f"dict(D{k})" if ind.per_period
+                                                          else f"D{k}"))
+        lines.append("    else:")
+        lines.append("        found += 1")
+        if ind.per_period:
+            lines.append(f"        if type(v) is not dict or len(v) != {len(periods)}:")
+            lines.append("            return None")
+            lines.append("        pv = v")
+            lines.append("        w = {}")
+            for period in periods:
+                lines.append(f"        v = pv.get({period!r}, M)")
+                lines.extend(_scalar(ind, k, env, "        "))
+                lines.append(f"        w[{period!r}] = v")
+            lines.append(f"        out[{name!r}] = w")
+        else:
+            lines.extend(_scalar(ind, k, env, "        "))
+            lines.append(f"        out[{name!r}] = v")
+    lines += ["    if found != len(values):", "        return None", "    return out"]
+    exec(compile("\n".join(lines), f"<data check {scheme.id}>", "exec"), env)  # noqa: S102
+    check: _UnitCheck = env["check"]
+    return check
+
+
+def _scalar(ind: Indicator, k: int, env: dict[str, Any], pad: str) -> list[str]:
+    """Lines that accept `v` as a valid value of `ind` (converted), or return None."""
+    if ind.type == "bool":
+        return [f"{pad}if v is not True and v is not False:", f"{pad}    return None"]
+    if ind.type == "enum":
+        env[f"E{k}"] = frozenset(ind.values)
+        return [f"{pad}if type(v) is not str or v not in E{k}:", f"{pad}    return None"]
+    out = [f"{pad}t = type(v)",
+           f"{pad}if t is not Dec:",
+           f"{pad}    if t is int:",
+           f"{pad}        v = Dec(v)",
+           f"{pad}    elif t is float and v == v:",
+           f"{pad}        v = Dec(repr(v))",
+           f"{pad}    else:",
+           f"{pad}        return None"]
+    if ind.min is None or ind.max is None:
+        out += [f"{pad}if not v.is_finite():", f"{pad}    return None"]
+    if ind.min is not None:
+        env[f"L{k}"] = ind.min
+        out += [f"{pad}if v < L{k}:", f"{pad}    return None"]
+    if ind.max is not None:
+        env[f"H{k}"] = ind.max
+        out += [f"{pad}if v > H{k}:", f"{pad}    return None"]
+    if ind.type == "count":
+        out += [f"{pad}if v != v.to_integral_value():", f"{pad}    return None"]
+    return out
