@@ -88,9 +88,11 @@ def check_data(raw: Any, scheme: Scheme, source: Locator | None = None) -> DataS
 
 
 def checked(raw: Any, scheme: Scheme, source: Locator | None = None,
-            extra: list[Problem] | None = None) -> tuple[DataSet, list[Problem]]:
+            extra: list[Problem] | None = None, quiet: set[tuple[str, str]] | None = None
+            ) -> tuple[DataSet, list[Problem]]:
     """The checked data and every problem found (none when the data is valid). `extra` are a
-    reader's own problems; when there are some the careful pass runs to add the rest."""
+    reader's own problems; when there are some the careful pass runs to add the rest, except
+    "missing" for the (unit or "*", indicator) pairs in `quiet`, which the reader reported."""
     from rulebook.data.fast import fast_check
 
     file = source.file if source is not None else "<data>"
@@ -98,7 +100,7 @@ def checked(raw: Any, scheme: Scheme, source: Locator | None = None,
         units = fast_check(raw, scheme)
         if units is not None:
             return DataSet(units, file), []
-    checker = _Checker(scheme, source)
+    checker = _Checker(scheme, source, quiet or set())
     data = checker.run(raw)
     return data, [*(extra or []), *checker.problems]
 
@@ -106,8 +108,9 @@ def checked(raw: Any, scheme: Scheme, source: Locator | None = None,
 class _Checker:
     """The careful pass: every problem, each with its location, unit, indicator and period."""
 
-    def __init__(self, scheme: Scheme, source: Locator | None) -> None:
-        self.scheme, self.source = scheme, source
+    def __init__(self, scheme: Scheme, source: Locator | None,
+                 quiet: set[tuple[str, str]] | None = None) -> None:
+        self.scheme, self.source, self.quiet = scheme, source, quiet or set()
         self.problems: list[Problem] = []
         self.period_ids = tuple(p.id for p in scheme.periods)
 
@@ -156,13 +159,19 @@ class _Checker:
             if ind_name not in values:
                 if ind.default is not None:
                     checked[ind_name] = self.default(ind)
-                elif ind_name not in misspelt:  # a misspelling is reported as unknown
+                elif ind_name not in misspelt and not self.quieted(name, ind_name):
+                    # (a misspelling is reported as unknown)
                     self.error(path, f"unit `{name}`: missing indicator `{ind_name}`"
                                f" ({ind.label or ind.type})",
                                "every indicator without a `default` must be given", key=True)
                 continue
+            if isinstance(values[ind_name], dict) and self.quieted(name, ind_name):
+                continue  # some periods reported missing by the reader
             checked[ind_name] = self.indicator(name, ind, values[ind_name], (*path, ind_name))
         return UnitData(name, checked)
+
+    def quieted(self, unit: str, indicator: str) -> bool:
+        return (unit, indicator) in self.quiet or ("*", indicator) in self.quiet
 
     def default(self, ind: Indicator) -> Any:
         value = self.scalar("(default)", ind, ind.default, (), None)

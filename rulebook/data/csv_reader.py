@@ -76,7 +76,7 @@ def detect_encoding(handle: IO[bytes], name: str) -> str:
 
 
 def _read(text: IO[str], scheme: Scheme, name: str, encoding: str) -> DataSet:
-    rows = csv.reader(text)
+    rows = csv.reader(text, strict=True)
 
     def place(row: int, col: int) -> tuple[Location, str]:
         return Location(name, row, col + 1), f"line {row}"

@@ -72,8 +72,10 @@ def read_table(scheme: Scheme, file: str, header: list[Any], header_row: int,
     reader = _TableReader(scheme, file, place)
     columns = reader.header(header, header_row)
     raw = reader.rows(columns, rows)
+    if reader.unit_col < 0 or not raw["units"]:
+        raise DataError(reader.problems)
     locator = _TableLocator(file, reader, header_row)
-    data, problems = checked(raw, scheme, locator, reader.problems)
+    data, problems = checked(raw, scheme, locator, reader.problems, reader.quiet)
     if problems:
         raise DataError(problems)
     return data
@@ -88,6 +90,9 @@ class _TableReader:
         self.headers: dict[int, str] = {}
         self.unit_col = -1
         self.header_row = 1
+        self.quiet: set[tuple[str, str]] = set()
+        """(unit or "*", indicator) already reported as a missing column or cell: the checker
+        does not report them again as missing."""
 
     def error(self, row: int, col: int, message: str, hint: str | None = None) -> None:
         self.problems.append(self.at(row, col, message, hint))
@@ -132,6 +137,13 @@ class _TableReader:
                            "the column")
                 continue
             found = self.lookup(text)
+            whole = self.per_period_name(text)
+            if found is None and whole is not None:
+                self.quiet.add(("*", whole.name))
+                self.error(row, i, f"`{text}` has one column per period, not one",
+                           "head them " + ", ".join(f"{text}[{p.id}]"
+                                                    for p in self.scheme.periods))
+                continue
             if found is None:
                 self.error(row, i, f"unknown column `{text}`",
                            did_you_mean(text, self.names) or "headers are indicator ids or "
@@ -140,13 +152,21 @@ class _TableReader:
             ind, period = found
             if (ind.name, period) in seen:
                 first = seen[(ind.name, period)]
-                self.error(row, i, f"column `{text}` repeats {self.place(row, first)[1]} "
+                self.error(row, i, f"column {i + 1} `{text}` repeats column {first + 1} "
                            f"(`{texts[first]}`)", "delete one of the two columns")
                 continue
             seen[(ind.name, period)] = i
             columns[i] = found
         self.missing_columns(row, set(seen), texts)
         return columns
+
+    def per_period_name(self, text: str) -> Indicator | None:
+        """The per-period indicator a header names without a period (`rate` for `rate[Q1]`)."""
+        short = _UNIT_SUFFIX.sub("", text)
+        for ind in self.scheme.indicators.values():
+            if ind.per_period and short in (ind.name, ind.label):
+                return ind
+        return None
 
     def lookup(self, text: str) -> Column | None:
         found = self.names.get(text)
@@ -163,8 +183,11 @@ class _TableReader:
                         texts: list[str]) -> None:
         periods = [p.id for p in self.scheme.periods]
         for ind in self.scheme.indicators.values():
+            if ("*", ind.name) in self.quiet:
+                continue
             if not ind.per_period:
                 if (ind.name, None) not in have and ind.default is None:
+                    self.quiet.add(("*", ind.name))
                     self.error(row, len(texts), f"missing column `{ind.name}`"
                                + (f" ({ind.label})" if ind.label else ""),
                                "add the column, or declare a `default` for the indicator")
@@ -174,6 +197,7 @@ class _TableReader:
                 continue
             for p in periods:
                 if p not in present:
+                    self.quiet.add(("*", ind.name))
                     self.error(row, len(texts), f"missing column `{ind.name}[{p}]`"
                                + (f" ({ind.label}, period {p})" if ind.label else ""),
                                f"`{ind.name}` has one column per period: "
@@ -210,6 +234,7 @@ class _TableReader:
                     if ind.default is not None:
                         value = ind.default
                     else:
+                        self.quiet.add((name, ind.name))
                         self.error(number, col, f"unit `{name}`, indicator `{ind.name}`"
                                    + (f", period `{period}`" if period else "")
                                    + ": missing cell", "fill it in (every indicator without "
