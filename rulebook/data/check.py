@@ -19,7 +19,7 @@ from typing import Any, Protocol
 import attrs
 
 from rulebook.arith import digest
-from rulebook.data.values import MISSING, exact_number
+from rulebook.data.values import MISSING, exact_number, plain_bool
 from rulebook.errors import DataError, Problem, did_you_mean
 from rulebook.scheme.loader import Path_
 from rulebook.scheme.model import Indicator, Scheme
@@ -80,7 +80,14 @@ def check_data(raw: Any, scheme: Scheme, source: Locator | None = None) -> DataS
     """Check plain data (`{"units": {name: {indicator: value}}}`) against the scheme.
 
     Numbers may be `Decimal`, `int`, or a binary float (also numpy's), which is taken exactly
-    from its shortest repr: 92.5 -> Decimal("92.5"), 0.1 -> Decimal("0.1")."""
+    from its shortest repr: 92.5 -> Decimal("92.5"), 0.1 -> Decimal("0.1"). A pandas DataFrame
+    or a dict of columns is read as a table (see rulebook.data.frame)."""
+    from rulebook.data.frame import is_columns, is_dataframe, read_columns, read_frame
+
+    if is_dataframe(raw):
+        return read_frame(raw, scheme)
+    if is_columns(raw):
+        return read_columns(raw, scheme)
     data, problems = checked(raw, scheme, source)
     if problems:
         raise DataError(problems)
@@ -206,7 +213,7 @@ class _Checker:
     def scalar(self, unit: str, ind: Indicator, raw: Any, path: Path_,
                period: str | None) -> Any:
         kind = ind.type
-        raw = _plain(raw)
+        raw = plain_bool(raw)
         if kind == "bool":
             if raw is True or raw is False:
                 return raw
@@ -240,13 +247,6 @@ class _Checker:
         where = f"unit `{unit}`, indicator `{ind.name}`" + (f", period `{period}`"
                                                             if period else "")
         self.error(path, f"{where}: {message}", hint)
-
-
-def _plain(raw: Any) -> Any:
-    """numpy's bool_ as a Python bool (other numpy scalars are numbers: see exact_number)."""
-    if type(raw).__name__ == "bool_":
-        return bool(raw)
-    return raw
 
 
 def _spelled(raw: Any) -> str:

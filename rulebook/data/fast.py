@@ -13,7 +13,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from rulebook.data.values import MISSING
+from rulebook.data.values import MISSING, plain_bool
 from rulebook.scheme.model import Indicator, Scheme
 
 _UnitCheck = Callable[[dict[Any, Any]], dict[str, Any] | None]
@@ -90,7 +90,11 @@ def compile_unit_check(scheme: Scheme) -> _UnitCheck | None:
 def _scalar(ind: Indicator, k: int, env: dict[str, Any], pad: str) -> list[str]:
     """Lines that accept `v` as a valid value of `ind` (converted), or return None."""
     if ind.type == "bool":
-        return [f"{pad}if v is not True and v is not False:", f"{pad}    return None"]
+        env["plain"] = plain_bool
+        return [f"{pad}if v is not True and v is not False:",
+                f"{pad}    v = plain(v)",
+                f"{pad}    if v is not True and v is not False:",
+                f"{pad}        return None"]
     if ind.type == "enum":
         env[f"E{k}"] = frozenset(ind.values)
         return [f"{pad}if type(v) is not str or v not in E{k}:", f"{pad}    return None"]

@@ -66,3 +66,11 @@ def is_missing(raw: Any) -> bool:
     if isinstance(raw, float):
         return raw != raw
     return exact_number(raw) is MISSING
+
+
+def plain_bool(raw: Any) -> Any:
+    """numpy's bool as a Python bool; anything else unchanged."""
+    kind = type(raw)
+    if kind.__module__ == "numpy" and kind.__name__ in ("bool", "bool_"):
+        return bool(raw)
+    return raw
