@@ -19,7 +19,7 @@ from typing import Any, Protocol
 import attrs
 
 from rulebook.arith import digest
-from rulebook.data.values import MISSING, exact_number, plain_bool
+from rulebook.data.values import exact_number, plain_bool
 from rulebook.errors import DataError, Problem, did_you_mean
 from rulebook.scheme.loader import Path_
 from rulebook.scheme.model import Indicator, Scheme
@@ -58,7 +58,7 @@ class DataSet:
         return digest({"units": [[u.name, dict(u.values)] for u in self.units]})
 
 
-def read_data(source: Any, scheme: Scheme, *, format: str | None = None,  # noqa: A002
+def read_data(source: Any, scheme: Scheme, *, format: str | None = None,
               encoding: str | None = None) -> DataSet:
     """Read and check data for `scheme` from a path (.yaml/.yml/.json/.csv/.xlsx), a binary or
     text stream, a pandas DataFrame or a dict of columns; `format` overrides the file's
@@ -226,7 +226,7 @@ class _Checker:
                             f"{_spelled(raw)} is not one of {', '.join(ind.values)}",
                             did_you_mean(str(raw), ind.values))
         value = exact_number(raw)
-        if value is MISSING:
+        if not isinstance(value, Decimal | None):
             return self.bad(unit, ind, path, period, "expected a number, got nothing (a "
                             "missing value: NaN)", "give a value, or declare a `default`")
         if value is None or not value.is_finite():

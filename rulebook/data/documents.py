@@ -108,7 +108,7 @@ class _Builder:
                 if type(top) is list:
                     top.append(value)
                 elif keys[-1] is _NO_KEY:
-                    if kind is not scalar and kind is not alias or isinstance(value, dict | list):
+                    if (kind is not scalar and kind is not alias) or isinstance(value, dict | list):
                         raise _Syntax(Problem("a mapping key must be a plain name",
                                               self.at(event.start_mark)))
                     if value == "<<" and kind is scalar and event.implicit[0]:
@@ -158,7 +158,7 @@ class _Builder:
         if tag is None:
             if not plain:
                 return text
-            tag = self.resolver.resolve(yaml.ScalarNode, text, (True, False))
+            tag = self.resolver.resolve(yaml.ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
         if tag == "tag:yaml.org,2002:str":
             if plain and _JSON_EXPONENT.fullmatch(text):
                 return Decimal(text)  # JSON's 1e3, which YAML 1.1 reads as text

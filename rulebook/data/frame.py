@@ -29,7 +29,7 @@ def is_dataframe(obj: Any) -> bool:
 def is_columns(obj: Any) -> bool:
     """A dict of columns `{"unit": [...], "rate": [...]}` (not `{"units": {...}}` data)."""
     return isinstance(obj, Mapping) and "units" not in obj and bool(obj) and all(
-        isinstance(v, Sequence) and not isinstance(v, str) or type(v).__name__ in (
+        (isinstance(v, Sequence) and not isinstance(v, str)) or type(v).__name__ in (
             "ndarray", "Series") for v in obj.values())
 
 

@@ -17,7 +17,7 @@ _EXTENSIONS = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".csv": "csv",
                ".xlsx": "xlsx", ".xlsm": "xlsx"}
 
 
-def read(source: Any, scheme: Scheme, *, format: str | None = None,  # noqa: A002
+def read(source: Any, scheme: Scheme, *, format: str | None = None,
          encoding: str | None = None) -> DataSet:
     """See `rulebook.data.check.read_data`."""
     from rulebook.data.frame import is_columns, is_dataframe, read_columns, read_frame

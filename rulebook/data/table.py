@@ -207,7 +207,6 @@ class _TableReader:
              ) -> dict[str, Any]:
         units: dict[str, dict[str, Any]] = {}
         first_row: dict[str, int] = {}
-        per_period = {ind.name: {} for ind, _ in columns.values() if ind.per_period}
         for number, cells in rows:
             if all(_blank(c) for c in cells):
                 continue
@@ -225,8 +224,6 @@ class _TableReader:
             first_row[name] = number
             self.cells[("units", name)] = (number, self.unit_col)
             values: dict[str, Any] = {}
-            for name_ in per_period:
-                per_period[name_] = {}
             for col, (ind, period) in columns.items():
                 raw = cells[col] if col < len(cells) else None
                 value = _cell_value(ind, raw)

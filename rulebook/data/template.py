@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
+from typing import Any
 
 import attrs
 
@@ -100,7 +101,7 @@ def write_template(scheme: Scheme, path: str | Path, fmt: str = "xlsx") -> None:
         partial.unlink(missing_ok=True)
 
 
-def template_xlsx(scheme: Scheme) -> object:
+def template_xlsx(scheme: Scheme) -> Any:
     """The xlsx template as an openpyxl Workbook (ImportError, with advice, without openpyxl)."""
     try:
         from openpyxl import Workbook
@@ -137,7 +138,7 @@ def template_xlsx(scheme: Scheme) -> object:
     return book
 
 
-def _validation(ind: Indicator, DataValidation: type, book: object) -> object | None:  # noqa: N803
+def _validation(ind: Indicator, DataValidation: Any, book: Any) -> Any:
     """Excel data validation for the indicator's cells, with a message saying what is allowed."""
     common = {"allow_blank": ind.default is not None, "showErrorMessage": True,
               "errorTitle": ind.label or ind.name, "error": describe(ind).replace("\n", "; "),
@@ -165,9 +166,9 @@ def _validation(ind: Indicator, DataValidation: type, book: object) -> object | 
                           **common)
 
 
-def _choices_range(book: object, ind: Indicator) -> str:
+def _choices_range(book: Any, ind: Indicator) -> str:
     """Long or comma-holding enum values go on a hidden sheet; the drop-down refers to them."""
-    sheet = book["取值"] if "取值" in book.sheetnames else book.create_sheet("取值")  # type: ignore[attr-defined]
+    sheet = book["取值"] if "取值" in book.sheetnames else book.create_sheet("取值")
     sheet.sheet_state = "hidden"
     col = sheet.max_column + (0 if sheet.max_row == 1 and sheet["A1"].value is None else 1)
     from openpyxl.utils import get_column_letter
@@ -178,11 +179,11 @@ def _choices_range(book: object, ind: Indicator) -> str:
     return f"'取值'!${letter}$1:${letter}${len(ind.values)}"
 
 
-def _notes_sheet(book: object, scheme: Scheme) -> None:
+def _notes_sheet(book: Any, scheme: Scheme) -> None:
     """`说明`: the scheme and, per indicator, what to type."""
     from openpyxl.styles import Alignment, Font
 
-    sheet = book.create_sheet("说明")  # type: ignore[attr-defined]
+    sheet = book.create_sheet("说明")
     sheet.append([f"{scheme.title} ({scheme.id} {scheme.version})"])
     sheet.append(["在「数据」表中每个单位填一行；每个单元格只填数值，不要公式，不要合并单元格。"
                   " Fill one row per unit on the 数据 sheet: typed values only, no formulas, "

@@ -47,7 +47,7 @@ def main() -> None:
     book([HEADER, GOOD[0], ["西河村", 0, 80, None, 80, "否", "none", 12]]).save(
         HERE / "27-missing-cell.xlsx")
 
-    book([HEADER[:4] + HEADER[5:], [r[:4] + r[5:] for r in GOOD][0]]).save(
+    book([HEADER[:4] + HEADER[5:], GOOD[0][:4] + GOOD[0][5:]]).save(
         HERE / "28-period-column-missing.xlsx")
 
     wb = book([HEADER, *GOOD])
