@@ -262,3 +262,31 @@ def test_fast_and_careful_passes_agree(units: dict[str, Any]) -> None:
     assert (fast is not None) == (not careful.problems)
     if fast is not None:
         assert fast == data.units
+
+
+def test_streams_are_read_by_content_or_format(tmp_path: Path) -> None:
+    """A stream without a name: JSON, YAML and xlsx told apart by content; CSV by format."""
+    scheme = _small()
+    row = {"rate": 50, "visits": {"Q1": 1, "Q2": 2}, "ok": True}
+    as_json = json.dumps({"units": {"A": row}}).encode()
+    assert rulebook.read_data(io.BytesIO(as_json), scheme).units[0].values["rate"] == 50
+    as_yaml = b"units:\n  A: {rate: 50, visits: {Q1: 1, Q2: 2}, ok: true}\n"
+    assert rulebook.read_data(io.BytesIO(as_yaml), scheme).units[0].name == "A"
+    as_csv = b"unit,rate,visits[Q1],visits[Q2],ok\nA,50,1,2,yes\n"
+    assert rulebook.read_data(io.BytesIO(as_csv), scheme, format="csv").units[0].values["ok"]
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    for line in (["unit", "rate", "visits[Q1]", "visits[Q2]", "ok"], ["A", 50, 1, 2, True]):
+        book.active.append(line)
+    book.save(tmp_path / "s.xlsx")
+    data = rulebook.read_data(io.BytesIO((tmp_path / "s.xlsx").read_bytes()), scheme)
+    assert data.units[0].values["visits"] == {"Q1": 1, "Q2": 2}
+
+
+def test_a_dataframe_indexed_by_row_numbers_names_no_unit() -> None:
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"rate": [50], "visits[Q1]": [1], "visits[Q2]": [2], "ok": [True]})
+    with pytest.raises(rulebook.DataError, match="no unit column"):
+        rulebook.evaluate(_small(), frame)
+    assert rulebook.evaluate(_small(), frame.set_axis(["A"])).unit("A").total == \
+        Decimal("55.5")  # 50 + (1 + 2) + 1 + 1.5 (extra's default)

@@ -98,22 +98,22 @@ def _scalar(ind: Indicator, k: int, env: dict[str, Any], pad: str) -> list[str]:
     if ind.type == "enum":
         env[f"E{k}"] = frozenset(ind.values)
         return [f"{pad}if type(v) is not str or v not in E{k}:", f"{pad}    return None"]
+    whole = ind.type == "count"
     out = [f"{pad}t = type(v)",
-           f"{pad}if t is not Dec:",
-           f"{pad}    if t is int:",
-           f"{pad}        v = Dec(v)",
-           f"{pad}    elif t is float and v == v:",
-           f"{pad}        v = Dec(repr(v))",
-           f"{pad}    else:",
-           f"{pad}        return None"]
+           f"{pad}if t is int:",
+           f"{pad}    v = Dec(v)",
+           f"{pad}elif t is Dec or (t is float and v == v):",
+           f"{pad}    if t is float:",
+           f"{pad}        v = Dec(repr(v))"]
     if ind.min is None or ind.max is None:
-        out += [f"{pad}if not v.is_finite():", f"{pad}    return None"]
+        out += [f"{pad}    if not v.is_finite():", f"{pad}        return None"]
+    if whole:
+        out += [f"{pad}    if v != v.to_integral_value():", f"{pad}        return None"]
+    out += [f"{pad}else:", f"{pad}    return None"]
     if ind.min is not None:
         env[f"L{k}"] = ind.min
         out += [f"{pad}if v < L{k}:", f"{pad}    return None"]
     if ind.max is not None:
         env[f"H{k}"] = ind.max
         out += [f"{pad}if v > H{k}:", f"{pad}    return None"]
-    if ind.type == "count":
-        out += [f"{pad}if v != v.to_integral_value():", f"{pad}    return None"]
     return out

@@ -1,7 +1,8 @@
 """Data handed over by Python code as columns: a pandas DataFrame or a dict of columns.
 
 The unit column is a column headed `unit` (or `单位`, see rulebook.data.table.UNIT_HEADERS);
-without one, the DataFrame's index holds the unit names. Other columns are named like a
+without one, the DataFrame's index holds the unit names (a plain RangeIndex of row numbers is
+refused: it names no unit). Other columns are named like a
 spreadsheet's headers (id or label, `rate[Q1]` per period). Floats and numpy scalars are taken
 from their shortest repr (92.5 -> Decimal("92.5")); NaN, None and pandas NA are missing values,
 handled like an empty cell (the indicator's default, else an error naming unit and indicator).
@@ -37,6 +38,10 @@ def read_frame(frame: Any, scheme: Scheme, *, file: str = "<DataFrame>") -> Data
     """Read and check a pandas DataFrame."""
     names = [str(c) for c in frame.columns]
     if not any(n.strip().lower() in UNIT_HEADERS for n in names):
+        if type(frame.index).__name__ == "RangeIndex" and frame.index.name is None:
+            raise DataError([Problem(
+                "the DataFrame has no unit column and its index is only row numbers", None,
+                "add a column `unit` with the units' names, or df.set_index(<names column>)")])
         index_name = str(frame.index.name) if frame.index.name is not None else "unit"
         if index_name.strip().lower() not in UNIT_HEADERS:
             index_name = "unit"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -31,7 +32,11 @@ def read(source: Any, scheme: Scheme, *, format: str | None = None,
             check_data(source, scheme)
     name = str(source) if isinstance(source, str | os.PathLike) else \
         str(getattr(source, "name", "<stream>"))
-    kind = format or _EXTENSIONS.get(Path(name).suffix.lower(), "yaml")
+    kind = format or _EXTENSIONS.get(Path(name).suffix.lower())
+    if kind is None and not isinstance(source, str | os.PathLike):
+        data = source.read(MAX_DATA_BYTES + 1)  # a stream of unknown format: look at it
+        kind = "xlsx" if isinstance(data, bytes) and data.startswith(b"PK\x03\x04") else None
+        source = io.BytesIO(data) if isinstance(data, bytes) else io.StringIO(data)
     if kind == "csv":
         from rulebook.data.csv_reader import read_csv
 
@@ -42,6 +47,13 @@ def read(source: Any, scheme: Scheme, *, format: str | None = None,
         return read_xlsx(source, scheme, file=name)
     raw_bytes = _read_bytes(source, name)
     text = _decode(raw_bytes, name, encoding)
+    if kind is None and text.lstrip()[:1] in ("{", "["):
+        try:  # JSON read by the json module (faster); YAML if it is not JSON after all
+            raw, locator = parse_document(text, name, json_text=True)
+            return check_data(raw, scheme, locator)
+        except DataError as exc:
+            if not exc.problems[0].message.startswith("JSON syntax"):
+                raise
     raw, locator = parse_document(text, name, json_text=kind == "json")
     return check_data(raw, scheme, locator)
 
