@@ -86,7 +86,8 @@ class _TableReader:
         self.scheme, self.file, self.place = scheme, file, place
         self.problems: list[Problem] = []
         self.names = header_names(scheme)
-        self.cells: dict[Path_, tuple[int, int]] = {}
+        self.unit_rows: dict[str, int] = {}
+        self.column_of: dict[tuple[str, str | None], int] = {}
         self.headers: dict[int, str] = {}
         self.unit_col = -1
         self.header_row = 1
@@ -127,7 +128,7 @@ class _TableReader:
             self.error(row, extra, f"a second unit column `{texts[extra]}`",
                        "keep one unit column")
         columns: dict[int, Column] = {}
-        seen: dict[tuple[str, str | None], int] = {}
+        seen = self.column_of
         for i, text in enumerate(texts):
             if i == self.unit_col:
                 continue
@@ -222,7 +223,7 @@ class _TableReader:
                            f"row {first_row[name]})", "keep one row per unit")
                 continue
             first_row[name] = number
-            self.cells[("units", name)] = (number, self.unit_col)
+            self.unit_rows[name] = number
             values: dict[str, Any] = {}
             for col, (ind, period) in columns.items():
                 raw = cells[col] if col < len(cells) else None
@@ -239,11 +240,8 @@ class _TableReader:
                         continue
                 if period is None:
                     values[ind.name] = value
-                    self.cells[("units", name, ind.name)] = (number, col)
                 else:
                     values.setdefault(ind.name, {})[period] = value
-                    self.cells[("units", name, ind.name, period)] = (number, col)
-                    self.cells.setdefault(("units", name, ind.name), (number, col))
             units[name] = values
         if not units and not self.problems:
             self.error(self.header_row + 1, 0, "no units: the table has a header but no rows",
@@ -259,16 +257,23 @@ class _TableLocator:
 
     def problem(self, path: Path_, message: str, hint: str | None = None, *,
                 key: bool = False) -> Problem:
-        probe = path
-        while probe and probe not in self.reader.cells:
-            probe = probe[:-1]
-        row, col = self.reader.cells.get(probe, (self.header_row, 0))
-        return self.reader.at(row, col, message, hint)
+        reader = self.reader
+        row, col = self.header_row, 0
+        if len(path) >= 2 and path[1] in reader.unit_rows:
+            row, col = reader.unit_rows[str(path[1])], reader.unit_col
+            if len(path) >= 3:
+                period = str(path[3]) if len(path) >= 4 else None
+                col = reader.column_of.get((str(path[2]), period), col)
+                if period is None:  # a per-period indicator as a whole: its first column
+                    col = next((c for (n, _), c in reader.column_of.items() if n == path[2]),
+                               col)
+        return reader.at(row, col, message, hint)
 
 
 def _blank(cell: Any) -> bool:
-    return cell is None or (isinstance(cell, str) and not cell.strip()) or \
-        exact_number(cell) is MISSING
+    if isinstance(cell, str):
+        return not cell.strip()
+    return cell is None or exact_number(cell) is MISSING
 
 
 def _unit_name(cell: Any) -> str | None:
@@ -286,10 +291,10 @@ def _unit_name(cell: Any) -> str | None:
 def _cell_value(ind: Indicator, cell: Any) -> Any:
     """A cell as the value the checker expects: Decimal, bool or text; MISSING when empty.
     Text that is not a valid value is kept as text, so the checker reports it."""
-    if _blank(cell):
-        return MISSING
     if isinstance(cell, str):
         text = cell.strip()
+        if not text:
+            return MISSING
         if ind.type == "bool":
             low = text.lower()
             return True if low in TRUE_WORDS else False if low in FALSE_WORDS else text
@@ -300,6 +305,8 @@ def _cell_value(ind: Indicator, cell: Any) -> Any:
         except InvalidOperation:
             return text
         return value if value.is_finite() else text
+    if _blank(cell):
+        return MISSING
     if ind.type == "bool" and not isinstance(cell, bool):
         number = exact_number(cell)
         if number == 1 or number == 0:

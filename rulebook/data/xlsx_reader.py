@@ -3,7 +3,9 @@
 The sheet read is the one named `数据` or `data` if there is one, else the first. openpyxl reads
 it in read-only mode with formulas kept (data_only=False): values must be typed, so a formula
 cell is an error (its cached result may be stale or missing), as are merged cells (only the
-first cell of a merge holds a value) and error values such as #DIV/0!. Merged ranges are found
+first cell of a merge holds a value), error values such as #DIV/0!, and cells formatted as
+percentages (92.5% is stored as 0.925, while a rate indicator takes 92.5: refused rather than
+guessed). Merged ranges are found
 by scanning the sheet's XML for `<mergeCell>`, which read-only openpyxl does not expose.
 """
 
@@ -77,6 +79,14 @@ def _rows(sheet: Any, place: Any) -> Iterator[tuple[int, list[Any]]]:
                     f"{where}: a formula (`{str(value)[:60]}`): values must be typed", location,
                     "replace it by its value (copy, then Paste Special → Values); rulebook "
                     "does not recompute Excel formulas"))
+                value = None
+            elif kind == "n" and isinstance(value, int | float) and not isinstance(value, bool) \
+                    and "%" in str(getattr(cell, "number_format", "")):
+                location, where = place(number, col)
+                problems.append(Problem(
+                    f"{where}: a percentage cell (shows {value * 100:g}%, holds {value:g})",
+                    location, "format the column as Number and type the figure the scheme "
+                    "asks for (a rate of 92.5% is typed 92.5)"))
                 value = None
             elif kind == "e":
                 location, where = place(number, col)

@@ -57,6 +57,10 @@ def main() -> None:
     book([HEADER, ["东山村", 1, 72.5, 68, 170, "是", "city", 18.5]]).save(
         HERE / "30-rate-above-100.xlsx")
 
+    wb = book([HEADER, ["东山村", 1, 0.725, 68, 70, "是", "city", 18.5]])
+    wb["数据"]["C2"].number_format = "0.0%"
+    wb.save(HERE / "31-percent-cell.xlsx")
+
 
 if __name__ == "__main__":
     main()
