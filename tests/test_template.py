@@ -155,3 +155,27 @@ tree:
         ("decimal", "greaterThanOrEqual", "0")
     assert book["数据"]["B1"].value == "占比"
     assert Decimal(found["B2"].formula2) == 100
+
+
+def test_cli_template_csv_then_score_with_encoding(tmp_path: Path) -> None:
+    """--format csv writes the header row; a GBK-saved copy scores with --encoding gbk, and the
+    results equal the UTF-8 copy's."""
+    target = tmp_path / "t.txt"
+    assert _run(["template", "tests/data/invalid_tables/scheme.yaml", "--format", "csv",
+                 "-o", str(target)])[0] == EXIT_OK
+    header = target.read_text(encoding="utf-8-sig").strip()
+    assert header == ("单位,缺席例会次数,孕检率 (%)[Q1],孕检率 (%)[Q2],孕检率 (%)[Q3],专干配齐,"
+                      "表彰级别,考评分,宣传活动次数")
+    body = header + "\r\n东山村,1,72.5,68,70,是,city,18.5,\r\n"
+    (tmp_path / "u.csv").write_text(body, encoding="utf-8")
+    (tmp_path / "g.csv").write_bytes(body.encode("gbk"))
+    utf8 = _run(["score", "tests/data/invalid_tables/scheme.yaml", str(tmp_path / "u.csv"),
+                 "--format", "csv"])
+    gbk = _run(["score", "tests/data/invalid_tables/scheme.yaml", str(tmp_path / "g.csv"),
+                "--format", "csv", "--encoding", "gbk"])
+    assert utf8[0] == gbk[0] == EXIT_OK and utf8[1] == gbk[1]
+    # 12 - 3*1 + (72.5 + 68 + 70)/30 + 18.5 + 0 + 8 + 10 = 9 + 7.0166… + 36.5 = 52.52 (2 places)
+    assert "52.52" in utf8[1]
+    wrong = _run(["score", "tests/data/invalid_tables/scheme.yaml", str(tmp_path / "g.csv"),
+                  "--encoding", "utf-8"])
+    assert wrong[0] == 3 and "not utf-8 text" in wrong[2]

@@ -267,7 +267,20 @@ class _TableLocator:
                 if period is None:  # a per-period indicator as a whole: its first column
                     col = next((c for (n, _), c in reader.column_of.items() if n == path[2]),
                                col)
-        return reader.at(row, col, message, hint)
+        return reader.at(row, col, message, hint or _cell_hint(message))
+
+
+def _cell_hint(message: str) -> str | None:
+    """The fix for a value problem in a cell, when the checker has no more specific hint."""
+    if "expected a number" in message:
+        return "type a plain number in the cell: no units, words or thousands separators"
+    if "expected true or false" in message:
+        return "type 是 or 否 (or true / false)"
+    if "declared maximum" in message or "declared minimum" in message:
+        return "check the figure against the source: the scheme does not allow it"
+    if "whole number" in message:
+        return "type a whole number"
+    return None
 
 
 def _blank(cell: Any) -> bool:

@@ -45,11 +45,8 @@ def columns(scheme: Scheme) -> list[TemplateColumn]:
     accepted = header_names(scheme)
     out = [TemplateColumn(UNIT_HEADER, None)]
     for ind in scheme.indicators.values():
-        base = ind.label if ind.label and accepted.get(ind.label, (None,))[0] is ind \
-            else ind.name
-        if ind.per_period and ind.label and f"{ind.label}[{scheme.periods[0].id}]" \
-                not in accepted:
-            base = ind.name
+        probe = f"{ind.label}[{scheme.periods[0].id}]" if ind.per_period else ind.label
+        base = ind.label if ind.label and accepted.get(probe, (None,))[0] is ind else ind.name
         unit = f" ({ind.unit})" if ind.unit else ""
         if ind.per_period:
             out.extend(TemplateColumn(f"{base}{unit}[{p.id}]", ind, p.id) for p in scheme.periods)
