@@ -290,3 +290,18 @@ def test_a_dataframe_indexed_by_row_numbers_names_no_unit() -> None:
         rulebook.evaluate(_small(), frame)
     assert rulebook.evaluate(_small(), frame.set_axis(["A"])).unit("A").total == \
         Decimal("55.5")  # 50 + (1 + 2) + 1 + 1.5 (extra's default)
+
+
+def test_yaml_keys_are_their_text() -> None:
+    """A unit named `yes` or `1001` keeps its name as written (YAML 1.1 would make them true
+    and an integer); values are still typed (`on` below is a value: true)."""
+    scheme = rulebook.loads("""
+scheme: {id: k, title: k}
+indicators:
+  ok: {type: bool}
+tree:
+  - id: a
+    expr: 1 if ok else 0
+""")
+    data = rulebook.parse_data("units:\n  yes: {ok: on}\n  1001: {ok: no}\n", scheme)
+    assert [(u.name, u.values["ok"]) for u in data.units] == [("yes", True), ("1001", False)]

@@ -72,7 +72,13 @@ class _Builder:
         for event in events:
             kind = type(event)
             if kind is scalar:
-                value = self.scalar(event)
+                if stack and keys[-1] is _NO_KEY and type(stack[-1]) is dict:
+                    value = event.value  # a key is its text, as written (`yes:` is "yes")
+                    if value == "<<" and event.implicit[0]:
+                        raise _Syntax(Problem("YAML merge keys (`<<`) are not supported",
+                                              self.at(event.start_mark), "write the keys out"))
+                else:
+                    value = self.scalar(event)
                 if event.anchor:
                     self.anchors[event.anchor] = value
             elif kind is alias:
@@ -111,9 +117,6 @@ class _Builder:
                     if (kind is not scalar and kind is not alias) or isinstance(value, dict | list):
                         raise _Syntax(Problem("a mapping key must be a plain name",
                                               self.at(event.start_mark)))
-                    if value == "<<" and kind is scalar and event.implicit[0]:
-                        raise _Syntax(Problem("YAML merge keys (`<<`) are not supported",
-                                              self.at(event.start_mark), "write the keys out"))
                     if value in top:
                         self.problems.append(Problem(
                             f"duplicate key `{value}`", self.at(event.start_mark),

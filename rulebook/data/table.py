@@ -61,11 +61,6 @@ def header_names(scheme: Scheme) -> dict[str, Column]:
     return names
 
 
-def column_header(ind: Indicator, period: str | None) -> str:
-    """The header rulebook writes for a column (templates): the indicator's id, `id[Q1]`."""
-    return ind.name if period is None else f"{ind.name}[{period}]"
-
-
 def read_table(scheme: Scheme, file: str, header: list[Any], header_row: int,
                rows: Iterable[tuple[int, list[Any]]], place: Place) -> DataSet:
     """Check a table: header cells (in row `header_row`), then (row number, cells) per row."""

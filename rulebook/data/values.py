@@ -59,15 +59,6 @@ def _from_float(value: float) -> Decimal | _Missing:
     return Decimal(repr(value))
 
 
-def is_missing(raw: Any) -> bool:
-    """None, NaN (a float or numpy float) or a pandas NA: an empty cell."""
-    if raw is None:
-        return True
-    if isinstance(raw, float):
-        return raw != raw
-    return exact_number(raw) is MISSING
-
-
 def plain_bool(raw: Any) -> Any:
     """numpy's bool as a Python bool; anything else unchanged."""
     kind = type(raw)
