@@ -52,7 +52,7 @@ def compile_unit_check(scheme: Scheme) -> _UnitCheck | None:
 
     periods = tuple(p.id for p in scheme.periods)
     env: dict[str, Any] = {"Dec": Decimal, "M": MISSING}
-    lines = ["def check(values):", "    get = values.get", "    found = 0", "    out = {}"]
+    lines = ["def check(values):", "    get = values.get", "    absent = 0", "    out = {}"]
     careful = _Checker(scheme, None)
     for k, (name, ind) in enumerate(scheme.indicators.items()):
         lines.append(f"    v = get({name!r}, M)")
@@ -66,8 +66,8 @@ def compile_unit_check(scheme: Scheme) -> _UnitCheck | None:
             env[f"D{k}"] = default
             lines.append(f"        out[{name!r}] = " + (f"dict(D{k})" if ind.per_period
                                                           else f"D{k}"))
+            lines.append("        absent += 1")
         lines.append("    else:")
-        lines.append("        found += 1")
         if ind.per_period:
             lines.append(f"        if type(v) is not dict or len(v) != {len(periods)}:")
             lines.append("            return None")
@@ -81,7 +81,9 @@ def compile_unit_check(scheme: Scheme) -> _UnitCheck | None:
         else:
             lines.extend(_scalar(ind, k, env, "        "))
             lines.append(f"        out[{name!r}] = v")
-    lines += ["    if found != len(values):", "        return None", "    return out"]
+    # every key of `values` is a declared indicator iff the count matches
+    lines += [f"    if len(values) != {len(scheme.indicators)} - absent:", "        return None",
+              "    return out"]
     exec(compile("\n".join(lines), f"<data check {scheme.id}>", "exec"), env)
     check: _UnitCheck = env["check"]
     return check
