@@ -206,9 +206,12 @@ def test_alias_bomb_fails_fast_with_a_message() -> None:
     with pytest.raises(rulebook.DataError) as info:
         rulebook.parse_data(bomb, _small(), "bomb.yaml")
     assert "unit `a`: expected a mapping of indicator: value, got a list" in str(info.value)
-    recursive = "units: &u {a: *u}\n"
-    with pytest.raises(rulebook.DataError, match="recursive alias"):
+    recursive = "units: &u {a: [*u, *u, *u, *u, *u, *u, *u, *u, *u]}\n"  # 52 bytes; `*u` at col 16
+    assert len(recursive) == 52
+    with pytest.raises(rulebook.DataError) as info:
         rulebook.parse_data(recursive, _small(), "r.yaml")
+    assert "r.yaml:1:16: error: alias `*u` refers to the mapping or list it is inside" in \
+        str(info.value)
 
 
 def test_deep_nesting_is_refused_not_crashed() -> None:
@@ -305,3 +308,15 @@ tree:
 """)
     data = rulebook.parse_data("units:\n  yes: {ok: on}\n  1001: {ok: no}\n", scheme)
     assert [(u.name, u.values["ok"]) for u in data.units] == [("yes", True), ("1001", False)]
+
+
+def test_xlsx_without_openpyxl_says_how_to_get_it(monkeypatch: pytest.MonkeyPatch,
+                                                   tmp_path: Path) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "openpyxl", None)  # import openpyxl now fails
+    path = tmp_path / "d.xlsx"
+    path.write_bytes(b"PK\x03\x04")
+    with pytest.raises(rulebook.DataError) as info:
+        rulebook.read_data(path, _small())
+    assert "needs openpyxl" in str(info.value) and "rulebook[excel]" in str(info.value)
