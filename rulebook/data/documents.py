@@ -54,7 +54,7 @@ class _Builder:
         self.problems: list[Problem] = []
         self.anchors: dict[str, Any] = {}
         self.open_anchors: set[str] = set()
-        self.cache: dict[tuple[str, bool], Any] = {}
+        self.cache: dict[str, Any] = {}
         self.resolver = yaml.resolver.Resolver()
         self.constructor = yaml.constructor.SafeConstructor()
 
@@ -62,81 +62,119 @@ class _Builder:
         return Location(self.file, mark.line + 1, mark.column + 1)
 
     def build(self, events: Any) -> Any:
-        stack: list[Any] = []  # open containers
-        keys: list[Any] = []  # per open mapping: the pending key, or _NO_KEY
-        anchors: list[str | None] = []
+        """The document's data. The open container, its pending key and its anchor are kept in
+        locals (the hot loop runs once per scalar); enclosing ones are saved on a stack."""
+        saved: list[tuple[Any, bool, Any, str | None]] = []
+        top: Any = None
+        is_dict, key, open_anchor = False, _NO_KEY, None
         root: Any = None
+        documents = 0
+        cache, miss = self.cache, _NO_KEY
         scalar, alias = yaml.ScalarEvent, yaml.AliasEvent
         map_start, seq_start = yaml.MappingStartEvent, yaml.SequenceStartEvent
-        ends = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+        map_end, seq_end = yaml.MappingEndEvent, yaml.SequenceEndEvent
         for event in events:
             kind = type(event)
             if kind is scalar:
-                if stack and keys[-1] is _NO_KEY and type(stack[-1]) is dict:
-                    value = event.value  # a key is its text, as written (`yes:` is "yes")
-                    if value == "<<" and event.implicit[0]:
-                        raise _Syntax(Problem("YAML merge keys (`<<`) are not supported",
-                                              self.at(event.start_mark), "write the keys out"))
+                if is_dict and key is _NO_KEY:
+                    key = self.key(event.value, event, top)  # a key is its text as written
+                    continue
+                if event.tag is None:
+                    value = event.value
+                    if event.implicit[0]:
+                        value = cache.get(value, miss)
+                        if value is miss:
+                            value = self.plain(event.value, event)
                 else:
-                    value = self.scalar(event)
+                    value = self.resolve(event.value, False, event.tag, event)
                 if event.anchor:
                     self.anchors[event.anchor] = value
-            elif kind is alias:
-                if event.anchor in self.open_anchors:
-                    raise _Syntax(Problem(f"alias `*{event.anchor}` refers to the mapping or "
-                                          "list it is inside (a recursive alias)",
-                                          self.at(event.start_mark), "remove the alias"))
-                if event.anchor not in self.anchors:
-                    raise _Syntax(Problem(f"unknown alias `*{event.anchor}`",
-                                          self.at(event.start_mark)))
-                value = self.anchors[event.anchor]
             elif kind is map_start or kind is seq_start:
-                if len(stack) >= MAX_DEPTH:
+                if len(saved) >= MAX_DEPTH:
                     raise _Syntax(Problem(f"nested more than {MAX_DEPTH} levels deep",
                                           self.at(event.start_mark),
                                           "data files are only a few levels deep"))
                 self.check_tag(event)
-                value = {} if kind is map_start else []
+                new: Any = {} if kind is map_start else []
                 if event.anchor:
-                    self.anchors[event.anchor] = value
+                    self.anchors[event.anchor] = new
                     self.open_anchors.add(event.anchor)
-            elif kind in ends:
-                stack.pop()
-                keys.pop()
-                done = anchors.pop()
-                if done:
-                    self.open_anchors.discard(done)
-                continue
-            else:  # stream and document start and end
-                continue
-            if stack:
-                top = stack[-1]
-                if type(top) is list:
-                    top.append(value)
-                elif keys[-1] is _NO_KEY:
-                    if (kind is not scalar and kind is not alias) or isinstance(value, dict | list):
+                if top is None:
+                    root = new
+                elif is_dict:
+                    if key is _NO_KEY:
                         raise _Syntax(Problem("a mapping key must be a plain name",
                                               self.at(event.start_mark)))
-                    if value in top:
-                        self.problems.append(Problem(
-                            f"duplicate key `{value}`", self.at(event.start_mark),
-                            "remove one of the two entries (a unit may be listed only once)"))
-                        value = _Duplicate(value)
-                    keys[-1] = value
-                    if kind is scalar:
-                        continue
-                else:
-                    key = keys[-1]
                     if type(key) is not _Duplicate:
-                        top[key] = value
-                    keys[-1] = _NO_KEY
-            else:
+                        top[key] = new
+                    key = _NO_KEY
+                else:
+                    top.append(new)
+                saved.append((top, is_dict, key, open_anchor))
+                top, is_dict, key, open_anchor = new, kind is map_start, _NO_KEY, event.anchor
+                continue
+            elif kind is map_end or kind is seq_end:
+                if open_anchor:
+                    self.open_anchors.discard(open_anchor)
+                top, is_dict, key, open_anchor = saved.pop()
+                continue
+            elif kind is alias:
+                value = self.alias(event)
+                if is_dict and key is _NO_KEY:
+                    if isinstance(value, dict | list):
+                        raise _Syntax(Problem("a mapping key must be a plain name",
+                                              self.at(event.start_mark)))
+                    key = self.key(str(value), event, top)
+                    continue
+            else:  # stream and document start and end
+                if kind is yaml.DocumentStartEvent:
+                    documents += 1
+                    if documents > 1:
+                        raise _Syntax(Problem("more than one YAML document (`---`)",
+                                              self.at(event.start_mark),
+                                              "one data set per file"))
+                continue
+            if top is None:
                 root = value
-            if kind is map_start or kind is seq_start:
-                stack.append(value)
-                keys.append(_NO_KEY)
-                anchors.append(event.anchor)
+            elif is_dict:
+                if type(key) is not _Duplicate:
+                    top[key] = value
+                key = _NO_KEY
+            else:
+                top.append(value)
         return root
+
+    def key(self, text: str, event: Any, mapping: dict[Any, Any]) -> Any:
+        """A mapping key: its text; a repeated key is reported (its value then dropped)."""
+        if text == "<<" and getattr(event, "implicit", (False,))[0]:
+            raise _Syntax(Problem("YAML merge keys (`<<`) are not supported",
+                                  self.at(event.start_mark), "write the keys out"))
+        anchor = getattr(event, "anchor", None)
+        if anchor and type(event) is yaml.ScalarEvent:
+            self.anchors[anchor] = text
+        if text in mapping:
+            self.problems.append(Problem(
+                f"duplicate key `{text}`", self.at(event.start_mark),
+                "remove one of the two entries (a unit may be listed only once)"))
+            return _Duplicate(text)
+        return text
+
+    def alias(self, event: Any) -> Any:
+        if event.anchor in self.open_anchors:
+            raise _Syntax(Problem(f"alias `*{event.anchor}` refers to the mapping or list it "
+                                  "is inside (a recursive alias)", self.at(event.start_mark),
+                                  "remove the alias"))
+        if event.anchor not in self.anchors:
+            raise _Syntax(Problem(f"unknown alias `*{event.anchor}`", self.at(event.start_mark)))
+        return self.anchors[event.anchor]
+
+    def plain(self, text: str, event: Any) -> Any:
+        """A plain (unquoted) scalar's value, remembered when short (see _CACHED)."""
+        reported = len(self.problems)
+        value = self.resolve(text, True, None, event)
+        if len(text) <= 40 and len(self.cache) < _CACHED and len(self.problems) == reported:
+            self.cache[text] = value  # (a value with a problem is resolved, and reported, anew)
+        return value
 
     def check_tag(self, event: Any) -> None:
         tag = event.tag
@@ -145,24 +183,12 @@ class _Builder:
             raise _Syntax(Problem(f"YAML tag `{tag}` is not supported in data",
                                   self.at(event.start_mark), "remove the tag"))
 
-    def scalar(self, event: Any) -> Any:
-        text, plain = event.value, event.implicit[0]
-        if event.tag is None or event.tag == "!":
-            entry = (text, plain)
-            if entry in self.cache:
-                return self.cache[entry]
-            value = self.resolve(text, plain, None, event)
-            if len(text) <= 40 and len(self.cache) < _CACHED:
-                self.cache[entry] = value
-            return value
-        return self.resolve(text, False, event.tag, event)
-
     def resolve(self, text: str, plain: bool, tag: str | None, event: Any) -> Any:
         if tag is None:
             if not plain:
                 return text
             tag = self.resolver.resolve(yaml.ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
-        if tag == "tag:yaml.org,2002:str":
+        if tag == "tag:yaml.org,2002:str" or tag == "!":
             if plain and _JSON_EXPONENT.fullmatch(text):
                 return Decimal(text)  # JSON's 1e3, which YAML 1.1 reads as text
             return text
