@@ -202,8 +202,13 @@ class _TableReader:
     def rows(self, columns: dict[int, Column], rows: Iterable[tuple[int, list[Any]]]
              ) -> dict[str, Any]:
         units: dict[str, dict[str, Any]] = {}
-        first_row: dict[str, int] = {}
+        first_row = self.unit_rows
+        plan = [(col, ind, ind.name, period, _NUMBER if ind.type in _NUMBERS else None)
+                for col, (ind, period) in columns.items()]
+        width = max(columns, default=0) + 1
         for number, cells in rows:
+            if len(cells) < width:
+                cells = [*cells, *([None] * (width - len(cells)))]
             if all(_blank(c) for c in cells):
                 continue
             if self.unit_col < 0:
@@ -218,11 +223,13 @@ class _TableReader:
                            f"row {first_row[name]})", "keep one row per unit")
                 continue
             first_row[name] = number
-            self.unit_rows[name] = number
             values: dict[str, Any] = {}
-            for col, (ind, period) in columns.items():
-                raw = cells[col] if col < len(cells) else None
-                value = _cell_value(ind, raw)
+            for col, ind, ind_name, period, number_text in plan:
+                raw = cells[col]
+                if number_text is not None and type(raw) is str and number_text(raw):
+                    value: Any = Decimal(raw)  # plain digits: the common case, made quick
+                else:
+                    value = _cell_value(ind, raw)
                 if value is MISSING:
                     if ind.default is not None:
                         value = ind.default
@@ -234,9 +241,9 @@ class _TableReader:
                                    "a `default` needs a value)")
                         continue
                 if period is None:
-                    values[ind.name] = value
+                    values[ind_name] = value
                 else:
-                    values.setdefault(ind.name, {})[period] = value
+                    values.setdefault(ind_name, {})[period] = value
             units[name] = values
         if not units and not self.problems:
             self.error(self.header_row + 1, 0, "no units: the table has a header but no rows",
@@ -263,6 +270,11 @@ class _TableLocator:
                     col = next((c for (n, _), c in reader.column_of.items() if n == path[2]),
                                col)
         return reader.at(row, col, message, hint or _cell_hint(message))
+
+
+_NUMBERS = frozenset({"count", "rate", "decimal"})
+_NUMBER = re.compile(r"-?[0-9]{1,30}(\.[0-9]{1,30})?").fullmatch
+"""Cell text that is plainly a number (read with Decimal at once, no further questions)."""
 
 
 def _cell_hint(message: str) -> str | None:
