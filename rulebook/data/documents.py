@@ -292,8 +292,15 @@ def _parse_json(text: str, locator: DocumentLocator) -> Any:
         message = "JSON nested too deep" if isinstance(exc, RecursionError) else f"JSON: {exc}"
         raise DataError([Problem(message, Location(locator.file, 1, 1))]) from None
     if duplicates:  # json gives no positions; JSON is YAML, whose reader locates duplicates
-        parse_document(locator.text, locator.file)
-        raise DataError([Problem("duplicate key", Location(locator.file, 1, 1))])
+        try:
+            parse_document(locator.text, locator.file)
+        except DataError as exc:
+            located = [p for p in exc.problems if p.message.startswith("duplicate key")]
+            if located:
+                raise DataError(located) from None
+        raise DataError([Problem("a key is written twice in one object (a unit listed twice?)",
+                                 Location(locator.file, 1, 1),
+                                 "remove one of the two entries")])
     return data
 
 
