@@ -212,8 +212,11 @@ def _template(path: str, output: str, fmt: str | None, err: TextIO) -> int:
     fmt = fmt or ("csv" if output.lower().endswith(".csv") else "xlsx")
     try:
         write_template(scheme, output, fmt)
-    except (ImportError, OSError) as exc:
+    except ImportError as exc:
         err.write(f"rulebook: {exc}\n")
+        return EXIT_USAGE
+    except OSError as exc:
+        err.write(f"rulebook: cannot write {output}: {exc.strerror or exc}\n")
         return EXIT_USAGE
     return EXIT_OK
 
