@@ -51,7 +51,8 @@ def _parser() -> _Parser:
                        help="table (default), json, csv, html, or xlsx (needs -o and the "
                             "`excel` extra)")
     score.add_argument("-o", "--output", help="write to this file instead of standard output")
-    score.add_argument("--encoding", help="the CSV data's encoding (default: UTF-8, else GB18030)")
+    score.add_argument("--encoding", help="the data's text encoding (default: UTF-8; for CSV, "
+                       "UTF-8 else GB18030)")
     score.add_argument("--no-audit", action="store_true",
                        help="leave the audit trail and points lost out of the JSON (faster)")
     explain = commands.add_parser("explain", help="an auditor's worksheet for one unit")
@@ -59,8 +60,8 @@ def _parser() -> _Parser:
     explain.add_argument("data", help="the data file (YAML, JSON, CSV or xlsx)")
     explain.add_argument("--unit", required=True, help="the unit's name as in the data")
     explain.add_argument("--node", help="a node id (or named value) to show in detail")
-    explain.add_argument("--encoding", help="the CSV data's encoding (default: UTF-8, else "
-                         "GB18030)")
+    explain.add_argument("--encoding", help="the data's text encoding (default: UTF-8; for "
+                         "CSV, UTF-8 else GB18030)")
     tpl = commands.add_parser("template", help="write the data-entry sheet (xlsx or csv) for a "
                               "scheme")
     tpl.add_argument("scheme", help="the scheme YAML file")
