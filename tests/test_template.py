@@ -179,3 +179,24 @@ def test_cli_template_csv_then_score_with_encoding(tmp_path: Path) -> None:
     wrong = _run(["score", "tests/data/invalid_tables/scheme.yaml", str(tmp_path / "g.csv"),
                   "--encoding", "utf-8"])
     assert wrong[0] == 3 and "not utf-8 text" in wrong[2]
+
+
+def test_a_label_two_indicators_share_is_not_a_header() -> None:
+    """Two indicators labelled 次数: the template heads both by id, and a sheet headed 次数 is
+    refused (it could be either)."""
+    scheme = rulebook.loads("""
+scheme: {id: t, title: t}
+indicators:
+  visits: {type: count, label: 次数}
+  calls: {type: count, label: 次数}
+  share: {type: rate, label: 占比, unit: "%"}
+tree:
+  - id: a
+    expr: visits + calls + share
+""")
+    assert [c.header for c in columns(scheme)] == ["单位", "visits", "calls", "占比 (%)"]
+    with pytest.raises(rulebook.DataError, match="unknown column `次数`"):
+        rulebook.read_data({"unit": ["A"], "次数": [1], "calls": [2], "占比": [3]}, scheme)
+    data = rulebook.read_data({"unit": ["A"], "visits": [1], "calls": [2], "占比（%）": [3.5]},
+                              scheme)
+    assert data.units[0].values == {"visits": 1, "calls": 2, "share": Decimal("3.5")}
