@@ -246,7 +246,7 @@ def test_plain_data_has_no_node_cap() -> None:
     assert len(data.units) == 40_000
 
 
-_value = st.one_of(st.none(), st.booleans(), st.integers(-3, 120),
+_value = st.one_of(st.none(), st.booleans(), st.integers(-3, 120), st.integers(-2000, 2000),
                    st.decimals(-5, 120, places=2, allow_nan=False),
                    st.floats(-5, 120), st.just(float("nan")), st.sampled_from(["x", "1", "是"]),
                    st.just({"Q1": 1, "Q2": 2}), st.just({"Q1": 1}))

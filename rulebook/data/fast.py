@@ -10,7 +10,7 @@ accept exactly the same data and give the same values (tests/test_readers.py hol
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
 
 from rulebook.data.values import MISSING, plain_bool
@@ -51,42 +51,50 @@ def compile_unit_check(scheme: Scheme) -> _UnitCheck | None:
     from rulebook.data.check import _Checker
 
     periods = tuple(p.id for p in scheme.periods)
-    env: dict[str, Any] = {"Dec": Decimal, "M": MISSING}
-    lines = ["def check(values):", "    get = values.get", "    absent = 0", "    out = {}"]
+    env: dict[str, Any] = {"Dec": Decimal, "M": MISSING, "SMALL": _SMALL}
+    body = ["absent = 0", "out = {}"]
     careful = _Checker(scheme, None)
     for k, (name, ind) in enumerate(scheme.indicators.items()):
-        lines.append(f"    v = get({name!r}, M)")
-        lines.append("    if v is M:")
         if ind.default is None:
-            lines.append("        return None")
+            body.append(f"v = values[{name!r}]")  # a KeyError: not plainly valid
+            inner = ""
         else:
             default = careful.default(ind)
             if careful.problems:
                 return None
             env[f"D{k}"] = default
-            lines.append(f"        out[{name!r}] = " + (f"dict(D{k})" if ind.per_period
-                                                          else f"D{k}"))
-            lines.append("        absent += 1")
-        lines.append("    else:")
+            body += [f"v = get({name!r}, M)",
+                     "if v is M:",
+                     f"    out[{name!r}] = " + (f"dict(D{k})" if ind.per_period else f"D{k}"),
+                     "    absent += 1",
+                     "else:"]
+            inner = "    "
         if ind.per_period:
-            lines.append(f"        if type(v) is not dict or len(v) != {len(periods)}:")
-            lines.append("            return None")
-            lines.append("        pv = v")
-            lines.append("        w = {}")
+            body += [f"{inner}if type(v) is not dict or len(v) != {len(periods)}:",
+                     f"{inner}    return None",
+                     f"{inner}pv = v",
+                     f"{inner}w = {{}}"]
             for period in periods:
-                lines.append(f"        v = pv.get({period!r}, M)")
-                lines.extend(_scalar(ind, k, env, "        "))
-                lines.append(f"        w[{period!r}] = v")
-            lines.append(f"        out[{name!r}] = w")
+                body.append(f"{inner}v = pv[{period!r}]")
+                body.extend(_scalar(ind, k, env, inner))
+                body.append(f"{inner}w[{period!r}] = v")
+            body.append(f"{inner}out[{name!r}] = w")
         else:
-            lines.extend(_scalar(ind, k, env, "        "))
-            lines.append(f"        out[{name!r}] = v")
+            body.extend(_scalar(ind, k, env, inner))
+            body.append(f"{inner}out[{name!r}] = v")
     # every key of `values` is a declared indicator iff the count matches
-    lines += [f"    if len(values) != {len(scheme.indicators)} - absent:", "        return None",
-              "    return out"]
+    body += [f"if len(values) != {len(scheme.indicators)} - absent:", "    return None",
+             "return out"]
+    lines = ["def check(values):", "    get = values.get", "    try:",
+             *(f"        {line}" for line in body),
+             "    except KeyError:", "        return None"]
     exec(compile("\n".join(lines), f"<data check {scheme.id}>", "exec"), env)
     check: _UnitCheck = env["check"]
     return check
+
+
+_SMALL = tuple(Decimal(i) for i in range(1024))
+"""Decimal(i) for the small whole numbers that counts usually are (shared, immutable)."""
 
 
 def _scalar(ind: Indicator, k: int, env: dict[str, Any], pad: str) -> list[str]:
@@ -100,22 +108,32 @@ def _scalar(ind: Indicator, k: int, env: dict[str, Any], pad: str) -> list[str]:
     if ind.type == "enum":
         env[f"E{k}"] = frozenset(ind.values)
         return [f"{pad}if type(v) is not str or v not in E{k}:", f"{pad}    return None"]
-    whole = ind.type == "count"
-    out = [f"{pad}t = type(v)",
-           f"{pad}if t is int:",
-           f"{pad}    v = Dec(v)",
-           f"{pad}elif t is Dec or (t is float and v == v):",
-           f"{pad}    if t is float:",
-           f"{pad}        v = Dec(repr(v))"]
+    # an int is compared with whole-number bounds first, then made a Decimal
+    low = None if ind.min is None else int(ind.min.to_integral_value(ROUND_CEILING))
+    high = None if ind.max is None else int(ind.max.to_integral_value(ROUND_FLOOR))
+    tests = ([f"v < {low}"] if low is not None else []) + \
+        ([f"v > {high}"] if high is not None else [])
+    out = [f"{pad}t = type(v)", f"{pad}if t is int:"]
+    if tests:
+        out += [f"{pad}    if {' or '.join(tests)}:", f"{pad}        return None"]
+    small = "SMALL[v] if v < 1024 else Dec(v)" if low is not None and low >= 0 else \
+        "SMALL[v] if 0 <= v < 1024 else Dec(v)"
+    out += [f"{pad}    v = {small}",
+            f"{pad}elif t is Dec or (t is float and v == v):",
+            f"{pad}    if t is float:",
+            f"{pad}        v = Dec(repr(v))"]
     if ind.min is None or ind.max is None:
         out += [f"{pad}    if not v.is_finite():", f"{pad}        return None"]
-    if whole:
+    if ind.type == "count":
         out += [f"{pad}    if v != v.to_integral_value():", f"{pad}        return None"]
-    out += [f"{pad}else:", f"{pad}    return None"]
+    bounds = []
     if ind.min is not None:
         env[f"L{k}"] = ind.min
-        out += [f"{pad}if v < L{k}:", f"{pad}    return None"]
+        bounds.append(f"v < L{k}")
     if ind.max is not None:
         env[f"H{k}"] = ind.max
-        out += [f"{pad}if v > H{k}:", f"{pad}    return None"]
+        bounds.append(f"v > H{k}")
+    if bounds:
+        out += [f"{pad}    if {' or '.join(bounds)}:", f"{pad}        return None"]
+    out += [f"{pad}else:", f"{pad}    return None"]
     return out
