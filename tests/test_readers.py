@@ -320,3 +320,15 @@ def test_xlsx_without_openpyxl_says_how_to_get_it(monkeypatch: pytest.MonkeyPatc
     with pytest.raises(rulebook.DataError) as info:
         rulebook.read_data(path, _small())
     assert "needs openpyxl" in str(info.value) and "rulebook[excel]" in str(info.value)
+
+
+@pytest.mark.parametrize("text", ["NaN", "sNaN", "Infinity", "-Infinity"])
+def test_a_decimal_that_is_not_finite_is_refused_in_any_context(text: str) -> None:
+    """Even where NaN comparisons do not raise (InvalidOperation not trapped)."""
+    from decimal import InvalidOperation, localcontext
+
+    with localcontext() as ctx:
+        ctx.traps[InvalidOperation] = False
+        with pytest.raises(rulebook.DataError, match="indicator `rate`: expected a number"):
+            rulebook.check_data({"units": {"A": {"rate": Decimal(text), "visits": {
+                "Q1": 1, "Q2": 2}, "ok": True}}}, _small())

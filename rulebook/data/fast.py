@@ -122,9 +122,8 @@ def _scalar(ind: Indicator, k: int, env: dict[str, Any], pad: str) -> list[str]:
             f"{pad}elif t is Dec or (t is float and v == v):",
             f"{pad}    if t is float:",
             f"{pad}        v = Dec(repr(v))"]
-    if ind.min is None or ind.max is None:
-        out += [f"{pad}    if not v.is_finite():", f"{pad}        return None"]
-    if ind.type == "count":
+    out += [f"{pad}    if not v.is_finite():", f"{pad}        return None"]  # (NaN compares
+    if ind.type == "count":  # as False when the context does not trap InvalidOperation)
         out += [f"{pad}    if v != v.to_integral_value():", f"{pad}        return None"]
     bounds = []
     if ind.min is not None:
