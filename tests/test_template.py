@@ -200,3 +200,22 @@ tree:
     data = rulebook.read_data({"unit": ["A"], "visits": [1], "calls": [2], "占比（%）": [3.5]},
                               scheme)
     assert data.units[0].values == {"visits": 1, "calls": 2, "share": Decimal("3.5")}
+
+
+def test_enum_values_with_commas_go_on_a_hidden_sheet() -> None:
+    """Excel's list validation cannot quote a comma: such values are listed on `取值`."""
+    from rulebook.data.template import template_xlsx
+
+    scheme = rulebook.loads("""
+scheme: {id: t, title: t}
+indicators:
+  level: {type: enum, values: ["市级,省级", 县级]}
+tree:
+  - id: a
+    expr: 1 if level == "县级" else 0
+""")
+    book: Any = template_xlsx(scheme)
+    validation = book["数据"].data_validations.dataValidation[0]
+    assert validation.formula1 == "'取值'!$A$1:$A$2"
+    assert [book["取值"]["A1"].value, book["取值"]["A2"].value] == ["市级,省级", "县级"]
+    assert book["取值"].sheet_state == "hidden"
