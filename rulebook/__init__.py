@@ -8,8 +8,6 @@
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
 from rulebook.api import check, load, loads
 from rulebook.audit.result import Result, UnitResult
 from rulebook.audit.trail import Branch, Input, NodeAudit, PointsLost, RankRead
@@ -25,6 +23,7 @@ from rulebook.errors import (
     SchemeError,
 )
 from rulebook.scheme.model import Scheme
+from rulebook.version import __version__
 
 __all__ = [
     "Branch",

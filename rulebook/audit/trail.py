@@ -13,9 +13,9 @@ from __future__ import annotations
 import ast
 import copy
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal, localcontext
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import attrs
 
@@ -26,9 +26,6 @@ from rulebook.engine.semantics import Clip
 from rulebook.errors import Location
 from rulebook.expr.syntax import value_names
 from rulebook.scheme.model import Scheme
-
-if TYPE_CHECKING:
-    from rulebook.audit.result import Result, UnitResult
 
 Value = Decimal | bool | str
 PerPeriodValue = Value | Mapping[str, Value]
@@ -160,10 +157,31 @@ class PointsLost:
     inputs: tuple[Input, ...]
 
 
+class UnitScores(Protocol):
+    """What the auditor reads of one unit's result (`rulebook.audit.result.UnitResult`)."""
+
+    @property
+    def unit(self) -> str: ...
+    @property
+    def vector(self) -> list[Any]: ...
+    def value(self, name: str, period: str | None = None, *, raw: bool = False) -> Any: ...
+
+
+class Scores(Protocol):
+    """What the auditor reads of a whole result (`rulebook.audit.result.Result`): the scheme and
+    every unit, so audits can show ranks and ties. A protocol, so the result module can use the
+    auditor without the two importing each other."""
+
+    @property
+    def scheme(self) -> Scheme: ...
+    @property
+    def units(self) -> Sequence[UnitScores]: ...
+
+
 class Auditor:
     """Builds audits for one Result; holds the reference interpreter and rank tables."""
 
-    def __init__(self, result: Result) -> None:
+    def __init__(self, result: Scores) -> None:
         self.result = result
         self.scheme: Scheme = result.scheme
         self.interpreter = Interpreter(self.scheme)
@@ -171,7 +189,7 @@ class Auditor:
 
     # -- public ---------------------------------------------------------------------------------
 
-    def explain(self, unit: UnitResult, name: str) -> NodeAudit:
+    def explain(self, unit: UnitScores, name: str) -> NodeAudit:
         scheme = self.scheme
         if name == "total":
             return self._total(unit)
@@ -181,14 +199,14 @@ class Auditor:
             return self._value(unit, name)
         raise KeyError(f"no node or value named {name!r}")
 
-    def points_lost(self, unit: UnitResult) -> list[PointsLost]:
+    def points_lost(self, unit: UnitScores) -> list[PointsLost]:
         """Items below their standard, the biggest loss first (ties by tree order)."""
         out = []
         for node_id in self.scheme.score_ids:
             node = self.scheme.nodes.get(node_id)
             if node is None or not node.is_item or node.standard is None:
                 continue
-            value = unit.scores[node_id]
+            value = unit.value(node_id)
             if value < node.standard:
                 audit = self._node(unit, node_id)
                 out.append(PointsLost(node_id, node.label, node.standard, value,
@@ -197,24 +215,24 @@ class Auditor:
 
     # -- kinds ----------------------------------------------------------------------------------
 
-    def _total(self, unit: UnitResult) -> NodeAudit:
+    def _total(self, unit: UnitScores) -> NodeAudit:
         scheme = self.scheme
-        children = tuple((r, unit.scores[r]) for r, _ in semantics.total_terms(scheme))
+        children = tuple((r, unit.value(r)) for r, _ in semantics.total_terms(scheme))
         return NodeAudit(
-            unit.unit, "total", "total", scheme.total_label, "", unit.total, unit.raw["total"],
+            unit.unit, "total", "total", scheme.total_label, "", unit.value("total"),
+            unit.value("total", raw=True),
             semantics.total_formula(scheme), None, (), (), children, (), None, None, (), (),
             (), scheme.standard_total, None)
 
-    def _node(self, unit: UnitResult, node_id: str) -> NodeAudit:
+    def _node(self, unit: UnitScores, node_id: str) -> NodeAudit:
         node = self.scheme.nodes[node_id]
-        slots = self.scheme.program
-        raw = unit.vector[slots.raw_slots[node_id]]
-        value = unit.vector[slots.slots[node_id]]
+        raw = unit.value(node_id, raw=True)
+        value = unit.value(node_id)
         settled = semantics.settle(node, raw, self.scheme.rounding)
         clamped, clips = settled.clamped, list(settled.clips)
         branches: list[Branch] = []
         if node.formula is None:
-            children = tuple((c, unit.vector[slots.slots[c]]) for c in node.children)
+            children = tuple((c, unit.value(c)) for c in node.children)
             return NodeAudit(unit.unit, node_id, "group", node.label, node.note, value, raw,
                              None, None, (), (), children, tuple(clips), clamped,
                              self._rounding(clamped, value, node.min, node.max, False),
@@ -228,9 +246,9 @@ class Auditor:
             self._rounding(clamped, value, node.min, node.max, True), tuple(branches),
             self._ranks(tree, unit), self._periods(tree), node.standard, node.location)
 
-    def _value(self, unit: UnitResult, name: str) -> NodeAudit:
+    def _value(self, unit: UnitScores, name: str) -> NodeAudit:
         value = self.scheme.values[name]
-        current = self._read(unit, name, self.scheme.program.slots[name])
+        current = unit.value(name)
         branches: list[Branch] = []
         if self.scheme.axis_of(name) is None:
             self._formula_clips(value.formula.tree, unit, branches)
@@ -242,7 +260,7 @@ class Auditor:
 
     # -- pieces ---------------------------------------------------------------------------------
 
-    def _inputs(self, tree: ast.expr, unit: UnitResult) -> tuple[Input, ...]:
+    def _inputs(self, tree: ast.expr, unit: UnitScores) -> tuple[Input, ...]:
         seen: set[str] = set()
         out: list[Input] = []
         for node in value_names(tree):
@@ -253,36 +271,23 @@ class Auditor:
             out.append(Input(name, *self._describe(name, unit)))
         return tuple(out)
 
-    def _describe(self, name: str, unit: UnitResult) -> tuple[str, str, PerPeriodValue]:
+    def _describe(self, name: str, unit: UnitScores) -> tuple[str, str, PerPeriodValue]:
         scheme = self.scheme
         if name in scheme.parameters:
-            p = scheme.parameters[name]
-            if p.by_unit:
-                return "parameter", p.label, unit.vector[scheme.program.slots[name]]
-            return "parameter", p.label, p.value
+            return "parameter", scheme.parameters[name].label, unit.value(name)
         if name in scheme.indicators:
             ind = scheme.indicators[name]
-            slot = scheme.program.slots.get(name)
-            return "indicator", ind.label, self._read(unit, name, slot)
+            return "indicator", ind.label, unit.value(name)
         if name in scheme.values:
             value = scheme.values[name]
-            slot = scheme.program.slots[name]
-            return "value", value.label, self._read(unit, name, slot)
+            return "value", value.label, unit.value(name)
         if name in scheme.rankings:
-            return "ranking", scheme.rankings[name].label, unit.ranks[name]
+            return "ranking", scheme.rankings[name].label, unit.value(name)
         if name == "total":
-            return "node", scheme.total_label, unit.total
-        return "node", scheme.nodes[name].label, unit.vector[scheme.program.slots[name]]
+            return "node", scheme.total_label, unit.value(name)
+        return "node", scheme.nodes[name].label, unit.value(name)
 
-    def _read(self, unit: UnitResult, name: str, slot: int | None) -> PerPeriodValue:
-        assert slot is not None
-        ids = self.scheme.axis_ids(self.scheme.axis_of(name))
-        if ids:
-            return {p: unit.vector[slot + i] for i, p in enumerate(ids)}
-        value: Value = unit.vector[slot]
-        return value
-
-    def _formula_clips(self, tree: ast.expr, unit: UnitResult,
+    def _formula_clips(self, tree: ast.expr, unit: UnitScores,
                        branches: list[Branch]) -> list[Clip]:
         """Follow top-level conditionals (recording the branch) down to a top-level
         max/min/clamp with a constant bound, and report what that floor or cap clipped."""
@@ -333,11 +338,12 @@ class Auditor:
 
     def _periods(self, tree: ast.expr) -> tuple[tuple[str, Decimal], ...]:
         uses = any((isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and
-                   n.func.id == "wsum") or (isinstance(n, ast.Name) and n.id == "weight")
-                   for n in ast.walk(tree))
+                    n.func.id in semantics.AGGREGATORS and
+                    semantics.AGGREGATORS[n.func.id].weighted) or
+                   (isinstance(n, ast.Name) and n.id == "weight") for n in ast.walk(tree))
         return tuple((p.id, p.share) for p in self.scheme.periods) if uses else ()
 
-    def _ranks(self, tree: ast.expr, unit: UnitResult) -> tuple[RankRead, ...]:
+    def _ranks(self, tree: ast.expr, unit: UnitScores) -> tuple[RankRead, ...]:
         out = []
         names = {n.id for n in value_names(tree)}
         for name in sorted(names & set(self.scheme.rankings)):
@@ -358,11 +364,11 @@ class Auditor:
         """Per period: (basis, rank) of every unit, computed once per ranking."""
         if name not in self._rank_tables:
             ranking = self.scheme.rankings[name]
-            slots = self.scheme.program.slots
-            count = self.scheme.axis_size(self.scheme.axis_of(name))
+            points: list[str | None] = list(self.scheme.axis_ids(self.scheme.axis_of(name))) \
+                or [None]
             self._rank_tables[name] = [
-                [(u.vector[slots[ranking.basis] + k], u.vector[slots[name] + k])
-                 for u in self.result.units] for k in range(count)]
+                [(u.value(ranking.basis, p), u.value(name, p)) for u in self.result.units]
+                for p in points]
         return self._rank_tables[name]
 
 

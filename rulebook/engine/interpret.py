@@ -42,7 +42,7 @@ class Interpreter(SimpleEval):  # type: ignore[misc]
         handlers: dict[type, Callable[..., Any]] = getattr(self, "nodes")  # noqa: B009 - untyped base
         self.nodes = {k: v for k, v in handlers.items() if k in _ALLOWED_NODES}
         self.scheme = scheme
-        self.slots = scheme.program.slots
+        self.slots = scheme.program.plan.slots
         self.vector: list[Any] = []
         self.ctx: axes.Context = None
 
@@ -74,16 +74,12 @@ class Interpreter(SimpleEval):  # type: ignore[misc]
 
 def reference_stages(scheme: Scheme) -> list[Callable[[list[Any]], None]]:
     """One interpreted function per stage, each filling the same slots as the compiled one."""
-    program = scheme.program
+    plan = scheme.program.plan
     interpreter = Interpreter(scheme)
-    stage_names: list[list[str]] = [[] for _ in program.stages]
-    for stage, owners in enumerate(program.line_owner):
-        for name in dict.fromkeys(owners[line] for line in sorted(owners)):
-            stage_names[stage].append(name)
     rounding = scheme.rounding
 
     def compute(name: str, v: list[Any]) -> None:
-        slot = program.slots[name]
+        slot = plan.slots[name]
         if name in scheme.values:
             value = scheme.values[name]
             for ctx in axes.points(scheme, scheme.axis_of(name)):
@@ -91,21 +87,21 @@ def reference_stages(scheme: Scheme) -> list[Callable[[list[Any]], None]]:
             return
         if name == "total":
             raw = semantics.total_of(
-                [(v[program.slots[root]], sign) for root, sign in semantics.total_terms(scheme)],
+                [(v[plan.slots[root]], sign) for root, sign in semantics.total_terms(scheme)],
                 ZERO)
-            v[program.raw_slots[name]] = v[slot] = raw
+            v[plan.raw_slots[name]] = v[slot] = raw
             return
         node = scheme.nodes[name]
         if node.formula is not None:
             raw = interpreter.run(node.formula.tree, v, None)
         else:
-            raw = semantics.combine_children((v[program.slots[c]] for c in node.children), ZERO)
-        v[program.raw_slots[name]] = raw
+            raw = semantics.combine_children((v[plan.slots[c]] for c in node.children), ZERO)
+        v[plan.raw_slots[name]] = raw
         v[slot] = (semantics.score(raw, node.min, node.max, True, rounding.quantum,
                                    rounding.decimal_mode)
                    if semantics.is_rounded(node) else raw)
 
-    def stage_function(names: list[str]) -> Callable[[list[Any]], None]:
+    def stage_function(names: tuple[str, ...]) -> Callable[[list[Any]], None]:
         def run(v: list[Any]) -> None:
             for name in names:
                 try:
@@ -115,7 +111,7 @@ def reference_stages(scheme: Scheme) -> list[Callable[[list[Any]], None]]:
                     raise
         return run
 
-    return [stage_function(names) for names in stage_names]
+    return [stage_function(stage.computes) for stage in plan.stages]
 
 
 class _Tracing(Interpreter):
