@@ -261,10 +261,11 @@ class _Generator:
                                    if inner is not None else (Decimal(1),))
             loop = f"for {q} in {indices}" if inner is not None else f"for {q} in (0,)"
             code = f"{fold}([{value} {loop}], {shares})"
-        if not nested:
+        if not nested and at is None:
             return code
-        # inside another aggregator, but over fixed points: the same value at every outer
-        # point, so it is computed the first time it is needed and then reused
+        # over fixed points, but inside another aggregator or a formula computed per point:
+        # the same value at every such point, so computed the first time it is needed and
+        # then reused
         memo = self.variable("_m")
         self.memos.append(memo)
         return f"({memo} if {memo} is not None else ({memo} := {code}))"

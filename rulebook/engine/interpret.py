@@ -45,6 +45,8 @@ class Interpreter(SimpleEval):  # type: ignore[misc]
         self.slots = scheme.program.plan.slots
         self.vector: list[Any] = []
         self.ctx: axes.Context = None
+        self.memo: dict[int, Any] = {}
+        """Aggregates over fixed points already computed in this run (by syntax node)."""
 
     def _lookup(self, node: ast.Name) -> Any:
         name = node.id
@@ -59,16 +61,27 @@ class Interpreter(SimpleEval):  # type: ignore[misc]
         if fname not in AGGREGATORS:
             return super()._eval_call(node)
         outer, values = self.ctx, []
+        _, members_only = axes.span(self.scheme, node.args[0],
+                                    outer[0] if outer is not None else None)
+        if not members_only and id(node) in self.memo:
+            return self.memo[id(node)]
         at = axes.aggregated(self.scheme, node.args[0], outer)
         for point in at:
             self.ctx = point
             values.append(self._eval(node.args[0]))
         self.ctx = outer
         shares = [axes.weight(self.scheme, point) for point in at]
-        return semantics.AGGREGATORS[fname].fold(values, shares)
+        result = semantics.AGGREGATORS[fname].fold(values, shares)
+        if not members_only:  # the same at every outer point: computed once per run
+            self.memo[id(node)] = result
+        return result
 
-    def run(self, tree: ast.expr, vector: list[Any], ctx: axes.Context) -> Any:
+    def run(self, tree: ast.expr, vector: list[Any], ctx: axes.Context,
+            memo: dict[int, Any] | None = None) -> Any:
+        """Evaluate `tree` for one unit at `ctx`. Pass the same `memo` to the runs of one
+        formula at every point of its axis, so an aggregate over fixed points is computed once."""
         self.vector, self.ctx = vector, ctx
+        self.memo = {} if memo is None else memo
         return self._eval(tree)
 
 
@@ -82,8 +95,10 @@ def reference_stages(scheme: Scheme) -> list[Callable[[list[Any]], None]]:
         slot = plan.slots[name]
         if name in scheme.values:
             value = scheme.values[name]
+            memo: dict[int, Any] = {}
             for ctx in axes.points(scheme, scheme.axis_of(name)):
-                v[slot + (ctx[1] if ctx else 0)] = interpreter.run(value.formula.tree, v, ctx)
+                v[slot + (ctx[1] if ctx else 0)] = interpreter.run(value.formula.tree, v, ctx,
+                                                                   memo)
             return
         if name == "total":
             raw = semantics.total_of(

@@ -101,8 +101,9 @@ def measure(scheme: Scheme, results: list[Result], asserted: set[str]) -> Covera
             for unit in result:
                 for owner, tree in formulas:
                     recorder.owner = owner
+                    memo: dict[int, Any] = {}
                     for ctx in axes.points(scheme, scheme.axis_of(owner)):
-                        recorder.run(tree, unit.vector, ctx)
+                        recorder.run(tree, unit.vector, ctx, memo)
                 for node in scheme.nodes.values():
                     settled = semantics.settle(node, unit.value(node.id, raw=True),
                                                scheme.rounding)
