@@ -246,3 +246,67 @@ def test_reference_engine_agrees_with_compiled_on_small_schemes(text: str) -> No
         assert compiled.to_dict() == reference.to_dict()
 
     check()
+
+
+BY_NAME = """
+scheme: {id: n, title: by name}
+periods: {Q1: {weight: 1}, Q2: {weight: 1}}
+period_groups:
+  halves: {H1: [Q1], H2: [Q2]}
+indicators:
+  done: {type: count, per_period: true}
+  staff: {type: count}
+parameters:
+  rate: {value: 3}
+values:
+  doubled: {per_period: true, expr: "2 * done"}
+  half_sum: {per: halves, expr: "sum(done)"}
+rankings:
+  place: {basis: doubled}
+tree:
+  - id: work
+    children:
+      - {id: points, expr: "sum(doubled) - 1", max: 10}
+  - id: pay
+    role: output
+    children:
+      - {id: bonus, unit: 元, expr: "rate * staff"}
+outcomes:
+  grade:
+    cases:
+      - {when: "total >= 10", label: good}
+      - {label: poor}
+"""
+
+
+def test_every_kind_of_name_reads_by_name_per_period_and_group() -> None:
+    """Unit a: done Q1 = 4, Q2 = 3 → doubled 8, 6; points = 8 + 6 − 1 = 13, capped at 10
+    (raw 13); halves H1 = 4, H2 = 3; bonus = 3 × 5 staff = 15 元; grade good (total 10).
+    Unit b (done 1, 1) is ranked below a in both quarters, so a's place is 1 in each."""
+    result = score(BY_NAME, {"a": {"done": {"Q1": 4, "Q2": 3}, "staff": 5},
+                             "b": {"done": {"Q1": 1, "Q2": 1}, "staff": 0}})
+    a = result.unit("a")
+    assert a.value("work.points") == D("10.00")
+    assert a.value("work.points", raw=True) == D(13)
+    assert a.value("total") == D("10.00")
+    assert a.value("doubled", period="Q2") == 6
+    assert a.value("doubled") == {"Q1": 8, "Q2": 6}
+    assert a.value("half_sum", period="H2") == 3
+    assert a.value("place", period="Q1") == 1
+    assert a.value("grade") == "good"
+    assert a.value("pay.bonus") == D("15.00")
+    assert a.value("done", period="Q1") == 4
+    assert a.value("staff") == 5
+    assert a.value("rate") == 3
+
+
+def test_an_unknown_name_or_period_says_what_exists() -> None:
+    """A misspelt name gets a did-you-mean; a wrong period lists the name's periods; a period
+    on a one-value name says it has one value."""
+    a = score(BY_NAME, {"a": {"done": {"Q1": 4, "Q2": 3}, "staff": 5}}).unit("a")
+    with pytest.raises(KeyError, match="did you mean `doubled`"):
+        a.value("dubled")
+    with pytest.raises(KeyError, match="has no period or group `Q3` .it has Q1, Q2."):
+        a.value("doubled", period="Q3")
+    with pytest.raises(KeyError, match="has one value, not one per period"):
+        a.value("work.points", period="Q1")

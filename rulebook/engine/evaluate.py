@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import localcontext
-from typing import Any
+from typing import Any, Literal, get_args
 
 from rulebook.arith import CONTEXT
 from rulebook.audit.result import Result, UnitResult
@@ -21,15 +21,19 @@ from rulebook.errors import DataError, EvaluationError, Problem
 from rulebook.scheme.model import Scheme
 
 
+Engine = Literal["compiled", "reference"]
+ENGINES: tuple[Engine, ...] = get_args(Engine)
+
+
 def evaluate(scheme: Scheme, data: DataSet | Mapping[str, Any], *,
-             engine: str = "compiled") -> Result:
+             engine: Engine = "compiled") -> Result:
     """Score every unit of `data` (a checked DataSet, or plain `{"units": {...}}` data, which is
     checked first) and return the Result. Raises DataError or EvaluationError; never half-done.
 
     `engine="reference"` interprets each formula with simpleeval instead of running the
     compiled program: slower, same results (the tests hold the two to that)."""
-    if engine not in ("compiled", "reference"):
-        raise ValueError(f"engine must be 'compiled' or 'reference', not {engine!r}")
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
     if not isinstance(data, DataSet):
         data = check_data(data, scheme)
     program = scheme.program

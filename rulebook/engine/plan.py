@@ -66,9 +66,12 @@ class Plan:
         ids = self.points.get(name, ())
         if point is None:
             return table[name]
-        if raw or point not in ids:
-            shown = ", ".join(ids) if ids and not raw else "none: it has one value"
-            raise KeyError(f"`{name}` has no period or group `{point}` (it has {shown})")
+        if raw or not ids:
+            raise KeyError(f"`{name}` has one value, not one per period or group (asked for "
+                           f"`{point}`)")
+        if point not in ids:
+            raise KeyError(f"`{name}` has no period or group `{point}` (it has "
+                           f"{', '.join(ids)})")
         return table[name] + ids.index(point)
 
     def read(self, vector: Sequence[Any], name: str, point: str | None = None,
