@@ -20,7 +20,6 @@ from rulebook.engine.ranking import rank
 from rulebook.errors import DataError, EvaluationError, Problem
 from rulebook.scheme.model import Scheme
 
-
 Engine = Literal["compiled", "reference"]
 ENGINES: tuple[Engine, ...] = get_args(Engine)
 
