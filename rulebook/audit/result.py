@@ -26,9 +26,11 @@ class _Named(Mapping[str, Any]):
 
     def __init__(self, unit: UnitResult, names: tuple[str, ...], *, raw: bool = False) -> None:
         self._unit, self._names, self._raw = unit, names, raw
-        self._set = frozenset(names)
+        self._set: frozenset[str] | None = None  # built on the first lookup
 
     def __getitem__(self, name: str) -> Any:
+        if self._set is None:
+            self._set = frozenset(self._names)
         if name not in self._set:
             raise KeyError(name)
         return self._unit.value(name, raw=self._raw)
@@ -59,6 +61,10 @@ class UnitResult:
         (`period="Q1"`, or a group id); without it the result maps every period to its value.
         KeyError, saying what exists, for an unknown name or period."""
         plan = self.scheme.program.plan
+        if period is None and not raw and name not in plan.points:
+            slot = plan.slots.get(name)
+            if slot is not None:  # the common case, kept cheap: a one-value name
+                return self.vector[slot]
         parameter = self.scheme.parameters.get(name)
         if parameter is not None and name not in plan.slots and not raw:
             if period is not None:

@@ -186,6 +186,11 @@ class Auditor:
         self.scheme: Scheme = result.scheme
         self.interpreter = Interpreter(self.scheme)
         self._rank_tables: dict[str, list[list[Any]]] = {}
+        self._ties: dict[tuple[str, int], dict[Any, list[str]]] = {}
+        self._unit_index: dict[str, int] = {}
+        # per formula (keyed by its tree, kept alive with it): names read, period shares shown
+        self._tree_names: dict[int, tuple[ast.expr, tuple[str, ...]]] = {}
+        self._tree_periods: dict[int, tuple[ast.expr, tuple[tuple[str, Decimal], ...]]] = {}
 
     # -- public ---------------------------------------------------------------------------------
 
@@ -263,13 +268,19 @@ class Auditor:
     def _inputs(self, tree: ast.expr, unit: UnitScores) -> tuple[Input, ...]:
         seen: set[str] = set()
         out: list[Input] = []
-        for node in value_names(tree):
-            name = node.id
+        for name in self._names(tree):
             if name in seen or name == "weight":
                 continue
             seen.add(name)
             out.append(Input(name, *self._describe(name, unit)))
         return tuple(out)
+
+    def _names(self, tree: ast.expr) -> tuple[str, ...]:
+        """The names a formula reads, in order (worked out once per formula, not per unit)."""
+        key = id(tree)
+        if key not in self._tree_names:
+            self._tree_names[key] = (tree, tuple(n.id for n in value_names(tree)))
+        return self._tree_names[key][1]
 
     def _describe(self, name: str, unit: UnitScores) -> tuple[str, str, PerPeriodValue]:
         scheme = self.scheme
@@ -337,6 +348,13 @@ class Auditor:
                 if canonical(clamped) != canonical(value) or item else None)
 
     def _periods(self, tree: ast.expr) -> tuple[tuple[str, Decimal], ...]:
+        key = id(tree)
+        if key not in self._tree_periods:
+            self._tree_periods[key] = (tree, self._weights_read(tree))
+        return self._tree_periods[key][1]
+
+    def _weights_read(self, tree: ast.expr) -> tuple[tuple[str, Decimal], ...]:
+        """The periods' shares, if the formula reads them (a weighted aggregator, `weight`)."""
         uses = any((isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and
                     n.func.id in semantics.AGGREGATORS and
                     semantics.AGGREGATORS[n.func.id].weighted) or
@@ -345,20 +363,32 @@ class Auditor:
 
     def _ranks(self, tree: ast.expr, unit: UnitScores) -> tuple[RankRead, ...]:
         out = []
-        names = {n.id for n in value_names(tree)}
+        names = set(self._names(tree))
+        if not self._unit_index:
+            self._unit_index.update((u.unit, i) for i, u in enumerate(self.result.units))
+        index = self._unit_index[unit.unit]
         for name in sorted(names & set(self.scheme.rankings)):
             ranking = self.scheme.rankings[name]
             table = self._rank_table(name)
-            index = next(i for i, u in enumerate(self.result.units) if u.unit == unit.unit)
             periods: list[str | None] = list(self.scheme.axis_ids(self.scheme.axis_of(name))) \
                 or [None]
             for offset, period in enumerate(periods):
                 basis, rank = table[offset][index]
-                tied = tuple(u.unit for j, u in enumerate(self.result.units)
-                             if j != index and table[offset][j][1] == rank)
+                tied = tuple(u for u in self._sharing(name, offset)[rank] if u != unit.unit)
                 out.append(RankRead(name, period, basis, int(rank), tied,
                                     len(self.result.units), ranking.method))
         return tuple(out)
+
+    def _sharing(self, name: str, offset: int) -> dict[Any, list[str]]:
+        """Per rank (at one period of a ranking), the units holding it, in unit order."""
+        key = (name, offset)
+        if key not in self._ties:
+            groups: dict[Any, list[str]] = {}
+            for u, (_, rank) in zip(self.result.units, self._rank_table(name)[offset],
+                                    strict=True):
+                groups.setdefault(rank, []).append(u.unit)
+            self._ties[key] = groups
+        return self._ties[key]
 
     def _rank_table(self, name: str) -> list[list[Any]]:
         """Per period: (basis, rank) of every unit, computed once per ranking."""
