@@ -250,17 +250,16 @@ class _Generator:
             q = self.variable("q")
             value = self.node(arg, (PERIOD, q), nested=True)
             return f"{fold}([{value} for {q} in {members}[{index}]], {shares}[{index}])"
+        assert inner is not None  # the type checker refuses an aggregate of a one-value name
         points = axes.points(scheme, inner)
         if not _has_aggregate(arg) and len(points) <= UNROLL:
             code = self.unrolled(fold, arg, points)
         else:
             q = self.variable("q")
-            value = self.node(arg, (str(inner), q) if inner is not None else None, nested=True)
+            value = self.node(arg, (inner, q), nested=True)
             indices = self.constant(tuple(range(len(points))))
-            shares = self.constant(tuple(axes.weight(scheme, p) for p in points)
-                                   if inner is not None else (Decimal(1),))
-            loop = f"for {q} in {indices}" if inner is not None else f"for {q} in (0,)"
-            code = f"{fold}([{value} {loop}], {shares})"
+            shares = self.constant(tuple(axes.weight(scheme, p) for p in points))
+            code = f"{fold}([{value} for {q} in {indices}], {shares})"
         if not nested and at is None:
             return code
         # over fixed points, but inside another aggregator or a formula computed per point:
@@ -272,8 +271,7 @@ class _Generator:
 
     def unrolled(self, fold: str, arg: ast.expr, points: Sequence[axes.Context]) -> str:
         terms = [self.node(arg, point, nested=False) for point in points]
-        shares = tuple(axes.weight(self.scheme, p) if p is not None else Decimal(1)
-                       for p in points)
+        shares = tuple(axes.weight(self.scheme, p) for p in points)
         return f"{fold}(({', '.join(terms)},), {self.constant(shares)})"
 
 

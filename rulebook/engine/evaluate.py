@@ -1,4 +1,5 @@
-"""Score many units at once: inputs into slots, stage functions in order, rankings between them.
+"""Score many units at once: inputs into their slots, then the plan's stages in order with its
+rankings between them (`rulebook.engine.plan`).
 
 Evaluation has no global state: the scheme's compiled Program is read-only and every unit gets its
 own slot list. Arithmetic runs in rulebook's decimal context (see `rulebook.arith`).

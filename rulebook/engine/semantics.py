@@ -26,7 +26,7 @@ Sign = Literal[1, -1]
 T = TypeVar("T")
 
 
-class Node(Protocol):
+class Scored(Protocol):
     """What these rules read of a scored node (`rulebook.scheme.model.Node`). Written as a
     protocol so this module needs nothing from the model and anything may import it."""
 
@@ -55,7 +55,7 @@ class Tree(Protocol):
     @property
     def roots(self) -> tuple[str, ...]: ...
     @property
-    def nodes(self) -> Mapping[str, Node]: ...
+    def nodes(self) -> Mapping[str, Scored]: ...
 
 
 @attrs.frozen
@@ -91,7 +91,7 @@ class Settled:
 # -- a node's value -------------------------------------------------------------------------------
 
 
-def is_rounded(node: Node) -> bool:
+def is_rounded(node: Scored) -> bool:
     """Items and any node with a declared cap or floor are rounded; a plain group is the exact
     sum of its (already rounded) children."""
     return node.is_item or node.min is not None or node.max is not None
@@ -122,7 +122,7 @@ def score(raw: Decimal, low: Decimal | None, high: Decimal | None, rounded: bool
     return arith.round_score(clamped, quantum, mode) if rounded else clamped
 
 
-def settle(node: Node, raw: Decimal, rounding: Rounding) -> Settled:
+def settle(node: Scored, raw: Decimal, rounding: Rounding) -> Settled:
     """`score` with its working: the clamped value and the declared clips, for the audit. The
     clips are recorded as `bound` applies the floor and cap, so they follow the same rule."""
     clips: list[Clip] = []
