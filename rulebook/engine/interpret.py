@@ -149,11 +149,12 @@ def failing_part(scheme: Scheme, tree: ast.expr, vector: list[Any],
                  axis: str | None) -> tuple[ast.expr | None, str | None]:
     """Re-run a formula that failed for one unit; return the innermost failing sub-expression
     (for a division or power, its right operand) and the period (or group) it failed in."""
+    memo: dict[int, Any] = {}
     for ctx in axes.points(scheme, axis):
         tracer = _Tracing(scheme)
         try:
             with localcontext(CONTEXT):
-                tracer.run(tree, vector, ctx)
+                tracer.run(tree, vector, ctx, memo)
         except ArithmeticError:
             node = tracer.failed
             if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div | ast.Pow):
