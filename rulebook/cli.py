@@ -23,7 +23,8 @@ from typing import TextIO
 from rulebook import __version__
 from rulebook.api import check, load
 from rulebook.audit.result import Result
-from rulebook.data.check import DataSet, parse_data, read_data
+from rulebook.data.api import parse_data, read_data
+from rulebook.data.dataset import DataSet
 from rulebook.engine.evaluate import evaluate
 from rulebook.errors import (
     DataError,

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
 
+from rulebook.data.check import _Checker
+from rulebook.data.dataset import UnitData
 from rulebook.data.values import MISSING, plain_bool
 from rulebook.scheme.model import Indicator, Scheme
 
@@ -21,8 +23,6 @@ _UnitCheck = Callable[[dict[Any, Any]], dict[str, Any] | None]
 
 def fast_check(raw: Any, scheme: Scheme) -> tuple[Any, ...] | None:
     """Every unit's checked values as UnitData, or None if anything is not plainly valid."""
-    from rulebook.data.check import UnitData
-
     if type(raw) is not dict or len(raw) != 1 or "units" not in raw:
         return None
     units = raw["units"]
@@ -48,8 +48,6 @@ def fast_check(raw: Any, scheme: Scheme) -> tuple[Any, ...] | None:
 def compile_unit_check(scheme: Scheme) -> _UnitCheck | None:
     """The generated per-unit check for `scheme`; None if a default itself is invalid (the
     careful pass then reports it)."""
-    from rulebook.data.check import _Checker
-
     periods = tuple(p.id for p in scheme.periods)
     env: dict[str, Any] = {"Dec": Decimal, "M": MISSING, "SMALL": _SMALL}
     body = ["absent = 0", "out = {}"]

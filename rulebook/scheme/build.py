@@ -10,20 +10,22 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import attrs
 
 from rulebook.errors import Problem, SchemeError, did_you_mean
 from rulebook.expr import syntax as ex
 from rulebook.expr.functions import PERIOD_NAMES
-from rulebook.scheme.graph import DependencyGraph
+from rulebook.scheme.graph import DependencyGraph, dependency_graph
 from rulebook.scheme.loader import Path_, Source
 from rulebook.scheme.model import (
     INDICATOR_TYPES,
     ROLES,
     ROUNDING_MODES,
+    Direction,
     Indicator,
+    IndicatorType,
     Node,
     Outcome,
     Parameter,
@@ -33,6 +35,7 @@ from rulebook.scheme.model import (
     Rounding,
     Scheme,
     Value,
+    ValueKind,
     Veto,
     default_language,
 )
@@ -344,7 +347,7 @@ class Builder:
     def read_indicators(self, raw: Any) -> None:
         for name, path, fields in self.entries(raw, "indicators", "indicator", INDICATOR_KEYS,
                                                ("type",)):
-            kind = fields.get("type")
+            kind = cast("IndicatorType", fields.get("type"))  # checked just below
             if kind not in INDICATOR_TYPES:
                 if "type" in fields:
                     self.error((*path, "type"), f"unknown indicator type `{kind}`",
@@ -432,7 +435,7 @@ class Builder:
 
     def value(self, full: str, body: Any, path: Path_, local: Any,
               replacements: Mapping[str, ast.expr] | None = None,
-              code_path: Path_ | None = None, kind: str = "value") -> None:
+              code_path: Path_ | None = None, kind: ValueKind = "value") -> None:
         """Read one value (`values:` entry or `let:` entry) into self.values."""
         fields = self.mapping(body if isinstance(body, dict) else {"expr": body}, path,
                               VALUE_KEYS, f"value `{full}`", required=("expr",))
@@ -498,12 +501,12 @@ class Builder:
                 self.value(demote, {"expr": fields["demote_if"]}, path, lambda n: n,
                            code_path=(*path, "demote_if"), kind="condition")
             self.rankings[name] = Ranking(
-                name, basis, str(order), str(method), False,
+                name, basis, order, method, False,
                 self.text(fields.get("label"), (*path, "label"), "label"),
                 self.text(fields.get("note"), (*path, "note"), "note"),
                 self.src.loc(path, key=True), demote=demote)
 
-    def monotone(self, raw: Any, path: Path_) -> tuple[tuple[str, str], ...]:
+    def monotone(self, raw: Any, path: Path_) -> tuple[tuple[str, Direction], ...]:
         """`monotone: {meetings_missed: decreasing}`: declared directions of a node."""
         if raw is None:
             return ()
@@ -520,7 +523,7 @@ class Builder:
             elif direction not in ("increasing", "decreasing"):
                 self.error((*path, name), "a direction is `increasing` or `decreasing`")
             else:
-                out.append((str(name), str(direction)))
+                out.append((str(name), direction))
         return tuple(out)
 
     def read_vetoes(self, raw: Any) -> None:
@@ -796,35 +799,26 @@ class Builder:
 
     def resolve_and_check(self) -> None:
         """Report unknown names, build the dependency graph (cycles), then type-check in order."""
-        graph = DependencyGraph()
         known = self.known_names()
         for f in self.formulas:
             for name, offset in f.expr.names():
-                if name in PERIOD_NAMES:
-                    continue
-                if name not in known:
+                if name not in known and name not in PERIOD_NAMES:
                     hint = did_you_mean(name, known) or "declare it under `indicators:`, " \
                         "`parameters:` or `values:`"
                     self.expr_error(f.path, ex.ExprError(f"unknown name `{name}`", offset,
                                                          hint), f.expr.text)
-                    continue
-                graph.add_edge(name, f.owner, self.src.loc(f.path))
-        for node in self.nodes.values():
-            graph.add_node(node.id)
-            for child in node.children:
-                graph.add_edge(child, node.id, node.location)
-            if "." not in node.id and node.role != "output":
-                graph.add_edge(node.id, "total", None)
+        rankings = []
         for ranking in self.rankings.values():
             path: Path_ = ("rankings", ranking.name, "basis")
             if ranking.basis not in known or ranking.basis in self.rankings:
                 self.error(path, f"ranking basis `{ranking.basis}` is not a value or node",
                            did_you_mean(ranking.basis, known))
             else:
-                graph.add_edge(ranking.basis, ranking.name, self.src.loc(path))
-                if ranking.demote and ranking.demote in self.values:
-                    graph.add_edge(ranking.demote, ranking.name, self.src.loc(path))
-                    graph.add_edge(ranking.basis, ranking.demote, self.src.loc(path))
+                rankings.append((ranking, self.src.loc(path)))
+        graph = dependency_graph(
+            ((f.owner, (n for n, _ in f.expr.names()), self.src.loc(f.path))
+             for f in self.formulas), self.nodes,
+            tuple(n for n in self.nodes if "." not in n), rankings, known)
         cycles = graph.cycles()
         for cycle in cycles:
             names = [name for name, _ in cycle]
