@@ -16,6 +16,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from rulebook.arith import number_problem
 from rulebook.data.dataset import DataSet, Locator, UnitData
 from rulebook.data.values import exact_number, plain_bool
 from rulebook.errors import Problem, did_you_mean
@@ -144,6 +145,11 @@ class _Checker:
             hint = "write the number without quotes" if _is_number_text(raw) else None
             return self.bad(unit, ind, path, period, f"expected a number, got {_spelled(raw)}",
                             hint)
+        beyond = number_problem(value)
+        if beyond is not None:
+            return self.bad(unit, ind, path, period, f"{_short(raw)}: {beyond}",
+                            "numbers in data are limited so that scoring stays fast and exact "
+                            "(docs/data.md, limits)")
         if kind == "count" and value != value.to_integral_value():
             self.bad(unit, ind, path, period, f"a count must be a whole number, got {value}")
         if ind.min is not None and value < ind.min:
@@ -158,6 +164,12 @@ class _Checker:
         where = f"unit `{unit}`, indicator `{ind.name}`" + (f", period `{period}`"
                                                             if period else "")
         self.error(path, f"{where}: {message}", hint)
+
+
+def _short(raw: Any) -> str:
+    """A value for a message, cut to 40 characters (a 20,000-digit number is not echoed)."""
+    text = str(raw)
+    return text if len(text) <= 40 else f"{text[:20]}…({len(text)} characters)"
 
 
 def _spelled(raw: Any) -> str:
