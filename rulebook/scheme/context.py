@@ -17,7 +17,6 @@ import attrs
 
 from rulebook.errors import Problem, did_you_mean
 from rulebook.expr import syntax as ex
-from rulebook.expr.functions import PERIOD_NAMES
 from rulebook.scheme import keys
 from rulebook.scheme.loader import Path_, Source
 from rulebook.scheme.model import (
@@ -31,21 +30,6 @@ from rulebook.scheme.model import (
     Value,
     Veto,
 )
-
-RESERVED = {
-    "total",
-    "vetoed",
-    *PERIOD_NAMES,
-    "True",
-    "False",
-    "None",
-    "and",
-    "or",
-    "not",
-    "if",
-    "else",
-}
-"""Names no indicator, value or node may take (function names live apart: only calls use them)."""
 
 
 @attrs.frozen
@@ -164,7 +148,7 @@ class Context:
                 key=True,
             )
             return False
-        if name in RESERVED:
+        if name in keys.RESERVED:
             self.error(path, f"`{name}` is a reserved word and cannot name a {what}", key=True)
             return False
         return True

@@ -13,21 +13,34 @@ from typing import Literal
 
 import attrs
 
+from rulebook.expr.functions import PERIOD_NAMES
 from rulebook.scheme.model import INDICATOR_TYPES, ROLES, ROUNDING_MODES
 
 ID_PATTERN = "^[A-Za-z][A-Za-z0-9_]*$"
 """An id: an ASCII letter, then ASCII letters, digits and `_` (formulas read ids as names)."""
 
-ScalarKind = Literal["text", "number", "flag", "formula", "name", "id", "any"]
+RESERVED = frozenset(
+    {"total", "vetoed", *PERIOD_NAMES, "True", "False", "None", "and", "or", "not", "if", "else"}
+)
+"""Names no indicator, value or node may take (function names live apart: only calls use them)."""
+
+ScalarKind = Literal["text", "flag", "formula", "name", "id", "any"]
 
 
 @attrs.frozen
 class Scalar:
-    """One value: `text` (a string, a number kept as text, or a list of lines), `number`,
-    `flag` (true/false), `formula` (an expression, or a bare number), `name` (a string naming
+    """One value: `text` (a string, a number kept as text, or a list of lines), `flag`
+    (true/false), `formula` (an expression, or a bare number), `name` (a string naming
     something declared elsewhere), `id` (a new name, see ID_PATTERN) or `any`."""
 
     kind: ScalarKind
+
+
+@attrs.frozen
+class Number:
+    """A number (whole or decimal), at least `minimum` when one is given."""
+
+    minimum: int | None = None
 
 
 @attrs.frozen
@@ -93,6 +106,10 @@ class Record:
     name: str
     doc: str
     keys: tuple[Key, ...]
+    excludes: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """(key, others): a mapping with `key` may have none of `others`."""
+    required_when: tuple[tuple[str, str, str], ...] = ()
+    """(key, other, value): `key` is required when `other` is `value`."""
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -105,9 +122,9 @@ class Record:
         return tuple(k.name for k in self.keys if k.required)
 
 
-Shape = Scalar | Whole | Choice | ListOf | MapOf | Either | Ref | Record
+Shape = Scalar | Number | Whole | Choice | ListOf | MapOf | Either | Ref | Record
 
-TEXT, NUMBER, FLAG = Scalar("text"), Scalar("number"), Scalar("flag")
+TEXT, NUMBER, FLAG = Scalar("text"), Number(), Scalar("flag")
 FORMULA, NAME, ID, ANY = Scalar("formula"), Scalar("name"), Scalar("id"), Scalar("any")
 
 LABEL = Key("label", TEXT, "name shown to people (may be Chinese)")
@@ -142,7 +159,7 @@ PERIOD = Record(
     "an assessment period",
     (
         LABEL,
-        Key("weight", NUMBER, "relative weight (default 1); normalised to a share of 1"),
+        Key("weight", Number(0), "relative weight (default 1); normalised to a share of 1"),
     ),
 )
 
@@ -184,6 +201,7 @@ INDICATOR = Record(
         NOTE,
         Key("record_only", FLAG, "true: recorded but read by no formula"),
     ),
+    required_when=(("values", "type", "enum"),),
 )
 
 PARAMETER = Record(
@@ -267,6 +285,7 @@ NODE = Record(
             "declared directions: indicator: increasing or decreasing",
         ),
     ),
+    excludes=(("children", ("expr", "use", "let", "with")),),
 )
 
 TOTAL = Record("total", "how the total is shown", (LABEL, NOTE))
@@ -319,7 +338,7 @@ TOP = Record(
         Key("rounding", ROUNDING, "how item scores are rounded"),
         Key(
             "periods",
-            MapOf(Either((NUMBER, PERIOD))),
+            MapOf(Either((Number(0), PERIOD))),
             "named periods in order, with weights (Q1: 4 or Q1: {label, weight})",
         ),
         Key("indicators", MapOf(INDICATOR), "the data each unit reports"),
