@@ -44,6 +44,7 @@ def build(data: Any, source: Source) -> tuple[Scheme, list[Problem]]:
 
 
 def _build(cx: Context, data: Any) -> Scheme:
+    """Run the phases in order; raise SchemeError if any reported an error."""
     top = read_top(cx, data)
     meta = cx.record(top.get("scheme"), ("scheme",), keys.SCHEME, "`scheme`")
     rounding = read_rounding(cx, top.get("rounding"))
@@ -59,17 +60,25 @@ def _build(cx: Context, data: Any) -> Scheme:
     read_outcomes(cx, top.get("outcomes"))
     read_constraints(cx, top.get("constraints"))
     total = cx.record(top.get("total"), ("total",), keys.TOTAL, "`total`")
+    # Read before the check below, so that a wrong type here is reported rather than dropped.
+    scheme_id = cx.text(meta.get("id"), ("scheme", "id"), "scheme id")
+    title = cx.text(meta.get("title"), ("scheme", "title"), "title")
+    version = cx.text(meta.get("version"), ("scheme", "version"), "version")
+    standard_total = cx.number(
+        meta.get("standard_total"), ("scheme", "standard_total"), "standard_total"
+    )
+    total_label = cx.text(total.get("label"), ("total", "label"), "label", "总分")
+    notes = meta.get("notes")
+    if not isinstance(notes, list):
+        notes = cx.text(notes, ("scheme", "notes"), "notes")
     resolve(cx)
     if any(p.severity == "error" for p in cx.problems):
         raise SchemeError(cx.problems)
-    notes = meta.get("notes")
     return Scheme(
-        id=cx.text(meta.get("id"), ("scheme", "id"), "scheme id"),
-        title=cx.text(meta.get("title"), ("scheme", "title"), "title"),
-        version=cx.text(meta.get("version"), ("scheme", "version"), "version"),
-        standard_total=cx.number(
-            meta.get("standard_total"), ("scheme", "standard_total"), "standard_total"
-        ),
+        id=scheme_id,
+        title=title,
+        version=version,
+        standard_total=standard_total,
         rounding=rounding,
         periods=cx.periods,
         indicators=cx.indicators,
@@ -81,7 +90,7 @@ def _build(cx: Context, data: Any) -> Scheme:
         period_groups=cx.period_groups,
         vetoes=cx.vetoes,
         outcomes=cx.outcomes,
-        total_label=cx.text(total.get("label"), ("total", "label"), "label", "总分"),
-        notes=tuple(notes) if isinstance(notes, list) else (str(notes),) if notes else (),
+        total_label=total_label,
+        notes=tuple(notes) if isinstance(notes, list) else (notes,) if notes else (),
         source_file=cx.src.file,
     )

@@ -9,6 +9,7 @@ id, a formula) and report what is wrong without stopping, so one run collects ev
 from __future__ import annotations
 
 import ast
+import keyword
 from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 import attrs
 
 from rulebook.errors import Problem, did_you_mean
+from rulebook.expr import slips
 from rulebook.expr import syntax as ex
 from rulebook.scheme import keys
 from rulebook.scheme.loader import Path_, Source
@@ -72,6 +74,7 @@ class Context:
         key: bool = False,
         severity: str = "error",
     ) -> None:
+        """Report a problem at the key path `path` (its value, or with key=True its key)."""
         self.problems.append(self.src.problem(path, message, hint, key=key, severity=severity))
 
     def expr_error(self, path: Path_, err: ex.ExprError, text: str) -> None:
@@ -94,18 +97,62 @@ class Context:
             self.error(path, f"{what} must be a mapping (key: value lines), got {kind_of(value)}")
             return {}
         allowed = tuple(allowed)
+        previous: str | None = None
         for key in value:
             if key not in allowed:
-                self.error(
-                    (*path, key),
-                    f"unknown key `{key}` in {what}",
-                    did_you_mean(key, allowed) or f"allowed keys: {', '.join(allowed)}",
-                    key=True,
-                )
+                self.unknown_key(value, path, key, previous, allowed, what)
+            previous = key
         for key in required:
             if key not in value:
                 self.error(path, f"{what} is missing required key `{key}`")
         return {k: v for k, v in value.items() if k in allowed}
+
+    def unknown_key(
+        self,
+        mapping: dict[str, Any],
+        path: Path_,
+        key: str,
+        previous: str | None,
+        allowed: tuple[str, ...],
+        what: str,
+    ) -> None:
+        """Report `key`, naming the slip behind it when there is one: an invisible or
+        full-width character in it, or `000` left over from `n: 1,000` in a `{…}` mapping."""
+        if (
+            previous is not None
+            and key.isdigit()
+            and len(key) == 3
+            and isinstance(mapping[previous], int)
+            and not isinstance(mapping[previous], bool)
+            and mapping[key] is None
+        ):
+            written = f"{mapping[previous]},{key}"
+            self.error(
+                (*path, previous),
+                slips.thousands_message(written),
+                f"inside `{{…}}` a comma separates entries, so `{written}` was read as "
+                f"`{mapping[previous]}` and a key `{key}`",
+            )
+            return
+        slip = slips.first_char_slip(key)
+        if slip is not None:
+            offset, message = slip
+            self.problems.append(
+                self.src.problem(
+                    (*path, key),
+                    f"unknown key `{key}` in {what}: {message}",
+                    did_you_mean(slips.clean(key), allowed),
+                    key=True,
+                    column_offset=offset,
+                )
+            )
+            return
+        self.error(
+            (*path, key),
+            f"unknown key `{key}` in {what}",
+            did_you_mean(key, allowed) or f"allowed keys: {', '.join(allowed)}",
+            key=True,
+        )
 
     def record(self, value: Any, path: Path_, record: keys.Record, what: str) -> dict[str, Any]:
         """`value` as a mapping of `record`'s keys (rulebook.scheme.keys): unknown keys and
@@ -113,6 +160,7 @@ class Context:
         return self.mapping(value, path, record.names, what, record.required)
 
     def text(self, value: Any, path: Path_, what: str, default: str = "") -> str:
+        """`value` as text (a number kept as written, a list of lines joined); else reported."""
         if value is None:
             return default
         if isinstance(value, list) and all(isinstance(v, str) for v in value):
@@ -123,14 +171,18 @@ class Context:
         return str(value)
 
     def number(self, value: Any, path: Path_, what: str) -> Decimal | None:
+        """`value` as an exact number; a slip in text (`1,000`, `１２`) is named with its fix."""
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, int | Decimal):
-            self.error(path, f"{what} must be a number, got {kind_of(value)}")
+            fix = slips.plain_number(value) if isinstance(value, str) else None
+            shown = f" `{value}`" if fix else ""
+            self.error(path, f"{what} must be a number, got {kind_of(value)}{shown}", fix)
             return None
         return Decimal(value)
 
     def flag(self, value: Any, path: Path_, what: str) -> bool:
+        """`value` as true/false (absent: false); anything else is reported."""
         if value is None:
             return False
         if not isinstance(value, bool):
@@ -139,12 +191,25 @@ class Context:
         return value
 
     def identifier(self, name: str, path: Path_, what: str, *, dotted: bool = False) -> bool:
+        """Whether `name` may name a `what`: an ASCII id, no Python keyword, not reserved."""
         parts = name.split(".") if dotted else [name]
         if not all(p.isidentifier() and p.isascii() and not p.startswith("_") for p in parts):
+            slip = slips.first_char_slip(name)
             self.error(
                 path,
                 f"{what} `{name}` is not a valid id",
-                "ids are ASCII letters, digits and `_`, starting with a letter",
+                slip[1]
+                if slip
+                else "ids are ASCII letters, digits and `_`, starting with a letter",
+                key=True,
+            )
+            return False
+        if keyword.iskeyword(name):
+            self.error(
+                path,
+                f"`{name}` is a Python keyword and cannot name a {what}",
+                f"formulas are Python expressions, where `{name}` means something else: "
+                f"choose another name, e.g. `{name.lower()}_`",
                 key=True,
             )
             return False

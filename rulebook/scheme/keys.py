@@ -9,6 +9,7 @@ formula reads, and whether names exist, is the builder's business.
 
 from __future__ import annotations
 
+import keyword
 from typing import Literal
 
 import attrs
@@ -19,10 +20,9 @@ from rulebook.scheme.model import INDICATOR_TYPES, ROLES, ROUNDING_MODES
 ID_PATTERN = "^[A-Za-z][A-Za-z0-9_]*$"
 """An id: an ASCII letter, then ASCII letters, digits and `_` (formulas read ids as names)."""
 
-RESERVED = frozenset(
-    {"total", "vetoed", *PERIOD_NAMES, "True", "False", "None", "and", "or", "not", "if", "else"}
-)
-"""Names no indicator, value or node may take (function names live apart: only calls use them)."""
+RESERVED = frozenset({"total", "vetoed", *PERIOD_NAMES, *keyword.kwlist})
+"""Names no indicator, value or node may take: rulebook's own, and Python's keywords (formulas
+are Python expressions). Function names live apart: only calls use them."""
 
 ScalarKind = Literal["text", "flag", "formula", "name", "id", "any"]
 

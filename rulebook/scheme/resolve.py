@@ -32,6 +32,11 @@ def resolve(cx: Context) -> None:
                     did_you_mean(name, known)
                     or "declare it under `indicators:`, `parameters:` or `values:`"
                 )
+                if name in ("true", "false"):
+                    hint = (
+                        f"write `{name.capitalize()}`; but a yes/no value needs no "
+                        "comparison: `8 if staffed else 0`, not `staffed == true`"
+                    )
                 cx.expr_error(
                     f.path, ex.ExprError(f"unknown name `{name}`", offset, hint), f.expr.text
                 )

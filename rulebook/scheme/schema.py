@@ -42,6 +42,7 @@ def schema_text() -> str:
 
 
 def _record(record: keys.Record) -> dict[str, Any]:
+    """A record as an object schema: its keys described, others refused."""
     out: dict[str, Any] = {
         "description": record.doc,
         "type": "object",
@@ -101,6 +102,7 @@ def _shape(shape: keys.Shape) -> dict[str, Any]:
 
 
 def _scalar(kind: keys.ScalarKind) -> dict[str, Any]:
+    """The JSON types a scalar kind accepts (as the builder reads YAML values)."""
     if kind == "text":  # a number is kept as its text; a list of strings is a list of lines
         return {"type": ["string", "number", "array"], "items": {"type": "string"}}
     if kind == "flag":

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from rulebook.errors import SchemeError, did_you_mean
+from rulebook.expr import slips
 from rulebook.scheme import keys
 from rulebook.scheme.context import Context, keys_of, kind_of
 from rulebook.scheme.loader import Path_
@@ -38,16 +39,20 @@ def read_top(cx: Context, data: Any) -> dict[str, Any]:
             "start from schemes/village-fp-1000.yaml or docs/scheme-format.md",
         )
         raise SchemeError(cx.problems)
-    top = cx.record(data, (), keys.TOP, "the scheme file")
+    top = cx.mapping(data, (), keys.TOP.names, "the scheme file")
     for key, value in data.items():
-        guess = did_you_mean(str(key), keys.TOP.names)
+        guess = did_you_mean(slips.clean(str(key)), keys.TOP.names)
         if key not in keys.TOP.names and guess:
             section = guess.split("`")[1]
             top.setdefault(section, value)
+    for key in keys.TOP.required:  # after recovery: `tre:` is one mistake, not two
+        if key not in top:
+            cx.error((), f"the scheme file is missing required key `{key}`")
     return top
 
 
 def read_rounding(cx: Context, raw: Any) -> Rounding:
+    """`rounding:` places, mode and level, each checked against its closed set."""
     path: Path_ = ("rounding",)
     spec = cx.record(raw, path, keys.ROUNDING, "`rounding`")
     places = spec.get("places", 2)
@@ -73,6 +78,7 @@ def read_rounding(cx: Context, raw: Any) -> Rounding:
 
 
 def read_periods(cx: Context, raw: Any) -> tuple[Period, ...]:
+    """`periods:` id -> weight or {label, weight}; weights normalised to shares of 1."""
     spec = cx.mapping(raw, ("periods",), keys_of(raw), "`periods`")
     found: list[tuple[str, str, Decimal]] = []
     for pid, body in spec.items():
@@ -155,6 +161,7 @@ def read_period_groups(cx: Context, raw: Any) -> dict[str, tuple[PeriodGroup, ..
 
 
 def read_indicators(cx: Context, raw: Any) -> None:
+    """`indicators:` name -> {type, min, max, values, ...}: the data each unit reports."""
     for name, path, fields in cx.entries(raw, "indicators", "indicator", keys.INDICATOR):
         kind = fields.get("type")
         if kind not in INDICATOR_TYPES:
@@ -178,7 +185,9 @@ def read_indicators(cx: Context, raw: Any) -> None:
         values: tuple[str, ...] = ()
         if kind == "enum":
             raw_values = fields.get("values")
-            if (
+            if isinstance(raw_values, list) and any(isinstance(v, bool) for v in raw_values):
+                _report_yaml_booleans(cx, raw_values, (*path, "values"))
+            elif (
                 not isinstance(raw_values, list)
                 or not raw_values
                 or not all(isinstance(v, str) for v in raw_values)
@@ -213,6 +222,7 @@ def read_indicators(cx: Context, raw: Any) -> None:
 
 
 def read_parameters(cx: Context, raw: Any) -> None:
+    """`parameters:` name -> number or {value, label, note, by_unit}."""
     spec = cx.mapping(raw, ("parameters",), keys_of(raw), "`parameters`")
     for name, body in spec.items():
         path: Path_ = ("parameters", name)
@@ -254,6 +264,7 @@ def read_parameters(cx: Context, raw: Any) -> None:
 
 
 def read_patterns(cx: Context, raw: Any) -> None:
+    """`patterns:` kept raw (path and fields) until an item `use`s one."""
     spec = cx.mapping(raw, ("patterns",), keys_of(raw), "`patterns`")
     for name, body in spec.items():
         path: Path_ = ("patterns", name)
@@ -261,3 +272,16 @@ def read_patterns(cx: Context, raw: Any) -> None:
             continue
         fields = cx.record(body, path, keys.PATTERN, f"pattern `{name}`")
         cx.patterns[name] = (path, fields)
+
+
+def _report_yaml_booleans(cx: Context, items: list[Any], path: Path_) -> None:
+    """YAML 1.1 reads unquoted yes/no/on/off/true/false as true or false: an enum value written
+    `no` arrives as False. Name each such item as it was written, with the fix."""
+    for i, item in enumerate(items):
+        if isinstance(item, bool):
+            written = cx.src.written((*path, i)) or str(item).lower()
+            cx.error(
+                (*path, i),
+                f"YAML reads an unquoted `{written}` as {str(item).lower()}: quote it",
+                f'write "{written}" (in quotes) to keep it a name',
+            )

@@ -38,6 +38,7 @@ def read_tree(cx: Context, raw: Any) -> tuple[str, ...]:
 
 
 def lower_node(cx: Context, body: Any, path: Path_, parent: Node | None) -> str | None:
+    """One tree node (and, for a group, its children): its id, or None if unreadable."""
     fields = cx.record(body, path, keys.NODE, "a tree node")
     local = fields.get("id")
     if not isinstance(local, str) or not cx.identifier(local, (*path, "id"), "node id"):
@@ -212,6 +213,7 @@ def item_formula(cx: Context, node_id: str, fields: dict[str, Any], path: Path_)
 def pattern_args(
     cx: Context, name: str, pattern: dict[str, Any], pattern_path: Path_, given: Any, path: Path_
 ) -> dict[str, ast.expr]:
+    """The `with:` arguments of a pattern instance as expressions, by argument name."""
     declared = pattern.get("args")
     names = list(declared) if isinstance(declared, dict | list) else []
     if not names or not all(isinstance(a, str) and a.isidentifier() for a in names):
