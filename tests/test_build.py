@@ -145,12 +145,12 @@ def test_wrong_types_in_the_scheme_header_are_reported_with_every_other_problem(
     """They used to be read after the final check, and so dropped without a word; now the
     header's three mistakes come in the same run as the formula's unknown name."""
     text = BASE.replace("scheme: {id: demo, title: 演示}",
-                        "scheme: {id: demo, title: [1, 2], version: {a: 1}, "
+                        "scheme: {id: demo, title: {a: 1}, version: [{b: 2}], "
                         "standard_total: 1,000}")
     text = text.replace("3 * meetings_missed", "3 * meeting_missed")
     joined = "\n".join(problems(text))
-    assert "title must be text, got a list" in joined
-    assert "version must be text, got a mapping" in joined
+    assert "title must be text, got a mapping" in joined
+    assert "version must be text, got a list" in joined
     assert "thousands separators are not allowed: write 1000" in joined
     assert "unknown name `meeting_missed`" in joined
 

@@ -11,18 +11,23 @@ job ends and `rulebook check`'s begins.
 
 from __future__ import annotations
 
+import copy
 import io
 import json
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from test_cookbook import RECIPES
 
 from rulebook.cli import EXIT_OK, main
 from rulebook.errors import SchemeError
 from rulebook.scheme import keys
+from rulebook.scheme.build import build
 from rulebook.scheme.loader import load_file, load_text
 from rulebook.scheme.schema import schema_text, scheme_schema
 
@@ -55,7 +60,7 @@ STRUCTURAL = {
     "55-enum-no-read-as-false": "an enum value `no` read as false: not a string",
     "56-zero-width-space-in-key": "unknown key `expr` + U+200B",
     "59-byte-order-mark-inside": "unknown key U+FEFF + `tree` (and so no `tree`)",
-    "62-title-not-text": "a mapping where the title's text belongs",
+    "62-title-not-text": "mappings where the title and version belong",
     "63-standard-total-not-a-number": "a list where a number belongs",
     "64-python-keyword-id": "`lambda` is a reserved id",
 }
@@ -164,3 +169,53 @@ def test_the_unknown_key_message_points_at_the_key(validator: jsonschema.Draft7V
     assert errors(validator, data) == [
         "indicators/meetings_missed: Additional properties are not allowed "
         "('maximum' was unexpected)"]
+
+
+def _paths(data: Any, path: tuple[str | int, ...] = ()) -> list[tuple[str | int, ...]]:
+    """Every key path in `data` (mappings and lists), the root included."""
+    out = [path]
+    if isinstance(data, dict):
+        for key, value in data.items():
+            out.extend(_paths(value, (*path, key)))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            out.extend(_paths(value, (*path, i)))
+    return out
+
+
+def _at(data: Any, path: tuple[str | int, ...]) -> Any:
+    for part in path:
+        data = data[part]
+    return data
+
+
+REPLACEMENTS: list[Any] = ["text", 7, Decimal("2.5"), True, None, [], ["a"], {}, {"k": 1}]
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_the_schema_never_rejects_a_scheme_rulebook_accepts(data: st.DataObject) -> None:
+    """Editors must not underline what `rulebook check` accepts: mutate a shipped scheme (drop
+    a key, add one, or put a value of another type somewhere) and whenever the builder still
+    accepts it, the schema must too."""
+    path = data.draw(st.sampled_from(SHIPPED), label="scheme")
+    loaded, source = load_file(path)
+    mutated = copy.deepcopy(loaded)
+    where = data.draw(st.sampled_from(_paths(mutated)[1:]), label="path")
+    parent = _at(mutated, where[:-1])
+    action = data.draw(st.sampled_from(["drop", "add", "replace"]), label="action")
+    if action == "drop" and isinstance(parent, dict):
+        del parent[where[-1]]
+    elif action == "add" and isinstance(parent, dict):
+        parent["bogus_key"] = 1
+    else:
+        action = "replace"
+        parent[where[-1]] = data.draw(st.sampled_from(REPLACEMENTS), label="value")
+    schema_ok = not errors(jsonschema.Draft7Validator(scheme_schema()), mutated)
+    try:
+        build(mutated, source)
+        builder_ok = True
+    except SchemeError:
+        builder_ok = False
+    if builder_ok:
+        assert schema_ok, "the schema refuses a scheme rulebook accepts"

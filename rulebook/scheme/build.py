@@ -9,11 +9,12 @@ reports every problem.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from rulebook.errors import Problem, SchemeError
 from rulebook.scheme import keys
-from rulebook.scheme.context import Context
+from rulebook.scheme.context import Context, kind_of
 from rulebook.scheme.loader import Source
 from rulebook.scheme.lowering import (
     read_constraints,
@@ -46,7 +47,7 @@ def build(data: Any, source: Source) -> tuple[Scheme, list[Problem]]:
 def _build(cx: Context, data: Any) -> Scheme:
     """Run the phases in order; raise SchemeError if any reported an error."""
     top = read_top(cx, data)
-    meta = cx.record(top.get("scheme"), ("scheme",), keys.SCHEME, "`scheme`")
+    meta = cx.record(top.get("scheme"), ("scheme",), keys.SCHEME, "`scheme`", section=True)
     rounding = read_rounding(cx, top.get("rounding"))
     cx.periods = read_periods(cx, top.get("periods"))
     cx.period_groups = read_period_groups(cx, top.get("period_groups"))
@@ -59,7 +60,7 @@ def _build(cx: Context, data: Any) -> Scheme:
     read_vetoes(cx, top.get("vetoes"))
     read_outcomes(cx, top.get("outcomes"))
     read_constraints(cx, top.get("constraints"))
-    total = cx.record(top.get("total"), ("total",), keys.TOTAL, "`total`")
+    total = cx.record(top.get("total"), ("total",), keys.TOTAL, "`total`", section=True)
     # Read before the check below, so that a wrong type here is reported rather than dropped.
     scheme_id = cx.text(meta.get("id"), ("scheme", "id"), "scheme id")
     title = cx.text(meta.get("title"), ("scheme", "title"), "title")
@@ -68,9 +69,7 @@ def _build(cx: Context, data: Any) -> Scheme:
         meta.get("standard_total"), ("scheme", "standard_total"), "standard_total"
     )
     total_label = cx.text(total.get("label"), ("total", "label"), "label", "总分")
-    notes = meta.get("notes")
-    if not isinstance(notes, list):
-        notes = cx.text(notes, ("scheme", "notes"), "notes")
+    notes = _notes(cx, meta.get("notes"))
     resolve(cx)
     if any(p.severity == "error" for p in cx.problems):
         raise SchemeError(cx.problems)
@@ -91,6 +90,24 @@ def _build(cx: Context, data: Any) -> Scheme:
         vetoes=cx.vetoes,
         outcomes=cx.outcomes,
         total_label=total_label,
-        notes=tuple(notes) if isinstance(notes, list) else (notes,) if notes else (),
+        notes=notes,
         source_file=cx.src.file,
     )
+
+
+def _notes(cx: Context, raw: Any) -> tuple[str, ...]:
+    """`scheme.notes`: one text, or a list of texts, each one line or paragraph."""
+    if not isinstance(raw, list):
+        text = cx.text(raw, ("scheme", "notes"), "notes")
+        return (text,) if text else ()
+    notes = []
+    for i, note in enumerate(raw):
+        if isinstance(note, str | int | Decimal) and not isinstance(note, bool):
+            notes.append(str(note))
+        else:
+            cx.error(
+                ("scheme", "notes", i),
+                f"a note must be text, got {kind_of(note)}",
+                "write the note, or remove the `-` line",
+            )
+    return tuple(notes)

@@ -12,7 +12,7 @@ import ast
 import keyword
 from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeGuard
 
 import attrs
 
@@ -103,7 +103,7 @@ class Context:
                 self.unknown_key(value, path, key, previous, allowed, what)
             previous = key
         for key in required:
-            if key not in value:
+            if value.get(key) is None:  # `key:` with nothing after it is no value either
                 self.error(path, f"{what} is missing required key `{key}`")
         return {k: v for k, v in value.items() if k in allowed}
 
@@ -154,18 +154,24 @@ class Context:
             key=True,
         )
 
-    def record(self, value: Any, path: Path_, record: keys.Record, what: str) -> dict[str, Any]:
+    def record(
+        self, value: Any, path: Path_, record: keys.Record, what: str, *, section: bool = False
+    ) -> dict[str, Any]:
         """`value` as a mapping of `record`'s keys (rulebook.scheme.keys): unknown keys and
-        missing required ones are reported."""
+        missing required ones are reported. An empty entry (`- ` or `name:` with nothing) is
+        checked as `{}`, so its missing keys are named; an absent `section` is its parent's
+        business."""
+        if value is None and not section:
+            value = {}
         return self.mapping(value, path, record.names, what, record.required)
 
     def text(self, value: Any, path: Path_, what: str, default: str = "") -> str:
         """`value` as text (a number kept as written, a list of lines joined); else reported."""
         if value is None:
             return default
-        if isinstance(value, list) and all(isinstance(v, str) for v in value):
-            return "\n".join(value)
-        if not isinstance(value, str | int | Decimal) or isinstance(value, bool):
+        if isinstance(value, list) and all(_is_text(v) for v in value):
+            return "\n".join(str(v) for v in value)
+        if not _is_text(value):
             self.error(path, f"{what} must be text, got {kind_of(value)}")
             return default
         return str(value)
@@ -190,8 +196,20 @@ class Context:
             return False
         return value
 
-    def identifier(self, name: str, path: Path_, what: str, *, dotted: bool = False) -> bool:
-        """Whether `name` may name a `what`: an ASCII id, no Python keyword, not reserved."""
+    def identifier(
+        self, name: Any, path: Path_, what: str, *, dotted: bool = False
+    ) -> TypeGuard[str]:
+        """Whether `name` may name a `what`: an ASCII id, no Python keyword, not reserved.
+        Absent (None) is no id either, but the missing key is its record's to report."""
+        if name is None:
+            return False
+        if not isinstance(name, str):
+            self.error(
+                path,
+                f"{what} must be an id, got {kind_of(name)}",
+                "ids are ASCII letters, digits and `_`, starting with a letter",
+            )
+            return False
         parts = name.split(".") if dotted else [name]
         if not all(p.isidentifier() and p.isascii() and not p.startswith("_") for p in parts):
             slip = slips.first_char_slip(name)
@@ -281,3 +299,8 @@ def kind_of(value: Any) -> str:
         Decimal: "a number",
         type(None): "nothing",
     }.get(type(value), type(value).__name__)
+
+
+def _is_text(value: Any) -> bool:
+    """Whether a YAML scalar reads as text: a string, or a number kept as written."""
+    return isinstance(value, str | int | Decimal) and not isinstance(value, bool)

@@ -24,14 +24,15 @@ RESERVED = frozenset({"total", "vetoed", *PERIOD_NAMES, *keyword.kwlist})
 """Names no indicator, value or node may take: rulebook's own, and Python's keywords (formulas
 are Python expressions). Function names live apart: only calls use them."""
 
-ScalarKind = Literal["text", "flag", "formula", "name", "id", "any"]
+ScalarKind = Literal["text", "flag", "formula", "name", "id", "any", "empty"]
 
 
 @attrs.frozen
 class Scalar:
     """One value: `text` (a string, a number kept as text, or a list of lines), `flag`
     (true/false), `formula` (an expression, or a bare number), `name` (a string naming
-    something declared elsewhere), `id` (a new name, see ID_PATTERN) or `any`."""
+    something declared elsewhere), `id` (a new name, see ID_PATTERN), `empty` (nothing
+    written: YAML's null) or `any`."""
 
     kind: ScalarKind
 
@@ -126,6 +127,7 @@ Shape = Scalar | Number | Whole | Choice | ListOf | MapOf | Either | Ref | Recor
 
 TEXT, NUMBER, FLAG = Scalar("text"), Number(), Scalar("flag")
 FORMULA, NAME, ID, ANY = Scalar("formula"), Scalar("name"), Scalar("id"), Scalar("any")
+EMPTY = Scalar("empty")
 
 LABEL = Key("label", TEXT, "name shown to people (may be Chinese)")
 NOTE = Key("note", TEXT, "the reading of the source clause, for reviewers")
@@ -233,7 +235,7 @@ PATTERN = Record(
     (
         Key(
             "args",
-            Either((MapOf(TEXT, ids=False), ListOf(NAME))),
+            Either((MapOf(Either((TEXT, EMPTY)), ids=False), ListOf(NAME))),
             "argument names (with a description each)",
             required=True,
         ),
@@ -338,7 +340,7 @@ TOP = Record(
         Key("rounding", ROUNDING, "how item scores are rounded"),
         Key(
             "periods",
-            MapOf(Either((Number(0), PERIOD))),
+            MapOf(Either((Number(0), PERIOD, EMPTY))),
             "named periods in order, with weights (Q1: 4 or Q1: {label, weight})",
         ),
         Key("indicators", MapOf(INDICATOR), "the data each unit reports"),

@@ -56,7 +56,7 @@ def lower_value(
     if per is not None:
         if per == "period":
             per_period = True
-        elif per in cx.period_groups:
+        elif isinstance(per, str) and per in cx.period_groups:
             group = str(per)
         else:
             cx.error(
@@ -136,8 +136,7 @@ def read_vetoes(cx: Context, raw: Any) -> None:
         fields = cx.record(body, path, keys.VETO, "a veto")
         vid = fields.get("id")
         if (
-            not isinstance(vid, str)
-            or not cx.identifier(vid, (*path, "id"), "veto id")
+            not cx.identifier(vid, (*path, "id"), "veto id")
             or not cx.claim(vid, (*path, "id"), "veto")
             or "when" not in fields
         ):

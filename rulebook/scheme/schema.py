@@ -46,9 +46,7 @@ def _record(record: keys.Record) -> dict[str, Any]:
     out: dict[str, Any] = {
         "description": record.doc,
         "type": "object",
-        "properties": {
-            key.name: {**_shape(key.shape), "description": key.doc} for key in record.keys
-        },
+        "properties": {key.name: _property(key) for key in record.keys},
         "additionalProperties": False,
     }
     if record.required:
@@ -66,6 +64,30 @@ def _record(record: keys.Record) -> dict[str, Any]:
     if rules:
         out["allOf"] = rules
     return out
+
+
+def _property(key: keys.Key) -> dict[str, Any]:
+    """One key of a record. An optional key may also be left empty (`label:` with nothing is
+    YAML's null, which rulebook reads as absent); a required one may not."""
+    shape = _shape(key.shape)
+    if not key.required:
+        shape = _or_null(shape)
+    return {**shape, "description": key.doc}
+
+
+def _or_null(shape: dict[str, Any]) -> dict[str, Any]:
+    """`shape` or null, keeping the schema flat where it can (so an editor's message about a
+    wrong type stays about the type, not about "none of the alternatives")."""
+    if "type" in shape:
+        types = shape["type"] if isinstance(shape["type"], list) else [shape["type"]]
+        return {**shape, "type": [*types, "null"]}
+    if "enum" in shape:
+        return {**shape, "enum": [*shape["enum"], None]}
+    if "anyOf" in shape:
+        return {**shape, "anyOf": [*shape["anyOf"], {"type": "null"}]}
+    if not shape:
+        return shape
+    return {"anyOf": [shape, {"type": "null"}]}
 
 
 def _shape(shape: keys.Shape) -> dict[str, Any]:
@@ -104,11 +126,13 @@ def _shape(shape: keys.Shape) -> dict[str, Any]:
 def _scalar(kind: keys.ScalarKind) -> dict[str, Any]:
     """The JSON types a scalar kind accepts (as the builder reads YAML values)."""
     if kind == "text":  # a number is kept as its text; a list of strings is a list of lines
-        return {"type": ["string", "number", "array"], "items": {"type": "string"}}
+        return {"type": ["string", "number", "array"], "items": {"type": ["string", "number"]}}
     if kind == "flag":
         return {"type": "boolean"}
     if kind == "formula":
         return {"type": ["string", "number"]}
+    if kind == "empty":
+        return {"type": "null"}
     if kind == "name":
         return {"type": "string"}
     if kind == "id":

@@ -46,7 +46,7 @@ def read_top(cx: Context, data: Any) -> dict[str, Any]:
             section = guess.split("`")[1]
             top.setdefault(section, value)
     for key in keys.TOP.required:  # after recovery: `tre:` is one mistake, not two
-        if key not in top:
+        if top.get(key) is None:
             cx.error((), f"the scheme file is missing required key `{key}`")
     return top
 
@@ -54,13 +54,13 @@ def read_top(cx: Context, data: Any) -> dict[str, Any]:
 def read_rounding(cx: Context, raw: Any) -> Rounding:
     """`rounding:` places, mode and level, each checked against its closed set."""
     path: Path_ = ("rounding",)
-    spec = cx.record(raw, path, keys.ROUNDING, "`rounding`")
+    spec = cx.record(raw, path, keys.ROUNDING, "`rounding`", section=True)
     places = spec.get("places", 2)
     if isinstance(places, bool) or not isinstance(places, int) or not 0 <= places <= 10:
         cx.error((*path, "places"), "`places` must be a whole number from 0 to 10")
         places = 2
     mode = spec.get("mode", "half_up")
-    if mode not in ROUNDING_MODES:
+    if not isinstance(mode, str) or mode not in ROUNDING_MODES:
         cx.error(
             (*path, "mode"),
             f"unknown rounding mode `{mode}`",
@@ -91,7 +91,8 @@ def read_periods(cx: Context, raw: Any) -> tuple[Period, ...]:
             keys.PERIOD.names,
             f"period `{pid}`",
         )
-        weight = cx.number(fields.get("weight", 1), (*path, "weight"), "a period weight")
+        written = fields.get("weight")  # `Q1:` with nothing is weight 1, like `Q1: {}`
+        weight = cx.number(1 if written is None else written, (*path, "weight"), "a period weight")
         if weight is None:
             continue
         if weight < 0:
@@ -134,12 +135,15 @@ def read_period_groups(cx: Context, raw: Any) -> dict[str, tuple[PeriodGroup, ..
                 cx.error(gpath, f"group `{gid}` must list its periods", "e.g. Q1: [M01, M02, M03]")
                 continue
             member_ids: list[int] = []
+            mpath: Path_ = (*gpath, "periods") if isinstance(members, dict) else gpath
             for k, pid in enumerate(periods):
-                if pid not in index:
-                    cx.error((*gpath, k), f"unknown period `{pid}`", did_you_mean(str(pid), index))
+                if not isinstance(pid, str):
+                    cx.error((*mpath, k), f"a group lists period ids, got {kind_of(pid)}")
+                elif pid not in index:
+                    cx.error((*mpath, k), f"unknown period `{pid}`", did_you_mean(pid, index))
                 elif pid in seen:
                     cx.error(
-                        (*gpath, k),
+                        (*mpath, k),
                         f"period `{pid}` is already in group `{seen[pid]}` of `{set_name}`",
                         "each period belongs to exactly one group of a set",
                     )
@@ -264,13 +268,21 @@ def read_parameters(cx: Context, raw: Any) -> None:
 
 
 def read_patterns(cx: Context, raw: Any) -> None:
-    """`patterns:` kept raw (path and fields) until an item `use`s one."""
+    """`patterns:` kept raw (path and fields) until an item `use`s one; the fields no item
+    reads (`note`, the arguments' descriptions, and `max`/`min`, which are accepted but not
+    applied) are checked here."""
     spec = cx.mapping(raw, ("patterns",), keys_of(raw), "`patterns`")
     for name, body in spec.items():
         path: Path_ = ("patterns", name)
         if not cx.identifier(name, path, "pattern"):
             continue
         fields = cx.record(body, path, keys.PATTERN, f"pattern `{name}`")
+        cx.text(fields.get("note"), (*path, "note"), "note")
+        args = fields.get("args")
+        for arg, about in args.items() if isinstance(args, dict) else ():
+            cx.text(about, (*path, "args", arg), "an argument's description")
+        for bound in ("max", "min"):
+            cx.number(fields.get(bound), (*path, bound), f"`{bound}`")
         cx.patterns[name] = (path, fields)
 
 

@@ -41,7 +41,7 @@ def lower_node(cx: Context, body: Any, path: Path_, parent: Node | None) -> str 
     """One tree node (and, for a group, its children): its id, or None if unreadable."""
     fields = cx.record(body, path, keys.NODE, "a tree node")
     local = fields.get("id")
-    if not isinstance(local, str) or not cx.identifier(local, (*path, "id"), "node id"):
+    if not cx.identifier(local, (*path, "id"), "node id"):
         return None
     node_id = f"{parent.id}.{local}" if parent else local
     if not cx.claim(node_id, (*path, "id"), "node"):
@@ -136,7 +136,7 @@ def item_formula(cx: Context, node_id: str, fields: dict[str, Any], path: Path_)
     pattern_path: Path_ = path
     replacements: dict[str, ast.expr] = {}
     if pattern_name is not None:
-        if pattern_name not in cx.patterns:
+        if not isinstance(pattern_name, str) or pattern_name not in cx.patterns:
             cx.error(
                 (*path, "use"),
                 f"unknown pattern `{pattern_name}`",
@@ -229,7 +229,7 @@ def pattern_args(
     out: dict[str, ast.expr] = {}
     for arg in names:
         raw = given_map.get(arg)
-        formula = cx.formula(raw, (*path, "with", arg), lambda n: n) if arg in given_map else None
+        formula = cx.formula(raw, (*path, "with", arg), lambda n: n) if raw is not None else None
         # a missing or broken argument is reported; 0 stands in so nothing cascades
         out[arg] = formula.tree if formula is not None else ast.Constant(Decimal(0))  # type: ignore[arg-type]
     return out
