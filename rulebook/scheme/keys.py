@@ -10,7 +10,7 @@ formula reads, and whether names exist, is the builder's business.
 from __future__ import annotations
 
 import keyword
-from typing import Literal
+from typing import Any, Literal
 
 import attrs
 
@@ -98,6 +98,8 @@ class Key:
     shape: Shape
     doc: str
     required: bool = False
+    default: str | int | None = None
+    """What an absent (or empty) key means; editors offer it when completing."""
 
 
 @attrs.frozen
@@ -121,6 +123,14 @@ class Record:
     def required(self) -> tuple[str, ...]:
         """The keys that must be present."""
         return tuple(k.name for k in self.keys if k.required)
+
+    def get(self, fields: dict[str, Any], name: str) -> Any:
+        """The value written for key `name`, or the key's default when it is absent or empty
+        (`key:` with nothing after it)."""
+        value = fields.get(name)
+        if value is not None:
+            return value
+        return next(k.default for k in self.keys if k.name == name)
 
 
 Shape = Scalar | Number | Whole | Choice | ListOf | MapOf | Either | Ref | Record
@@ -150,9 +160,19 @@ ROUNDING = Record(
     "rounding",
     "how item scores are rounded",
     (
-        Key("places", Whole(0, 10), "decimals kept for every item score (default 2)"),
-        Key("mode", Choice(tuple(ROUNDING_MODES)), "rounding mode (default half_up)"),
-        Key("level", Choice(("item",)), "items are rounded after caps; sums add rounded items"),
+        Key("places", Whole(0, 10), "decimals kept for every item score", default=2),
+        Key(
+            "mode",
+            Choice(tuple(ROUNDING_MODES)),
+            "how halves and digits beyond `places` go",
+            default="half_up",
+        ),
+        Key(
+            "level",
+            Choice(("item",)),
+            "items are rounded after caps; sums add rounded items",
+            default="item",
+        ),
     ),
 )
 
@@ -161,7 +181,7 @@ PERIOD = Record(
     "an assessment period",
     (
         LABEL,
-        Key("weight", Number(0), "relative weight (default 1); normalised to a share of 1"),
+        Key("weight", Number(0), "relative weight, normalised to a share of 1", default=1),
     ),
 )
 
@@ -252,11 +272,17 @@ RANKING = Record(
     "ranks every unit by a value or node",
     (
         Key("basis", NAME, "the value or node ranked", required=True),
-        Key("order", Choice(("desc", "asc")), "desc: highest is rank 1 (default); asc: lowest is"),
+        Key(
+            "order",
+            Choice(("desc", "asc")),
+            "desc: highest is rank 1; asc: lowest is",
+            default="desc",
+        ),
         Key(
             "method",
             Choice(("competition", "dense")),
-            "ties: competition 1,1,3 (default) or dense 1,1,2",
+            "ties: competition 1,1,3 or dense 1,1,2",
+            default="competition",
         ),
         LABEL,
         NOTE,

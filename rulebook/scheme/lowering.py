@@ -88,10 +88,10 @@ def lower_value(
 def read_rankings(cx: Context, raw: Any) -> None:
     """`rankings:` name -> {basis, order, method, demote_if}; the basis is resolved later."""
     for name, path, fields in cx.entries(raw, "rankings", "ranking", keys.RANKING):
-        order = fields.get("order", "desc")
+        order = keys.RANKING.get(fields, "order")
         if order not in ("desc", "asc"):
             cx.error((*path, "order"), "`order` must be `desc` (highest first) or `asc`")
-        method = fields.get("method", "competition")
+        method = keys.RANKING.get(fields, "method")
         if method not in ("competition", "dense"):
             cx.error((*path, "method"), "`method` must be `competition` (1,1,3) or `dense` (1,1,2)")
         basis = fields.get("basis")

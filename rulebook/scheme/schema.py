@@ -72,6 +72,8 @@ def _property(key: keys.Key) -> dict[str, Any]:
     shape = _shape(key.shape)
     if not key.required:
         shape = _or_null(shape)
+    if key.default is not None:
+        shape["default"] = key.default
     return {**shape, "description": key.doc}
 
 

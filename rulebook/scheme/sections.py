@@ -55,11 +55,11 @@ def read_rounding(cx: Context, raw: Any) -> Rounding:
     """`rounding:` places, mode and level, each checked against its closed set."""
     path: Path_ = ("rounding",)
     spec = cx.record(raw, path, keys.ROUNDING, "`rounding`", section=True)
-    places = spec.get("places", 2)
+    places = keys.ROUNDING.get(spec, "places")
     if isinstance(places, bool) or not isinstance(places, int) or not 0 <= places <= 10:
         cx.error((*path, "places"), "`places` must be a whole number from 0 to 10")
         places = 2
-    mode = spec.get("mode", "half_up")
+    mode = keys.ROUNDING.get(spec, "mode")
     if not isinstance(mode, str) or mode not in ROUNDING_MODES:
         cx.error(
             (*path, "mode"),
@@ -67,7 +67,7 @@ def read_rounding(cx: Context, raw: Any) -> Rounding:
             did_you_mean(str(mode), ROUNDING_MODES) or "modes: " + ", ".join(ROUNDING_MODES),
         )
         mode = "half_up"
-    level = spec.get("level", "item")
+    level = keys.ROUNDING.get(spec, "level")
     if level != "item":
         cx.error(
             (*path, "level"),
@@ -91,8 +91,8 @@ def read_periods(cx: Context, raw: Any) -> tuple[Period, ...]:
             keys.PERIOD.names,
             f"period `{pid}`",
         )
-        written = fields.get("weight")  # `Q1:` with nothing is weight 1, like `Q1: {}`
-        weight = cx.number(1 if written is None else written, (*path, "weight"), "a period weight")
+        # `Q1:` with nothing is weight 1, like `Q1: {}`
+        weight = cx.number(keys.PERIOD.get(fields, "weight"), (*path, "weight"), "a period weight")
         if weight is None:
             continue
         if weight < 0:
