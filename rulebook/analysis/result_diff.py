@@ -123,16 +123,16 @@ class UnitDiff:
                 f"{_fixed(self.total[1], places)} ({_fixed(self.delta, places, sign=True)})  "
                 f"rank {self.rank[0]} → {self.rank[1]}")
         lines = [head]
-        for name, a, b in self.outcomes:
-            lines.append(f"  outcome {name}: {_or_none(a)} → {_or_none(b)}")
-        for veto, a, b in self.vetoes:
-            lines.append(f"  veto {veto}: {'holds' if a else 'clear'} → "
-                         f"{'holds' if b else 'clear'}")
-        for node, a, b in self.outputs:
-            lines.append(f"  output {node}: {_fixed(a, places)} → {_fixed(b, places)}")
-        for ranking, period, a, b in self.ranks:
+        for name, label_a, label_b in self.outcomes:
+            lines.append(f"  outcome {name}: {_or_none(label_a)} → {_or_none(label_b)}")
+        for veto, held, holds in self.vetoes:
+            lines.append(f"  veto {veto}: {'holds' if held else 'clear'} → "
+                         f"{'holds' if holds else 'clear'}")
+        for node, was, now in self.outputs:
+            lines.append(f"  output {node}: {_fixed(was, places)} → {_fixed(now, places)}")
+        for ranking, period, rank_a, rank_b in self.ranks:
             lines.append(f"  rank {ranking}{f'[{period}]' if period else ''}: "
-                         f"{_or_none(a)} → {_or_none(b)}")
+                         f"{_or_none(rank_a)} → {_or_none(rank_b)}")
         if self.data:
             lines.append("  data: " + "; ".join(i.render() for i in self.data))
         if self.nodes:

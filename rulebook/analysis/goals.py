@@ -1,0 +1,574 @@
+"""What it would take: the smallest changes to one unit's indicators, within their declared
+domains, that reach a goal — a score (the total or any node) at least X, an outcome label, or a
+total rank at most k — each verified by scoring the whole data set again, exactly.
+
+"Smallest" means fewest indicators changed, then the least total change measured as a share
+of each indicator's domain width. The search (docs/analysis.md) is deterministic and bounded by
+a budget of re-scorings:
+
+1. probe each input (an indicator, or one period of a per-period one) at the end of its domain
+   that scores best (the direction a node's `monotone:` declares, else both ends; every other
+   value of a yes/no or enum indicator), keeping the inputs that raise the goal's measure;
+2. set every such input to its best: if the goal is still not met it is out of reach (said
+   plainly, with how far the best gets); a static upper bound below the target says so before
+   any search;
+3. one input alone, then pairs of the inputs that help most, then greedy sets (each excluding
+   the first input of the set before, for alternatives); each numeric change is cut to the least
+   that still reaches the goal by bisection over a grid: counts whole, rates to the data's
+   decimal places (at least 0.1), other decimals likewise (at least 0.01);
+4. suggestions dominated by another (a subset of its changes, each no smaller) are dropped.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterable, Mapping
+from decimal import ROUND_CEILING, Decimal
+from typing import Any
+
+import attrs
+
+from rulebook.analysis.whatif import Point, edited, read, unit_values
+from rulebook.arith import canonical
+from rulebook.audit.bounds import Interval, analyze
+from rulebook.audit.result import Result, UnitResult
+from rulebook.data.check import DataSet, InputValue
+from rulebook.engine.evaluate import evaluate
+from rulebook.errors import DataError, EvaluationError, RulebookError, did_you_mean
+from rulebook.scheme.model import Indicator, Scheme
+
+DEFAULT_BUDGET = 2000
+"""Re-scorings one goal search may spend (one re-scoring = the data set scored once)."""
+UNBOUNDED_SPAN = Decimal(1000)
+"""How far past its current value an input with no declared end is searched (in its own units)."""
+MAX_SUGGESTIONS = 5
+PAIR_POOL = 8
+"""Pairs are tried among this many inputs that help most on their own."""
+
+Metric = tuple[Decimal, ...]
+
+
+class GoalError(RulebookError, ValueError):
+    """A goal that cannot be read (a usage error)."""
+
+
+@attrs.frozen
+class Goal:
+    """What a unit should reach: `score` (node `target` ≥ `value`), `outcome` (outcome
+    `target`, or any outcome when empty, has label `value`) or `rank` (total rank ≤ `value`)."""
+
+    kind: str
+    target: str
+    value: Decimal | str
+
+    def met(self, result: Result, unit: UnitResult) -> bool:
+        if self.kind == "score":
+            return _score(unit, self.target) >= Decimal(self.value)
+        if self.kind == "outcome":
+            return any(label == self.value for name, label in unit.outcomes.items()
+                       if not self.target or name == self.target)
+        return _rank(result, unit.unit) <= Decimal(self.value)
+
+    def measure(self, result: Result, unit: UnitResult) -> Metric:
+        """What the search raises: the score; for a rank, minus the rank then the total; for
+        an outcome, whether it is met then the total."""
+        if self.kind == "score":
+            return (_score(unit, self.target),)
+        if self.kind == "rank":
+            return (-_rank(result, unit.unit), unit.total)
+        return (Decimal(self.met(result, unit)), unit.total)
+
+    def describe(self) -> str:
+        if self.kind == "score":
+            return f"{self.target} ≥ {canonical(Decimal(self.value))}"
+        if self.kind == "rank":
+            return f"rank ≤ {self.value}"
+        return f"{self.target or 'an outcome'} = {self.value}"
+
+    def to_dict(self) -> dict[str, Any]:
+        value = self.value if isinstance(self.value, str) else canonical(self.value)
+        return {"kind": self.kind, "target": self.target, "value": value}
+
+
+def _score(unit: UnitResult, node: str) -> Decimal:
+    return unit.total if node == "total" else unit.scores[node]
+
+
+def _rank(result: Result, unit: str) -> Decimal:
+    names = [u.unit for u in result.units]
+    return result.total_ranks()[names.index(unit)]
+
+
+_GOAL = re.compile(r"^\s*([^<>=]+?)\s*(>=|<=|=)\s*(.+?)\s*$")
+
+
+def parse_goal(scheme: Scheme, text: str) -> Goal:
+    """`total=900` (or `total>=900`, any node id), `rank=3` (`rank<=3`), `outcome=合格` (any
+    outcome) or `year_end=合格` / `outcome.year_end=合格` (one outcome)."""
+    match = _GOAL.match(text)
+    if not match:
+        raise GoalError(f"--goal {text!r}: expected NAME=VALUE, e.g. total=900, rank=3 or "
+                        "outcome=合格")
+    name, op, value = match.groups()
+    if name == "rank":
+        if op == ">=" or not value.isdigit() or int(value) < 1:
+            raise GoalError(f"--goal {text}: a rank goal is rank=K or rank<=K with K a whole "
+                            "number ≥ 1 (rank 1 is the top)")
+        return Goal("rank", "", Decimal(int(value)))
+    if name == "outcome" or name.startswith("outcome.") or name in scheme.outcomes:
+        target = name.removeprefix("outcome").lstrip(".")
+        if target and target not in scheme.outcomes:
+            raise GoalError(f"--goal {text}: no outcome `{target}` in scheme {scheme.id}"
+                            + _hint(target, scheme.outcomes))
+        labels = sorted({label for n, o in scheme.outcomes.items() for label in o.labels
+                         if not target or n == target})
+        if op != "=" or value not in labels:
+            raise GoalError(f"--goal {text}: an outcome goal names one of its labels: "
+                            + (", ".join(labels) or "(this scheme has no outcomes)")
+                            + _hint(value, labels))
+        return Goal("outcome", target, value)
+    if name not in scheme.score_ids:
+        raise GoalError(f"--goal {text}: no node `{name}` (goals: total=X, NODE=X, rank=K, "
+                        "outcome=LABEL)" + _hint(name, [*scheme.score_ids, "rank", "outcome"]))
+    try:
+        number = Decimal(value)
+    except ArithmeticError:
+        number = Decimal("NaN")
+    if op == "<=" or not number.is_finite():
+        raise GoalError(f"--goal {text}: a score goal is {name}=X or {name}>=X with X a number")
+    return Goal("score", name, number)
+
+
+def _hint(name: str, candidates: Iterable[str]) -> str:
+    hint = did_you_mean(name, candidates)
+    return f"; {hint}" if hint else ""
+
+
+@attrs.frozen
+class Change:
+    """One input of the unit moved from `old` to `new`; `size` is the move as a share of the
+    input's domain width (1 for a yes/no or enum)."""
+
+    indicator: str
+    period: str | None
+    old: InputValue
+    new: InputValue
+    size: Decimal
+    label: str = ""
+
+    @property
+    def point(self) -> Point:
+        return (self.indicator, self.period)
+
+    def render(self) -> str:
+        where = f"[{self.period}]" if self.period else ""
+        text = f"{self.indicator}{where} {_show(self.old)} → {_show(self.new)}"
+        if isinstance(self.old, Decimal) and isinstance(self.new, Decimal):
+            delta = self.new - self.old
+            text += f" ({'+' if delta > 0 else '−'}{canonical(abs(delta))})"
+        return text
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"indicator": self.indicator, "period": self.period, "old": _plain(self.old),
+                "new": _plain(self.new), "size": canonical(self.size)}
+
+
+@attrs.frozen
+class Suggestion:
+    """A set of changes that reaches the goal, verified by re-scoring: the unit's total, rank
+    and outcomes with the changes applied."""
+
+    changes: tuple[Change, ...]
+    total: Decimal
+    rank: int
+    outcomes: tuple[tuple[str, str], ...]
+
+    @property
+    def size(self) -> Decimal:
+        return sum((c.size for c in self.changes), Decimal(0))
+
+    def dominates(self, other: Suggestion) -> bool:
+        """Every change of self is in other, in the same direction and no larger."""
+        theirs = {c.point: c for c in other.changes}
+        for c in self.changes:
+            o = theirs.get(c.point)
+            if o is None:
+                return False
+            if isinstance(c.new, Decimal) and isinstance(o.new, Decimal) and \
+                    isinstance(c.old, Decimal):
+                if (c.new - c.old) * (o.new - c.old) < 0 or abs(c.new - c.old) > \
+                        abs(o.new - c.old):
+                    return False
+            elif c.new != o.new:
+                return False
+        return True
+
+    def render(self, places: int) -> str:
+        return ("; ".join(c.render() for c in self.changes)
+                + f"  → total {self.total:.{places}f}, rank {self.rank}"
+                + "".join(f", {n} {label}" for n, label in self.outcomes))
+
+    def to_dict(self, places: int) -> dict[str, Any]:
+        return {"changes": [c.to_dict() for c in self.changes],
+                "total": f"{self.total:.{places}f}", "rank": self.rank,
+                "outcomes": dict(self.outcomes)}
+
+
+@attrs.frozen
+class GoalReport:
+    """The answer for one unit and goal. `status`: `met` (already), `reached` (suggestions),
+    `out_of_reach` (not even with every input at its best), `not_found` (the budget ran out
+    before any suggestion)."""
+
+    unit: str
+    goal: Goal
+    status: str
+    suggestions: tuple[Suggestion, ...]
+    now: str
+    best: str
+    rescorings: int
+    budget: int
+    exhausted: bool
+    places: int = 2
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"unit": self.unit, "goal": self.goal.to_dict(), "status": self.status,
+                "now": self.now, "best": self.best,
+                "suggestions": [s.to_dict(self.places) for s in self.suggestions],
+                "rescorings": self.rescorings, "budget": self.budget,
+                "budget_exhausted": self.exhausted}
+
+    def render(self) -> str:
+        head = f"what it would take: {self.unit}, {self.goal.describe()} (now {self.now})"
+        lines = [head]
+        if self.status == "met":
+            lines.append("  already met")
+        elif self.status == "out_of_reach":
+            lines.append("  out of reach within the declared domains: " + self.best)
+        elif self.status == "not_found":
+            lines.append(f"  no way found within the budget of {self.budget} re-scorings")
+        for k, s in enumerate(self.suggestions, 1):
+            lines.append(f"  {k}. {s.render(self.places)}")
+        if self.status == "reached":
+            lines.append(f"  each verified by re-scoring; {self.rescorings} re-scorings"
+                         + (" (budget reached: the list may not be complete)"
+                            if self.exhausted else ""))
+        return "\n".join(lines) + "\n"
+
+
+class _Budget(Exception):
+    pass
+
+
+@attrs.frozen
+class _Input:
+    """One searchable input: where it is, its current value, its candidate best value and
+    the grid step its changes are cut to."""
+
+    point: Point
+    indicator: Indicator
+    current: InputValue
+    best: InputValue
+    step: Decimal
+    width: Decimal
+    gain: Metric
+
+
+class Search:
+    """Re-scores one unit's edits against the rest of the data, counting against a budget."""
+
+    def __init__(self, scheme: Scheme, data: DataSet, unit: str, goal: Goal, *,
+                 budget: int = DEFAULT_BUDGET, keep: Iterable[str] = ()) -> None:
+        self.scheme, self.unit, self.goal, self.budget = scheme, unit, goal, budget
+        self.values = unit_values(data, unit)
+        # Units interact only through rankings; without any, the unit is scored alone.
+        self.data = data if scheme.rankings else DataSet((self.values,), data.file)
+        self.keep = frozenset(keep)
+        self.used = 0
+        self.exhausted = False
+        self._cache: dict[frozenset[tuple[Point, Any]], tuple[bool, Metric, Any] | None] = {}
+        self.base = self.score({})
+
+    def score(self, changes: Mapping[Point, InputValue]) -> tuple[bool, Metric, Any] | None:
+        """(goal met, measure, (total, rank, outcomes)) with `changes` applied; None when the
+        edit breaks a data constraint or the arithmetic."""
+        key = frozenset((p, _key(v)) for p, v in changes.items())
+        if key in self._cache:
+            return self._cache[key]
+        if self.used >= self.budget:
+            self.exhausted = True
+            raise _Budget
+        self.used += 1
+        try:
+            result = evaluate(self.scheme, edited(self.data, self.unit, changes))
+        except (DataError, EvaluationError):
+            self._cache[key] = None
+            return None
+        unit = result.unit(self.unit)
+        out = (self.goal.met(result, unit), self.goal.measure(result, unit),
+               (unit.total, int(_rank(result, self.unit)), tuple(unit.outcomes.items()),
+                unit.scores.get(self.goal.target)))
+        self._cache[key] = out
+        return out
+
+    def met(self, changes: Mapping[Point, InputValue]) -> bool:
+        scored = self.score(changes)
+        return scored is not None and scored[0]
+
+    def measure(self, changes: Mapping[Point, InputValue]) -> Metric | None:
+        scored = self.score(changes)
+        return None if scored is None else scored[1]
+
+    # -- inputs -------------------------------------------------------------------------------
+
+    def inputs(self, points: Iterable[Point] | None = None) -> list[_Input]:
+        """The inputs that raise the goal's measure on their own, the most helpful first."""
+        assert self.base is not None
+        base = self.base[1]
+        out = []
+        for point in points if points is not None else self.points():
+            ind = self.scheme.indicators[point[0]]
+            current = read(self.values, point)
+            best: tuple[Metric, InputValue] | None = None
+            for value in self.candidates(ind, current):
+                metric = self.measure({point: value})
+                if metric is not None and metric > base and (best is None or metric > best[0]):
+                    best = (metric, value)
+            if best is None:
+                continue
+            width = Decimal(1)
+            if isinstance(current, Decimal):
+                lo, hi = self.ends(ind, current)
+                width = hi - lo if hi > lo else width
+            out.append(_Input(point, ind, current, best[1], self.step(ind), width,
+                              tuple(a - b for a, b in zip(best[0], base, strict=True))))
+        return sorted(out, key=lambda i: tuple(-g for g in i.gain))
+
+    def points(self) -> list[Point]:
+        out: list[Point] = []
+        for name, ind in self.scheme.indicators.items():
+            if ind.record_only or name in self.keep:
+                continue
+            if ind.per_period:
+                out += [(name, p.id) for p in self.scheme.periods]
+            else:
+                out.append((name, None))
+        return out
+
+    def candidates(self, ind: Indicator, current: InputValue) -> list[InputValue]:
+        if ind.type == "bool":
+            return [not current]
+        if ind.type == "enum":
+            return [v for v in ind.values if v != current]
+        assert isinstance(current, Decimal)
+        lo, hi = self.ends(ind, current)
+        declared = {d for n in self.scheme.nodes.values() for i, d in n.monotone
+                    if i == ind.name}
+        if declared == {"increasing"}:
+            return [hi] if hi != current else []
+        if declared == {"decreasing"}:
+            return [lo] if lo != current else []
+        return [v for v in (lo, hi) if v != current]
+
+    def ends(self, ind: Indicator, current: InputValue) -> tuple[Decimal, Decimal]:
+        assert isinstance(current, Decimal)
+        lo = ind.min if ind.min is not None else current - UNBOUNDED_SPAN
+        hi = ind.max if ind.max is not None else current + UNBOUNDED_SPAN
+        return lo, hi
+
+    def step(self, ind: Indicator) -> Decimal:
+        """Counts move by 1; rates by the finest step in the data (at least 0.1); other
+        decimals likewise (at least 0.01)."""
+        if ind.type == "count":
+            return Decimal(1)
+        places = 1 if ind.type == "rate" else 2
+        for u in self.data.units:
+            raw = u.values.get(ind.name)
+            for v in (raw.values() if isinstance(raw, Mapping) else [raw]):
+                if isinstance(v, Decimal) and v.is_finite():
+                    places = max(places, -int(v.normalize().as_tuple().exponent))
+        return Decimal(1).scaleb(-min(places, 6))
+
+    # -- minimising ---------------------------------------------------------------------------
+
+    def least(self, inp: _Input, fixed: Mapping[Point, InputValue]) -> InputValue | None:
+        """The value nearest the current one (on the input's grid, toward its best) that meets
+        the goal with `fixed` applied; None if even its best does not."""
+        if not self.met({**fixed, inp.point: inp.best}):
+            return None
+        if not isinstance(inp.best, Decimal):
+            return inp.best
+        current, best = inp.current, inp.best
+        assert isinstance(current, Decimal)
+        sign = 1 if best > current else -1
+        n = int((abs(best - current) / inp.step).to_integral_value(ROUND_CEILING))
+
+        def at(k: int) -> Decimal:
+            value = current + sign * k * inp.step
+            return best if k >= n or (value - best) * sign > 0 else value
+
+        low, high = 0, n  # the goal fails at `low` steps and holds at `high`
+        while high - low > 1:
+            mid = (low + high) // 2
+            if self.met({**fixed, inp.point: at(mid)}):
+                high = mid
+            else:
+                low = mid
+        return at(high)
+
+    def suggestion(self, values: Mapping[Point, InputValue],
+                   inputs: Mapping[Point, _Input]) -> Suggestion | None:
+        scored = self.score(values)
+        if scored is None or not scored[0]:
+            return None
+        changes = []
+        for point, value in values.items():
+            inp = inputs[point]
+            size = (abs(value - inp.current) / inp.width
+                    if isinstance(value, Decimal) and isinstance(inp.current, Decimal)
+                    else Decimal(1))
+            changes.append(Change(point[0], point[1], inp.current, value, size,
+                                  inp.indicator.label))
+        total, rank, outcomes, _ = scored[2]
+        return Suggestion(tuple(changes), total, rank, outcomes)
+
+    def minimise(self, chosen: list[_Input]) -> dict[Point, InputValue] | None:
+        """Cut a set of inputs (all at their best, which meets the goal) to the least: drop
+        each that is not needed (weakest first), then bisect each, twice round."""
+        values = {i.point: i.best for i in chosen}
+        for inp in reversed(chosen):
+            without = {p: v for p, v in values.items() if p != inp.point}
+            if without and self.met(without):
+                values = without
+        kept = [i for i in chosen if i.point in values]
+        for _ in range(2):
+            for inp in kept:
+                rest = {p: v for p, v in values.items() if p != inp.point}
+                value = self.least(inp, rest)
+                if value is None:
+                    return None
+                values[inp.point] = value
+        return {i.point: values[i.point] for i in kept}
+
+
+def what_it_takes(scheme: Scheme, data: DataSet, unit: str, goal: Goal, *,
+                  budget: int = DEFAULT_BUDGET, keep: Iterable[str] = (),
+                  limit: int = MAX_SUGGESTIONS) -> GoalReport:
+    """The smallest changes to `unit`'s indicators (all but those in `keep`) that reach `goal`,
+    at most `limit` of them, none dominated by another; see the module docstring."""
+    search = Search(scheme, data, unit, goal, budget=budget, keep=keep)
+    places = scheme.rounding.places
+    if search.base is None:
+        raise DataError([])  # pragma: no cover - the unedited data scored before
+    now = _state(goal, search.base[2], places)
+    found: list[Suggestion] = []
+
+    def report(status: str, best: str = "") -> GoalReport:
+        kept = _undominated(found)[:limit]
+        if status == "search":
+            status = "reached" if kept else "not_found"
+        return GoalReport(unit, goal, status, tuple(kept), now, best, search.used, budget,
+                          search.exhausted, places)
+
+    if search.base[0]:
+        return report("met")
+    ceiling = _static_ceiling(scheme, goal)
+    if ceiling is not None:
+        return report("out_of_reach", f"{goal.target} can never exceed "
+                      f"{canonical(ceiling)} (its bounds from the declared domains)")
+    try:
+        inputs = search.inputs()
+        by_point = {i.point: i for i in inputs}
+        everything = {i.point: i.best for i in inputs}
+        best = search.score(everything)
+        if not inputs or best is None or not best[0]:
+            reached = best[2] if best is not None else search.base[2]
+            return report("out_of_reach", "even with every indicator at its best the "
+                          + _state(goal, reached, places))
+        singles = [i for i in inputs if search.met({i.point: i.best})]
+        for inp in singles:
+            value = search.least(inp, {})
+            if value is not None:
+                _add(found, search.suggestion({inp.point: value}, by_point))
+        pool = [i for i in inputs if i not in singles][:PAIR_POOL]
+        if len(found) < limit:
+            for a, b in itertools.combinations(pool, 2):
+                if search.met({a.point: a.best, b.point: b.best}):
+                    _add(found, _minimised(search, [a, b], by_point))
+        excluded: set[Point] = set()
+        while len(found) < limit:
+            chosen = _greedy(search, [i for i in inputs if i.point not in excluded])
+            if chosen is None:
+                break
+            _add(found, _minimised(search, chosen, by_point))
+            excluded.add(chosen[0].point)
+    except _Budget:
+        pass
+    return report("search")
+
+
+def _greedy(search: Search, inputs: list[_Input]) -> list[_Input] | None:
+    chosen: list[_Input] = []
+    for inp in inputs:
+        chosen.append(inp)
+        if search.met({i.point: i.best for i in chosen}):
+            return chosen
+    return None
+
+
+def _minimised(search: Search, chosen: list[_Input],
+               by_point: Mapping[Point, _Input]) -> Suggestion | None:
+    values = search.minimise(chosen)
+    return None if values is None else search.suggestion(values, by_point)
+
+
+def _add(found: list[Suggestion], suggestion: Suggestion | None) -> None:
+    if suggestion is not None and all(s.changes != suggestion.changes for s in found):
+        found.append(suggestion)
+
+
+def _undominated(found: list[Suggestion]) -> list[Suggestion]:
+    """Fewest changes first, then smallest total size; drop any dominated by another."""
+    ordered = sorted(found, key=lambda s: (len(s.changes), s.size,
+                                           [c.render() for c in s.changes]))
+    return [s for k, s in enumerate(ordered)
+            if not any(o.dominates(s) for j, o in enumerate(ordered) if j != k
+                       and (not s.dominates(o) or j < k))]
+
+
+def _static_ceiling(scheme: Scheme, goal: Goal) -> Decimal | None:
+    """The node's static upper bound when it is below a score goal's target (so no data can
+    reach it), else None."""
+    if goal.kind != "score":
+        return None
+    for b in analyze(scheme):
+        if b.name == goal.target and isinstance(b.bounds, Interval) and b.bounds.hi is not None \
+                and b.bounds.hi < Decimal(goal.value):
+            return b.bounds.hi
+    return None
+
+
+def _state(goal: Goal, scored: Any, places: int) -> str:
+    total, rank, outcomes, node = scored
+    text = f"total is {total:.{places}f}, rank {rank}"
+    if goal.kind == "score" and goal.target != "total":
+        text = f"{goal.target} is {node:.{places}f}, " + text
+    if goal.kind == "outcome":
+        text += "".join(f", {n} {label}" for n, label in outcomes
+                        if not goal.target or n == goal.target)
+    return text
+
+
+def _key(value: InputValue) -> Any:
+    return canonical(value) if isinstance(value, Decimal) else value
+
+
+def _show(value: InputValue) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return canonical(value) if isinstance(value, Decimal) else str(value)
+
+
+def _plain(value: InputValue) -> Any:
+    return canonical(value) if isinstance(value, Decimal) else value
