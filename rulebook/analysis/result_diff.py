@@ -298,13 +298,18 @@ class _Differ:
 
 
 def _merged(old: list[str], new: list[str]) -> list[str]:
-    """`new`'s order, with each name found only in `old` placed after its old predecessor."""
+    """`new`'s order, with each name found only in `old` placed after its old predecessor
+    and past the deeper (dotted) names that follow it, so a removed subtree lands between
+    whole subtrees of the new tree."""
     out = list(new)
     present = set(out)
     for k, name in enumerate(old):
         if name in present:
             continue
         at = out.index(old[k - 1]) + 1 if k > 0 else 0
+        depth = name.count(".")
+        while at < len(out) and out[at].count(".") > depth:
+            at += 1
         out.insert(at, name)
         present.add(name)
     return out
