@@ -282,8 +282,10 @@ class Search:
                  budget: int = DEFAULT_BUDGET, keep: Iterable[str] = ()) -> None:
         self.scheme, self.unit, self.goal, self.budget = scheme, unit, goal, budget
         self.values = unit_values(data, unit)
-        # Units interact only through rankings; without any, the unit is scored alone.
-        self.data = data if scheme.rankings else DataSet((self.values,), data.file)
+        # Units interact only through rankings (and a rank goal compares them): otherwise the
+        # unit is scored alone, which gives it the same scores.
+        alone = not scheme.rankings and goal.kind != "rank"
+        self.data = DataSet((self.values,), data.file) if alone else data
         self.keep = frozenset(keep)
         self.used = 0
         self.exhausted = False
@@ -423,7 +425,8 @@ class Search:
         if scored is None or not scored[0]:
             return None
         changes = []
-        for point, value in values.items():
+        order = {p: k for k, p in enumerate(self.points())}
+        for point, value in sorted(values.items(), key=lambda pv: order.get(pv[0], 0)):
             inp = inputs[point]
             size = (abs(value - inp.current) / inp.width
                     if isinstance(value, Decimal) and isinstance(inp.current, Decimal)
