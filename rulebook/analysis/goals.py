@@ -28,14 +28,17 @@ from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
 import attrs
+import networkx as nx
 
 from rulebook.analysis.whatif import Point, edited, read, unit_values
 from rulebook.arith import canonical
 from rulebook.audit.bounds import Interval, analyze
 from rulebook.audit.result import Result, UnitResult
 from rulebook.data.check import DataSet, InputValue
+from rulebook.engine.codegen import dependency_graph
 from rulebook.engine.evaluate import evaluate
 from rulebook.errors import DataError, EvaluationError, RulebookError, did_you_mean
+from rulebook.scheme.graph import DependencyGraph
 from rulebook.scheme.model import Indicator, Scheme
 
 DEFAULT_BUDGET = 2000
@@ -89,6 +92,24 @@ class Goal:
     def to_dict(self) -> dict[str, Any]:
         value = self.value if isinstance(self.value, str) else canonical(self.value)
         return {"kind": self.kind, "target": self.target, "value": value}
+
+
+def compares_units(scheme: Scheme, goal: Goal, graph: DependencyGraph | None = None) -> bool:
+    """Whether the goal depends on other units: a rank goal does, and so does a score or
+    outcome that reads a ranking, directly or through what it reads. Otherwise a unit scored
+    alone gets the same value, so the search re-scores it alone (much cheaper)."""
+    if goal.kind == "rank":
+        return True
+    if not scheme.rankings:
+        return False
+    graph = graph if graph is not None else dependency_graph(scheme)
+    targets = ([goal.target] if goal.kind == "score" or goal.target
+               else list(scheme.outcomes))
+    cone: set[str] = set()
+    for target in targets:
+        if target in graph.graph:
+            cone |= nx.ancestors(graph.graph, target) | {target}
+    return bool(cone & set(scheme.rankings))
 
 
 def _score(unit: UnitResult, node: str) -> Decimal:
@@ -279,23 +300,30 @@ class Search:
     """Re-scores one unit's edits against the rest of the data, counting against a budget."""
 
     def __init__(self, scheme: Scheme, data: DataSet, unit: str, goal: Goal, *,
-                 budget: int = DEFAULT_BUDGET, keep: Iterable[str] = ()) -> None:
+                 budget: int = DEFAULT_BUDGET, keep: Iterable[str] = (),
+                 graph: DependencyGraph | None = None) -> None:
         self.scheme, self.unit, self.goal, self.budget = scheme, unit, goal, budget
         self.values = unit_values(data, unit)
-        # Units interact only through rankings (and a rank goal compares them): otherwise the
-        # unit is scored alone, which gives it the same scores.
-        alone = not scheme.rankings and goal.kind != "rank"
+        self.full = data
+        alone = not compares_units(scheme, goal, graph)
         self.data = DataSet((self.values,), data.file) if alone else data
         self.keep = frozenset(keep)
         self.used = 0
         self.exhausted = False
         self._cache: dict[frozenset[tuple[Point, Any]], tuple[bool, Metric, Any] | None] = {}
-        self.base = self.score({})
+        base = self.score({})
+        if base is None:  # the unedited data does not score: raise its own error
+            evaluate(scheme, self.data)
+            raise AssertionError("unreachable: the data scored the second time")
+        self.base = base
 
-    def score(self, changes: Mapping[Point, InputValue]) -> tuple[bool, Metric, Any] | None:
-        """(goal met, measure, (total, rank, outcomes)) with `changes` applied; None when the
-        edit breaks a data constraint or the arithmetic."""
-        key = frozenset((p, _key(v)) for p, v in changes.items())
+    def score(self, changes: Mapping[Point, InputValue], *, full: bool = False
+              ) -> tuple[bool, Metric, Any] | None:
+        """(goal met, measure, (total, rank, outcomes, target score)) with `changes` applied;
+        None when the edit breaks a data constraint or the arithmetic. `full`: score the whole
+        data set even when the unit alone would do (to report its total and rank)."""
+        full = full and self.data is not self.full
+        key = frozenset((p, _key(v)) for p, v in (*changes.items(), (("", None), full)))
         if key in self._cache:
             return self._cache[key]
         if self.used >= self.budget:
@@ -303,7 +331,8 @@ class Search:
             raise _Budget
         self.used += 1
         try:
-            result = evaluate(self.scheme, edited(self.data, self.unit, changes))
+            result = evaluate(self.scheme, edited(self.full if full else self.data, self.unit,
+                                                  changes))
         except (DataError, EvaluationError):
             self._cache[key] = None
             return None
@@ -326,7 +355,6 @@ class Search:
 
     def inputs(self, points: Iterable[Point] | None = None) -> list[_Input]:
         """The inputs that raise the goal's measure on their own, the most helpful first."""
-        assert self.base is not None
         base = self.base[1]
         out = []
         for point in points if points is not None else self.points():
@@ -421,7 +449,9 @@ class Search:
 
     def suggestion(self, values: Mapping[Point, InputValue],
                    inputs: Mapping[Point, _Input]) -> Suggestion | None:
-        scored = self.score(values)
+        """The changes as a Suggestion, verified on the whole data set (None if they do not
+        reach the goal there)."""
+        scored = self.score(values, full=True)
         if scored is None or not scored[0]:
             return None
         changes = []
@@ -462,9 +492,9 @@ def what_it_takes(scheme: Scheme, data: DataSet, unit: str, goal: Goal, *,
     at most `limit` of them, none dominated by another; see the module docstring."""
     search = Search(scheme, data, unit, goal, budget=budget, keep=keep)
     places = scheme.rounding.places
-    if search.base is None:
-        raise DataError([])  # pragma: no cover - the unedited data scored before
-    now = _state(goal, search.base[2], places)
+    now_scored = search.score({}, full=True)
+    assert now_scored is not None  # the unedited data scores (Search checked it)
+    now = _state(goal, now_scored[2], places)
     found: list[Suggestion] = []
 
     def report(status: str, best: str = "") -> GoalReport:
@@ -486,7 +516,8 @@ def what_it_takes(scheme: Scheme, data: DataSet, unit: str, goal: Goal, *,
         everything = {i.point: i.best for i in inputs}
         best = search.score(everything)
         if not inputs or best is None or not best[0]:
-            reached = best[2] if best is not None else search.base[2]
+            shown = search.score(everything, full=True) if inputs else now_scored
+            reached = (shown or now_scored)[2]
             return report("out_of_reach", "even with every indicator at its best the "
                           + _state(goal, reached, places))
         singles = [i for i in inputs if search.met({i.point: i.best})]

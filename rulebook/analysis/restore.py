@@ -12,18 +12,23 @@ from typing import Any
 
 import attrs
 
-from rulebook.analysis.goals import Change, Goal, Search, _Budget
+from rulebook.analysis.goals import Change, Goal, Search, _Budget, compares_units
 from rulebook.analysis.whatif import Point
 from rulebook.arith import canonical
 from rulebook.audit.result import Result, UnitResult
 from rulebook.audit.trail import Auditor
 from rulebook.data.check import DataSet
+from rulebook.engine.codegen import dependency_graph
 from rulebook.errors import DataError, Problem
 
 ITEM_BUDGET = 200
 """Re-scorings spent on one lost item at most."""
 TOTAL_BUDGET = 1000
 """Re-scorings spent on all of a unit's lost items together at most."""
+UNIT_SCORINGS = 20_000
+"""And at most this many units scored in all: an item that reads a ranking is re-scored with
+the whole data set, so on a large data set fewer of those are searched (the rest say so);
+any other item is re-scored with its unit alone."""
 
 
 @attrs.frozen
@@ -54,21 +59,25 @@ def restore(result: Result, unit: str, *, budget: int = ITEM_BUDGET,
             total_budget: int = TOTAL_BUDGET, keep: Iterable[str] = ()) -> list[Restore]:
     """For each item `unit` lost points on (as `Result.points_lost` lists them, biggest
     first), the least single-indicator change (not to the indicators in `keep`) that restores
-    it to its standard; at most `budget` re-scorings per item and `total_budget` in all."""
+    it to its standard; at most `budget` re-scorings per item and `total_budget` in all (fewer
+    on a large data set with rankings: `UNIT_SCORINGS`)."""
     if not isinstance(result.data, DataSet):
         raise DataError([Problem("this result carries no data set to re-score",
                                  hint="score it with rulebook.evaluate(scheme, data)")])
     auditor = Auditor(result)
     target = result.unit(unit)
     out = []
-    left = total_budget
+    graph = dependency_graph(result.scheme)
+    left, units_left = total_budget, UNIT_SCORINGS
     for lost in result.points_lost(unit):
         goal = Goal("score", lost.node, lost.standard)
         change: Change | None = None
-        if left <= 1:
+        size = len(result.data.units) if compares_units(result.scheme, goal, graph) else 1
+        allowed = min(budget, left, units_left // size)
+        if allowed <= 1:
             out.append(Restore(lost.node, lost.label, lost.lost, None, True))
             continue
-        search = Search(result.scheme, result.data, unit, goal, budget=min(budget, left))
+        search = Search(result.scheme, result.data, unit, goal, budget=allowed, graph=graph)
         try:
             points = [p for p in _points(result, auditor, target, lost.node)
                       if p[0] not in keep]
@@ -85,6 +94,7 @@ def restore(result: Result, unit: str, *, budget: int = ITEM_BUDGET,
         except _Budget:
             pass
         left -= search.used
+        units_left -= search.used * size
         out.append(Restore(lost.node, lost.label, lost.lost, change,
                            change is None and search.exhausted))
     return out
