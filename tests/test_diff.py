@@ -188,3 +188,67 @@ def test_cli_diff_text_json_and_usage(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("scheme: [", encoding="utf-8")
     assert main(["diff", str(old), str(bad), str(data)], io.StringIO(), io.StringIO()) == 2
+
+
+VETO = """
+scheme: {id: v, title: vetoes}
+indicators:
+  done: {type: count}
+  severe: {type: bool}
+tree:
+  - {id: points, standard: 100, expr: "min(100, 10 * done)"}
+  - id: money
+    role: output
+    children:
+      - {id: award, unit: 元, expr: "50 * done"}
+vetoes:
+  - {id: bad, label: 恶劣影响, when: "severe", reason: 一票否决}
+outcomes:
+  result:
+    cases:
+      - {when: "vetoed", label: 不合格}
+      - {when: "total >= 60", label: 合格}
+      - {label: 不合格}
+"""
+
+
+def test_vetoes_outcomes_and_outputs_between_data_sets() -> None:
+    """甲: done 7 → 5 and a severe incident: points 70 → 50, award 350 → 250 元, the veto
+    now holds and the outcome goes 合格 → 不合格."""
+    s = scheme(VETO)
+    before = rulebook.evaluate(s, {"units": {"甲": {"done": 7, "severe": False}}})
+    after = rulebook.evaluate(s, {"units": {"甲": {"done": 5, "severe": True}}})
+    u = diff_results(before, after).unit("甲")
+    assert u.vetoes == (("bad", False, True),)
+    assert u.outcomes == (("result", "合格", "不合格"),)
+    assert u.outputs == (("money", D("350.00"), D("250.00")), ("money.award", D("350.00"),
+                                                                  D("250.00")))
+    assert [(n.node, n.delta) for n in u.nodes] == [
+        ("points", D("-20.00")), ("money", D("-100.00")), ("money.award", D("-100.00"))]
+    text = diff_results(before, after).render()
+    assert "  outcome result: 合格 → 不合格" in text and "  veto bad: clear → holds" in text
+
+
+def test_scheme_diff_of_veto_and_outcome_conditions() -> None:
+    """A veto's `when` and an outcome's threshold are compared as formulas."""
+    new = VETO.replace('when: "severe"', 'when: "severe and done < 3"').replace(
+        "total >= 60", "total >= 70")
+    changes = diff_schemes(scheme(VETO), scheme(new))
+    veto = changes.find("vetoes", "bad")
+    outcome = changes.find("outcomes", "result")
+    assert veto is not None and outcome is not None
+    assert [(f.field, f.old, f.new) for f in veto.fields] == [
+        ("when", "severe", "severe and done < 3")]
+    assert [f.field for f in outcome.fields] == ["cases"]
+    assert "total >= 70" in str(outcome.fields[0].new)
+
+
+def test_cli_diff_reads_standard_input_once(tmp_path: Path) -> None:
+    """`diff OLD NEW -`: both schemes score the same piped data."""
+    old, new = tmp_path / "old.yaml", tmp_path / "new.yaml"
+    old.write_text(OLD, encoding="utf-8")
+    new.write_text(NEW, encoding="utf-8")
+    out = io.StringIO()
+    stdin = io.StringIO(json.dumps({"units": UNITS}, ensure_ascii=False))
+    assert main(["diff", str(old), str(new), "-"], out, io.StringIO(), stdin) == 0
+    assert "甲  total 20.00 → 13.00" in out.getvalue()

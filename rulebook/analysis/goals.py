@@ -9,9 +9,10 @@ a budget of re-scorings:
 1. probe each input (an indicator, or one period of a per-period one) at the end of its domain
    that scores best (the direction a node's `monotone:` declares, else both ends; every other
    value of a yes/no or enum indicator), keeping the inputs that raise the goal's measure;
-2. set every such input to its best: if the goal is still not met it is out of reach (said
-   plainly, with how far the best gets); a static upper bound below the target says so before
-   any search;
+2. a static upper bound (rulebook.audit.bounds) below a score target proves it out of reach
+   before any search; otherwise set every helpful input to its best: if the goal is still not
+   met it is `not_reached`, said plainly with how far the best gets (inputs that help only
+   together, or that a data constraint ties to others, are not searched);
 3. one input alone, then pairs of the inputs that help most, then greedy sets (each excluding
    the first input of the set before, for alternatives); each numeric change is cut to the least
    that still reaches the goal by bisection over a grid: counts whole, rates to the data's
@@ -239,8 +240,10 @@ class Suggestion:
 @attrs.frozen
 class GoalReport:
     """The answer for one unit and goal. `status`: `met` (already), `reached` (suggestions),
-    `out_of_reach` (not even with every input at its best), `not_found` (the budget ran out
-    before any suggestion)."""
+    `out_of_reach` (proven: the target is above the static bound of what it names, from the
+    declared domains), `not_reached` (not even with every input that helps on its own at its
+    best — out of reach unless inputs that only help together could do it), `not_found` (no
+    suggestion within the budget)."""
 
     unit: str
     goal: Goal
@@ -267,6 +270,11 @@ class GoalReport:
             lines.append("  already met")
         elif self.status == "out_of_reach":
             lines.append("  out of reach within the declared domains: " + self.best)
+        elif self.status == "not_reached":
+            lines.append("  not reached: " + self.best + "\n  (each indicator at the end of "
+                         "its domain that scores best on its own; indicators that help only "
+                         "together, or that a data constraint ties to others, are not "
+                         "searched)")
         elif self.status == "not_found":
             lines.append(f"  no way found within the budget of {self.budget} re-scorings")
         for k, s in enumerate(self.suggestions, 1):
@@ -518,7 +526,7 @@ def what_it_takes(scheme: Scheme, data: DataSet, unit: str, goal: Goal, *,
         if not inputs or best is None or not best[0]:
             shown = search.score(everything, full=True) if inputs else now_scored
             reached = (shown or now_scored)[2]
-            return report("out_of_reach", "even with every indicator at its best the "
+            return report("not_reached", "even with every indicator at its best the "
                           + _state(goal, reached, places))
         singles = [i for i in inputs if search.met({i.point: i.best})]
         for inp in singles:

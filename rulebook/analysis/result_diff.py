@@ -223,6 +223,8 @@ class _Differ:
     def __init__(self, old: Result, new: Result, schemes: SchemeDiff) -> None:
         self.old, self.new, self.schemes = old, new, schemes
         self.old_audit, self.new_audit = Auditor(old), Auditor(new)
+        self.old_data = {u.name: u.values for u in old.data.units} if old.data else None
+        self.new_data = {u.name: u.values for u in new.data.units} if new.data else None
 
     def unit(self, a: UnitResult, b: UnitResult, rank_a: int, rank_b: int) -> UnitDiff:
         old_out, new_out = dict(a.outcomes), dict(b.outcomes)
@@ -244,10 +246,9 @@ class _Differ:
     def data(self, unit: str) -> tuple[InputChange, ...]:
         """The unit's indicators whose data differ between the two results (when both carry
         their data set)."""
-        if self.old.data is None or self.new.data is None:
+        if self.old_data is None or self.new_data is None:
             return ()
-        before = next(u.values for u in self.old.data.units if u.name == unit)
-        after = next(u.values for u in self.new.data.units if u.name == unit)
+        before, after = self.old_data[unit], self.new_data[unit]
         return tuple(InputChange(name, "indicator", period, x, y)
                      for name in _merged(list(before), list(after))
                      for period, x, y in _changes(before.get(name), after.get(name)))
