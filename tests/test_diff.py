@@ -8,9 +8,13 @@ import json
 from decimal import Decimal as D
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 import rulebook
-from rulebook.analysis import diff_results, diff_schemes
+from rulebook.analysis import diff_results, diff_schemes, what_if
 from rulebook.cli import main
+from rulebook.testing.properties import indicator_values
 
 from conftest import VILLAGE, VILLAGE_DATA
 from helpers import scheme
@@ -252,3 +256,44 @@ def test_cli_diff_reads_standard_input_once(tmp_path: Path) -> None:
     stdin = io.StringIO(json.dumps({"units": UNITS}, ensure_ascii=False))
     assert main(["diff", str(old), str(new), "-"], out, io.StringIO(), stdin) == 0
     assert "甲  total 20.00 → 13.00" in out.getvalue()
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.data())
+def test_diff_decomposes_the_total(data: st.DataObject) -> None:
+    """For any edit of any village unit (values within the domains): the nodes listed are
+    exactly those whose value changed, and the signed changes of the top-level nodes add up
+    to the change in the total (categories and bonuses add, deductions subtract)."""
+    s = rulebook.load(VILLAGE)
+    base = rulebook.read_data(VILLAGE_DATA, s)
+    unit = data.draw(st.sampled_from([u.name for u in base.units]))
+    names = data.draw(st.lists(st.sampled_from(sorted(s.indicators)), min_size=1, max_size=5,
+                               unique=True))
+    edits = {}
+    for name in names:
+        value = data.draw(indicator_values(s.indicators[name], places=1))
+        edits[name] = str(value).lower() if isinstance(value, bool) else str(value)
+    change = what_if(s, base, unit, edits)
+    for u in change.diff.units:
+        a, b = change.before.unit(u.unit), change.after.unit(u.unit)
+        moved = {n for n in (*s.score_ids, *s.output_ids) if n != "total" and
+                 ({**a.scores, **a.outputs}[n] != {**b.scores, **b.outputs}[n])}
+        assert {n.node for n in u.nodes} == moved
+        roots = {r: (-1 if s.nodes[r].role == "deduction" else 1) for r in s.roots
+                 if s.nodes[r].role != "output"}
+        assert sum((roots[n.node] * n.delta for n in u.nodes if n.node in roots),
+                   D(0)) == u.delta
+
+
+def test_diff_output_is_deterministic(tmp_path: Path) -> None:
+    old, new = tmp_path / "old.yaml", tmp_path / "new.yaml"
+    old.write_text(OLD, encoding="utf-8")
+    new.write_text(NEW, encoding="utf-8")
+    data = tmp_path / "data.json"
+    data.write_text(json.dumps({"units": UNITS}, ensure_ascii=False), encoding="utf-8")
+    runs = []
+    for _ in range(2):
+        out = io.StringIO()
+        main(["diff", str(old), str(new), str(data), "--format", "json"], out, io.StringIO())
+        runs.append(out.getvalue())
+    assert runs[0] == runs[1]
