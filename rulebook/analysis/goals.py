@@ -31,6 +31,7 @@ from typing import Any
 import attrs
 import networkx as nx
 
+from rulebook.analysis.result_diff import exact_text
 from rulebook.analysis.whatif import Point, edited, read, unit_values
 from rulebook.arith import canonical
 from rulebook.audit.bounds import Interval, analyze
@@ -188,7 +189,7 @@ class Change:
         text = f"{self.indicator}{where} {_show(self.old)} → {_show(self.new)}"
         if isinstance(self.old, Decimal) and isinstance(self.new, Decimal):
             delta = self.new - self.old
-            text += f" ({'+' if delta > 0 else '−'}{canonical(abs(delta))})"
+            text += f" ({'+' if delta > 0 else '−'}{exact_text(abs(delta))})"
         return text
 
     def to_dict(self) -> dict[str, Any]:
@@ -609,8 +610,8 @@ def _key(value: InputValue) -> Any:
 def _show(value: InputValue) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    return canonical(value) if isinstance(value, Decimal) else str(value)
+    return exact_text(value) if isinstance(value, Decimal) else str(value)
 
 
 def _plain(value: InputValue) -> Any:
-    return canonical(value) if isinstance(value, Decimal) else value
+    return exact_text(value) if isinstance(value, Decimal) else value

@@ -251,7 +251,8 @@ class _Differ:
         before, after = self.old_data[unit], self.new_data[unit]
         return tuple(InputChange(name, "indicator", period, x, y)
                      for name in _merged(list(before), list(after))
-                     for period, x, y in _changes(before.get(name), after.get(name)))
+                     for period, x, y in _changes(before.get(name), after.get(name),
+                                                  exact=True))
 
     def nodes(self, a: UnitResult, b: UnitResult) -> tuple[NodeChange, ...]:
         old_s, new_s = self.old.scheme, self.new.scheme
@@ -286,7 +287,8 @@ class _Differ:
         for name in _merged(list(before), list(after)):
             i, j = before.get(name), after.get(name)
             kind = (j or i).kind  # type: ignore[union-attr]
-            changes = list(_changes(i.value if i else None, j.value if j else None))
+            changes = list(_changes(i.value if i else None, j.value if j else None,
+                                    exact=kind == "indicator"))
             if not changes or name in seen:
                 continue
             seen.add(name)
@@ -316,26 +318,34 @@ def _merged(old: list[str], new: list[str]) -> list[str]:
     return out
 
 
-def _changes(old: Any, new: Any) -> list[tuple[str | None, str | None, str | None]]:
-    """(period, old text, new text) for each point that differs; one value has period None."""
+def _changes(old: Any, new: Any, *, exact: bool = False
+             ) -> list[tuple[str | None, str | None, str | None]]:
+    """(period, old text, new text) for each point that differs; one value has period None.
+    `exact`: decimals in full (data as given), not snapped like computed values."""
     if isinstance(old, Mapping) or isinstance(new, Mapping):
         a = old if isinstance(old, Mapping) else {}
         b = new if isinstance(new, Mapping) else {}
-        return [(p, _text(a.get(p)), _text(b.get(p))) for p in _merged(list(a), list(b))
-                if _text(a.get(p)) != _text(b.get(p))]
-    if _text(old) == _text(new):
+        return [(p, _text(a.get(p), exact), _text(b.get(p), exact))
+                for p in _merged(list(a), list(b))
+                if _text(a.get(p), exact) != _text(b.get(p), exact)]
+    if _text(old, exact) == _text(new, exact):
         return []
-    return [(None, _text(old), _text(new))]
+    return [(None, _text(old, exact), _text(new, exact))]
 
 
-def _text(value: Any) -> str | None:
+def _text(value: Any, exact: bool = False) -> str | None:
     if value is None:
         return None
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, Decimal):
-        return canonical(value)
+        return exact_text(value) if exact else canonical(value)
     return str(value)
+
+
+def exact_text(value: Decimal) -> str:
+    """A data value in full, plain notation: 1E-30 as 0.000…001, 72.50 as 72.5."""
+    return "0" if value.is_zero() else format(value.normalize(), "f")
 
 
 def _fixed(value: Decimal | None, places: int, *, sign: bool = False) -> str | None:

@@ -16,7 +16,13 @@ from typing import Any
 
 import attrs
 
-from rulebook.analysis.result_diff import InputChange, ResultDiff, UnitDiff, diff_results
+from rulebook.analysis.result_diff import (
+    InputChange,
+    ResultDiff,
+    UnitDiff,
+    diff_results,
+    exact_text,
+)
 from rulebook.arith import canonical
 from rulebook.audit.result import Result
 from rulebook.data.check import DataSet, InputValue, UnitData
@@ -220,5 +226,5 @@ def _text(value: InputValue) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, Decimal):
-        return canonical(value)
+        return exact_text(value)
     return str(value)
