@@ -200,3 +200,21 @@ def test_restore_changes_restore_their_item(unit: str) -> None:
         value = str(c.new).lower() if isinstance(c.new, bool) else str(c.new)
         after = what_if(s, data, unit, {name: value}, before=result).after
         assert after.unit(unit).scores[r.node] >= s.nodes[r.node].standard
+
+
+def test_keep_holds_an_indicator_fixed() -> None:
+    """With `missed` kept, the only way to total ≥ 13 is ok → true (rate alone adds 5 at most)."""
+    s = scheme(SCHEME)
+    data = rulebook.check_data({"units": UNITS}, s)
+    report = what_it_takes(s, data, "A", parse_goal(s, "total=13"), keep=["missed"])
+    assert _changes(report) == [[("ok", "False", "True")]]
+
+
+def test_budget_bounds_the_search() -> None:
+    """Three re-scorings: the unit alone, the data set as it is, one probe — then the search
+    stops and says it found nothing within the budget."""
+    s = scheme(SCHEME)
+    data = rulebook.check_data({"units": UNITS}, s)
+    report = what_it_takes(s, data, "A", parse_goal(s, "total=13"), budget=3)
+    assert report.status == "not_found" and report.exhausted and report.rescorings == 3
+    assert "no way found within the budget of 3 re-scorings" in report.render()

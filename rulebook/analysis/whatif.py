@@ -64,7 +64,7 @@ class WhatIf:
     def render(self) -> str:
         places = self.diff.places
         lines = [f"what if {self.unit}: " + "; ".join(c.render() for c in self.changes), ""]
-        u = self.unit_diff
+        u = attrs.evolve(self.unit_diff, data=())  # the edits are the header already
         lines += u.render(places) if u.changed else [f"{self.unit}: nothing changes"]
         moved = self.moved()
         if moved:
