@@ -3,10 +3,12 @@ domains, that reach a goal — a score (the total or any node) at least X, an ou
 total rank at most k — each verified by scoring the whole data set again, exactly.
 
 "Smallest" means fewest indicators changed, then the least total change measured as a share
-of each indicator's domain width. The search (docs/analysis.md) is deterministic and bounded by
+of each indicator's domain width (for a domain open at one end, the spread of its values in
+the data). The search (docs/analysis.md) is deterministic and bounded by
 a budget of re-scorings:
 
-1. probe each input (an indicator, or one period of a per-period one) at the end of its domain
+1. probe each input the goal depends on (an indicator, or one period of a per-period one;
+   the dependency graph prunes the others) at the end of its domain
    that scores best (the direction a node's `monotone:` declares, else both ends; every other
    value of a yes/no or enum indicator), keeping the inputs that raise the goal's measure;
 2. a static upper bound (rulebook.audit.bounds) below a score target proves it out of reach
@@ -96,22 +98,27 @@ class Goal:
         return {"kind": self.kind, "target": self.target, "value": value}
 
 
+def cone(scheme: Scheme, goal: Goal, graph: DependencyGraph | None = None) -> set[str]:
+    """Every name the goal's measure depends on (the scheme's dependency graph): the target
+    node, the outcome(s), or for a rank the total, and all they read, transitively."""
+    graph = graph if graph is not None else dependency_graph(scheme)
+    targets = (["total"] if goal.kind == "rank"
+               else [goal.target] if goal.kind == "score" or goal.target
+               else list(scheme.outcomes))
+    out: set[str] = set()
+    for target in targets:
+        if target in graph.graph:
+            out |= nx.ancestors(graph.graph, target) | {target}
+    return out
+
+
 def compares_units(scheme: Scheme, goal: Goal, graph: DependencyGraph | None = None) -> bool:
     """Whether the goal depends on other units: a rank goal does, and so does a score or
     outcome that reads a ranking, directly or through what it reads. Otherwise a unit scored
     alone gets the same value, so the search re-scores it alone (much cheaper)."""
     if goal.kind == "rank":
         return True
-    if not scheme.rankings:
-        return False
-    graph = graph if graph is not None else dependency_graph(scheme)
-    targets = ([goal.target] if goal.kind == "score" or goal.target
-               else list(scheme.outcomes))
-    cone: set[str] = set()
-    for target in targets:
-        if target in graph.graph:
-            cone |= nx.ancestors(graph.graph, target) | {target}
-    return bool(cone & set(scheme.rankings))
+    return bool(scheme.rankings) and bool(cone(scheme, goal, graph) & set(scheme.rankings))
 
 
 def _score(unit: UnitResult, node: str) -> Decimal:
@@ -314,6 +321,8 @@ class Search:
         self.scheme, self.unit, self.goal, self.budget = scheme, unit, goal, budget
         self.values = unit_values(data, unit)
         self.full = data
+        graph = graph if graph is not None else dependency_graph(scheme)
+        self.reads = cone(scheme, goal, graph)
         alone = not compares_units(scheme, goal, graph)
         self.data = DataSet((self.values,), data.file) if alone else data
         self.keep = frozenset(keep)
@@ -376,18 +385,17 @@ class Search:
                     best = (metric, value)
             if best is None:
                 continue
-            width = Decimal(1)
-            if isinstance(current, Decimal):
-                lo, hi = self.ends(ind, current)
-                width = hi - lo if hi > lo else width
+            width = self.width(ind, current)
             out.append(_Input(point, ind, current, best[1], self.step(ind), width,
                               tuple(a - b for a, b in zip(best[0], base, strict=True))))
         return sorted(out, key=lambda i: tuple(-g for g in i.gain))
 
     def points(self) -> list[Point]:
+        """The inputs searched: every period of every indicator the goal depends on (pruned
+        by the dependency graph), except `record_only` and kept ones."""
         out: list[Point] = []
         for name, ind in self.scheme.indicators.items():
-            if ind.record_only or name in self.keep:
+            if ind.record_only or name in self.keep or name not in self.reads:
                 continue
             if ind.per_period:
                 out += [(name, p.id) for p in self.scheme.periods]
@@ -415,6 +423,21 @@ class Search:
         lo = ind.min if ind.min is not None else current - UNBOUNDED_SPAN
         hi = ind.max if ind.max is not None else current + UNBOUNDED_SPAN
         return lo, hi
+
+    def width(self, ind: Indicator, current: InputValue) -> Decimal:
+        """What a change is measured against: the declared domain's width; for a domain open
+        at one end, the spread of the indicator's values over every unit (and period) of the
+        data, at least 1 — so 18 more of something every unit has 0–2 of counts as large."""
+        if not isinstance(current, Decimal):
+            return Decimal(1)
+        if ind.min is not None and ind.max is not None and ind.max > ind.min:
+            return ind.max - ind.min
+        seen = [current]
+        for u in self.full.units:
+            raw = u.values.get(ind.name)
+            seen += [v for v in (raw.values() if isinstance(raw, Mapping) else [raw])
+                     if isinstance(v, Decimal)]
+        return max(max(seen) - min(seen), Decimal(1))
 
     def step(self, ind: Indicator) -> Decimal:
         """Counts move by 1; rates by the finest step in the data (at least 0.1); other
