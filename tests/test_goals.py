@@ -218,3 +218,15 @@ def test_budget_bounds_the_search() -> None:
     report = what_it_takes(s, data, "A", parse_goal(s, "total=13"), budget=3)
     assert report.status == "not_found" and report.exhausted and report.rescorings == 3
     assert "no way found within the budget of 3 re-scorings" in report.render()
+
+
+def test_declared_monotone_probes_one_end() -> None:
+    """`missed` is read only by work.meetings, which declares it decreasing: only its minimum
+    (0) is probed; `rate` declares nothing, so both ends (0 and 100) are."""
+    from rulebook.analysis.goals import Search
+
+    s = scheme(SCHEME)
+    data = rulebook.check_data({"units": UNITS}, s)
+    search = Search(s, data, "A", parse_goal(s, "total=13"))
+    assert search.candidates(s.indicators["missed"], D(4)) == [D(0)]
+    assert search.candidates(s.indicators["rate"], D(50)) == [D(0), D(100)]

@@ -322,6 +322,7 @@ class Search:
         self.values = unit_values(data, unit)
         self.full = data
         graph = graph if graph is not None else dependency_graph(scheme)
+        self.graph = graph
         self.reads = cone(scheme, goal, graph)
         alone = not compares_units(scheme, goal, graph)
         self.data = DataSet((self.values,), data.file) if alone else data
@@ -410,13 +411,25 @@ class Search:
             return [v for v in ind.values if v != current]
         assert isinstance(current, Decimal)
         lo, hi = self.ends(ind, current)
-        declared = {d for n in self.scheme.nodes.values() for i, d in n.monotone
-                    if i == ind.name}
-        if declared == {"increasing"}:
+        direction = self.declared(ind.name)
+        if direction == "increasing":
             return [hi] if hi != current else []
-        if declared == {"decreasing"}:
+        if direction == "decreasing":
             return [lo] if lo != current else []
         return [v for v in (lo, hi) if v != current]
+
+    def declared(self, indicator: str) -> str | None:
+        """The direction every reader of the indicator that the goal depends on declares in
+        its `monotone:` (None unless all of them are nodes declaring the same one)."""
+        readers = [r for r in self.graph.graph.successors(indicator) if r in self.reads]
+        found = set()
+        for reader in readers:
+            node = self.scheme.nodes.get(reader)
+            direction = dict(node.monotone).get(indicator) if node is not None else None
+            if direction is None:
+                return None
+            found.add(direction)
+        return found.pop() if len(found) == 1 else None
 
     def ends(self, ind: Indicator, current: InputValue) -> tuple[Decimal, Decimal]:
         assert isinstance(current, Decimal)
