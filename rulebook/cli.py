@@ -103,7 +103,8 @@ def _parser() -> _Parser:
                       help="OLD.yaml NEW.yaml DATA, or SCHEME with --data OLD NEW")
     diff.add_argument("--data", nargs=2, metavar=("OLD", "NEW"),
                       help="two data files scored under one scheme")
-    diff.add_argument("--format", choices=("text", "json"), default="text")
+    diff.add_argument("--format", choices=("text", "json"), default="text",
+                      help="text (default) or json (docs/analysis.md)")
     diff.add_argument("-o", "--output", help="write to this file instead of standard output")
     return parser
 
@@ -383,6 +384,12 @@ def _explain(result: Result, args: argparse.Namespace, out: TextIO, err: TextIO)
         err.write(f"rulebook: no node or value {args.node!r}" + (f"; {hint}" if hint else "")
                   + "\n")
         return EXIT_USAGE
+    for name in args.keep:
+        if name not in scheme.indicators:
+            hint = did_you_mean(name, scheme.indicators)
+            err.write(f"rulebook: --keep {name}: no such indicator" + (f"; {hint}" if hint
+                                                                       else "") + "\n")
+            return EXIT_USAGE
     if args.set or args.goal:
         return _what_if(result, args, out, err)
     out.write(worksheet(result, args.unit, args.node))

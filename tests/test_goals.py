@@ -230,3 +230,10 @@ def test_declared_monotone_probes_one_end() -> None:
     search = Search(s, data, "A", parse_goal(s, "total=13"))
     assert search.candidates(s.indicators["missed"], D(4)) == [D(0)]
     assert search.candidates(s.indicators["rate"], D(50)) == [D(0), D(100)]
+
+
+def test_cli_keep_unknown_indicator_is_a_usage_error() -> None:
+    err = io.StringIO()
+    assert main(["explain", str(VILLAGE), str(VILLAGE_DATA), "--unit", "西河村", "--goal",
+                 "total=700", "--keep", "cert_targt"], io.StringIO(), err) == 1
+    assert "did you mean `cert_target`" in err.getvalue()
