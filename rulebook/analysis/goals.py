@@ -329,7 +329,8 @@ class Search:
         self.keep = frozenset(keep)
         self.used = 0
         self.exhausted = False
-        self._cache: dict[frozenset[tuple[Point, Any]], tuple[bool, Metric, Any] | None] = {}
+        self._cache: dict[tuple[frozenset[tuple[Point, Any]], bool],
+                          tuple[bool, Metric, Any] | None] = {}
         base = self.score({})
         if base is None:  # the unedited data does not score: raise its own error
             evaluate(scheme, self.data)
@@ -342,7 +343,7 @@ class Search:
         None when the edit breaks a data constraint or the arithmetic. `full`: score the whole
         data set even when the unit alone would do (to report its total and rank)."""
         full = full and self.data is not self.full
-        key = frozenset((p, _key(v)) for p, v in (*changes.items(), (("", None), full)))
+        key = (frozenset((p, _key(v)) for p, v in changes.items()), full)
         if key in self._cache:
             return self._cache[key]
         if self.used >= self.budget:
@@ -458,7 +459,7 @@ class Search:
         if ind.type == "count":
             return Decimal(1)
         places = 1 if ind.type == "rate" else 2
-        for u in self.data.units:
+        for u in self.full.units:
             raw = u.values.get(ind.name)
             for v in (raw.values() if isinstance(raw, Mapping) else [raw]):
                 if isinstance(v, Decimal) and v.is_finite():
