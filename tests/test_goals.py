@@ -237,3 +237,14 @@ def test_cli_keep_unknown_indicator_is_a_usage_error() -> None:
     assert main(["explain", str(VILLAGE), str(VILLAGE_DATA), "--unit", "西河村", "--goal",
                  "total=700", "--keep", "cert_targt"], io.StringIO(), err) == 1
     assert "did you mean `cert_target`" in err.getvalue()
+
+
+def test_constraint_tied_indicators_are_named() -> None:
+    """东坑村委会 misses only the sex-ratio target; its births_male and births_female must add
+    up to births (a data constraint), so no one of them can move alone: the answer says the
+    goal was not reached and names the indicators whose change alone breaks a constraint."""
+    s = rulebook.load(VILLAGE.parent / "township-targets.yaml")
+    data = rulebook.read_data(VILLAGE.parent / "examples" / "township-targets.data.yaml", s)
+    report = what_it_takes(s, data, "东坑村委会", parse_goal(s, "year_end=合格"))
+    assert report.status == "not_reached"
+    assert "births_male, births_female alone breaks a data constraint" in report.render()

@@ -329,6 +329,8 @@ class Search:
         self.keep = frozenset(keep)
         self.used = 0
         self.exhausted = False
+        self.broke: list[str] = []
+        """Indicators whose change alone breaks a data constraint (or the arithmetic)."""
         self._cache: dict[tuple[frozenset[tuple[Point, Any]], bool],
                           tuple[bool, Metric, Any] | None] = {}
         base = self.score({})
@@ -383,6 +385,8 @@ class Search:
             best: tuple[Metric, InputValue] | None = None
             for value in self.candidates(ind, current):
                 metric = self.measure({point: value})
+                if metric is None and point[0] not in self.broke:
+                    self.broke.append(point[0])
                 if metric is not None and metric > base and (best is None or metric > best[0]):
                     best = (metric, value)
             if best is None:
@@ -564,8 +568,10 @@ def what_it_takes(scheme: Scheme, data: DataSet, unit: str, goal: Goal, *,
         if not inputs or best is None or not best[0]:
             shown = search.score(everything, full=True) if inputs else now_scored
             reached = (shown or now_scored)[2]
+            broke = (f"; changing {', '.join(search.broke)} alone breaks a data "
+                     "constraint" if search.broke else "")
             return report("not_reached", "even with every indicator at its best the "
-                          + _state(goal, reached, places))
+                          + _state(goal, reached, places) + broke)
         singles = [i for i in inputs if search.met({i.point: i.best})]
         for inp in singles:
             value = search.least(inp, {})
