@@ -223,7 +223,7 @@ def test_budget_bounds_the_search() -> None:
 def test_declared_monotone_probes_one_end() -> None:
     """`missed` is read only by work.meetings, which declares it decreasing: only its minimum
     (0) is probed; `rate` declares nothing, so both ends (0 and 100) are."""
-    from rulebook.analysis.goals import Search
+    from rulebook.analysis.search import Search
 
     s = scheme(SCHEME)
     data = rulebook.check_data({"units": UNITS}, s)

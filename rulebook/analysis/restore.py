@@ -12,7 +12,8 @@ from typing import Any
 
 import attrs
 
-from rulebook.analysis.goals import Change, Goal, Search, _Budget, compares_units
+from rulebook.analysis.goal import Goal
+from rulebook.analysis.search import Budget, Change, Search, compares_units
 from rulebook.analysis.whatif import Point
 from rulebook.arith import canonical
 from rulebook.audit.result import Result, UnitResult
@@ -91,7 +92,7 @@ def restore(result: Result, unit: str, *, budget: int = ITEM_BUDGET,
                 if found is not None and (best is None or found.size < best.size):
                     best = found
             change = best.changes[0] if best is not None else None
-        except _Budget:
+        except Budget:
             pass
         left -= search.used
         units_left -= search.used * size
