@@ -156,6 +156,7 @@ class Search:
         self.keep = frozenset(keep)
         self.used = 0
         self.exhausted = False
+        self._spreads: dict[str, tuple[Decimal, Decimal, int]] = {}
         self.broke: list[str] = []
         """Indicators whose change alone breaks a data constraint (or the arithmetic)."""
         self._cache: dict[tuple[frozenset[tuple[Point, Any]], bool],
@@ -277,25 +278,28 @@ class Search:
             return Decimal(1)
         if ind.min is not None and ind.max is not None and ind.max > ind.min:
             return ind.max - ind.min
-        seen = [current]
-        for u in self.full.units:
-            raw = u.values.get(ind.name)
-            seen += [v for v in (raw.values() if isinstance(raw, Mapping) else [raw])
-                     if isinstance(v, Decimal)]
-        return max(max(seen) - min(seen), Decimal(1))
+        lo, hi, _ = self.spread(ind.name)
+        return max(max(hi, current) - min(lo, current), Decimal(1))
 
     def step(self, ind: Indicator) -> Decimal:
         """Counts move by 1; rates by the finest step in the data (at least 0.1); other
         decimals likewise (at least 0.01)."""
         if ind.type == "count":
             return Decimal(1)
-        places = 1 if ind.type == "rate" else 2
-        for u in self.full.units:
-            raw = u.values.get(ind.name)
-            for v in (raw.values() if isinstance(raw, Mapping) else [raw]):
-                if isinstance(v, Decimal) and v.is_finite():
-                    places = max(places, -int(v.normalize().as_tuple().exponent))
+        places = max(1 if ind.type == "rate" else 2, self.spread(ind.name)[2])
         return Decimal(1).scaleb(-min(places, 6))
+
+    def spread(self, name: str) -> tuple[Decimal, Decimal, int]:
+        """The lowest and highest value of a numeric indicator over the whole data set, and
+        the most decimal places any value has (computed once per indicator)."""
+        if name not in self._spreads:
+            values = [v for u in self.full.units
+                      for raw in (u.values.get(name),)
+                      for v in (raw.values() if isinstance(raw, Mapping) else [raw])
+                      if isinstance(v, Decimal) and v.is_finite()] or [Decimal(0)]
+            places = max(-int(v.normalize().as_tuple().exponent) for v in values)
+            self._spreads[name] = (min(values), max(values), places)
+        return self._spreads[name]
 
     # -- minimising ---------------------------------------------------------------------------
 
