@@ -83,15 +83,15 @@ def restore(result: Result, unit: str, *, budget: int = ITEM_BUDGET,
             points = [p for p in _points(result, auditor, target, lost.node)
                       if p[0] not in keep]
             inputs = search.inputs(points)
-            best = None
+            # `least` returns only values it scored and saw restore the item (re-scoring the
+            # unit alone is exact unless the item reads a ranking: then the whole data set)
             for inp in inputs:
                 value = search.least(inp, {})
                 if value is None:
                     continue
-                found = search.suggestion({inp.point: value}, {inp.point: inp})
-                if found is not None and (best is None or found.size < best.size):
-                    best = found
-            change = best.changes[0] if best is not None else None
+                found = search.change(inp, value)
+                if change is None or found.size < change.size:
+                    change = found
         except Budget:
             pass
         left -= search.used

@@ -335,17 +335,18 @@ class Search:
         scored = self.score(values, full=True)
         if scored is None or not scored[0]:
             return None
-        changes = []
         order = {p: k for k, p in enumerate(self.points())}
-        for point, value in sorted(values.items(), key=lambda pv: order.get(pv[0], 0)):
-            inp = inputs[point]
-            size = (abs(value - inp.current) / inp.width
-                    if isinstance(value, Decimal) and isinstance(inp.current, Decimal)
-                    else Decimal(1))
-            changes.append(Change(point[0], point[1], inp.current, value, size,
-                                  inp.indicator.label))
+        changes = tuple(self.change(inputs[point], value) for point, value in
+                        sorted(values.items(), key=lambda pv: order.get(pv[0], 0)))
         total, rank, outcomes, _ = scored[2]
-        return Suggestion(tuple(changes), total, rank, outcomes)
+        return Suggestion(changes, total, rank, outcomes)
+
+    def change(self, inp: Input, value: InputValue) -> Change:
+        """Moving one input to `value`, with its size as a share of the input's width."""
+        size = (abs(value - inp.current) / inp.width
+                if isinstance(value, Decimal) and isinstance(inp.current, Decimal)
+                else Decimal(1))
+        return Change(inp.point[0], inp.point[1], inp.current, value, size, inp.indicator.label)
 
     def minimise(self, chosen: list[Input]) -> dict[Point, InputValue] | None:
         """Cut a set of inputs (all at their best, which meets the goal) to the least: drop
