@@ -297,3 +297,33 @@ def test_diff_output_is_deterministic(tmp_path: Path) -> None:
         main(["diff", str(old), str(new), str(data), "--format", "json"], out, io.StringIO())
         runs.append(out.getvalue())
     assert runs[0] == runs[1]
+
+
+PERIODS = """
+scheme: {id: p, title: periods}
+periods:
+  Q1: {weight: 1}
+  Q2: {weight: 1}
+indicators:
+  r: {type: rate, per_period: true}
+tree:
+  - {id: avg, standard: 100, expr: "wsum(r)"}
+"""
+
+
+def test_changed_period_weight() -> None:
+    """Q1's weight 1 → 3: shares 0.5/0.5 → 0.75/0.25. r = 80, 60: avg 0.5×80 + 0.5×60 = 70
+    becomes 0.75×80 + 0.25×60 = 75 (+5); the item shows the weights it read, old → new."""
+    old = scheme(PERIODS)
+    new = scheme(PERIODS.replace("Q1: {weight: 1}", "Q1: {weight: 3}"))
+    changes = diff_schemes(old, new)
+    q1 = changes.find("periods", "Q1")
+    assert q1 is not None
+    assert [(f.field, f.old, f.new) for f in q1.fields] == [("weight", "1", "3"),
+                                                           ("share", "0.5", "0.75")]
+    units = {"u": {"r": {"Q1": 80, "Q2": 60}}}
+    u = diff_results(rulebook.evaluate(old, {"units": units}),
+                     rulebook.evaluate(new, {"units": units})).unit("u")
+    assert [(n.node, n.old, n.new) for n in u.nodes] == [("avg", D("70.00"), D("75.00"))]
+    assert [(i.name, i.period, i.old, i.new) for i in u.nodes[0].inputs] == [
+        ("weight", "Q1", "0.5", "0.75"), ("weight", "Q2", "0.5", "0.25")]

@@ -284,6 +284,11 @@ class _Differ:
         before = {i.name: i for i in x.inputs}
         after = {i.name: i for i in y.inputs}
         out: list[InputChange] = []
+        if "weight" not in seen:  # the period shares a wsum (or `weight`) used
+            out = [InputChange("weight", "period weight", p, a, b)
+                   for p, a, b in _changes(dict(x.periods), dict(y.periods))]
+            if out:
+                seen.add("weight")
         for name in _merged(list(before), list(after)):
             i, j = before.get(name), after.get(name)
             kind = (j or i).kind  # type: ignore[union-attr]
