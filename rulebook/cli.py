@@ -456,14 +456,16 @@ def _diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     data: list[str] = args.data or [files[2], files[2]]
     pairs = [(files[0], data[0]), (files[-2] if len(files) == 3 else files[0], data[1])]
     results = []
-    text_in: dict[str, str] = {}
+    piped: bytes | None = None
     for scheme_path, data_path in pairs:
         stdin = args.stdin
         if data_path == STDIO:  # read once, even when both sides score it
             import io
 
-            text_in.setdefault("-", stdin.read())
-            stdin = io.StringIO(text_in["-"])
+            if piped is None:
+                buffer = getattr(stdin, "buffer", None)
+                piped = buffer.read() if buffer is not None else stdin.read().encode("utf-8")
+            stdin = io.TextIOWrapper(io.BytesIO(piped), encoding="utf-8")
         scored = _scored(argparse.Namespace(scheme=scheme_path, data=data_path, stdin=stdin),
                          err)
         if isinstance(scored, int):
