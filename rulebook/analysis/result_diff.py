@@ -118,7 +118,8 @@ class UnitDiff:
         }
 
     def render(self, places: int) -> list[str]:
-        """Text lines: a header with total and rank, then what moved, indented by tree depth."""
+        """Text lines: a header with total and rank, outcomes, vetoes and ranks that changed,
+        then every node that moved (outputs included), indented by tree depth."""
         head = (f"{self.unit}  total {_fixed(self.total[0], places)} → "
                 f"{_fixed(self.total[1], places)} ({_fixed(self.delta, places, sign=True)})  "
                 f"rank {self.rank[0]} → {self.rank[1]}")
@@ -128,11 +129,10 @@ class UnitDiff:
         for veto, held, holds in self.vetoes:
             lines.append(f"  veto {veto}: {'holds' if held else 'clear'} → "
                          f"{'holds' if holds else 'clear'}")
-        for node, was, now in self.outputs:
-            lines.append(f"  output {node}: {_fixed(was, places)} → {_fixed(now, places)}")
-        for ranking, period, rank_a, rank_b in self.ranks:
-            lines.append(f"  rank {ranking}{f'[{period}]' if period else ''}: "
-                         f"{_or_none(rank_a)} → {_or_none(rank_b)}")
+        for ranking in dict.fromkeys(r for r, _, _, _ in self.ranks):  # one line a ranking
+            lines.append(f"  rank {ranking}: " + "; ".join(
+                f"{f'{period} ' if period else ''}{_or_none(a)} → {_or_none(b)}"
+                for r, period, a, b in self.ranks if r == ranking))
         if self.data:
             lines.append("  data: " + "; ".join(i.render() for i in self.data))
         if self.nodes:
