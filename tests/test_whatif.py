@@ -120,3 +120,20 @@ def test_what_if_equals_rescoring_edited_data(data: st.DataObject) -> None:
     for a, b in zip(expected.units, got.units, strict=True):
         assert dict(a.scores) == dict(b.scores)
         assert dict(a.ranks) == dict(b.ranks)
+
+
+def test_edit_breaking_a_constraint_names_the_settings() -> None:
+    """On the township scheme boys + girls must equal births: moving one alone is a data error
+    (exit 3) naming the setting and the rule; moving both (4 → 3 boys, 3 → 4 girls of 7
+    births) is accepted and gives 东坑村委会 its missing sex-ratio target (21 → 22)."""
+    scheme_file = VILLAGE.parent / "township-targets.yaml"
+    data_file = VILLAGE.parent / "examples" / "township-targets.data.yaml"
+    err = io.StringIO()
+    assert main(["explain", str(scheme_file), str(data_file), "--unit", "东坑村委会", "--set",
+                 "births_male.Y=3"], io.StringIO(), err) == 3
+    assert "--set births_male[Y]: unit `东坑村委会`: 男孩数加女孩数应等于出生人数" in err.getvalue()
+    s = rulebook.load(scheme_file)
+    change = what_if(s, rulebook.read_data(data_file, s), "东坑村委会",
+                     ["births_male.Y=3", "births_female.Y=4"])
+    assert change.unit_diff.total == (D("21.00"), D("22.00"))
+    assert change.unit_diff.outcomes[0] == ("year_end", "不合格", "合格")

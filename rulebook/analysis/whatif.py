@@ -216,7 +216,14 @@ def what_if(scheme: Scheme, data: DataSet, unit: str,
     values = unit_values(data, unit)
     changes = settings_of(scheme, settings)
     before = before if before is not None else evaluate(scheme, data)
-    after = evaluate(scheme, edited(data, unit, changes))
+    try:
+        after = evaluate(scheme, edited(data, unit, changes))
+    except DataError as exc:  # a data constraint of the scheme no longer holds
+        settings_text = ", ".join(f"{n}{f'[{p}]' if p else ''}" for n, p in changes)
+        raise DataError([attrs.evolve(
+            problem, message=f"--set {settings_text}: {problem.message}",
+            hint="set the indicators the rule ties together at once (several --set)")
+            for problem in exc.problems]) from None
     shown = tuple(InputChange(name, "indicator", period, _text(read(values, (name, period))),
                               _text(value)) for (name, period), value in changes.items())
     return WhatIf(unit, shown, before, after, diff_results(before, after))
