@@ -197,7 +197,8 @@ REPLACEMENTS: list[Any] = ["text", 7, Decimal("2.5"), True, None, [], ["a"], {},
 def test_the_schema_never_rejects_a_scheme_rulebook_accepts(data: st.DataObject) -> None:
     """Editors must not underline what `rulebook check` accepts: mutate a shipped scheme (drop
     a key, add one, or put a value of another type somewhere) and whenever the builder still
-    accepts it, the schema must too."""
+    accepts it, the schema must too. A key added to a record (a mapping with a fixed set of
+    keys, from keys.py) is refused by both: the builder checks every record's keys."""
     path = data.draw(st.sampled_from(SHIPPED), label="scheme")
     loaded, source = load_file(path)
     mutated = copy.deepcopy(loaded)
@@ -219,3 +220,35 @@ def test_the_schema_never_rejects_a_scheme_rulebook_accepts(data: st.DataObject)
         builder_ok = False
     if builder_ok:
         assert schema_ok, "the schema refuses a scheme rulebook accepts"
+    if action == "add" and isinstance(_shape_at(loaded, where[:-1]), keys.Record):
+        assert not builder_ok and not schema_ok, "a key outside the table went unnoticed"
+
+
+def _shape_at(data: Any, path: tuple[str | int, ...]) -> keys.Shape:
+    """The key table's shape for the value at `path` of a valid scheme: records by their keys,
+    lists by their items, free-name mappings by their values, alternatives by the data."""
+    shape: keys.Shape = keys.TOP
+    for part in path:
+        data = data[part]
+        shape = _resolve(shape, None)
+        if isinstance(shape, keys.Record):
+            shape = next(k.shape for k in shape.keys if k.name == part)
+        elif isinstance(shape, keys.ListOf):
+            shape = shape.item
+        elif isinstance(shape, keys.MapOf):
+            shape = shape.value
+        shape = _resolve(shape, data)
+    return shape
+
+
+def _resolve(shape: keys.Shape, data: Any) -> keys.Shape:
+    """A `Ref` as its record; an `Either` as the option the data takes (a mapping picks the
+    record or mapping option)."""
+    if isinstance(shape, keys.Ref):
+        return keys.RECORDS[shape.name]
+    if isinstance(shape, keys.Either) and data is not None:
+        for option in shape.options:
+            option = _resolve(option, None)
+            if isinstance(data, dict) == isinstance(option, keys.Record | keys.MapOf):
+                return option
+    return shape
