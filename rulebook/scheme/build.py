@@ -72,6 +72,8 @@ def _build(cx: Context, data: Any) -> Scheme:
     total_label = cx.text(total.get("label"), ("total", "label"), "label",
                           "总分" if language == "zh" else "total")
     notes = _notes(cx, meta.get("notes"))
+    for unread in ("source", "units"):  # for readers only, but still text
+        cx.text(meta.get(unread), ("scheme", unread), unread)
     resolve(cx)
     if any(p.severity == "error" for p in cx.problems):
         raise SchemeError(cx.problems)

@@ -253,9 +253,10 @@ def read_parameters(cx: Context, raw: Any) -> None:
                 "by_unit: {旧村: 3, 平塘村: 3}",
             )
         for unit, unit_value in (raw_units if isinstance(raw_units, dict) else {}).items():
-            number = cx.number(
-                unit_value, (*path, "by_unit", unit), f"parameter `{name}` for unit `{unit}`"
-            )
+            what = f"parameter `{name}` for unit `{unit}`"
+            if unit_value is None:
+                cx.error((*path, "by_unit", unit), f"{what} must be a number, got nothing")
+            number = cx.number(unit_value, (*path, "by_unit", unit), what)
             if number is not None:
                 by_unit[str(unit)] = number
         cx.parameters[name] = Parameter(
