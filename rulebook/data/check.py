@@ -145,11 +145,12 @@ class _Checker:
             hint = "write the number without quotes" if _is_number_text(raw) else None
             return self.bad(unit, ind, path, period, f"expected a number, got {_spelled(raw)}",
                             hint)
-        beyond = number_problem(value)
+        beyond = number_problem(value, self.scheme.limits)
         if beyond is not None:
             return self.bad(unit, ind, path, period, f"{_short(raw)}: {beyond}",
-                            "numbers in data are limited so that scoring stays fast and exact "
-                            "(docs/data.md, limits)")
+                            "numbers in data are limited so that scoring stays fast and exact; "
+                            "the scheme may raise the ceiling with `scheme: limits:` "
+                            "(docs/security.md)")
         if kind == "count" and value != value.to_integral_value():
             self.bad(unit, ind, path, period, f"a count must be a whole number, got {value}")
         if ind.min is not None and value < ind.min:
