@@ -179,7 +179,7 @@ def test_a_35_digit_data_value_passes_only_when_max_digits_is_raised() -> None:
                             "s.yaml")
     assert rulebook.check_data({"units": {"u": {"x": value}}}, raised).units[0].values["x"] == value
     plain = rulebook.loads(_LIMITED.format(limits="", param="1"), "s.yaml")
-    with pytest.raises(rulebook.DataError, match="35 significant digits .* `max_digits` \\(30\\)"):
+    with pytest.raises(rulebook.DataError, match=r"35 significant digits .* `max_digits` \(30\)"):
         rulebook.check_data({"units": {"u": {"x": value}}}, plain)
 
 

@@ -78,6 +78,7 @@ SEMANTIC = {
     "45-thousands-in-formula", "48-full-width-punctuation", "49-full-width-digits",
     "51-chinese-or", "52-chinese-and", "53-equals-lowercase-true", "54-single-equals",
     "57-no-break-space-in-formula", "65-full-width-letters-in-name", "66-curly-quotes-in-formula",
+    "67-default-outside-domain", "68-parameter-past-the-ceiling", "69-limits-past-the-hard-maximum",
 }
 """Corpus files whose mistake is in the meaning of names or formulas: out of a schema's reach."""
 

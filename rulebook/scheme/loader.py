@@ -29,9 +29,10 @@ MAX_SCHEME_BYTES = 2 * 1024 * 1024
 Checked before any YAML is parsed."""
 
 MAX_NODES = 50_000
-"""`MAX_NODES`: most YAML nodes one document may have (the largest shipped scheme has ~1,200). Counted twice: while YAML composes the
-node graph (each node and alias once, failing at the first one past the budget, before anything
-else is built) and while converting it (aliases counted each time they are used)."""
+"""`MAX_NODES`: most YAML nodes one document may have (the largest shipped scheme has ~1,200).
+Counted twice: while YAML composes the node graph (each node and alias once, failing at the first
+one past the budget, before anything else is built) and while converting it (aliases counted
+each time they are used)."""
 
 MAX_SHOWN_LINE = 400
 """A source line longer than this is not echoed under a message (a one-line 2 MB file)."""
@@ -140,11 +141,12 @@ class _BoundedLoader(yaml.SafeLoader):
 
     def _stop(self, event: yaml.Event, message: str, hint: str) -> _Limit:
         mark = event.start_mark
-        return _Limit(Problem(message, Location(self.file, mark.line + 1, mark.column + 1),
-                              hint))
+        where = Location(self.file, mark.line + 1, mark.column + 1) if mark is not None \
+            else Location(self.file, 1, 1)
+        return _Limit(Problem(message, where, hint))
 
     def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
-        event = self.peek_event()
+        event: yaml.Event = self.peek_event()  # type: ignore[no-untyped-call]
         self.composed += 1
         if self.composed > MAX_NODES:
             raise self._stop(event, f"the document has more than {MAX_NODES:,} YAML nodes "
@@ -154,9 +156,9 @@ class _BoundedLoader(yaml.SafeLoader):
             if event.anchor in self.open_anchors:
                 raise self._stop(event, f"alias `*{event.anchor}` refers to the mapping or "
                                  "list it is inside (a recursive alias)", "remove the alias")
-            return super().compose_node(parent, index)  # type: ignore[no-untyped-call]
+            return super().compose_node(parent, index)
         if not isinstance(event, yaml.CollectionStartEvent):
-            return super().compose_node(parent, index)  # type: ignore[no-untyped-call]
+            return super().compose_node(parent, index)
         if self.depth >= MAX_DEPTH:
             raise self._stop(event, f"nested more than {MAX_DEPTH} levels deep (the limit "
                              "MAX_DEPTH)", "schemes and data files are only a few levels deep")
@@ -165,7 +167,7 @@ class _BoundedLoader(yaml.SafeLoader):
         if anchor is not None:
             self.open_anchors.add(anchor)
         try:
-            return super().compose_node(parent, index)  # type: ignore[no-untyped-call]
+            return super().compose_node(parent, index)
         finally:
             self.depth -= 1
             if anchor is not None:
@@ -175,10 +177,10 @@ class _BoundedLoader(yaml.SafeLoader):
 def _compose(text: str, file: str) -> yaml.Node | None:
     loader = _BoundedLoader(text, file)
     try:
-        node: yaml.Node | None = loader.get_single_node()  # type: ignore[no-untyped-call]
+        node: yaml.Node | None = loader.get_single_node()
         return node
     finally:
-        loader.dispose()  # type: ignore[no-untyped-call]
+        loader.dispose()
 
 
 def load_text(text: str, file: str) -> tuple[Any, Source]:
