@@ -174,3 +174,17 @@ def test_nesting_past_max_depth_fails_during_composition() -> None:
     message, seconds = _refused("a: " + "[" * 5000 + "]" * 5000 + "\n")
     assert "h.yaml:1:63" in message and "MAX_DEPTH" in message
     assert seconds < 5
+
+
+def test_a_tests_file_goes_through_the_same_budgets(tmp_path: object) -> None:
+    """`*.tests.yaml` is parsed by the same loader: its recursive alias is refused at 3:9
+    (`  - &c [`: 8 characters before the alias)."""
+    from pathlib import Path
+
+    from rulebook.testing.cases import parse_file
+
+    path = Path(str(tmp_path)) / "x.tests.yaml"
+    path.write_text("scheme: tiny.yaml\ncases:\n  - &c [*c]\n", encoding="utf-8")
+    with pytest.raises(SchemeError) as info:
+        parse_file(path)
+    assert f"{path}:3:9:" in str(info.value) and "recursive alias" in str(info.value)
