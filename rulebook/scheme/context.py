@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import keyword
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any, TypeGuard
@@ -190,7 +191,8 @@ class Context:
         number = Decimal(value)
         beyond = arith.number_problem(number, self.limits)
         if beyond is not None:
-            self.error(path, f"{what}: {_short(number)} is {beyond}", LIMIT_HINT)
+            shown = self.src.written(path) or _short(number)
+            self.error(path, f"{what}: {_short_text(shown)} is {beyond}", LIMIT_HINT)
         return number  # reported; kept so that names using it are not reported as unknown
 
     def flag(self, value: Any, path: Path_, what: str) -> bool:
@@ -293,7 +295,8 @@ class Context:
                     offset = len(flat) - len(flat.lstrip()) + len(head)
                     where = self.src.inside(path, flat, offset)
                     self.problems.append(Problem(
-                        f"the number {_short(node.value)} is {beyond}", where, LIMIT_HINT,
+                        f"the number {_short_text(_literal(flat, offset) or str(node.value))} "
+                        f"is {beyond}", where, LIMIT_HINT,
                         self.src.line_text(where)))
                     return None
         renamed = ex.rename(parsed, local)
@@ -305,8 +308,18 @@ LIMIT_HINT = ("numbers are bounded so that scoring stays fast and exact; a schem
               "(those are the most allowed; docs/security.md)")
 
 
+def _literal(text: str, offset: int) -> str | None:
+    """The number literal written at `offset` of `text`, as written (`1e25`, not 1E+25)."""
+    match = re.compile(r"[0-9][0-9_.]*(?:[eE][+-]?[0-9]+)?").match(text, offset)
+    return match.group() if match else None
+
+
 def _short(number: Decimal) -> str:
-    text = str(number)
+    return _short_text(str(number))
+
+
+def _short_text(text: str) -> str:
+    """A number for a message, cut to 40 characters (a 20,000-digit one is not echoed)."""
     return text if len(text) <= 40 else f"{text[:20]}…({len(text)} characters)"
 
 
