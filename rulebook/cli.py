@@ -119,8 +119,9 @@ def _parser() -> _Parser:
                       help="OLD.yaml NEW.yaml DATA, or SCHEME with --data OLD NEW")
     diff.add_argument("--data", nargs=2, metavar=("OLD", "NEW"),
                       help="two data files scored under one scheme")
-    diff.add_argument("--format", choices=("text", "json"), default="text",
-                      help="text (default) or json (docs/analysis.md)")
+    diff.add_argument("--format", choices=("text", "json", "html"), default="text",
+                      help="text (default), json (docs/analysis.md), or html: the new result's "
+                           "report with a \"what changed\" section")
     diff.add_argument("-o", "--output", help="write to this file instead of standard output")
     return parser
 
@@ -519,7 +520,12 @@ def _diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             return scored
         results.append(scored)
     changes = diff_results(results[0], results[1])
-    if args.format == "json":
+    if args.format == "html":
+        from rulebook.render.html import to_html
+        from rulebook.render.html_diff import diff_section
+
+        text = to_html(results[1], extra=diff_section(changes.to_dict(), results[1].scheme))
+    elif args.format == "json":
         import json
 
         text = json.dumps(changes.to_dict(), ensure_ascii=False, indent=2) + "\n"

@@ -20,6 +20,7 @@ from rulebook.audit.result import Result, UnitResult
 from rulebook.audit.trail import Auditor, NodeAudit
 from rulebook.engine import semantics
 from rulebook.render import view
+from rulebook.render.html_diff import STYLE as _DIFF_STYLE
 from rulebook.render.progress import Tick
 from rulebook.render.worksheet import annotate, show, summary
 from rulebook.scheme.model import Scheme
@@ -55,8 +56,11 @@ document.getElementById('find').addEventListener('input', function (e) {
 """
 
 
-def write_html(result: Result, out: TextIO, *, progress: Tick | None = None) -> None:
-    """Write the report to `out`: the head and summary first, then one unit at a time."""
+def write_html(result: Result, out: TextIO, *, progress: Tick | None = None,
+               extra: str = "") -> None:
+    """Write the report to `out`: the head and summary first, then one unit at a time.
+    `extra` is a further section (HTML, already escaped) placed before the breakdown, such as
+    `rulebook diff`'s "what changed" (`rulebook.render.html_diff`)."""
     scheme = result.scheme
     w = view.words(scheme)
     auditor = Auditor(result)
@@ -65,7 +69,8 @@ def write_html(result: Result, out: TextIO, *, progress: Tick | None = None) -> 
     out.write("\n".join([
         "<!DOCTYPE html>",
         f'<html lang="{lang}"><head><meta charset="utf-8">',
-        f"<title>{escape(scheme.title)}</title><style>{_STYLE}</style></head><body>",
+        f"<title>{escape(scheme.title)}</title><style>{_STYLE}{_DIFF_STYLE if extra else ''}"
+        "</style></head><body>",
         f"<h1>{escape(scheme.title)}</h1>",
         f'<p class="manifest">scheme {escape(scheme.id)} {escape(scheme.version)} · '
         f"{escape(manifest['scheme']['digest'])} · data {escape(manifest['data']['digest'])} · "
@@ -77,6 +82,7 @@ def write_html(result: Result, out: TextIO, *, progress: Tick | None = None) -> 
           else []),
         f"<h2>{escape(w['ranking'] if view.shows_rank(scheme) else w['summary'])}</h2>",
         _summary(result),
+        *([extra] if extra else []),
         f"<h2>{escape(w['breakdown'])}</h2>",
     ]) + "\n")
     for unit in result.units:
@@ -86,10 +92,10 @@ def write_html(result: Result, out: TextIO, *, progress: Tick | None = None) -> 
     out.write(f"<script>{_SCRIPT}</script></body></html>\n")
 
 
-def to_html(result: Result) -> str:
+def to_html(result: Result, *, extra: str = "") -> str:
     """The whole report as one string (byte-identical for equal results)."""
     buffer = io.StringIO()
-    write_html(result, buffer)
+    write_html(result, buffer, extra=extra)
     return buffer.getvalue()
 
 

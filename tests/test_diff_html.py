@@ -1,0 +1,58 @@
+"""The "what changed" section of the HTML report (`rulebook diff --format html`): every number
+shown is the diff's own, every text escaped, and the page is the new result's full report."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from test_diff import NEW, OLD, UNITS
+
+from rulebook.cli import main
+
+HOSTILE = "<script>alert(1)</script>"
+
+
+def _write(tmp_path: Path, units: dict[str, dict[str, object]]) -> tuple[Path, Path, Path]:
+    import yaml
+
+    old, new, data = tmp_path / "old.yaml", tmp_path / "new.yaml", tmp_path / "d.yaml"
+    old.write_text(OLD, encoding="utf-8")
+    new.write_text(NEW, encoding="utf-8")
+    data.write_text(yaml.safe_dump({"units": units}, allow_unicode=True), encoding="utf-8")
+    return old, new, data
+
+
+def _cells(html: str, unit: str) -> list[str]:
+    row = re.search(rf'<tr><td><a href="#diff-[^"]*">{re.escape(unit)}</a></td>(.*?)</tr>', html)
+    assert row is not None, unit
+    return re.findall(r"<td[^>]*>([^<]*)</td>", row.group(1))
+
+
+def test_the_section_shows_each_units_change_and_the_scheme_change(tmp_path: Path) -> None:
+    """Worked by hand from test_diff's schemes: 甲 (missed 2, rate 90, praised) had meetings
+    10 − 2×2 = 6, rate 9, praise 5: total 20; now 10 − 3×2 = 4, rate capped at 8, extra 1:
+    total 13, Δ −7.00. 乙 (missed 0, rate 50, not praised): 10 + 5 = 15 before and after, but it
+    is listed: its nodes changed (`extra` added at 0, the bonus removed) and it moved from second
+    to first by total. The scheme has no `rankings`, so the table shows no rank columns."""
+    old, new, data = _write(tmp_path, UNITS)
+    out = tmp_path / "diff.html"
+    assert main(["diff", str(old), str(new), str(data), "--format", "html", "-o", str(out)]) == 0
+    html = out.read_text(encoding="utf-8")
+    assert '<section class="diff" id="diff">' in html
+    assert _cells(html, "甲")[:3] == ["20.00", "13.00", "-7.00"]
+    assert "per_miss" in html and "value: 2 → 3" in html
+    assert _cells(html, "乙") == ["15.00", "15.00", "0.00"]
+    assert "work.extra 附加" in html and "bonus.praise 表扬" in html
+    assert html.index('id="diff"') < html.rindex('data-unit="甲"')  # before the breakdown
+    assert html.rstrip().endswith("</html>")
+
+
+def test_unit_names_are_escaped_in_the_section(tmp_path: Path) -> None:
+    units = {HOSTILE: UNITS["甲"], "乙": UNITS["乙"]}
+    old, new, data = _write(tmp_path, units)
+    out = tmp_path / "diff.html"
+    assert main(["diff", str(old), str(new), str(data), "--format", "html", "-o", str(out)]) == 0
+    html = out.read_text(encoding="utf-8")
+    assert HOSTILE not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
