@@ -81,6 +81,9 @@ def _parser() -> _Parser:
                        "UTF-8 else GB18030)")
     score.add_argument("--no-audit", action="store_true",
                        help="no audit (the default; kept for compatibility)")
+    score.add_argument("--restore", action="store_true",
+                       help="html: beside each lost item, the single change that would restore "
+                            "it (a search per item: slower; docs/analysis.md)")
     score.add_argument("-q", "--quiet", action="store_true",
                        help="no progress bar on standard error")
     explain = commands.add_parser("explain", help="an auditor's worksheet for one unit")
@@ -381,12 +384,29 @@ def _score(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return _explain(result, args, out, err)
     if args.format == "xlsx":
         return _xlsx(result, args.output, out, err)
+    if args.format == "html" and args.restore:
+        return _html_with_restores(result, args.output, out)
     try:
         write_result(result, args.format, None if args.output in (None, STDIO) else args.output,
                      out, err, audit=args.audit, quiet=args.quiet)
     except ImportError as exc:
         err.write(f"rulebook: {exc}\n")
         return EXIT_USAGE
+    return EXIT_OK
+
+
+def _html_with_restores(result: Result, output: str | None, out: TextIO) -> int:
+    """The HTML report with "what would restore it" beside each lost item of every unit."""
+    from rulebook.analysis import restore
+    from rulebook.render.html import to_html
+
+    restores = {u.unit: {r.node: r.render() for r in restore(result, u.unit)}
+                for u in result.units}
+    text = to_html(result, restores=restores)
+    if output in (None, STDIO):
+        out.write(text)
+    else:
+        write_output(output, text)
     return EXIT_OK
 
 

@@ -56,3 +56,30 @@ def test_unit_names_are_escaped_in_the_section(tmp_path: Path) -> None:
     html = out.read_text(encoding="utf-8")
     assert HOSTILE not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_html_points_lost_offer_what_would_restore_each_item(tmp_path: Path) -> None:
+    """`score --format html --restore`: each lost item of each unit carries the text of its
+    `rulebook.analysis.restore` answer; 西河村's committee.meetings (12 − 3 × 5 floored at 0)
+    is restored by 1 missed meeting or fewer: 12 − 3 × 1 = 9 < 12, so only 0 missed restores
+    the full 12 points."""
+    import html as html_module
+
+    import rulebook
+    from rulebook.analysis import restore
+    from rulebook.cli import main as cli_main
+
+    from conftest import VILLAGE, VILLAGE_DATA
+
+    out = tmp_path / "r.html"
+    assert cli_main(["score", str(VILLAGE), str(VILLAGE_DATA), "--format", "html", "--restore",
+                     "-o", str(out)]) == 0
+    page = html_module.unescape(out.read_text(encoding="utf-8"))
+    scheme = rulebook.load(VILLAGE)
+    result = rulebook.evaluate(scheme, rulebook.read_data(VILLAGE_DATA, scheme))
+    answers = {r.node: r.render() for r in restore(result, "西河村")}
+    assert answers["committee.meetings"] == "restored by meetings_missed 5 → 0 (−5)"
+    section = page[page.index('data-unit="西河村" id='):]
+    section = section[:section.index("</section>")]
+    for text in answers.values():
+        assert f"— {text}" in section
