@@ -124,7 +124,7 @@ def _parser() -> _Parser:
                       help="two data files scored under one scheme")
     diff.add_argument("--format", choices=("text", "json", "html"), default="text",
                       help="text (default), json (docs/analysis.md), or html: the new result's "
-                           "report with a \"what changed\" section")
+                           'report with a "what changed" section')
     diff.add_argument("-o", "--output", help="write to this file instead of standard output")
     return parser
 
@@ -141,7 +141,7 @@ def _guarded(run: Callable[..., int]) -> Callable[..., int]:
         try:
             code = run(argv, out, err, stdin or sys.stdin)
             _flush(out)
-            return code
+            return code  # noqa: TRY300 - a closed pipe raises in the flush, so it stays inside
         except BrokenPipeError:
             _silence(out)
             return EXIT_BROKEN_PIPE
@@ -286,8 +286,7 @@ def _test(paths: list[str], out: TextIO, err: TextIO, properties: bool = False,
                 passed += 1
                 continue
             failed += 1
-            for failure in case.failures:
-                out.write(failure.render() + "\n")
+            out.writelines(failure.render() + "\n" for failure in case.failures)
         if properties:
             ok, bad = _properties(path, out, examples)
             passed, failed = passed + ok, failed + bad
@@ -504,10 +503,9 @@ def _what_if(result: Result, args: argparse.Namespace, out: TextIO, err: TextIO)
         changed = what_if(scheme, data, args.unit, args.set, before=result)
         out.write(changed.render())
         data = changed.after.data
-    for goal in goals:
-        out.write(("\n" if args.set or goal is not goals[0] else "")
+    out.writelines(("\n" if args.set or goal is not goals[0] else "")
                   + what_it_takes(scheme, data, args.unit, goal, budget=args.budget,
-                                  keep=args.keep).render())
+                                  keep=args.keep).render() for goal in goals)
     return EXIT_OK
 
 
