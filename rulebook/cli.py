@@ -81,6 +81,9 @@ def _parser() -> _Parser:
                        "UTF-8 else GB18030)")
     score.add_argument("--no-audit", action="store_true",
                        help="no audit (the default; kept for compatibility)")
+    score.add_argument("--restore", action="store_true",
+                       help="html: beside each lost item, the single change that would restore "
+                            "it (a search per item: slower; docs/analysis.md)")
     score.add_argument("-q", "--quiet", action="store_true",
                        help="no progress bar on standard error")
     explain = commands.add_parser("explain", help="an auditor's worksheet for one unit")
@@ -119,8 +122,9 @@ def _parser() -> _Parser:
                       help="OLD.yaml NEW.yaml DATA, or SCHEME with --data OLD NEW")
     diff.add_argument("--data", nargs=2, metavar=("OLD", "NEW"),
                       help="two data files scored under one scheme")
-    diff.add_argument("--format", choices=("text", "json"), default="text",
-                      help="text (default) or json (docs/analysis.md)")
+    diff.add_argument("--format", choices=("text", "json", "html"), default="text",
+                      help="text (default), json (docs/analysis.md), or html: the new result's "
+                           'report with a "what changed" section')
     diff.add_argument("-o", "--output", help="write to this file instead of standard output")
     return parser
 
@@ -137,7 +141,7 @@ def _guarded(run: Callable[..., int]) -> Callable[..., int]:
         try:
             code = run(argv, out, err, stdin or sys.stdin)
             _flush(out)
-            return code
+            return code  # noqa: TRY300 - a closed pipe raises in the flush, so it stays inside
         except BrokenPipeError:
             _silence(out)
             return EXIT_BROKEN_PIPE
@@ -282,8 +286,7 @@ def _test(paths: list[str], out: TextIO, err: TextIO, properties: bool = False,
                 passed += 1
                 continue
             failed += 1
-            for failure in case.failures:
-                out.write(failure.render() + "\n")
+            out.writelines(failure.render() + "\n" for failure in case.failures)
         if properties:
             ok, bad = _properties(path, out, examples)
             passed, failed = passed + ok, failed + bad
@@ -380,12 +383,29 @@ def _score(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return _explain(result, args, out, err)
     if args.format == "xlsx":
         return _xlsx(result, args.output, out, err)
+    if args.format == "html" and args.restore:
+        return _html_with_restores(result, args.output, out)
     try:
         write_result(result, args.format, None if args.output in (None, STDIO) else args.output,
                      out, err, audit=args.audit, quiet=args.quiet)
     except ImportError as exc:
         err.write(f"rulebook: {exc}\n")
         return EXIT_USAGE
+    return EXIT_OK
+
+
+def _html_with_restores(result: Result, output: str | None, out: TextIO) -> int:
+    """The HTML report with "what would restore it" beside each lost item of every unit."""
+    from rulebook.analysis import restore
+    from rulebook.render.html import to_html
+
+    restores = {u.unit: {r.node: r.render() for r in restore(result, u.unit)}
+                for u in result.units}
+    text = to_html(result, restores=restores)
+    if output in (None, STDIO):
+        out.write(text)
+    else:
+        write_output(output, text)
     return EXIT_OK
 
 
@@ -483,10 +503,9 @@ def _what_if(result: Result, args: argparse.Namespace, out: TextIO, err: TextIO)
         changed = what_if(scheme, data, args.unit, args.set, before=result)
         out.write(changed.render())
         data = changed.after.data
-    for goal in goals:
-        out.write(("\n" if args.set or goal is not goals[0] else "")
+    out.writelines(("\n" if args.set or goal is not goals[0] else "")
                   + what_it_takes(scheme, data, args.unit, goal, budget=args.budget,
-                                  keep=args.keep).render())
+                                  keep=args.keep).render() for goal in goals)
     return EXIT_OK
 
 
@@ -519,7 +538,12 @@ def _diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             return scored
         results.append(scored)
     changes = diff_results(results[0], results[1])
-    if args.format == "json":
+    if args.format == "html":
+        from rulebook.render.html import to_html
+        from rulebook.render.html_diff import diff_section
+
+        text = to_html(results[1], extra=diff_section(changes.to_dict(), results[1].scheme))
+    elif args.format == "json":
         import json
 
         text = json.dumps(changes.to_dict(), ensure_ascii=False, indent=2) + "\n"

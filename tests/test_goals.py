@@ -59,7 +59,7 @@ def _changes(report: GoalReport) -> list[list[tuple[str, str, str]]]:
 
 
 def test_single_changes_smallest_first() -> None:
-    """total ≥ 13 (8 more): missed 4 → 1 (12 − 3 = 9, total 14; at 2 it is 11), or ok → true
+    """Total ≥ 13 (8 more): missed 4 → 1 (12 − 3 = 9, total 14; at 2 it is 11), or ok → true
     (total 13); rate alone gives at most 10 − 5 = 5 more. Sizes as shares of the domain:
     missed 3/6 = 0.5, ok 1."""
     report = _take("total=13")
@@ -69,7 +69,7 @@ def test_single_changes_smallest_first() -> None:
 
 
 def test_rate_bisected_to_its_grid() -> None:
-    """total ≥ 24 with missed and ok at best (12 + 8 = 20 + rate/10): rate ≥ 40 would do, but
+    """Total ≥ 24 with missed and ok at best (12 + 8 = 20 + rate/10): rate ≥ 40 would do, but
     A has 50 already, so ≥ 24 needs only missed 0 and ok; ≥ 28 needs rate ≥ 80, found to the
     0.1 grid of a rate written without decimals: 50 → 80.0."""
     report = _take("total=28")

@@ -259,8 +259,8 @@ def _resolve(shape: keys.Shape, data: Any) -> keys.Shape:
     if isinstance(shape, keys.Ref):
         return keys.RECORDS[shape.name]
     if isinstance(shape, keys.Either) and data is not None:
-        for option in shape.options:
-            option = _resolve(option, None)
+        for written in shape.options:
+            option = _resolve(written, None)
             if isinstance(data, dict) == isinstance(option, keys.Record | keys.MapOf):
                 return option
     return shape

@@ -121,7 +121,7 @@ class Suggestion:
 
 
 class Budget(Exception):
-    pass
+    """The search spent its re-scorings; the caller reports what it found so far."""
 
 
 @attrs.frozen

@@ -20,7 +20,7 @@ _EXTENSIONS = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".csv": "csv",
                ".xlsx": "xlsx", ".xlsm": "xlsx"}
 
 
-def read(source: Any, scheme: Scheme, *, format: str | None = None,
+def read(source: Any, scheme: Scheme, *, format: str | None = None,  # noqa: A002 - the public keyword, as in pandas
          encoding: str | None = None) -> DataSet:
     """See `rulebook.data.api.read_data`."""
     from rulebook.data.frame import is_columns, is_dataframe, read_columns, read_frame
@@ -77,7 +77,7 @@ def _refuse_device(path: str | os.PathLike[str], name: str) -> None:
 def _read_bytes(source: Any, name: str) -> bytes:
     if isinstance(source, str | os.PathLike):
         try:
-            size = os.stat(source).st_size
+            size = Path(source).stat().st_size
             if size > MAX_DATA_BYTES:
                 raise DataError([Problem(
                     f"data file is {size >> 20} MiB, larger than the {MAX_DATA_BYTES >> 20} "
