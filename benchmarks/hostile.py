@@ -141,7 +141,8 @@ def run(args: list[str], memory: int, timeout: float) -> tuple[int | str, float,
         start = time.perf_counter()
         process = subprocess.Popen([sys.executable, "-m", "rulebook", *args], stdout=out,
                                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                   preexec_fn=limit, env=env, cwd=ROOT)
+                                   preexec_fn=limit,  # noqa: PLW1509 (no threads here)
+                                   env=env, cwd=ROOT)
         code: int | str = "TIMEOUT"
         while True:
             pid, status, usage = os.wait4(process.pid, os.WNOHANG)

@@ -69,7 +69,7 @@ def test_by_rank_never_converts_a_huge_rank() -> None:
     """A rank of 10^999999 (a count with no declared max) used to spend > 30 s in int()."""
     start = time.monotonic()
     assert by_rank(Decimal("1.0e+999999"), Decimal(4), Decimal(2)) == 0
-    assert by_rank(Decimal("2"), Decimal(4), Decimal(2)) == 2
+    assert by_rank(Decimal(2), Decimal(4), Decimal(2)) == 2
     assert by_rank(Decimal("1.5"), Decimal(4), Decimal(2)) == 0
     assert time.monotonic() - start < 1
 

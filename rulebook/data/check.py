@@ -169,7 +169,7 @@ class _Checker(_ValueChecker):
 
     def default(self, ind: Indicator) -> Any:
         value = self.scalar("(default)", ind, ind.default, (), None)
-        return {p: value for p in self.period_ids} if ind.per_period else value
+        return dict.fromkeys(self.period_ids, value) if ind.per_period else value
 
     def indicator(self, unit: str, ind: Indicator, raw: Any, path: Path_) -> Any:
         if not ind.per_period:

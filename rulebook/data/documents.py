@@ -188,7 +188,7 @@ class _Builder:
             if not plain:
                 return text
             tag = self.resolver.resolve(yaml.ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
-        if tag == "tag:yaml.org,2002:str" or tag == "!":
+        if tag in {"tag:yaml.org,2002:str", "!"}:
             if plain and _JSON_EXPONENT.fullmatch(text):
                 return Decimal(text)  # JSON's 1e3, which YAML 1.1 reads as text
             return text

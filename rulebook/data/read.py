@@ -66,7 +66,7 @@ def _refuse_device(path: str | os.PathLike[str], name: str) -> None:
     """A device (`/dev/zero`, `/dev/urandom`, a disk) never ends: refused before reading. Pipes
     stay allowed (`<(...)`), bounded by the readers' own limits."""
     try:
-        mode = os.stat(path).st_mode
+        mode = Path(path).stat().st_mode
     except OSError:
         return  # the reader reports a missing or unreadable file in its own words
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
@@ -85,14 +85,14 @@ def _read_bytes(source: Any, name: str) -> bytes:
                     "write large data sets as CSV (read row by row)")])
             with open(source, "rb") as handle:  # bounded: a device reports size 0
                 data = handle.read(MAX_DATA_BYTES + 1)
-            if len(data) > MAX_DATA_BYTES:
-                raise DataError([Problem(
-                    f"data larger than {MAX_DATA_BYTES >> 20} MiB (or not a regular file)",
-                    Location(name, 1, 1), "write large data sets as CSV (read row by row)")])
-            return data
         except OSError as exc:
             raise DataError([Problem(f"cannot read file: {exc.strerror or exc}",
                                      Location(name, 1, 1))]) from None
+        if len(data) > MAX_DATA_BYTES:
+            raise DataError([Problem(
+                f"data larger than {MAX_DATA_BYTES >> 20} MiB (or not a regular file)",
+                Location(name, 1, 1), "write large data sets as CSV (read row by row)")])
+        return data
     data = source.read(MAX_DATA_BYTES + 1)
     if len(data) > MAX_DATA_BYTES:
         raise DataError([Problem(f"data larger than {MAX_DATA_BYTES >> 20} MiB",

@@ -133,7 +133,7 @@ def _limits(cx: Context, raw: Any) -> NumberLimits:
 
 
 def _power_of_ten(value: Any) -> int | None:
-    """k when `value` is exactly 10^k (1e30, 1000), else None."""
+    """The power k when `value` is exactly 10^k (1e30, 1000), else None."""
     if isinstance(value, bool) or not isinstance(value, int | Decimal):
         return None
     number = Decimal(value)
