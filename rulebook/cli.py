@@ -36,7 +36,7 @@ from rulebook.errors import (
     did_you_mean,
 )
 from rulebook.files import OutputError, replacing, write_output
-from rulebook.render.safe import terminal
+from rulebook.render.safe import terminal, terminal_lines
 from rulebook.render.worksheet import worksheet
 from rulebook.render.writers import FORMATS, write_result
 from rulebook.scheme.model import Scheme
@@ -70,7 +70,7 @@ def _parser() -> _Parser:
     score = commands.add_parser("score", help="score every unit of a data file")
     score.add_argument("scheme", help="the scheme YAML file")
     score.add_argument("data", help="the data file (YAML, JSON, CSV or xlsx)")
-    score.add_argument("--format", choices=FORMATS, default="table",
+    score.add_argument("--format", choices=FORMATS, default=None,
                        help="table (default); json; jsonl (one unit per line); csv (one row "
                             "per unit); csv-long (one row per unit and node); html; xlsx "
                             "(needs -o and the `excel` extra)")
@@ -137,7 +137,7 @@ def _guarded(run: Callable[..., int]) -> Callable[..., int]:
     @functools.wraps(run)
     def guarded(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
                 stderr: TextIO | None = None, stdin: TextIO | None = None) -> int:
-        out, err = stdout or sys.stdout, stderr or sys.stderr
+        out, err = stdout or sys.stdout, _Diagnostics(stderr or sys.stderr)
         try:
             code = run(argv, out, err, stdin or sys.stdin)
             _flush(out)
@@ -164,6 +164,27 @@ def _guarded(run: Callable[..., int]) -> Callable[..., int]:
             return EXIT_BUG
 
     return guarded
+
+
+class _Diagnostics:
+    """Standard error as the CLI writes it: every message passes `terminal_lines`, so a unit
+    name, label, header or source line from an untrusted file cannot send escape sequences to
+    the terminal (newlines kept, every other control character shown as a hex escape)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        return self.stream.write(terminal_lines(text))
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    def isatty(self) -> bool:
+        return bool(getattr(self.stream, "isatty", lambda: False)())
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.stream, name)
 
 
 _WRITE_ERRORS = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
@@ -337,10 +358,37 @@ def _scored(args: argparse.Namespace, err: TextIO) -> Result | int:
         return EXIT_EVALUATION
 
 
+_EXTENSION_FORMATS = {".json": "json", ".jsonl": "jsonl", ".csv": "csv", ".html": "html",
+                      ".htm": "html", ".xlsx": "xlsx", ".txt": "table"}
+"""`score -o FILE` without `--format`: the format FILE's extension names (else the table)."""
+
+
+def _format_of(output: str | None) -> str:
+    if output in (None, STDIO):
+        return "table"
+    return _EXTENSION_FORMATS.get(Path(output).suffix.lower(), "table")
+
+
+def _overwrites_input(output: str | None, inputs: Sequence[str], err: TextIO) -> bool:
+    """True (with the message written) when `-o` names one of the command's own input files:
+    writing there would destroy the scheme or the data it was computed from."""
+    if output in (None, STDIO):
+        return False
+    target = Path(output).resolve()
+    for name in inputs:
+        if name != STDIO and Path(name).resolve() == target:
+            err.write(f"rulebook: refusing to write over the input file {name}: give -o another "
+                      "file name\n")
+            return True
+    return False
+
+
 def _template(path: str, output: str, fmt: str | None, err: TextIO) -> int:
     """Write the data-entry sheet for the scheme at `path` (see rulebook.data.template)."""
     from rulebook.data.template import write_template
 
+    if _overwrites_input(output, (path,), err):
+        return EXIT_USAGE
     try:
         scheme = load(path)
     except SchemeError as exc:
@@ -354,7 +402,7 @@ def _template(path: str, output: str, fmt: str | None, err: TextIO) -> int:
         return EXIT_USAGE
     except OSError as exc:
         err.write(f"rulebook: cannot write {output}: {exc.strerror or exc}\n")
-        return EXIT_USAGE
+        return EXIT_OUTPUT
     return EXIT_OK
 
 
@@ -376,6 +424,10 @@ def _check(path: str, out: TextIO, err: TextIO) -> int:
 
 
 def _score(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if args.command == "score":
+        args.format = args.format or _format_of(args.output)
+        if _overwrites_input(args.output, (args.scheme, args.data), err):
+            return EXIT_USAGE
     result = _scored(args, err)
     if isinstance(result, int):
         return result
@@ -464,8 +516,9 @@ def _explain(result: Result, args: argparse.Namespace, out: TextIO, err: TextIO)
 
         found = restore(result, args.unit, keep=args.keep)
         if found:
-            out.write("\nwhat would restore each lost item (one indicator, verified by "
-                      "re-scoring):\n" + "".join(f"  {r.node}  {r.render()}\n" for r in found))
+            out.write(terminal_lines(
+                "\nwhat would restore each lost item (one indicator, verified by "
+                "re-scoring):\n" + "".join(f"  {r.node}  {r.render()}\n" for r in found)))
     return EXIT_OK
 
 
@@ -501,11 +554,12 @@ def _what_if(result: Result, args: argparse.Namespace, out: TextIO, err: TextIO)
     data = result.data
     if args.set:
         changed = what_if(scheme, data, args.unit, args.set, before=result)
-        out.write(changed.render())
+        out.write(terminal_lines(changed.render()))
         data = changed.after.data
-    out.writelines(("\n" if args.set or goal is not goals[0] else "")
-                  + what_it_takes(scheme, data, args.unit, goal, budget=args.budget,
-                                  keep=args.keep).render() for goal in goals)
+    out.writelines(terminal_lines(("\n" if args.set or goal is not goals[0] else "")
+                                  + what_it_takes(scheme, data, args.unit, goal,
+                                                  budget=args.budget, keep=args.keep).render())
+                   for goal in goals)
     return EXIT_OK
 
 
@@ -519,6 +573,8 @@ def _diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                   "SCHEME --data OLD NEW (one scheme, two data files)\n")
         return EXIT_USAGE
     data: list[str] = args.data or [files[2], files[2]]
+    if _overwrites_input(args.output, (*files, *data), err):
+        return EXIT_USAGE
     pairs = [(files[0], data[0]), (files[-2] if len(files) == 3 else files[0], data[1])]
     results = []
     piped: bytes | None = None
@@ -548,7 +604,7 @@ def _diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
         text = json.dumps(changes.to_dict(), ensure_ascii=False, indent=2) + "\n"
     else:
-        text = changes.render()
+        text = terminal_lines(changes.render())
     if args.output in (None, STDIO):
         out.write(text)
     else:

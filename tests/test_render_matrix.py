@@ -199,7 +199,7 @@ def test_worksheet_clipped_agrees_with_json(
             name = line.split()[0] if line.strip() else ""
             if name not in unit["audit"]:
                 continue
-            shown = sum((Decimal(x) for x in re.findall(r"\((-?[\d.]+) points clipped\)", line)),
+            shown = sum((Decimal(x) for x in re.findall(r"\((-?[\d.]+) points? clipped\)", line)),
                         Decimal(0))
             assert shown == Decimal(unit["audit"][name]["clipped"]), line
 

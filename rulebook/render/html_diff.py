@@ -123,11 +123,18 @@ def _describe(item: Any) -> str:
     """One changed outcome, veto, output, rank or datum, whatever its keys, as `k old → new`."""
     if not isinstance(item, Mapping):
         return _text(item)
-    name = " ".join(_text(item[k]) for k in ("name", "ranking", "outcome", "veto", "node",
-                                             "indicator", "period") if item.get(k) is not None)
+    name = " ".join(_text(item[k]) for k in ("name", "id", "ranking", "node", "period")
+                    if item.get(k) is not None)
     if "old" in item or "new" in item:
-        return f"{name} {_text(item.get('old'))} → {_text(item.get('new'))}".strip()
+        return f"{name} {_state(item.get('old'))} → {_state(item.get('new'))}".strip()
     return name or ", ".join(f"{k}={_text(v)}" for k, v in item.items())
+
+
+def _state(value: Any) -> str:
+    """A side of a change: a veto's yes/no as `holds`/`clear` (as the text diff says it)."""
+    if isinstance(value, bool):
+        return "holds" if value else "clear"
+    return _text(value)
 
 
 def _direction(delta: Any) -> str:

@@ -65,7 +65,7 @@ def summary(audit: NodeAudit) -> str:
         key = "min" if clip.kind == "floor" else "max"
         where = "" if clip.source == "formula" else f" by `{key}:`"
         parts.append(f"→ {show(clip.before)} {verb} at {show(clip.bound)}{where} "
-                     f"({show(clip.clipped)} points clipped)")
+                     f"({show(clip.clipped)} {_points(clip.clipped)} clipped)")
     for r in audit.ranks:
         tie = f", tied with {', '.join(r.tied_with)}" if r.tied_with else ""
         when = f"{r.period} " if r.period else ""
@@ -176,7 +176,7 @@ def detail(a: NodeAudit, scheme: Scheme | None = None) -> str:
         lines.append(f"  raw       {show(a.raw)}")
     for clip in a.clips:
         lines.append(f"  {clip.kind:<9} {show(clip.bound)} ({clip.source}): {show(clip.before)} → "
-                     f"{show(clip.after)}, {show(clip.clipped)} points clipped")
+                     f"{show(clip.after)}, {show(clip.clipped)} {_points(clip.clipped)} clipped")
     if a.rounding:
         lines.append(f"  rounding  {a.rounding}")
     if a.standard is not None:
@@ -191,3 +191,8 @@ def detail(a: NodeAudit, scheme: Scheme | None = None) -> str:
 
 def _where(a: NodeAudit) -> str:
     return f"{a.location.file}:{a.location.line}" if a.location else ""
+
+
+def _points(amount: Decimal) -> str:
+    """`point` for exactly one, else `points`."""
+    return "point" if amount == 1 else "points"
