@@ -100,9 +100,11 @@ def test_out_of_reach_said_plainly() -> None:
     report = _take("total=31")
     assert report.status == "out_of_reach" and report.suggestions == ()
     assert "total can never exceed 30" in report.render()
-    special = _take("special=特例")  # needs missed > 5, which leaves at most 0 + 10 + 8 = 18
-    assert special.status == "not_reached"
-    assert "even with every indicator at its best the total is 30.00" in special.render()
+    # 特例 needs missed > 5, which leaves at most 0 + 10 + 8 = 18 < 25: never reached, but
+    # the end-of-domain search cannot prove that for an outcome, so it claims nothing.
+    special = _take("special=特例")
+    assert special.status == "not_found" and special.suggestions == ()
+    assert "try values with --set" in special.render()
     node = _take("work.meetings=13")
     # no search: only the unit alone and the data set as it is, to say where the unit stands
     assert node.status == "out_of_reach" and node.rescorings == 2
@@ -248,3 +250,23 @@ def test_constraint_tied_indicators_are_named() -> None:
     report = what_it_takes(s, data, "东坑村委会", parse_goal(s, "year_end=合格"))
     assert report.status == "not_reached"
     assert "births_male, births_female alone breaks a data constraint" in report.render()
+
+
+ONE_BAND = '      - {when: "total >= 25", label: 合格}'
+MIDDLE_BAND = SCHEME.replace(ONE_BAND, '      - {when: "total >= 28", label: 优秀}\n' + ONE_BAND)
+
+
+def test_a_middle_band_is_never_claimed_out_of_reach() -> None:
+    """合格 is now the band 25 ≤ total < 28. Every input at its best gives A 12 + 10 + 8 = 30,
+    which is 优秀 and overshoots; the search tries only domain ends, so it must not claim that
+    合格 cannot be reached (missed 0, rate 50, ok gives 12 + 5 + 8 = 25: 合格)."""
+    s = scheme(MIDDLE_BAND)
+    data = rulebook.check_data({"units": UNITS}, s)
+    report = what_it_takes(s, data, "A", parse_goal(s, "outcome=合格"))
+    assert report.status != "not_reached"
+    assert "even with every indicator at its best" not in report.render()
+    if report.status == "reached":
+        for suggestion in report.suggestions:
+            assert ("grade", "合格") in suggestion.outcomes
+    else:
+        assert "try values with --set" in report.render()

@@ -84,6 +84,10 @@ class GoalReport:
                          "its domain that scores best on its own; indicators that help only "
                          "together, or that a data constraint ties to others, are not "
                          "searched)")
+        elif self.status == "not_found" and self.best == "band":
+            lines.append("  no way found: the search moves each indicator to the end of its "
+                         "domain that scores best, and this outcome may be a band in between; "
+                         "try values with --set")
         elif self.status == "not_found":
             lines.append(f"  no way found within the budget of {self.budget} re-scorings")
         for k, s in enumerate(self.suggestions, 1):
@@ -125,6 +129,10 @@ def what_it_takes(scheme: Scheme, data: DataSet, unit: str, goal: Goal, *,
         by_point = {i.point: i for i in inputs}
         everything = {i.point: i.best for i in inputs}
         best = search.score(everything)
+        if inputs and best is not None and not best[0] and goal.kind == "outcome":
+            # An outcome may be a middle band that every input at its best overshoots: the
+            # search tries only the ends of each domain, so it claims nothing here.
+            return report("not_found", "band")
         if not inputs or best is None or not best[0]:
             shown = search.score(everything, full=True) if inputs else now_scored
             reached = (shown or now_scored)[2]
