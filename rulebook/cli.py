@@ -68,7 +68,7 @@ def _parser() -> _Parser:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     score = commands.add_parser("score", help="score every unit of a data file")
     score.add_argument("scheme", help="the scheme YAML file")
-    score.add_argument("data", help="the data file (YAML or JSON)")
+    score.add_argument("data", help="the data file (YAML, JSON, CSV or xlsx)")
     score.add_argument("--format", choices=FORMATS, default="table",
                        help="table (default); json; jsonl (one unit per line); csv (one row "
                             "per unit); csv-long (one row per unit and node); html; xlsx "
@@ -76,15 +76,24 @@ def _parser() -> _Parser:
     score.add_argument("-o", "--output", help="write to this file instead of standard output")
     score.add_argument("--audit", action="store_true",
                        help="json/jsonl: add each unit's audit trail and points lost")
+    score.add_argument("--encoding", help="the data's text encoding (default: UTF-8; for CSV, "
+                       "UTF-8 else GB18030)")
     score.add_argument("--no-audit", action="store_true",
                        help="no audit (the default; kept for compatibility)")
     score.add_argument("-q", "--quiet", action="store_true",
                        help="no progress bar on standard error")
     explain = commands.add_parser("explain", help="an auditor's worksheet for one unit")
     explain.add_argument("scheme", help="the scheme YAML file")
-    explain.add_argument("data", help="the data file (YAML or JSON)")
+    explain.add_argument("data", help="the data file (YAML, JSON, CSV or xlsx)")
     explain.add_argument("--unit", required=True, help="the unit's name as in the data")
     explain.add_argument("--node", help="a node id (or named value) to show in detail")
+    explain.add_argument("--encoding", help="the data's text encoding (default: UTF-8; for "
+                         "CSV, UTF-8 else GB18030)")
+    tpl = commands.add_parser("template", help="write the data-entry sheet (xlsx or csv) for a "
+                              "scheme")
+    tpl.add_argument("scheme", help="the scheme YAML file")
+    tpl.add_argument("--format", choices=("xlsx", "csv"), help="default: from -o's extension")
+    tpl.add_argument("-o", "--output", required=True, help="the file to write")
     chk = commands.add_parser("check", help="check a scheme and report every problem")
     chk.add_argument("scheme", help="the scheme YAML file")
     bnd = commands.add_parser("bounds", help="guaranteed [low, high] of every node, from the "
@@ -201,6 +210,8 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
         return _check(args.scheme, out, err)
     if args.command == "bounds":
         return _bounds(args.scheme, out, err)
+    if args.command == "template":
+        return _template(args.scheme, args.output, args.format, err)
     if args.command == "test":
         return _test(args.paths, out, err, args.properties, args.examples, args.coverage)
     return _score(args, out, err)  # score and explain
@@ -290,13 +301,34 @@ def _scored(args: argparse.Namespace, err: TextIO) -> Result | int:
         err.write(str(exc) + "\n")
         return EXIT_SCHEME
     try:
-        return evaluate(scheme, _data(args.data, scheme, args.stdin))
+        return evaluate(scheme, _data(args.data, scheme, args.stdin, args.encoding))
     except DataError as exc:
         err.write(str(exc) + "\n")
         return EXIT_DATA
     except EvaluationError as exc:
         err.write(str(exc) + "\n")
         return EXIT_EVALUATION
+
+
+def _template(path: str, output: str, fmt: str | None, err: TextIO) -> int:
+    """Write the data-entry sheet for the scheme at `path` (see rulebook.data.template)."""
+    from rulebook.data.template import write_template
+
+    try:
+        scheme = load(path)
+    except SchemeError as exc:
+        err.write(str(exc) + "\n")
+        return EXIT_SCHEME
+    fmt = fmt or ("csv" if output.lower().endswith(".csv") else "xlsx")
+    try:
+        write_template(scheme, output, fmt)
+    except ImportError as exc:
+        err.write(f"rulebook: {exc}\n")
+        return EXIT_USAGE
+    except OSError as exc:
+        err.write(f"rulebook: cannot write {output}: {exc.strerror or exc}\n")
+        return EXIT_USAGE
+    return EXIT_OK
 
 
 def _check(path: str, out: TextIO, err: TextIO) -> int:
@@ -378,17 +410,17 @@ def _explain(result: Result, args: argparse.Namespace, out: TextIO, err: TextIO)
     return EXIT_OK
 
 
-def _data(name: str, scheme: Scheme, stdin: TextIO) -> DataSet:
+def _data(name: str, scheme: Scheme, stdin: TextIO, encoding: str | None = None) -> DataSet:
     """The data file `name` checked against the scheme; `-` is standard input (`<stdin>`)."""
     if name != STDIO:
-        return read_data(name, scheme)
+        return read_data(name, scheme, encoding=encoding)
     buffer = getattr(stdin, "buffer", None)
     if buffer is None:
         return parse_data(stdin.read(), scheme, "<stdin>")
     try:
-        text = buffer.read().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise DataError([Problem(f"standard input is not UTF-8 text (byte {exc.start})",
+        text = buffer.read().decode(encoding or "utf-8-sig")
+    except (UnicodeDecodeError, LookupError) as exc:
+        raise DataError([Problem(f"standard input is not {encoding or 'UTF-8'} text ({exc})",
                                  Location("<stdin>", 1, 1), "pipe in a UTF-8 YAML or JSON "
                                  "file")]) from None
     return parse_data(text, scheme, "<stdin>")

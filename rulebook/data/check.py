@@ -1,25 +1,40 @@
-"""Indicator data: read a data file, check every value against the scheme, collect all problems.
+"""Indicator data: check every value against the scheme, collect all problems.
 
-Nothing is scored until the whole data set is valid: each problem names the file position, the
-unit, the indicator and (for per-period values) the period. Values outside their declared domain
-are errors, never clamped.
+Nothing is scored until the whole data set is valid: each problem names the position (file
+line:col, or a spreadsheet row and column), the unit, the indicator and (for per-period values)
+the period. Values outside their declared domain are errors, never clamped.
+
+Checking runs twice only when it has to: a fast pass (`rulebook.data.fast`, straight-line code
+generated per scheme) accepts valid data; the first value it does not accept sends the whole data
+set through the careful pass here, which collects every problem and asks the reader's locator
+where each one was written.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import attrs
 
 from rulebook.arith import digest
-from rulebook.errors import DataError, Problem, SchemeError, did_you_mean
-from rulebook.scheme.loader import Path_, Source, load_file, load_text
+from rulebook.data.values import exact_number, plain_bool
+from rulebook.errors import DataError, Problem, did_you_mean
+from rulebook.scheme.loader import Path_
 from rulebook.scheme.model import Indicator, Scheme
 
 InputValue = Decimal | bool | str
+
+
+class Locator(Protocol):
+    """Where a key path of the data was written; each reader supplies one (a YAML source map,
+    a spreadsheet's cells). Only asked when a problem has to be reported."""
+
+    file: str
+
+    def problem(self, path: Path_, message: str, hint: str | None = None, *,
+                key: bool = False) -> Problem: ...
 
 
 @attrs.frozen
@@ -43,36 +58,66 @@ class DataSet:
         return digest({"units": [[u.name, dict(u.values)] for u in self.units]})
 
 
-def read_data(path: str | Path, scheme: Scheme) -> DataSet:
-    """Load and check a YAML or JSON data file against `scheme`."""
-    try:
-        raw, source = load_file(path)
-    except SchemeError as exc:
-        raise DataError(exc.problems) from None
-    return check_data(raw, scheme, source)
+def read_data(source: Any, scheme: Scheme, *, format: str | None = None,
+              encoding: str | None = None) -> DataSet:
+    """Read and check data for `scheme` from a path (.yaml/.yml/.json/.csv/.xlsx), a binary or
+    text stream, a pandas DataFrame or a dict of columns; `format` overrides the file's
+    extension, `encoding` a CSV's detected encoding. Raises DataError listing every problem."""
+    from rulebook.data.read import read
+
+    return read(source, scheme, format=format, encoding=encoding)
 
 
 def parse_data(text: str, scheme: Scheme, file: str = "<data>") -> DataSet:
-    """Like read_data, from text."""
-    try:
-        raw, source = load_text(text, file)
-    except SchemeError as exc:
-        raise DataError(exc.problems) from None
-    return check_data(raw, scheme, source)
+    """Like read_data, from YAML or JSON text; `file` names it in messages."""
+    from rulebook.data.documents import parse_document
+
+    raw, locator = parse_document(text, file)
+    return check_data(raw, scheme, locator)
 
 
-def check_data(raw: Any, scheme: Scheme, source: Source | None = None) -> DataSet:
-    """Check plain data (`{"units": {name: {indicator: value}}}`) against the scheme."""
-    checker = _Checker(scheme, source)
-    data = checker.run(raw)
-    if checker.problems:
-        raise DataError(checker.problems)
+def check_data(raw: Any, scheme: Scheme, source: Locator | None = None) -> DataSet:
+    """Check plain data (`{"units": {name: {indicator: value}}}`) against the scheme.
+
+    Numbers may be `Decimal`, `int`, or a binary float (also numpy's), which is taken exactly
+    from its shortest repr: 92.5 -> Decimal("92.5"), 0.1 -> Decimal("0.1"). A pandas DataFrame
+    or a dict of columns is read as a table (see rulebook.data.frame)."""
+    from rulebook.data.frame import is_columns, is_dataframe, read_columns, read_frame
+
+    if is_dataframe(raw):
+        return read_frame(raw, scheme)
+    if is_columns(raw):
+        return read_columns(raw, scheme)
+    data, problems = checked(raw, scheme, source)
+    if problems:
+        raise DataError(problems)
     return data
 
 
+def checked(raw: Any, scheme: Scheme, source: Locator | None = None,
+            extra: list[Problem] | None = None, quiet: set[tuple[str, str]] | None = None
+            ) -> tuple[DataSet, list[Problem]]:
+    """The checked data and every problem found (none when the data is valid). `extra` are a
+    reader's own problems; when there are some the careful pass runs to add the rest, except
+    "missing" for the (unit or "*", indicator) pairs in `quiet`, which the reader reported."""
+    from rulebook.data.fast import fast_check
+
+    file = source.file if source is not None else "<data>"
+    if not extra:
+        units = fast_check(raw, scheme)
+        if units is not None:
+            return DataSet(units, file), []
+    checker = _Checker(scheme, source, quiet or set())
+    data = checker.run(raw)
+    return data, [*(extra or []), *checker.problems]
+
+
 class _Checker:
-    def __init__(self, scheme: Scheme, source: Source | None) -> None:
-        self.scheme, self.source = scheme, source
+    """The careful pass: every problem, each with its location, unit, indicator and period."""
+
+    def __init__(self, scheme: Scheme, source: Locator | None,
+                 quiet: set[tuple[str, str]] | None = None) -> None:
+        self.scheme, self.source, self.quiet = scheme, source, quiet or set()
         self.problems: list[Problem] = []
         self.period_ids = tuple(p.id for p in scheme.periods)
 
@@ -121,13 +166,19 @@ class _Checker:
             if ind_name not in values:
                 if ind.default is not None:
                     checked[ind_name] = self.default(ind)
-                elif ind_name not in misspelt:  # a misspelling is reported as unknown
+                elif ind_name not in misspelt and not self.quieted(name, ind_name):
+                    # (a misspelling is reported as unknown)
                     self.error(path, f"unit `{name}`: missing indicator `{ind_name}`"
                                f" ({ind.label or ind.type})",
                                "every indicator without a `default` must be given", key=True)
                 continue
+            if isinstance(values[ind_name], dict) and self.quieted(name, ind_name):
+                continue  # some periods reported missing by the reader
             checked[ind_name] = self.indicator(name, ind, values[ind_name], (*path, ind_name))
         return UnitData(name, checked)
+
+    def quieted(self, unit: str, indicator: str) -> bool:
+        return (unit, indicator) in self.quiet or ("*", indicator) in self.quiet
 
     def default(self, ind: Indicator) -> Any:
         value = self.scalar("(default)", ind, ind.default, (), None)
@@ -162,6 +213,7 @@ class _Checker:
     def scalar(self, unit: str, ind: Indicator, raw: Any, path: Path_,
                period: str | None) -> Any:
         kind = ind.type
+        raw = plain_bool(raw)
         if kind == "bool":
             if raw is True or raw is False:
                 return raw
@@ -173,17 +225,20 @@ class _Checker:
             return self.bad(unit, ind, path, period,
                             f"{_spelled(raw)} is not one of {', '.join(ind.values)}",
                             did_you_mean(str(raw), ind.values))
-        if isinstance(raw, bool) or not isinstance(raw, int | Decimal):
+        value = exact_number(raw)
+        if not isinstance(value, Decimal | None):
+            return self.bad(unit, ind, path, period, "expected a number, got nothing (a "
+                            "missing value: NaN)", "give a value, or declare a `default`")
+        if value is None or not value.is_finite():
             hint = "write the number without quotes" if _is_number_text(raw) else None
             return self.bad(unit, ind, path, period, f"expected a number, got {_spelled(raw)}",
                             hint)
-        value = Decimal(raw)
-        if kind == "count" and type(raw) is not int and value != value.to_integral_value():
-            self.bad(unit, ind, path, period, f"a count must be a whole number, got {raw}")
+        if kind == "count" and value != value.to_integral_value():
+            self.bad(unit, ind, path, period, f"a count must be a whole number, got {value}")
         if ind.min is not None and value < ind.min:
-            self.bad(unit, ind, path, period, f"{raw} is below the declared minimum {ind.min}")
+            self.bad(unit, ind, path, period, f"{value} is below the declared minimum {ind.min}")
         if ind.max is not None and value > ind.max:
-            self.bad(unit, ind, path, period, f"{raw} is above the declared maximum {ind.max}")
+            self.bad(unit, ind, path, period, f"{value} is above the declared maximum {ind.max}")
         return value
 
     def bad(self, unit: str, ind: Indicator, path: Path_, period: str | None, message: str,
@@ -204,11 +259,13 @@ def _spelled(raw: Any) -> str:
         return "a mapping"
     if isinstance(raw, list):
         return "a list"
-    return repr(raw) if isinstance(raw, str) else str(raw)
+    text = repr(raw) if isinstance(raw, str) else str(raw)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _is_number_text(raw: Any) -> bool:
     try:
-        return isinstance(raw, str) and Decimal(raw).is_finite()
+        return isinstance(raw, str) and len(raw) < 100 and Decimal(raw).is_finite()
     except ArithmeticError:
         return False
+

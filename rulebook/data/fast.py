@@ -1,0 +1,138 @@
+"""The fast pass of data checking: one straight-line Python function per scheme.
+
+For each unit it looks every declared indicator up once, converts ints and floats to Decimal
+(floats from their shortest repr), and compares with the declared domain, all inline. It only
+says yes (the checked values) or no (None); on the first no, `rulebook.data.check` runs the
+careful pass over the whole data set to report every problem with its location. Both passes
+accept exactly the same data and give the same values (tests/test_readers.py holds them to it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from typing import Any
+
+from rulebook.data.values import MISSING, plain_bool
+from rulebook.scheme.model import Indicator, Scheme
+
+_UnitCheck = Callable[[dict[Any, Any]], dict[str, Any] | None]
+
+
+def fast_check(raw: Any, scheme: Scheme) -> tuple[Any, ...] | None:
+    """Every unit's checked values as UnitData, or None if anything is not plainly valid."""
+    from rulebook.data.check import UnitData
+
+    if type(raw) is not dict or len(raw) != 1 or "units" not in raw:
+        return None
+    units = raw["units"]
+    if type(units) is not dict or not units:
+        return None
+    check = compile_unit_check(scheme)
+    if check is None:
+        return None
+    out = []
+    try:
+        for name, values in units.items():
+            if type(values) is not dict:
+                return None
+            checked = check(values)
+            if checked is None:
+                return None
+            out.append(UnitData(str(name), checked))
+    except (ArithmeticError, TypeError, ValueError):  # NaN compared, unhashable key, ...
+        return None
+    return tuple(out)
+
+
+def compile_unit_check(scheme: Scheme) -> _UnitCheck | None:
+    """The generated per-unit check for `scheme`; None if a default itself is invalid (the
+    careful pass then reports it)."""
+    from rulebook.data.check import _Checker
+
+    periods = tuple(p.id for p in scheme.periods)
+    env: dict[str, Any] = {"Dec": Decimal, "M": MISSING, "SMALL": _SMALL}
+    body = ["absent = 0", "out = {}"]
+    careful = _Checker(scheme, None)
+    for k, (name, ind) in enumerate(scheme.indicators.items()):
+        if ind.default is None:
+            body.append(f"v = values[{name!r}]")  # a KeyError: not plainly valid
+            inner = ""
+        else:
+            default = careful.default(ind)
+            if careful.problems:
+                return None
+            env[f"D{k}"] = default
+            body += [f"v = get({name!r}, M)",
+                     "if v is M:",
+                     f"    out[{name!r}] = " + (f"dict(D{k})" if ind.per_period else f"D{k}"),
+                     "    absent += 1",
+                     "else:"]
+            inner = "    "
+        if ind.per_period:
+            body += [f"{inner}if type(v) is not dict or len(v) != {len(periods)}:",
+                     f"{inner}    return None",
+                     f"{inner}pv = v",
+                     f"{inner}w = {{}}"]
+            for period in periods:
+                body.append(f"{inner}v = pv[{period!r}]")
+                body.extend(_scalar(ind, k, env, inner))
+                body.append(f"{inner}w[{period!r}] = v")
+            body.append(f"{inner}out[{name!r}] = w")
+        else:
+            body.extend(_scalar(ind, k, env, inner))
+            body.append(f"{inner}out[{name!r}] = v")
+    # every key of `values` is a declared indicator iff the count matches
+    body += [f"if len(values) != {len(scheme.indicators)} - absent:", "    return None",
+             "return out"]
+    lines = ["def check(values):", "    get = values.get", "    try:",
+             *(f"        {line}" for line in body),
+             "    except KeyError:", "        return None"]
+    exec(compile("\n".join(lines), f"<data check {scheme.id}>", "exec"), env)
+    check: _UnitCheck = env["check"]
+    return check
+
+
+_SMALL = tuple(Decimal(i) for i in range(1024))
+"""Decimal(i) for the small whole numbers that counts usually are (shared, immutable)."""
+
+
+def _scalar(ind: Indicator, k: int, env: dict[str, Any], pad: str) -> list[str]:
+    """Lines that accept `v` as a valid value of `ind` (converted), or return None."""
+    if ind.type == "bool":
+        env["plain"] = plain_bool
+        return [f"{pad}if v is not True and v is not False:",
+                f"{pad}    v = plain(v)",
+                f"{pad}    if v is not True and v is not False:",
+                f"{pad}        return None"]
+    if ind.type == "enum":
+        env[f"E{k}"] = frozenset(ind.values)
+        return [f"{pad}if type(v) is not str or v not in E{k}:", f"{pad}    return None"]
+    # an int is compared with whole-number bounds first, then made a Decimal
+    low = None if ind.min is None else int(ind.min.to_integral_value(ROUND_CEILING))
+    high = None if ind.max is None else int(ind.max.to_integral_value(ROUND_FLOOR))
+    tests = ([f"v < {low}"] if low is not None else []) + \
+        ([f"v > {high}"] if high is not None else [])
+    out = [f"{pad}t = type(v)", f"{pad}if t is int:"]
+    if tests:
+        out += [f"{pad}    if {' or '.join(tests)}:", f"{pad}        return None"]
+    small = "SMALL[v] if v < 1024 else Dec(v)" if low is not None and low >= 0 else \
+        "SMALL[v] if 0 <= v < 1024 else Dec(v)"
+    out += [f"{pad}    v = {small}",
+            f"{pad}elif t is Dec or (t is float and v == v):",
+            f"{pad}    if t is float:",
+            f"{pad}        v = Dec(repr(v))"]
+    out += [f"{pad}    if not v.is_finite():", f"{pad}        return None"]  # (NaN compares
+    if ind.type == "count":  # as False when the context does not trap InvalidOperation)
+        out += [f"{pad}    if v != v.to_integral_value():", f"{pad}        return None"]
+    bounds = []
+    if ind.min is not None:
+        env[f"L{k}"] = ind.min
+        bounds.append(f"v < L{k}")
+    if ind.max is not None:
+        env[f"H{k}"] = ind.max
+        bounds.append(f"v > H{k}")
+    if bounds:
+        out += [f"{pad}    if {' or '.join(bounds)}:", f"{pad}        return None"]
+    out += [f"{pad}else:", f"{pad}    return None"]
+    return out

@@ -1,0 +1,74 @@
+"""Data handed over by Python code as columns: a pandas DataFrame or a dict of columns.
+
+The unit column is a column headed `unit` (or `单位`, see rulebook.data.table.UNIT_HEADERS);
+without one, the DataFrame's index holds the unit names (a plain RangeIndex of row numbers is
+refused: it names no unit). Other columns are named like a
+spreadsheet's headers (id or label, `rate[Q1]` per period). Floats and numpy scalars are taken
+from their shortest repr (92.5 -> Decimal("92.5")); NaN, None and pandas NA are missing values,
+handled like an empty cell (the indicator's default, else an error naming unit and indicator).
+pandas is optional (the `frame` extra) and never imported here: a DataFrame is recognised by
+its type's name and read through its own methods.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from rulebook.data.check import DataSet
+from rulebook.data.table import UNIT_HEADERS, read_table
+from rulebook.errors import DataError, Location, Problem
+from rulebook.scheme.model import Scheme
+
+
+def is_dataframe(obj: Any) -> bool:
+    """A pandas DataFrame, recognised without importing pandas."""
+    kind = type(obj)
+    return kind.__name__ == "DataFrame" and kind.__module__.startswith("pandas")
+
+
+def is_columns(obj: Any) -> bool:
+    """A dict of columns `{"unit": [...], "rate": [...]}` (not `{"units": {...}}` data)."""
+    return isinstance(obj, Mapping) and "units" not in obj and bool(obj) and all(
+        (isinstance(v, Sequence) and not isinstance(v, str)) or type(v).__name__ in (
+            "ndarray", "Series") for v in obj.values())
+
+
+def read_frame(frame: Any, scheme: Scheme, *, file: str = "<DataFrame>") -> DataSet:
+    """Read and check a pandas DataFrame."""
+    names = [str(c) for c in frame.columns]
+    if not any(n.strip().lower() in UNIT_HEADERS for n in names):
+        if type(frame.index).__name__ == "RangeIndex" and frame.index.name is None:
+            raise DataError([Problem(
+                "the DataFrame has no unit column and its index is only row numbers", None,
+                "add a column `unit` with the units' names, or df.set_index(<names column>)")])
+        index_name = str(frame.index.name) if frame.index.name is not None else "unit"
+        if index_name.strip().lower() not in UNIT_HEADERS:
+            index_name = "unit"
+        columns = {index_name: list(frame.index), **{n: list(frame[c])
+                                                     for n, c in zip(names, frame.columns,
+                                                                     strict=True)}}
+    else:
+        columns = {n: list(frame[c]) for n, c in zip(names, frame.columns, strict=True)}
+    return read_columns(columns, scheme, file=file)
+
+
+def read_columns(columns: Mapping[Any, Any], scheme: Scheme, *,
+                 file: str = "<columns>") -> DataSet:
+    """Read and check a dict of equally long columns, one of them the unit column."""
+    header = [str(k) for k in columns]
+    lists = [list(v) for v in columns.values()]
+    lengths = {len(v) for v in lists}
+    if len(lengths) > 1:
+        raise DataError([Problem("the columns have different lengths: " + ", ".join(
+            f"{h}: {len(v)}" for h, v in zip(header, lists, strict=True)), None,
+            "every column holds one value per unit")])
+
+    def place(row: int, col: int) -> tuple[Location | None, str]:
+        return None, "header" if row == 0 else f"row {row}"
+
+    def rows() -> Iterator[tuple[int, list[Any]]]:
+        for i, cells in enumerate(zip(*lists, strict=True)):
+            yield i + 1, list(cells)
+
+    return read_table(scheme, file, header, 0, rows(), place)

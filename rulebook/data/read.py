@@ -1,0 +1,98 @@
+"""One entry for every form of data: pick the reader by type, extension or explicit format."""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from rulebook.data.check import DataSet, check_data
+from rulebook.data.documents import MAX_DATA_BYTES, parse_document
+from rulebook.errors import DataError, Location, Problem
+from rulebook.scheme.model import Scheme
+
+FORMATS = ("yaml", "json", "csv", "xlsx")
+_EXTENSIONS = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".csv": "csv",
+               ".xlsx": "xlsx", ".xlsm": "xlsx"}
+
+
+def read(source: Any, scheme: Scheme, *, format: str | None = None,
+         encoding: str | None = None) -> DataSet:
+    """See `rulebook.data.check.read_data`."""
+    from rulebook.data.frame import is_columns, is_dataframe, read_columns, read_frame
+
+    if format is not None and format not in FORMATS:
+        raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {format!r}")
+    if is_dataframe(source):
+        return read_frame(source, scheme)
+    if isinstance(source, Mapping):
+        return read_columns(source, scheme) if is_columns(source) else \
+            check_data(source, scheme)
+    name = str(source) if isinstance(source, str | os.PathLike) else \
+        str(getattr(source, "name", "<stream>"))
+    kind = format or _EXTENSIONS.get(Path(name).suffix.lower())
+    if kind is None and not isinstance(source, str | os.PathLike):
+        data = source.read(MAX_DATA_BYTES + 1)  # a stream of unknown format: look at it
+        kind = "xlsx" if isinstance(data, bytes) and data.startswith(b"PK\x03\x04") else None
+        source = io.BytesIO(data) if isinstance(data, bytes) else io.StringIO(data)
+    if kind == "csv":
+        from rulebook.data.csv_reader import read_csv
+
+        return read_csv(source, scheme, encoding=encoding, file=name)
+    if kind == "xlsx":
+        from rulebook.data.xlsx_reader import read_xlsx
+
+        return read_xlsx(source, scheme, file=name)
+    raw_bytes = _read_bytes(source, name)
+    text = _decode(raw_bytes, name, encoding)
+    if kind is None and text.lstrip()[:1] in ("{", "["):
+        try:  # JSON read by the json module (faster); YAML if it is not JSON after all
+            raw, locator = parse_document(text, name, json_text=True)
+            return check_data(raw, scheme, locator)
+        except DataError as exc:
+            if not exc.problems[0].message.startswith("JSON syntax"):
+                raise
+    raw, locator = parse_document(text, name, json_text=kind == "json")
+    return check_data(raw, scheme, locator)
+
+
+def _read_bytes(source: Any, name: str) -> bytes:
+    if isinstance(source, str | os.PathLike):
+        try:
+            size = os.stat(source).st_size
+            if size > MAX_DATA_BYTES:
+                raise DataError([Problem(
+                    f"data file is {size >> 20} MiB, larger than the {MAX_DATA_BYTES >> 20} "
+                    "MiB read for YAML/JSON", Location(name, 1, 1),
+                    "write large data sets as CSV (read row by row)")])
+            with open(source, "rb") as handle:
+                return handle.read()
+        except OSError as exc:
+            raise DataError([Problem(f"cannot read file: {exc.strerror or exc}",
+                                     Location(name, 1, 1))]) from None
+    data = source.read(MAX_DATA_BYTES + 1)
+    if len(data) > MAX_DATA_BYTES:
+        raise DataError([Problem(f"data larger than {MAX_DATA_BYTES >> 20} MiB",
+                                 Location(name, 1, 1), "write large data sets as CSV")])
+    return data if isinstance(data, bytes) else data.encode("utf-8")
+
+
+def _decode(data: bytes, name: str, encoding: str | None) -> str:
+    try:
+        return data.decode(encoding or "utf-8-sig")
+    except LookupError:
+        raise DataError([Problem(f"unknown encoding `{encoding}`", Location(name, 1, 1),
+                                 "e.g. utf-8, gb18030")]) from None
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        hint = "save the file as UTF-8 text"
+        try:
+            data.decode("gb18030")
+            hint = ("it looks like GBK/GB18030 (what Chinese Windows writes): save it as "
+                    "UTF-8, or pass --encoding gb18030")
+        except UnicodeDecodeError:
+            pass
+        raise DataError([Problem(f"the file is not UTF-8 text (byte {exc.start} on line "
+                                 f"{line})", Location(name, line, 1), hint)]) from None

@@ -1,0 +1,129 @@
+"""xlsx data: one row per unit, typed into Excel (needs the `excel` extra: openpyxl).
+
+The sheet read is the one named `数据` or `data` if there is one, else the first. openpyxl reads
+it in read-only mode with formulas kept (data_only=False): values must be typed, so a formula
+cell is an error (its cached result may be stale or missing), as are merged cells (only the
+first cell of a merge holds a value), error values such as #DIV/0!, and cells formatted as
+percentages (92.5% is stored as 0.925, while a rate indicator takes 92.5: refused rather than
+guessed). Merged ranges are found
+by scanning the sheet's XML for `<mergeCell>`, which read-only openpyxl does not expose.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from rulebook.data.check import DataSet
+from rulebook.data.table import cell_name, read_table
+from rulebook.errors import DataError, Location, Problem
+from rulebook.scheme.model import Scheme
+
+SHEET_NAMES = ("数据", "data", "Data")
+_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s[^>]*?ref="([A-Z]+[0-9]+)(?::([A-Z]+[0-9]+))?"')
+
+
+def read_xlsx(source: str | Path | IO[bytes], scheme: Scheme, *,
+              file: str | None = None) -> DataSet:
+    """Read and check the data sheet of an xlsx workbook (a path or a binary stream)."""
+    name = file or (str(source) if isinstance(source, str | Path) else
+                    str(getattr(source, "name", "<stream>")))
+    try:
+        import openpyxl
+    except ImportError:
+        raise DataError([Problem("reading .xlsx needs openpyxl", Location(name, 1, 1),
+                                 "pip install 'rulebook[excel]' (or save the sheet as CSV)")]
+                        ) from None
+    try:
+        book = openpyxl.load_workbook(source, read_only=True, data_only=False)
+    except (OSError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise DataError([Problem(f"cannot read the workbook: {exc}", Location(name, 1, 1),
+                                 "save it from Excel as .xlsx")]) from None
+    try:
+        sheet = next((book[s] for s in SHEET_NAMES if s in book.sheetnames), book.worksheets[0])
+        title = sheet.title
+
+        def place(row: int, col: int) -> tuple[Location, str]:
+            return Location(name, row, col + 1), f"{title}!{cell_name(col, row)}"
+
+        problems = _merged(book, sheet, name, title)
+        if problems:
+            raise DataError(problems)
+        rows = _rows(sheet, place)
+        first = next(rows, None)
+        if first is None:
+            raise DataError([Problem(f"the sheet `{title}` is empty: no header row, no units",
+                                     Location(name, 1, 1), "`rulebook template SCHEME` writes "
+                                     "a sheet with the header to fill in")])
+        return read_table(scheme, name, first[1], first[0], rows, place)
+    finally:
+        book.close()
+
+
+def _rows(sheet: Any, place: Any) -> Iterator[tuple[int, list[Any]]]:
+    """(row number, values) of each non-empty row; formulas and error values refused."""
+    problems: list[Problem] = []
+    number = 0
+    for cells in sheet.iter_rows():
+        number = next((c.row for c in cells if getattr(c, "row", None)), number + 1)
+        values = []
+        for col, cell in enumerate(cells):
+            kind = getattr(cell, "data_type", "n")
+            value = cell.value
+            if kind == "f":
+                location, where = place(number, col)
+                problems.append(Problem(
+                    f"{where}: a formula (`{str(value)[:60]}`): values must be typed", location,
+                    "replace it by its value (copy, then Paste Special → Values); rulebook "
+                    "does not recompute Excel formulas"))
+                value = None
+            elif kind == "n" and isinstance(value, int | float) and not isinstance(value, bool) \
+                    and "%" in str(getattr(cell, "number_format", "")):
+                location, where = place(number, col)
+                problems.append(Problem(
+                    f"{where}: a percentage cell (shows {value * 100:g}%, holds {value:g})",
+                    location, "format the column as Number and type the figure the scheme "
+                    "asks for (a rate of 92.5% is typed 92.5)"))
+                value = None
+            elif kind == "e":
+                location, where = place(number, col)
+                problems.append(Problem(f"{where}: an error value `{value}`", location,
+                                        "type the value"))
+                value = None
+            values.append(value)
+        if any(v is not None and not (isinstance(v, str) and not v.strip()) for v in values):
+            yield number, values
+    if problems:
+        raise DataError(problems)
+
+
+def _merged(book: Any, sheet: Any, name: str, title: str) -> list[Problem]:
+    path = getattr(sheet, "_worksheet_path", None)
+    archive = getattr(book, "_archive", None)
+    if path is None or archive is None:
+        return []
+    out = []
+    tail = b""
+    with archive.open(path) as xml:
+        while chunk := xml.read(1 << 20):
+            block = tail + chunk
+            for match in _MERGE.finditer(block):
+                first, last = match.group(1).decode(), (match.group(2) or b"").decode()
+                row = int(re.sub(r"[A-Z]", "", first))
+                col = _column(re.sub(r"[0-9]", "", first))
+                out.append(Problem(
+                    f"{title}!{first}: merged cells {first}:{last}", Location(name, row, col + 1),
+                    "unmerge them and type the value in every cell (one row per unit, one "
+                    "value per cell)"))
+            tail = block[-200:]
+    return list(dict.fromkeys(out))
+
+
+def _column(letters: str) -> int:
+    out = 0
+    for ch in letters:
+        out = out * 26 + ord(ch) - 64
+    return out - 1
