@@ -27,6 +27,7 @@ from rulebook.arith import SNAP_PLACES
 LIMIT = float(2**61)
 """A product or sum whose float estimate reaches this may not fit int64: its rows fall back."""
 
+_REDUCE_AT = 2**40
 IntArray = Any  # numpy int64 array (or 0-d array for a constant)
 BoolArray = Any
 
@@ -116,12 +117,27 @@ class Arith:
                 if g > 1:
                     p, q = p // g, q // g
             return Num(p, q, bad)
-        g = np.gcd(p, q)
-        g[g == 0] = 1
-        p, q = p // g, q // g
+        # reduce only the rows whose numbers grow large: gcd is the costliest step here, and
+        # small numbers are exact whether reduced or not
+        big = (q > _REDUCE_AT) | (np.abs(p) > _REDUCE_AT)
+        if big.any():
+            p, q = np.array(p, dtype=np.int64), np.array(q, dtype=np.int64)
+            g = np.gcd(p[big], q[big])
+            g[g == 0] = 1
+            p[big] //= g
+            q[big] //= g
         if q.size and q.min() == q.max():
             q = int(q.flat[0])
         return Num(p, q, bad)
+
+    def reduced(self, a: Num) -> Num:
+        """a with every row's p / q in lowest terms (before sort keys are taken)."""
+        if isinstance(a.q, int):
+            return a
+        p, q = np.array(a.p, dtype=np.int64), np.array(a.q, dtype=np.int64)
+        g = np.gcd(p, q)
+        g[g == 0] = 1
+        return Num(p // g, q // g, a.bad)
 
     def const(self, value: Decimal | int) -> Num:
         num, den = Decimal(value).as_integer_ratio()

@@ -12,18 +12,18 @@ that reproduce every value, proven row by row in float arithmetic; rows that can
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
 import numpy as np
 
-from rulebook.data.check import DataSet, check_data
+from rulebook.data.check import DataSet
+from rulebook.data.frame import read_columns, read_frame
+from rulebook.data.table import UNIT_HEADERS
 from rulebook.engine.columnar.fixed import LIMIT, Col, Flag, Num, Text
-from rulebook.errors import DataError, Problem, did_you_mean
 from rulebook.scheme.model import Indicator, Scheme
 
-UNIT_COLUMNS = ("unit", "单位")
 MAX_SCALE = 12
 
 
@@ -51,35 +51,36 @@ def from_dataset(scheme: Scheme, data: DataSet) -> Inputs:
                   checked=True)
 
 
+class _NotFast(Exception):
+    """The columns need the data readers' full treatment (labels, text cells, errors)."""
+
+
 def from_columns(scheme: Scheme, columns: Any) -> Inputs:
-    """Columns from a pandas DataFrame or a mapping of column name -> array."""
+    """Columns from a pandas DataFrame or a mapping of column name -> array. Clean columns
+    (ids as headers, typed values inside their domains) are converted with column operations;
+    anything else goes through `rulebook.data.frame`, whose checks and messages are the
+    readers' own."""
     if _is_dataframe(columns):
         frame = columns
         table = {str(c): frame[c].to_numpy() for c in frame.columns}
-        if not any(c in UNIT_COLUMNS for c in table):
-            if type(frame.index).__name__ == "RangeIndex":
-                raise DataError([Problem(
-                    "the DataFrame has no unit column and its index is only row numbers", None,
-                    "add a column `unit` with the units' names, or df.set_index(<names>)")])
-            table["unit"] = frame.index.to_numpy()
+        if not any(c.strip().lower() in UNIT_HEADERS for c in table) and \
+                type(frame.index).__name__ != "RangeIndex":
+            table = {"unit": frame.index.to_numpy(), **table}
     else:
         table = {str(k): np.asarray(v) for k, v in columns.items()}
-    unit_col = next((c for c in UNIT_COLUMNS if c in table), None)
-    if unit_col is None:
-        raise DataError([Problem("no unit column", None, "add a column `unit` naming each unit")])
-    lengths = {len(v) for v in table.values()}
-    if len(lengths) > 1:
-        raise DataError([Problem("the columns have different lengths", None,
-                                 "every column holds one value per unit")])
-    names = [str(x) for x in table.pop(unit_col)]
-    if len(set(names)) != len(names):
-        seen: set[str] = set()
-        twice = next(n for n in names if n in seen or seen.add(n))  # type: ignore[func-returns-value]
-        raise DataError([Problem(f"unit `{twice}` appears more than once", None,
-                                 "each unit has one row")])
-    if not names:
-        raise DataError([Problem("no units: the data has no rows", None, None)])
-    return _build(scheme, names, table, checked=False)
+    try:
+        unit_col = next((c for c in table if c.strip().lower() in UNIT_HEADERS), None)
+        if unit_col is None or len({len(v) for v in table.values()}) > 1:
+            raise _NotFast
+        names = [str(x) for x in table[unit_col]]
+        if not names or len(set(names)) != len(names):
+            raise _NotFast
+        rest = {k: v for k, v in table.items() if k != unit_col}
+        return _build(scheme, names, rest, checked=False)
+    except _NotFast:
+        if _is_dataframe(columns):
+            return from_dataset(scheme, read_frame(columns, scheme))
+        return from_dataset(scheme, read_columns(columns, scheme))
 
 
 def _is_dataframe(obj: Any) -> bool:
@@ -96,18 +97,10 @@ def _build(scheme: Scheme, names: list[str], table: dict[str, Any], *,
                 expected[f"{name}[{p.id}]"] = (ind, p.id)
         else:
             expected[name] = (ind, None)
-    problems = []
-    for column in table:
-        if column not in expected:
-            problems.append(Problem(f"unknown column `{column}`", None,
-                                    did_you_mean(column, list(expected)) or
-                                    "columns are indicator ids, `name[period]` per period"))
-    for column, (ind, _) in expected.items():
-        if column not in table and ind.default is None:
-            problems.append(Problem(f"missing column `{column}` ({ind.label or ind.type})",
-                                    None, "every indicator without a `default` must be given"))
-    if problems:
-        raise DataError(problems)
+    if any(column not in expected for column in table) or any(
+            column not in table and ind.default is None
+            for column, (ind, _) in expected.items()):
+        raise _NotFast
     n = len(names)
     slots = scheme.program.slots
     period_index = {p.id: i for i, p in enumerate(scheme.periods)}
@@ -126,7 +119,7 @@ def _build(scheme: Scheme, names: list[str], table: dict[str, Any], *,
             for row, value in odd.items():
                 exact[(slot, row)] = value
     if failing.any() and not checked:
-        _explain(scheme, names, table, expected, np.flatnonzero(failing))
+        raise _NotFast
     for name, parameter in scheme.parameters.items():
         if scheme.per_unit_parameter(name):
             values = np.array([parameter.by_unit.get(u, parameter.value) for u in names],
@@ -136,28 +129,6 @@ def _build(scheme: Scheme, names: list[str], table: dict[str, Any], *,
             for row, value in odd.items():
                 exact[(slots[name], row)] = value
     return Inputs(names, cols, exact)
-
-
-def _explain(scheme: Scheme, names: list[str], table: dict[str, Any],
-             expected: Mapping[str, tuple[Indicator, str | None]], rows: Sequence[int]) -> None:
-    """The per-unit checker's errors for the rows the column checks refused."""
-    units: dict[str, Any] = {}
-    for row in rows[:50]:
-        values: dict[str, Any] = {}
-        for column, (ind, period) in expected.items():
-            if column not in table:
-                continue
-            raw = _plain(table[column][row])
-            if raw is None:
-                continue
-            if period is None:
-                values[ind.name] = raw
-            else:
-                values.setdefault(ind.name, {})[period] = raw
-        units[names[row]] = values
-    check_data({"units": units}, scheme)
-    raise DataError([Problem(f"unit `{names[rows[0]]}`: a value outside its column's type",
-                             None, "check the column types")])  # pragma: no cover
 
 
 def _plain(value: Any) -> Any:

@@ -171,6 +171,7 @@ class Run:
         for offset in range(scheme.axis_size(scheme.axis_of(ranking.name))):
             basis = self.cols[basis_slot + offset]
             assert isinstance(basis, Num)
+            basis = self.arith.reduced(basis)
             demoted = None
             if demote_slot is not None:
                 flag = self.cols[demote_slot + offset]
