@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from rulebook.arith import CONTEXT
+from rulebook.arith import CONTEXT, SNAP_PLACES, snap
 from rulebook.data.check import DataSet, UnitData
 from rulebook.engine.columnar.compile import ColumnEval, Unsupported
 from rulebook.engine.columnar.fixed import Arith, Col, Flag, Num, Reasons, Text, snapped_keys
@@ -26,8 +26,9 @@ from rulebook.engine.evaluate import _check_constraints, _located
 from rulebook.engine.ranking import rank
 from rulebook.scheme.model import Ranking, Scheme
 
-RankHook = Callable[[Ranking, int, Num, Any], Any]
-"""An outside ranking (Dask: across partitions): (ranking, offset, basis, demoted) -> ranks."""
+RankHook = Callable[[Ranking, int, list[Any]], Any]
+"""An outside ranking (Dask: across partitions): (ranking, offset, sort keys) -> ranks, where
+the keys are `Run.exact_keys` (int64 arrays, most significant first, comparable across runs)."""
 
 
 def stage_names(scheme: Scheme) -> list[list[str]]:
@@ -176,9 +177,12 @@ class Run:
             if demote_slot is not None:
                 flag = self.cols[demote_slot + offset]
                 assert isinstance(flag, Flag)
-                demoted = np.broadcast_to(np.asarray(flag.v, dtype=bool), (self.n,))
+                demoted = np.broadcast_to(np.asarray(flag.v, dtype=bool), (self.n,)).copy()
+                for row, vector in self.fallback.items():
+                    demoted[row] = vector[demote_slot + offset] is True
             if self.rank_hook is not None:
-                ranks = self.rank_hook(ranking, offset, basis, demoted)
+                keys = self.exact_keys(basis, basis_slot + offset, ranking.order, demoted)
+                ranks = self.rank_hook(ranking, offset, keys)
             elif self.fallback or (not isinstance(basis.q, int) and
                                    int(np.max(basis.q, initial=1)) >= 10**9):
                 ranks = self._decimal_ranks(ranking, basis_slot + offset,
@@ -207,6 +211,28 @@ class Run:
                          demoted=flags if demote is not None else None)
         return np.array([int(r) for r in ranks], dtype=np.int64)
 
+    def exact_keys(self, basis: Num, slot: int, order: str, demoted: Any) -> list[Any]:
+        """(demotion, ±whole, ±three groups of the 20 snapped places) for every row — the same
+        order and ties as `ranking.rank`, independent of the column's scale, so keys from
+        different runs (partitions) compare. Rows held as Decimals are converted exactly."""
+        n = self.n
+        q = np.broadcast_to(np.asarray(basis.q), (n,))
+        slow = q >= 10**9
+        for row in self.fallback:
+            slow[row] = True
+        safe = Num(np.where(slow, 0, np.broadcast_to(np.asarray(basis.p), (n,))),
+                   np.where(slow, 1, q))
+        whole, g1, g2, last = (np.array(k, dtype=np.int64) for k in snapped_keys(safe))
+        for row in np.flatnonzero(slow):
+            value = self.value(slot, int(row))
+            whole[row], g1[row], g2[row], last[row] = decimal_keys(value)
+        keys = [whole, g1, g2, last]
+        if order == "desc":
+            keys = [-k for k in keys]
+        flag = np.zeros(n, dtype=np.int64) if demoted is None else np.asarray(
+            demoted if order == "desc" else ~demoted, dtype=np.int64)
+        return [flag, *keys]
+
     # -- reading ------------------------------------------------------------------------------
 
     def value(self, slot: int, row: int) -> Any:
@@ -221,6 +247,16 @@ class Run:
         fell[list(self.fallback)] = True
         counts = Counter({k: int((m & fell).sum()) for k, m in self.reasons.masks.items()})
         return {k: v for k, v in counts.items() if v}
+
+
+def decimal_keys(value: Decimal) -> tuple[int, int, int, int]:
+    """`snapped_keys` of one exact Decimal: floor, then the 20 snapped places as 9 + 9 + 2."""
+    with localcontext(CONTEXT):
+        scaled = int(snap(value).scaleb(SNAP_PLACES))
+    whole, frac = divmod(scaled, 10**SNAP_PLACES)
+    if abs(whole) >= 2**62:
+        raise OverflowError("a ranking basis value too large for int64 sort keys")
+    return whole, frac // 10**11, (frac // 100) % 10**9, frac % 100
 
 
 def rank_keys(basis: Num, order: str, demoted: Any) -> list[Any]:
