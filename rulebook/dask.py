@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from rulebook.engine.columnar import inputs_of
+from rulebook.engine.columnar.fixed import Flag, Num
 from rulebook.engine.columnar.result import ColumnarResult
 from rulebook.engine.columnar.run import Run
 from rulebook.scheme.model import Ranking, Scheme
@@ -82,12 +83,14 @@ def _partition_keys(frame: pd.DataFrame, scheme: Scheme, stage: int,
     for which, (name, offset) in enumerate(_points(scheme, scheme.program.rankings_before[stage])):
         ranking = scheme.rankings[name]
         basis_slot = slots[ranking.basis] + offset
-        basis = run.arith.reduced(run.cols[basis_slot])  # type: ignore[arg-type]
+        column = run.cols[basis_slot]
+        assert isinstance(column, Num)
+        basis = run.arith.reduced(column)
         demoted = None
         if ranking.demote:
             flag = run.cols[slots[ranking.demote] + offset]
-            demoted = np.broadcast_to(np.asarray(flag.v, dtype=bool),  # type: ignore[union-attr]
-                                      (run.n,)).copy()
+            assert isinstance(flag, Flag)
+            demoted = np.array(np.broadcast_to(np.asarray(flag.v), (run.n,)), dtype=bool)
             for row, vector in run.fallback.items():
                 demoted[row] = vector[slots[ranking.demote] + offset] is True
         keys = run.exact_keys(basis, basis_slot, ranking.order, demoted)
@@ -103,7 +106,8 @@ def _partition_frame(frame: pd.DataFrame, scheme: Scheme, tables: Tables) -> pd.
     inputs = inputs_of(scheme, frame)
     run = Run(scheme, inputs.names, inputs.cols, rank_hook=_hook(tables),
               exact=inputs.exact).run()
-    return ColumnarResult(scheme, run, inputs).to_frame()  # type: ignore[no-any-return]
+    frame_out: pd.DataFrame = ColumnarResult(scheme, run, inputs).to_frame()
+    return frame_out
 
 
 def _meta(scheme: Scheme) -> pd.DataFrame:

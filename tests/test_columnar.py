@@ -14,13 +14,13 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_cookbook import RECIPES
 
 import rulebook
 from rulebook import columnar
 from rulebook.engine.columnar.result import same
 from rulebook.errors import DataError, EvaluationError
 from rulebook.testing.properties import from_scheme
-from test_cookbook import RECIPES
 
 SCHEMES = Path(__file__).resolve().parent.parent / "schemes"
 SHIPPED = sorted(p.stem for p in SCHEMES.glob("*.yaml") if not p.stem.endswith(".tests"))

@@ -10,12 +10,12 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_columnar import SHIPPED, assert_same, frame_of
 
 import rulebook
 import rulebook.dask
 from rulebook import columnar
 from rulebook.testing.properties import from_scheme
-from test_columnar import SHIPPED, assert_same, frame_of
 
 dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("distributed")

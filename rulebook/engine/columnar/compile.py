@@ -28,7 +28,7 @@ class Column:
     """Operator overloading over `Num`, so the shared rules written with `+`, `*`, `/` (group
     sums, the total, `sum`/`wsum`/`mean`) run unchanged on columns."""
 
-    __slots__ = ("num", "arith")
+    __slots__ = ("arith", "num")
 
     def __init__(self, num: Num, arith: Arith) -> None:
         self.num, self.arith = num, arith
@@ -83,7 +83,7 @@ class ColumnEval:
                                                          Col]:
         def run(values: Sequence[Col], shares: Sequence[Decimal]) -> Col:
             out = fold([Column(self._num(v), self.arith) for v in values], shares)
-            return out.num if isinstance(out, Column) else out  # type: ignore[no-any-return]
+            return out.num if isinstance(out, Column) else out
         return run
 
     @staticmethod
@@ -141,23 +141,24 @@ class ColumnEval:
                 return Flag(np.bool_(node.value))
             if isinstance(node.value, str):
                 return Text(np.array(node.value, dtype=object))
+            assert isinstance(node.value, int | Decimal)  # numbers are Decimal after checking
             return a.const(node.value)
         if isinstance(node, ast.Name):
             return self.name(node.id, p)
         if isinstance(node, ast.BinOp):
             left, right = self._num(self.expr(node.left, p)), self._num(self.expr(node.right, p))
-            op = type(node.op)
-            if op is ast.Add:
+            kind = type(node.op)
+            if kind is ast.Add:
                 return a.add(left, right)
-            if op is ast.Sub:
+            if kind is ast.Sub:
                 return a.add(left, right, -1)
-            if op is ast.Mult:
+            if kind is ast.Mult:
                 return a.mul(left, right)
-            if op is ast.Div:
+            if kind is ast.Div:
                 return a.div(left, right)
-            if op is ast.Pow:
+            if kind is ast.Pow:
                 return a.power(left, right)
-            raise Unsupported(f"operator {op.__name__}")
+            raise Unsupported(f"operator {kind.__name__}")
         if isinstance(node, ast.UnaryOp):
             inner = self.expr(node.operand, p)
             if isinstance(node.op, ast.Not):
@@ -166,19 +167,21 @@ class ColumnEval:
                 return Flag(np.logical_not(f.v), f.bad)
             return a.neg(self._num(inner)) if isinstance(node.op, ast.USub) else inner
         if isinstance(node, ast.BoolOp):
-            op = "and" if isinstance(node.op, ast.And) else "or"
-            result = self.expr(node.values[0], p)
-            for v in node.values[1:]:
-                result = a.logical(op, result, self.expr(v, p))  # type: ignore[arg-type]
-            return result
+            word = "and" if isinstance(node.op, ast.And) else "or"
+            flags = [self.expr(v, p) for v in node.values]
+            combined = flags[0]
+            for flag in flags[1:]:
+                assert isinstance(combined, Flag) and isinstance(flag, Flag)
+                combined = a.logical(word, combined, flag)
+            return combined
         if isinstance(node, ast.Compare):
-            left = self.expr(node.left, p)
+            lhs = self.expr(node.left, p)
             result: Flag | None = None
             for cmp, right_node in zip(node.ops, node.comparators, strict=True):
-                right = self.expr(right_node, p)
-                step = a.compare(_COMPARE[type(cmp)], left, right)
+                rhs = self.expr(right_node, p)
+                step = a.compare(_COMPARE[type(cmp)], lhs, rhs)
                 result = step if result is None else a.logical("and", result, step)
-                left = right
+                lhs = rhs
             assert result is not None
             return result
         if isinstance(node, ast.IfExp):
@@ -213,8 +216,8 @@ class ColumnEval:
         a = self.arith
         nums = [self._num(x) for x in args]
         if fname in ("min", "max"):
-            op = a.at_most if fname == "min" else a.at_least
-            return self._reduce(op, nums)
+            pick = a.at_most if fname == "min" else a.at_least
+            return self._reduce(pick, nums)
         if fname == "abs":
             return a.absolute(nums[0])
         if fname == "clamp":  # low if x < low else high if x > high else x
@@ -232,10 +235,10 @@ class ColumnEval:
             return a.where(a.compare("==", den, a.const(0)), when_zero, a.div(num, den))
         if fname == "by_rank":
             rank, points = nums[0], nums[1:]
-            result: Col = a.const(0)
+            chosen: Col = a.const(0)
             for i in range(len(points), 0, -1):
-                result = a.where(a.compare("==", rank, a.const(i)), points[i - 1], result)
-            return result
+                chosen = a.where(a.compare("==", rank, a.const(i)), points[i - 1], chosen)
+            return chosen
         if fname == "floor":
             return a.floor(nums[0])
         if fname == "ceil":

@@ -16,8 +16,16 @@ with q < 10^(20 − places) the snapped value rounds exactly like the rational, 
 from __future__ import annotations
 
 import math
-from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_DOWN, ROUND_HALF_EVEN
-from decimal import ROUND_HALF_UP, ROUND_UP, Decimal
+from decimal import (
+    ROUND_CEILING,
+    ROUND_DOWN,
+    ROUND_FLOOR,
+    ROUND_HALF_DOWN,
+    ROUND_HALF_EVEN,
+    ROUND_HALF_UP,
+    ROUND_UP,
+    Decimal,
+)
 from typing import Any
 
 import numpy as np
@@ -58,7 +66,7 @@ def _or(a: BoolArray | None, b: BoolArray | None) -> BoolArray | None:
 class Num:
     """Exact rationals p / q by row (q > 0); `bad` marks rows whose value is not trustworthy."""
 
-    __slots__ = ("p", "q", "bad")
+    __slots__ = ("bad", "p", "q")
 
     def __init__(self, p: IntArray, q: IntArray | int, bad: BoolArray | None = None) -> None:
         self.p, self.q, self.bad = p, q, bad
@@ -67,7 +75,7 @@ class Num:
 class Flag:
     """A column of booleans (conditions, vetoes, bool indicators)."""
 
-    __slots__ = ("v", "bad")
+    __slots__ = ("bad", "v")
 
     def __init__(self, v: BoolArray, bad: BoolArray | None = None) -> None:
         self.v, self.bad = v, bad
@@ -76,7 +84,7 @@ class Flag:
 class Text:
     """A column of strings (enum indicators, outcome labels)."""
 
-    __slots__ = ("v", "bad")
+    __slots__ = ("bad", "v")
 
     def __init__(self, v: Any, bad: BoolArray | None = None) -> None:
         self.v, self.bad = v, bad
@@ -169,8 +177,7 @@ class Arith:
         if bad is not None:
             pa = np.where(bad, 0, a.p * b.q)
             pb = np.where(bad, 0, b.p * a.q)
-            q = np.where(bad, 1, np.asarray(a.q) * b.q)
-            return pa, pb, q, bad
+            return pa, pb, np.where(bad, 1, np.asarray(a.q) * b.q), bad
         return a.p * b.q, b.p * a.q, np.asarray(a.q) * b.q, bad
 
     # -- arithmetic ------------------------------------------------------------------------
@@ -330,7 +337,7 @@ def _half(n: Any, fl: Any, rem: Any, q: Any, tie: Any) -> Any:
     return (twice > q) | ((twice == q) & tie)
 
 
-_ROUND_UP = {
+_ROUND_UP: dict[str, Any] = {
     # whether floor(n / q) moves up one, for each decimal rounding mode (rem = n - floor*q ≥ 0)
     ROUND_HALF_UP: lambda n, fl, rem, q: _half(n, fl, rem, q, n > 0),
     ROUND_HALF_DOWN: lambda n, fl, rem, q: _half(n, fl, rem, q, n < 0),

@@ -12,7 +12,6 @@ that reproduce every value, proven row by row in float arithmetic; rows that can
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -173,8 +172,8 @@ def _convert(ind: Indicator, values: Any) -> tuple[Col, Any, dict[int, Any]]:
 def _below(col: Num, limit: Decimal, above: bool = False) -> Any:
     num, den = limit.as_integer_ratio()
     left = np.asarray(col.p).astype(object) * den if abs(num) * col.q >= LIMIT \
-        else np.asarray(col.p) * den  # type: ignore[operator]
-    right = num * col.q  # type: ignore[operator]
+        else np.asarray(col.p) * den
+    right = num * col.q
     return np.asarray(left > right if above else left < right, dtype=bool)
 
 

@@ -32,7 +32,7 @@ class ColumnarResult:
 
     @property
     def fallbacks(self) -> int:
-        return len(self._run.fallback)
+        return int(len(self._run.fallback))
 
     @property
     def fallback_reasons(self) -> dict[str, int]:
@@ -53,7 +53,7 @@ class ColumnarResult:
             raise KeyError(f"`{name}` varies by {scheme.axis_of(name)}: give period=")
         if not ids and period is not None:
             raise KeyError(f"`{name}` does not vary by period")
-        return program.slots[name] + (ids.index(period) if period is not None else 0)
+        return int(program.slots[name]) + (ids.index(period) if period is not None else 0)
 
     def value(self, unit: str, name: str, period: str | None = None) -> Any:
         """One exact value: a Decimal (score, value, rank), bool (veto) or str (outcome)."""

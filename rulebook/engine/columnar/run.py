@@ -20,8 +20,16 @@ import numpy as np
 from rulebook.arith import CONTEXT, SNAP_PLACES, snap
 from rulebook.data.check import DataSet, UnitData
 from rulebook.engine.columnar.compile import ColumnEval, Unsupported
-from rulebook.engine.columnar.fixed import Arith, Col, Flag, Num, Reasons, Text, snapped_keys
-from rulebook.engine.columnar.fixed import to_decimal
+from rulebook.engine.columnar.fixed import (
+    Arith,
+    Col,
+    Flag,
+    Num,
+    Reasons,
+    Text,
+    snapped_keys,
+    to_decimal,
+)
 from rulebook.engine.evaluate import _check_constraints, _located
 from rulebook.engine.ranking import rank
 from rulebook.scheme.model import Ranking, Scheme
@@ -90,8 +98,8 @@ class Run:
                 self.whole_scheme = str(exc)
                 self.reasons.mark(f"not columnar: {exc}", np.ones(self.n, bool))
             bad = self._bad_rows(names, stage)
-            for row in np.flatnonzero(bad):
-                row = int(row)
+            for found in np.flatnonzero(bad):
+                row = int(found)
                 if row not in self.fallback:
                     self.fallback[row] = self.vector_from_columns(row)
                     self.fallback_stage[row] = stage
@@ -223,9 +231,9 @@ class Run:
         safe = Num(np.where(slow, 0, np.broadcast_to(np.asarray(basis.p), (n,))),
                    np.where(slow, 1, q))
         whole, g1, g2, last = (np.array(k, dtype=np.int64) for k in snapped_keys(safe))
-        for row in np.flatnonzero(slow):
-            value = self.value(slot, int(row))
-            whole[row], g1[row], g2[row], last[row] = decimal_keys(value)
+        for found in np.flatnonzero(slow):
+            row = int(found)
+            whole[row], g1[row], g2[row], last[row] = decimal_keys(self.value(slot, row))
         keys = [whole, g1, g2, last]
         if order == "desc":
             keys = [-k for k in keys]
@@ -261,10 +269,7 @@ def decimal_keys(value: Decimal) -> tuple[int, int, int, int]:
 
 def rank_keys(basis: Num, order: str, demoted: Any) -> list[Any]:
     """int64 sort keys, most significant first, equal to (demotion, ±snap(value))."""
-    if isinstance(basis.q, int):
-        keys = [np.asarray(basis.p)]
-    else:
-        keys = list(snapped_keys(basis))
+    keys = [np.asarray(basis.p)] if isinstance(basis.q, int) else list(snapped_keys(basis))
     if order == "desc":
         keys = [-k for k in keys]
     if demoted is not None:
@@ -295,4 +300,4 @@ def column_ranks(basis: Num, order: str, method: str, demoted: Any) -> Any:
     return out
 
 
-__all__ = ["Run", "column_ranks", "rank_keys", "slot_value", "stage_names", "Text"]
+__all__ = ["Run", "Text", "column_ranks", "rank_keys", "slot_value", "stage_names"]
