@@ -32,7 +32,7 @@ class ColumnarResult:
 
     @property
     def fallbacks(self) -> int:
-        return int(len(self._run.fallback))
+        return len(self._run.fallback)
 
     @property
     def fallback_reasons(self) -> dict[str, int]:
