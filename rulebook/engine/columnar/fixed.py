@@ -142,7 +142,8 @@ class Arith:
         """a with every row's p / q in lowest terms (before sort keys are taken)."""
         if isinstance(a.q, int):
             return a
-        p, q = np.array(a.p, dtype=np.int64), np.array(a.q, dtype=np.int64)
+        p = np.array(np.broadcast_to(np.asarray(a.p), (self.n,)), dtype=np.int64)
+        q = np.array(np.broadcast_to(np.asarray(a.q), (self.n,)), dtype=np.int64)
         g = np.gcd(p, q)
         g[g == 0] = 1
         return Num(p // g, q // g, a.bad)
@@ -171,14 +172,27 @@ class Arith:
             return a.p * fa, b.p * fb, q, bad
         qa = np.asarray(a.q, dtype=float)
         qb = np.asarray(b.q, dtype=float)
-        bad = _or(bad, self._guard(np.asarray(a.p, dtype=float) * qb))
-        bad = _or(bad, self._guard(np.asarray(b.p, dtype=float) * qa))
-        bad = _or(bad, self._guard(qa * qb))
-        if bad is not None:
-            pa = np.where(bad, 0, a.p * b.q)
-            pb = np.where(bad, 0, b.p * a.q)
-            return pa, pb, np.where(bad, 1, np.asarray(a.q) * b.q), bad
+        if np.any(np.abs(np.asarray(a.p, dtype=float) * qb) >= LIMIT) or np.any(
+                np.abs(np.asarray(b.p, dtype=float) * qa) >= LIMIT) or np.any(qa * qb >= LIMIT):
+            return self._common_lcm(a, b, bad)
         return a.p * b.q, b.p * a.q, np.asarray(a.q) * b.q, bad
+
+    def _common_lcm(self, a: Num, b: Num, bad: BoolArray | None
+                    ) -> tuple[IntArray, IntArray, IntArray, BoolArray | None]:
+        """Over the least common denominator, both in lowest terms first: the slower way, for
+        rows whose plain cross products could leave int64."""
+        ra, rb = self.reduced(a), self.reduced(b)
+        qa = np.broadcast_to(np.asarray(ra.q, dtype=np.int64), (self.n,))
+        qb = np.broadcast_to(np.asarray(rb.q, dtype=np.int64), (self.n,))
+        g = np.gcd(qa, qb)
+        fa, fb = qb // g, qa // g  # lcm = qa · fa = qb · fb
+        bad = _or(bad, self._guard(qa.astype(float) * fa))
+        bad = _or(bad, self._guard(np.asarray(ra.p, dtype=float) * fa))
+        bad = _or(bad, self._guard(np.asarray(rb.p, dtype=float) * fb))
+        pa, pb, q = np.asarray(ra.p) * fa, np.asarray(rb.p) * fb, qa * fa
+        if bad is not None:
+            pa, pb, q = np.where(bad, 0, pa), np.where(bad, 0, pb), np.where(bad, 1, q)
+        return pa, pb, q, bad
 
     # -- arithmetic ------------------------------------------------------------------------
 
@@ -193,24 +207,34 @@ class Arith:
 
     def mul(self, a: Num, b: Num) -> Num:
         bad = _or(a.bad, b.bad)
-        bad = _or(bad, self._guard(np.asarray(a.p, dtype=float) * np.asarray(b.p, dtype=float)))
-        if isinstance(a.q, int) and isinstance(b.q, int):
-            q: IntArray | int = a.q * b.q
-            if q >= LIMIT:  # e.g. 10^10 × 10^10: reduce first, or fall back
-                return self._mul_reduced(a, b, bad)
-        else:
-            bad = _or(bad, self._guard(np.asarray(a.q, dtype=float) * np.asarray(b.q,
-                                                                                dtype=float)))
-            q = np.asarray(a.q) * b.q
+        est_p = np.abs(np.asarray(a.p, dtype=float) * np.asarray(b.p, dtype=float))
+        est_q = np.asarray(a.q, dtype=float) * np.asarray(b.q, dtype=float)
+        if np.any(est_p >= LIMIT) or np.any(est_q >= LIMIT):
+            return self._mul_reduced(a, b, bad)
+        q = a.q * b.q if isinstance(a.q, int) and isinstance(b.q, int) else \
+            np.asarray(a.q) * b.q
         return self._clean(np.asarray(a.p) * b.p, q, bad)
 
     def _mul_reduced(self, a: Num, b: Num, bad: BoolArray | None) -> Num:
-        ra, rb = self._clean(a.p, a.q, a.bad), self._clean(b.p, b.q, b.bad)
-        q = np.asarray(ra.q, dtype=float) * np.asarray(rb.q, dtype=float)
-        bad = _or(bad, self._guard(q))
-        qq = np.where(bad, 1, np.asarray(ra.q) * rb.q) if bad is not None else \
-            np.asarray(ra.q) * rb.q
-        return self._clean(np.asarray(ra.p) * rb.p, qq, bad)
+        """a × b with both in lowest terms and cross-cancelled first (p_a with q_b, p_b with
+        q_a); rows still past int64 fall back."""
+        n = self.n
+
+        def rows(x: Any) -> Any:
+            return np.array(np.broadcast_to(np.asarray(x), (n,)), dtype=np.int64)
+
+        ra = self.reduced(Num(rows(a.p), rows(a.q)))
+        rb = self.reduced(Num(rows(b.p), rows(b.q)))
+        g1, g2 = np.gcd(ra.p, rb.q), np.gcd(rb.p, ra.q)
+        g1[g1 == 0] = 1
+        g2[g2 == 0] = 1
+        pa, qb, pb, qa = ra.p // g1, rb.q // g1, rb.p // g2, ra.q // g2
+        bad = _or(bad, self._guard(pa.astype(float) * pb))
+        bad = _or(bad, self._guard(qa.astype(float) * qb))
+        p, q = pa * pb, qa * qb
+        if bad is not None:
+            p, q = np.where(bad, 0, p), np.where(bad, 1, q)
+        return self._clean(p, q, bad)
 
     def div(self, a: Num, b: Num) -> Num:
         bad = _or(a.bad, b.bad)
