@@ -25,7 +25,14 @@ class ColumnarResult:
     def __init__(self, scheme: Scheme, run: Run, inputs: Inputs) -> None:
         self.scheme, self._run, self._inputs = scheme, run, inputs
         self.units: tuple[str, ...] = tuple(inputs.names)
-        self._row = {name: i for i, name in enumerate(self.units)}
+        self._rows: dict[str, int] | None = None
+
+    @property
+    def _row(self) -> dict[str, int]:
+        """Unit name -> row, built on first use (scoring millions of units does not need it)."""
+        if self._rows is None:
+            self._rows = {name: i for i, name in enumerate(self.units)}
+        return self._rows
 
     def __len__(self) -> int:
         return len(self.units)
