@@ -38,7 +38,7 @@ def measure(path: Path, samples: int) -> str:
         result = rulebook.evaluate(scheme, data)
         for unit in result:
             for n in names:
-                seen[n].append(unit.vector[scheme.program.slots[n]])
+                seen[n].append(unit.value(n))
 
     sample()
     covered, exact = [], 0

@@ -8,12 +8,11 @@
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
 from rulebook.api import check, load, loads
 from rulebook.audit.result import Result, UnitResult
 from rulebook.audit.trail import Branch, Input, NodeAudit, PointsLost, RankRead
-from rulebook.data.check import DataSet, UnitData, check_data, parse_data, read_data
+from rulebook.data.api import check_data, parse_data, read_data
+from rulebook.data.dataset import DataSet, UnitData
 from rulebook.engine.evaluate import evaluate
 from rulebook.engine.semantics import Clip
 from rulebook.errors import (
@@ -25,6 +24,7 @@ from rulebook.errors import (
     SchemeError,
 )
 from rulebook.scheme.model import Scheme
+from rulebook.version import __version__
 
 __all__ = [
     "Branch",

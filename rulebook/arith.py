@@ -51,12 +51,12 @@ def number_problem(x: Decimal) -> str | None:
         return "not a finite number"
     if x.is_zero():
         return None
-    digits = len(x.normalize(_WIDE).as_tuple().digits)
+    if x.adjusted() >= MAX_EXPONENT:
+        return f"too large: the limit `max_magnitude` is 10^{MAX_EXPONENT}"
+    digits = len("".join(map(str, x.as_tuple().digits)).rstrip("0"))
     if digits > MAX_DIGITS:
         return (f"{digits} significant digits is more than the limit `max_digits` "
                 f"({MAX_DIGITS})")
-    if x.adjusted() >= MAX_EXPONENT:
-        return f"too large: the limit `max_magnitude` is 10^{MAX_EXPONENT}"
     return None
 
 

@@ -23,7 +23,8 @@ from typing import TextIO
 from rulebook import __version__
 from rulebook.api import check, load
 from rulebook.audit.result import Result
-from rulebook.data.check import DataSet, parse_data, read_data
+from rulebook.data.api import parse_data, read_data
+from rulebook.data.dataset import DataSet
 from rulebook.engine.evaluate import evaluate
 from rulebook.errors import (
     DataError,
@@ -109,6 +110,8 @@ def _parser() -> _Parser:
     test.add_argument("--coverage", action="store_true",
                       help="report the items, conditional branches, caps and floors the cases "
                            "never exercised")
+    commands.add_parser("schema", help="print the JSON Schema of scheme files (for editors; "
+                        "docs/scheme-format.md)")
     return parser
 
 
@@ -212,9 +215,18 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
         return _bounds(args.scheme, out, err)
     if args.command == "template":
         return _template(args.scheme, args.output, args.format, err)
+    if args.command == "schema":
+        return _schema(out)
     if args.command == "test":
         return _test(args.paths, out, err, args.properties, args.examples, args.coverage)
     return _score(args, out, err)  # score and explain
+
+
+def _schema(out: TextIO) -> int:
+    from rulebook.scheme.schema import schema_text
+
+    out.write(schema_text())
+    return EXIT_OK
 
 
 def _bounds(path: str, out: TextIO, err: TextIO) -> int:

@@ -58,6 +58,9 @@ def confined(folder: str | Path, name: str) -> Path:
         how = "a symlink that points" if ".." not in written.parts else "a path that leads"
         raise RefusedPath(f"{how} outside the tests file's folder {root}", inside)
     _check_regular(real)
+    if not path.is_file():  # `f.yaml/a/..` resolves to f.yaml on paper, but cannot be opened
+        raise RefusedPath("cannot read file: the path does not lead to a file",
+                          "check the path, relative to the tests file")
     return path
 
 

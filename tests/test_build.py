@@ -132,3 +132,44 @@ def test_unused_indicator_is_a_warning_not_an_error(tmp_path) -> None:  # type: 
     assert [p.severity for p in found] == ["warning"]
     assert "`spare` is not used" in found[0].message
     rulebook.load(path)  # still loads
+
+
+def test_a_misspelt_required_section_is_one_mistake_not_two() -> None:
+    """`tre:` is read as `tree` after its "unknown key" error, so `tree` is not also missing."""
+    rendered = problems(BASE.replace("tree:", "tre:"))
+    assert len(rendered) == 1
+    assert "unknown key `tre`" in rendered[0] and "did you mean `tree`?" in rendered[0]
+
+
+def test_wrong_types_in_the_scheme_header_are_reported_with_every_other_problem() -> None:
+    """They used to be read after the final check, and so dropped without a word; now the
+    header's three mistakes come in the same run as the formula's unknown name."""
+    text = BASE.replace("scheme: {id: demo, title: 演示}",
+                        "scheme: {id: demo, title: {a: 1}, version: [{b: 2}], "
+                        "standard_total: 1,000}")
+    text = text.replace("3 * meetings_missed", "3 * meeting_missed")
+    joined = "\n".join(problems(text))
+    assert "title must be text, got a mapping" in joined
+    assert "version must be text, got a list" in joined
+    assert "thousands separators are not allowed: write 1000" in joined
+    assert "unknown name `meeting_missed`" in joined
+
+
+@pytest.mark.parametrize("word", ["lambda", "for", "in", "class", "None"])
+def test_python_keywords_cannot_be_ids(word: str) -> None:
+    """A formula could never read them: `x + lambda` is a syntax error."""
+    joined = "\n".join(problems(BASE.replace("- id: rates", f"- id: {word}")))
+    assert f"`{word}` is a Python keyword and cannot name a node id" in joined
+
+
+def test_an_enum_value_yaml_read_as_a_boolean_is_named_as_written() -> None:
+    """YAML 1.1 reads unquoted yes/no/on/off as booleans; each is named as it was typed."""
+    rendered = problems(BASE.replace("values: [none, city]", "values: [none, city, on, No]"))
+    assert len(rendered) == 2
+    assert "YAML reads an unquoted `on` as true: quote it" in rendered[0]
+    assert "YAML reads an unquoted `No` as false: quote it" in rendered[1]
+
+
+def test_a_quoted_enum_value_no_is_a_name() -> None:
+    loaded = scheme(BASE.replace("values: [none, city]", 'values: [none, city, "no"]'))
+    assert loaded.indicators["level"].values == ("none", "city", "no")

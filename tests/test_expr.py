@@ -150,3 +150,49 @@ def test_axis_errors(text: str, axis: str | None, words: str) -> None:
 ])
 def test_axis_contexts(text: str, axis: str | None) -> None:
     assert ex.check(ex.parse(text), _lookup(TYPES), axis=axis, has_periods=True) == ex.NUM
+
+
+@pytest.mark.parametrize(("text", "offset", "message"), [
+    # offset: the 0-based character the caret points at, counted by hand
+    ("max(0, 1,000 - 3 * x)", 7, "thousands separators are not allowed: write 1000"),
+    ("12,500.5 * x", 0, "thousands separators are not allowed: write 12500.5"),
+    ("min(1,100)", 4, "thousands separators are not allowed: write 1100"),
+    ("max（0, x)", 3, "full-width punctuation `（`: write `(`"),
+    ("max(0，x)", 5, "full-width punctuation `，`: write `,`"),
+    ("１２ - x", 0, "full-width digits in `１２`: write `12`"),
+    ("3 * ｍeetings", 4, "full-width letters in `ｍeetings`: write `meetings`"),
+    ("a 或 b", 2, "`或` is not an operator: write `or`"),
+    ("a 且 b", 2, "`且` is not an operator: write `and`"),
+    ("x ≥ 3", 2, "`≥` is not an operator here: write `>=`"),
+    ("x × 3", 2, "`×` is not an operator here: write `*`"),
+    ("level == “city”", 9, "`“` is not an operator here: write `\"`"),
+    ("a +\u00a0b", 3, "no-break space (U+00A0): write an ordinary space"),
+    ("a\u3000+ b", 1, "full-width space (U+3000): write an ordinary space"),
+    ("a +\u200bb", 3, "invisible zero-width space (U+200B): delete it"),
+    ("8 if ok = True else 0", 8, "`=` is not a comparison: write `==`"),
+])
+def test_authoring_slips_are_named_with_the_fix(text: str, offset: int, message: str) -> None:
+    with pytest.raises(ex.ExprError) as info:
+        ex.parse(text)
+    assert message in info.value.message
+    assert info.value.offset == offset
+
+
+@pytest.mark.parametrize("text", [
+    "max(0,12-3*x)",          # no space after the comma, but 12 is not a thousands group
+    "max(0,100 - x)",         # a leading 0 is no number with separators
+    "min(1, 100)",            # separate arguments, written as such
+    'level == "城市"',         # non-ASCII inside quotes is an enum value, not code
+    "level == '１２'",         # so are full-width digits in quotes
+])
+def test_lookalikes_of_slips_are_accepted(text: str) -> None:
+    ex.parse(text)
+
+
+def test_a_bare_assignment_to_true_gets_the_no_comparison_hint() -> None:
+    with pytest.raises(ex.ExprError) as info:
+        ex.parse("staffed = True")
+    assert info.value.hint is not None and "needs no comparison" in info.value.hint
+    with pytest.raises(ex.ExprError) as info:
+        ex.parse("x = 3")
+    assert info.value.hint is None

@@ -39,9 +39,53 @@ def test_ranking_splits_evaluation_into_stages() -> None:
           - {id: a, expr: "n"}
           - {id: b, expr: "by_rank(place, 3)"}
     """)
-    program = s.program
-    assert len(program.stages) == 2
-    assert [r.name for r in program.rankings_before[1]] == ["place"]
-    stage_of = {name: i for i, owners in enumerate(program.line_owner)
-                for name in owners.values()}
-    assert stage_of["g.a"] == 0 and stage_of["g.b"] == 1 and stage_of["total"] == 1
+    plan = s.program.plan
+    assert [stage.rankings for stage in plan.stages] == [(), ("place",)]
+    assert plan.stages[0].computes == ("g.a", "vetoed")  # `vetoed` (no vetoes: False)
+    assert plan.stages[1].computes == ("g.b", "g", "total")
+    assert plan.stage_of["g.a"] == 0 and plan.stage_of["g.b"] == 1
+
+
+DEMOTED = """
+scheme: {id: d, title: demoted}
+periods: {Q1: {weight: 1}, Q2: {weight: 1}}
+indicators:
+  done: {type: count, per_period: true}
+  complaint: {type: bool, per_period: true}
+values:
+  points: {per_period: true, expr: "done * 2"}
+rankings:
+  place: {basis: points, demote_if: "complaint"}
+tree:
+  - id: g
+    children:
+      - {id: award, expr: "sum(by_rank(place, 3, 1))"}
+"""
+
+
+def test_builder_and_plan_use_one_graph() -> None:
+    """The builder's cycle check and the execution plan get their graph from one function: a
+    ranking's demotion condition reads its basis's axis, so the plan too orders it after the
+    basis (the edge the compiler's own copy used to lack)."""
+    plan = scheme(DEMOTED).program.plan
+    edges = set(plan.graph.graph.edges)
+    assert {("points", "place"), ("place.demote_if", "place"),
+            ("points", "place.demote_if"), ("complaint", "place.demote_if"),
+            ("place", "g.award"), ("g.award", "g"), ("g", "total")} <= edges
+    order = plan.order
+    assert order.index("points") < order.index("place.demote_if") < order.index("place")
+
+
+def test_plan_lays_out_one_slot_per_point_and_a_raw_slot_per_node() -> None:
+    """`points` varies over Q1, Q2 (two slots); every scored node and the total has a raw slot
+    besides its score; slots do not overlap and fill the unit's list exactly."""
+    plan = scheme(DEMOTED).program.plan
+    assert plan.points["points"] == ("Q1", "Q2")
+    assert plan.slot("points", "Q2") == plan.slots["points"] + 1
+    used = []
+    for name in plan.order:
+        used += range(plan.slots[name], plan.slots[name] + max(len(plan.points.get(name, ())), 1))
+        if name in plan.raw_slots:
+            used.append(plan.raw_slots[name])
+    assert sorted(used) == list(range(plan.size))
+    assert set(plan.raw_slots) == {"g", "g.award", "total"}

@@ -63,3 +63,43 @@ def test_json_documents_load_with_exact_numbers_and_exponents() -> None:
     assert data == {"units": {"a": {"x": Decimal("72.5"), "y": Decimal("1E+3"), "z": True,
                                     "s": "1e3"}}}
     assert source.loc(("units", "a", "y")).column == 34
+
+
+def _messages(text: str) -> list[tuple[int, int, str]]:
+    with pytest.raises(SchemeError) as info:
+        load_text(text, "x.yaml")
+    return [(p.location.line, p.location.column, p.message) for p in info.value.problems
+            if p.location is not None]
+
+
+def test_an_unclosed_quote_is_blamed_where_it_opens() -> None:
+    """Line 2 opens a quote that YAML closes with the first quote of line 4, then fails."""
+    text = 'a: 1\nb: "one\nc: 2\nd: "two"\n'
+    found = _messages(text)
+    assert found[0] == (2, 4, "this quoted value is not closed on its line")
+
+
+def test_a_quoted_value_meant_to_span_lines_is_not_blamed_for_a_later_error() -> None:
+    """A quoted value may span lines; an unrelated mistake four lines on is YAML's alone."""
+    text = 'a: "one\n  two"\nb: 1\nc: 2\nd: [3\ne: 4\n'
+    found = _messages(text)
+    assert len(found) == 1 and found[0][2].startswith("YAML syntax")
+
+
+def test_an_apostrophe_in_plain_text_is_no_quote() -> None:
+    text = "a: it's here\nb: [1\nc: 2\n"
+    assert all("quoted" not in m for _, _, m in _messages(text))
+
+
+def test_the_written_form_of_a_boolean_is_kept() -> None:
+    """`written` gives what the author typed, for messages about YAML's reading of it."""
+    data, source = load_text("v: [none, No, off]\n", "x.yaml")
+    assert data == {"v": ["none", False, False]}
+    assert [source.written(("v", i)) for i in range(3)] == ["none", "No", "off"]
+
+
+def test_a_caret_for_a_space_character_points_at_it() -> None:
+    """A no-break space is a space to `str.isspace`; the caret still lands on it, not on the
+    next visible character: `e: "a +` is 7 columns, so it is column 8 (`b` is 9)."""
+    _, source = load_text('e: "a +\u00a0b"\n', "x.yaml")
+    assert source.inside(("e",), "a +\u00a0b", 3).column == 8

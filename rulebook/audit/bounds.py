@@ -18,7 +18,7 @@ import attrs
 
 from rulebook import arith
 from rulebook.arith import CONTEXT
-from rulebook.engine.codegen import dependency_graph
+from rulebook.engine import semantics
 from rulebook.expr.syntax import inner_axis
 from rulebook.scheme.model import Scheme
 
@@ -44,6 +44,12 @@ class Interval:
 
     def contains(self, v: Decimal) -> bool:
         return (self.lo is None or v >= self.lo) and (self.hi is None or v <= self.hi)
+
+    def __add__(self, other: Interval) -> Interval:
+        return _plus(self, other)
+
+    def __neg__(self) -> Interval:
+        return _neg(self)
 
     def show(self) -> str:
         lo = "−∞" if self.lo is None else arith.canonical(self.lo)
@@ -122,6 +128,15 @@ def _imax(a: Interval, b: Interval) -> Interval:
     return Interval(lo, hi, a.whole and b.whole)
 
 
+def _point(v: Decimal | None) -> Interval | None:
+    return None if v is None else Interval.point(v)
+
+
+def _shown(point: Interval) -> str:
+    """A declared floor or cap (a one-point interval) as written."""
+    return arith.canonical(point.lo) if point.lo is not None else "−∞"
+
+
 def _neg(a: Interval) -> Interval:
     return Interval(None if a.hi is None else -a.hi, None if a.lo is None else -a.lo, a.whole)
 
@@ -145,8 +160,9 @@ class Analyzer:
                 values = [param.value, *param.by_unit.values()]
                 self.ranges[name] = Interval(min(values), max(values),
                                              all(v == v.to_integral_value() for v in values))
-            for name in dependency_graph(scheme).order():
-                if name in self.ranges:
+            for name in scheme.program.plan.order:
+                if name in self.ranges or not (name in scheme.values or name in scheme.nodes or
+                                               name in scheme.rankings or name == "total"):
                     continue
                 self.current = name
                 self.ranges[name] = self.name_range(name)
@@ -177,14 +193,12 @@ class Analyzer:
         if name in scheme.rankings:
             return Interval(ONE, None, True)  # 1 … the number of units
         if name == "total":
-            total = Interval(ZERO, ZERO, True)
-            for root in scheme.roots:
-                role = scheme.nodes[root].role
-                if role == "output":
-                    continue
+            terms = []
+            for root, sign in semantics.total_terms(scheme):
                 part = self.ranges[root]
                 assert isinstance(part, Interval)
-                total = _plus(total, _neg(part) if role == "deduction" else part)
+                terms.append((part, sign))
+            total = semantics.total_of(terms, Interval(ZERO, ZERO, True))
             self.raws[name] = total
             return total
         if name in scheme.values:
@@ -193,19 +207,29 @@ class Analyzer:
         if node.formula is not None:
             raw = self.expr(node.formula.tree)
         else:
-            raw = Interval(ZERO, ZERO, True)
+            parts = []
             for child in node.children:
                 part = self.ranges[child]
                 assert isinstance(part, Interval)
-                raw = _plus(raw, part)
+                parts.append(part)
+            raw = semantics.combine_children(parts, Interval(ZERO, ZERO, True))
         assert isinstance(raw, Interval)
         self.raws[name] = raw
-        value = self.clamp(raw, node.min, node.max)
-        if node.max is not None and (raw.hi is None or raw.hi > node.max):
-            self.flag(f"cap {arith.canonical(node.max)} can clip")
-        if node.min is not None and (raw.lo is None or raw.lo < node.min):
-            self.flag(f"floor {arith.canonical(node.min)} can clip")
-        if node.formula is not None or node.min is not None or node.max is not None:
+
+        def at_least(x: Interval, low: Interval) -> Interval:
+            out = _imax(x, low)
+            if out != x:
+                self.flag(f"floor {_shown(low)} can clip")
+            return out
+
+        def at_most(x: Interval, high: Interval) -> Interval:
+            out = _imin(x, high)
+            if out != x:
+                self.flag(f"cap {_shown(high)} can clip")
+            return out
+
+        value = semantics.bound(raw, _point(node.min), _point(node.max), at_least, at_most)
+        if semantics.is_rounded(node):
             value = self.rounded(value)
         if node.standard is not None and (value.hi is None or value.hi > node.standard):
             self.flag("can exceed its standard")
@@ -214,17 +238,6 @@ class Analyzer:
         elif value.lo == value.hi:
             self.flag(f"always {arith.canonical(value.lo)}: the data cannot change it")
         return value
-
-    @staticmethod
-    def clamp(x: Interval, lo: Decimal | None, hi: Decimal | None) -> Interval:
-        new_lo, new_hi = x.lo, x.hi
-        if lo is not None:
-            new_lo = lo if new_lo is None else max(new_lo, lo)
-            new_hi = None if new_hi is None else max(new_hi, lo)
-        if hi is not None:
-            new_hi = hi if new_hi is None else min(new_hi, hi)
-            new_lo = None if new_lo is None else min(new_lo, hi)
-        return Interval(new_lo, new_hi, x.whole)
 
     def rounded(self, x: Interval) -> Interval:
         r = self.scheme.rounding
@@ -372,7 +385,7 @@ class Analyzer:
 
     def call(self, node: ast.Call) -> Range:
         fname = node.func.id  # type: ignore[attr-defined]
-        if fname in ("sum", "wsum", "mean", "first", "last", "period_min", "period_max"):
+        if fname in semantics.AGGREGATORS:
             return self.aggregate(fname, node.args[0])
         args = [self.num(a) for a in node.args]
         if fname in ("min", "max"):
@@ -407,39 +420,31 @@ class Analyzer:
                         None if a.hi is None else a.hi.to_integral_value(rounding=mode), True)
 
     def aggregate(self, fname: str, arg: ast.expr) -> Range:
+        """Every aggregator's fold is non-decreasing in each value (`rulebook.engine.semantics`),
+        so the aggregate lies between the folds of the argument's ends, over every set of
+        points (all periods, or one group's) it may be taken over."""
         x = self.num(arg)
-        axis = inner_axis(arg, self.scheme.axis_of)
-        sizes = self.sizes(axis)
-        if fname in ("mean", "first", "last", "period_min", "period_max"):
-            return x
-        if fname == "wsum":
-            shares = self.shares(axis)
-            out: Interval | None = None
-            for s in shares:
-                part = _times(x, Interval(s, s))
-                out = part if out is None else out.union(part)
-            return out or x
-        out = None
-        for n in sizes:
-            part = _times(x, Interval(Decimal(n), Decimal(n), True))
+        aggregator = semantics.AGGREGATORS[fname]
+        out: Interval | None = None
+        for shares in self.spans(inner_axis(arg, self.scheme.axis_of)):
+            def fold(end: Decimal | None, shares: tuple[Decimal, ...] = shares) -> Decimal | None:
+                return None if end is None else aggregator.fold([end] * len(shares), shares)
+            part = Interval(fold(x.lo), fold(x.hi), x.whole and aggregator.keeps_whole)
             out = part if out is None else out.union(part)
         return out or x
 
-    def sizes(self, axis: str | None) -> list[int]:
-        """How many points an aggregator may visit: all of an axis, or a group's periods."""
-        if axis == "period":
-            counts = {len(self.scheme.periods)}
-            for groups in self.scheme.period_groups.values():
-                counts |= {len(g.members) for g in groups}
-            return sorted(counts)
-        return [len(self.scheme.axis_ids(axis))] if axis else [1]
-
-    def shares(self, axis: str | None) -> list[Decimal]:
-        totals = {ONE}
-        if axis == "period":
-            for groups in self.scheme.period_groups.values():
-                totals |= {g.share for g in groups}
-        return sorted(totals)
+    def spans(self, axis: str | None) -> list[tuple[Decimal, ...]]:
+        """The shares of each set of points an aggregator over `axis` may visit: every point
+        of the axis, or — over periods — the periods of any one group."""
+        scheme = self.scheme
+        if axis is None:
+            return [(ONE,)]
+        if axis != "period":
+            return [tuple(g.share for g in scheme.period_groups[axis])]
+        spans = [tuple(p.share for p in scheme.periods)]
+        for groups in scheme.period_groups.values():
+            spans += [tuple(scheme.periods[i].share for i in g.members) for g in groups]
+        return spans
 
 
 def analyze(scheme: Scheme) -> list[NodeBounds]:

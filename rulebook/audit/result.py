@@ -9,41 +9,31 @@ from typing import Any
 
 import attrs
 
-from rulebook import __version__
 from rulebook.arith import PRECISION, SNAP_PLACES, canonical
 from rulebook.audit.trail import Auditor, NodeAudit, PointsLost
 from rulebook.engine.ranking import rank
 from rulebook.scheme.model import Scheme
+from rulebook.version import __version__
 
 FORMAT_VERSION = 1
 
 PerPeriod = Mapping[str, Decimal | bool]
 
 
-class _SlotView(Mapping[str, Any]):
-    """A read-only mapping over a unit's slot list, so results cost no copying."""
+class _Named(Mapping[str, Any]):
+    """A read-only mapping of some names to their values in one unit, read through the plan,
+    so results cost no copying."""
 
-    def __init__(self, vector: list[Any], slots: Mapping[str, int], names: tuple[str, ...],
-                 points: Mapping[str, tuple[str, ...]] | None = None) -> None:
-        self._vector, self._slots, self._names = vector, slots, names
-        self._points = points or {}
+    def __init__(self, unit: UnitResult, names: tuple[str, ...], *, raw: bool = False) -> None:
+        self._unit, self._names, self._raw = unit, names, raw
+        self._set: frozenset[str] | None = None  # built on the first lookup
 
     def __getitem__(self, name: str) -> Any:
-        if name not in self._slots or name not in self._name_set:
+        if self._set is None:
+            self._set = frozenset(self._names)
+        if name not in self._set:
             raise KeyError(name)
-        slot = self._slots[name]
-        ids = self._points.get(name)
-        if ids:
-            return {p: self._vector[slot + i] for i, p in enumerate(ids)}
-        return self._vector[slot]
-
-    @property
-    def _name_set(self) -> frozenset[str]:
-        cached: frozenset[str] | None = getattr(self, "_cached_names", None)
-        if cached is None:
-            cached = frozenset(self._names)
-            self._cached_names = cached
-        return cached
+        return self._unit.value(name, raw=self._raw)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._names)
@@ -54,26 +44,46 @@ class _SlotView(Mapping[str, Any]):
 
 @attrs.frozen
 class UnitResult:
-    """One unit's scores. `scores` maps every node id (and `total`) to its rounded value; `raw`
-    to the value before caps, floors and rounding; `values` the named intermediate results;
-    `ranks` each ranking's rank (a period -> rank mapping for per-period rankings)."""
+    """One unit's scores. `value(name)` reads anything by name; `scores` maps every node id (and
+    `total`) to its rounded value; `raw` to the value before caps, floors and rounding; `values`
+    the named intermediate results; `ranks` each ranking's rank (a period -> rank mapping for
+    per-period rankings)."""
 
     unit: str
     vector: list[Any] = attrs.field(repr=False, eq=False)
+    """The unit's slot list, laid out by `scheme.program.plan`; read it through `value`."""
     scheme: Scheme = attrs.field(repr=False, eq=False)
+
+    def value(self, name: str, period: str | None = None, *, raw: bool = False) -> Any:
+        """The unit's value of `name` — a node's score (`raw=True`: before floor, cap and
+        rounding), `total`, a named value, a rank, an outcome's label, an output, an indicator
+        or a parameter. For a name that varies by period (or period group), `period` picks one
+        (`period="Q1"`, or a group id); without it the result maps every period to its value.
+        KeyError, saying what exists, for an unknown name or period."""
+        plan = self.scheme.program.plan
+        if period is None and not raw and name not in plan.points:
+            slot = plan.slots.get(name)
+            if slot is not None:  # the common case, kept cheap: a one-value name
+                return self.vector[slot]
+        parameter = self.scheme.parameters.get(name)
+        if parameter is not None and name not in plan.slots and not raw:
+            if period is not None:
+                raise KeyError(f"parameter `{name}` has one value, not one per period")
+            return parameter.value
+        return plan.read(self.vector, name, period, raw=raw)
 
     @property
     def total(self) -> Decimal:
-        value: Decimal = self.vector[self.scheme.program.slots["total"]]
+        value: Decimal = self.value("total")
         return value
 
     @property
     def scores(self) -> Mapping[str, Decimal]:
-        return _SlotView(self.vector, self.scheme.program.slots, self.scheme.score_ids)
+        return _Named(self, self.scheme.score_ids)
 
     @property
     def raw(self) -> Mapping[str, Decimal]:
-        return _SlotView(self.vector, self.scheme.program.raw_slots, self.scheme.score_ids)
+        return _Named(self, self.scheme.score_ids, raw=True)
 
     @property
     def values(self) -> Mapping[str, Any]:
@@ -83,7 +93,7 @@ class UnitResult:
     @property
     def outputs(self) -> Mapping[str, Decimal]:
         """Values of `output` nodes (money and other non-point results), apart from points."""
-        return _SlotView(self.vector, self.scheme.program.slots, self.scheme.output_ids)
+        return _Named(self, self.scheme.output_ids)
 
     @property
     def outcomes(self) -> Mapping[str, str]:
@@ -93,19 +103,16 @@ class UnitResult:
     @property
     def vetoes(self) -> tuple[str, ...]:
         """Ids of the vetoes that hold for this unit (empty when none does)."""
-        slots = self.scheme.program.slots
-        return tuple(v for v in self.scheme.vetoes if self.vector[slots[v]] is True)
+        return tuple(v for v in self.scheme.vetoes if self.value(v) is True)
 
     @property
     def ranks(self) -> Mapping[str, Any]:
         return self._view(tuple(self.scheme.rankings))
 
     def _view(self, names: tuple[str, ...]) -> Mapping[str, Any]:
-        """Names in their slots; one that varies maps its periods (or groups) to values."""
-        scheme, program = self.scheme, self.scheme.program
-        present = tuple(n for n in names if n in program.slots)
-        points = {n: scheme.axis_ids(scheme.axis_of(n)) for n in present}
-        return _SlotView(self.vector, program.slots, present, points)
+        """Names that have a slot; one that varies maps its periods (or groups) to values."""
+        slots = self.scheme.program.plan.slots
+        return _Named(self, tuple(n for n in names if n in slots))
 
 
 @attrs.frozen
@@ -206,7 +213,7 @@ class _Layout:
 
     def __init__(self, scheme: Scheme) -> None:
         program = scheme.program
-        slots, raw_slots = program.slots, program.raw_slots
+        slots, raw_slots = program.plan.slots, program.plan.raw_slots
         self.scheme = scheme
         self.places = scheme.rounding.places
         self.total = slots["total"]

@@ -13,9 +13,9 @@ from __future__ import annotations
 import ast
 import copy
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal, localcontext
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import attrs
 
@@ -26,9 +26,6 @@ from rulebook.engine.semantics import Clip
 from rulebook.errors import Location
 from rulebook.expr.syntax import value_names
 from rulebook.scheme.model import Scheme
-
-if TYPE_CHECKING:
-    from rulebook.audit.result import Result, UnitResult
 
 Value = Decimal | bool | str
 PerPeriodValue = Value | Mapping[str, Value]
@@ -163,33 +160,47 @@ class PointsLost:
     inputs: tuple[Input, ...]
 
 
+class UnitScores(Protocol):
+    """What the auditor reads of one unit's result (`rulebook.audit.result.UnitResult`)."""
+
+    @property
+    def unit(self) -> str: ...
+    @property
+    def vector(self) -> list[Any]: ...
+    def value(self, name: str, period: str | None = None, *, raw: bool = False) -> Any: ...
+
+
+class Scores(Protocol):
+    """What the auditor reads of a whole result (`rulebook.audit.result.Result`): the scheme and
+    every unit, so audits can show ranks and ties. A protocol, so the result module can use the
+    auditor without the two importing each other."""
+
+    @property
+    def scheme(self) -> Scheme: ...
+    @property
+    def units(self) -> Sequence[UnitScores]: ...
+
+
 class Auditor:
     """Builds audits for one Result; holds the reference interpreter and rank tables."""
 
-    def __init__(self, result: Result) -> None:
+    def __init__(self, result: Scores) -> None:
         self.result = result
         self.scheme: Scheme = result.scheme
         self.interpreter = Interpreter(self.scheme)
         self._rank_tables: dict[str, list[list[Any]]] = {}
-        self._names: dict[int, tuple[str, ...]] = {}
-        self._weighted: dict[int, bool] = {}
+        self._ties: dict[tuple[str, int], dict[Any, list[str]]] = {}
         self._unit_index: dict[str, int] = {}
-        self._tie_groups: dict[str, dict[Any, tuple[str, ...]]] = {}
+        # per formula (keyed by its tree, kept alive with it): names read, period shares shown
+        self._tree_names: dict[int, tuple[ast.expr, tuple[str, ...]]] = {}
+        self._tree_periods: dict[int, tuple[ast.expr, tuple[tuple[str, Decimal], ...]]] = {}
         self._sources: dict[int, str] = {}
-        self._standards: list[tuple[str, Any, int]] | None = None
-        self._last_unit: UnitResult | None = None
+        self._last_unit: UnitScores | None = None
         self._last_audits: dict[str, NodeAudit] = {}
-
-    def _read_names(self, tree: ast.expr) -> tuple[str, ...]:
-        """The names a formula reads, in order, worked out once per formula (not per unit)."""
-        key = id(tree)
-        if key not in self._names:
-            self._names[key] = tuple(n.id for n in value_names(tree))
-        return self._names[key]
 
     # -- public ---------------------------------------------------------------------------------
 
-    def explain(self, unit: UnitResult, name: str) -> NodeAudit:
+    def explain(self, unit: UnitScores, name: str) -> NodeAudit:
         scheme = self.scheme
         if name == "total":
             return self._total(unit)
@@ -199,17 +210,14 @@ class Auditor:
             return self._value(unit, name)
         raise KeyError(f"no node or value named {name!r}")
 
-    def points_lost(self, unit: UnitResult) -> list[PointsLost]:
+    def points_lost(self, unit: UnitScores) -> list[PointsLost]:
         """Items below their standard, the biggest loss first (ties by tree order)."""
         out = []
-        if self._standards is None:
-            self._standards = [(i, self.scheme.nodes[i], self.scheme.program.slots[i])
-                               for i in self.scheme.score_ids if i in self.scheme.nodes and
-                               self.scheme.nodes[i].is_item and
-                               self.scheme.nodes[i].standard is not None]
-        for node_id, node, slot in self._standards:
-            assert node.standard is not None
-            value = unit.vector[slot]
+        for node_id in self.scheme.score_ids:
+            node = self.scheme.nodes.get(node_id)
+            if node is None or not node.is_item or node.standard is None:
+                continue
+            value = unit.value(node_id)
             if value < node.standard:
                 audit = self._node_of(unit, node_id)
                 out.append(PointsLost(node_id, node.label, node.standard, value,
@@ -218,24 +226,24 @@ class Auditor:
 
     # -- kinds ----------------------------------------------------------------------------------
 
-    def _total(self, unit: UnitResult) -> NodeAudit:
+    def _total(self, unit: UnitScores) -> NodeAudit:
         scheme = self.scheme
-        children = tuple((r, unit.scores[r]) for r, _ in semantics.total_terms(scheme))
+        children = tuple((r, unit.value(r)) for r, _ in semantics.total_terms(scheme))
         return NodeAudit(
-            unit.unit, "total", "total", scheme.total_label, "", unit.total, unit.raw["total"],
+            unit.unit, "total", "total", scheme.total_label, "", unit.value("total"),
+            unit.value("total", raw=True),
             semantics.total_formula(scheme), None, (), (), children, (), None, None, (), (),
             (), scheme.standard_total, None)
 
-    def _node(self, unit: UnitResult, node_id: str) -> NodeAudit:
+    def _node(self, unit: UnitScores, node_id: str) -> NodeAudit:
         node = self.scheme.nodes[node_id]
-        slots = self.scheme.program
-        raw = unit.vector[slots.raw_slots[node_id]]
-        value = unit.vector[slots.slots[node_id]]
+        raw = unit.value(node_id, raw=True)
+        value = unit.value(node_id)
         settled = semantics.settle(node, raw, self.scheme.rounding)
         clamped, clips = settled.clamped, list(settled.clips)
         branches: list[Branch] = []
         if node.formula is None:
-            children = tuple((c, unit.vector[slots.slots[c]]) for c in node.children)
+            children = tuple((c, unit.value(c)) for c in node.children)
             return NodeAudit(unit.unit, node_id, "group", node.label, node.note, value, raw,
                              None, None, (), (), children, tuple(clips), clamped,
                              self._rounding(clamped, value, node.min, node.max, False),
@@ -249,9 +257,9 @@ class Auditor:
             self._rounding(clamped, value, node.min, node.max, True), tuple(branches),
             self._ranks(tree, unit), self._periods(tree), node.standard, node.location)
 
-    def _value(self, unit: UnitResult, name: str) -> NodeAudit:
+    def _value(self, unit: UnitScores, name: str) -> NodeAudit:
         value = self.scheme.values[name]
-        current = self._read(unit, name, self.scheme.program.slots[name])
+        current = unit.value(name)
         branches: list[Branch] = []
         if self.scheme.axis_of(name) is None:
             self._formula_clips(value.formula.tree, unit, branches)
@@ -263,46 +271,40 @@ class Auditor:
 
     # -- pieces ---------------------------------------------------------------------------------
 
-    def _inputs(self, tree: ast.expr, unit: UnitResult) -> tuple[Input, ...]:
+    def _inputs(self, tree: ast.expr, unit: UnitScores) -> tuple[Input, ...]:
         seen: set[str] = set()
         out: list[Input] = []
-        for name in self._read_names(tree):
+        for name in self._names(tree):
             if name in seen or name == "weight":
                 continue
             seen.add(name)
             out.append(Input(name, *self._describe(name, unit)))
         return tuple(out)
 
-    def _describe(self, name: str, unit: UnitResult) -> tuple[str, str, PerPeriodValue]:
+    def _names(self, tree: ast.expr) -> tuple[str, ...]:
+        """The names a formula reads, in order (worked out once per formula, not per unit)."""
+        key = id(tree)
+        if key not in self._tree_names:
+            self._tree_names[key] = (tree, tuple(n.id for n in value_names(tree)))
+        return self._tree_names[key][1]
+
+    def _describe(self, name: str, unit: UnitScores) -> tuple[str, str, PerPeriodValue]:
         scheme = self.scheme
         if name in scheme.parameters:
-            p = scheme.parameters[name]
-            if p.by_unit:
-                return "parameter", p.label, unit.vector[scheme.program.slots[name]]
-            return "parameter", p.label, p.value
+            return "parameter", scheme.parameters[name].label, unit.value(name)
         if name in scheme.indicators:
             ind = scheme.indicators[name]
-            slot = scheme.program.slots.get(name)
-            return "indicator", ind.label, self._read(unit, name, slot)
+            return "indicator", ind.label, unit.value(name)
         if name in scheme.values:
             value = scheme.values[name]
-            slot = scheme.program.slots[name]
-            return "value", value.label, self._read(unit, name, slot)
+            return "value", value.label, unit.value(name)
         if name in scheme.rankings:
-            return "ranking", scheme.rankings[name].label, unit.ranks[name]
+            return "ranking", scheme.rankings[name].label, unit.value(name)
         if name == "total":
-            return "node", scheme.total_label, unit.total
-        return "node", scheme.nodes[name].label, unit.vector[scheme.program.slots[name]]
+            return "node", scheme.total_label, unit.value(name)
+        return "node", scheme.nodes[name].label, unit.value(name)
 
-    def _read(self, unit: UnitResult, name: str, slot: int | None) -> PerPeriodValue:
-        assert slot is not None
-        ids = self.scheme.axis_ids(self.scheme.axis_of(name))
-        if ids:
-            return {p: unit.vector[slot + i] for i, p in enumerate(ids)}
-        value: Value = unit.vector[slot]
-        return value
-
-    def _formula_clips(self, tree: ast.expr, unit: UnitResult,
+    def _formula_clips(self, tree: ast.expr, unit: UnitScores,
                        branches: list[Branch]) -> list[Clip]:
         """Follow top-level conditionals (recording the branch) down to a top-level
         max/min/clamp with a constant bound, and report what that floor or cap clipped."""
@@ -354,33 +356,38 @@ class Auditor:
                 if canonical(clamped) != canonical(value) or item else None)
 
     def _periods(self, tree: ast.expr) -> tuple[tuple[str, Decimal], ...]:
-        if id(tree) not in self._weighted:
-            self._weighted[id(tree)] = self._weights_periods(tree)
-        return tuple((p.id, p.share) for p in self.scheme.periods) \
-            if self._weighted[id(tree)] else ()
+        key = id(tree)
+        if key not in self._tree_periods:
+            self._tree_periods[key] = (tree, self._weights_read(tree))
+        return self._tree_periods[key][1]
 
-    def _weights_periods(self, tree: ast.expr) -> bool:
-        return any((isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and
-                   n.func.id == "wsum") or (isinstance(n, ast.Name) and n.id == "weight")
-                   for n in ast.walk(tree))
+    def _weights_read(self, tree: ast.expr) -> tuple[tuple[str, Decimal], ...]:
+        """The periods' shares, if the formula reads them (a weighted aggregator, `weight`)."""
+        uses = any((isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and
+                    n.func.id in semantics.AGGREGATORS and
+                    semantics.AGGREGATORS[n.func.id].weighted) or
+                   (isinstance(n, ast.Name) and n.id == "weight") for n in ast.walk(tree))
+        return tuple((p.id, p.share) for p in self.scheme.periods) if uses else ()
 
-    def _ranks(self, tree: ast.expr, unit: UnitResult) -> tuple[RankRead, ...]:
+    def _ranks(self, tree: ast.expr, unit: UnitScores) -> tuple[RankRead, ...]:
         out = []
-        names = set(self._read_names(tree))
+        names = set(self._names(tree))
+        if not self._unit_index:
+            self._unit_index.update((u.unit, i) for i, u in enumerate(self.result.units))
+        index = self._unit_index[unit.unit]
         for name in sorted(names & set(self.scheme.rankings)):
             ranking = self.scheme.rankings[name]
             table = self._rank_table(name)
-            index = self._index(unit)
             periods: list[str | None] = list(self.scheme.axis_ids(self.scheme.axis_of(name))) \
                 or [None]
             for offset, period in enumerate(periods):
                 basis, rank = table[offset][index]
-                tied = tuple(u for u in self._ties(name, offset)[rank] if u != unit.unit)
+                tied = tuple(u for u in self._sharing(name, offset)[rank] if u != unit.unit)
                 out.append(RankRead(name, period, basis, int(rank), tied,
                                     len(self.result.units), ranking.method))
         return tuple(out)
 
-    def _node_of(self, unit: UnitResult, node_id: str) -> NodeAudit:
+    def _node_of(self, unit: UnitScores, node_id: str) -> NodeAudit:
         """`_node`, remembered for the unit last asked about (points lost and the full audit
         of one unit read the same nodes; only one unit's audits are ever held)."""
         if self._last_unit is not unit:
@@ -390,32 +397,26 @@ class Auditor:
             audit = self._last_audits[node_id] = self._node(unit, node_id)
         return audit
 
-    def _index(self, unit: UnitResult) -> int:
-        """The unit's position in the result (a table built once: no scan per unit)."""
-        if not self._unit_index:
-            self._unit_index = {u.unit: i for i, u in enumerate(self.result.units)}
-        return self._unit_index[unit.unit]
-
-    def _ties(self, name: str, offset: int) -> dict[Any, tuple[str, ...]]:
-        """Rank -> the units holding it, in unit order, for one ranking and period (once)."""
-        key = f"{name}\0{offset}"
-        if key not in self._tie_groups:
+    def _sharing(self, name: str, offset: int) -> dict[Any, list[str]]:
+        """Per rank (at one period of a ranking), the units holding it, in unit order."""
+        key = (name, offset)
+        if key not in self._ties:
             groups: dict[Any, list[str]] = {}
             for u, (_, rank) in zip(self.result.units, self._rank_table(name)[offset],
                                     strict=True):
                 groups.setdefault(rank, []).append(u.unit)
-            self._tie_groups[key] = {r: tuple(g) for r, g in groups.items()}
-        return self._tie_groups[key]
+            self._ties[key] = groups
+        return self._ties[key]
 
     def _rank_table(self, name: str) -> list[list[Any]]:
         """Per period: (basis, rank) of every unit, computed once per ranking."""
         if name not in self._rank_tables:
             ranking = self.scheme.rankings[name]
-            slots = self.scheme.program.slots
-            count = self.scheme.axis_size(self.scheme.axis_of(name))
+            points: list[str | None] = list(self.scheme.axis_ids(self.scheme.axis_of(name))) \
+                or [None]
             self._rank_tables[name] = [
-                [(u.vector[slots[ranking.basis] + k], u.vector[slots[name] + k])
-                 for u in self.result.units] for k in range(count)]
+                [(u.value(ranking.basis, p), u.value(name, p)) for u in self.result.units]
+                for p in points]
         return self._rank_tables[name]
 
 

@@ -1,4 +1,5 @@
-"""Indicator data: check every value against the scheme, collect all problems.
+"""The careful pass over indicator data: check every value against the scheme, collect all
+problems.
 
 Nothing is scored until the whole data set is valid: each problem names the position (file
 line:col, or a spreadsheet row and column), the unit, the indicator and (for per-period values)
@@ -12,104 +13,15 @@ where each one was written.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any
 
-import attrs
-
-from rulebook.arith import digest
+from rulebook.arith import number_problem
+from rulebook.data.dataset import DataSet, Locator, UnitData
 from rulebook.data.values import exact_number, plain_bool
-from rulebook.errors import DataError, Problem, did_you_mean
+from rulebook.errors import Problem, did_you_mean
 from rulebook.scheme.loader import Path_
 from rulebook.scheme.model import Indicator, Scheme
-
-InputValue = Decimal | bool | str
-
-
-class Locator(Protocol):
-    """Where a key path of the data was written; each reader supplies one (a YAML source map,
-    a spreadsheet's cells). Only asked when a problem has to be reported."""
-
-    file: str
-
-    def problem(self, path: Path_, message: str, hint: str | None = None, *,
-                key: bool = False) -> Problem: ...
-
-
-@attrs.frozen
-class UnitData:
-    """One unit's checked inputs: indicator -> value, or per-period indicator -> period -> value."""
-
-    name: str
-    values: Mapping[str, InputValue | Mapping[str, InputValue]]
-
-
-@attrs.frozen
-class DataSet:
-    """Checked data for many units, in the order the file lists them."""
-
-    units: tuple[UnitData, ...]
-    file: str = "<data>"
-
-    @property
-    def digest(self) -> str:
-        """A digest of the checked values (not the file's formatting), for the run manifest."""
-        return digest({"units": [[u.name, dict(u.values)] for u in self.units]})
-
-
-def read_data(source: Any, scheme: Scheme, *, format: str | None = None,
-              encoding: str | None = None) -> DataSet:
-    """Read and check data for `scheme` from a path (.yaml/.yml/.json/.csv/.xlsx), a binary or
-    text stream, a pandas DataFrame or a dict of columns; `format` overrides the file's
-    extension, `encoding` a CSV's detected encoding. Raises DataError listing every problem."""
-    from rulebook.data.read import read
-
-    return read(source, scheme, format=format, encoding=encoding)
-
-
-def parse_data(text: str, scheme: Scheme, file: str = "<data>") -> DataSet:
-    """Like read_data, from YAML or JSON text; `file` names it in messages."""
-    from rulebook.data.documents import parse_document
-
-    raw, locator = parse_document(text, file)
-    return check_data(raw, scheme, locator)
-
-
-def check_data(raw: Any, scheme: Scheme, source: Locator | None = None) -> DataSet:
-    """Check plain data (`{"units": {name: {indicator: value}}}`) against the scheme.
-
-    Numbers may be `Decimal`, `int`, or a binary float (also numpy's), which is taken exactly
-    from its shortest repr: 92.5 -> Decimal("92.5"), 0.1 -> Decimal("0.1"). A pandas DataFrame
-    or a dict of columns is read as a table (see rulebook.data.frame)."""
-    from rulebook.data.frame import is_columns, is_dataframe, read_columns, read_frame
-
-    if is_dataframe(raw):
-        return read_frame(raw, scheme)
-    if is_columns(raw):
-        return read_columns(raw, scheme)
-    data, problems = checked(raw, scheme, source)
-    if problems:
-        raise DataError(problems)
-    return data
-
-
-def checked(raw: Any, scheme: Scheme, source: Locator | None = None,
-            extra: list[Problem] | None = None, quiet: set[tuple[str, str]] | None = None
-            ) -> tuple[DataSet, list[Problem]]:
-    """The checked data and every problem found (none when the data is valid). `extra` are a
-    reader's own problems; when there are some the careful pass runs to add the rest, except
-    "missing" for the (unit or "*", indicator) pairs in `quiet`, which the reader reported."""
-    from rulebook.data.fast import fast_check
-
-    file = source.file if source is not None else "<data>"
-    if not extra:
-        units = fast_check(raw, scheme)
-        if units is not None:
-            return DataSet(units, file), []
-    checker = _Checker(scheme, source, quiet or set())
-    data = checker.run(raw)
-    return data, [*(extra or []), *checker.problems]
 
 
 class _Checker:
@@ -233,6 +145,11 @@ class _Checker:
             hint = "write the number without quotes" if _is_number_text(raw) else None
             return self.bad(unit, ind, path, period, f"expected a number, got {_spelled(raw)}",
                             hint)
+        beyond = number_problem(value)
+        if beyond is not None:
+            return self.bad(unit, ind, path, period, f"{_short(raw)}: {beyond}",
+                            "numbers in data are limited so that scoring stays fast and exact "
+                            "(docs/data.md, limits)")
         if kind == "count" and value != value.to_integral_value():
             self.bad(unit, ind, path, period, f"a count must be a whole number, got {value}")
         if ind.min is not None and value < ind.min:
@@ -247,6 +164,12 @@ class _Checker:
         where = f"unit `{unit}`, indicator `{ind.name}`" + (f", period `{period}`"
                                                             if period else "")
         self.error(path, f"{where}: {message}", hint)
+
+
+def _short(raw: Any) -> str:
+    """A value for a message, cut to 40 characters (a 20,000-digit number is not echoed)."""
+    text = str(raw)
+    return text if len(text) <= 40 else f"{text[:20]}…({len(text)} characters)"
 
 
 def _spelled(raw: Any) -> str:

@@ -13,6 +13,9 @@ from collections.abc import Callable
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
 
+from rulebook import arith
+from rulebook.data.check import _Checker
+from rulebook.data.dataset import UnitData
 from rulebook.data.values import MISSING, plain_bool
 from rulebook.scheme.model import Indicator, Scheme
 
@@ -21,8 +24,6 @@ _UnitCheck = Callable[[dict[Any, Any]], dict[str, Any] | None]
 
 def fast_check(raw: Any, scheme: Scheme) -> tuple[Any, ...] | None:
     """Every unit's checked values as UnitData, or None if anything is not plainly valid."""
-    from rulebook.data.check import UnitData
-
     if type(raw) is not dict or len(raw) != 1 or "units" not in raw:
         return None
     units = raw["units"]
@@ -48,10 +49,9 @@ def fast_check(raw: Any, scheme: Scheme) -> tuple[Any, ...] | None:
 def compile_unit_check(scheme: Scheme) -> _UnitCheck | None:
     """The generated per-unit check for `scheme`; None if a default itself is invalid (the
     careful pass then reports it)."""
-    from rulebook.data.check import _Checker
-
     periods = tuple(p.id for p in scheme.periods)
-    env: dict[str, Any] = {"Dec": Decimal, "M": MISSING, "SMALL": _SMALL}
+    env: dict[str, Any] = {"Dec": Decimal, "M": MISSING, "SMALL": _SMALL,
+                           "MAXE": arith.MAX_EXPONENT, "MAXLEN": arith.MAX_DIGITS + 2}
     body = ["absent = 0", "out = {}"]
     careful = _Checker(scheme, None)
     for k, (name, ind) in enumerate(scheme.indicators.items()):
@@ -122,7 +122,8 @@ def _scalar(ind: Indicator, k: int, env: dict[str, Any], pad: str) -> list[str]:
             f"{pad}elif t is Dec or (t is float and v == v):",
             f"{pad}    if t is float:",
             f"{pad}        v = Dec(repr(v))"]
-    out += [f"{pad}    if not v.is_finite():", f"{pad}        return None"]  # (NaN compares
+    out += [f"{pad}    if not v.is_finite() or v.adjusted() >= MAXE or len(str(v)) > MAXLEN:",
+            f"{pad}        return None"]  # past the ceiling the careful pass names it; NaN compares
     if ind.type == "count":  # as False when the context does not trap InvalidOperation)
         out += [f"{pad}    if v != v.to_integral_value():", f"{pad}        return None"]
     bounds = []

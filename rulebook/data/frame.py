@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from rulebook.data.check import DataSet
+from rulebook.data.dataset import DataSet
 from rulebook.data.table import UNIT_HEADERS, read_table
 from rulebook.errors import DataError, Location, Problem
 from rulebook.scheme.model import Scheme

@@ -8,8 +8,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from rulebook.data.check import DataSet, check_data
+from rulebook.data.dataset import DataSet
 from rulebook.data.documents import MAX_DATA_BYTES, parse_document
+from rulebook.data.validate import check_plain
 from rulebook.errors import DataError, Location, Problem
 from rulebook.scheme.model import Scheme
 
@@ -20,7 +21,7 @@ _EXTENSIONS = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".csv": "csv",
 
 def read(source: Any, scheme: Scheme, *, format: str | None = None,
          encoding: str | None = None) -> DataSet:
-    """See `rulebook.data.check.read_data`."""
+    """See `rulebook.data.api.read_data`."""
     from rulebook.data.frame import is_columns, is_dataframe, read_columns, read_frame
 
     if format is not None and format not in FORMATS:
@@ -29,7 +30,7 @@ def read(source: Any, scheme: Scheme, *, format: str | None = None,
         return read_frame(source, scheme)
     if isinstance(source, Mapping):
         return read_columns(source, scheme) if is_columns(source) else \
-            check_data(source, scheme)
+            check_plain(source, scheme)
     name = str(source) if isinstance(source, str | os.PathLike) else \
         str(getattr(source, "name", "<stream>"))
     kind = format or _EXTENSIONS.get(Path(name).suffix.lower())
@@ -50,12 +51,12 @@ def read(source: Any, scheme: Scheme, *, format: str | None = None,
     if kind is None and text.lstrip()[:1] in ("{", "["):
         try:  # JSON read by the json module (faster); YAML if it is not JSON after all
             raw, locator = parse_document(text, name, json_text=True)
-            return check_data(raw, scheme, locator)
+            return check_plain(raw, scheme, locator)
         except DataError as exc:
             if not exc.problems[0].message.startswith("JSON syntax"):
                 raise
     raw, locator = parse_document(text, name, json_text=kind == "json")
-    return check_data(raw, scheme, locator)
+    return check_plain(raw, scheme, locator)
 
 
 def _read_bytes(source: Any, name: str) -> bytes:

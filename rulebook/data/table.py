@@ -17,7 +17,8 @@ from collections.abc import Callable, Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from rulebook.data.check import DataSet, checked
+from rulebook.data.dataset import DataSet
+from rulebook.data.validate import checked
 from rulebook.data.values import MISSING, exact_number
 from rulebook.errors import DataError, Location, Problem, did_you_mean
 from rulebook.scheme.loader import Path_

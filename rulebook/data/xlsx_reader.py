@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from rulebook.data.check import DataSet
+from rulebook.data.dataset import DataSet
 from rulebook.data.table import cell_name, read_table
 from rulebook.errors import DataError, Location, Problem
 from rulebook.scheme.model import Scheme

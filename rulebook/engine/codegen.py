@@ -1,4 +1,4 @@
-"""Compile a checked scheme once into a `Program`: a slot layout and one Python function per stage.
+"""Compile a checked scheme once into a `Program`: its plan and one Python function per stage.
 
 Why compile: a scheme is scored for thousands of units, and walking each expression tree per unit
 costs ten times the arithmetic itself. The generated code is built only from our own tokens —
@@ -6,121 +6,88 @@ slot indices, operators from a fixed table, and names of constants and library f
 never from scheme text, and it runs with empty builtins. Expressions reach this module only after
 `rulebook.expr.syntax` has whitelisted and type-checked them.
 
-A *stage* is the set of per-unit computations between two cross-unit rankings: stage 0 computes
-everything that needs no ranking; a ranking reads all units' stage-0 values; stage 1 computes what
-reads the ranking; and so on.
+A *stage* is the set of per-unit computations between two cross-unit rankings (see
+`rulebook.engine.plan`). What a node's value means — floor, cap, rounding, the group sum, the
+total — is bound from `rulebook.engine.semantics` at compile time, never restated here.
+
+Generated code grows linearly with the scheme: a name that varies along a long axis is computed in
+a loop rather than once per point, an aggregator whose argument holds another aggregator is a
+comprehension (its argument written once, not once per period), and an aggregator nested inside
+another is computed at most once per unit when its value cannot depend on the outer point. Sums
+over many children or roots are calls over a flat tuple, so nothing nests deeply. The total size
+is capped by `MAX_GENERATED_CODE`.
 """
 
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable
+from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from typing import Any
 
-import attrs
-
 from rulebook.engine import semantics
+from rulebook.engine.layout import lay_out
+from rulebook.engine.plan import Plan, Program
+from rulebook.errors import Location, Problem, SchemeError
 from rulebook.expr.functions import AGGREGATORS, FUNCTIONS
-from rulebook.expr.syntax import ARITHMETIC, BOOLEAN, COMPARISONS, Expr
+from rulebook.expr.syntax import ARITHMETIC, BOOLEAN, COMPARISONS, PERIOD, Expr
 from rulebook.scheme import axes
-from rulebook.scheme.graph import DependencyGraph
-from rulebook.scheme.model import Ranking, Scheme
+from rulebook.scheme.model import Scheme
 
-StageFn = Callable[[list[Any]], None]
+MAX_GENERATED_CODE = 4_000_000
+"""Most characters of Python source a scheme may compile to (all stages together). Generated code
+is linear in the scheme's size; this bounds the memory and time of compiling a hostile one."""
 
+UNROLL = 12
+"""Axes of at most this many points (months, quarters) are written out point by point, which is
+faster to run; longer axes are computed in a loop."""
 
-@attrs.frozen
-class Program:
-    """Everything needed to score units, computed once per scheme."""
-
-    slots: dict[str, int]
-    size: int
-    stages: tuple[StageFn, ...] = attrs.field(repr=False)
-    rankings_before: tuple[tuple[Ranking, ...], ...]
-    line_owner: tuple[dict[int, str], ...] = attrs.field(repr=False)
-    order: tuple[str, ...]
-    source: tuple[str, ...] = attrs.field(repr=False)
-    raw_slots: dict[str, int] = attrs.field(factory=dict)
-
-    def owner_at(self, stage: int, line: int) -> str | None:
-        return self.line_owner[stage].get(line)
-
-
-def dependency_graph(scheme: Scheme) -> DependencyGraph:
-    """The scheme's graph, rebuilt from the model (the builder's copy is not kept)."""
-    graph = DependencyGraph()
-    graph.add_node("total")
-    for name in (*scheme.indicators, *scheme.values, *scheme.nodes, *scheme.rankings,
-                 *(p for p in scheme.parameters if scheme.per_unit_parameter(p))):
-        graph.add_node(name)
-    for value in scheme.values.values():
-        for name, _ in value.formula.names():
-            if name in graph.graph:
-                graph.add_edge(name, value.name, value.location)
-    for node in scheme.nodes.values():
-        if node.formula is not None:
-            for name, _ in node.formula.names():
-                if name in graph.graph:
-                    graph.add_edge(name, node.id, node.location)
-        for child in node.children:
-            graph.add_edge(child, node.id, node.location)
-    for ranking in scheme.rankings.values():
-        graph.add_edge(ranking.basis, ranking.name, ranking.location)
-        if ranking.demote:
-            graph.add_edge(ranking.demote, ranking.name, ranking.location)
-    for root in scheme.roots:
-        if scheme.nodes[root].role != "output":
-            graph.add_edge(root, "total", None)
-    return graph
+Index = int | str
+"""A point along an axis in generated code: a known index, or the name of a loop variable."""
+At = tuple[str, Index] | None
+"""Where generated code evaluates a formula: once per unit, or at (axis, index)."""
 
 
 def compile_program(scheme: Scheme) -> Program:
-    """Lay out slots, split the computation into stages and generate each stage's function."""
-    graph = dependency_graph(scheme)
-    order = [n for n in graph.order() if n in scheme.values or n in scheme.nodes or
-             n in scheme.rankings or n == "total" or n in scheme.indicators or
-             scheme.per_unit_parameter(n)]
-    slots: dict[str, int] = {}
-    raw_slots: dict[str, int] = {}
-    size = 0
-    for name in order:
-        slots[name] = size
-        size += scheme.axis_size(scheme.axis_of(name))
-        if name in scheme.nodes or name == "total":
-            raw_slots[name] = size
-            size += 1
-    stage_of: dict[str, int] = {}
-    for name in order:
-        before = max((stage_of.get(p, 0) for p in graph.predecessors(name)), default=0)
-        stage_of[name] = before + (1 if name in scheme.rankings else 0)
-    stage_count = max(stage_of.values(), default=0) + 1
-    gen = _Generator(scheme, slots)
-    sources, functions, owners = [], [], []
-    for stage in range(stage_count):
-        names = [n for n in order if stage_of[n] == stage and n not in scheme.indicators and
-                 n not in scheme.rankings and n not in scheme.parameters]
-        source, owner = gen.stage_source(stage, names, raw_slots)
-        code = compile(source, f"<rulebook {scheme.id} stage {stage}>", "exec")
-        namespace: dict[str, Any] = {"__builtins__": {}, **gen.bindings}
-        exec(code, namespace)
-        functions.append(namespace[f"stage_{stage}"])
+    """Lay the scheme out (`rulebook.engine.layout`) and generate each stage's function.
+    Raises SchemeError if the generated code would exceed `MAX_GENERATED_CODE`."""
+    plan = lay_out(scheme)
+    gen = _Generator(scheme, plan)
+    sources, owners = [], []
+    for stage in plan.stages:
+        source, owner = gen.stage_source(stage.index, stage.computes)
         sources.append(source)
         owners.append(owner)
-    rankings_before = tuple(
-        tuple(scheme.rankings[n] for n in order if n in scheme.rankings and stage_of[n] == s)
-        for s in range(stage_count))
-    return Program(slots, size, tuple(functions), rankings_before, tuple(owners), tuple(order),
-                   tuple(sources), raw_slots)
+    total = sum(len(s) for s in sources)
+    if total > MAX_GENERATED_CODE:
+        raise SchemeError([Problem(
+            f"this scheme compiles to {total:,} characters of code; the limit "
+            f"(MAX_GENERATED_CODE) is {MAX_GENERATED_CODE:,}",
+            Location(scheme.source_file or "<scheme>", 1),
+            "reduce the periods or the formulas that aggregate over them")])
+    functions = []
+    for index, source in enumerate(sources):
+        code = compile(source, f"<rulebook {scheme.id} stage {index}>", "exec")
+        namespace: dict[str, Any] = {"__builtins__": {}, **gen.bindings}
+        exec(code, namespace)
+        functions.append(namespace[f"stage_{index}"])
+    return Program(plan, tuple(functions), tuple(owners), tuple(sources))
+
+
+def _has_aggregate(tree: ast.expr) -> bool:
+    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and
+               n.func.id in AGGREGATORS for n in ast.walk(tree))
 
 
 class _Generator:
     """Turns checked expression trees into Python source over a slot list `v`."""
 
-    def __init__(self, scheme: Scheme, slots: dict[str, int]) -> None:
-        self.scheme, self.slots = scheme, slots
+    def __init__(self, scheme: Scheme, plan: Plan) -> None:
+        self.scheme, self.plan = scheme, plan
         self.bindings: dict[str, Any] = {
             "_score": semantics.score,
+            "_children": semantics.combine_children,
+            "_total": semantics.total_of,
             "_Q": scheme.rounding.quantum,
             "_M": scheme.rounding.decimal_mode,
         }
@@ -129,6 +96,8 @@ class _Generator:
             self.bindings[f"_f_{name}"] = sig.implementation
         for name, aggregator in semantics.AGGREGATORS.items():
             self.bindings[f"_agg_{name}"] = aggregator.fold
+        self.memos: list[str] = []  # memo variables of the statement being generated
+        self.fresh = 0
 
     def constant(self, value: Any) -> str:
         key = (type(value), value)
@@ -138,37 +107,40 @@ class _Generator:
             self.bindings[name] = value
         return self.constant_names[key]
 
-    def stage_source(self, stage: int, names: list[str],
-                     raw_slots: dict[str, int]) -> tuple[str, dict[int, str]]:
+    def variable(self, prefix: str) -> str:
+        self.fresh += 1
+        return f"{prefix}{self.fresh}"
+
+    def stage_source(self, stage: int, names: tuple[str, ...]) -> tuple[str, dict[int, str]]:
         lines = [f"def stage_{stage}(v):"]
         owner: dict[int, str] = {}
         for name in names:
             start = len(lines) + 1
-            lines.extend("    " + s for s in self.statements(name, raw_slots))
+            lines.extend("    " + s for s in self.statements(name))
             for n in range(start, len(lines) + 1):
                 owner[n] = name
         if len(lines) == 1:
             lines.append("    pass")
         return "\n".join(lines) + "\n", owner
 
-    def statements(self, name: str, raw_slots: dict[str, int]) -> list[str]:
-        scheme, slot = self.scheme, self.slots[name]
+    def statements(self, name: str) -> list[str]:
+        scheme, plan = self.scheme, self.plan
+        slot = plan.slots[name]
         if name in scheme.values:
-            value = scheme.values[name]
-            return [f"v[{slot + (ctx[1] if ctx else 0)}] = {self.expr(value.formula, ctx)}"
-                    for ctx in axes.points(scheme, scheme.axis_of(name))]
+            return self.value_statements(name, slot)
         if name == "total":
-            terms = [(f"v[{self.slots[root]}]", sign)
-                     for root, sign in semantics.total_terms(scheme)]
-            body = " ".join(f"{'+' if sign > 0 else '-'} {term}" for term, sign in terms)
-            body = f"{self.constant(Decimal(0))} {body}"
-            return [f"r = {body}", f"v[{raw_slots[name]}] = r", f"v[{slot}] = r"]
+            terms = ", ".join(f"(v[{plan.slots[root]}], {sign})"
+                              for root, sign in semantics.total_terms(scheme))
+            return [f"r = _total(({terms}{',' if terms else ''}), {self.constant(Decimal(0))})",
+                    f"v[{plan.raw_slots[name]}] = r", f"v[{slot}] = r"]
         node = scheme.nodes[name]
+        self.memos = []
         if node.formula is not None:
             raw = self.expr(node.formula, None)
         else:
-            raw = " + ".join(f"v[{self.slots[c]}]" for c in node.children)
-        out = [f"r = {raw}", f"v[{raw_slots[name]}] = r"]
+            parts = ", ".join(f"v[{plan.slots[c]}]" for c in node.children)
+            raw = f"_children(({parts}{',' if parts else ''}), {self.constant(Decimal(0))})"
+        out = [*self.memo_lines(), f"r = {raw}", f"v[{plan.raw_slots[name]}] = r"]
         if semantics.is_rounded(node):
             low = "None" if node.min is None else self.constant(node.min)
             high = "None" if node.max is None else self.constant(node.max)
@@ -177,53 +149,130 @@ class _Generator:
             out.append(f"v[{slot}] = r")
         return out
 
-    def expr(self, expr: Expr, ctx: axes.Context) -> str:
-        return self.node(expr.tree, ctx)
+    def value_statements(self, name: str, slot: int) -> list[str]:
+        formula = self.scheme.values[name].formula
+        axis = self.scheme.axis_of(name)
+        self.memos = []
+        if axis is None:
+            body = [f"v[{slot}] = {self.expr(formula, None)}"]
+        elif self.scheme.axis_size(axis) <= UNROLL:
+            body = [f"v[{slot + i}] = {self.expr(formula, (axis, i))}"
+                    for i in range(self.scheme.axis_size(axis))]
+        else:
+            i = self.variable("i")
+            indices = self.constant(tuple(range(self.scheme.axis_size(axis))))
+            body = [f"for {i} in {indices}:",
+                    f"    v[{slot} + {i}] = {self.expr(formula, (axis, i))}"]
+        return [*self.memo_lines(), *body]
 
-    def node(self, node: ast.expr, p: axes.Context) -> str:
+    def memo_lines(self) -> Iterator[str]:
+        for memo in self.memos:
+            yield f"{memo} = None"
+
+    # -- expressions ----------------------------------------------------------------------------
+
+    def expr(self, expr: Expr, at: At) -> str:
+        return self.node(expr.tree, at, nested=False)
+
+    def node(self, node: ast.expr, at: At, nested: bool) -> str:
         if isinstance(node, ast.Constant):
             if isinstance(node.value, bool):
                 return "True" if node.value else "False"
             return self.constant(node.value)
         if isinstance(node, ast.Name):
-            return self.name(node.id, p)
+            return self.name(node.id, at)
         if isinstance(node, ast.BinOp):
             op = ARITHMETIC[type(node.op)]
-            return f"({self.node(node.left, p)} {op} {self.node(node.right, p)})"
+            return (f"({self.node(node.left, at, nested)} {op} "
+                    f"{self.node(node.right, at, nested)})")
         if isinstance(node, ast.UnaryOp):
             op = {ast.USub: "-", ast.UAdd: "+", ast.Not: "not "}[type(node.op)]
-            return f"({op}{self.node(node.operand, p)})"
+            return f"({op}{self.node(node.operand, at, nested)})"
         if isinstance(node, ast.BoolOp):
             joiner = f" {BOOLEAN[type(node.op)]} "
-            return "(" + joiner.join(self.node(v, p) for v in node.values) + ")"
+            return "(" + joiner.join(self.node(v, at, nested) for v in node.values) + ")"
         if isinstance(node, ast.Compare):
-            parts = [self.node(node.left, p)]
+            parts = [self.node(node.left, at, nested)]
             for cmp, right in zip(node.ops, node.comparators, strict=True):
-                parts.append(f"{COMPARISONS[type(cmp)]} {self.node(right, p)}")
+                parts.append(f"{COMPARISONS[type(cmp)]} {self.node(right, at, nested)}")
             return "(" + " ".join(parts) + ")"
         if isinstance(node, ast.IfExp):
-            return (f"({self.node(node.body, p)} if {self.node(node.test, p)} "
-                    f"else {self.node(node.orelse, p)})")
+            return (f"({self.node(node.body, at, nested)} if {self.node(node.test, at, nested)} "
+                    f"else {self.node(node.orelse, at, nested)})")
         if isinstance(node, ast.Call):
             fname = node.func.id  # type: ignore[attr-defined]
             if fname in AGGREGATORS:
-                return self.aggregate(fname, node.args[0], p)
-            args = ", ".join(self.node(a, p) for a in node.args)
+                return self.aggregate(fname, node.args[0], at, nested)
+            args = ", ".join(self.node(a, at, nested) for a in node.args)
             return f"_f_{fname}({args})"
         raise TypeError(f"unexpected {type(node).__name__}")  # unreachable after validation
 
-    def name(self, name: str, ctx: axes.Context) -> str:
+    def name(self, name: str, at: At) -> str:
+        scheme = self.scheme
         if name == "weight":
-            return self.constant(axes.weight(self.scheme, ctx))
-        if name in self.scheme.parameters and not self.scheme.per_unit_parameter(name):
-            return self.constant(self.scheme.parameters[name].value)
-        return f"v[{self.slots[name] + axes.offset(self.scheme, name, ctx)}]"
+            assert at is not None
+            axis, index = at
+            if isinstance(index, int):
+                return self.constant(axes.weight(scheme, (axis, index)))
+            shares = tuple(axes.weight(scheme, p) for p in axes.points(scheme, axis))
+            return f"{self.constant(shares)}[{index}]"
+        if name in scheme.parameters and not scheme.per_unit_parameter(name):
+            return self.constant(scheme.parameters[name].value)
+        slot = self.plan.slots[name]
+        how = axes.reach(scheme, name, at[0] if at is not None else None)
+        if how == "fixed" or at is None:
+            return f"v[{slot}]"
+        index = at[1]
+        if how == "same":
+            return f"v[{slot + index}]" if isinstance(index, int) else f"v[{slot} + {index}]"
+        group = str(scheme.axis_of(name))
+        if isinstance(index, int):
+            return f"v[{slot + scheme.group_index(group, index)}]"
+        table = tuple(scheme.group_index(group, p) for p in range(len(scheme.periods)))
+        return f"v[{slot} + {self.constant(table)}[{index}]]"
 
-    def aggregate(self, fname: str, arg: ast.expr, ctx: axes.Context) -> str:
-        at = axes.aggregated(self.scheme, arg, ctx)
-        terms = [self.node(arg, point) for point in at]
-        shares = tuple(axes.weight(self.scheme, point) for point in at)
-        return f"_agg_{fname}(({', '.join(terms)},), {self.constant(shares)})"
+    def aggregate(self, fname: str, arg: ast.expr, at: At, nested: bool) -> str:
+        """`fold(values, shares)` over the points the argument is evaluated at. Written out
+        point by point when short and flat; otherwise a comprehension, its argument once."""
+        scheme = self.scheme
+        inner, members_only = axes.span(scheme, arg, at[0] if at is not None else None)
+        fold = f"_agg_{fname}"
+        if members_only:  # the periods of the current group
+            assert at is not None
+            groups = scheme.period_groups[at[0]]
+            index = at[1]
+            if isinstance(index, int) and not _has_aggregate(arg) and \
+                    len(groups[index].members) <= UNROLL:
+                return self.unrolled(fold, arg, [(PERIOD, p) for p in groups[index].members])
+            members = self.constant(tuple(g.members for g in groups))
+            shares = self.constant(tuple(tuple(scheme.periods[p].share for p in g.members)
+                                         for g in groups))
+            q = self.variable("q")
+            value = self.node(arg, (PERIOD, q), nested=True)
+            return f"{fold}([{value} for {q} in {members}[{index}]], {shares}[{index}])"
+        assert inner is not None  # the type checker refuses an aggregate of a one-value name
+        points = axes.points(scheme, inner)
+        if not _has_aggregate(arg) and len(points) <= UNROLL:
+            code = self.unrolled(fold, arg, points)
+        else:
+            q = self.variable("q")
+            value = self.node(arg, (inner, q), nested=True)
+            indices = self.constant(tuple(range(len(points))))
+            shares = self.constant(tuple(axes.weight(scheme, p) for p in points))
+            code = f"{fold}([{value} for {q} in {indices}], {shares})"
+        if not nested and at is None:
+            return code
+        # over fixed points, but inside another aggregator or a formula computed per point:
+        # the same value at every such point, so computed the first time it is needed and
+        # then reused
+        memo = self.variable("_m")
+        self.memos.append(memo)
+        return f"({memo} if {memo} is not None else ({memo} := {code}))"
+
+    def unrolled(self, fold: str, arg: ast.expr, points: Sequence[axes.Context]) -> str:
+        terms = [self.node(arg, point, nested=False) for point in points]
+        shares = tuple(axes.weight(self.scheme, p) for p in points)
+        return f"{fold}(({', '.join(terms)},), {self.constant(shares)})"
 
 
 def failing_owner(program: Program, stage: int, exc: BaseException) -> str | None:
@@ -239,4 +288,3 @@ def failing_owner(program: Program, stage: int, exc: BaseException) -> str | Non
             line = tb.tb_lineno
         tb = tb.tb_next
     return program.owner_at(stage, line) if line is not None else None
-

@@ -1,4 +1,5 @@
-"""Score many units at once: inputs into slots, stage functions in order, rankings between them.
+"""Score many units at once: inputs into their slots, then the plan's stages in order with its
+rankings between them (`rulebook.engine.plan`).
 
 Evaluation has no global state: the scheme's compiled Program is read-only and every unit gets its
 own slot list. Arithmetic runs in rulebook's decimal context (see `rulebook.arith`).
@@ -6,79 +7,68 @@ own slot list. Arithmetic runs in rulebook's decimal context (see `rulebook.arit
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from decimal import localcontext
-from typing import Any
+from typing import Any, Literal, get_args
 
 from rulebook.arith import CONTEXT
 from rulebook.audit.result import Result, UnitResult
-from rulebook.data.check import DataSet, UnitData, check_data
-from rulebook.engine.codegen import Program, failing_owner
+from rulebook.data.api import check_data
+from rulebook.data.dataset import DataSet, UnitData
+from rulebook.engine.codegen import failing_owner
 from rulebook.engine.interpret import Interpreter, failing_part, reference_stages
+from rulebook.engine.plan import Plan, Program
 from rulebook.engine.ranking import rank
 from rulebook.errors import DataError, EvaluationError, Problem
 from rulebook.scheme.model import Scheme
 
+Engine = Literal["compiled", "reference"]
+ENGINES: tuple[Engine, ...] = get_args(Engine)
+
 
 def evaluate(scheme: Scheme, data: DataSet | Mapping[str, Any], *,
-             engine: str = "compiled") -> Result:
+             engine: Engine = "compiled") -> Result:
     """Score every unit of `data` (a checked DataSet, or plain `{"units": {...}}` data, which is
     checked first) and return the Result. Raises DataError or EvaluationError; never half-done.
 
     `engine="reference"` interprets each formula with simpleeval instead of running the
     compiled program: slower, same results (the tests hold the two to that)."""
-    if engine not in ("compiled", "reference"):
-        raise ValueError(f"engine must be 'compiled' or 'reference', not {engine!r}")
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
     if not isinstance(data, DataSet):
         data = check_data(data, scheme)
-    program: Program = scheme.program
+    program = scheme.program
+    plan = program.plan
     stages = program.stages if engine == "compiled" else reference_stages(scheme)
-    plan = _input_plan(scheme, program)
-    vectors = [_inputs(scheme, program, plan, unit) for unit in data.units]
+    vectors = [_inputs(scheme, plan, unit) for unit in data.units]
     _check_constraints(scheme, data, vectors)
     with localcontext(CONTEXT):
-        for stage, function in enumerate(stages):
-            for ranking in program.rankings_before[stage]:
-                _apply_ranking(scheme, program, ranking.name, vectors)
+        for stage, function in zip(plan.stages, stages, strict=True):
+            for ranking in stage.rankings:
+                _apply_ranking(scheme, plan, ranking, vectors)
             for unit, vector in zip(data.units, vectors, strict=True):
                 try:
                     function(vector)
                 except ArithmeticError as exc:
-                    raise _located(scheme, program, stage, unit.name, exc, data.units,
+                    raise _located(scheme, program, stage.index, unit.name, exc, data.units,
                                    vectors) from None
     return Result(scheme, tuple(UnitResult(u.name, v, scheme)
                                 for u, v in zip(data.units, vectors, strict=True)),
                   data_file=data.file, data=data)
 
 
-_InputPlan = tuple[tuple[tuple[str, int], ...], tuple[tuple[str, int], ...],
-                   tuple[tuple[str, int], ...]]
-
-
-def _input_plan(scheme: Scheme, program: Program) -> _InputPlan:
-    """Which indicator (annual, per period) and unit-specific parameter fills which slot; worked
-    out once per evaluation, not per unit. Indicators no formula reads have no slot."""
-    slots = program.slots
-    annual = tuple((n, slots[n]) for n, i in scheme.indicators.items()
-                   if n in slots and not i.per_period)
-    periodic = tuple((n, slots[n]) for n, i in scheme.indicators.items()
-                     if n in slots and i.per_period)
-    per_unit = tuple((n, slots[n]) for n, p in scheme.parameters.items() if p.by_unit)
-    return annual, periodic, per_unit
-
-
-def _inputs(scheme: Scheme, program: Program, plan: _InputPlan, unit: UnitData) -> list[Any]:
-    vector: list[Any] = [None] * program.size
-    annual, periodic, per_unit = plan
+def _inputs(scheme: Scheme, plan: Plan, unit: UnitData) -> list[Any]:
+    """One unit's slot list with its indicators and unit-specific parameters filled in."""
+    vector: list[Any] = [None] * plan.size
     values = unit.values
-    for name, slot in annual:
+    for name, slot in plan.annual_inputs:
         vector[slot] = values[name]
     period_ids = [p.id for p in scheme.periods]
-    for name, slot in periodic:
+    for name, slot in plan.period_inputs:
         by_period = values[name]
         for offset, pid in enumerate(period_ids):
             vector[slot + offset] = by_period[pid]  # type: ignore[index]
-    for name, slot in per_unit:
+    for name, slot in plan.unit_parameters:
         parameter = scheme.parameters[name]
         vector[slot] = parameter.by_unit.get(unit.name, parameter.value)
     return vector
@@ -103,12 +93,12 @@ def _check_constraints(scheme: Scheme, data: DataSet, vectors: list[list[Any]]) 
         raise DataError(problems)
 
 
-def _apply_ranking(scheme: Scheme, program: Program, name: str,
-                   vectors: Iterable[list[Any]]) -> None:
+def _apply_ranking(scheme: Scheme, plan: Plan, name: str, vectors: list[list[Any]]) -> None:
+    """Rank every unit by the ranking's basis (per period or group if it varies) and write each
+    unit's rank into its slot."""
     ranking = scheme.rankings[name]
-    vectors = list(vectors)
-    basis, target = program.slots[ranking.basis], program.slots[name]
-    demote = program.slots[ranking.demote] if ranking.demote else None
+    basis, target = plan.slots[ranking.basis], plan.slots[name]
+    demote = plan.slots[ranking.demote] if ranking.demote else None
     for offset in range(scheme.axis_size(scheme.axis_of(name))):
         demoted = [v[demote + offset] is True for v in vectors] if demote is not None else None
         ranks = rank([v[basis + offset] for v in vectors], order=ranking.order,

@@ -42,9 +42,11 @@ class Interpreter(SimpleEval):  # type: ignore[misc]
         handlers: dict[type, Callable[..., Any]] = getattr(self, "nodes")  # noqa: B009 - untyped base
         self.nodes = {k: v for k, v in handlers.items() if k in _ALLOWED_NODES}
         self.scheme = scheme
-        self.slots = scheme.program.slots
+        self.slots = scheme.program.plan.slots
         self.vector: list[Any] = []
         self.ctx: axes.Context = None
+        self.memo: dict[int, Any] = {}
+        """Aggregates over fixed points already computed in this run (by syntax node)."""
 
     def _lookup(self, node: ast.Name) -> Any:
         name = node.id
@@ -59,53 +61,62 @@ class Interpreter(SimpleEval):  # type: ignore[misc]
         if fname not in AGGREGATORS:
             return super()._eval_call(node)
         outer, values = self.ctx, []
+        _, members_only = axes.span(self.scheme, node.args[0],
+                                    outer[0] if outer is not None else None)
+        if not members_only and id(node) in self.memo:
+            return self.memo[id(node)]
         at = axes.aggregated(self.scheme, node.args[0], outer)
         for point in at:
             self.ctx = point
             values.append(self._eval(node.args[0]))
         self.ctx = outer
         shares = [axes.weight(self.scheme, point) for point in at]
-        return semantics.AGGREGATORS[fname].fold(values, shares)
+        result = semantics.AGGREGATORS[fname].fold(values, shares)
+        if not members_only:  # the same at every outer point: computed once per run
+            self.memo[id(node)] = result
+        return result
 
-    def run(self, tree: ast.expr, vector: list[Any], ctx: axes.Context) -> Any:
+    def run(self, tree: ast.expr, vector: list[Any], ctx: axes.Context,
+            memo: dict[int, Any] | None = None) -> Any:
+        """Evaluate `tree` for one unit at `ctx`. Pass the same `memo` to the runs of one
+        formula at every point of its axis, so an aggregate over fixed points is computed once."""
         self.vector, self.ctx = vector, ctx
+        self.memo = {} if memo is None else memo
         return self._eval(tree)
 
 
 def reference_stages(scheme: Scheme) -> list[Callable[[list[Any]], None]]:
     """One interpreted function per stage, each filling the same slots as the compiled one."""
-    program = scheme.program
+    plan = scheme.program.plan
     interpreter = Interpreter(scheme)
-    stage_names: list[list[str]] = [[] for _ in program.stages]
-    for stage, owners in enumerate(program.line_owner):
-        for name in dict.fromkeys(owners[line] for line in sorted(owners)):
-            stage_names[stage].append(name)
     rounding = scheme.rounding
 
     def compute(name: str, v: list[Any]) -> None:
-        slot = program.slots[name]
+        slot = plan.slots[name]
         if name in scheme.values:
             value = scheme.values[name]
+            memo: dict[int, Any] = {}
             for ctx in axes.points(scheme, scheme.axis_of(name)):
-                v[slot + (ctx[1] if ctx else 0)] = interpreter.run(value.formula.tree, v, ctx)
+                v[slot + (ctx[1] if ctx else 0)] = interpreter.run(value.formula.tree, v, ctx,
+                                                                   memo)
             return
         if name == "total":
             raw = semantics.total_of(
-                [(v[program.slots[root]], sign) for root, sign in semantics.total_terms(scheme)],
+                [(v[plan.slots[root]], sign) for root, sign in semantics.total_terms(scheme)],
                 ZERO)
-            v[program.raw_slots[name]] = v[slot] = raw
+            v[plan.raw_slots[name]] = v[slot] = raw
             return
         node = scheme.nodes[name]
         if node.formula is not None:
             raw = interpreter.run(node.formula.tree, v, None)
         else:
-            raw = semantics.combine_children((v[program.slots[c]] for c in node.children), ZERO)
-        v[program.raw_slots[name]] = raw
+            raw = semantics.combine_children((v[plan.slots[c]] for c in node.children), ZERO)
+        v[plan.raw_slots[name]] = raw
         v[slot] = (semantics.score(raw, node.min, node.max, True, rounding.quantum,
                                    rounding.decimal_mode)
                    if semantics.is_rounded(node) else raw)
 
-    def stage_function(names: list[str]) -> Callable[[list[Any]], None]:
+    def stage_function(names: tuple[str, ...]) -> Callable[[list[Any]], None]:
         def run(v: list[Any]) -> None:
             for name in names:
                 try:
@@ -115,7 +126,7 @@ def reference_stages(scheme: Scheme) -> list[Callable[[list[Any]], None]]:
                     raise
         return run
 
-    return [stage_function(names) for names in stage_names]
+    return [stage_function(stage.computes) for stage in plan.stages]
 
 
 class _Tracing(Interpreter):
@@ -138,11 +149,12 @@ def failing_part(scheme: Scheme, tree: ast.expr, vector: list[Any],
                  axis: str | None) -> tuple[ast.expr | None, str | None]:
     """Re-run a formula that failed for one unit; return the innermost failing sub-expression
     (for a division or power, its right operand) and the period (or group) it failed in."""
+    memo: dict[int, Any] = {}
     for ctx in axes.points(scheme, axis):
         tracer = _Tracing(scheme)
         try:
             with localcontext(CONTEXT):
-                tracer.run(tree, vector, ctx)
+                tracer.run(tree, vector, ctx, memo)
         except ArithmeticError:
             node = tracer.failed
             if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div | ast.Pow):

@@ -6,9 +6,11 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from rulebook.arith import snap
+from rulebook.scheme.model import RankMethod, RankOrder
 
 
-def rank(values: Sequence[Decimal], *, order: str = "desc", method: str = "competition",
+def rank(values: Sequence[Decimal], *, order: RankOrder = "desc",
+         method: RankMethod = "competition",
          demoted: Sequence[bool] | None = None) -> list[Decimal]:
     """The rank of each value among all of them; equal values share a rank.
 

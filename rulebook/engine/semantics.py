@@ -9,16 +9,13 @@ is shown.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Literal, TypeVar
+from typing import Literal, Protocol, TypeVar
 
 import attrs
 
 from rulebook import arith
-
-if TYPE_CHECKING:
-    from rulebook.scheme.model import Node, Rounding, Scheme
 
 ZERO = Decimal(0)
 
@@ -27,6 +24,38 @@ ClipSource = Literal["declared", "formula"]
 Sign = Literal[1, -1]
 
 T = TypeVar("T")
+
+
+class Scored(Protocol):
+    """What these rules read of a scored node (`rulebook.scheme.model.Node`). Written as a
+    protocol so this module needs nothing from the model and anything may import it."""
+
+    @property
+    def role(self) -> str: ...
+    @property
+    def min(self) -> Decimal | None: ...
+    @property
+    def max(self) -> Decimal | None: ...
+    @property
+    def is_item(self) -> bool: ...
+
+
+class Rounding(Protocol):
+    """The scheme's rounding rule (`rulebook.scheme.model.Rounding`)."""
+
+    @property
+    def quantum(self) -> Decimal: ...
+    @property
+    def decimal_mode(self) -> str: ...
+
+
+class Tree(Protocol):
+    """What the total reads of a scheme: its roots and their roles."""
+
+    @property
+    def roots(self) -> tuple[str, ...]: ...
+    @property
+    def nodes(self) -> Mapping[str, Scored]: ...
 
 
 @attrs.frozen
@@ -62,10 +91,10 @@ class Settled:
 # -- a node's value -------------------------------------------------------------------------------
 
 
-def is_rounded(node: Node) -> bool:
+def is_rounded(node: Scored) -> bool:
     """Items and any node with a declared cap or floor are rounded; a plain group is the exact
     sum of its (already rounded) children."""
-    return node.formula is not None or node.min is not None or node.max is not None
+    return node.is_item or node.min is not None or node.max is not None
 
 
 def bound(raw: T, low: T | None, high: T | None,
@@ -93,16 +122,24 @@ def score(raw: Decimal, low: Decimal | None, high: Decimal | None, rounded: bool
     return arith.round_score(clamped, quantum, mode) if rounded else clamped
 
 
-def settle(node: Node, raw: Decimal, rounding: Rounding) -> Settled:
-    """`score` with its working: the clamped value and the declared clips, for the audit."""
+def settle(node: Scored, raw: Decimal, rounding: Rounding) -> Settled:
+    """`score` with its working: the clamped value and the declared clips, for the audit. The
+    clips are recorded as `bound` applies the floor and cap, so they follow the same rule."""
     clips: list[Clip] = []
-    clamped = raw
-    if node.min is not None and clamped < node.min:
-        clips.append(Clip("floor", node.min, "declared", clamped, node.min))
-        clamped = node.min
-    if node.max is not None and clamped > node.max:
-        clips.append(Clip("cap", node.max, "declared", clamped, node.max))
-        clamped = node.max
+
+    def at_least(value: Decimal, low: Decimal) -> Decimal:
+        after = max(value, low)
+        if after != value:
+            clips.append(Clip("floor", low, "declared", value, after))
+        return after
+
+    def at_most(value: Decimal, high: Decimal) -> Decimal:
+        after = min(value, high)
+        if after != value:
+            clips.append(Clip("cap", high, "declared", value, after))
+        return after
+
+    clamped = bound(raw, node.min, node.max, at_least, at_most)
     value = score(raw, node.min, node.max, is_rounded(node), rounding.quantum,
                   rounding.decimal_mode)
     return Settled(raw, clamped, value, tuple(clips))
@@ -119,7 +156,7 @@ def combine_children(values: Iterable[T], zero: T) -> T:
 # -- the total ------------------------------------------------------------------------------------
 
 
-def total_terms(scheme: Scheme) -> tuple[tuple[str, Sign], ...]:
+def total_terms(scheme: Tree) -> tuple[tuple[str, Sign], ...]:
     """The roots that form the total, each with its sign: categories and bonuses add, deductions
     subtract; `output` roots (money, counts) never enter the total."""
     terms: list[tuple[str, Sign]] = []
@@ -140,7 +177,7 @@ def total_of(terms: Sequence[tuple[T, Sign]], zero: T,
     return total
 
 
-def total_formula(scheme: Scheme) -> str:
+def total_formula(scheme: Tree) -> str:
     """The total's rule as shown to a reader: `categories + bonus − deduction` in root order."""
     parts = []
     for i, (root, sign) in enumerate(total_terms(scheme)):
@@ -158,11 +195,17 @@ def total_formula(scheme: Scheme) -> str:
 @attrs.frozen
 class Aggregator:
     """A period aggregator: `fold(values, shares)` combines one value per period (or group)
-    with the periods' normalised weights; `doc` is what the expression reference says."""
+    with the periods' normalised weights; `doc` is what the expression reference says. Every
+    fold is non-decreasing in each value, so `rulebook.audit.bounds` bounds an aggregate by
+    folding the ends of its argument's interval."""
 
     name: str
     doc: str
     fold: Callable[[Sequence[Decimal], Sequence[Decimal]], Decimal]
+    keeps_whole: bool = True
+    """Whole-number inputs give a whole-number result (the bounds analysis relies on it)."""
+    weighted: bool = False
+    """The fold reads the periods' weights (so an audit shows them)."""
 
 
 def _sum(values: Sequence[Decimal], shares: Sequence[Decimal]) -> Decimal:
@@ -181,8 +224,9 @@ AGGREGATORS: dict[str, Aggregator] = {
     a.name: a
     for a in (
         Aggregator("sum", "sum over the periods", _sum),
-        Aggregator("wsum", "weighted sum over the periods (weights normalised to 1)", _wsum),
-        Aggregator("mean", "plain mean over the periods", _mean),
+        Aggregator("wsum", "weighted sum over the periods (weights normalised to 1)", _wsum,
+                   keeps_whole=False, weighted=True),
+        Aggregator("mean", "plain mean over the periods", _mean, keeps_whole=False),
         Aggregator("first", "value in the first period", lambda v, s: v[0]),
         Aggregator("last", "value in the last period", lambda v, s: v[-1]),
         Aggregator("period_min", "smallest value over the periods", lambda v, s: min(v)),

@@ -1,7 +1,8 @@
 """The small function library scheme expressions may call, with their signatures.
 
 Each function works on `Decimal` numbers only and is pure. Aggregators (`sum`, `wsum`, ...) are
-not ordinary functions: they evaluate their argument once per period and are compiled inline.
+not ordinary functions: they evaluate their argument once per period; what each does is stated in
+`rulebook.engine.semantics`.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
 
 import attrs
+
+from rulebook.engine import semantics
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
@@ -80,15 +83,9 @@ FUNCTIONS: dict[str, Signature] = {
     )
 }
 
-AGGREGATORS: dict[str, str] = {
-    "sum": "sum over the periods",
-    "wsum": "weighted sum over the periods (weights normalised to 1)",
-    "mean": "plain mean over the periods",
-    "first": "value in the first period",
-    "last": "value in the last period",
-    "period_min": "smallest value over the periods",
-    "period_max": "largest value over the periods",
-}
+AGGREGATORS: dict[str, str] = {name: a.doc for name, a in semantics.AGGREGATORS.items()}
+"""The aggregator names and what each does, read from `rulebook.engine.semantics` (their one
+definition): the parser admits these names, the compiler and interpreter call their `fold`."""
 
 PERIOD_NAMES: dict[str, str] = {
     "weight": "the current period's weight, normalised so that all weights sum to 1",

@@ -13,11 +13,13 @@ from __future__ import annotations
 import ast
 import copy
 import itertools
+import re
 from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal, InvalidOperation
 
 import attrs
 
+from rulebook.expr import slips
 from rulebook.expr.functions import AGGREGATORS, FUNCTIONS, PERIOD_NAMES
 
 MAX_LENGTH = 2000
@@ -102,9 +104,17 @@ def parse(text: str) -> Expr:
     if not stripped:
         raise ExprError("empty expression", 0, "write a formula, e.g. `max(0, 12 - 3 * x)`")
     lead = len(flat) - len(flat.lstrip())
+    code = slips.blank_strings(flat)
+    _check_slips(code)
     try:
         module = ast.parse(stripped, mode="eval")
     except SyntaxError as exc:
+        assign = _LONE_EQUALS.search(code)
+        if assign:
+            truth = re.match(r"\s*(True|False|true|false)\b", code[assign.end():])
+            raise ExprError("syntax error: `=` is not a comparison: write `==`", assign.start(),
+                            "a yes/no value needs no comparison: write `staffed` or "
+                            "`not staffed`, not `staffed == True`" if truth else None) from None
         offset = lead + max((exc.offset or 1) - 1, 0)
         hint = None
         if "\n" in text or ";" in text or "=" in text.replace("==", ""):
@@ -114,6 +124,23 @@ def parse(text: str) -> Expr:
         raise ExprError("expression is nested too deeply or malformed", lead) from None
     body = _Validator(stripped, lead).visit(module.body)
     return Expr(text, body)
+
+
+_LONE_EQUALS = re.compile(r"(?<![=!<>])=(?!=)")
+
+
+def _check_slips(code: str) -> None:
+    """Raise ExprError at the first authoring slip outside quotes: a full-width or invisible
+    character, `或`/`且`, a typographic symbol, or a number with thousands separators (which
+    would otherwise read silently as several arguments: `max(0, 1,000)`)."""
+    slip = slips.first_char_slip(code)
+    if slip is not None:
+        raise ExprError(slip[1], slip[0])
+    number = slips.THOUSANDS.search(code)
+    if number is not None:
+        raise ExprError(slips.thousands_message(number.group()), number.start(),
+                        "to pass separate numbers, put a space after each comma: "
+                        f"`{number.group().replace(',', ', ')}`")
 
 
 class _Validator:

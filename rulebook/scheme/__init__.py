@@ -1,2 +1,2 @@
-"""Reading a scheme: YAML with a source map, the builder, the checked model, its dependency
-graph and period axes."""
+"""Reading a scheme: YAML with a source map, the key tables, the builder's phases (sections,
+lowering, tree, resolve), the checked model, its dependency graph and period axes."""

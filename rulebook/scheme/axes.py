@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 from decimal import Decimal
+from typing import Literal
 
 from rulebook.expr.syntax import PERIOD, inner_axis
 from rulebook.scheme.model import Scheme
@@ -24,27 +25,50 @@ def points(scheme: Scheme, axis: str | None) -> list[Context]:
     return [(axis, i) for i in range(len(scheme.axis_ids(axis)))]
 
 
+Reach = Literal["fixed", "same", "group"]
+"""How a formula at a point reads a name: its one slot (`fixed`), its own point along the same
+axis (`same`), or — a per-group name read inside a period — the group holding that period."""
+
+
+def reach(scheme: Scheme, name: str, axis: str | None) -> Reach:
+    """How a formula evaluated along `axis` (None: once per unit) reads `name`."""
+    own = scheme.axis_of(name)
+    if own is None or axis is None:
+        return "fixed"
+    if axis == own:
+        return "same"
+    if axis == PERIOD:
+        return "group"
+    raise ValueError(f"{name} ({own}) read along {axis}")  # excluded by the type checker
+
+
 def offset(scheme: Scheme, name: str, ctx: Context) -> int:
     """Which of `name`'s slots a formula at `ctx` reads: its own point along the same axis, or,
     for a per-group name read inside a period, the group containing that period."""
-    axis = scheme.axis_of(name)
-    if axis is None or ctx is None:
+    how = reach(scheme, name, ctx[0] if ctx is not None else None)
+    if how == "fixed" or ctx is None:
         return 0
-    if ctx[0] == axis:
+    if how == "same":
         return ctx[1]
-    if ctx[0] == PERIOD:
-        return scheme.group_index(axis, ctx[1])
-    raise ValueError(f"{name} ({axis}) read at {ctx}")  # excluded by the type checker
+    return scheme.group_index(str(scheme.axis_of(name)), ctx[1])
+
+
+def span(scheme: Scheme, arg: ast.expr, axis: str | None) -> tuple[str | None, bool]:
+    """What an aggregator evaluated along `axis` iterates: (the axis of its argument, whether
+    only the periods of the current group — when inside a group and the argument varies by
+    period — rather than every point of that axis)."""
+    inner = inner_axis(arg, scheme.axis_of)
+    return inner, inner == PERIOD and axis is not None and axis != PERIOD
 
 
 def aggregated(scheme: Scheme, arg: ast.expr, ctx: Context) -> list[Context]:
     """The points an aggregator's argument is evaluated at: the periods of the current group
     when inside a group and the argument varies by period; otherwise every point of its axis."""
-    axis = inner_axis(arg, scheme.axis_of)
-    if axis == PERIOD and ctx is not None and ctx[0] != PERIOD:
-        members = scheme.period_groups[ctx[0]][ctx[1]].members
-        return [(PERIOD, p) for p in members]
-    return points(scheme, axis)
+    inner, members_only = span(scheme, arg, ctx[0] if ctx is not None else None)
+    if members_only:
+        assert ctx is not None
+        return [(PERIOD, p) for p in scheme.period_groups[ctx[0]][ctx[1]].members]
+    return points(scheme, inner)
 
 
 def weight(scheme: Scheme, ctx: Context) -> Decimal:

@@ -16,9 +16,11 @@ import attrs
 import yaml
 
 from rulebook.errors import Location, Problem, SchemeError
+from rulebook.scheme.yaml_slips import Slip, likely_slip, unclosed_quote_at
 
 Path_ = tuple[str | int, ...]
 
+_PLAIN_TOKEN = re.compile(r"[^\s,\[\]{}#]+")
 _JSON_EXPONENT = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?[eE][+-]?[0-9]+")
 
 MAX_NODES = 200_000
@@ -56,6 +58,9 @@ class Source:
         """Where character `offset` of the scalar `text` at `path` is in the file, also inside
         quoted, folded (`>`) and literal (`|`) scalars that span lines. Found by matching the
         value's non-blank characters against the source; the value's start if they differ."""
+        if 0 < offset < len(text) and text[offset].isspace() and not text[offset - 1].isspace():
+            before = self.inside(path, text, offset - 1)  # a space (a no-break one) is found
+            return attrs.evolve(before, column=before.column + 1)  # just after its neighbour
         start = self.loc(path)
         row, col = start.line - 1, start.column - 1
         if row >= len(self.lines):
@@ -80,6 +85,16 @@ class Source:
                 seen += 1
             row, col = row + 1, 0
         return start
+
+    def written(self, path: Path_) -> str | None:
+        """The plain scalar at `path` as written in the file (`no` for what YAML read as
+        False), or None when it cannot be found."""
+        location = self.loc(path)
+        line = self.line_text(location)
+        if line is None:
+            return None
+        match = _PLAIN_TOKEN.match(line, location.column - 1)
+        return match.group() if match else None
 
     def line_text(self, location: Location) -> str | None:
         if 1 <= location.line <= len(self.lines):
@@ -109,8 +124,17 @@ def load_text(text: str, file: str) -> tuple[Any, Source]:
         message = f"YAML syntax: {exc.problem or exc}"
         if exc.context:
             message += f" ({exc.context})"
-        raise SchemeError([Problem(message, loc, "check indentation, colons and quotes",
-                                   text_line)]) from None
+        problems = [Problem(message, loc, "check indentation, colons and quotes", text_line)]
+        start = exc.context_mark
+        if exc.context == "while scanning a quoted scalar" and start is not None:
+            slip: Slip | None = unclosed_quote_at(start.line + 1, start.column + 1)
+        else:
+            slip = likely_slip(text, line)
+        if slip is not None:  # where the mistake was made, before where YAML noticed it
+            where = Location(file, slip.line, slip.column)
+            found = Problem(slip.message, where, slip.hint, lines[slip.line - 1])
+            problems = [found] if slip.line == line else [found, *problems]
+        raise SchemeError(problems) from None
     except yaml.reader.ReaderError as exc:
         before = text[:exc.position]
         loc = Location(file, before.count("\n") + 1, len(before) - before.rfind("\n"))

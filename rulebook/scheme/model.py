@@ -19,14 +19,18 @@ from decimal import (
     ROUND_UP,
     Decimal,
 )
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import attrs
 
 from rulebook.errors import Location
 from rulebook.expr.syntax import Expr
 
-ROUNDING_MODES = {
+if TYPE_CHECKING:
+    from rulebook.engine.plan import Program
+
+RoundingMode = Literal["half_up", "half_even", "half_down", "up", "down", "ceiling", "floor"]
+ROUNDING_MODES: dict[RoundingMode, str] = {
     "half_up": ROUND_HALF_UP,
     "half_even": ROUND_HALF_EVEN,
     "half_down": ROUND_HALF_DOWN,
@@ -36,11 +40,18 @@ ROUNDING_MODES = {
     "floor": ROUND_FLOOR,
 }
 
-INDICATOR_TYPES = ("bool", "count", "rate", "decimal", "enum")
-ROLES = ("category", "bonus", "deduction", "output")
+IndicatorType = Literal["bool", "count", "rate", "decimal", "enum"]
+INDICATOR_TYPES: tuple[IndicatorType, ...] = get_args(IndicatorType)
+
+Role = Literal["category", "bonus", "deduction", "output"]
+ROLES: tuple[Role, ...] = get_args(Role)
 """Top-level node roles: total = Σ category + Σ bonus − Σ deduction; `output` nodes (money, per
 role, …) are computed and reported apart and never enter the total."""
-AGGREGATES = ("sum", "wsum", "mean", "first", "last", "period_min", "period_max")
+
+ValueKind = Literal["value", "veto", "outcome", "constraint", "condition"]
+RankOrder = Literal["desc", "asc"]
+RankMethod = Literal["competition", "dense"]
+Direction = Literal["increasing", "decreasing"]
 
 
 @attrs.frozen
@@ -51,7 +62,7 @@ class Rounding:
     taken as on it (`SNAP`), so 75 × 4/4.8 rounds like the exact 62.5 it is."""
 
     places: int = 2
-    mode: str = "half_up"
+    mode: RoundingMode = "half_up"
     level: str = "item"
 
     @property
@@ -89,7 +100,7 @@ class Indicator:
     """A declared input: its type, domain and whether it has one value per period."""
 
     name: str
-    type: str
+    type: IndicatorType
     label: str = ""
     unit: str = ""
     per_period: bool = False
@@ -127,7 +138,7 @@ class Value:
     location: Location | None = None
     group: str | None = None
     """The period-group set the value is computed per (e.g. `quarters`); None otherwise."""
-    kind: str = "value"
+    kind: ValueKind = "value"
     """`value`; `veto` (a one-vote-veto condition); `outcome` (a label chosen by conditions);
     `constraint` (a test the data must pass); `condition` (a ranking's demotion test,
     `vetoed`)."""
@@ -142,7 +153,7 @@ class Node:
 
     id: str
     label: str
-    role: str
+    role: Role
     formula: Expr | None = None
     children: tuple[str, ...] = ()
     standard: Decimal | None = None
@@ -152,7 +163,7 @@ class Node:
     pattern: str | None = None
     arguments: tuple[tuple[str, str], ...] = ()
     unit: str = ""
-    monotone: tuple[tuple[str, str], ...] = ()
+    monotone: tuple[tuple[str, Direction], ...] = ()
     """Declared directions: (indicator, `increasing`|`decreasing`) — more of the indicator
     never lowers (raises) this node; checked by `rulebook test --properties`."""
     location: Location | None = None
@@ -170,8 +181,8 @@ class Ranking:
 
     name: str
     basis: str
-    order: str = "desc"
-    method: str = "competition"
+    order: RankOrder = "desc"
+    method: RankMethod = "competition"
     per_period: bool = False
     label: str = ""
     note: str = ""
@@ -230,7 +241,16 @@ class Scheme:
     notes: tuple[str, ...] = ()
     source_file: str = ""
     digest: str = ""
-    program: Any = attrs.field(default=None, eq=False, repr=False)
+    _program: Program | None = attrs.field(default=None, eq=False, repr=False)
+    """The compiled program (`rulebook.engine.plan.Program`), attached by `rulebook.load`."""
+
+    @property
+    def program(self) -> Program:
+        """The compiled program: the execution plan and one generated function per stage."""
+        if self._program is None:
+            raise ValueError(f"scheme `{self.id}` is not compiled: load it with rulebook.load "
+                             "or rulebook.loads")
+        return self._program
 
     @property
     def score_ids(self) -> tuple[str, ...]:

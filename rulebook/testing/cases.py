@@ -26,7 +26,7 @@ import attrs
 
 from rulebook.api import loads
 from rulebook.audit.result import Result
-from rulebook.data.check import check_data
+from rulebook.data.api import check_data
 from rulebook.engine.evaluate import evaluate
 from rulebook.errors import Location, Problem, SchemeError
 from rulebook.files import MAX_TESTS_FILE_BYTES, RefusedPath, confined, read_text

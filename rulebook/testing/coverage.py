@@ -17,6 +17,7 @@ import attrs
 from rulebook.arith import CONTEXT
 from rulebook.audit.result import Result
 from rulebook.audit.trail import _source
+from rulebook.engine import semantics
 from rulebook.engine.interpret import Interpreter
 from rulebook.scheme import axes
 from rulebook.scheme.model import Scheme
@@ -40,6 +41,10 @@ class Coverage:
                  f"hit {self.limits_hit}/{self.limits}"]
         lines += [f"    never: {n}" for n in self.never]
         return "\n".join(lines)
+
+
+_KEY: dict[semantics.ClipKind, str] = {"floor": "min", "cap": "max"}
+"""The scheme key that declares each kind of clip."""
 
 
 class _Recorder(Interpreter):
@@ -96,14 +101,14 @@ def measure(scheme: Scheme, results: list[Result], asserted: set[str]) -> Covera
             for unit in result:
                 for owner, tree in formulas:
                     recorder.owner = owner
+                    memo: dict[int, Any] = {}
                     for ctx in axes.points(scheme, scheme.axis_of(owner)):
-                        recorder.run(tree, unit.vector, ctx)
+                        recorder.run(tree, unit.vector, ctx, memo)
                 for node in scheme.nodes.values():
-                    raw = unit.vector[scheme.program.raw_slots[node.id]]
-                    if node.min is not None and raw < node.min:
-                        limits_declared.add(f"{node.id} min")
-                    if node.max is not None and raw > node.max:
-                        limits_declared.add(f"{node.id} max")
+                    settled = semantics.settle(node, unit.value(node.id, raw=True),
+                                               scheme.rounding)
+                    limits_declared.update(f"{node.id} {_KEY[clip.kind]}"
+                                           for clip in settled.clips)
     never: list[str] = []
     branches = taken = limits = hit = 0
     for owner, tree in formulas:

@@ -13,6 +13,7 @@ from typing import Any
 import attrs
 from hypothesis import strategies as st
 
+from rulebook.engine import semantics
 from rulebook.scheme.model import Indicator, Scheme
 
 DEFAULT_SPAN = 50
@@ -87,25 +88,25 @@ def check_properties(scheme: Scheme, *, examples: int = 100, out_dir: str | Path
     def caps(data: dict[str, Any]) -> None:
         for unit in evaluate(scheme, data):
             for node in scheme.nodes.values():
-                value = unit.vector[scheme.program.slots[node.id]]
-                if node.max is not None and value > node.max:
-                    raise AssertionError(f"{unit.unit}: {node.id} = {value} above max {node.max}")
-                if node.min is not None and value < node.min:
-                    raise AssertionError(f"{unit.unit}: {node.id} = {value} below min {node.min}")
+                value = unit.value(node.id)
+                # a score inside its floor and cap is left as it is by them
+                for clip in semantics.settle(node, value, scheme.rounding).clips:
+                    side = "above max" if clip.kind == "cap" else "below min"
+                    raise AssertionError(f"{unit.unit}: {node.id} = {value} {side} {clip.bound}")
 
     def parts(data: dict[str, Any]) -> None:
         for unit in evaluate(scheme, data):
-            s = unit.scores
-            expected = sum((s[r] if scheme.nodes[r].role != "deduction" else -s[r]
-                            for r in scheme.roots if scheme.nodes[r].role != "output"),
-                           Decimal(0))
+            expected = semantics.total_of([(unit.value(root), sign) for root, sign in
+                                           semantics.total_terms(scheme)], Decimal(0))
             if unit.total != expected:
                 raise AssertionError(f"{unit.unit}: total {unit.total} != parts {expected}")
             for node in scheme.nodes.values():
-                if node.children and node.id in s and node.max is None and node.min is None:
-                    total = sum((s[c] for c in node.children), Decimal(0))
-                    if s[node.id] != total:
-                        raise AssertionError(f"{unit.unit}: {node.id} {s[node.id]} != {total}")
+                if node.children and not semantics.is_rounded(node):
+                    total = semantics.combine_children(
+                        (unit.value(c) for c in node.children), Decimal(0))
+                    if unit.value(node.id) != total:
+                        raise AssertionError(
+                            f"{unit.unit}: {node.id} {unit.value(node.id)} != {total}")
 
     def deterministic(data: dict[str, Any]) -> None:
         if to_json(evaluate(scheme, data), audit=False) != \
@@ -120,9 +121,8 @@ def check_properties(scheme: Scheme, *, examples: int = 100, out_dir: str | Path
                 bumped = _bumped(scheme, data, first, indicator)
                 if bumped is None:
                     continue
-                before = base.unit(first).vector[scheme.program.slots[node.id]]
-                after = evaluate(scheme, bumped).unit(first).vector[
-                    scheme.program.slots[node.id]]
+                before = base.unit(first).value(node.id)
+                after = evaluate(scheme, bumped).unit(first).value(node.id)
                 wrong = after < before if direction == "increasing" else after > before
                 if wrong:
                     raise AssertionError(

@@ -1,0 +1,418 @@
+"""The allowed keys of every mapping in a scheme file, with their shapes and a line of meaning.
+
+One table, two readers: the builder takes its allowed-key checks, required keys and "did you
+mean" candidates from here, and `rulebook.scheme.schema` turns the same table into the JSON Schema
+that editors use to complete and document scheme files as they are typed. A key added here is
+known to both at once. Only the *structure* lives here (which keys, which JSON types); what a
+formula reads, and whether names exist, is the builder's business.
+"""
+
+from __future__ import annotations
+
+import keyword
+from typing import Any, Literal
+
+import attrs
+
+from rulebook.expr.functions import PERIOD_NAMES
+from rulebook.scheme.model import INDICATOR_TYPES, ROLES, ROUNDING_MODES
+
+ID_PATTERN = "^[A-Za-z][A-Za-z0-9_]*$"
+"""An id: an ASCII letter, then ASCII letters, digits and `_` (formulas read ids as names)."""
+
+RESERVED = frozenset({"total", "vetoed", *PERIOD_NAMES, *keyword.kwlist})
+"""Names no indicator, value or node may take: rulebook's own, and Python's keywords (formulas
+are Python expressions). Function names live apart: only calls use them."""
+
+ScalarKind = Literal["text", "flag", "formula", "name", "id", "any", "empty"]
+
+
+@attrs.frozen
+class Scalar:
+    """One value: `text` (a string, a number kept as text, or a list of lines), `flag`
+    (true/false), `formula` (an expression, or a bare number), `name` (a string naming
+    something declared elsewhere), `id` (a new name, see ID_PATTERN), `empty` (nothing
+    written: YAML's null) or `any`."""
+
+    kind: ScalarKind
+
+
+@attrs.frozen
+class Number:
+    """A number (whole or decimal), at least `minimum` when one is given."""
+
+    minimum: int | None = None
+
+
+@attrs.frozen
+class Whole:
+    """A whole number within [low, high]."""
+
+    low: int
+    high: int
+
+
+@attrs.frozen
+class Choice:
+    """One of a closed set of words."""
+
+    values: tuple[str, ...]
+
+
+@attrs.frozen
+class ListOf:
+    """A list whose items all have one shape; `non_empty` when an empty list is an error."""
+
+    item: Shape
+    non_empty: bool = False
+
+
+@attrs.frozen
+class MapOf:
+    """A mapping from names the author chooses to values of one shape; `ids` when the names
+    must be ids (they become names formulas read)."""
+
+    value: Shape
+    ids: bool = True
+
+
+@attrs.frozen
+class Either:
+    """Any of several shapes: a short form (`Q1: 4`) or the full mapping (`Q1: {weight: 4}`)."""
+
+    options: tuple[Shape, ...]
+
+
+@attrs.frozen
+class Ref:
+    """The record named `name` (by name, so a record can contain itself: a node's children)."""
+
+    name: str
+
+
+@attrs.frozen
+class Key:
+    """One allowed key of a record: its shape, its meaning, whether it must be present."""
+
+    name: str
+    shape: Shape
+    doc: str
+    required: bool = False
+    default: str | int | None = None
+    """What an absent (or empty) key means; editors offer it when completing."""
+
+
+@attrs.frozen
+class Record:
+    """A mapping with a fixed set of keys (the `what` names it in messages and the schema)."""
+
+    name: str
+    doc: str
+    keys: tuple[Key, ...]
+    excludes: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """(key, others): a mapping with `key` may have none of `others`."""
+    required_when: tuple[tuple[str, str, str], ...] = ()
+    """(key, other, value): `key` is required when `other` is `value`."""
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every allowed key, in the order the documentation lists them."""
+        return tuple(k.name for k in self.keys)
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        """The keys that must be present."""
+        return tuple(k.name for k in self.keys if k.required)
+
+    def get(self, fields: dict[str, Any], name: str) -> Any:
+        """The value written for key `name`, or the key's default when it is absent or empty
+        (`key:` with nothing after it)."""
+        value = fields.get(name)
+        if value is not None:
+            return value
+        return next(k.default for k in self.keys if k.name == name)
+
+
+Shape = Scalar | Number | Whole | Choice | ListOf | MapOf | Either | Ref | Record
+
+TEXT, NUMBER, FLAG = Scalar("text"), Number(), Scalar("flag")
+FORMULA, NAME, ID, ANY = Scalar("formula"), Scalar("name"), Scalar("id"), Scalar("any")
+EMPTY = Scalar("empty")
+
+LABEL = Key("label", TEXT, "name shown to people (may be Chinese)")
+NOTE = Key("note", TEXT, "the reading of the source clause, for reviewers")
+
+SCHEME = Record(
+    "scheme",
+    "what the scheme is: its id, title and source",
+    (
+        Key("id", TEXT, "short id of the scheme, used in file names and reports", required=True),
+        Key("title", TEXT, "the scheme's full title", required=True),
+        Key("version", TEXT, 'version or year of the scheme, e.g. "2024"'),
+        Key("standard_total", NUMBER, "nominal total points (e.g. 1000), shown in reports"),
+        Key("source", TEXT, "the document the rules come from"),
+        Key("notes", TEXT, "general notes: text or a list of lines"),
+        Key("units", TEXT, "who is assessed (for readers; not used in scoring)"),
+        Key("language", Choice(("zh", "en")),
+            "language of report headers: zh or en (default: zh if any label is Chinese)"),
+    ),
+)
+
+ROUNDING = Record(
+    "rounding",
+    "how item scores are rounded",
+    (
+        Key("places", Whole(0, 10), "decimals kept for every item score", default=2),
+        Key(
+            "mode",
+            Choice(tuple(ROUNDING_MODES)),
+            "how halves and digits beyond `places` go",
+            default="half_up",
+        ),
+        Key(
+            "level",
+            Choice(("item",)),
+            "items are rounded after caps; sums add rounded items",
+            default="item",
+        ),
+    ),
+)
+
+PERIOD = Record(
+    "period",
+    "an assessment period",
+    (
+        LABEL,
+        Key("weight", Number(0), "relative weight, normalised to a share of 1", default=1),
+    ),
+)
+
+PERIOD_GROUP = Record(
+    "period_group",
+    "a group of periods (a quarter of months)",
+    (
+        LABEL,
+        Key(
+            "periods",
+            ListOf(NAME, non_empty=True),
+            "the periods in this group, e.g. [M01, M02]",
+            required=True,
+        ),
+    ),
+)
+
+INDICATOR = Record(
+    "indicator",
+    "a datum each unit reports",
+    (
+        Key(
+            "type",
+            Choice(INDICATOR_TYPES),
+            "bool, count (whole >= 0), rate (0-100), decimal or enum",
+            required=True,
+        ),
+        LABEL,
+        Key("unit", TEXT, "what it is counted in (例, 人, %)"),
+        Key("per_period", FLAG, "true: one value per period, {Q1: ..., Q2: ...}"),
+        Key("min", NUMBER, "lowest allowed value; data outside is an error, never clamped"),
+        Key("max", NUMBER, "highest allowed value; data outside is an error, never clamped"),
+        Key(
+            "values",
+            ListOf(NAME, non_empty=True),
+            "for an enum: the allowed names, quoted if they look like yes/no",
+        ),
+        Key("default", ANY, "value used when a unit omits the indicator (else it is required)"),
+        NOTE,
+        Key("record_only", FLAG, "true: recorded but read by no formula"),
+    ),
+    required_when=(("values", "type", "enum"),),
+)
+
+PARAMETER = Record(
+    "parameter",
+    "a named constant formulas read",
+    (
+        Key("value", NUMBER, "the value", required=True),
+        LABEL,
+        NOTE,
+        Key("by_unit", MapOf(NUMBER, ids=False), "unit-specific values; other units take `value`"),
+    ),
+)
+
+VALUE = Record(
+    "value",
+    "a named intermediate result, not scored",
+    (
+        Key("expr", FORMULA, "the formula (docs/expressions.md)", required=True),
+        Key("per_period", FLAG, "true: computed once per period (same as per: period)"),
+        Key("per", NAME, "`period`, or a period-group set: computed once per period or group"),
+        LABEL,
+        NOTE,
+    ),
+)
+
+PATTERN = Record(
+    "pattern",
+    "a rule written once and used by several items",
+    (
+        Key(
+            "args",
+            Either((MapOf(Either((TEXT, EMPTY)), ids=False), ListOf(NAME))),
+            "argument names (with a description each)",
+            required=True,
+        ),
+        Key("let", MapOf(Either((FORMULA, Ref("value")))), "named values each using item gets"),
+        Key("expr", FORMULA, "the pattern's formula, over its arguments and lets", required=True),
+        NOTE,
+        Key("max", NUMBER, "accepted but not applied: put the cap on the item"),
+        Key("min", NUMBER, "accepted but not applied: put the floor on the item"),
+    ),
+)
+
+RANKING = Record(
+    "ranking",
+    "ranks every unit by a value or node",
+    (
+        Key("basis", NAME, "the value or node ranked", required=True),
+        Key(
+            "order",
+            Choice(("desc", "asc")),
+            "desc: highest is rank 1; asc: lowest is",
+            default="desc",
+        ),
+        Key(
+            "method",
+            Choice(("competition", "dense")),
+            "ties: competition 1,1,3 or dense 1,1,2",
+            default="competition",
+        ),
+        LABEL,
+        NOTE,
+        Key("demote_if", FORMULA, "a yes/no formula: such a unit ranks below every other"),
+    ),
+)
+
+NODE = Record(
+    "node",
+    "a group (children) or an item (a formula) of the score tree",
+    (
+        Key("id", ID, "local id; the full id is the parent's id + . + this", required=True),
+        LABEL,
+        Key("role", Choice(ROLES), "top-level only: category (default), bonus, deduction, output"),
+        Key("standard", NUMBER, "nominal points (标准分), shown in reports; not a cap"),
+        Key("max", NUMBER, "a cap applied to the node's value before rounding"),
+        Key("min", NUMBER, "a floor applied to the node's value before rounding"),
+        NOTE,
+        Key("expr", FORMULA, "the item's formula (docs/expressions.md)"),
+        Key("let", MapOf(Either((FORMULA, Ref("value")))), "item-local named values"),
+        Key("use", NAME, "a pattern to instantiate"),
+        Key("with", MapOf(FORMULA, ids=False), "the pattern's arguments: formulas of this item"),
+        Key("children", ListOf(Ref("node"), non_empty=True), "the group's nodes"),
+        Key("unit", TEXT, "what an output is counted in (元, 次)"),
+        Key(
+            "monotone",
+            MapOf(Choice(("increasing", "decreasing")), ids=False),
+            "declared directions: indicator: increasing or decreasing",
+        ),
+    ),
+    excludes=(("children", ("expr", "use", "let", "with")),),
+)
+
+TOTAL = Record("total", "how the total is shown", (LABEL, NOTE))
+
+VETO = Record(
+    "veto",
+    "一票否决: a condition that vetoes a unit",
+    (
+        Key("id", ID, "the veto's name, readable in formulas", required=True),
+        LABEL,
+        Key("when", FORMULA, "a yes/no formula: the unit is vetoed when it holds", required=True),
+        Key("reason", TEXT, "why, shown with the veto"),
+    ),
+)
+
+CONSTRAINT = Record(
+    "constraint",
+    "a test every unit's data must pass before scoring",
+    (
+        Key("require", FORMULA, "a yes/no formula over indicators and parameters", required=True),
+        Key("message", TEXT, "shown when a unit's data fails it"),
+    ),
+)
+
+CASE = Record(
+    "case",
+    "one case of an outcome; the first that holds gives the label",
+    (
+        Key("when", FORMULA, "a yes/no formula; the last case may leave it out (otherwise)"),
+        Key("label", TEXT, "the unit's label when this case holds", required=True),
+    ),
+)
+
+OUTCOME = Record(
+    "outcome",
+    "a label per unit (合格/不合格, grade bands)",
+    (
+        LABEL,
+        NOTE,
+        Key("cases", ListOf(CASE, non_empty=True), "the cases, in order", required=True),
+    ),
+)
+
+TOP = Record(
+    "scheme_file",
+    "a rulebook assessment scheme (docs/scheme-format.md)",
+    (
+        Key("rulebook", ANY, "format version (optional), e.g. 1"),
+        Key("scheme", SCHEME, "what the scheme is", required=True),
+        Key("rounding", ROUNDING, "how item scores are rounded"),
+        Key(
+            "periods",
+            MapOf(Either((Number(0), PERIOD, EMPTY))),
+            "named periods in order, with weights (Q1: 4 or Q1: {label, weight})",
+        ),
+        Key("indicators", MapOf(INDICATOR), "the data each unit reports"),
+        Key("parameters", MapOf(Either((NUMBER, PARAMETER))), "named constants"),
+        Key("values", MapOf(Either((FORMULA, VALUE))), "named intermediate results"),
+        Key("patterns", MapOf(PATTERN), "rules written once, used by several items"),
+        Key("rankings", MapOf(RANKING), "rankings of all units by a value"),
+        Key(
+            "tree",
+            ListOf(NODE, non_empty=True),
+            "the score tree: top-level categories and sections",
+            required=True,
+        ),
+        Key("total", TOTAL, "how the total is shown"),
+        Key("vetoes", ListOf(VETO), "一票否决: conditions that veto a unit"),
+        Key("outcomes", MapOf(OUTCOME), "labels per unit (合格/不合格)"),
+        Key("constraints", ListOf(CONSTRAINT), "tests every unit's data must pass"),
+        Key(
+            "period_groups",
+            MapOf(MapOf(Either((ListOf(NAME, non_empty=True), PERIOD_GROUP)), ids=False)),
+            "sets of groups of periods (months into quarters)",
+        ),
+    ),
+)
+
+RECORDS: dict[str, Record] = {
+    r.name: r
+    for r in (
+        TOP,
+        SCHEME,
+        ROUNDING,
+        PERIOD,
+        PERIOD_GROUP,
+        INDICATOR,
+        PARAMETER,
+        VALUE,
+        PATTERN,
+        RANKING,
+        NODE,
+        TOTAL,
+        VETO,
+        CONSTRAINT,
+        CASE,
+        OUTCOME,
+    )
+}
+"""Every record by name: what `Ref` points at, and the schema's definitions."""

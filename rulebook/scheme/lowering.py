@@ -1,0 +1,286 @@
+"""Lowering: values, rankings, vetoes, constraints and outcomes -> values with parsed formulas.
+
+The second phase. Every section that holds formulas is turned into `Value`s of the model: a
+`values:` entry or an item's `let` directly; a veto into a yes/no value plus the combined
+`vetoed`; a constraint into a yes/no value over the data; an outcome's cases into one conditional
+expression. Each formula is parsed here and queued (as a `Formula`) for resolution, which knows
+every name only once all sections are read.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Mapping
+from typing import Any
+
+from rulebook.errors import did_you_mean
+from rulebook.expr import syntax as ex
+from rulebook.scheme import keys
+from rulebook.scheme.context import Context, Formula, keys_of
+from rulebook.scheme.loader import Path_
+from rulebook.scheme.model import Outcome, Ranking, Value, ValueKind, Veto
+
+
+def read_values(cx: Context, raw: Any) -> None:
+    """`values:` name -> formula or {expr, per, label, note}: named results, not scored."""
+    spec = cx.mapping(raw, ("values",), keys_of(raw), "`values`")
+    for name, body in spec.items():
+        path: Path_ = ("values", name)
+        if cx.identifier(name, path, "value") and cx.claim(name, path, "value"):
+            lower_value(cx, name, body, path, lambda n: n)
+
+
+def lower_value(
+    cx: Context,
+    full: str,
+    body: Any,
+    path: Path_,
+    local: Any,
+    replacements: Mapping[str, ast.expr] | None = None,
+    code_path: Path_ | None = None,
+    kind: ValueKind = "value",
+) -> None:
+    """Read one value (`values:` entry or `let:` entry) into cx.values."""
+    fields = cx.mapping(
+        body if isinstance(body, dict) else {"expr": body},
+        path,
+        keys.VALUE.names,
+        f"value `{full}`",
+        keys.VALUE.required,
+    )
+    expr_path = (*path, "expr") if isinstance(body, dict) else path
+    formula = cx.formula(fields.get("expr"), code_path or expr_path, local, replacements)
+    per_period = cx.flag(fields.get("per_period"), (*path, "per_period"), "`per_period`")
+    group = None
+    per = fields.get("per")
+    if per is not None:
+        if per == "period":
+            per_period = True
+        elif isinstance(per, str) and per in cx.period_groups:
+            group = str(per)
+        else:
+            cx.error(
+                (*path, "per"),
+                f"`per: {per}` names no period-group set",
+                did_you_mean(str(per), ["period", *cx.period_groups])
+                or "use `per: period` or a set declared under `period_groups:`",
+            )
+    if formula is None:
+        return
+    cx.values[full] = Value(
+        full,
+        formula,
+        per_period and group is None,
+        cx.text(fields.get("label"), (*path, "label"), "label"),
+        cx.text(fields.get("note"), (*path, "note"), "note"),
+        cx.src.loc(path, key=True),
+        group,
+        kind,
+    )
+    axis = group or ("period" if per_period else None)
+    cx.formulas.append(
+        Formula(
+            full, formula, code_path or expr_path, axis, "value" if kind == "value" else "condition"
+        )
+    )
+
+
+def read_rankings(cx: Context, raw: Any) -> None:
+    """`rankings:` name -> {basis, order, method, demote_if}; the basis is resolved later."""
+    for name, path, fields in cx.entries(raw, "rankings", "ranking", keys.RANKING):
+        order = keys.RANKING.get(fields, "order")
+        if order not in ("desc", "asc"):
+            cx.error((*path, "order"), "`order` must be `desc` (highest first) or `asc`")
+        method = keys.RANKING.get(fields, "method")
+        if method not in ("competition", "dense"):
+            cx.error((*path, "method"), "`method` must be `competition` (1,1,3) or `dense` (1,1,2)")
+        basis = fields.get("basis")
+        if not isinstance(basis, str):
+            if "basis" in fields:
+                cx.error((*path, "basis"), "`basis` must name a value or node")
+            continue
+        demote = None
+        if "demote_if" in fields:
+            demote = f"{name}.demote_if"
+            cx.claim(demote, (*path, "demote_if"), "value")
+            lower_value(
+                cx,
+                demote,
+                {"expr": fields["demote_if"]},
+                path,
+                lambda n: n,
+                code_path=(*path, "demote_if"),
+                kind="condition",
+            )
+        cx.rankings[name] = Ranking(
+            name,
+            basis,
+            order,
+            method,
+            False,
+            cx.text(fields.get("label"), (*path, "label"), "label"),
+            cx.text(fields.get("note"), (*path, "note"), "note"),
+            cx.src.loc(path, key=True),
+            demote=demote,
+        )
+
+
+def read_vetoes(cx: Context, raw: Any) -> None:
+    """`vetoes:` a list of {id, label, when, reason}; each `when` is a yes/no formula, and
+    the name `vetoed` is true when any of them holds."""
+    if raw is not None and not isinstance(raw, list):
+        cx.error(("vetoes",), "`vetoes` must be a list of {id, when, reason}")
+        raw = []
+    for i, body in enumerate(raw or []):
+        path: Path_ = ("vetoes", i)
+        fields = cx.record(body, path, keys.VETO, "a veto")
+        vid = fields.get("id")
+        if (
+            not cx.identifier(vid, (*path, "id"), "veto id")
+            or not cx.claim(vid, (*path, "id"), "veto")
+            or "when" not in fields
+        ):
+            continue
+        label = cx.text(fields.get("label"), (*path, "label"), "label", vid)
+        lower_value(
+            cx,
+            vid,
+            {"expr": fields["when"], "label": label},
+            path,
+            lambda n: n,
+            code_path=(*path, "when"),
+            kind="veto",
+        )
+        cx.vetoes[vid] = Veto(
+            vid,
+            label,
+            cx.text(fields.get("reason"), (*path, "reason"), "reason", label),
+            cx.src.loc(path),
+        )
+    names = [v for v in cx.vetoes if v in cx.values]
+    tree: ast.expr = (
+        ast.BoolOp(ast.Or(), [ast.Name(n, ast.Load()) for n in names])
+        if len(names) > 1
+        else ast.Name(names[0], ast.Load())
+        if names
+        else ast.Constant(False)
+    )
+    for node in ast.walk(tree):
+        node.col_offset = 0  # type: ignore[attr-defined]
+    text = " or ".join(names) if names else "False"
+    cx.values["vetoed"] = Value(
+        "vetoed",
+        ex.Expr(text, tree),
+        False,
+        "一票否决",
+        "true when any veto holds",
+        None,
+        None,
+        "condition",
+    )
+    cx.formulas.append(Formula("vetoed", ex.Expr(text, tree), ("vetoes",), None, "condition"))
+
+
+def read_constraints(cx: Context, raw: Any) -> None:
+    """`constraints:` a list of {require, message}: yes/no formulas over indicators and
+    parameters that every unit's data must satisfy (e.g. `aware <= surveyed`); a unit that
+    fails one is a data error, reported before anything is scored."""
+    if raw is not None and not isinstance(raw, list):
+        cx.error(("constraints",), "`constraints` must be a list of {require, message}")
+        raw = []
+    for i, body in enumerate(raw or []):
+        path: Path_ = ("constraints", i)
+        fields = cx.record(body, path, keys.CONSTRAINT, "a constraint")
+        if "require" not in fields:
+            continue
+        name = f"constraint_{i + 1}"
+        cx.claim(name, path, "constraint")
+        message = cx.text(
+            fields.get("message"), (*path, "message"), "message", str(fields["require"])
+        )
+        lower_value(
+            cx,
+            name,
+            {"expr": fields["require"], "label": message},
+            path,
+            lambda n: n,
+            code_path=(*path, "require"),
+            kind="constraint",
+        )
+        formula = cx.values.get(name)
+        if formula is None:
+            continue
+        for ref, offset in formula.formula.names():
+            if ref not in cx.indicators and ref not in cx.parameters:
+                cx.expr_error(
+                    (*path, "require"),
+                    ex.ExprError(
+                        f"a constraint reads only indicators and parameters, not `{ref}`",
+                        offset,
+                        "constraints check the data before anything is computed",
+                    ),
+                    formula.formula.text,
+                )
+
+
+def read_outcomes(cx: Context, raw: Any) -> None:
+    """`outcomes:` name -> {label, cases: [{when, label}, ..., {label}]}: the first case whose
+    condition holds gives the unit's label; the last case may omit `when` (otherwise)."""
+    for name, path, fields in cx.entries(raw, "outcomes", "outcome", keys.OUTCOME):
+        cases = fields.get("cases")
+        if not isinstance(cases, list) or not cases:
+            if "cases" in fields:
+                cx.error(
+                    (*path, "cases"),
+                    "`cases` must be a non-empty list of {when, label}",
+                    "the last case may have only a label",
+                )
+            continue
+        branches: list[tuple[ex.Expr | None, str]] = []
+        for i, case in enumerate(cases):
+            cpath: Path_ = (*path, "cases", i)
+            cfields = cx.record(case, cpath, keys.CASE, "an outcome case")
+            label = cx.text(cfields.get("label"), (*cpath, "label"), "label")
+            if "when" not in cfields:
+                if i != len(cases) - 1:
+                    cx.error(
+                        cpath,
+                        "only the last case may leave out `when`",
+                        "a case without a condition always matches",
+                    )
+                else:
+                    branches.append((None, label))
+                continue
+            formula = cx.formula(cfields["when"], (*cpath, "when"), lambda n: n)
+            if formula is not None:
+                branches.append((formula, label))
+                cx.formulas.append(Formula(name, formula, (*cpath, "when"), None, "case"))
+        if branches and branches[-1][0] is not None:
+            branches.append((None, ""))  # no case matched: an empty label
+        tree: ast.expr = ast.Constant(branches[-1][1]) if branches else ast.Constant("")
+        for formula, label in reversed(branches[:-1]):
+            assert formula is not None
+            tree = ast.IfExp(formula.tree, ast.Constant(label), tree)
+        for node in ast.walk(tree):
+            if not hasattr(node, "col_offset"):
+                node.col_offset = 0  # type: ignore[attr-defined]
+        text = " else ".join(
+            f"{label!r} if {f.text}" if f else repr(label) for f, label in branches
+        )
+        cx.values[name] = Value(
+            name,
+            ex.Expr(text, tree),
+            False,
+            cx.text(fields.get("label"), (*path, "label"), "label", name),
+            cx.text(fields.get("note"), (*path, "note"), "note"),
+            cx.src.loc(path, key=True),
+            None,
+            "outcome",
+        )
+        cx.outcomes[name] = Outcome(
+            name,
+            cx.values[name].label,
+            tuple(label for _, label in branches),
+            cx.values[name].note,
+            cx.src.loc(path, key=True),
+        )

@@ -1,0 +1,263 @@
+"""Lowering the score tree: groups, items and pattern instances -> `Node`s with formulas.
+
+Part of the second phase. Walks `tree:` depth first, giving each node its full dotted id, role,
+caps and floors. An item's formula is its own `expr` or its pattern's, with the pattern's
+arguments substituted and every `let` name (the pattern's and the item's own) registered as a
+value under the item's id, so `contraception.iud.ratio` is a name like any other.
+"""
+
+from __future__ import annotations
+
+import ast
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from rulebook.errors import did_you_mean
+from rulebook.expr import syntax as ex
+from rulebook.scheme import keys
+from rulebook.scheme.context import Context, Formula
+from rulebook.scheme.loader import Path_
+from rulebook.scheme.lowering import lower_value
+from rulebook.scheme.model import ROLES, Direction, Node
+
+
+def read_tree(cx: Context, raw: Any) -> tuple[str, ...]:
+    """`tree:` a list of top-level nodes; returns the ids of those that could be read."""
+    if not isinstance(raw, list) or not raw:
+        if raw is not None:
+            cx.error(("tree",), "`tree` must be a list of categories")
+        return ()
+    roots = []
+    for i, body in enumerate(raw):
+        node_id = lower_node(cx, body, ("tree", i), None)
+        if node_id:
+            roots.append(node_id)
+    return tuple(roots)
+
+
+def lower_node(cx: Context, body: Any, path: Path_, parent: Node | None) -> str | None:
+    """One tree node (and, for a group, its children): its id, or None if unreadable."""
+    fields = cx.record(body, path, keys.NODE, "a tree node")
+    local = fields.get("id")
+    if not cx.identifier(local, (*path, "id"), "node id"):
+        return None
+    node_id = f"{parent.id}.{local}" if parent else local
+    if not cx.claim(node_id, (*path, "id"), "node"):
+        return None
+    role = fields.get("role", parent.role if parent else "category")
+    if parent and "role" in fields:
+        cx.error(
+            (*path, "role"),
+            "only top-level nodes have a `role`",
+            "children belong to their parent's section",
+        )
+    if role not in ROLES:
+        cx.error(
+            (*path, "role"),
+            f"unknown role `{role}`",
+            did_you_mean(str(role), ROLES) or "roles: " + ", ".join(ROLES),
+        )
+        role = "category"
+    lo = cx.number(fields.get("min"), (*path, "min"), "`min`")
+    hi = cx.number(fields.get("max"), (*path, "max"), "`max`")
+    if lo is not None and hi is not None and hi < lo:
+        cx.error(
+            (*path, "max"), f"cap `max: {hi}` is below floor `min: {lo}`", "swap them or fix one"
+        )
+    base = Node(
+        node_id,
+        cx.text(fields.get("label"), (*path, "label"), "label", local),
+        role,
+        standard=cx.number(fields.get("standard"), (*path, "standard"), "`standard`"),
+        max=hi,
+        min=lo,
+        note=cx.text(fields.get("note"), (*path, "note"), "note"),
+        unit=cx.text(fields.get("unit"), (*path, "unit"), "unit"),
+        monotone=read_monotone(cx, fields.get("monotone"), (*path, "monotone")),
+        location=cx.src.loc((*path, "id"), key=True),
+    )
+    children_raw = fields.get("children")
+    has_formula = "expr" in fields or "use" in fields
+    if children_raw is not None and has_formula:
+        cx.error(
+            (*path, "children"),
+            "a node has either `children` or a formula (`expr`/`use`), not both",
+            "put the formula in a child item, or drop the children",
+        )
+    if children_raw is not None:
+        if not isinstance(children_raw, list) or not children_raw:
+            cx.error((*path, "children"), "`children` must be a non-empty list")
+            return None
+        children = [
+            lower_node(cx, c, (*path, "children", i), base) for i, c in enumerate(children_raw)
+        ]
+        cx.nodes[node_id] = attrs.evolve(base, children=tuple(c for c in children if c))
+        for key in ("let", "with"):
+            if key in fields:
+                cx.error(
+                    (*path, key),
+                    f"`{key}` belongs to an item (a node with a formula), not to a group",
+                )
+        return node_id
+    if not has_formula:
+        misspelt = [
+            k
+            for k in (body if isinstance(body, dict) else {})
+            if k not in keys.NODE.names and did_you_mean(str(k), ("expr", "use", "children"))
+        ]
+        if not misspelt:  # else the unknown key is the mistake, reported already
+            cx.error(
+                path,
+                f"node `{node_id}` has neither `children` nor `expr`",
+                "an item needs `expr: ...` (or `use: pattern`), a group `children:`",
+            )
+        return None
+    formula = item_formula(cx, node_id, fields, path)
+    if formula is None:
+        return node_id  # reported; keep the id so references do not cascade
+    given = fields.get("with")
+    given = given if isinstance(given, dict) else {}
+    cx.nodes[node_id] = attrs.evolve(
+        base,
+        formula=formula,
+        pattern=fields.get("use"),
+        arguments=tuple((str(k), str(v)) for k, v in given.items()),
+    )
+    return node_id
+
+
+def item_formula(cx: Context, node_id: str, fields: dict[str, Any], path: Path_) -> ex.Expr | None:
+    """The item's formula with its lets (own and its pattern's) registered as values."""
+    pattern_name = fields.get("use")
+    own_lets = fields.get("let") or {}
+    pattern: dict[str, Any] = {}
+    pattern_path: Path_ = path
+    replacements: dict[str, ast.expr] = {}
+    if pattern_name is not None:
+        if not isinstance(pattern_name, str) or pattern_name not in cx.patterns:
+            cx.error(
+                (*path, "use"),
+                f"unknown pattern `{pattern_name}`",
+                did_you_mean(str(pattern_name), cx.patterns)
+                or (
+                    "patterns: " + ", ".join(cx.patterns)
+                    if cx.patterns
+                    else "declare it under `patterns:`"
+                ),
+            )
+            return None
+        pattern_path, pattern = cx.patterns[pattern_name]
+        replacements = pattern_args(
+            cx, pattern_name, pattern, pattern_path, fields.get("with"), path
+        )
+    elif "with" in fields:
+        cx.error((*path, "with"), "`with` gives a pattern's arguments, but this node has no `use:`")
+    pattern_lets = pattern.get("let") or {}
+    for where, lets in (((*pattern_path, "let"), pattern_lets), ((*path, "let"), own_lets)):
+        if not isinstance(lets, dict):
+            cx.error(where, "`let` must be a mapping of name: expression")
+    pattern_lets = pattern_lets if isinstance(pattern_lets, dict) else {}
+    own_lets = own_lets if isinstance(own_lets, dict) else {}
+    override = "expr" in fields and pattern_name is not None
+    local_names = set(pattern_lets) | set(own_lets) | ({pattern_name} if override else set())
+
+    def local(name: str) -> str:
+        return f"{node_id}.{name}" if name in local_names else name
+
+    for name, body in pattern_lets.items():
+        cx.from_patterns.add(f"{node_id}.{name}")
+        if cx.identifier(name, (*pattern_path, "let", name), "let value") and cx.claim(
+            f"{node_id}.{name}", (*path, "id"), "value"
+        ):
+            lower_value(
+                cx, f"{node_id}.{name}", body, (*pattern_path, "let", name), local, replacements
+            )
+    for name, body in own_lets.items():
+        if name in pattern_lets:
+            cx.error(
+                (*path, "let", name),
+                f"`{name}` is already a let of pattern `{pattern_name}`",
+                key=True,
+            )
+            continue
+        if cx.identifier(name, (*path, "let", name), "let value") and cx.claim(
+            f"{node_id}.{name}", (*path, "let", name), "value"
+        ):
+            lower_value(cx, f"{node_id}.{name}", body, (*path, "let", name), local)
+    if override:
+        assert isinstance(pattern_name, str)
+        full = f"{node_id}.{pattern_name}"
+        if cx.claim(full, (*path, "use"), "value"):
+            lower_value(
+                cx,
+                full,
+                {"expr": pattern.get("expr")},
+                pattern_path,
+                local,
+                replacements,
+                code_path=(*pattern_path, "expr"),
+            )
+    if pattern_name is not None and not override:
+        formula = cx.formula(pattern.get("expr"), (*pattern_path, "expr"), local, replacements)
+        code_path: Path_ = (*pattern_path, "expr")
+    else:
+        code_path = (*path, "expr")
+        formula = cx.formula(fields.get("expr"), code_path, local)
+    if formula is not None:
+        cx.formulas.append(Formula(node_id, formula, code_path, None, "score"))
+    return formula
+
+
+def pattern_args(
+    cx: Context, name: str, pattern: dict[str, Any], pattern_path: Path_, given: Any, path: Path_
+) -> dict[str, ast.expr]:
+    """The `with:` arguments of a pattern instance as expressions, by argument name."""
+    declared = pattern.get("args")
+    names = list(declared) if isinstance(declared, dict | list) else []
+    if not names or not all(isinstance(a, str) and a.isidentifier() for a in names):
+        cx.error(
+            (*pattern_path, "args"),
+            "`args` must list the pattern's argument names",
+            "e.g. args: {S: standard points, T: annual target}",
+        )
+        return {}
+    given_map = cx.mapping(
+        given, (*path, "with"), names, f"`with` of pattern `{name}`", required=names
+    )
+    out: dict[str, ast.expr] = {}
+    for arg in names:
+        raw = given_map.get(arg)
+        formula = cx.formula(raw, (*path, "with", arg), lambda n: n) if raw is not None else None
+        # a missing or broken argument is reported; 0 stands in so nothing cascades
+        out[arg] = formula.tree if formula is not None else ast.Constant(Decimal(0))  # type: ignore[arg-type]
+    return out
+
+
+def read_monotone(cx: Context, raw: Any, path: Path_) -> tuple[tuple[str, Direction], ...]:
+    """`monotone: {meetings_missed: decreasing}`: declared directions of a node."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, dict):
+        cx.error(
+            path,
+            "`monotone` maps indicators to `increasing` or `decreasing`",
+            "monotone: {meetings_missed: decreasing}",
+        )
+        return ()
+    out: list[tuple[str, Direction]] = []
+    for name, direction in raw.items():
+        ind = cx.indicators.get(name)
+        if ind is None or ind.type in ("bool", "enum"):
+            cx.error(
+                (*path, name),
+                f"`{name}` is not a numeric indicator",
+                did_you_mean(str(name), cx.indicators),
+                key=True,
+            )
+        elif direction not in ("increasing", "decreasing"):
+            cx.error((*path, name), "a direction is `increasing` or `decreasing`")
+        else:
+            out.append((str(name), direction))
+    return tuple(out)
