@@ -32,7 +32,8 @@ def evaluate(scheme: Scheme, ddf: Any) -> Any:
     `rulebook.columnar.evaluate`); returns a Dask DataFrame, one row per unit, exact Decimals."""
     program = scheme.program
     tables: Tables = {}
-    for stage, rankings in enumerate(program.rankings_before):
+    for stage, plan_stage in enumerate(program.plan.stages):
+        rankings = tuple(scheme.rankings[r] for r in plan_stage.rankings)
         if not rankings:
             continue
         # one pass per stage: every ranking (and period) of the stage keyed by `which`
@@ -78,9 +79,10 @@ def _partition_keys(frame: pd.DataFrame, scheme: Scheme, stage: int,
     inputs = inputs_of(scheme, frame)
     run = Run(scheme, inputs.names, inputs.cols, rank_hook=_hook(tables), stop_before=stage,
               exact=inputs.exact).run()
-    slots = scheme.program.slots
+    slots = scheme.program.plan.slots
     parts = []
-    for which, (name, offset) in enumerate(_points(scheme, scheme.program.rankings_before[stage])):
+    rankings = tuple(scheme.rankings[r] for r in scheme.program.plan.stages[stage].rankings)
+    for which, (name, offset) in enumerate(_points(scheme, rankings)):
         ranking = scheme.rankings[name]
         basis_slot = slots[ranking.basis] + offset
         column = run.cols[basis_slot]

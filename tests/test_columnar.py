@@ -199,7 +199,7 @@ def test_floats_are_read_from_their_shortest_repr() -> None:
     got = columnar.evaluate(scheme, frame)
     # repr(0.1 + 0.2) == '0.30000000000000004' -> a raw value of exactly that, scored 0.30
     assert got.value("b", "a") == Decimal("0.30")
-    assert got.vector("b")[scheme.program.raw_slots["a"]] == Decimal("0.30000000000000004")
+    assert got.vector("b")[scheme.program.plan.raw_slots["a"]] == Decimal("0.30000000000000004")
     assert got.value("a", "a") == Decimal("92.50")
     assert got.value("c", "a") == Decimal("0.00")
 

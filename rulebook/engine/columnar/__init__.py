@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from rulebook.data.check import DataSet, check_data
+from rulebook.data.api import check_data
+from rulebook.data.dataset import DataSet
 from rulebook.engine.columnar.frame import Inputs, from_columns, from_dataset
 from rulebook.engine.columnar.result import ColumnarResult
 from rulebook.engine.columnar.run import RankHook, Run

@@ -69,8 +69,8 @@ class ColumnEval:
 
     def __init__(self, scheme: Scheme, arith: Arith, cols: dict[int, Col]) -> None:
         self.scheme, self.arith, self.cols = scheme, arith, cols
-        self.slots = scheme.program.slots
-        self.raw_slots = scheme.program.raw_slots
+        self.slots = scheme.program.plan.slots
+        self.raw_slots = scheme.program.plan.raw_slots
         self.rounding = scheme.rounding
         a = arith
         self.folds: dict[str, Callable[[Sequence[Col], Sequence[Decimal]], Col]] = {

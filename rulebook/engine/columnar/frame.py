@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from rulebook.data.check import DataSet
+from rulebook.data.dataset import DataSet
 from rulebook.data.frame import read_columns, read_frame
 from rulebook.data.table import UNIT_HEADERS
 from rulebook.engine.columnar.fixed import LIMIT, Col, Flag, Num, Text
@@ -101,7 +101,7 @@ def _build(scheme: Scheme, names: list[str], table: dict[str, Any], *,
             for column, (ind, _) in expected.items()):
         raise _NotFast
     n = len(names)
-    slots = scheme.program.slots
+    slots = scheme.program.plan.slots
     period_index = {p.id: i for i, p in enumerate(scheme.periods)}
     cols: dict[int, Col] = {}
     exact: dict[tuple[int, int], Any] = {}

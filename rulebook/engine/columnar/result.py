@@ -52,15 +52,12 @@ class ColumnarResult:
     # -- exact values -------------------------------------------------------------------------
 
     def _slot(self, name: str, period: str | None) -> int:
-        scheme, program = self.scheme, self.scheme.program
-        if name not in program.slots:
-            raise KeyError(f"no value `{name}` in scheme {scheme.id}")
-        ids = scheme.axis_ids(scheme.axis_of(name))
-        if ids and period is None:
-            raise KeyError(f"`{name}` varies by {scheme.axis_of(name)}: give period=")
-        if not ids and period is not None:
-            raise KeyError(f"`{name}` does not vary by period")
-        return int(program.slots[name]) + (ids.index(period) if period is not None else 0)
+        """The slot of `name` (at `period`), by the plan; KeyError naming what exists."""
+        plan = self.scheme.program.plan
+        if period is None and plan.points.get(name):
+            raise KeyError(f"`{name}` varies by period or group: give period= "
+                           f"({', '.join(plan.points[name])})")
+        return int(plan.slot(name, period))
 
     def value(self, unit: str, name: str, period: str | None = None) -> Any:
         """One exact value: a Decimal (score, value, rank), bool (veto) or str (outcome)."""
@@ -119,25 +116,25 @@ class ColumnarResult:
                 for key, slot in self._points(name):
                     data[key] = self._column(slot)
             for name in scheme.vetoes:
-                data[f"veto:{name}"] = self._column(scheme.program.slots[name])
+                data[f"veto:{name}"] = self._column(scheme.program.plan.slots[name])
             return pd.DataFrame(data)
         if kind == "long":
             frames = []
             program = scheme.program
-            for name in program.order:
-                if name in scheme.indicators or name not in program.slots:
+            for name in program.plan.order:
+                if name in scheme.indicators or name not in program.plan.slots:
                     continue
                 ids = scheme.axis_ids(scheme.axis_of(name)) or (None,)
                 for i, period in enumerate(ids):
                     frames.append(pd.DataFrame({
                         "unit": list(self.units), "name": name, "period": period,
-                        "value": self._column(program.slots[name] + i)}))
+                        "value": self._column(program.plan.slots[name] + i)}))
             return pd.concat(frames, ignore_index=True)
         raise ValueError(f"kind must be 'units' or 'long', not {kind!r}")
 
     def _points(self, name: str) -> list[tuple[str, int]]:
         scheme = self.scheme
-        slot = scheme.program.slots[name]
+        slot = scheme.program.plan.slots[name]
         ids = scheme.axis_ids(scheme.axis_of(name))
         if not ids:
             return [(name, slot)]
@@ -163,9 +160,9 @@ class ColumnarResult:
                 if (slot, row) in self._inputs.exact else slot_value(self._inputs.cols[slot], row)
         with localcontext(CONTEXT):
             for stage, function in enumerate(program.stages):
-                for ranking in program.rankings_before[stage]:
-                    start = program.slots[ranking.name]
-                    for i in range(scheme.axis_size(scheme.axis_of(ranking.name))):
+                for ranking in program.plan.stages[stage].rankings:
+                    start = program.plan.slots[ranking]
+                    for i in range(scheme.axis_size(scheme.axis_of(ranking))):
                         vector[start + i] = self._run.value(start + i, row)
                 function(vector)
         mine = self.vector(unit)

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from rulebook.arith import CONTEXT, SNAP_PLACES, snap
-from rulebook.data.check import DataSet, UnitData
+from rulebook.data.dataset import DataSet, UnitData
 from rulebook.engine.columnar.compile import ColumnEval, Unsupported
 from rulebook.engine.columnar.fixed import (
     Arith,
@@ -37,15 +37,6 @@ from rulebook.scheme.model import Ranking, Scheme
 RankHook = Callable[[Ranking, int, list[Any]], Any]
 """An outside ranking (Dask: across partitions): (ranking, offset, sort keys) -> ranks, where
 the keys are `Run.exact_keys` (int64 arrays, most significant first, comparable across runs)."""
-
-
-def stage_names(scheme: Scheme) -> list[list[str]]:
-    """The names each stage computes, in the compiled program's order."""
-    program = scheme.program
-    out: list[list[str]] = []
-    for owners in program.line_owner:
-        out.append(list(dict.fromkeys(owners[line] for line in sorted(owners))))
-    return out
 
 
 def slot_value(col: Col, row: int) -> Any:
@@ -84,13 +75,13 @@ class Run:
     def run(self) -> Run:
         scheme, program = self.scheme, self.scheme.program
         evaluator = ColumnEval(scheme, self.arith, self.cols)
-        stages = stage_names(scheme)
+        stages = [list(stage.computes) for stage in program.plan.stages]
         self._check_constraints(evaluator)
         for stage, names in enumerate(stages):
             if self.stop_before is not None and stage >= self.stop_before:
                 break
-            for ranking in program.rankings_before[stage]:
-                self._rank(ranking)
+            for ranking in program.plan.stages[stage].rankings:
+                self._rank(scheme.rankings[ranking])
             try:
                 for name in names:
                     evaluator.compute(name)
@@ -116,10 +107,10 @@ class Run:
         program, scheme = self.scheme.program, self.scheme
         slots: list[int] = []
         for name in names:
-            start = program.slots[name]
+            start = program.plan.slots[name]
             slots.extend(range(start, start + scheme.axis_size(scheme.axis_of(name))))
-            if name in program.raw_slots:
-                slots.append(program.raw_slots[name])
+            if name in program.plan.raw_slots:
+                slots.append(program.plan.raw_slots[name])
         if stage == 0:
             slots.extend(self.input_slots)
         for slot in slots:
@@ -174,7 +165,7 @@ class Run:
     # -- rankings -----------------------------------------------------------------------------
 
     def _rank(self, ranking: Ranking) -> None:
-        scheme, slots = self.scheme, self.scheme.program.slots
+        scheme, slots = self.scheme, self.scheme.program.plan.slots
         basis_slot, target = slots[ranking.basis], slots[ranking.name]
         demote_slot = slots[ranking.demote] if ranking.demote else None
         for offset in range(scheme.axis_size(scheme.axis_of(ranking.name))):
@@ -300,4 +291,4 @@ def column_ranks(basis: Num, order: str, method: str, demoted: Any) -> Any:
     return out
 
 
-__all__ = ["Run", "Text", "column_ranks", "rank_keys", "slot_value", "stage_names"]
+__all__ = ["Run", "Text", "column_ranks", "rank_keys", "slot_value"]
