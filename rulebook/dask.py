@@ -112,11 +112,32 @@ def _partition_frame(frame: pd.DataFrame, scheme: Scheme, tables: Tables) -> pd.
     return frame_out
 
 
-def _meta(scheme: Scheme) -> pd.DataFrame:
-    columns = ["unit", *scheme.score_ids, *scheme.output_ids]
-    for group in (scheme.rankings, scheme.outcomes):
+def _columns(scheme: Scheme) -> list[tuple[str, str]]:
+    """The result frame's columns with their kind: decimal, rank, outcome or veto."""
+    columns = [("unit", "outcome")]
+    columns.extend((n, "decimal") for n in (*scheme.score_ids, *scheme.output_ids))
+    for kind, group in (("rank", scheme.rankings), ("outcome", scheme.outcomes)):
         for name in group:
             ids = scheme.axis_ids(scheme.axis_of(name))
-            columns.extend([f"{name}[{p}]" for p in ids] if ids else [name])
-    columns.extend(f"veto:{v}" for v in scheme.vetoes)
-    return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+            columns.extend((c, kind) for c in ([f"{name}[{p}]" for p in ids] if ids else [name]))
+    columns.extend((f"veto:{v}", "veto") for v in scheme.vetoes)
+    return columns
+
+
+_DTYPES = {"decimal": object, "rank": "int64", "outcome": object, "veto": bool}
+
+
+def _meta(scheme: Scheme) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=_DTYPES[k]) for c, k in _columns(scheme)})
+
+
+def arrow_schema(scheme: Scheme) -> Any:
+    """The pyarrow schema of the result frame, for `to_parquet(..., schema=...)`: scores and
+    outputs as exact decimals (decimal256, the scheme's places; values reach at most 10^40),
+    ranks int64, outcomes strings, vetoes bools. Needs pyarrow."""
+    import pyarrow as pa
+
+    places = scheme.rounding.places
+    types = {"decimal": pa.decimal256(76, places), "rank": pa.int64(), "outcome": pa.string(),
+             "veto": pa.bool_()}
+    return pa.schema([(c, types[k]) for c, k in _columns(scheme)])

@@ -99,8 +99,8 @@ class ColumnarResult:
     # -- frames -------------------------------------------------------------------------------
 
     def to_frame(self, kind: str = "units") -> Any:
-        """`units`: one row per unit — every score, `total`, each rank, outcome, veto flag and
-        output (Decimal objects, exact). `long`: one row per unit, name and period for every
+        """`units`: one row per unit — every score, `total` and output (exact Decimal objects),
+        each rank (int64), outcome (str) and veto flag (bool). `long`: one row per unit, name and period for every
         slot (values, per-period intermediates and ranks included)."""
         import pandas as pd
 
@@ -111,12 +111,12 @@ class ColumnarResult:
                 data[name] = self.column(name)
             for name in scheme.rankings:
                 for key, slot in self._points(name):
-                    data[key] = self._column(slot)
+                    data[key] = np.array([int(r) for r in self._column(slot)], dtype=np.int64)
             for name in scheme.outcomes:
                 for key, slot in self._points(name):
                     data[key] = self._column(slot)
             for name in scheme.vetoes:
-                data[f"veto:{name}"] = self._column(scheme.program.plan.slots[name])
+                data[f"veto:{name}"] = self._column(scheme.program.plan.slots[name]).astype(bool)
             return pd.DataFrame(data)
         if kind == "long":
             frames = []
