@@ -237,3 +237,36 @@ def test_dict_of_numpy_columns_is_accepted() -> None:
                                      "x": np.array([0.125, 0.135]), "k": np.array([1, 1])})
     # half-even at the cent: 0.125 -> 0.12, 0.135 -> 0.14
     assert [got.value(u, "a") for u in ("a", "b")] == [Decimal("0.12"), Decimal("0.14")]
+
+
+DIVISION = """
+rulebook: 1
+scheme: {id: d, title: d}
+indicators:
+  a: {type: count, max: 50}
+  b: {type: count, max: 3}
+tree:
+  - {id: guarded, expr: "ratio(a, b, 100)"}
+  - {id: plain, expr: "a / b"}
+rankings:
+  r: {basis: guarded, order: asc, method: dense}
+"""
+
+
+def test_an_unguarded_division_by_zero_is_the_per_unit_engines_located_error() -> None:
+    scheme = rulebook.loads(DIVISION)
+    with pytest.raises(EvaluationError) as caught:
+        columnar.evaluate(scheme, {"units": {"x": {"a": 1, "b": 2}, "y": {"a": 1, "b": 0}}})
+    with pytest.raises(EvaluationError) as expected:
+        rulebook.evaluate(scheme, {"units": {"x": {"a": 1, "b": 2}, "y": {"a": 1, "b": 0}}})
+    assert str(caught.value) == str(expected.value)
+    assert "unit 'y', node 'plain': division by zero" in str(caught.value)
+
+
+@SETTINGS
+@given(data=st.data())
+def test_dense_ascending_ranks_over_quotients(data: st.DataObject) -> None:
+    """`plain` removed: b = 0 only meets the guarded ratio; ranks are dense, from the bottom."""
+    scheme = rulebook.loads(DIVISION.replace('  - {id: plain, expr: "a / b"}\n', ""))
+    got = assert_same(scheme, data.draw(from_scheme(scheme, units=(1, 12))))
+    assert got is not None and got.fallbacks == 0
