@@ -135,7 +135,7 @@ def village(args: argparse.Namespace) -> None:
     t_run, run = timed(lambda: Run(scheme, inputs.names, inputs.cols,
                                    exact=inputs.exact).run(), args.repeat)
     fallbacks, reasons = len(run.fallback), run.reason_counts()
-    del run, inputs  # measure the DataFrame path without the ready run's columns in memory
+    run = inputs = None  # measure the DataFrame path without the ready run's columns in memory
     frame = pd.DataFrame(cols)
     t_frame, result = timed(lambda: columnar.evaluate(scheme, frame), args.repeat)
     t_out, _ = timed(lambda: result.to_frame(), 1)

@@ -100,8 +100,8 @@ class ColumnarResult:
 
     def to_frame(self, kind: str = "units") -> Any:
         """`units`: one row per unit — every score, `total` and output (exact Decimal objects),
-        each rank (int64), outcome (str) and veto flag (bool). `long`: one row per unit, name and period for every
-        slot (values, per-period intermediates and ranks included)."""
+        each rank (int64), outcome (str) and veto flag (bool). `long`: one row per unit, name and
+        period for every slot (values, per-period intermediates and ranks included)."""
         import pandas as pd
 
         scheme = self.scheme
