@@ -30,21 +30,32 @@ Tables = dict[tuple[str, int], pd.DataFrame]
 def evaluate(scheme: Scheme, ddf: Any) -> Any:
     """Score every row (unit) of the Dask DataFrame `ddf` (columns as for
     `rulebook.columnar.evaluate`); returns a Dask DataFrame, one row per unit, exact Decimals."""
+    from dask.delayed import delayed
+
     program = scheme.program
-    tables: Tables = {}
+    tables: Any = delayed({})  # the rank tables stay on the workers, never on the client
     for stage, plan_stage in enumerate(program.plan.stages):
         rankings = tuple(scheme.rankings[r] for r in plan_stage.rankings)
         if not rankings:
             continue
         # one pass per stage: every ranking (and period) of the stage keyed by `which`
-        keys = ddf.map_partitions(_partition_keys, scheme, stage, dict(tables),
+        keys = ddf.map_partitions(_partition_keys, scheme, stage, tables,
                                   meta=pd.DataFrame({c: pd.Series(dtype="int64")
                                                      for c in ["which", *KEY_COLUMNS]}))
-        counts = keys.groupby(["which", *KEY_COLUMNS]).size().compute()
-        for which, (name, offset) in enumerate(_points(scheme, rankings)):
-            if which in counts.index.get_level_values(0):
-                tables[(name, offset)] = rank_table(counts.xs(which, level="which"))
-    return ddf.map_partitions(_partition_frame, scheme, dict(tables), meta=_meta(scheme))
+        counts = keys.groupby(["which", *KEY_COLUMNS]).size().to_frame("n").reset_index()
+        whole = counts.repartition(npartitions=1).to_delayed()[0]
+        tables = delayed(_add_tables)(tables, whole, _points(scheme, rankings))
+    return ddf.map_partitions(_partition_frame, scheme, tables, meta=_meta(scheme))
+
+
+def _add_tables(tables: Tables, counts: pd.DataFrame,
+                points: list[tuple[str, int]]) -> Tables:
+    """`tables` plus one rank table per (ranking, period) of a stage, from the key counts."""
+    out = dict(tables)
+    for which, point in enumerate(points):
+        mine = counts[counts["which"] == which].drop(columns="which")
+        out[point] = rank_table(mine.set_index(KEY_COLUMNS)["n"])
+    return out
 
 
 def _points(scheme: Scheme, rankings: tuple[Ranking, ...]) -> list[tuple[str, int]]:
