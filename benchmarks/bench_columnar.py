@@ -191,7 +191,7 @@ def dask_run(args: argparse.Namespace) -> None:
     parts = max(args.workers, args.dask // args.rows)
     rows = args.dask // parts
     cluster = distributed.LocalCluster(n_workers=args.workers, threads_per_worker=1,
-                                       processes=True, dashboard_address=None,
+                                       processes=True, dashboard_address=":0",
                                        memory_limit=args.memory)
     with distributed.Client(cluster) as client:
         ddf = dd.from_map(_partition, range(parts), rows=rows)

@@ -26,7 +26,7 @@ SCHEMES = Path(__file__).resolve().parent.parent / "schemes"
 @pytest.fixture(scope="module")
 def client() -> Any:
     cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                                       dashboard_address=None)
+                                       dashboard_address=":0")
     with distributed.Client(cluster) as c:
         yield c
     cluster.close()
