@@ -270,3 +270,30 @@ def test_dense_ascending_ranks_over_quotients(data: st.DataObject) -> None:
     scheme = rulebook.loads(DIVISION.replace('  - {id: plain, expr: "a / b"}\n', ""))
     got = assert_same(scheme, data.draw(from_scheme(scheme, units=(1, 12))))
     assert got is not None and got.fallbacks == 0
+
+
+POWER = """
+rulebook: 1
+scheme: {id: p, title: p}
+indicators:
+  x: {type: decimal, min: 0, max: 9}
+tree:
+  - {id: square, expr: "x ** 2"}
+  - {id: inverse, expr: "1 / (1 + x) ** 3"}
+  - {id: root, expr: "x ** 0.5"}
+"""
+
+
+@SETTINGS
+@given(data=st.data())
+def test_powers_columnar_when_the_exponent_is_small_and_whole(data: st.DataObject) -> None:
+    """`x ** 2` and `(1 + x) ** 3` are columnar; `x ** 0.5` is not, so every unit falls back
+    (counted, with the reason) and still gets the per-unit engine's values."""
+    scheme = rulebook.loads(POWER)
+    generated = data.draw(from_scheme(scheme, units=(1, 6)))
+    got = assert_same(scheme, generated)
+    assert got.fallbacks == len(generated["units"])
+    assert got.fallback_reasons["a power with a fractional exponent or one past ±8"] == \
+        len(generated["units"])
+    whole = rulebook.loads(POWER.split("  - {id: root")[0])
+    assert assert_same(whole, generated).fallbacks == 0

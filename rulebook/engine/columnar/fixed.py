@@ -256,14 +256,15 @@ class Arith:
                            np.broadcast_to(q, (self.n,)).copy(), bad)
 
     def power(self, a: Num, b: Num) -> Num:
-        """x ** n for a whole constant n in [-8, 8]; any other exponent is not columnar."""
+        """x ** n for a whole constant n in [-8, 8] (exponents are constants, checked when the
+        scheme is built); any other exponent sends the rows to the per-unit engine."""
         if np.ndim(b.p) == 0 and b.q == 1 and -8 <= int(b.p) <= 8:
             k = int(b.p)
             result = self.const(1)
             for _ in range(abs(k)):
                 result = self.mul(result, a)
             return self.div(self.const(1), result) if k < 0 else result
-        mask = self.reasons.mark("a power with a non-constant or fractional exponent",
+        mask = self.reasons.mark("a power with a fractional exponent or one past ±8",
                                  np.ones(self.n, dtype=bool))
         return Num(np.zeros(self.n, np.int64), 1, mask)
 
