@@ -297,3 +297,32 @@ def test_powers_columnar_when_the_exponent_is_small_and_whole(data: st.DataObjec
         len(generated["units"])
     whole = rulebook.loads(POWER.split("  - {id: root")[0])
     assert assert_same(whole, generated).fallbacks == 0
+
+
+LIBRARY = """
+rulebook: 1
+scheme: {id: f, title: f}
+rounding: {places: 1, mode: half_even}
+indicators:
+  x: {type: decimal, min: -20, max: 20}
+  y: {type: decimal, min: -20, max: 20}
+  n: {type: count, min: 0, max: 4}
+  flag: {type: bool}
+tree:
+  - {id: a, expr: "min(x, y, 3) + max(x, -y) + abs(x - y)"}
+  - {id: b, expr: "clamp(x, -5, y) if x < y else clamp(y, -1.5, 2.25)"}
+  - {id: c, expr: "linear(x, -3, 10, 7, -2) + linear(y, 1, 1, 1.5, 4)"}
+  - {id: d, expr: "ratio(x, n, -7) + by_rank(n, 5, 2.5, 1)"}
+  - {id: e, expr: "floor(x / 3) - ceil(y / 7) + (1 if flag and not x > y or n == 2 else 0)"}
+  - {id: f, expr: "x * y / (n + 1) - -x", min: -30, max: 30}
+"""
+
+
+@SETTINGS
+@given(data=st.data())
+def test_every_library_function_over_columns(data: st.DataObject) -> None:
+    """min, max, abs, clamp, linear, ratio, by_rank, floor, ceil, and/or/not, chained and
+    negated operands, floor and cap, over negative and fractional values."""
+    scheme = rulebook.loads(LIBRARY)
+    got = assert_same(scheme, data.draw(from_scheme(scheme, units=(1, 10))))
+    assert got is not None and got.fallbacks == 0
