@@ -326,3 +326,26 @@ def test_every_library_function_over_columns(data: st.DataObject) -> None:
     scheme = rulebook.loads(LIBRARY)
     got = assert_same(scheme, data.draw(from_scheme(scheme, units=(1, 10))))
     assert got is not None and got.fallbacks == 0
+
+
+def test_a_float_column_mixing_magnitudes_and_places_is_read_exactly() -> None:
+    """1e9 needs no places, 0.123456789012 needs 12: 1e9 at 12 places (10²¹) is past int64, so
+    that unit is read through repr and scored per unit; every value is still the exact one."""
+    scheme = rulebook.loads(ROUNDING.format(mode="half_up").replace("min: -100, max: 100",
+                                                                    "min: -1e12, max: 1e12"))
+    frame = pd.DataFrame({"unit": ["big", "fine"], "x": [1e9, 0.123456789012], "k": [1, 1]})
+    got = columnar.evaluate(scheme, frame)
+    assert got.value("big", "a") == Decimal("1000000000.00")
+    assert got.vector("fine")[scheme.program.plan.raw_slots["a"]] == Decimal("0.123456789012")
+    assert got.fallbacks == 1
+
+
+def test_a_huge_value_outside_the_domain_is_refused_not_scored() -> None:
+    scheme = rulebook.loads(ROUNDING.format(mode="half_up"))
+    with pytest.raises(DataError) as caught:
+        columnar.evaluate(scheme, pd.DataFrame({"unit": ["a"], "x": [1e20], "k": [1]}))
+    assert "above the declared maximum 100" in str(caught.value)
+    unbounded = rulebook.loads(ROUNDING.format(mode="half_up").replace(", max: 100", ""))
+    with pytest.raises(DataError) as caught:
+        columnar.evaluate(unbounded, pd.DataFrame({"unit": ["a"], "x": [1e30], "k": [1]}))
+    assert "too large: the limit `max_magnitude` is 10^24" in str(caught.value)

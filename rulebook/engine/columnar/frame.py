@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from rulebook.arith import number_problem
 from rulebook.data.dataset import DataSet
 from rulebook.data.frame import read_columns, read_frame
 from rulebook.data.table import UNIT_HEADERS
@@ -162,6 +163,9 @@ def _convert(ind: Indicator, values: Any) -> tuple[Col, Any, dict[int, Any]]:
         bad |= _below(col, ind.min)
     if ind.max is not None:
         bad |= _below(col, ind.max, above=True)
+    for row, value in odd.items():  # values no column holds: checked one by one
+        bad[row] |= (ind.min is not None and value < ind.min) or (
+            ind.max is not None and value > ind.max) or number_problem(value) is not None
     if ind.type == "count":
         bad |= np.asarray(col.p) % col.q != 0 if isinstance(col.q, int) else True
         for row, value in odd.items():
@@ -206,7 +210,11 @@ def _from_floats(x: Any) -> tuple[Num, Any, dict[int, Any]]:
         ok &= ~missing
         newly = ok & ~proven
         if newly.any():
-            # rows proven at this scale; earlier rows rescaled to it
+            # rows proven at this scale; earlier rows rescaled to it (those that would leave
+            # int64 are read through repr below, and fall back)
+            over = proven & (np.abs(p.astype(float)) * 10.0 ** (s - scale) >= LIMIT)
+            proven &= ~over
+            p[over] = 0
             p = p * (10 ** (s - scale))
             p[newly] = cand[newly].astype(np.int64)
             proven |= newly
