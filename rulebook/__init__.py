@@ -1,9 +1,9 @@
 """rulebook: assessment schemes as reviewed YAML, scored exactly and explainably.
 
-    scheme = rulebook.load("schemes/village-fp-1000.yaml")
-    data = rulebook.read_data("schemes/examples/village-fp-1000.data.yaml", scheme)
-    result = rulebook.evaluate(scheme, data)
-    result.unit("village_a").scores["committee.meetings"]
+scheme = rulebook.load("schemes/village-fp-1000.yaml")
+data = rulebook.read_data("schemes/examples/village-fp-1000.data.yaml", scheme)
+result = rulebook.evaluate(scheme, data)
+result.unit("village_a").scores["committee.meetings"]
 """
 
 from __future__ import annotations

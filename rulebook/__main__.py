@@ -1,3 +1,5 @@
+"""`python -m rulebook`: the command line (rulebook.cli)."""
+
 import sys
 
 from rulebook.cli import main

@@ -15,6 +15,7 @@ renders and prints; above it nothing is computed with it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import (
     ROUND_HALF_EVEN,
     Context,
@@ -34,6 +35,26 @@ MAX_EXPONENT = 24
 """`max_magnitude`: a number written in a scheme or in data must be below 10^24 in size."""
 MAX_COMPUTED_EXPONENT = 40
 """`max_computed_magnitude`: a value computed while scoring must stay below 10^40."""
+HARD_MAX_DIGITS = 40
+"""The most a scheme may raise `max_digits` to: 10 of the context's 50 digits stay as headroom
+for products and quotients."""
+HARD_MAX_EXPONENT = 35
+"""The most a scheme may raise `max_magnitude` to (10^35): sums of thousands of such values still
+stay below the computed ceiling 10^40."""
+
+
+@dataclass(frozen=True)
+class NumberLimits:
+    """The ceiling on written numbers in force for one scheme: the defaults, or the scheme's
+    `scheme: limits:` (at most HARD_MAX_DIGITS and 10^HARD_MAX_EXPONENT)."""
+
+    max_digits: int = MAX_DIGITS
+    max_exponent: int = MAX_EXPONENT
+    """A number's magnitude must be below 10^max_exponent (`max_magnitude`)."""
+
+
+DEFAULT_LIMITS = NumberLimits()
+
 NUMBER_LIMITS = {"max_digits": MAX_DIGITS, "max_magnitude": f"1e{MAX_EXPONENT}",
                  "max_computed_magnitude": f"1e{MAX_COMPUTED_EXPONENT}"}
 
@@ -44,19 +65,19 @@ _WIDE = Context(prec=PRECISION + SNAP_PLACES + MAX_COMPUTED_EXPONENT, rounding=R
 """Enough digits to quantize any value below the ceiling to 20 places without InvalidOperation."""
 
 
-def number_problem(x: Decimal) -> str | None:
+def number_problem(x: Decimal, limits: NumberLimits = DEFAULT_LIMITS) -> str | None:
     """Why a number written in a scheme or in data is refused (not finite, too many digits, too
-    large), naming the limit; None when it is within the ceiling."""
+    large), naming the limit; None when it is within the ceiling `limits`."""
     if not x.is_finite():
         return "not a finite number"
     if x.is_zero():
         return None
-    if x.adjusted() >= MAX_EXPONENT:
-        return f"too large: the limit `max_magnitude` is 10^{MAX_EXPONENT}"
+    if x.adjusted() >= limits.max_exponent:
+        return f"too large: the limit `max_magnitude` is 10^{limits.max_exponent}"
     digits = len("".join(map(str, x.as_tuple().digits)).rstrip("0"))
-    if digits > MAX_DIGITS:
+    if digits > limits.max_digits:
         return (f"{digits} significant digits is more than the limit `max_digits` "
-                f"({MAX_DIGITS})")
+                f"({limits.max_digits})")
     return None
 
 

@@ -35,7 +35,7 @@ from rulebook.errors import (
     SchemeError,
     did_you_mean,
 )
-from rulebook.files import OutputError, replacing
+from rulebook.files import OutputError, replacing, write_output
 from rulebook.render.safe import terminal
 from rulebook.render.worksheet import worksheet
 from rulebook.render.writers import FORMATS, write_result
@@ -81,6 +81,9 @@ def _parser() -> _Parser:
                        "UTF-8 else GB18030)")
     score.add_argument("--no-audit", action="store_true",
                        help="no audit (the default; kept for compatibility)")
+    score.add_argument("--restore", action="store_true",
+                       help="html: beside each lost item, the single change that would restore "
+                            "it (a search per item: slower; docs/analysis.md)")
     score.add_argument("-q", "--quiet", action="store_true",
                        help="no progress bar on standard error")
     explain = commands.add_parser("explain", help="an auditor's worksheet for one unit")
@@ -95,6 +98,7 @@ def _parser() -> _Parser:
     tpl.add_argument("scheme", help="the scheme YAML file")
     tpl.add_argument("--format", choices=("xlsx", "csv"), help="default: from -o's extension")
     tpl.add_argument("-o", "--output", required=True, help="the file to write")
+    _analysis_options(explain)
     chk = commands.add_parser("check", help="check a scheme and report every problem")
     chk.add_argument("scheme", help="the scheme YAML file")
     bnd = commands.add_parser("bounds", help="guaranteed [low, high] of every node, from the "
@@ -112,6 +116,16 @@ def _parser() -> _Parser:
                            "never exercised")
     commands.add_parser("schema", help="print the JSON Schema of scheme files (for editors; "
                         "docs/scheme-format.md)")
+    diff = commands.add_parser("diff", help="whose scores changed and why: two schemes on one "
+                               "data file, or one scheme on two data files")
+    diff.add_argument("files", nargs="+", metavar="FILE",
+                      help="OLD.yaml NEW.yaml DATA, or SCHEME with --data OLD NEW")
+    diff.add_argument("--data", nargs=2, metavar=("OLD", "NEW"),
+                      help="two data files scored under one scheme")
+    diff.add_argument("--format", choices=("text", "json", "html"), default="text",
+                      help="text (default), json (docs/analysis.md), or html: the new result's "
+                           'report with a "what changed" section')
+    diff.add_argument("-o", "--output", help="write to this file instead of standard output")
     return parser
 
 
@@ -127,7 +141,7 @@ def _guarded(run: Callable[..., int]) -> Callable[..., int]:
         try:
             code = run(argv, out, err, stdin or sys.stdin)
             _flush(out)
-            return code
+            return code  # noqa: TRY300 - a closed pipe raises in the flush, so it stays inside
         except BrokenPipeError:
             _silence(out)
             return EXIT_BROKEN_PIPE
@@ -219,6 +233,8 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
         return _schema(out)
     if args.command == "test":
         return _test(args.paths, out, err, args.properties, args.examples, args.coverage)
+    if args.command == "diff":
+        return _diff(args, out, err)
     return _score(args, out, err)  # score and explain
 
 
@@ -270,8 +286,7 @@ def _test(paths: list[str], out: TextIO, err: TextIO, properties: bool = False,
                 passed += 1
                 continue
             failed += 1
-            for failure in case.failures:
-                out.write(failure.render() + "\n")
+            out.writelines(failure.render() + "\n" for failure in case.failures)
         if properties:
             ok, bad = _properties(path, out, examples)
             passed, failed = passed + ok, failed + bad
@@ -368,12 +383,29 @@ def _score(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return _explain(result, args, out, err)
     if args.format == "xlsx":
         return _xlsx(result, args.output, out, err)
+    if args.format == "html" and args.restore:
+        return _html_with_restores(result, args.output, out)
     try:
         write_result(result, args.format, None if args.output in (None, STDIO) else args.output,
                      out, err, audit=args.audit, quiet=args.quiet)
     except ImportError as exc:
         err.write(f"rulebook: {exc}\n")
         return EXIT_USAGE
+    return EXIT_OK
+
+
+def _html_with_restores(result: Result, output: str | None, out: TextIO) -> int:
+    """The HTML report with "what would restore it" beside each lost item of every unit."""
+    from rulebook.analysis import restore
+    from rulebook.render.html import to_html
+
+    restores = {u.unit: {r.node: r.render() for r in restore(result, u.unit)}
+                for u in result.units}
+    text = to_html(result, restores=restores)
+    if output in (None, STDIO):
+        out.write(text)
+    else:
+        write_output(output, text)
     return EXIT_OK
 
 
@@ -418,7 +450,109 @@ def _explain(result: Result, args: argparse.Namespace, out: TextIO, err: TextIO)
         err.write(f"rulebook: no node or value {args.node!r}" + (f"; {hint}" if hint else "")
                   + "\n")
         return EXIT_USAGE
+    for name in args.keep:
+        if name not in scheme.indicators:
+            hint = did_you_mean(name, scheme.indicators)
+            err.write(f"rulebook: --keep {name}: no such indicator" + (f"; {hint}" if hint
+                                                                       else "") + "\n")
+            return EXIT_USAGE
+    if args.set or args.goal:
+        return _what_if(result, args, out, err)
     out.write(worksheet(result, args.unit, args.node))
+    if args.node is None and not args.no_restore:
+        from rulebook.analysis.restore import restore
+
+        found = restore(result, args.unit, keep=args.keep)
+        if found:
+            out.write("\nwhat would restore each lost item (one indicator, verified by "
+                      "re-scoring):\n" + "".join(f"  {r.node}  {r.render()}\n" for r in found))
+    return EXIT_OK
+
+
+def _analysis_options(explain: argparse.ArgumentParser) -> None:
+    explain.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                         help="what-if: give the unit this value and score again (repeatable; "
+                              "NAME.PERIOD=VALUE or NAME[PERIOD]=VALUE for one period)")
+    explain.add_argument("--goal", action="append", default=[], metavar="GOAL",
+                         help="what it would take: total=X (or NODE=X), rank=K, outcome=LABEL "
+                              "or OUTCOME=LABEL (repeatable)")
+    explain.add_argument("--keep", action="append", default=[], metavar="INDICATOR",
+                         help="never change this indicator in --goal or restore searches")
+    explain.add_argument("--budget", type=int, default=2000,
+                         help="re-scorings one --goal search may spend (default 2000)")
+    explain.add_argument("--no-restore", action="store_true",
+                         help="leave out what would restore each lost item")
+
+
+def _what_if(result: Result, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """`explain --set …` and/or `--goal …`: the what-if diff, then each goal's answer (on the
+    edited data when both are given)."""
+    from rulebook.analysis import GoalError, parse_goal, what_if, what_it_takes
+
+    scheme = result.scheme
+    try:
+        goals = [parse_goal(scheme, g) for g in args.goal]
+    except GoalError as exc:
+        err.write(f"rulebook: {exc}\n")
+        return EXIT_USAGE
+    if args.budget < 1:
+        err.write("rulebook: --budget must be at least 1\n")
+        return EXIT_USAGE
+    data = result.data
+    if args.set:
+        changed = what_if(scheme, data, args.unit, args.set, before=result)
+        out.write(changed.render())
+        data = changed.after.data
+    out.writelines(("\n" if args.set or goal is not goals[0] else "")
+                  + what_it_takes(scheme, data, args.unit, goal, budget=args.budget,
+                                  keep=args.keep).render() for goal in goals)
+    return EXIT_OK
+
+
+def _diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """`diff OLD.yaml NEW.yaml DATA` or `diff SCHEME --data OLD NEW`."""
+    from rulebook.analysis import diff_results
+
+    files = args.files
+    if not ((len(files) == 3 and args.data is None) or (len(files) == 1 and args.data)):
+        err.write("rulebook diff: give OLD.yaml NEW.yaml DATA (two schemes, one data file) or "
+                  "SCHEME --data OLD NEW (one scheme, two data files)\n")
+        return EXIT_USAGE
+    data: list[str] = args.data or [files[2], files[2]]
+    pairs = [(files[0], data[0]), (files[-2] if len(files) == 3 else files[0], data[1])]
+    results = []
+    piped: bytes | None = None
+    for scheme_path, data_path in pairs:
+        stdin = args.stdin
+        if data_path == STDIO:  # read once, even when both sides score it
+            import io
+
+            if piped is None:
+                buffer = getattr(stdin, "buffer", None)
+                piped = buffer.read() if buffer is not None else stdin.read().encode("utf-8")
+            stdin = io.TextIOWrapper(io.BytesIO(piped), encoding="utf-8")
+        scored = _scored(argparse.Namespace(scheme=scheme_path, data=data_path, stdin=stdin,
+                                            encoding=None),
+                         err)
+        if isinstance(scored, int):
+            return scored
+        results.append(scored)
+    changes = diff_results(results[0], results[1])
+    if args.format == "html":
+        from rulebook.render.html import to_html
+        from rulebook.render.html_diff import diff_section
+
+        text = to_html(results[1], extra=diff_section(changes.to_dict(), results[1].scheme))
+    elif args.format == "json":
+        import json
+
+        text = json.dumps(changes.to_dict(), ensure_ascii=False, indent=2) + "\n"
+    else:
+        text = changes.render()
+    if args.output in (None, STDIO):
+        out.write(text)
+    else:
+        write_output(args.output, text)
     return EXIT_OK
 
 

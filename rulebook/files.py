@@ -189,7 +189,7 @@ def _sync(path: str) -> None:
 
 
 def write_output(target: str | Path, content: str | bytes) -> None:
-    """Write `content` (text as UTF-8 with `\\n` line ends) to `target` atomically."""
+    """Write `content` (text as UTF-8 with newline line ends) to `target` atomically."""
     data = content.encode("utf-8") if isinstance(content, str) else content
     with replacing(target) as temp, open(temp, "wb") as handle:
         handle.write(data)

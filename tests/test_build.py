@@ -82,7 +82,7 @@ values:
 
 
 def test_self_reference_is_a_cycle() -> None:
-    text = BASE + "\nvalues:\n  a: \"a + 1\"\n"
+    text = BASE + '\nvalues:\n  a: "a + 1"\n'
     assert "dependency cycle: a -> a" in problems(text)[0]
 
 
@@ -90,7 +90,7 @@ def test_self_reference_is_a_cycle() -> None:
     (("max: 12}", "max: 12, min: 20}"), "`max` (12) is below `min` (20)"),
     (("weight: 4}", "weight: -4}"), "cannot be negative"),
     (("type: count", "type: counter"), "did you mean `count`?"),
-    (('expr: "sum(rate) / 3"', 'use: task'), "unknown pattern `task`"),
+    (('expr: "sum(rate) / 3"', "use: task"), "unknown pattern `task`"),
     (("- id: meetings", "- id: meetings\n        max: 1\n        min: 5"),
      "cap `max: 1` is below floor `min: 5`"),
     (("- id: rates", "- id: meetings"), "already defined"),

@@ -11,7 +11,8 @@ import pytest
 import rulebook
 
 COOKBOOK = Path(__file__).resolve().parent.parent / "docs" / "cookbook.md"
-BLOCK = re.compile(r"^```(yaml scheme|yaml data|text expected)\n(.*?)^```", re.M | re.S)
+BLOCK = re.compile(r"^```(yaml scheme|yaml data|text expected)\n(.*?)^```",
+                   re.MULTILINE | re.DOTALL)
 
 
 def recipes() -> list[tuple[str, str, str, str]]:
@@ -19,7 +20,7 @@ def recipes() -> list[tuple[str, str, str, str]]:
     out = []
     for section in COOKBOOK.read_text(encoding="utf-8").split("\n## ")[1:]:
         title = section.splitlines()[0]
-        blocks = {kind: body for kind, body in BLOCK.findall(section)}
+        blocks = dict(BLOCK.findall(section))
         out.append((title, blocks["yaml scheme"], blocks["yaml data"], blocks["text expected"]))
     return out
 

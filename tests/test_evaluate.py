@@ -123,7 +123,7 @@ def test_raw_value_is_kept_before_caps_and_rounding() -> None:
     unit = result.unit("v")
     assert unit.raw["items.cap"] == D("35.555") and unit.scores["items.cap"] == D("20.00")
     # a floor written inside the formula (max(0, ...)) is part of the raw value itself
-    assert unit.raw["items.floor"] == D("0") and unit.scores["items.floor"] == D("0.00")
+    assert unit.raw["items.floor"] == D(0) and unit.scores["items.floor"] == D("0.00")
 
 
 def test_rounding_is_half_up_and_exact_on_boundaries() -> None:
@@ -172,7 +172,7 @@ def test_competition_ranking_ties_share_a_rank_and_skip_the_next() -> None:
     assert [int(u.ranks["dense_place"]) for u in result] == [2, 1, 1, 3]
     assert [u.scores["bonus.top_two"] for u in result] == [D(0), D(4), D(4), D(0)]
     assert [u.scores["bonus.dense_top_two"] for u in result] == [D(2), D(4), D(4), D(0)]
-    # total = category + bonus
+    # the total is the category plus the bonus
     assert [u.total for u in result] == [D("92.00"), D("103.00"), D("103.00"), D("80.00")]
 
 

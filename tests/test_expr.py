@@ -165,7 +165,7 @@ def test_axis_contexts(text: str, axis: str | None) -> None:
     ("a 且 b", 2, "`且` is not an operator: write `and`"),
     ("x ≥ 3", 2, "`≥` is not an operator here: write `>=`"),
     ("x × 3", 2, "`×` is not an operator here: write `*`"),
-    ("level == “city”", 9, "`“` is not an operator here: write `\"`"),
+    ("level == “city”", 9, '`“` is not an operator here: write `"`'),
     ("a +\u00a0b", 3, "no-break space (U+00A0): write an ordinary space"),
     ("a\u3000+ b", 1, "full-width space (U+3000): write an ordinary space"),
     ("a +\u200bb", 3, "invisible zero-width space (U+200B): delete it"),

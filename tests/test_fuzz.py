@@ -20,7 +20,7 @@ from rulebook.expr import syntax as ex
 
 from conftest import VILLAGE, VILLAGE_DATA
 
-EXAMPLES = int(os.environ.get("RULEBOOK_FUZZ_EXAMPLES", "150"))
+EXAMPLES = int(os.environ.get("RULEBOOK_FUZZ_EXAMPLES", "100"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 

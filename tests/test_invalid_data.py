@@ -43,3 +43,21 @@ def test_score_writes_nothing_and_exits_3(path: Path, tmp_path: Path) -> None:
     assert main(["score", str(SCHEME), str(path), "-o", str(target)], out, err) == EXIT_DATA
     assert not target.exists() and out.getvalue() == ""
     assert f"{path}:{expectations(path)[0]}: error:" in err.getvalue()
+
+
+@pytest.mark.parametrize("suffix", ["", ".csv", ".xlsx", ".json"])
+def test_a_device_named_as_data_is_refused_before_reading(suffix: str, tmp_path: Path) -> None:
+    """/dev/zero never ends (and reports size 0): read, it would fill memory. Whatever its
+    name says, it is refused at once, at line 1 of the name given."""
+    import os
+    import time
+
+    if not os.path.exists("/dev/zero"):
+        pytest.skip("no /dev/zero here")
+    link = tmp_path / f"zero{suffix}"
+    link.symlink_to("/dev/zero")
+    start = time.perf_counter()
+    with pytest.raises(rulebook.DataError) as info:
+        rulebook.read_data(link, rulebook.load(SCHEME))
+    assert time.perf_counter() - start < 5
+    assert f"{link}:1:1" in str(info.value) and "not a regular file (a device)" in str(info.value)

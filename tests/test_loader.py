@@ -48,7 +48,7 @@ def test_alias_bomb_is_stopped_by_the_node_budget() -> None:
     for i in range(1, 8):
         prev = f"*a{i - 1}"
         lines.append(f"a{i}: &a{i} [{', '.join([prev] * 10)}]")
-    with pytest.raises(SchemeError, match="more than 200000 nodes"):
+    with pytest.raises(SchemeError, match="more than 50,000 YAML nodes"):
         load_text("\n".join(lines) + "\n", "bomb.yaml")
 
 
@@ -103,3 +103,88 @@ def test_a_caret_for_a_space_character_points_at_it() -> None:
     next visible character: `e: "a +` is 7 columns, so it is column 8 (`b` is 9)."""
     _, source = load_text('e: "a +\u00a0b"\n', "x.yaml")
     assert source.inside(("e",), "a +\u00a0b", 3).column == 8
+
+
+# Budgets checked before objects are built (issue #11): each hostile document fails fast with a
+# located message naming its limit; the time bound is generous for a loaded CI machine.
+
+def _refused(text: str, file: str = "h.yaml") -> tuple[str, float]:
+    import time
+
+    start = time.perf_counter()
+    with pytest.raises(SchemeError) as info:
+        load_text(text, file)
+    return str(info.value), time.perf_counter() - start
+
+
+def test_a_52_byte_recursive_alias_fails_at_the_alias() -> None:
+    """`&a` is still open when `*a` is met: the alias is at line 1, column 8 (after `a: &a [`)."""
+    message, seconds = _refused("a: &a [*a, *a]\n")
+    assert "h.yaml:1:8" in message and "recursive alias" in message
+    assert seconds < 5
+
+
+def test_a_2mb_flow_list_stops_at_the_node_budget() -> None:
+    """999,999 items (2 MB, just under MAX_SCHEME_BYTES). Nodes are counted mapping (1), key
+    `a` (2), list (3), then item k is node 4 + k: node 50,001 past MAX_NODES = 50,000 is item
+    k = 49,997, written at column 5 + 2k = 99,999 (`a: [` is 4 characters, each item 2)."""
+    from rulebook.scheme.loader import MAX_NODES, MAX_SCHEME_BYTES
+
+    text = "a: [" + ",".join(["1"] * 999_999) + "]\n"
+    assert len(text) <= MAX_SCHEME_BYTES
+    message, seconds = _refused(text)
+    assert MAX_NODES == 50_000
+    assert "h.yaml:1:99999:" in message and "MAX_NODES" in message and "50,000" in message
+    assert "1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1" not in message  # line not echoed
+    assert seconds < 5
+
+
+def test_a_file_over_max_scheme_bytes_is_refused_before_parsing() -> None:
+    from rulebook.scheme.loader import MAX_SCHEME_BYTES
+
+    message, seconds = _refused("a: '" + "x" * MAX_SCHEME_BYTES + "'\n")
+    assert "h.yaml:1:1" in message and "MAX_SCHEME_BYTES = 2 MB" in message
+    assert seconds < 5
+
+
+def test_a_scheme_file_over_the_limit_is_refused_by_load_file(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from rulebook.scheme.loader import MAX_SCHEME_BYTES, load_file
+
+    path = Path(str(tmp_path)) / "big.yaml"
+    path.write_text("# " + "x" * MAX_SCHEME_BYTES + "\n")
+    with pytest.raises(SchemeError) as info:
+        load_file(path)
+    assert "MAX_SCHEME_BYTES" in str(info.value) and "big.yaml:1:1" in str(info.value)
+
+
+def test_a_billion_laughs_stops_at_the_expansion_budget() -> None:
+    """Ten levels of nine aliases expand to 9^10 nodes; composition sees only ~100, so the
+    conversion budget (also MAX_NODES) stops it, at the first anchor's list."""
+    levels = ["a0: &a0 [x, x, x, x, x, x, x, x, x]"]
+    levels += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 10)]
+    message, seconds = _refused("\n".join(levels) + "\n")
+    assert "MAX_NODES" in message and "h.yaml:1:" in message
+    assert seconds < 5
+
+
+def test_nesting_past_max_depth_fails_during_composition() -> None:
+    """5,000 nested lists: the 61st `[` (column 3 + 60 = 63) is past MAX_DEPTH = 60."""
+    message, seconds = _refused("a: " + "[" * 5000 + "]" * 5000 + "\n")
+    assert "h.yaml:1:63" in message and "MAX_DEPTH" in message
+    assert seconds < 5
+
+
+def test_a_tests_file_goes_through_the_same_budgets(tmp_path: object) -> None:
+    """`*.tests.yaml` is parsed by the same loader: its recursive alias is refused at 3:9
+    (`  - &c [`: 8 characters before the alias)."""
+    from pathlib import Path
+
+    from rulebook.testing.cases import parse_file
+
+    path = Path(str(tmp_path)) / "x.tests.yaml"
+    path.write_text("scheme: tiny.yaml\ncases:\n  - &c [*c]\n", encoding="utf-8")
+    with pytest.raises(SchemeError) as info:
+        parse_file(path)
+    assert f"{path}:3:9:" in str(info.value) and "recursive alias" in str(info.value)

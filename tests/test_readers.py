@@ -137,7 +137,7 @@ def test_a_float_is_its_shortest_repr() -> None:
     """92.5 + (3 + 4) + 1 + 1.5 = 102 exactly; 0.1 is Decimal("0.1"), not 0.1000000000000000055."""
     result = rulebook.evaluate(_small(), {"units": {"A": {"rate": 92.5, "visits": {"Q1": 3,
                                                     "Q2": 4}, "ok": True}}})
-    assert result.unit("A").total == Decimal("102")
+    assert result.unit("A").total == Decimal(102)
     data = rulebook.check_data({"units": {"B": {"rate": 0.1, "visits": {"Q1": 0, "Q2": 0},
                                                 "ok": False}}}, _small())
     assert data.units[0].values["rate"] == Decimal("0.1")

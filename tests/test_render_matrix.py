@@ -477,7 +477,7 @@ def test_declared_language_overrides_the_labels() -> None:
     """`scheme.language: en` on Chinese labels gives English headers (and total label); an
     unknown language is a located scheme error with the fix."""
     text = "scheme: {id: x, title: 甲, language: LANG}\nindicators:\n  a: {type: count}\n" \
-           "tree:\n  - {id: n, label: 工作, expr: \"a\"}\n"
+           'tree:\n  - {id: n, label: 工作, expr: "a"}\n'
     scheme = rulebook.loads(text.replace("LANG", "en"), "x")
     assert (scheme.language, scheme.total_label) == ("en", "total")
     table = to_table(rulebook.evaluate(scheme, rulebook.parse_data("units: {A: {a: 1}}",

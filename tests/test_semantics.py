@@ -142,7 +142,7 @@ def test_a_different_group_sum_reaches_both_engines_and_the_bounds(
 
 
 def _above(a: Any, b: Any) -> bool:
-    """a > b for numbers; for intervals, a lies wholly at or above b (enough for this scheme)."""
+    """A > b for numbers; for intervals, a lies wholly at or above b (enough for this scheme)."""
     if isinstance(a, Interval):
         return a.lo is not None and b.hi is not None and a.lo >= b.hi
     return bool(a > b)

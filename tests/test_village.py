@@ -201,7 +201,7 @@ def test_caps_floors_and_total_identity_hold_and_scoring_is_deterministic(
 @given(data=st.data())
 def test_reference_engine_agrees_with_the_compiled_program(
         village: rulebook.Scheme, data: st.DataObject) -> None:
-    """simpleeval interpreting each formula gives byte-identical output to the compiled code."""
+    """Simpleeval interpreting each formula gives byte-identical output to the compiled code."""
     units = data.draw(_bounded(village))
     compiled = rulebook.evaluate(village, units)
     reference = rulebook.evaluate(village, units, engine="reference")

@@ -16,22 +16,22 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from rulebook.arith import number_problem
+from rulebook.arith import NumberLimits, number_problem
 from rulebook.data.dataset import DataSet, Locator, UnitData
 from rulebook.data.values import exact_number, plain_bool
 from rulebook.errors import Problem, did_you_mean
+from rulebook.expr.slips import plain_number
 from rulebook.scheme.loader import Path_
 from rulebook.scheme.model import Indicator, Scheme
 
 
-class _Checker:
-    """The careful pass: every problem, each with its location, unit, indicator and period."""
+class _ValueChecker:
+    """The rules for one value of one indicator (type, ceiling, declared domain), with each
+    problem recorded at its path; shared by the data check and the scheme's `default` check."""
 
-    def __init__(self, scheme: Scheme, source: Locator | None,
-                 quiet: set[tuple[str, str]] | None = None) -> None:
-        self.scheme, self.source, self.quiet = scheme, source, quiet or set()
+    def __init__(self, source: Locator | None, limits: NumberLimits) -> None:
+        self.source, self.limits = source, limits
         self.problems: list[Problem] = []
-        self.period_ids = tuple(p.id for p in scheme.periods)
 
     def error(self, path: Path_, message: str, hint: str | None = None, *,
               key: bool = False) -> None:
@@ -39,6 +39,81 @@ class _Checker:
             self.problems.append(Problem(message, None, hint))
         else:
             self.problems.append(self.source.problem(path, message, hint, key=key))
+
+    def written(self, path: Path_) -> str | None:
+        """The value at `path` as written in the file, when the reader can tell."""
+        written = getattr(self.source, "written", None)
+        return written(path) if callable(written) and path else None
+
+    def scalar(self, unit: str, ind: Indicator, raw: Any, path: Path_,
+               period: str | None) -> Any:
+        kind = ind.type
+        raw = plain_bool(raw)
+        if kind == "bool":
+            if raw is True or raw is False:
+                return raw
+            return self.bad(unit, ind, path, period,
+                            f"expected true or false, got {_spelled(raw)}")
+        if kind == "enum":
+            if isinstance(raw, str) and raw in ind.values:
+                return raw
+            written = self.written(path)
+            if isinstance(raw, bool) and written and written.lower() != str(raw).lower():
+                return self.bad(unit, ind, path, period, f"YAML reads an unquoted `{written}` "
+                                f"as {str(raw).lower()}: quote it",
+                                f'write "{written}" (in quotes); values: {", ".join(ind.values)}')
+            return self.bad(unit, ind, path, period,
+                            f"{_spelled(raw)} is not one of {', '.join(ind.values)}",
+                            did_you_mean(str(raw), ind.values))
+        value = exact_number(raw)
+        if not isinstance(value, Decimal | None):
+            return self.bad(unit, ind, path, period, "expected a number, got nothing (a "
+                            "missing value: NaN)", "give a value, or declare a `default`")
+        if (value is not None and not value.is_finite()) or _non_finite_text(raw):
+            shown = self.written(path) or _spelled(raw)
+            return self.bad(unit, ind, path, period, f"expected a number, got "
+                            f"`{shown.strip(chr(39))}`, which is not a finite number "
+                            "(not-a-number or infinity)", "write an ordinary decimal "
+                            "such as 72.5; for an unknown value declare a `default`")
+        if value is None and isinstance(raw, str) and plain_number(raw):
+            return self.bad(unit, ind, path, period, f"{_spelled(raw)} is not a number: "
+                            f"{plain_number(raw)}")
+        if value is None:
+            hint = "write the number without quotes" if _is_number_text(raw) else None
+            return self.bad(unit, ind, path, period, f"expected a number, got {_spelled(raw)}",
+                            hint)
+        beyond = number_problem(value, self.limits)
+        if beyond is not None:
+            return self.bad(unit, ind, path, period, f"{_short(raw)}: {beyond}",
+                            "numbers in data are limited so that scoring stays fast and exact; "
+                            "the scheme may raise the ceiling with `scheme: limits:` "
+                            "(docs/security.md)")
+        if kind == "count" and value != value.to_integral_value():
+            self.bad(unit, ind, path, period, f"a count must be a whole number, got {value}")
+        if ind.min is not None and value < ind.min:
+            self.bad(unit, ind, path, period, f"{value} is below the declared minimum {ind.min}")
+        if ind.max is not None and value > ind.max:
+            self.bad(unit, ind, path, period, f"{value} is above the declared maximum {ind.max}")
+        return value
+
+    def bad(self, unit: str, ind: Indicator, path: Path_, period: str | None, message: str,
+            hint: str | None = None) -> None:
+        """Record a problem with one value, naming unit, indicator and period."""
+        where = f"unit `{unit}`, indicator `{ind.name}`" + (f", period `{period}`"
+                                                            if period else "")
+        if unit == "(default)":
+            where = f"the `default` of indicator `{ind.name}`"
+        self.error(path, f"{where}: {message}", hint)
+
+
+class _Checker(_ValueChecker):
+    """The careful pass: every problem, each with its location, unit, indicator and period."""
+
+    def __init__(self, scheme: Scheme, source: Locator | None,
+                 quiet: set[tuple[str, str]] | None = None) -> None:
+        super().__init__(source, scheme.limits)
+        self.scheme, self.quiet = scheme, quiet or set()
+        self.period_ids = tuple(p.id for p in scheme.periods)
 
     def run(self, raw: Any) -> DataSet:
         file = self.source.file if self.source else "<data>"
@@ -94,7 +169,7 @@ class _Checker:
 
     def default(self, ind: Indicator) -> Any:
         value = self.scalar("(default)", ind, ind.default, (), None)
-        return {p: value for p in self.period_ids} if ind.per_period else value
+        return dict.fromkeys(self.period_ids, value) if ind.per_period else value
 
     def indicator(self, unit: str, ind: Indicator, raw: Any, path: Path_) -> Any:
         if not ind.per_period:
@@ -122,50 +197,6 @@ class _Checker:
             out[period] = self.scalar(unit, ind, raw[period], (*path, period), period)
         return out
 
-    def scalar(self, unit: str, ind: Indicator, raw: Any, path: Path_,
-               period: str | None) -> Any:
-        kind = ind.type
-        raw = plain_bool(raw)
-        if kind == "bool":
-            if raw is True or raw is False:
-                return raw
-            return self.bad(unit, ind, path, period,
-                            f"expected true or false, got {_spelled(raw)}")
-        if kind == "enum":
-            if isinstance(raw, str) and raw in ind.values:
-                return raw
-            return self.bad(unit, ind, path, period,
-                            f"{_spelled(raw)} is not one of {', '.join(ind.values)}",
-                            did_you_mean(str(raw), ind.values))
-        value = exact_number(raw)
-        if not isinstance(value, Decimal | None):
-            return self.bad(unit, ind, path, period, "expected a number, got nothing (a "
-                            "missing value: NaN)", "give a value, or declare a `default`")
-        if value is None or not value.is_finite():
-            hint = "write the number without quotes" if _is_number_text(raw) else None
-            return self.bad(unit, ind, path, period, f"expected a number, got {_spelled(raw)}",
-                            hint)
-        beyond = number_problem(value)
-        if beyond is not None:
-            return self.bad(unit, ind, path, period, f"{_short(raw)}: {beyond}",
-                            "numbers in data are limited so that scoring stays fast and exact "
-                            "(docs/data.md, limits)")
-        if kind == "count" and value != value.to_integral_value():
-            self.bad(unit, ind, path, period, f"a count must be a whole number, got {value}")
-        if ind.min is not None and value < ind.min:
-            self.bad(unit, ind, path, period, f"{value} is below the declared minimum {ind.min}")
-        if ind.max is not None and value > ind.max:
-            self.bad(unit, ind, path, period, f"{value} is above the declared maximum {ind.max}")
-        return value
-
-    def bad(self, unit: str, ind: Indicator, path: Path_, period: str | None, message: str,
-            hint: str | None = None) -> None:
-        """Record a problem with one value, naming unit, indicator and period."""
-        where = f"unit `{unit}`, indicator `{ind.name}`" + (f", period `{period}`"
-                                                            if period else "")
-        self.error(path, f"{where}: {message}", hint)
-
-
 def _short(raw: Any) -> str:
     """A value for a message, cut to 40 characters (a 20,000-digit number is not echoed)."""
     text = str(raw)
@@ -184,6 +215,20 @@ def _spelled(raw: Any) -> str:
         return "a list"
     text = repr(raw) if isinstance(raw, str) else str(raw)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _non_finite_text(raw: Any) -> bool:
+    """`nan`, `inf`, `-Infinity`...: text a reader may hand over for a non-finite number."""
+    return isinstance(raw, str) and raw.strip().lower().lstrip("+-.") in (
+        "nan", "inf", "infinity")
+
+
+def default_problems(ind: Indicator, limits: NumberLimits) -> list[str]:
+    """Why an indicator's `default` is not a valid value of the indicator itself (its type,
+    domain and the number ceiling), as messages for the scheme to locate; empty when valid."""
+    checker = _ValueChecker(None, limits)
+    checker.scalar("(default)", ind, ind.default, (), None)
+    return [p.message for p in checker.problems]
 
 
 def _is_number_text(raw: Any) -> bool:

@@ -188,7 +188,7 @@ class _Builder:
             if not plain:
                 return text
             tag = self.resolver.resolve(yaml.ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
-        if tag == "tag:yaml.org,2002:str" or tag == "!":
+        if tag in {"tag:yaml.org,2002:str", "!"}:
             if plain and _JSON_EXPONENT.fullmatch(text):
                 return Decimal(text)  # JSON's 1e3, which YAML 1.1 reads as text
             return text
@@ -204,6 +204,9 @@ class _Builder:
             except ValueError:
                 return text
         if tag == "tag:yaml.org,2002:float":
+            special = _NON_FINITE.get(text.lower().lstrip("+"))
+            if special is not None:
+                return special  # kept, so the data check names its unit and indicator
             try:
                 value = Decimal(text.replace("_", ""))
             except InvalidOperation:
@@ -216,6 +219,12 @@ class _Builder:
             return value
         raise _Syntax(Problem(f"YAML tag `{tag}` is not supported in data",
                               self.at(event.start_mark), "remove the tag"))
+
+
+_NON_FINITE = {".nan": Decimal("NaN"), ".inf": Decimal("Infinity"),
+               "-.inf": Decimal("-Infinity")}
+"""YAML's not-a-number and infinities, as Decimals the data check refuses by name."""
+_PLAIN_TOKEN = re.compile(r"[^\s,\[\]{}#]+")
 
 
 class _Duplicate:
@@ -326,6 +335,15 @@ class DocumentLocator:
         if line is None or where.column > MAX_SHOWN:
             return None
         return line if len(line) <= MAX_SHOWN else line[:MAX_SHOWN] + "…"
+
+    def written(self, path: Path_) -> str | None:
+        """The plain scalar at `path` as written (`no` for what YAML read as false), or None."""
+        where = self.locate(path)
+        line = _line(self.text, where.line)
+        if line is None:
+            return None
+        match = _PLAIN_TOKEN.match(line, where.column - 1)
+        return match.group() if match else None
 
     def offset(self, position: int) -> Location:
         before = self.text[:position]

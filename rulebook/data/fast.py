@@ -13,7 +13,6 @@ from collections.abc import Callable
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
 
-from rulebook import arith
 from rulebook.data.check import _Checker
 from rulebook.data.dataset import UnitData
 from rulebook.data.values import MISSING, plain_bool
@@ -51,7 +50,8 @@ def compile_unit_check(scheme: Scheme) -> _UnitCheck | None:
     careful pass then reports it)."""
     periods = tuple(p.id for p in scheme.periods)
     env: dict[str, Any] = {"Dec": Decimal, "M": MISSING, "SMALL": _SMALL,
-                           "MAXE": arith.MAX_EXPONENT, "MAXLEN": arith.MAX_DIGITS + 2}
+                           "MAXE": scheme.limits.max_exponent,
+                           "MAXLEN": scheme.limits.max_digits + 2}
     body = ["absent = 0", "out = {}"]
     careful = _Checker(scheme, None)
     for k, (name, ind) in enumerate(scheme.indicators.items()):
@@ -88,7 +88,8 @@ def compile_unit_check(scheme: Scheme) -> _UnitCheck | None:
     lines = ["def check(values):", "    get = values.get", "    try:",
              *(f"        {line}" for line in body),
              "    except KeyError:", "        return None"]
-    exec(compile("\n".join(lines), f"<data check {scheme.id}>", "exec"), env)
+    # the source is built from our own tokens and repr()s of the scheme's names and numbers
+    exec(compile("\n".join(lines), f"<data check {scheme.id}>", "exec"), env)  # noqa: S102
     check: _UnitCheck = env["check"]
     return check
 

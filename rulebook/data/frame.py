@@ -64,7 +64,7 @@ def read_columns(columns: Mapping[Any, Any], scheme: Scheme, *,
             f"{h}: {len(v)}" for h, v in zip(header, lists, strict=True)), None,
             "every column holds one value per unit")])
 
-    def place(row: int, col: int) -> tuple[Location | None, str]:
+    def place(row: int, col: int) -> tuple[Location | None, str]:  # noqa: ARG001 - a locator's signature
         return None, "header" if row == 0 else f"row {row}"
 
     def rows() -> Iterator[tuple[int, list[Any]]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import stat
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ _EXTENSIONS = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".csv": "csv",
                ".xlsx": "xlsx", ".xlsm": "xlsx"}
 
 
-def read(source: Any, scheme: Scheme, *, format: str | None = None,
+def read(source: Any, scheme: Scheme, *, format: str | None = None,  # noqa: A002 - the public keyword, as in pandas
          encoding: str | None = None) -> DataSet:
     """See `rulebook.data.api.read_data`."""
     from rulebook.data.frame import is_columns, is_dataframe, read_columns, read_frame
@@ -34,6 +35,8 @@ def read(source: Any, scheme: Scheme, *, format: str | None = None,
     name = str(source) if isinstance(source, str | os.PathLike) else \
         str(getattr(source, "name", "<stream>"))
     kind = format or _EXTENSIONS.get(Path(name).suffix.lower())
+    if isinstance(source, str | os.PathLike):
+        _refuse_device(source, name)
     if kind is None and not isinstance(source, str | os.PathLike):
         data = source.read(MAX_DATA_BYTES + 1)  # a stream of unknown format: look at it
         kind = "xlsx" if isinstance(data, bytes) and data.startswith(b"PK\x03\x04") else None
@@ -59,20 +62,37 @@ def read(source: Any, scheme: Scheme, *, format: str | None = None,
     return check_plain(raw, scheme, locator)
 
 
+def _refuse_device(path: str | os.PathLike[str], name: str) -> None:
+    """A device (`/dev/zero`, `/dev/urandom`, a disk) never ends: refused before reading. Pipes
+    stay allowed (`<(...)`), bounded by the readers' own limits."""
+    try:
+        mode = Path(path).stat().st_mode
+    except OSError:
+        return  # the reader reports a missing or unreadable file in its own words
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        raise DataError([Problem("not a regular file (a device)", Location(name, 1, 1),
+                                 "name a YAML, JSON, CSV or xlsx file")])
+
+
 def _read_bytes(source: Any, name: str) -> bytes:
     if isinstance(source, str | os.PathLike):
         try:
-            size = os.stat(source).st_size
+            size = Path(source).stat().st_size
             if size > MAX_DATA_BYTES:
                 raise DataError([Problem(
                     f"data file is {size >> 20} MiB, larger than the {MAX_DATA_BYTES >> 20} "
                     "MiB read for YAML/JSON", Location(name, 1, 1),
                     "write large data sets as CSV (read row by row)")])
-            with open(source, "rb") as handle:
-                return handle.read()
+            with open(source, "rb") as handle:  # bounded: a device reports size 0
+                data = handle.read(MAX_DATA_BYTES + 1)
         except OSError as exc:
             raise DataError([Problem(f"cannot read file: {exc.strerror or exc}",
                                      Location(name, 1, 1))]) from None
+        if len(data) > MAX_DATA_BYTES:
+            raise DataError([Problem(
+                f"data larger than {MAX_DATA_BYTES >> 20} MiB (or not a regular file)",
+                Location(name, 1, 1), "write large data sets as CSV (read row by row)")])
+        return data
     data = source.read(MAX_DATA_BYTES + 1)
     if len(data) > MAX_DATA_BYTES:
         raise DataError([Problem(f"data larger than {MAX_DATA_BYTES >> 20} MiB",

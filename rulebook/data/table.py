@@ -207,7 +207,8 @@ class _TableReader:
         plan = [(col, ind, ind.name, period, _NUMBER if ind.type in _NUMBERS else None)
                 for col, (ind, period) in columns.items()]
         width = max(columns, default=0) + 1
-        for number, cells in rows:
+        for number, written in rows:
+            cells = written
             if len(cells) < width:
                 cells = [*cells, *([None] * (width - len(cells)))]
             if all(_blank(c) for c in cells):
@@ -259,7 +260,7 @@ class _TableLocator:
         self.file, self.reader, self.header_row = file, reader, header_row
 
     def problem(self, path: Path_, message: str, hint: str | None = None, *,
-                key: bool = False) -> Problem:
+                key: bool = False) -> Problem:  # noqa: ARG002 - the Locator protocol
         reader = self.reader
         row, col = self.header_row, 0
         if len(path) >= 2 and path[1] in reader.unit_rows:
@@ -330,7 +331,7 @@ def _cell_value(ind: Indicator, cell: Any) -> Any:
         return MISSING
     if ind.type == "bool" and not isinstance(cell, bool):
         number = exact_number(cell)
-        if number == 1 or number == 0:
+        if number in (0, 1):
             return number == 1
     if ind.type == "enum" and not isinstance(cell, bool) and isinstance(
             exact_number(cell), Decimal):

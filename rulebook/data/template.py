@@ -135,7 +135,7 @@ def template_xlsx(scheme: Scheme) -> Any:
     return book
 
 
-def _validation(ind: Indicator, DataValidation: Any, book: Any) -> Any:
+def _validation(ind: Indicator, DataValidation: Any, book: Any) -> Any:  # noqa: N803 - openpyxl's class, passed in lazily
     """Excel data validation for the indicator's cells, with a message saying what is allowed."""
     common = {"allow_blank": ind.default is not None, "showErrorMessage": True,
               "errorTitle": ind.label or ind.name, "error": describe(ind).replace("\n", "; "),
@@ -182,9 +182,9 @@ def _notes_sheet(book: Any, scheme: Scheme) -> None:
 
     sheet = book.create_sheet("说明")
     sheet.append([f"{scheme.title} ({scheme.id} {scheme.version})"])
-    sheet.append(["在「数据」表中每个单位填一行；每个单元格只填数值，不要公式，不要合并单元格。"
-                  " Fill one row per unit on the 数据 sheet: typed values only, no formulas, "
-                  "no merged cells."])
+    sheet.append([("在「数据」表中每个单位填一行；每个单元格只填数值，不要公式，不要合并单元格。"
+                   " Fill one row per unit on the 数据 sheet: typed values only, no formulas, "
+                   "no merged cells.")])
     sheet.append([])
     sheet.append(["id", "label", "type", "unit", "per period", "allowed", "default", "note"])
     for cell in sheet[4]:

@@ -9,6 +9,7 @@ missing values are MISSING (handled like an empty cell).
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
 from typing import Any, Final
 
@@ -40,7 +41,7 @@ def exact_number(raw: Any) -> Decimal | _Missing | None:
         if name.startswith(("int", "uint")):
             return Decimal(int(raw))
         if name.startswith("float"):
-            if raw != raw:
+            if math.isnan(raw):
                 return MISSING
             return Decimal(str(raw))  # numpy prints the shortest repr at its own precision
         return None
@@ -54,13 +55,13 @@ def exact_number(raw: Any) -> Decimal | _Missing | None:
 
 
 def _from_float(value: float) -> Decimal | _Missing:
-    if value != value:
+    if math.isnan(value):
         return MISSING
     return Decimal(repr(value))
 
 
 def plain_bool(raw: Any) -> Any:
-    """numpy's bool as a Python bool; anything else unchanged."""
+    """Numpy's bool as a Python bool; anything else unchanged."""
     kind = type(raw)
     if kind.__module__ == "numpy" and kind.__name__ in ("bool", "bool_"):
         return bool(raw)

@@ -21,7 +21,7 @@ ONE = Decimal(1)
 
 def clamp(x: Decimal, low: Decimal, high: Decimal) -> Decimal:
     """`x` limited to [low, high]."""
-    return low if x < low else high if x > high else x
+    return low if x < low else min(x, high)
 
 
 def linear(x: Decimal, x0: Decimal, y0: Decimal, x1: Decimal, y1: Decimal) -> Decimal:
@@ -35,7 +35,7 @@ def linear(x: Decimal, x0: Decimal, y0: Decimal, x1: Decimal, y1: Decimal) -> De
 
 
 def ratio(numerator: Decimal, denominator: Decimal, when_zero: Decimal) -> Decimal:
-    """numerator / denominator, or `when_zero` when the denominator is 0 — the declared
+    """Numerator / denominator, or `when_zero` when the denominator is 0 — the declared
     zero-denominator rule that every rate computed from counts needs."""
     return when_zero if denominator == 0 else numerator / denominator
 

@@ -227,7 +227,7 @@ class _Validator:
     def _name(self, node: ast.expr, name: str) -> ast.Name:
         if any(part.startswith("_") for part in name.split(".")):
             raise self.fail(node, f"name `{name}` is not allowed (names may not start with `_`)")
-        if name in ("None",):
+        if name == "None":
             raise self.fail(node, "`None` is not a value here", "use 0 or a default")
         out = ast.Name(id=name, ctx=ast.Load())
         return ast.copy_location(out, node)
@@ -239,7 +239,7 @@ class _Validator:
                             "call a function by its name, e.g. max(0, x)")
         fname = node.func.id
         if node.keywords:
-            raise self.fail(node.keywords[0].value if node.keywords[0].value else node,
+            raise self.fail(node.keywords[0].value or node,
                             "keyword arguments are not allowed", "pass arguments by position")
         node.args = [self.visit(a, depth) for a in node.args]
         if fname in AGGREGATORS:
@@ -388,7 +388,7 @@ class _Checker:
             if isinstance(v, bool):
                 return BOOL
             if isinstance(v, str):
-                raise self.fail(node, f"text \"{v}\" can only be compared with an enum indicator",
+                raise self.fail(node, f'text "{v}" can only be compared with an enum indicator',
                                 'e.g. level == "city"')
             return NUM
         if isinstance(node, ast.Name):

@@ -12,6 +12,7 @@ escaped. Written unit by unit.
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 from decimal import Decimal
 from html import escape
 from typing import TextIO
@@ -20,6 +21,7 @@ from rulebook.audit.result import Result, UnitResult
 from rulebook.audit.trail import Auditor, NodeAudit
 from rulebook.engine import semantics
 from rulebook.render import view
+from rulebook.render.html_diff import STYLE as _DIFF_STYLE
 from rulebook.render.progress import Tick
 from rulebook.render.worksheet import annotate, show, summary
 from rulebook.scheme.model import Scheme
@@ -42,7 +44,7 @@ border-left:3px solid #ddd;padding:.3rem .6rem;margin:.2rem 0 .4rem 1.2rem;white
 .legend i{display:inline-block;width:.8rem;height:.8rem;margin-right:.3rem;vertical-align:middle}
 .veto{color:#fff;background:#b00;padding:.2rem .5rem;font-weight:600}
 td.veto{background:#fdd;color:#800;font-weight:600}tr.vetoed td{background:#fff0f0}
-.outcome{margin:.2rem 0}
+.outcome{margin:.2rem 0}.restore{color:#060}
 """
 
 _SCRIPT = """
@@ -55,8 +57,14 @@ document.getElementById('find').addEventListener('input', function (e) {
 """
 
 
-def write_html(result: Result, out: TextIO, *, progress: Tick | None = None) -> None:
-    """Write the report to `out`: the head and summary first, then one unit at a time."""
+def write_html(result: Result, out: TextIO, *, progress: Tick | None = None,
+               extra: str = "", restores: Mapping[str, Mapping[str, str]] | None = None
+               ) -> None:
+    """Write the report to `out`: the head and summary first, then one unit at a time.
+    `extra` is a further section (HTML, already escaped) placed before the breakdown, such as
+    `rulebook diff`'s "what changed" (`rulebook.render.html_diff`); `restores` gives, per unit
+    and lost item, what would restore it (`rulebook.analysis.restore`, worked out by the
+    caller), shown beside each item of the points-lost list."""
     scheme = result.scheme
     w = view.words(scheme)
     auditor = Auditor(result)
@@ -65,7 +73,8 @@ def write_html(result: Result, out: TextIO, *, progress: Tick | None = None) -> 
     out.write("\n".join([
         "<!DOCTYPE html>",
         f'<html lang="{lang}"><head><meta charset="utf-8">',
-        f"<title>{escape(scheme.title)}</title><style>{_STYLE}</style></head><body>",
+        f"<title>{escape(scheme.title)}</title><style>{_STYLE}{_DIFF_STYLE if extra else ''}"
+        "</style></head><body>",
         f"<h1>{escape(scheme.title)}</h1>",
         f'<p class="manifest">scheme {escape(scheme.id)} {escape(scheme.version)} · '
         f"{escape(manifest['scheme']['digest'])} · data {escape(manifest['data']['digest'])} · "
@@ -77,19 +86,21 @@ def write_html(result: Result, out: TextIO, *, progress: Tick | None = None) -> 
           else []),
         f"<h2>{escape(w['ranking'] if view.shows_rank(scheme) else w['summary'])}</h2>",
         _summary(result),
+        *([extra] if extra else []),
         f"<h2>{escape(w['breakdown'])}</h2>",
     ]) + "\n")
     for unit in result.units:
-        out.write(_unit(result, auditor, unit) + "\n")
+        out.write(_unit(result, auditor, unit, (restores or {}).get(unit.unit, {})) + "\n")
         if progress is not None:
             progress.update(1)
     out.write(f"<script>{_SCRIPT}</script></body></html>\n")
 
 
-def to_html(result: Result) -> str:
+def to_html(result: Result, *, extra: str = "",
+            restores: Mapping[str, Mapping[str, str]] | None = None) -> str:
     """The whole report as one string (byte-identical for equal results)."""
     buffer = io.StringIO()
-    write_html(result, buffer)
+    write_html(result, buffer, extra=extra, restores=restores)
     return buffer.getvalue()
 
 
@@ -174,14 +185,18 @@ def _chart(result: Result) -> str:
     return "".join(out) + f'<div class="legend">{legend}</div>'
 
 
-def _unit(result: Result, auditor: Auditor, unit: UnitResult) -> str:
+def _unit(result: Result, auditor: Auditor, unit: UnitResult,
+          restores: Mapping[str, str] | None = None) -> str:
     scheme = result.scheme
     w = view.words(scheme)
     lost = auditor.points_lost(unit)
+    restores = restores or {}
     lost_items = "".join(
         f"<li><span class=\"lost\">−{format(p.lost, 'f')}</span> {escape(p.node)} "
         f"{escape(p.label)} ({escape(', '.join(f'{i.name}={show(i.value)}' for i in p.inputs))})"
-        "</li>" for p in lost)
+        + (f' <span class="restore">— {escape(restores[p.node])}</span>'
+           if p.node in restores else "")
+        + "</li>" for p in lost)
     verdict = "".join(f'<p class="veto">{escape(w["vetoed"])}: '
                       f"{escape(view.veto_text(scheme, v))}</p>" for v in unit.vetoes)
     verdict += "".join(f'<p class="outcome">{escape(o.label or name)}: '

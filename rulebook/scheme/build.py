@@ -12,6 +12,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from rulebook.arith import DEFAULT_LIMITS, HARD_MAX_DIGITS, HARD_MAX_EXPONENT, NumberLimits
 from rulebook.errors import Problem, SchemeError
 from rulebook.scheme import keys
 from rulebook.scheme.context import Context, kind_of
@@ -48,6 +49,7 @@ def _build(cx: Context, data: Any) -> Scheme:
     """Run the phases in order; raise SchemeError if any reported an error."""
     top = read_top(cx, data)
     meta = cx.record(top.get("scheme"), ("scheme",), keys.SCHEME, "`scheme`", section=True)
+    cx.limits = _limits(cx, meta.get("limits"))
     rounding = read_rounding(cx, top.get("rounding"))
     cx.periods = read_periods(cx, top.get("periods"))
     cx.period_groups = read_period_groups(cx, top.get("period_groups"))
@@ -72,6 +74,8 @@ def _build(cx: Context, data: Any) -> Scheme:
     total_label = cx.text(total.get("label"), ("total", "label"), "label",
                           "总分" if language == "zh" else "total")
     notes = _notes(cx, meta.get("notes"))
+    for unread in ("source", "units"):  # for readers only, but still text
+        cx.text(meta.get(unread), ("scheme", unread), unread)
     resolve(cx)
     if any(p.severity == "error" for p in cx.problems):
         raise SchemeError(cx.problems)
@@ -93,9 +97,50 @@ def _build(cx: Context, data: Any) -> Scheme:
         outcomes=cx.outcomes,
         total_label=total_label,
         language=language,
+        limits=cx.limits,
         notes=notes,
         source_file=cx.src.file,
     )
+
+
+def _limits(cx: Context, raw: Any) -> NumberLimits:
+    """`scheme.limits`: the ceiling on written numbers, each at most its hard maximum
+    (HARD_MAX_DIGITS digits, 10^HARD_MAX_EXPONENT); the defaults for what is not given."""
+    path: tuple[str, ...] = ("scheme", "limits")
+    if raw is None:
+        return DEFAULT_LIMITS
+    fields = cx.record(raw, path, keys.LIMITS, "`limits`")
+    digits, exponent = DEFAULT_LIMITS.max_digits, DEFAULT_LIMITS.max_exponent
+    given = fields.get("max_digits")
+    if given is not None:
+        if isinstance(given, int) and not isinstance(given, bool) \
+                and 1 <= given <= HARD_MAX_DIGITS:
+            digits = given
+        else:
+            cx.error((*path, "max_digits"), f"`max_digits` must be a whole number from 1 to "
+                     f"{HARD_MAX_DIGITS} (the hard maximum), got {str(given)[:40]}",
+                     "the arithmetic keeps 50 digits: 40 leaves room for products")
+    given = fields.get("max_magnitude")
+    if given is not None:
+        power = _power_of_ten(given)
+        if power is not None and 1 <= power <= HARD_MAX_EXPONENT:
+            exponent = power
+        else:
+            cx.error((*path, "max_magnitude"), f"`max_magnitude` must be a power of ten from "
+                     f"1e1 to 1e{HARD_MAX_EXPONENT} (the hard maximum), got {str(given)[:40]}",
+                     "e.g. max_magnitude: 1e30; computed values must stay below 1e40")
+    return NumberLimits(digits, exponent)
+
+
+def _power_of_ten(value: Any) -> int | None:
+    """The power k when `value` is exactly 10^k (1e30, 1000), else None."""
+    if isinstance(value, bool) or not isinstance(value, int | Decimal):
+        return None
+    number = Decimal(value)
+    digits = "".join(map(str, number.as_tuple().digits)).rstrip("0")
+    if not number.is_finite() or number <= 0 or digits != "1":
+        return None
+    return number.adjusted()
 
 
 def _language(cx: Context, raw: Any) -> str:

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import ast
 import keyword
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any, TypeGuard
 
 import attrs
 
+from rulebook import arith
 from rulebook.errors import Problem, did_you_mean
 from rulebook.expr import slips
 from rulebook.expr import syntax as ex
@@ -64,6 +66,7 @@ class Context:
         self.from_patterns: set[str] = set()  # values a pattern provides; unused ones are fine
         self.vetoes: dict[str, Veto] = {}
         self.outcomes: dict[str, Outcome] = {}
+        self.limits = arith.DEFAULT_LIMITS  # `scheme.limits`, read before any number
 
     def error(
         self,
@@ -185,7 +188,12 @@ class Context:
             shown = f" `{value}`" if fix else ""
             self.error(path, f"{what} must be a number, got {kind_of(value)}{shown}", fix)
             return None
-        return Decimal(value)
+        number = Decimal(value)
+        beyond = arith.number_problem(number, self.limits)
+        if beyond is not None:
+            shown = self.src.written(path) or _short(number)
+            self.error(path, f"{what}: {_short_text(shown)} is {beyond}", LIMIT_HINT)
+        return number  # reported; kept so that names using it are not reported as unknown
 
     def flag(self, value: Any, path: Path_, what: str) -> bool:
         """`value` as true/false (absent: false); anything else is reported."""
@@ -278,8 +286,41 @@ class Context:
         except ex.ExprError as err:
             self.expr_error(path, err, text)
             return None
+        for node in ast.walk(parsed.tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, Decimal):
+                beyond = arith.number_problem(node.value, self.limits)
+                if beyond is not None:
+                    flat = " ".join(text.split("\n"))
+                    head = flat.strip().encode()[:node.col_offset].decode("utf-8", "ignore")
+                    offset = len(flat) - len(flat.lstrip()) + len(head)
+                    where = self.src.inside(path, flat, offset)
+                    self.problems.append(Problem(
+                        f"the number {_short_text(_literal(flat, offset) or str(node.value))} "
+                        f"is {beyond}", where, LIMIT_HINT,
+                        self.src.line_text(where)))
+                    return None
         renamed = ex.rename(parsed, local)
         return ex.substitute(renamed, replacements) if replacements else renamed
+
+
+LIMIT_HINT = ("numbers are bounded so that scoring stays fast and exact; a scheme may raise "
+              "the ceiling with `scheme: limits: {max_digits: 40, max_magnitude: 1e35}` "
+              "(those are the most allowed; docs/security.md)")
+
+
+def _literal(text: str, offset: int) -> str | None:
+    """The number literal written at `offset` of `text`, as written (`1e25`, not 1E+25)."""
+    match = re.compile(r"[0-9][0-9_.]*(?:[eE][+-]?[0-9]+)?").match(text, offset)
+    return match.group() if match else None
+
+
+def _short(number: Decimal) -> str:
+    return _short_text(str(number))
+
+
+def _short_text(text: str) -> str:
+    """A number for a message, cut to 40 characters (a 20,000-digit one is not echoed)."""
+    return text if len(text) <= 40 else f"{text[:20]}…({len(text)} characters)"
 
 
 def keys_of(raw: Any) -> tuple[str, ...]:

@@ -12,7 +12,6 @@ out slots and stages, so the two cannot disagree.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
-from decimal import Decimal
 from typing import Protocol
 
 import attrs
@@ -25,19 +24,12 @@ Read = tuple[str, Iterable[str], Location | None]
 """A formula's owner, the names it reads, and where it is written."""
 
 
-class ScoredNode(Protocol):
-    """What the graph needs of a tree node (`rulebook.scheme.model.Node`)."""
+class ScoredNode(semantics.Scored, Protocol):
+    """What the graph needs of a tree node (`rulebook.scheme.model.Node`): what the node
+    rules read, and its id, children and place in the source."""
 
     @property
     def id(self) -> str: ...
-    @property
-    def role(self) -> str: ...
-    @property
-    def min(self) -> Decimal | None: ...
-    @property
-    def max(self) -> Decimal | None: ...
-    @property
-    def is_item(self) -> bool: ...
     @property
     def children(self) -> tuple[str, ...]: ...
     @property

@@ -155,6 +155,18 @@ SCHEME = Record(
         Key("units", TEXT, "who is assessed (for readers; not used in scoring)"),
         Key("language", Choice(("zh", "en")),
             "language of report headers: zh or en (default: zh if any label is Chinese)"),
+        Key("limits", Ref("limits"),
+            "raise (or lower) the ceiling on numbers written in the scheme and its data"),
+    ),
+)
+
+LIMITS = Record(
+    "limits",
+    "the ceiling on numbers written in the scheme and in its data (docs/security.md)",
+    (
+        Key("max_digits", Whole(1, 40), "significant digits a number may have (default 30)"),
+        Key("max_magnitude", Number(1),
+            "a power of ten numbers must stay below, e.g. 1e30 (default 1e24, at most 1e35)"),
     ),
 )
 
@@ -399,6 +411,7 @@ RECORDS: dict[str, Record] = {
     for r in (
         TOP,
         SCHEME,
+        LIMITS,
         ROUNDING,
         PERIOD,
         PERIOD_GROUP,

@@ -16,6 +16,7 @@ import attrs
 import yaml
 
 from rulebook.errors import Location, Problem, SchemeError
+from rulebook.files import RefusedPath, read_text
 from rulebook.scheme.yaml_slips import Slip, likely_slip, unclosed_quote_at
 
 Path_ = tuple[str | int, ...]
@@ -23,8 +24,18 @@ Path_ = tuple[str | int, ...]
 _PLAIN_TOKEN = re.compile(r"[^\s,\[\]{}#]+")
 _JSON_EXPONENT = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?[eE][+-]?[0-9]+")
 
-MAX_NODES = 200_000
-"""Most YAML nodes one document may expand to (aliases counted each time they are used)."""
+MAX_SCHEME_BYTES = 2 * 1024 * 1024
+"""`MAX_SCHEME_BYTES`: the largest scheme file read (2 MB; a scheme is a few hundred lines).
+Checked before any YAML is parsed."""
+
+MAX_NODES = 50_000
+"""`MAX_NODES`: most YAML nodes one document may have (the largest shipped scheme has ~1,200).
+Counted twice: while YAML composes the node graph (each node and alias once, failing at the first
+one past the budget, before anything else is built) and while converting it (aliases counted
+each time they are used)."""
+
+MAX_SHOWN_LINE = 400
+"""A source line longer than this is not echoed under a message (a one-line 2 MB file)."""
 
 MAX_DEPTH = 60
 """Deepest nesting of mappings and lists accepted."""
@@ -110,10 +121,88 @@ class Source:
         return Problem(message, location, hint, self.line_text(location), severity)
 
 
-def load_text(text: str, file: str) -> tuple[Any, Source]:
-    """Parse one YAML/JSON document; raise SchemeError (located) if it is not well-formed."""
+class _Limit(Exception):
+    """A budget hit while composing: carries the located problem."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """SafeLoader whose composer counts nodes, nesting and open anchors as it goes, so a huge
+    flow list, a deep nest or a recursive alias fails at once, before the graph is built."""
+
+    def __init__(self, stream: str, file: str) -> None:
+        super().__init__(stream)
+        self.file = file
+        self.composed = 0
+        self.depth = 0
+        self.open_anchors: set[str] = set()
+
+    def _stop(self, event: yaml.Event, message: str, hint: str) -> _Limit:
+        mark = event.start_mark
+        where = Location(self.file, mark.line + 1, mark.column + 1) if mark is not None \
+            else Location(self.file, 1, 1)
+        return _Limit(Problem(message, where, hint))
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        event: yaml.Event = self.peek_event()  # type: ignore[no-untyped-call]
+        self.composed += 1
+        if self.composed > MAX_NODES:
+            raise self._stop(event, f"the document has more than {MAX_NODES:,} YAML nodes "
+                             "(the limit MAX_NODES)", "schemes and data files are small: "
+                             "split the file or remove repeated aliases (`*name`)")
+        if isinstance(event, yaml.AliasEvent):
+            if event.anchor in self.open_anchors:
+                raise self._stop(event, f"alias `*{event.anchor}` refers to the mapping or "
+                                 "list it is inside (a recursive alias)", "remove the alias")
+            return super().compose_node(parent, index)
+        if not isinstance(event, yaml.CollectionStartEvent):
+            return super().compose_node(parent, index)
+        if self.depth >= MAX_DEPTH:
+            raise self._stop(event, f"nested more than {MAX_DEPTH} levels deep (the limit "
+                             "MAX_DEPTH)", "schemes and data files are only a few levels deep")
+        anchor = event.anchor
+        self.depth += 1
+        if anchor is not None:
+            self.open_anchors.add(anchor)
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+            if anchor is not None:
+                self.open_anchors.discard(anchor)
+
+
+def _compose(text: str, file: str) -> yaml.Node | None:
+    loader = _BoundedLoader(text, file)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node: yaml.Node | None = loader.get_single_node()
+        return node
+    finally:
+        loader.dispose()
+
+
+def load_text(text: str, file: str) -> tuple[Any, Source]:
+    """Parse one YAML/JSON document; raise SchemeError (located) if it is not well-formed or
+    is over a limit (MAX_SCHEME_BYTES, MAX_NODES, MAX_DEPTH), checked before objects are built."""
+    size = len(text.encode("utf-8", "surrogatepass")) if len(text) * 4 > MAX_SCHEME_BYTES \
+        else len(text)
+    if size > MAX_SCHEME_BYTES:
+        raise SchemeError([Problem(
+            f"the file is over the limit MAX_SCHEME_BYTES = {MAX_SCHEME_BYTES // 2**20} MB "
+            f"({size:,} bytes)", Location(file, 1, 1),
+            "a scheme is a few hundred lines: split out data, or remove generated text")])
+    try:
+        node = _compose(text, file)
+    except _Limit as exc:
+        problem = exc.problem
+        lines = tuple(text.splitlines())
+        line = problem.location.line if problem.location else 0
+        shown = lines[line - 1] if 1 <= line <= len(lines) else None
+        if shown is not None and len(shown) > MAX_SHOWN_LINE:
+            shown = None  # a 2 MB line is not echoed
+        raise SchemeError([attrs.evolve(problem, source_line=shown)]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
@@ -161,9 +250,10 @@ def load_file(path: str | Path) -> tuple[Any, Source]:
     """Read and parse a file; a missing or unreadable file is a located SchemeError."""
     name = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SchemeError([Problem(f"cannot read file: {exc}", Location(name, 1, 1))]) from None
+        text = read_text(path, limit=MAX_SCHEME_BYTES)
+    except RefusedPath as exc:
+        reason = exc.reason.replace("MAX_TESTS_FILE_BYTES", "MAX_SCHEME_BYTES")
+        raise SchemeError([Problem(reason, Location(name, 1, 1), exc.hint)]) from None
     return load_text(text, name)
 
 
@@ -185,7 +275,8 @@ class _Converter:
         if self.budget < 0:
             if self.budget == -1:
                 self.problems.append(Problem(
-                    f"document expands to more than {MAX_NODES} nodes", self.at(node.start_mark),
+                    f"the document expands to more than {MAX_NODES:,} YAML nodes (the limit "
+                    "MAX_NODES)", self.at(node.start_mark),
                     "remove repeated aliases (`*name`); schemes and data files are small"))
             return None
         self.values[path] = self.at(node.start_mark)

@@ -30,6 +30,16 @@ def read_values(cx: Context, raw: Any) -> None:
             lower_value(cx, name, body, path, lambda n: n)
 
 
+def _lower_condition(cx: Context, name: str, fields: Mapping[str, Any], path: Path_, key: str,
+                     kind: ValueKind, label: str | None = None) -> None:
+    """A yes/no condition written under `key` (a ranking's `demote_if`, a veto's `when`, a
+    constraint's `require`) as a named value of that kind, read at its own source position."""
+    body: dict[str, Any] = {"expr": fields[key]}
+    if label is not None:
+        body["label"] = label
+    lower_value(cx, name, body, path, lambda n: n, code_path=(*path, key), kind=kind)
+
+
 def lower_value(
     cx: Context,
     full: str,
@@ -103,15 +113,7 @@ def read_rankings(cx: Context, raw: Any) -> None:
         if "demote_if" in fields:
             demote = f"{name}.demote_if"
             cx.claim(demote, (*path, "demote_if"), "value")
-            lower_value(
-                cx,
-                demote,
-                {"expr": fields["demote_if"]},
-                path,
-                lambda n: n,
-                code_path=(*path, "demote_if"),
-                kind="condition",
-            )
+            _lower_condition(cx, demote, fields, path, "demote_if", "condition")
         cx.rankings[name] = Ranking(
             name,
             basis,
@@ -142,15 +144,7 @@ def read_vetoes(cx: Context, raw: Any) -> None:
         ):
             continue
         label = cx.text(fields.get("label"), (*path, "label"), "label", vid)
-        lower_value(
-            cx,
-            vid,
-            {"expr": fields["when"], "label": label},
-            path,
-            lambda n: n,
-            code_path=(*path, "when"),
-            kind="veto",
-        )
+        _lower_condition(cx, vid, fields, path, "when", "veto", label)
         cx.vetoes[vid] = Veto(
             vid,
             label,
@@ -198,15 +192,7 @@ def read_constraints(cx: Context, raw: Any) -> None:
         message = cx.text(
             fields.get("message"), (*path, "message"), "message", str(fields["require"])
         )
-        lower_value(
-            cx,
-            name,
-            {"expr": fields["require"], "label": message},
-            path,
-            lambda n: n,
-            code_path=(*path, "require"),
-            kind="constraint",
-        )
+        _lower_condition(cx, name, fields, path, "require", "constraint", message)
         formula = cx.values.get(name)
         if formula is None:
             continue

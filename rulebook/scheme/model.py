@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import attrs
 
+from rulebook.arith import DEFAULT_LIMITS, NumberLimits
 from rulebook.errors import Location
 from rulebook.expr.syntax import Expr
 
@@ -238,6 +239,8 @@ class Scheme:
     total_label: str = "总分"
     language: str = "zh"
     """`zh` or `en`: the language of headers in renderings (`scheme.language`, else from labels)."""
+    limits: NumberLimits = DEFAULT_LIMITS
+    """The ceiling on numbers written in the scheme and its data (`scheme.limits`)."""
     notes: tuple[str, ...] = ()
     source_file: str = ""
     digest: str = ""

@@ -224,6 +224,19 @@ def read_indicators(cx: Context, raw: Any) -> None:
             note=cx.text(fields.get("note"), (*path, "note"), "note"),
             location=cx.src.loc(path, key=True),
         )
+        _check_default(cx, cx.indicators[name], path)
+
+
+def _check_default(cx: Context, ind: Indicator, path: Path_) -> None:
+    """A `default` must itself be a valid value of its indicator: reported here, at the
+    default, rather than against the first data file that leaves the indicator out."""
+    if ind.default is None:
+        return
+    from rulebook.data.check import default_problems  # the data rules, one definition
+
+    for message in default_problems(ind, cx.limits):
+        cx.error((*path, "default"), message, "a default must be a valid value of the "
+                 "indicator itself (its type, min and max)")
 
 
 def read_parameters(cx: Context, raw: Any) -> None:
@@ -253,9 +266,10 @@ def read_parameters(cx: Context, raw: Any) -> None:
                 "by_unit: {旧村: 3, 平塘村: 3}",
             )
         for unit, unit_value in (raw_units if isinstance(raw_units, dict) else {}).items():
-            number = cx.number(
-                unit_value, (*path, "by_unit", unit), f"parameter `{name}` for unit `{unit}`"
-            )
+            what = f"parameter `{name}` for unit `{unit}`"
+            if unit_value is None:
+                cx.error((*path, "by_unit", unit), f"{what} must be a number, got nothing")
+            number = cx.number(unit_value, (*path, "by_unit", unit), what)
             if number is not None:
                 by_unit[str(unit)] = number
         cx.parameters[name] = Parameter(

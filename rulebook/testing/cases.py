@@ -50,8 +50,8 @@ class Failure:
     audit: str = ""
 
     def render(self) -> str:
-        out = [f"{self.location}: case {self.case!r}, unit {self.unit!r}, {self.key}: "
-               f"expected {self.expected}, got {self.got}"]
+        out = [(f"{self.location}: case {self.case!r}, unit {self.unit!r}, {self.key}: "
+                f"expected {self.expected}, got {self.got}")]
         if self.audit:
             out.append(f"    {self.audit}")
         return "\n".join(out)

@@ -36,9 +36,9 @@ class Coverage:
     never: tuple[str, ...]
 
     def render(self, scheme_id: str) -> str:
-        lines = [f"{scheme_id}: coverage — items asserted {self.items_asserted}/{self.items}, "
-                 f"branch sides taken {self.branches_taken}/{self.branches}, caps and floors "
-                 f"hit {self.limits_hit}/{self.limits}"]
+        lines = [(f"{scheme_id}: coverage — items asserted {self.items_asserted}/{self.items}, "
+                  f"branch sides taken {self.branches_taken}/{self.branches}, caps and floors "
+                  f"hit {self.limits_hit}/{self.limits}")]
         lines += [f"    never: {n}" for n in self.never]
         return "\n".join(lines)
 

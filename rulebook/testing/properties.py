@@ -201,7 +201,7 @@ def counterexample_path(out_dir: Path, scheme_id: str, prop: str) -> Path:
     from the scheme's id (free text: `../../x` must not lead out of the folder)."""
     from rulebook.files import safe_name
 
-    first = prop.split()[0] if prop.split() else "property"
+    first = prop.split(maxsplit=1)[0] if prop.split() else "property"
     return out_dir / f"{safe_name(scheme_id)}.counterexample.{safe_name(first)}.yaml"
 
 

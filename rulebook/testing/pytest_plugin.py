@@ -33,7 +33,7 @@ def _symlinked(path: Path, parent: pytest.Collector) -> bool:
     while True:
         if probe.is_symlink():
             return True
-        if probe == root or probe.parent == probe:
+        if probe in (root, probe.parent):
             return False
         probe = probe.parent
 
@@ -60,7 +60,7 @@ class SchemeTestsFile(pytest.File):
             raise self._scheme
         return self._scheme
 
-    def repr_failure(self, excinfo: Any, style: Any = None) -> Any:
+    def repr_failure(self, excinfo: Any, style: Any = None) -> Any:  # noqa: ARG002 - pytest's hook
         if isinstance(excinfo.value, RulebookError):
             return str(excinfo.value)
         return super().repr_failure(excinfo)
@@ -82,7 +82,7 @@ class SchemeCase(pytest.Item):
         if not result.passed:
             raise SchemeCaseFailed(result)
 
-    def repr_failure(self, excinfo: Any, style: Any = None) -> Any:
+    def repr_failure(self, excinfo: Any, style: Any = None) -> Any:  # noqa: ARG002 - pytest's hook
         if isinstance(excinfo.value, SchemeCaseFailed):
             return "\n".join(f.render() for f in excinfo.value.result.failures)
         if isinstance(excinfo.value, RulebookError):
@@ -94,6 +94,8 @@ class SchemeCase(pytest.Item):
 
 
 class SchemeCaseFailed(Exception):
+    """A YAML case whose expectations did not hold; its item renders the located failure."""
+
     def __init__(self, result: CaseResult) -> None:
         super().__init__(result.name)
         self.result = result

@@ -1,6 +1,6 @@
-"""Writes the malformed .xlsx files of this folder (run it again after changing a case):
+"""Writes the malformed .xlsx files of this folder; run it again after changing a case.
 
-    python tests/data/invalid_tables/make_xlsx.py
+python tests/data/invalid_tables/make_xlsx.py
 """
 
 from __future__ import annotations
