@@ -121,7 +121,7 @@ def test_rounding_at_the_cent_boundary(mode: str, x: str, want: str) -> None:
 @SETTINGS
 @given(data=st.data())
 def test_rounding_of_quotients_at_boundaries(mode: str, data: st.DataObject) -> None:
-    """x = m/1000 with m = 5 (mod 10) often lands x / k on a cent tie (k = 1, 2, 5)."""
+    """X = m/1000 with m = 5 (mod 10) often lands x / k on a cent tie (k = 1, 2, 5)."""
     scheme = rulebook.loads(ROUNDING.format(mode=mode))
     tie = st.integers(-20000, 20000).map(lambda m: Decimal(10 * m + 5).scaleb(-3))
     x = st.one_of(tie, st.decimals(-100, 100, places=3))
@@ -143,7 +143,7 @@ rankings:
 @SETTINGS
 @given(data=st.data())
 def test_units_past_int64_fall_back_and_are_counted(data: st.DataObject) -> None:
-    """x = m / 1000 with m prime to 10 is in lowest terms, so x³ = m³ / 10⁹ cannot be reduced:
+    """X = m / 1000 with m prime to 10 is in lowest terms, so x³ = m³ / 10⁹ cannot be reduced:
     for m > 2·10⁶, m³ > 8·10¹⁸ is past the guard 2⁶¹ ≈ 2.3·10¹⁸ and such units must be scored
     per unit (and counted). For x ≤ 100 even the cents of the rounding (m³ · 100 ≤ 10¹⁷) fit:
     those stay in columns."""
@@ -172,7 +172,7 @@ def frame_of(scheme: rulebook.Scheme, data: rulebook.DataSet) -> pd.DataFrame:
     rows = []
     for unit in data.units:
         row: dict[str, Any] = {"unit": unit.name}
-        for name, value in unit.values.items():
+        for name, value in unit.values.items():  # noqa: PD011 - UnitData.values, not pandas
             if isinstance(value, dict):
                 for period, v in value.items():
                     row[f"{name}[{period}]"] = float(v) if isinstance(v, Decimal) else v
@@ -295,7 +295,7 @@ def test_powers_columnar_when_the_exponent_is_small_and_whole(data: st.DataObjec
     assert got.fallbacks == len(generated["units"])
     assert got.fallback_reasons["a power with a fractional exponent or one past ±8"] == \
         len(generated["units"])
-    whole = rulebook.loads(POWER.split("  - {id: root")[0])
+    whole = rulebook.loads(POWER.split("  - {id: root", maxsplit=1)[0])
     assert assert_same(whole, generated).fallbacks == 0
 
 

@@ -171,7 +171,8 @@ class ColumnEval:
             flags = [self.expr(v, p) for v in node.values]
             combined = flags[0]
             for flag in flags[1:]:
-                assert isinstance(combined, Flag) and isinstance(flag, Flag)
+                assert isinstance(combined, Flag)
+                assert isinstance(flag, Flag)
                 combined = a.logical(word, combined, flag)
             return combined
         if isinstance(node, ast.Compare):

@@ -139,7 +139,7 @@ class Arith:
         return Num(p, q, bad)
 
     def reduced(self, a: Num) -> Num:
-        """a with every row's p / q in lowest terms (before sort keys are taken)."""
+        """A with every row's p / q in lowest terms (before sort keys are taken)."""
         if isinstance(a.q, int):
             return a
         p = np.array(np.broadcast_to(np.asarray(a.p), (self.n,)), dtype=np.int64)
@@ -157,7 +157,7 @@ class Arith:
 
     def _common(self, a: Num, b: Num) -> tuple[IntArray, IntArray, IntArray | int,
                                                 BoolArray | None]:
-        """a and b over one denominator: (pa, pb, q, bad)."""
+        """A and b over one denominator: (pa, pb, q, bad)."""
         bad = _or(a.bad, b.bad)
         if isinstance(a.q, int) and isinstance(b.q, int):
             if a.q == b.q:
@@ -216,7 +216,7 @@ class Arith:
         return self._clean(np.asarray(a.p) * b.p, q, bad)
 
     def _mul_reduced(self, a: Num, b: Num, bad: BoolArray | None) -> Num:
-        """a × b with both in lowest terms and cross-cancelled first (p_a with q_b, p_b with
+        """A × b with both in lowest terms and cross-cancelled first (p_a with q_b, p_b with
         q_a); rows still past int64 fall back."""
         n = self.n
 
@@ -256,7 +256,7 @@ class Arith:
                            np.broadcast_to(q, (self.n,)).copy(), bad)
 
     def power(self, a: Num, b: Num) -> Num:
-        """x ** n for a whole constant n in [-8, 8] (exponents are constants, checked when the
+        """X ** n for a whole constant n in [-8, 8] (exponents are constants, checked when the
         scheme is built); any other exponent sends the rows to the per-unit engine."""
         if np.ndim(b.p) == 0 and b.q == 1 and -8 <= int(b.p) <= 8:
             k = int(b.p)
@@ -353,24 +353,25 @@ class Arith:
                 q = np.where(bad, 1, q)
         fl = n // q
         rem = n - fl * q
-        up = _ROUND_UP[mode](n, fl, rem, q)
+        up = _ROUND_UP[mode](n, fl, rem, q) if mode != ROUND_FLOOR else \
+            np.zeros(np.shape(n), dtype=bool)
         return Num(np.broadcast_to(fl + up, (self.n,)), scale, bad)
 
 
-def _half(n: Any, fl: Any, rem: Any, q: Any, tie: Any) -> Any:
+def _half(rem: Any, q: Any, tie: Any) -> Any:
     twice = 2 * rem
     return (twice > q) | ((twice == q) & tie)
 
 
 _ROUND_UP: dict[str, Any] = {
-    # whether floor(n / q) moves up one, for each decimal rounding mode (rem = n - floor*q ≥ 0)
-    ROUND_HALF_UP: lambda n, fl, rem, q: _half(n, fl, rem, q, n > 0),
-    ROUND_HALF_DOWN: lambda n, fl, rem, q: _half(n, fl, rem, q, n < 0),
-    ROUND_HALF_EVEN: lambda n, fl, rem, q: _half(n, fl, rem, q, (fl % 2) == 1),
-    ROUND_UP: lambda n, fl, rem, q: (rem > 0) & (n > 0),
-    ROUND_DOWN: lambda n, fl, rem, q: (rem > 0) & (n < 0),
-    ROUND_CEILING: lambda n, fl, rem, q: rem > 0,
-    ROUND_FLOOR: lambda n, fl, rem, q: np.zeros(np.shape(n), dtype=bool),
+    # whether floor(n / q) moves up one, for each decimal rounding mode (rem = n - floor*q ≥ 0);
+    # ROUND_FLOOR never does
+    ROUND_HALF_UP: lambda n, _fl, rem, q: _half(rem, q, n > 0),
+    ROUND_HALF_DOWN: lambda n, _fl, rem, q: _half(rem, q, n < 0),
+    ROUND_HALF_EVEN: lambda _n, fl, rem, q: _half(rem, q, (fl % 2) == 1),
+    ROUND_UP: lambda n, _fl, rem, _q: (rem > 0) & (n > 0),
+    ROUND_DOWN: lambda n, _fl, rem, _q: (rem > 0) & (n < 0),
+    ROUND_CEILING: lambda _n, _fl, rem, _q: rem > 0,
 }
 
 

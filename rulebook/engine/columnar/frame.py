@@ -12,6 +12,7 @@ that reproduce every value, proven row by row in float arithmetic; rows that can
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
 from typing import Any
 
@@ -68,19 +69,27 @@ def from_columns(scheme: Scheme, columns: Any) -> Inputs:
             table = {"unit": frame.index.to_numpy(), **table}
     else:
         table = {str(k): np.asarray(v) for k, v in columns.items()}
+    inputs = _fast(scheme, table)
+    if inputs is not None:
+        return inputs
+    if _is_dataframe(columns):
+        return from_dataset(scheme, read_frame(columns, scheme))
+    return from_dataset(scheme, read_columns(columns, scheme))
+
+
+def _fast(scheme: Scheme, table: dict[str, Any]) -> Inputs | None:
+    """Inputs by column operations, or None when the readers must take over."""
+    unit_col = next((c for c in table if c.strip().lower() in UNIT_HEADERS), None)
+    if unit_col is None or len({len(v) for v in table.values()}) > 1:
+        return None
+    names = [str(x) for x in table[unit_col]]
+    if not names or len(set(names)) != len(names):
+        return None
+    rest = {k: v for k, v in table.items() if k != unit_col}
     try:
-        unit_col = next((c for c in table if c.strip().lower() in UNIT_HEADERS), None)
-        if unit_col is None or len({len(v) for v in table.values()}) > 1:
-            raise _NotFast
-        names = [str(x) for x in table[unit_col]]
-        if not names or len(set(names)) != len(names):
-            raise _NotFast
-        rest = {k: v for k, v in table.items() if k != unit_col}
         return _build(scheme, names, rest, checked=False)
     except _NotFast:
-        if _is_dataframe(columns):
-            return from_dataset(scheme, read_frame(columns, scheme))
-        return from_dataset(scheme, read_columns(columns, scheme))
+        return None
 
 
 def _is_dataframe(obj: Any) -> bool:
@@ -138,7 +147,7 @@ def _plain(value: Any) -> Any:
     if value is None:
         return None
     if isinstance(value, float):
-        if value != value:
+        if math.isnan(value):
             return None
         return Decimal(repr(value))
     return value
@@ -235,8 +244,8 @@ def _from_objects(arr: Any) -> tuple[Num, Any, dict[int, Any]]:
     n = len(arr)
     decimals: list[Decimal | None] = []
     missing = np.zeros(n, bool)
-    for i, v in enumerate(arr):
-        v = _plain(v)
+    for i, cell in enumerate(arr):
+        v = _plain(cell)
         number = (isinstance(v, int) and not isinstance(v, bool)) or (
             isinstance(v, Decimal) and v.is_finite())
         decimals.append(Decimal(v) if number else None)

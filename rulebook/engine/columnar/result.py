@@ -90,8 +90,7 @@ class ColumnarResult:
         elif col is not None and not isinstance(col, Num):
             values = np.broadcast_to(np.asarray(col.v, dtype=object), (n,)).copy()
         else:
-            values = np.array([run.value(slot, r) for r in range(n)], dtype=object)
-            return values
+            return np.array([run.value(slot, r) for r in range(n)], dtype=object)
         for row, vector in run.fallback.items():
             values[row] = vector[slot]
         return values

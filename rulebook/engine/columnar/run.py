@@ -76,7 +76,7 @@ class Run:
         scheme, program = self.scheme, self.scheme.program
         evaluator = ColumnEval(scheme, self.arith, self.cols)
         stages = [list(stage.computes) for stage in program.plan.stages]
-        self._check_constraints(evaluator)
+        self._check_constraints()
         for stage, names in enumerate(stages):
             if self.stop_before is not None and stage >= self.stop_before:
                 break
@@ -138,7 +138,7 @@ class Run:
                 else slot_value(col, row)
         return vector
 
-    def _check_constraints(self, evaluator: ColumnEval) -> None:
+    def _check_constraints(self) -> None:
         """The scheme's constraints, before anything is scored: rows failing (or not decided
         exactly in columns) are checked by the per-unit rule, which words the errors."""
         constraints = [v for v in self.scheme.values.values() if v.kind == "constraint"]
