@@ -78,8 +78,8 @@ def _unit_table(units: Sequence[Mapping[str, Any]], w: Mapping[str, str], ranked
         cells = [f'<td><a href="#diff-{escape(_anchor(u["unit"]))}">{escape(u["unit"])}</a></td>',
                  f'<td class="n old">{escape(_text(total.get("old")))}</td>',
                  f'<td class="n">{escape(_text(total.get("new")))}</td>',
-                 f'<td class="n {_direction(total.get("delta"))}">'
-                 f'{escape(_text(total.get("delta")))}</td>']
+                 (f'<td class="n {_direction(total.get("delta"))}">'
+                  f'{escape(_text(total.get("delta")))}</td>')]
         if ranked:
             rank = u.get("rank") or {}
             cells += [f'<td class="n old">{escape(_text(rank.get("old")))}</td>',
