@@ -288,3 +288,15 @@ def failing_owner(program: Program, stage: int, exc: BaseException) -> str | Non
             line = tb.tb_lineno
         tb = tb.tb_next
     return program.owner_at(stage, line) if line is not None else None
+
+
+def compile_expression(scheme: Scheme, tree: ast.expr) -> Any:
+    """One checked (sub-)expression of `scheme`'s formulas as a function of a unit's slot list,
+    evaluated once per unit (not at a period) exactly as the stage code would. The audit uses
+    it for branch conditions and the operands of a formula's floor or cap."""
+    gen = _Generator(scheme, scheme.program.plan)
+    code = gen.node(tree, None, nested=False)
+    lines = ["def expression(v):", *("    " + m for m in gen.memo_lines()), f"    return {code}"]
+    namespace: dict[str, Any] = {"__builtins__": {}, **gen.bindings}
+    exec(compile("\n".join(lines) + "\n", f"<rulebook {scheme.id} audit>", "exec"), namespace)
+    return namespace["expression"]
