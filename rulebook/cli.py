@@ -36,6 +36,7 @@ from rulebook.errors import (
     did_you_mean,
 )
 from rulebook.files import OutputError, replacing, write_output
+from rulebook.render.progress import reading_bar, scoring_bar
 from rulebook.render.safe import terminal
 from rulebook.render.worksheet import worksheet
 from rulebook.render.writers import FORMATS, write_result
@@ -82,7 +83,7 @@ def _parser() -> _Parser:
     score.add_argument("--no-audit", action="store_true",
                        help="no audit (the default; kept for compatibility)")
     score.add_argument("-q", "--quiet", action="store_true",
-                       help="no progress bar on standard error")
+                       help="no progress bars on standard error (reading, scoring, writing)")
     explain = commands.add_parser("explain", help="an auditor's worksheet for one unit")
     explain.add_argument("scheme", help="the scheme YAML file")
     explain.add_argument("data", help="the data file (YAML, JSON, CSV or xlsx)")
@@ -324,8 +325,12 @@ def _scored(args: argparse.Namespace, err: TextIO) -> Result | int:
     except SchemeError as exc:
         err.write(str(exc) + "\n")
         return EXIT_SCHEME
+    quiet = getattr(args, "quiet", False)
     try:
-        return evaluate(scheme, _data(args.data, scheme, args.stdin, args.encoding))
+        with reading_bar(args.data, err, quiet=quiet):
+            data = _data(args.data, scheme, args.stdin, args.encoding)
+        with scoring_bar(len(data.units), err, quiet=quiet) as progress:
+            return evaluate(scheme, data, progress=progress)
     except DataError as exc:
         err.write(str(exc) + "\n")
         return EXIT_DATA

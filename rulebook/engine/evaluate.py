@@ -7,7 +7,7 @@ own slot list. Arithmetic runs in rulebook's decimal context (see `rulebook.arit
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import localcontext
 from typing import Any, Literal, get_args
 
@@ -26,13 +26,23 @@ Engine = Literal["compiled", "reference"]
 ENGINES: tuple[Engine, ...] = get_args(Engine)
 
 
+PROGRESS_EVERY = 1000
+"""Units scored between two calls of `evaluate`'s `progress` callable."""
+
+Progress = Callable[[int, int], object]
+
+
 def evaluate(scheme: Scheme, data: DataSet | Mapping[str, Any], *,
-             engine: Engine = "compiled") -> Result:
+             engine: Engine = "compiled", progress: Progress | None = None) -> Result:
     """Score every unit of `data` (a checked DataSet, or plain `{"units": {...}}` data, which is
     checked first) and return the Result. Raises DataError or EvaluationError; never half-done.
 
     `engine="reference"` interprets each formula with simpleeval instead of running the
-    compiled program: slower, same results (the tests hold the two to that)."""
+    compiled program: slower, same results (the tests hold the two to that).
+
+    `progress`, if given, is called as `progress(done, total)` every `PROGRESS_EVERY` units of
+    each pass (filling inputs, then each stage) and once at the end (`done == total`), where
+    `total` is units × passes: a caller's progress bar. Without it the loops run unchunked."""
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
     if not isinstance(data, DataSet):
@@ -40,20 +50,36 @@ def evaluate(scheme: Scheme, data: DataSet | Mapping[str, Any], *,
     program = scheme.program
     plan = program.plan
     stages = program.stages if engine == "compiled" else reference_stages(scheme)
-    vectors = [_inputs(scheme, plan, unit) for unit in data.units]
+    units = data.units
+    count = len(units)
+    step = PROGRESS_EVERY if progress is not None else max(count, 1)
+    total, done = count * (1 + len(stages)), 0
+    vectors: list[list[Any]] = []
+    for start in range(0, count, step):
+        vectors.extend([_inputs(scheme, plan, unit) for unit in units[start:start + step]])
+        if progress is not None:
+            done += min(step, count - start)
+            progress(done, total)
     _check_constraints(scheme, data, vectors)
     with localcontext(CONTEXT):
         for stage, function in zip(plan.stages, stages, strict=True):
             for ranking in stage.rankings:
                 _apply_ranking(scheme, plan, ranking, vectors)
-            for unit, vector in zip(data.units, vectors, strict=True):
-                try:
-                    function(vector)
-                except ArithmeticError as exc:
-                    raise _located(scheme, program, stage.index, unit.name, exc, data.units,
-                                   vectors) from None
+            for start in range(0, count, step):
+                for unit, vector in zip(units[start:start + step], vectors[start:start + step],
+                                        strict=True):
+                    try:
+                        function(vector)
+                    except ArithmeticError as exc:
+                        raise _located(scheme, program, stage.index, unit.name, exc, units,
+                                       vectors) from None
+                if progress is not None:
+                    done += min(step, count - start)
+                    progress(done, total)
+    if progress is not None and count == 0:  # nothing to score: still the one final call
+        progress(0, 0)
     return Result(scheme, tuple(UnitResult(u.name, v, scheme)
-                                for u, v in zip(data.units, vectors, strict=True)),
+                                for u, v in zip(units, vectors, strict=True)),
                   data_file=data.file, data=data)
 
 
