@@ -16,6 +16,7 @@ import json
 import sys
 import tempfile
 import tracemalloc
+from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -44,26 +45,37 @@ def write_files(scheme: rulebook.Scheme, raw: dict[str, Any], folder: Path) -> d
     """The same data as JSON, YAML (one indicator a line) and CSV (headed by ids)."""
     units = raw["units"]
     paths = {"json": folder / "d.json", "yaml": folder / "d.yaml", "csv": folder / "d.csv"}
-    with paths["json"].open("w", encoding="utf-8") as out:
-        out.write('{"units": {')
-        for i, (name, values) in enumerate(units.items()):
-            out.write(("," if i else "") + f"\n{json.dumps(name, ensure_ascii=False)}: "
-                      + _plain(values))
-        out.write("}}\n")
+    write_json(units.items(), paths["json"])
     with paths["yaml"].open("w", encoding="utf-8") as out:
         out.write("units:\n")
         for name, values in units.items():
             out.write(f"  {name}:\n")
             for key, value in values.items():
                 out.write(f"    {key}: {_plain(value)}\n")
+    write_csv(scheme, units.items(), paths["csv"])
+    return paths
+
+
+def write_json(units: Iterable[tuple[str, dict[str, Any]]], path: Path) -> None:
+    """`{"units": {...}}` as JSON, one unit a line, written as the units come."""
+    with path.open("w", encoding="utf-8") as out:
+        out.write('{"units": {')
+        for i, (name, values) in enumerate(units):
+            out.write(("," if i else "") + f"\n{json.dumps(name, ensure_ascii=False)}: "
+                      + _plain(values))
+        out.write("}}\n")
+
+
+def write_csv(scheme: rulebook.Scheme, units: Iterable[tuple[str, dict[str, Any]]],
+              path: Path) -> None:
+    """One row per unit headed by indicator ids (`name[Q1]` per period), as units come."""
     layout = [(c.indicator.name, c.period) for c in columns(scheme)[1:] if c.indicator]
-    with paths["csv"].open("w", encoding="utf-8", newline="") as out:
+    with path.open("w", encoding="utf-8", newline="") as out:
         writer = csv.writer(out)
         writer.writerow(["unit", *(n if p is None else f"{n}[{p}]" for n, p in layout)])
-        for name, values in units.items():
+        for name, values in units:
             writer.writerow([name, *(str(values[n] if p is None else values[n][p]).lower()
                                      for n, p in layout)])
-    return paths
 
 
 def main() -> None:

@@ -14,6 +14,7 @@ import random
 import sys
 import time
 import tracemalloc
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,13 @@ SCHEME = HERE.parent / "schemes" / "village-fp-1000.yaml"
 
 def synthetic_units(scheme: rulebook.Scheme, n: int, seed: int = 1) -> dict[str, Any]:
     """N villages with every indicator drawn inside its domain (seeded: same data every run)."""
+    return {"units": dict(synthetic_stream(scheme, n, seed))}
+
+
+def synthetic_stream(scheme: rulebook.Scheme, n: int,
+                     seed: int = 1) -> Iterator[tuple[str, dict[str, Any]]]:
+    """`synthetic_units` one (name, values) pair at a time, so a million units can be written
+    to a file without holding them all."""
     rng = random.Random(seed)
     periods = [p.id for p in scheme.periods]
 
@@ -47,12 +55,10 @@ def synthetic_units(scheme: rulebook.Scheme, n: int, seed: int = 1) -> dict[str,
         high = int(ind.max) if ind.max is not None else 8
         return Decimal(rng.randint(0, high * 1000)).scaleb(-3)
 
-    units = {}
     for i in range(n):
-        units[f"村{i:05d}"] = {
+        yield f"村{i:05d}", {
             name: ({p: one(ind) for p in periods} if ind.per_period else one(ind))
             for name, ind in scheme.indicators.items()}
-    return {"units": units}
 
 
 def best_of(repeat: int, fn: Any) -> float:
