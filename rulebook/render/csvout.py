@@ -62,10 +62,29 @@ def write_csv(result: Result, out: TextIO, *, progress: Tick | None = None) -> N
     """The wide table."""
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([csv_text(h) for h in wide_header(result)])
-    for row in wide_rows(result):
-        writer.writerow([_cell(c) for c in row])
+    places = result.scheme.rounding.places
+    rows = _wide_text_rows(result) if 1 <= places <= 10 else \
+        ([_cell(c) for c in row] for row in wide_rows(result))
+    for row in rows:
+        writer.writerow(row)
         if progress is not None:
             progress.update(1)
+
+
+def _wide_text_rows(result: Result) -> Iterator[list[str]]:
+    """`wide_rows` as cell text, without the round trip through Decimal for the scores: a
+    score shown with 1 to 10 places is already the text `_cell` would write for it."""
+    scheme = result.scheme
+    points = view.has_points(scheme)
+    for u in view.summaries(result):
+        row = [csv_text(u.unit), *([str(u.rank)] if u.rank is not None else [])]
+        if points:
+            row += [u.total, *u.scores[:-1]]
+        row += [_cell(Decimal(s)) for s in u.outputs]
+        row += [_cell(o) for o in u.outcomes]
+        if scheme.vetoes:
+            row.append(_cell("; ".join(u.reasons)))
+        yield row
 
 
 def long_rows(result: Result) -> Iterator[tuple[Any, ...]]:

@@ -139,17 +139,22 @@ def summaries(result: Result) -> Iterator[UnitSummary]:
     scheme = result.scheme
     places = scheme.rounding.places
     ranked = shows_rank(scheme)
+    plan = scheme.program.plan
+    score_ids, output_ids = scheme.score_ids, scheme.output_ids  # worked out once, not per unit
+    # scores and outputs have one slot each; read them straight from the slot list
+    score_slots = [plan.slots[i] for i in score_ids]
+    output_slots = [(i, plan.slots[i]) for i in output_ids]
     for unit, rank in zip(result.units, result.total_ranks(), strict=True):
-        scores = unit.scores
-        outputs = unit.outputs
+        vector = unit.vector
         outcomes = unit.outcomes
+        vetoes = unit.vetoes
         yield UnitSummary(
             unit.unit, fixed(unit.total, places), int(rank) if ranked else None,
-            tuple(fixed(scores[i], places) for i in scheme.score_ids),
-            tuple(output_text(scheme, i, outputs[i]) for i in scheme.output_ids),
+            tuple([f"{vector[s]:.{places}f}" for s in score_slots]),
+            tuple([output_text(scheme, i, vector[s]) for i, s in output_slots]),
             tuple(_outcome(outcomes[o]) for o in scheme.outcomes),
-            tuple(veto_label(scheme, v) for v in unit.vetoes),
-            tuple(veto_text(scheme, v) for v in unit.vetoes))
+            tuple(veto_label(scheme, v) for v in vetoes),
+            tuple(veto_text(scheme, v) for v in vetoes))
 
 
 def _outcome(value: object) -> str:
