@@ -330,6 +330,8 @@ def _scored(args: argparse.Namespace, err: TextIO) -> Result | int:
         with reading_bar(args.data, err, quiet=quiet):
             data = _data(args.data, scheme, args.stdin, args.encoding)
         with scoring_bar(len(data.units), err, quiet=quiet) as progress:
+            if progress is None:
+                return evaluate(scheme, data)
             return evaluate(scheme, data, progress=progress)
     except DataError as exc:
         err.write(str(exc) + "\n")
