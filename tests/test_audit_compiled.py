@@ -73,3 +73,23 @@ def test_node_audit_and_audit_dict_are_one_record(path: Path) -> None:
     for unit in result.units:
         for name in ("total", *scheme.score_ids, *scheme.output_ids, *scheme.values):
             assert auditor.explain(unit, name).to_dict() == auditor.explain_dict(unit, name)
+
+
+def test_the_streamed_data_digest_is_the_data_sets_digest(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The manifest's digest is hashed unit by unit (`Result.data_digest`); it must be the
+    same sha256 as `DataSet.digest`, which hashes the whole canonical document at once —
+    for every shipped example (per-period values, enums, booleans) and a CSV-read copy."""
+    monkeypatch.syspath_prepend("benchmarks")
+    from bench_data import write_csv  # type: ignore[import-not-found]
+
+    from bench_village import synthetic_stream  # type: ignore[import-not-found]
+
+    for path in SCHEMES:
+        result = _scored(path)
+        assert result.data_digest == result.data.digest
+        assert result.data_digest.startswith("sha256:") and len(result.data_digest) == 71
+    village = rulebook.load("schemes/village-fp-1000.yaml")
+    write_csv(village, synthetic_stream(village, 40), tmp_path / "v.csv")
+    result = rulebook.evaluate(village, rulebook.read_data(tmp_path / "v.csv", village))
+    assert result.data_digest == result.data.digest

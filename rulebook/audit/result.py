@@ -4,6 +4,8 @@ value, every rank, and the total; plus `to_dict()` following the documented JSON
 from __future__ import annotations
 
 import gc
+import hashlib
+import json
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from decimal import Decimal
@@ -134,7 +136,7 @@ class Result:
     @property
     def data_digest(self) -> str:
         if not self._digest:
-            self._digest.append(str(self.data.digest) if self.data is not None else "")
+            self._digest.append(_streamed_digest(self.data) if self.data is not None else "")
         return self._digest[0]
 
     def __iter__(self) -> Iterator[UnitResult]:
@@ -209,6 +211,38 @@ class Result:
                 entry["audit"] = {name: auditor.explain_dict(unit, name, layout.plain)
                                   for name in layout.audited}
             yield entry
+
+
+def _streamed_digest(data: Any) -> str:
+    """`DataSet.digest` (`rulebook.arith.digest` of `{"units": [[name, values], ...]}`), hashed
+    unit by unit: the same bytes go into sha256, but the canonical JSON text of the whole data
+    (hundreds of MB for 100,000 units) is never held at once."""
+    seen: dict[Decimal, str] = {}
+
+    def canon(value: object) -> object:  # exactly `rulebook.arith.digest`'s canonical form
+        if isinstance(value, dict):
+            return {str(k): canon(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [canon(v) for v in value]
+        if isinstance(value, bool) or value is None:
+            return value
+        if isinstance(value, int | Decimal):
+            number = Decimal(value)
+            text = seen.get(number)
+            if text is None:
+                text = "#" + canonical(number)
+                if len(seen) < _CACHE_LIMIT:
+                    seen[number] = text
+            return text
+        return str(value)
+
+    sha = hashlib.sha256(b'{"units":[')
+    for i, unit in enumerate(data.units):
+        text = json.dumps([unit.name, canon(dict(unit.values))], ensure_ascii=False,
+                          separators=(",", ":"))
+        sha.update((("," if i else "") + text).encode("utf-8"))
+    sha.update(b"]}")
+    return "sha256:" + sha.hexdigest()
 
 
 @contextmanager
