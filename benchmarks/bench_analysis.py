@@ -47,8 +47,10 @@ def main() -> None:
     parser.add_argument("n", nargs="*", type=int, default=[6, 100, 1000])
     args = parser.parse_args()
     scheme = rulebook.load(SCHEME)
-    print(f"{'units':>6} {'score':>8} {'diff':>8} {'what-if':>8} {'goal':>8} {'(resc.)':>8} "
-          f"{'restore':>8} {'(items)':>8}   (seconds; × = multiple of one scoring)")
+    print(
+        f"{'units':>6} {'score':>8} {'diff':>8} {'what-if':>8} {'goal':>8} {'(resc.)':>8} "
+        f"{'restore':>8} {'(items)':>8}   (seconds; × = multiple of one scoring)"
+    )
     for n in args.n:
         row(scheme, n)
 
@@ -67,10 +69,15 @@ def row(scheme: rulebook.Scheme, n: int) -> None:
     t_goal, report = timed(lambda: what_it_takes(scheme, data, unit, goal))
     t_rest, found = timed(lambda: restore(result, unit))
     searched = sum(1 for r in found if not r.exhausted)
-    print(f"{n:>6} {t_score:>8.3f} {t_diff:>8.3f} {t_what:>8.3f} {t_goal:>8.3f} "
-          f"{report.rescorings:>8} {t_rest:>8.3f} {searched:>4}/{len(found):<3}")
-    print(f"{'':>6} {'×':>8} {t_diff / t_score:>8.1f} {t_what / t_score:>8.1f} "
-          f"{t_goal / t_score:>8.1f} {'':>8} {t_rest / t_score:>8.1f}")
+    print(
+        f"{n:>6} {t_score:>8.3f} {t_diff:>8.3f} {t_what:>8.3f} {t_goal:>8.3f} "
+        f"{report.rescorings:>8} {t_rest:>8.3f} {searched:>4}/{len(found):<3}"
+    )
+    print(
+        f"{'':>6} {'×':>8} {t_diff / t_score:>8.1f} {t_what / t_score:>8.1f} "
+        f"{t_goal / t_score:>8.1f} {'':>8} {t_rest / t_score:>8.1f}"
+    )
+
 
 if __name__ == "__main__":
     main()

@@ -47,8 +47,9 @@ def generate(scheme: rulebook.Scheme, n: int, seed: int = 1, start: int = 0) -> 
     """N units with every indicator drawn inside its declared domain (rates with three
     decimals, like benchmarks/bench_village.py), as numpy columns."""
     rng = np.random.default_rng(seed)
-    cols: dict[str, Any] = {"unit": np.array([f"u{i:08d}" for i in range(start, start + n)],
-                                             dtype=object)}
+    cols: dict[str, Any] = {
+        "unit": np.array([f"u{i:08d}" for i in range(start, start + n)], dtype=object)
+    }
     for name, ind in scheme.indicators.items():
         keys = [f"{name}[{p.id}]" for p in scheme.periods] if ind.per_period else [name]
         for key in keys:
@@ -56,8 +57,7 @@ def generate(scheme: rulebook.Scheme, n: int, seed: int = 1, start: int = 0) -> 
             if ind.type == "bool":
                 cols[key] = rng.random(n) < 0.8
             elif ind.type == "enum":
-                cols[key] = np.array(ind.values, dtype=object)[rng.integers(0, len(ind.values),
-                                                                            n)]
+                cols[key] = np.array(ind.values, dtype=object)[rng.integers(0, len(ind.values), n)]
             elif ind.type == "count":
                 high = int(ind.max) if ind.max is not None else low + 12
                 cols[key] = rng.integers(low, min(high, low + 12) + 1, n)
@@ -78,6 +78,7 @@ def without_constraints(scheme: rulebook.Scheme) -> rulebook.Scheme:
 
 def as_units(scheme: rulebook.Scheme, cols: dict[str, Any], n: int) -> dict[str, Any]:
     """The first n rows as `{"units": ...}` data, floats taken from their shortest repr."""
+
     def cell(key: str, row: int) -> Any:
         v = cols[key][row]
         if isinstance(v, np.floating):
@@ -113,7 +114,8 @@ def differing(scheme: rulebook.Scheme, cols: dict[str, Any], n: int) -> tuple[in
         for row, unit in enumerate(expected.units):
             a, b = unit.vector[slot], mine[row]
             if (a != b or type(a) is not type(b)) and not (
-                    isinstance(a, Decimal) and isinstance(b, Decimal) and snap(a) == snap(b)):
+                isinstance(a, Decimal) and isinstance(b, Decimal) and snap(a) == snap(b)
+            ):
                 bad[row] = True
     return int(bad.sum()), got
 
@@ -132,8 +134,9 @@ def village(args: argparse.Namespace) -> None:
     cols = generate(scheme, args.n)
     t_float, floats = timed(lambda: score_float(cols), args.repeat)
     t_conv, inputs = timed(lambda: inputs_of(scheme, cols), args.repeat)
-    t_run, run = timed(lambda: Run(scheme, inputs.names, inputs.cols,
-                                   exact=inputs.exact).run(), args.repeat)
+    t_run, run = timed(
+        lambda: Run(scheme, inputs.names, inputs.cols, exact=inputs.exact).run(), args.repeat
+    )
     fallbacks, reasons = len(run.fallback), run.reason_counts()
     run = inputs = None  # measure the DataFrame path without the ready run's columns in memory
     frame = pd.DataFrame(cols)
@@ -141,30 +144,38 @@ def village(args: argparse.Namespace) -> None:
     t_out, _ = timed(result.to_frame, 1)
     exact_total = result.column("total")
     float_total = floats["total"]
-    wrong = sum(1 for a, b in zip(exact_total, float_total, strict=True)
-                if Decimal(repr(round(float(b), 2))) != a)
+    wrong = sum(
+        1
+        for a, b in zip(exact_total, float_total, strict=True)
+        if Decimal(repr(round(float(b), 2))) != a
+    )
     n = args.n
     print(f"village-fp-1000, {n:,} villages (rates with three decimals)")
     print(f"  numpy float scorer (hand-written)    {t_float * 1e6 / n:7.2f} µs/unit")
-    print(f"  columnar exact, ready columns        {t_run * 1e6 / n:7.2f} µs/unit   "
-          f"ratio {t_run / t_float:.2f}×  (target ≤ 3×)")
+    print(
+        f"  columnar exact, ready columns        {t_run * 1e6 / n:7.2f} µs/unit   "
+        f"ratio {t_run / t_float:.2f}×  (target ≤ 3×)"
+    )
     print(f"  input conversion (numpy columns)     {t_conv * 1e6 / n:7.2f} µs/unit")
-    print(f"  columnar from a DataFrame (incl.     {t_frame * 1e6 / n:7.2f} µs/unit   "
-          f"ratio {t_frame / t_float:.2f}×  (target ≤ 5×)")
+    print(
+        f"  columnar from a DataFrame (incl.     {t_frame * 1e6 / n:7.2f} µs/unit   "
+        f"ratio {t_frame / t_float:.2f}×  (target ≤ 5×)"
+    )
     print("    conversion)")
     print(f"  result.to_frame() (exact Decimals)   {t_out * 1e6 / n:7.2f} µs/unit")
     print(f"  fallbacks: {fallbacks} {reasons or ''}")
-    print(f"  villages whose float total is wrong at the cent: {wrong:,} "
-          f"({100 * wrong / n:.1f}%)")
+    print(f"  villages whose float total is wrong at the cent: {wrong:,} ({100 * wrong / n:.1f}%)")
 
 
 def agreement(args: argparse.Namespace) -> None:
     scheme = rulebook.load(VILLAGE)
     cols = generate(scheme, args.check, seed=2)
     diff, got = differing(scheme, cols, args.check)
-    print(f"per-unit Decimal engine vs columnar, village-fp-1000, {args.check:,} villages: "
-          f"{diff} units differ at any slot; fallbacks {got.fallbacks} "
-          f"{got.fallback_reasons or ''}")
+    print(
+        f"per-unit Decimal engine vs columnar, village-fp-1000, {args.check:,} villages: "
+        f"{diff} units differ at any slot; fallbacks {got.fallbacks} "
+        f"{got.fallback_reasons or ''}"
+    )
     for path in sorted(SCHEMES.glob("*.yaml")):
         if path.stem.endswith(".tests"):
             continue
@@ -172,8 +183,10 @@ def agreement(args: argparse.Namespace) -> None:
         cols = generate(scheme, args.schemes, seed=3)
         n = len(cols["unit"])
         diff, got = differing(scheme, cols, n)
-        print(f"  {path.stem:20s} {n:7,} units: {diff} differ; fallbacks {got.fallbacks} "
-              f"{got.fallback_reasons or ''}")
+        print(
+            f"  {path.stem:20s} {n:7,} units: {diff} differ; fallbacks {got.fallbacks} "
+            f"{got.fallback_reasons or ''}"
+        )
 
 
 def _partition(i: int, rows: int) -> pd.DataFrame:
@@ -190,9 +203,13 @@ def dask_run(args: argparse.Namespace) -> None:
     scheme = rulebook.load(VILLAGE)
     parts = max(args.workers, args.dask // args.rows)
     rows = args.dask // parts
-    cluster = distributed.LocalCluster(n_workers=args.workers, threads_per_worker=1,
-                                       processes=True, dashboard_address=":0",
-                                       memory_limit=args.memory)
+    cluster = distributed.LocalCluster(
+        n_workers=args.workers,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=":0",
+        memory_limit=args.memory,
+    )
     with distributed.Client(cluster) as client:
         ddf = dd.from_map(_partition, range(parts), rows=rows)
         start = time.perf_counter()
@@ -204,12 +221,15 @@ def dask_run(args: argparse.Namespace) -> None:
     one = _partition(0, rows)
     t_one, _ = timed(lambda: ColumnarResult.to_frame(columnar.evaluate(scheme, one)), 1)
     single = t_one * parts
-    print(f"Dask LocalCluster, {args.workers} worker processes × 1 thread, {parts} partitions "
-          f"of {rows:,}: {count:,} villages in {t_dask:.1f} s ({t_dask * 1e6 / count:.2f} µs/unit)")
-    print("  per-worker peak memory: " + ", ".join(f"{v / 2**20:.0f} MiB"
-                                                for v in peaks.values()))
-    print(f"  single-process columnar (one partition × {parts}, incl. to_frame): {single:.1f} s;"
-          f" Dask / single = {t_dask / single:.2f}× (on a 2-core machine shared with others)")
+    print(
+        f"Dask LocalCluster, {args.workers} worker processes × 1 thread, {parts} partitions "
+        f"of {rows:,}: {count:,} villages in {t_dask:.1f} s ({t_dask * 1e6 / count:.2f} µs/unit)"
+    )
+    print("  per-worker peak memory: " + ", ".join(f"{v / 2**20:.0f} MiB" for v in peaks.values()))
+    print(
+        f"  single-process columnar (one partition × {parts}, incl. to_frame): {single:.1f} s;"
+        f" Dask / single = {t_dask / single:.2f}× (on a 2-core machine shared with others)"
+    )
 
 
 def _peak_memory() -> int:

@@ -26,13 +26,18 @@ from rulebook.testing.properties import from_scheme, unconstrained
 def measure(path: Path, samples: int) -> str:
     scheme = unconstrained(rulebook.load(path))
     bounds = {b.name: b.bounds for b in analyze(scheme)}
-    names = [n for n in (*scheme.score_ids, *scheme.output_ids)
-             if isinstance(bounds[n], Interval) and bounds[n].lo is not None  # type: ignore[union-attr]
-             and bounds[n].hi is not None]  # type: ignore[union-attr]
+    names = [
+        n
+        for n in (*scheme.score_ids, *scheme.output_ids)
+        if isinstance(bounds[n], Interval)
+        and bounds[n].lo is not None  # type: ignore[union-attr]
+        and bounds[n].hi is not None
+    ]  # type: ignore[union-attr]
     seen: dict[str, list] = {n: [] for n in names}
 
-    @settings(max_examples=samples, deadline=None, database=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=samples, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+    )
     @given(from_scheme(scheme, units=(1, 6)))
     def sample(data: dict) -> None:
         result = rulebook.evaluate(scheme, data)
@@ -52,8 +57,10 @@ def measure(path: Path, samples: int) -> str:
         covered.append(float((hi - lo) / width) if width else 1.0)
     median = statistics.median(covered) if covered else 0.0
     total = len(scheme.score_ids) + len(scheme.output_ids)
-    return (f"{scheme.id}: {len(names)}/{total} nodes finitely bounded; samples reach both "
-            f"ends for {exact}; median share of the bound width reached {median:.0%}")
+    return (
+        f"{scheme.id}: {len(names)}/{total} nodes finitely bounded; samples reach both "
+        f"ends for {exact}; median share of the bound width reached {median:.0%}"
+    )
 
 
 def main() -> None:

@@ -41,16 +41,16 @@ def corpus(attacks: Path) -> list[Run]:
         runs.append((f"invalid_data/{path.name}", ["score", str(scheme), str(path)]))
     tables = DATA / "invalid_tables"
     for path in sorted([*tables.glob("*.csv"), *tables.glob("*.xlsx")]):
-        runs.append((f"invalid_tables/{path.name}",
-                     ["score", str(tables / "scheme.yaml"), str(path)]))
+        runs.append(
+            (f"invalid_tables/{path.name}", ["score", str(tables / "scheme.yaml"), str(path)])
+        )
     for path in sorted((DATA / "tests_files").glob("*.yaml")):
         if "data" not in path.name and path.name != "tiny.yaml":
             runs.append((f"tests_files/{path.name}", ["test", str(path)]))
     for k, expression in enumerate(_expressions()):
         path = attacks / f"expression-{k:02d}.yaml"
         path.write_text(_scheme_with(expression), encoding="utf-8")
-        runs.append((f"hostile_expressions.txt:{k + 1} {expression[:30]!r}",
-                     ["check", str(path)]))
+        runs.append((f"hostile_expressions.txt:{k + 1} {expression[:30]!r}", ["check", str(path)]))
     runs += _attacks(attacks)
     return runs
 
@@ -65,8 +65,10 @@ def _scheme_with(expression: str, periods: int = 0) -> str:
     if periods:
         head += "periods: {" + ", ".join(f"M{i}: 1" for i in range(periods)) + "}\n"
     per = ", per_period: true" if periods else ""
-    return (head + f"indicators:\n  x: {{type: decimal{per}}}\n  place: {{type: count}}\n"
-            "tree:\n  - id: a\n    expr: " + _quoted(expression) + "\n")
+    return (
+        head + f"indicators:\n  x: {{type: decimal{per}}}\n  place: {{type: count}}\n"
+        "tree:\n  - id: a\n    expr: " + _quoted(expression) + "\n"
+    )
 
 
 def _quoted(text: str) -> str:
@@ -79,36 +81,34 @@ def _attacks(folder: Path) -> list[Run]:
         "recursive-alias.yaml": "a: &a [*a, *a]\n",
         "flow-list-2mb.yaml": "a: [" + ",".join(["1"] * 999_999) + "]\n",
         "over-2mb.yaml": "# " + "x" * (2 * 1024 * 1024) + "\n",
-        "billion-laughs.yaml": "a0: &a0 [x, x, x, x, x, x, x, x, x]\n" + "".join(
-            f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]\n" for i in range(1, 10)),
+        "billion-laughs.yaml": "a0: &a0 [x, x, x, x, x, x, x, x, x]\n"
+        + "".join(f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]\n" for i in range(1, 10)),
         "deep-nesting.yaml": "a: " + "[" * 100_000 + "]" * 100_000 + "\n",
-        "nested-aggregators-9.yaml": _scheme_with(
-            "sum(x + " * 9 + "x" + ")" * 9, periods=12),
-        "nested-aggregators-10.yaml": _scheme_with(
-            "sum(x + " * 10 + "x" + ")" * 10, periods=12),
+        "nested-aggregators-9.yaml": _scheme_with("sum(x + " * 9 + "x" + ")" * 9, periods=12),
+        "nested-aggregators-10.yaml": _scheme_with("sum(x + " * 10 + "x" + ")" * 10, periods=12),
         "power-tower.yaml": _scheme_with("10 ** 10 ** 10 ** 10"),
         "intermediate-overflow.yaml": _scheme_with("(x + 1) ** 20"),
-        "misspelt-1000.yaml": "scheme: {id: s, title: t}\nindicators:\n" + "".join(
-            f"  indicator_{i:04d}_rate: {{type: decimal}}\n" for i in range(1000))
-        + "tree:\n" + "".join(f"  - id: n{i}\n    expr: indicatr_{i:04d}_rate\n"
-                              for i in range(1000)),
+        "misspelt-1000.yaml": "scheme: {id: s, title: t}\nindicators:\n"
+        + "".join(f"  indicator_{i:04d}_rate: {{type: decimal}}\n" for i in range(1000))
+        + "tree:\n"
+        + "".join(f"  - id: n{i}\n    expr: indicatr_{i:04d}_rate\n" for i in range(1000)),
         "children-3000.yaml": "scheme: {id: s, title: t}\nindicators:\n  x: {type: decimal}\n"
-        "tree:\n  - id: g\n    children: [" + ", ".join(
-            f"{{id: c{i}, expr: x}}" for i in range(3000)) + "]\n",
+        "tree:\n  - id: g\n    children: ["
+        + ", ".join(f"{{id: c{i}, expr: x}}" for i in range(3000))
+        + "]\n",
         "periods-3000.yaml": _scheme_with("sum(x)", periods=3000),
     }
     for name, text in files.items():
         (folder / name).write_text(text, encoding="utf-8")
     runs: list[Run] = [(f"attack/{name}", ["check", str(folder / name)]) for name in files]
     data_scheme = folder / "data-scheme.yaml"
-    data_scheme.write_text(_scheme_with("x ** 0.5 + by_rank(place, 10, 5, 0)"),
-                           encoding="utf-8")
+    data_scheme.write_text(_scheme_with("x ** 0.5 + by_rank(place, 10, 5, 0)"), encoding="utf-8")
     data_files = {
         "huge-exponent.data.yaml": "units:\n  a: {x: 1, place: 1.0e+999999}\n",
         "20000-digit-rate.data.yaml": "units:\n  a: {x: 0." + "9" * 20_000 + ", place: 1}\n",
         "nan.data.yaml": "units:\n  a: {x: .nan, place: 1}\n",
-        "units-100k-aliases.data.yaml": "u: &u {x: 1, place: 1}\nunits:\n" + "".join(
-            f"  u{i}: *u\n" for i in range(100_000)),
+        "units-100k-aliases.data.yaml": "u: &u {x: 1, place: 1}\nunits:\n"
+        + "".join(f"  u{i}: *u\n" for i in range(100_000)),
     }
     for name, text in data_files.items():
         (folder / name).write_text(text, encoding="utf-8")
@@ -117,32 +117,47 @@ def _attacks(folder: Path) -> list[Run]:
     for suffix in ("csv", "xlsx", "json"):
         link = folder / f"zero.{suffix}"
         link.symlink_to("/dev/zero")
-        runs.append((f"attack/data-from-/dev/zero-as-{suffix}",
-                     ["score", str(data_scheme), str(link)]))
+        runs.append(
+            (f"attack/data-from-/dev/zero-as-{suffix}", ["score", str(data_scheme), str(link)])
+        )
     escape = folder / "escape.tests.yaml"
-    escape.write_text("scheme: /dev/zero\ncases:\n  - {data: ../../etc/passwd, expect: {}}\n",
-                      encoding="utf-8")
+    escape.write_text(
+        "scheme: /dev/zero\ncases:\n  - {data: ../../etc/passwd, expect: {}}\n", encoding="utf-8"
+    )
     runs.append(("attack/tests-file-/dev/zero", ["test", str(escape)]))
-    runs.append(("attack/output-to-a-folder", ["score", str(ROOT / "schemes" /
-                                                            "village-fp-1000.yaml"),
-                                               str(ROOT / "schemes" / "examples" /
-                                                   "village-fp-1000.data.yaml"),
-                                               "-o", str(folder)]))
+    runs.append(
+        (
+            "attack/output-to-a-folder",
+            [
+                "score",
+                str(ROOT / "schemes" / "village-fp-1000.yaml"),
+                str(ROOT / "schemes" / "examples" / "village-fp-1000.data.yaml"),
+                "-o",
+                str(folder),
+            ],
+        )
+    )
     return runs
 
 
 def run(args: list[str], memory: int, timeout: float) -> tuple[int | str, float, float, str]:
     """(exit code or TIMEOUT, seconds, peak RSS in MB, stdout + stderr) of one CLI run."""
+
     def limit() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
 
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     with tempfile.TemporaryFile() as out:
         start = time.perf_counter()
-        process = subprocess.Popen([sys.executable, "-m", "rulebook", *args], stdout=out,
-                                   stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                   preexec_fn=limit,  # noqa: PLW1509 (no threads here)
-                                   env=env, cwd=ROOT)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "rulebook", *args],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            preexec_fn=limit,  # noqa: PLW1509 (no threads here)
+            env=env,
+            cwd=ROOT,
+        )
         code: int | str = "TIMEOUT"
         while True:
             pid, status, usage = os.wait4(process.pid, os.WNOHANG)
@@ -185,13 +200,18 @@ def main() -> int:
             print(f"{name[:58]:<58} {code!s:>7} {seconds:>8.2f} {peak:>8.0f} {' '.join(flags)}")
             worst_time = max(worst_time, (seconds, name))
             worst_memory = max(worst_memory, (peak, name))
-    print(f"\n{len(runs)} inputs; worst time {worst_time[0]:.2f} s ({worst_time[1]}); "
-          f"worst peak RSS {worst_memory[0]:.0f} MB ({worst_memory[1]}); "
-          f"memory limit {options.memory_mb} MB, timeout {options.timeout:.0f} s")
+    print(
+        f"\n{len(runs)} inputs; worst time {worst_time[0]:.2f} s ({worst_time[1]}); "
+        f"worst peak RSS {worst_memory[0]:.0f} MB ({worst_memory[1]}); "
+        f"memory limit {options.memory_mb} MB, timeout {options.timeout:.0f} s"
+    )
     for line in bad:
         print("\n" + line)
-    print("no traceback in any output" if not any("TRACEBACK" in b for b in bad) else
-          "TRACEBACKS PRINTED")
+    print(
+        "no traceback in any output"
+        if not any("TRACEBACK" in b for b in bad)
+        else "TRACEBACKS PRINTED"
+    )
     return 1 if bad else 0
 
 

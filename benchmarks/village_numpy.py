@@ -43,11 +43,18 @@ def score_float(c: dict[str, Any]) -> dict[str, Any]:
     plan = mx(0, plan - 30 * c["fifth_child_births"])
     it["population_plan.overquota"] = where(c["sixth_plus_births"] > 0, 0.0, plan)
     it["population_plan.birth_reporting"] = mx(
-        0, 120 * c["birth_report_rate"] / 100 - c["late_reports"] - 2 * c["missed_reports"]
-        - 5 * c["false_reports"] - 2 * c["misreports"] - 2 * c["key_targets_unmanaged"])
+        0,
+        120 * c["birth_report_rate"] / 100
+        - c["late_reports"]
+        - 2 * c["missed_reports"]
+        - 5 * c["false_reports"]
+        - 2 * c["misreports"]
+        - 2 * c["key_targets_unmanaged"],
+    )
     ring = [mx(0, 25 - mx(0, 70 - c[f"checkup_rate[{q}]"])) for q in QUARTERS]
     it["pregnancy_management.ring_checks"] = sum(ring) + 5 * sum(
-        mx(0, c[f"checkup_rate[{q}]"] - 70) for q in QUARTERS)
+        mx(0, c[f"checkup_rate[{q}]"] - 70) for q in QUARTERS
+    )
     certs, certs_q = task(75, c["cert_target"], "certs_issued", 2)
     it["pregnancy_management.birth_certificates"] = certs
     exams, exams_q = task(120, c["exam_target"], "exams_done", 5)
@@ -56,41 +63,52 @@ def score_float(c: dict[str, Any]) -> dict[str, Any]:
     it[f"{info}.contact_accuracy"] = mx(0, 20 - 2 * mx(0, 80 - c["contact_accuracy_rate"]))
     it[f"{info}.department_data"] = mx(0, 10 - c["dept_info_failures"])
     it[f"{info}.migrant_data"] = mx(0, 10 - 2 * c["migrant_info_missing"])
-    it[f"{info}.death_reporting"] = mx(0, 20 * c["death_report_rate"] / 100
-                                       - 3 * c["deaths_concealed"])
+    it[f"{info}.death_reporting"] = mx(
+        0, 20 * c["death_report_rate"] / 100 - 3 * c["deaths_concealed"]
+    )
     pub = "information_publicity.publicity"
     it[f"{pub}.household_outreach"] = mx(0, 10 - 2 * c["households_missed"]) + 10 * c["campaigns"]
     it[f"{pub}.bulletin_boards"] = mx(0, 10 - 3 * c["board_updates_missed"])
     it[f"{pub}.slogans"] = mx(0, 10 - mx(0, 10 - c["slogans"])) + 2 * mx(0, c["slogans"] - 10)
     ster, ster_q = task(180, c["sterilization_target"], "sterilizations", 5)
-    it["contraception.sterilization"] = (ster + 20 * c["two_daughter_sterilizations"]
-                                         + 5 * c["induced_procedures"])
+    it["contraception.sterilization"] = (
+        ster + 20 * c["two_daughter_sterilizations"] + 5 * c["induced_procedures"]
+    )
     iud, iud_q = task(40, c["iud_target"], "iud_insertions", 2)
     it["contraception.iud"] = iud
     cov = c["fee_coverage_rate"]
     it["social_fees.coverage"] = 40 * mn(1, cov / 50) + 5 * mx(0, cov - 50)
-    it["social_fees.first_collection"] = mx(0, 140 * mn(1, c["fee_first_rate"] / 60)
-                                            - 20 * c["bundled_collection_cases"])
+    it["social_fees.first_collection"] = mx(
+        0, 140 * mn(1, c["fee_first_rate"] / 60) - 20 * c["bundled_collection_cases"]
+    )
     it["social_fees.nonlitigation"] = where(c["nonlitigation_done"], 20.0, 0.0)
     it["association.work"] = mn(20, mx(0, c["association_score"]))
     level = c["commendation_level"]
-    it["bonus.commendation"] = where(level == "above_city", 20.0,
-                                     where(level == "city", 10.0, 0.0))
+    it["bonus.commendation"] = where(level == "above_city", 20.0, where(level == "city", 10.0, 0.0))
     it["bonus.case_leads"] = 20 * c["illegal_case_leads"]
-    it["bonus.inspections"] = (20 * c["inspections_passed_province"]
-                               + 15 * c["inspections_passed_prefecture"]
-                               + 10 * c["inspections_passed_city"])
+    it["bonus.inspections"] = (
+        20 * c["inspections_passed_province"]
+        + 15 * c["inspections_passed_prefecture"]
+        + 10 * c["inspections_passed_city"]
+    )
     it["bonus.township_praise"] = 2 * c["township_praises"]
     it["bonus.wealthy_fees"] = 20 * c["wealthy_fee_cases"]
     it["bonus.credit_reports"] = 20 * c["credit_blacklist_reports"]
-    it["deduction.cadre_violations"] = (20 * c["cadre_violations_current"]
-                                        + 10 * c["cadre_violations_past"])
-    it["deduction.criticism"] = (20 * c["criticized_province"] + 15 * c["criticized_prefecture"]
-                                 + 10 * c["criticized_city"] + 5 * c["township_criticisms"])
-    it["deduction.failed_inspections"] = (30 * c["inspections_failed_above_prefecture"]
-                                          + 15 * c["inspections_failed_prefecture"])
-    it["deduction.fee_misconduct"] = (10 * c["fee_standard_lowered"]
-                                      + 20 * c["lax_enforcement_cases"])
+    it["deduction.cadre_violations"] = (
+        20 * c["cadre_violations_current"] + 10 * c["cadre_violations_past"]
+    )
+    it["deduction.criticism"] = (
+        20 * c["criticized_province"]
+        + 15 * c["criticized_prefecture"]
+        + 10 * c["criticized_city"]
+        + 5 * c["township_criticisms"]
+    )
+    it["deduction.failed_inspections"] = (
+        30 * c["inspections_failed_above_prefecture"] + 15 * c["inspections_failed_prefecture"]
+    )
+    it["deduction.fee_misconduct"] = (
+        10 * c["fee_standard_lowered"] + 20 * c["lax_enforcement_cases"]
+    )
     bonus = 0.0
     for i in range(3):
         basis = ring[i] + certs_q[i] + exams_q[i] + ster_q[i] + iud_q[i]
@@ -107,7 +125,15 @@ def score_float(c: dict[str, Any]) -> dict[str, Any]:
             group = ".".join(parts[:depth])
             groups[group] = groups.get(group, 0.0) + value
     s.update(groups)
-    cats = ("committee", "population_plan", "pregnancy_management", "prepregnancy_exams",
-            "information_publicity", "contraception", "social_fees", "association")
+    cats = (
+        "committee",
+        "population_plan",
+        "pregnancy_management",
+        "prepregnancy_exams",
+        "information_publicity",
+        "contraception",
+        "social_fees",
+        "association",
+    )
     s["total"] = sum(s[k] for k in cats) + s["bonus"] - s["deduction"]
     return s

@@ -55,13 +55,26 @@ class NumberLimits:
 
 DEFAULT_LIMITS = NumberLimits()
 
-NUMBER_LIMITS = {"max_digits": MAX_DIGITS, "max_magnitude": f"1e{MAX_EXPONENT}",
-                 "max_computed_magnitude": f"1e{MAX_COMPUTED_EXPONENT}"}
+NUMBER_LIMITS = {
+    "max_digits": MAX_DIGITS,
+    "max_magnitude": f"1e{MAX_EXPONENT}",
+    "max_computed_magnitude": f"1e{MAX_COMPUTED_EXPONENT}",
+}
 
-CONTEXT = Context(prec=PRECISION, rounding=ROUND_HALF_EVEN, Emax=MAX_COMPUTED_EXPONENT - 1,
-                  Emin=-99_999, traps=[InvalidOperation, DivisionByZero, Overflow])
-_WIDE = Context(prec=PRECISION + SNAP_PLACES + MAX_COMPUTED_EXPONENT, rounding=ROUND_HALF_EVEN,
-                Emax=99_999, Emin=-999_999, traps=[InvalidOperation, DivisionByZero, Overflow])
+CONTEXT = Context(
+    prec=PRECISION,
+    rounding=ROUND_HALF_EVEN,
+    Emax=MAX_COMPUTED_EXPONENT - 1,
+    Emin=-99_999,
+    traps=[InvalidOperation, DivisionByZero, Overflow],
+)
+_WIDE = Context(
+    prec=PRECISION + SNAP_PLACES + MAX_COMPUTED_EXPONENT,
+    rounding=ROUND_HALF_EVEN,
+    Emax=99_999,
+    Emin=-999_999,
+    traps=[InvalidOperation, DivisionByZero, Overflow],
+)
 """Enough digits to quantize any value below the ceiling to 20 places without InvalidOperation."""
 
 
@@ -76,8 +89,9 @@ def number_problem(x: Decimal, limits: NumberLimits = DEFAULT_LIMITS) -> str | N
         return f"too large: the limit `max_magnitude` is 10^{limits.max_exponent}"
     digits = len("".join(map(str, x.as_tuple().digits)).rstrip("0"))
     if digits > limits.max_digits:
-        return (f"{digits} significant digits is more than the limit `max_digits` "
-                f"({limits.max_digits})")
+        return (
+            f"{digits} significant digits is more than the limit `max_digits` ({limits.max_digits})"
+        )
     return None
 
 

@@ -36,6 +36,7 @@ from rulebook.errors import (
     did_you_mean,
 )
 from rulebook.files import OutputError, replacing, write_output
+from rulebook.render.progress import reading_bar, scoring_bar
 from rulebook.render.safe import terminal, terminal_lines
 from rulebook.render.worksheet import worksheet
 from rulebook.render.writers import FORMATS, write_result
@@ -60,71 +61,112 @@ class _UsageError(Exception):
 
 
 def _parser() -> _Parser:
-    parser = _Parser(prog="rulebook", description="Score assessment schemes written in YAML.",
-                     epilog="A data file `-` is read from standard input; `-o -` writes to "
-                            "standard output. Exit codes: 0 ok, 1 usage, 2 scheme error, 3 data "
-                            "error, 4 evaluation error, 5 test cases failed, 6 cannot write the "
-                            "output, 70 a bug in rulebook, 130 interrupted, 141 output closed.")
+    parser = _Parser(
+        prog="rulebook",
+        description="Score assessment schemes written in YAML.",
+        epilog="A data file `-` is read from standard input; `-o -` writes to "
+        "standard output. Exit codes: 0 ok, 1 usage, 2 scheme error, 3 data "
+        "error, 4 evaluation error, 5 test cases failed, 6 cannot write the "
+        "output, 70 a bug in rulebook, 130 interrupted, 141 output closed.",
+    )
     parser.add_argument("--version", action="version", version=f"rulebook {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     score = commands.add_parser("score", help="score every unit of a data file")
     score.add_argument("scheme", help="the scheme YAML file")
     score.add_argument("data", help="the data file (YAML, JSON, CSV or xlsx)")
-    score.add_argument("--format", choices=FORMATS, default=None,
-                       help="table (default); json; jsonl (one unit per line); csv (one row "
-                            "per unit); csv-long (one row per unit and node); html; xlsx "
-                            "(needs -o and the `excel` extra)")
+    score.add_argument(
+        "--format",
+        choices=FORMATS,
+        default=None,
+        help="table (default); json; jsonl (one unit per line); csv (one row "
+        "per unit); csv-long (one row per unit and node); html; xlsx "
+        "(needs -o and the `excel` extra)",
+    )
     score.add_argument("-o", "--output", help="write to this file instead of standard output")
-    score.add_argument("--audit", action="store_true",
-                       help="json/jsonl: add each unit's audit trail and points lost")
-    score.add_argument("--encoding", help="the data's text encoding (default: UTF-8; for CSV, "
-                       "UTF-8 else GB18030)")
-    score.add_argument("--no-audit", action="store_true",
-                       help="no audit (the default; kept for compatibility)")
-    score.add_argument("--restore", action="store_true",
-                       help="html: beside each lost item, the single change that would restore "
-                            "it (a search per item: slower; docs/analysis.md)")
-    score.add_argument("-q", "--quiet", action="store_true",
-                       help="no progress bar on standard error")
+    score.add_argument(
+        "--audit",
+        action="store_true",
+        help="json/jsonl: add each unit's audit trail and points lost",
+    )
+    score.add_argument(
+        "--encoding", help="the data's text encoding (default: UTF-8; for CSV, UTF-8 else GB18030)"
+    )
+    score.add_argument(
+        "--no-audit", action="store_true", help="no audit (the default; kept for compatibility)"
+    )
+    score.add_argument(
+        "--restore",
+        action="store_true",
+        help="html: beside each lost item, the single change that would restore "
+        "it (a search per item: slower; docs/analysis.md)",
+    )
+    score.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="no progress bars on standard error (reading, scoring, writing)",
+    )
     explain = commands.add_parser("explain", help="an auditor's worksheet for one unit")
     explain.add_argument("scheme", help="the scheme YAML file")
     explain.add_argument("data", help="the data file (YAML, JSON, CSV or xlsx)")
     explain.add_argument("--unit", required=True, help="the unit's name as in the data")
     explain.add_argument("--node", help="a node id (or named value) to show in detail")
-    explain.add_argument("--encoding", help="the data's text encoding (default: UTF-8; for "
-                         "CSV, UTF-8 else GB18030)")
-    tpl = commands.add_parser("template", help="write the data-entry sheet (xlsx or csv) for a "
-                              "scheme")
+    explain.add_argument(
+        "--encoding", help="the data's text encoding (default: UTF-8; for CSV, UTF-8 else GB18030)"
+    )
+    tpl = commands.add_parser(
+        "template", help="write the data-entry sheet (xlsx or csv) for a scheme"
+    )
     tpl.add_argument("scheme", help="the scheme YAML file")
     tpl.add_argument("--format", choices=("xlsx", "csv"), help="default: from -o's extension")
     tpl.add_argument("-o", "--output", required=True, help="the file to write")
     _analysis_options(explain)
     chk = commands.add_parser("check", help="check a scheme and report every problem")
     chk.add_argument("scheme", help="the scheme YAML file")
-    bnd = commands.add_parser("bounds", help="guaranteed [low, high] of every node, from the "
-                              "declared domains")
+    bnd = commands.add_parser(
+        "bounds", help="guaranteed [low, high] of every node, from the declared domains"
+    )
     bnd.add_argument("scheme", help="the scheme YAML file")
     test = commands.add_parser("test", help="run a scheme's YAML test cases (*.tests.yaml)")
     test.add_argument("paths", nargs="+", help="tests files, or folders to search for them")
-    test.add_argument("--properties", action="store_true",
-                      help="also check each scheme's properties on generated data (needs "
-                           "hypothesis: the `dev` extra)")
-    test.add_argument("--examples", type=int, default=100,
-                      help="generated data sets per property (default 100)")
-    test.add_argument("--coverage", action="store_true",
-                      help="report the items, conditional branches, caps and floors the cases "
-                           "never exercised")
-    commands.add_parser("schema", help="print the JSON Schema of scheme files (for editors; "
-                        "docs/scheme-format.md)")
-    diff = commands.add_parser("diff", help="whose scores changed and why: two schemes on one "
-                               "data file, or one scheme on two data files")
-    diff.add_argument("files", nargs="+", metavar="FILE",
-                      help="OLD.yaml NEW.yaml DATA, or SCHEME with --data OLD NEW")
-    diff.add_argument("--data", nargs=2, metavar=("OLD", "NEW"),
-                      help="two data files scored under one scheme")
-    diff.add_argument("--format", choices=("text", "json", "html"), default="text",
-                      help="text (default), json (docs/analysis.md), or html: the new result's "
-                           'report with a "what changed" section')
+    test.add_argument(
+        "--properties",
+        action="store_true",
+        help="also check each scheme's properties on generated data (needs "
+        "hypothesis: the `dev` extra)",
+    )
+    test.add_argument(
+        "--examples", type=int, default=100, help="generated data sets per property (default 100)"
+    )
+    test.add_argument(
+        "--coverage",
+        action="store_true",
+        help="report the items, conditional branches, caps and floors the cases never exercised",
+    )
+    commands.add_parser(
+        "schema", help="print the JSON Schema of scheme files (for editors; docs/scheme-format.md)"
+    )
+    diff = commands.add_parser(
+        "diff",
+        help="whose scores changed and why: two schemes on one "
+        "data file, or one scheme on two data files",
+    )
+    diff.add_argument(
+        "files",
+        nargs="+",
+        metavar="FILE",
+        help="OLD.yaml NEW.yaml DATA, or SCHEME with --data OLD NEW",
+    )
+    diff.add_argument(
+        "--data", nargs=2, metavar=("OLD", "NEW"), help="two data files scored under one scheme"
+    )
+    diff.add_argument(
+        "--format",
+        choices=("text", "json", "html"),
+        default="text",
+        help="text (default), json (docs/analysis.md), or html: the new result's "
+        'report with a "what changed" section',
+    )
     diff.add_argument("-o", "--output", help="write to this file instead of standard output")
     return parser
 
@@ -135,8 +177,12 @@ def _guarded(run: Callable[..., int]) -> Callable[..., int]:
     standard output (`| head`) a silent exit. Standard output is flushed inside the guard."""
 
     @functools.wraps(run)
-    def guarded(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
-                stderr: TextIO | None = None, stdin: TextIO | None = None) -> int:
+    def guarded(
+        argv: Sequence[str] | None = None,
+        stdout: TextIO | None = None,
+        stderr: TextIO | None = None,
+        stdin: TextIO | None = None,
+    ) -> int:
         out, err = stdout or sys.stdout, _Diagnostics(stderr or sys.stderr)
         try:
             code = run(argv, out, err, stdin or sys.stdin)
@@ -213,8 +259,12 @@ def _silence(out: TextIO) -> None:
 
 
 def _exit_code(exc: RulebookError) -> int:
-    for kind, code in ((SchemeError, EXIT_SCHEME), (DataError, EXIT_DATA),
-                       (EvaluationError, EXIT_EVALUATION), (OutputError, EXIT_OUTPUT)):
+    for kind, code in (
+        (SchemeError, EXIT_SCHEME),
+        (DataError, EXIT_DATA),
+        (EvaluationError, EXIT_EVALUATION),
+        (OutputError, EXIT_OUTPUT),
+    ):
         if isinstance(exc, kind):
             return code
     return EXIT_USAGE
@@ -226,13 +276,19 @@ def _bug_report(exc: BaseException) -> str:
     if len(message) > 200:
         message = message[:197] + "..."
     name = type(exc).__name__ + (f": {message}" if message else "")
-    return (f"rulebook: internal error: {name} — this is a bug in rulebook, not in your input; "
-            "please report it with the command you ran (RULEBOOK_DEBUG=1 shows the traceback)\n")
+    return (
+        f"rulebook: internal error: {name} — this is a bug in rulebook, not in your input; "
+        "please report it with the command you ran (RULEBOOK_DEBUG=1 shows the traceback)\n"
+    )
 
 
 @_guarded
-def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
-         stderr: TextIO | None = None, stdin: TextIO | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+    stdin: TextIO | None = None,
+) -> int:
     """Run the CLI; return the exit code."""
     out = stdout or sys.stdout
     err = stderr or sys.stderr
@@ -278,15 +334,23 @@ def _bounds(path: str, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
-def _test(paths: list[str], out: TextIO, err: TextIO, properties: bool = False,
-          examples: int = 100, coverage: bool = False) -> int:
+def _test(
+    paths: list[str],
+    out: TextIO,
+    err: TextIO,
+    properties: bool = False,
+    examples: int = 100,
+    coverage: bool = False,
+) -> int:
     """Run the cases (and properties); print each failure with where to look."""
     if properties:
         try:
             import rulebook.testing.properties  # noqa: F401 - only to see that hypothesis is there
         except ImportError:
-            err.write("rulebook: --properties needs hypothesis: pip install 'rulebook[dev]' "
-                      "(or pip install hypothesis)\n")
+            err.write(
+                "rulebook: --properties needs hypothesis: pip install 'rulebook[dev]' "
+                "(or pip install hypothesis)\n"
+            )
             return EXIT_USAGE
     files = find(paths)
     if not files:
@@ -315,8 +379,11 @@ def _test(paths: list[str], out: TextIO, err: TextIO, properties: bool = False,
             from rulebook.testing.coverage import measure
 
             scheme = results[0].result.scheme
-            covered = measure(scheme, [c.result for c in results if c.result is not None],
-                              set().union(*(c.asserted for c in results)))
+            covered = measure(
+                scheme,
+                [c.result for c in results if c.result is not None],
+                set().union(*(c.asserted for c in results)),
+            )
             out.write(covered.render(scheme.id) + "\n")
     out.write(f"{passed} passed, {failed} failed\n")
     return EXIT_OK if failed == 0 else EXIT_TESTS_FAILED
@@ -335,9 +402,11 @@ def _properties(tests_file: Path, out: TextIO, examples: int) -> tuple[int, int]
             out.write(f"{scheme.id}: property {prop.name!r}: ok ({prop.examples} examples)\n")
         else:
             bad += 1
-            out.write(f"{scheme.id}: property {prop.name!r} FAILED: {prop.failure}\n"
-                      f"    counterexample: {prop.counterexample} (rulebook score "
-                      f"{scheme.source_file} {prop.counterexample})\n")
+            out.write(
+                f"{scheme.id}: property {prop.name!r} FAILED: {prop.failure}\n"
+                f"    counterexample: {prop.counterexample} (rulebook score "
+                f"{scheme.source_file} {prop.counterexample})\n"
+            )
     return ok, bad
 
 
@@ -348,8 +417,14 @@ def _scored(args: argparse.Namespace, err: TextIO) -> Result | int:
     except SchemeError as exc:
         err.write(str(exc) + "\n")
         return EXIT_SCHEME
+    quiet = getattr(args, "quiet", False)
     try:
-        return evaluate(scheme, _data(args.data, scheme, args.stdin, args.encoding))
+        with reading_bar(args.data, err, quiet=quiet):
+            data = _data(args.data, scheme, args.stdin, args.encoding)
+        with scoring_bar(len(data.units), err, quiet=quiet) as progress:
+            if progress is None:
+                return evaluate(scheme, data)
+            return evaluate(scheme, data, progress=progress)
     except DataError as exc:
         err.write(str(exc) + "\n")
         return EXIT_DATA
@@ -358,8 +433,15 @@ def _scored(args: argparse.Namespace, err: TextIO) -> Result | int:
         return EXIT_EVALUATION
 
 
-_EXTENSION_FORMATS = {".json": "json", ".jsonl": "jsonl", ".csv": "csv", ".html": "html",
-                      ".htm": "html", ".xlsx": "xlsx", ".txt": "table"}
+_EXTENSION_FORMATS = {
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".csv": "csv",
+    ".html": "html",
+    ".htm": "html",
+    ".xlsx": "xlsx",
+    ".txt": "table",
+}
 """`score -o FILE` without `--format`: the format FILE's extension names (else the table)."""
 
 
@@ -377,8 +459,10 @@ def _overwrites_input(output: str | None, inputs: Sequence[str], err: TextIO) ->
     target = Path(output).resolve()
     for name in inputs:
         if name != STDIO and Path(name).resolve() == target:
-            err.write(f"rulebook: refusing to write over the input file {name}: give -o another "
-                      "file name\n")
+            err.write(
+                f"rulebook: refusing to write over the input file {name}: give -o another "
+                "file name\n"
+            )
             return True
     return False
 
@@ -416,10 +500,12 @@ def _check(path: str, out: TextIO, err: TextIO) -> int:
         return EXIT_SCHEME
     scheme = load(path)
     items = sum(1 for n in scheme.nodes.values() if n.is_item)
-    out.write(f"ok: {path}: {scheme.id} — {len(scheme.indicators)} indicators, "
-              f"{len(scheme.parameters)} parameters, {len(scheme.nodes)} nodes ({items} items), "
-              f"{len(scheme.values)} values, {len(scheme.rankings)} rankings, "
-              f"{len(scheme.periods)} periods; {len(problems)} warning(s)\n")
+    out.write(
+        f"ok: {path}: {scheme.id} — {len(scheme.indicators)} indicators, "
+        f"{len(scheme.parameters)} parameters, {len(scheme.nodes)} nodes ({items} items), "
+        f"{len(scheme.values)} values, {len(scheme.rankings)} rankings, "
+        f"{len(scheme.periods)} periods; {len(problems)} warning(s)\n"
+    )
     return EXIT_OK
 
 
@@ -438,8 +524,15 @@ def _score(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.format == "html" and args.restore:
         return _html_with_restores(result, args.output, out)
     try:
-        write_result(result, args.format, None if args.output in (None, STDIO) else args.output,
-                     out, err, audit=args.audit, quiet=args.quiet)
+        write_result(
+            result,
+            args.format,
+            None if args.output in (None, STDIO) else args.output,
+            out,
+            err,
+            audit=args.audit,
+            quiet=args.quiet,
+        )
     except ImportError as exc:
         err.write(f"rulebook: {exc}\n")
         return EXIT_USAGE
@@ -451,8 +544,7 @@ def _html_with_restores(result: Result, output: str | None, out: TextIO) -> int:
     from rulebook.analysis import restore
     from rulebook.render.html import to_html
 
-    restores = {u.unit: {r.node: r.render() for r in restore(result, u.unit)}
-                for u in result.units}
+    restores = {u.unit: {r.node: r.render() for r in restore(result, u.unit)} for u in result.units}
     text = to_html(result, restores=restores)
     if output in (None, STDIO):
         out.write(text)
@@ -468,8 +560,10 @@ def _xlsx(result: Result, output: str | None, out: TextIO, err: TextIO) -> int:
 
     buffer = getattr(out, "buffer", None)
     if output in (None, STDIO) and (buffer is None or out.isatty()):
-        err.write("rulebook: --format xlsx writes a binary workbook: give -o FILE.xlsx, or "
-                  "redirect standard output to a file or pipe\n")
+        err.write(
+            "rulebook: --format xlsx writes a binary workbook: give -o FILE.xlsx, or "
+            "redirect standard output to a file or pipe\n"
+        )
         return EXIT_USAGE
     try:
         if output not in (None, STDIO):
@@ -492,21 +586,28 @@ def _explain(result: Result, args: argparse.Namespace, out: TextIO, err: TextIO)
     names = [u.unit for u in result.units]
     if args.unit not in names:
         hint = did_you_mean(args.unit, names)
-        err.write(terminal(f"rulebook: no unit {args.unit!r} in the data"
-                           + (f"; {hint}" if hint else f"; units: {', '.join(names)}")) + "\n")
+        err.write(
+            terminal(
+                f"rulebook: no unit {args.unit!r} in the data"
+                + (f"; {hint}" if hint else f"; units: {', '.join(names)}")
+            )
+            + "\n"
+        )
         return EXIT_USAGE
     scheme = result.scheme
     known = [*scheme.score_ids, *scheme.output_ids, *scheme.values]
     if args.node is not None and args.node not in known:
         hint = did_you_mean(args.node, known)
-        err.write(f"rulebook: no node or value {args.node!r}" + (f"; {hint}" if hint else "")
-                  + "\n")
+        err.write(
+            f"rulebook: no node or value {args.node!r}" + (f"; {hint}" if hint else "") + "\n"
+        )
         return EXIT_USAGE
     for name in args.keep:
         if name not in scheme.indicators:
             hint = did_you_mean(name, scheme.indicators)
-            err.write(f"rulebook: --keep {name}: no such indicator" + (f"; {hint}" if hint
-                                                                       else "") + "\n")
+            err.write(
+                f"rulebook: --keep {name}: no such indicator" + (f"; {hint}" if hint else "") + "\n"
+            )
             return EXIT_USAGE
     if args.set or args.goal:
         return _what_if(result, args, out, err)
@@ -516,25 +617,48 @@ def _explain(result: Result, args: argparse.Namespace, out: TextIO, err: TextIO)
 
         found = restore(result, args.unit, keep=args.keep)
         if found:
-            out.write(terminal_lines(
-                "\nwhat would restore each lost item (one indicator, verified by "
-                "re-scoring):\n" + "".join(f"  {r.node}  {r.render()}\n" for r in found)))
+            out.write(
+                terminal_lines(
+                    "\nwhat would restore each lost item (one indicator, verified by "
+                    "re-scoring):\n" + "".join(f"  {r.node}  {r.render()}\n" for r in found)
+                )
+            )
     return EXIT_OK
 
 
 def _analysis_options(explain: argparse.ArgumentParser) -> None:
-    explain.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
-                         help="what-if: give the unit this value and score again (repeatable; "
-                              "NAME.PERIOD=VALUE or NAME[PERIOD]=VALUE for one period)")
-    explain.add_argument("--goal", action="append", default=[], metavar="GOAL",
-                         help="what it would take: total=X (or NODE=X), rank=K, outcome=LABEL "
-                              "or OUTCOME=LABEL (repeatable)")
-    explain.add_argument("--keep", action="append", default=[], metavar="INDICATOR",
-                         help="never change this indicator in --goal or restore searches")
-    explain.add_argument("--budget", type=int, default=2000,
-                         help="re-scorings one --goal search may spend (default 2000)")
-    explain.add_argument("--no-restore", action="store_true",
-                         help="leave out what would restore each lost item")
+    explain.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="what-if: give the unit this value and score again (repeatable; "
+        "NAME.PERIOD=VALUE or NAME[PERIOD]=VALUE for one period)",
+    )
+    explain.add_argument(
+        "--goal",
+        action="append",
+        default=[],
+        metavar="GOAL",
+        help="what it would take: total=X (or NODE=X), rank=K, outcome=LABEL "
+        "or OUTCOME=LABEL (repeatable)",
+    )
+    explain.add_argument(
+        "--keep",
+        action="append",
+        default=[],
+        metavar="INDICATOR",
+        help="never change this indicator in --goal or restore searches",
+    )
+    explain.add_argument(
+        "--budget",
+        type=int,
+        default=2000,
+        help="re-scorings one --goal search may spend (default 2000)",
+    )
+    explain.add_argument(
+        "--no-restore", action="store_true", help="leave out what would restore each lost item"
+    )
 
 
 def _what_if(result: Result, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -556,10 +680,15 @@ def _what_if(result: Result, args: argparse.Namespace, out: TextIO, err: TextIO)
         changed = what_if(scheme, data, args.unit, args.set, before=result)
         out.write(terminal_lines(changed.render()))
         data = changed.after.data
-    out.writelines(terminal_lines(("\n" if args.set or goal is not goals[0] else "")
-                                  + what_it_takes(scheme, data, args.unit, goal,
-                                                  budget=args.budget, keep=args.keep).render())
-                   for goal in goals)
+    out.writelines(
+        terminal_lines(
+            ("\n" if args.set or goal is not goals[0] else "")
+            + what_it_takes(
+                scheme, data, args.unit, goal, budget=args.budget, keep=args.keep
+            ).render()
+        )
+        for goal in goals
+    )
     return EXIT_OK
 
 
@@ -569,8 +698,10 @@ def _diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     files = args.files
     if not ((len(files) == 3 and args.data is None) or (len(files) == 1 and args.data)):
-        err.write("rulebook diff: give OLD.yaml NEW.yaml DATA (two schemes, one data file) or "
-                  "SCHEME --data OLD NEW (one scheme, two data files)\n")
+        err.write(
+            "rulebook diff: give OLD.yaml NEW.yaml DATA (two schemes, one data file) or "
+            "SCHEME --data OLD NEW (one scheme, two data files)\n"
+        )
         return EXIT_USAGE
     data: list[str] = args.data or [files[2], files[2]]
     if _overwrites_input(args.output, (*files, *data), err):
@@ -587,9 +718,9 @@ def _diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 buffer = getattr(stdin, "buffer", None)
                 piped = buffer.read() if buffer is not None else stdin.read().encode("utf-8")
             stdin = io.TextIOWrapper(io.BytesIO(piped), encoding="utf-8")
-        scored = _scored(argparse.Namespace(scheme=scheme_path, data=data_path, stdin=stdin,
-                                            encoding=None),
-                         err)
+        scored = _scored(
+            argparse.Namespace(scheme=scheme_path, data=data_path, stdin=stdin, encoding=None), err
+        )
         if isinstance(scored, int):
             return scored
         results.append(scored)
@@ -622,9 +753,15 @@ def _data(name: str, scheme: Scheme, stdin: TextIO, encoding: str | None = None)
     try:
         text = buffer.read().decode(encoding or "utf-8-sig")
     except (UnicodeDecodeError, LookupError) as exc:
-        raise DataError([Problem(f"standard input is not {encoding or 'UTF-8'} text ({exc})",
-                                 Location("<stdin>", 1, 1), "pipe in a UTF-8 YAML or JSON "
-                                 "file")]) from None
+        raise DataError(
+            [
+                Problem(
+                    f"standard input is not {encoding or 'UTF-8'} text ({exc})",
+                    Location("<stdin>", 1, 1),
+                    "pipe in a UTF-8 YAML or JSON file",
+                )
+            ]
+        ) from None
     return parse_data(text, scheme, "<stdin>")
 
 

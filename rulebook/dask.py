@@ -39,17 +39,20 @@ def evaluate(scheme: Scheme, ddf: Any) -> Any:
         if not rankings:
             continue
         # one pass per stage: every ranking (and period) of the stage keyed by `which`
-        keys = ddf.map_partitions(_partition_keys, scheme, stage, tables,
-                                  meta=pd.DataFrame({c: pd.Series(dtype="int64")
-                                                     for c in ["which", *KEY_COLUMNS]}))
+        keys = ddf.map_partitions(
+            _partition_keys,
+            scheme,
+            stage,
+            tables,
+            meta=pd.DataFrame({c: pd.Series(dtype="int64") for c in ["which", *KEY_COLUMNS]}),
+        )
         counts = keys.groupby(["which", *KEY_COLUMNS]).size().to_frame("n").reset_index()
         whole = counts.repartition(npartitions=1).to_delayed()[0]
         tables = delayed(_add_tables)(tables, whole, _points(scheme, rankings))
     return ddf.map_partitions(_partition_frame, scheme, tables, meta=_meta(scheme))
 
 
-def _add_tables(tables: Tables, counts: pd.DataFrame,
-                points: list[tuple[str, int]]) -> Tables:
+def _add_tables(tables: Tables, counts: pd.DataFrame, points: list[tuple[str, int]]) -> Tables:
     """`tables` plus one rank table per (ranking, period) of a stage, from the key counts."""
     out = dict(tables)
     for which, point in enumerate(points):
@@ -59,8 +62,11 @@ def _add_tables(tables: Tables, counts: pd.DataFrame,
 
 
 def _points(scheme: Scheme, rankings: tuple[Ranking, ...]) -> list[tuple[str, int]]:
-    return [(r.name, offset) for r in rankings
-            for offset in range(scheme.axis_size(scheme.axis_of(r.name)))]
+    return [
+        (r.name, offset)
+        for r in rankings
+        for offset in range(scheme.axis_size(scheme.axis_of(r.name)))
+    ]
 
 
 def rank_table(counts: pd.Series) -> pd.DataFrame:
@@ -79,17 +85,25 @@ def _hook(tables: Tables) -> Any:
         joined = mine.merge(table, how="left", on=KEY_COLUMNS, sort=False)
         method = "dense" if ranking.method == "dense" else "competition"
         return joined[method].to_numpy(dtype=np.int64)
+
     return rank_of
 
 
-def _partition_keys(frame: pd.DataFrame, scheme: Scheme, stage: int,
-                    tables: Tables) -> pd.DataFrame:
+def _partition_keys(
+    frame: pd.DataFrame, scheme: Scheme, stage: int, tables: Tables
+) -> pd.DataFrame:
     columns = ["which", *KEY_COLUMNS]
     if len(frame) == 0:
         return pd.DataFrame({c: pd.Series(dtype="int64") for c in columns})
     inputs = inputs_of(scheme, frame)
-    run = Run(scheme, inputs.names, inputs.cols, rank_hook=_hook(tables), stop_before=stage,
-              exact=inputs.exact).run()
+    run = Run(
+        scheme,
+        inputs.names,
+        inputs.cols,
+        rank_hook=_hook(tables),
+        stop_before=stage,
+        exact=inputs.exact,
+    ).run()
     slots = scheme.program.plan.slots
     parts = []
     rankings = tuple(scheme.rankings[r] for r in scheme.program.plan.stages[stage].rankings)
@@ -117,8 +131,7 @@ def _partition_frame(frame: pd.DataFrame, scheme: Scheme, tables: Tables) -> pd.
     if len(frame) == 0:
         return _meta(scheme)
     inputs = inputs_of(scheme, frame)
-    run = Run(scheme, inputs.names, inputs.cols, rank_hook=_hook(tables),
-              exact=inputs.exact).run()
+    run = Run(scheme, inputs.names, inputs.cols, rank_hook=_hook(tables), exact=inputs.exact).run()
     frame_out: pd.DataFrame = ColumnarResult(scheme, run, inputs).to_frame()
     return frame_out
 
@@ -149,6 +162,10 @@ def arrow_schema(scheme: Scheme) -> Any:
     import pyarrow as pa
 
     places = scheme.rounding.places
-    types = {"decimal": pa.decimal256(76, places), "rank": pa.int64(), "outcome": pa.string(),
-             "veto": pa.bool_()}
+    types = {
+        "decimal": pa.decimal256(76, places),
+        "rank": pa.int64(),
+        "outcome": pa.string(),
+        "veto": pa.bool_(),
+    }
     return pa.schema([(c, types[k]) for c, k in _columns(scheme)])

@@ -68,8 +68,9 @@ class _ProblemsError(RulebookError):
     """An error made of one or more located problems, all rendered in `str()`."""
 
     def __init__(self, problems: Sequence[Problem]) -> None:
-        self.problems: tuple[Problem, ...] = tuple(sorted(dict.fromkeys(problems),
-                                                           key=Problem.sort_key))
+        self.problems: tuple[Problem, ...] = tuple(
+            sorted(dict.fromkeys(problems), key=Problem.sort_key)
+        )
         super().__init__(self.render())
 
     def render(self) -> str:
@@ -89,15 +90,22 @@ class DataError(_ProblemsError, ValueError):
 class EvaluationError(RulebookError, ArithmeticError):
     """An expression failed at run time (e.g. division by zero) for one unit and node."""
 
-    def __init__(self, unit: str, node: str, expression: str, cause: str,
-                 location: Location | None = None, column: int | None = None,
-                 period: str | None = None, hint: str | None = None) -> None:
+    def __init__(
+        self,
+        unit: str,
+        node: str,
+        expression: str,
+        cause: str,
+        location: Location | None = None,
+        column: int | None = None,
+        period: str | None = None,
+        hint: str | None = None,
+    ) -> None:
         self.unit, self.node, self.expression, self.cause = unit, node, expression, cause
         self.location, self.column, self.period, self.hint = location, column, period, hint
         where = f"{location}: " if location else ""
         when = f", period {period!r}" if period else ""
-        lines = [f"{where}error: unit {unit!r}, node {node!r}{when}: {cause}",
-                 f"    {expression}"]
+        lines = [f"{where}error: unit {unit!r}, node {node!r}{when}: {cause}", f"    {expression}"]
         if column is not None:
             lines.append("    " + _caret_padding(expression, column + 1) + "^")
         if hint:
@@ -122,7 +130,12 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
     pool = set(candidates)
     if len(pool) > SUGGESTION_POOL:
         letters = set(name)
-        pool = set(heapq.nsmallest(SUGGESTION_POOL, pool, key=lambda c: (
-            -len(letters & set(c)), abs(len(c) - len(name)), c)))
+        pool = set(
+            heapq.nsmallest(
+                SUGGESTION_POOL,
+                pool,
+                key=lambda c: (-len(letters & set(c)), abs(len(c) - len(name)), c),
+            )
+        )
     close = difflib.get_close_matches(name, sorted(pool), n=1, cutoff=0.6)
     return f"did you mean `{close[0]}`?" if close else None

@@ -59,8 +59,10 @@ def confined(folder: str | Path, name: str) -> Path:
         raise RefusedPath(f"{how} outside the tests file's folder {root}", inside)
     _check_regular(real)
     if not path.is_file():  # `f.yaml/a/..` resolves to f.yaml on paper, but cannot be opened
-        raise RefusedPath("cannot read file: the path does not lead to a file",
-                          "check the path, relative to the tests file")
+        raise RefusedPath(
+            "cannot read file: the path does not lead to a file",
+            "check the path, relative to the tests file",
+        )
     return path
 
 
@@ -68,8 +70,9 @@ def _check_regular(real: Path) -> None:
     try:
         info = real.stat()
     except OSError as exc:
-        raise RefusedPath(f"cannot read file: {exc.strerror or exc}",
-                          "check the path, relative to the tests file") from None
+        raise RefusedPath(
+            f"cannot read file: {exc.strerror or exc}", "check the path, relative to the tests file"
+        ) from None
     if not stat.S_ISREG(info.st_mode):
         kind = "a folder" if stat.S_ISDIR(info.st_mode) else "a device, pipe or socket"
         raise RefusedPath(f"not a regular file ({kind})", "name a YAML or JSON file")
@@ -89,13 +92,15 @@ def read_text(path: str | Path, *, limit: int = MAX_FILE_BYTES) -> str:
     try:
         fd = os.open(path, flags)
     except OSError as exc:
-        raise RefusedPath(f"cannot read file: {exc.strerror or exc}",
-                          "check the path and its permissions") from None
+        raise RefusedPath(
+            f"cannot read file: {exc.strerror or exc}", "check the path and its permissions"
+        ) from None
     with os.fdopen(fd, "rb") as handle:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise RefusedPath("not a regular file (a device, pipe or socket)",
-                              "name a YAML or JSON file")
+            raise RefusedPath(
+                "not a regular file (a device, pipe or socket)", "name a YAML or JSON file"
+            )
         if info.st_size > limit:
             raise RefusedPath(_too_big(info.st_size, limit), "split the file or shrink it")
         data = handle.read(limit + 1)
@@ -104,8 +109,7 @@ def read_text(path: str | Path, *, limit: int = MAX_FILE_BYTES) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise RefusedPath(f"not UTF-8 text (byte {exc.start})",
-                          "save the file as UTF-8") from None
+        raise RefusedPath(f"not UTF-8 text (byte {exc.start})", "save the file as UTF-8") from None
 
 
 _UNSAFE = re.compile(r"[^\w.-]+")
@@ -195,5 +199,14 @@ def write_output(target: str | Path, content: str | bytes) -> None:
         handle.write(data)
 
 
-__all__ = ["MAX_FILE_BYTES", "MAX_TESTS_FILE_BYTES", "OutputError", "RefusedPath", "confined",
-           "read_text", "replacing", "safe_name", "write_output"]
+__all__ = [
+    "MAX_FILE_BYTES",
+    "MAX_TESTS_FILE_BYTES",
+    "OutputError",
+    "RefusedPath",
+    "confined",
+    "read_text",
+    "replacing",
+    "safe_name",
+    "write_output",
+]

@@ -6,9 +6,13 @@ import rulebook
 
 
 def test_all_lists_exactly_the_public_names() -> None:
-    public = {name for name in vars(rulebook) if not name.startswith("_")
-              and not isinstance(getattr(rulebook, name), type(rulebook))
-              and name != "annotations"}  # the `from __future__` feature flag
+    public = {
+        name
+        for name in vars(rulebook)
+        if not name.startswith("_")
+        and not isinstance(getattr(rulebook, name), type(rulebook))
+        and name != "annotations"
+    }  # the `from __future__` feature flag
     assert set(rulebook.__all__) - {"__version__"} == public
 
 

@@ -59,8 +59,11 @@ def test_division_by_a_value_that_can_be_zero_is_flagged() -> None:
     assert isinstance(raw, Interval) and raw.hi == D(100)
 
 
-SHIPPED = sorted(p for p in (Path(__file__).resolve().parent.parent / "schemes").glob("*.yaml")
-                 if not p.name.endswith(".tests.yaml"))
+SHIPPED = sorted(
+    p
+    for p in (Path(__file__).resolve().parent.parent / "schemes").glob("*.yaml")
+    if not p.name.endswith(".tests.yaml")
+)
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=[p.stem for p in SHIPPED])

@@ -89,7 +89,9 @@ def test_3000_roots_form_the_total_without_deep_nesting() -> None:
     deductions scoring x = 0 instead it is 1,500."""
     roots = "\n".join(
         f"      - {{id: r{i}, role: {'deduction' if i % 2 else 'category'}, "
-        f"expr: \"{'x' if i % 2 else '1'}\"}}" for i in range(3000))
+        f'expr: "{"x" if i % 2 else "1"}"}}'
+        for i in range(3000)
+    )
     loaded = scheme(f"""
     scheme: {{id: roots, title: roots}}
     indicators: {{x: {{type: count}}}}
@@ -122,7 +124,8 @@ def test_3000_periods_compile_in_a_loop_and_score() -> None:
 
 
 def test_generated_code_over_the_limit_is_a_scheme_error_naming_it(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """A scheme whose code would pass MAX_GENERATED_CODE is refused with that name."""
     monkeypatch.setattr(codegen, "MAX_GENERATED_CODE", 200)
     with pytest.raises(rulebook.SchemeError, match="MAX_GENERATED_CODE") as info:

@@ -32,8 +32,13 @@ tree:
 
 def test_a_valid_scheme_loads() -> None:
     s = scheme(BASE)
-    assert s.score_ids == ("committee", "committee.meetings", "committee.rates",
-                           "committee.level", "total")
+    assert s.score_ids == (
+        "committee",
+        "committee.meetings",
+        "committee.rates",
+        "committee.level",
+        "total",
+    )
     assert [p.share for p in s.periods] == [Decimal(x) for x in ("0.4", "0.3", "0.3")]
 
 
@@ -44,12 +49,15 @@ def test_unknown_name_points_at_it_with_did_you_mean() -> None:
     assert "did you mean `meetings_missed`?" in rendered[0]
     caret_line = rendered[0].splitlines()[2]
     source_line = rendered[0].splitlines()[1]
-    assert source_line[caret_line.index("^"):].startswith("meeting_missed")
+    assert source_line[caret_line.index("^") :].startswith("meeting_missed")
 
 
 def test_all_problems_are_reported_in_one_run_sorted_by_position() -> None:
-    text = BASE.replace("max: 12}", "max: 12, maximum: 3}").replace(
-        "3 * meetings_missed", "3 * nope").replace('"city"', '"county"')
+    text = (
+        BASE.replace("max: 12}", "max: 12, maximum: 3}")
+        .replace("3 * meetings_missed", "3 * nope")
+        .replace('"city"', '"county"')
+    )
     rendered = problems(text)
     assert len(rendered) == 3
     assert "unknown key `maximum`" in rendered[0] and "did you mean `max`?" in rendered[0]
@@ -69,12 +77,15 @@ def test_per_period_value_used_without_aggregation() -> None:
 
 
 def test_cycle_lists_every_node_of_the_cycle() -> None:
-    text = BASE + """
+    text = (
+        BASE
+        + """
 values:
   a: "b + 1"
   b: "c + 1"
   c: "a + meetings_missed"
 """
+    )
     rendered = problems(text)
     assert len(rendered) == 1
     assert "dependency cycle: a -> b -> c -> a" in rendered[0]
@@ -86,18 +97,23 @@ def test_self_reference_is_a_cycle() -> None:
     assert "dependency cycle: a -> a" in problems(text)[0]
 
 
-@pytest.mark.parametrize(("change", "words"), [
-    (("max: 12}", "max: 12, min: 20}"), "`max` (12) is below `min` (20)"),
-    (("weight: 4}", "weight: -4}"), "cannot be negative"),
-    (("type: count", "type: counter"), "did you mean `count`?"),
-    (('expr: "sum(rate) / 3"', "use: task"), "unknown pattern `task`"),
-    (("- id: meetings", "- id: meetings\n        max: 1\n        min: 5"),
-     "cap `max: 1` is below floor `min: 5`"),
-    (("- id: rates", "- id: meetings"), "already defined"),
-    (("label: 村两委重视", "label: 村两委重视\n    role: bonnus"), "did you mean `bonus`?"),
-    (('expr: "sum(rate) / 3"', 'expr: "rate[0]"'), "subscripts are not allowed"),
-    (("- id: rates", "- id: total"), "reserved"),
-])
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        (("max: 12}", "max: 12, min: 20}"), "`max` (12) is below `min` (20)"),
+        (("weight: 4}", "weight: -4}"), "cannot be negative"),
+        (("type: count", "type: counter"), "did you mean `count`?"),
+        (('expr: "sum(rate) / 3"', "use: task"), "unknown pattern `task`"),
+        (
+            ("- id: meetings", "- id: meetings\n        max: 1\n        min: 5"),
+            "cap `max: 1` is below floor `min: 5`",
+        ),
+        (("- id: rates", "- id: meetings"), "already defined"),
+        (("label: 村两委重视", "label: 村两委重视\n    role: bonnus"), "did you mean `bonus`?"),
+        (('expr: "sum(rate) / 3"', 'expr: "rate[0]"'), "subscripts are not allowed"),
+        (("- id: rates", "- id: total"), "reserved"),
+    ],
+)
 def test_located_scheme_errors(change: tuple[str, str], words: str) -> None:
     rendered = "\n".join(problems(BASE.replace(*change)))
     assert words in rendered
@@ -118,7 +134,8 @@ def test_missing_required_sections() -> None:
 
 def test_boolean_score_needs_an_explicit_conversion() -> None:
     text = BASE.replace("indicators:\n", "indicators:\n  ok: {type: bool}\n").replace(
-        '"sum(rate) / 3"', '"ok"')
+        '"sum(rate) / 3"', '"ok"'
+    )
     rendered = problems(text)
     assert "a score must be a number" in rendered[0]
     assert "8 if staffing_complete else 0" in rendered[0]
@@ -126,8 +143,9 @@ def test_boolean_score_needs_an_explicit_conversion() -> None:
 
 def test_unused_indicator_is_a_warning_not_an_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "s.yaml"
-    path.write_text(BASE.replace("indicators:\n", "indicators:\n  spare: {type: count}\n"),
-                    encoding="utf-8")
+    path.write_text(
+        BASE.replace("indicators:\n", "indicators:\n  spare: {type: count}\n"), encoding="utf-8"
+    )
     found = rulebook.check(path)
     assert [p.severity for p in found] == ["warning"]
     assert "`spare` is not used" in found[0].message
@@ -144,9 +162,10 @@ def test_a_misspelt_required_section_is_one_mistake_not_two() -> None:
 def test_wrong_types_in_the_scheme_header_are_reported_with_every_other_problem() -> None:
     """They used to be read after the final check, and so dropped without a word; now the
     header's three mistakes come in the same run as the formula's unknown name."""
-    text = BASE.replace("scheme: {id: demo, title: 演示}",
-                        "scheme: {id: demo, title: {a: 1}, version: [{b: 2}], "
-                        "standard_total: 1,000}")
+    text = BASE.replace(
+        "scheme: {id: demo, title: 演示}",
+        "scheme: {id: demo, title: {a: 1}, version: [{b: 2}], standard_total: 1,000}",
+    )
     text = text.replace("3 * meetings_missed", "3 * meeting_missed")
     joined = "\n".join(problems(text))
     assert "title must be text, got a mapping" in joined

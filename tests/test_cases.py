@@ -52,16 +52,22 @@ def test_a_failing_case_names_file_line_node_expected_got_and_audit(tmp_path: Pa
     out = io.StringIO()
     assert main(["test", str(path)], out, io.StringIO()) == EXIT_TESTS_FAILED
     text = out.getvalue()
-    assert f"{path}:8:9: case 'a wrong expectation', unit '西河村', committee.meetings: " \
-           "expected 12, got 9.00" in text
+    assert (
+        f"{path}:8:9: case 'a wrong expectation', unit '西河村', committee.meetings: "
+        "expected 12, got 9.00" in text
+    )
     assert "= max(0, 12 - 3 * meetings_missed[1])" in text
     assert text.endswith("0 passed, 1 failed\n")
 
 
 def test_the_pytest_plugin_collects_and_reports_cases(tmp_path: Path) -> None:
     write_failing(tmp_path)
-    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                           str(tmp_path)], capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 1
     assert "expected 12, got 9.00" in proc.stdout
     assert "1 failed" in proc.stdout
@@ -80,8 +86,7 @@ tree:
 """
 
 
-def test_a_broken_monotonicity_is_found_with_a_rerunnable_counterexample(
-        tmp_path: Path) -> None:
+def test_a_broken_monotonicity_is_found_with_a_rerunnable_counterexample(tmp_path: Path) -> None:
     """12 − 3 × 3 = 3 at three missed meetings, but 0 + 5 = 5 at four: more missed meetings
     raised the score. The shrunk counterexample is saved as a data file that scores again."""
     import rulebook
@@ -101,10 +106,11 @@ def test_properties_from_the_cli(tmp_path: Path) -> None:
     (tmp_path / "wrong.yaml").write_text(WRONG_MONOTONE, encoding="utf-8")
     (tmp_path / "wrong.tests.yaml").write_text(
         "cases:\n  - name: three missed\n    units: {a: {missed: 3}}\n"
-        "    expect: {a: {g.meetings: 3}}\n", encoding="utf-8")
+        "    expect: {a: {g.meetings: 3}}\n",
+        encoding="utf-8",
+    )
     out = io.StringIO()
-    code = main(["test", "--properties", "--examples", "200", str(tmp_path)], out,
-                io.StringIO())
+    code = main(["test", "--properties", "--examples", "200", str(tmp_path)], out, io.StringIO())
     assert code == EXIT_TESTS_FAILED
     text = out.getvalue()
     assert "wrong: property 'declared monotonicity holds' FAILED" in text
@@ -136,16 +142,22 @@ def test_coverage_names_what_the_cases_never_exercised(tmp_path: Path) -> None:
     (tmp_path / "cover.yaml").write_text(COVER, encoding="utf-8")
     (tmp_path / "cover.tests.yaml").write_text(
         "cases:\n  - name: one\n    units: {a: {missed: 1, sixth: 0}}\n"
-        "    expect: {a: {g.meetings: 9, g.plan: 60}}\n", encoding="utf-8")
+        "    expect: {a: {g.meetings: 9, g.plan: 60}}\n",
+        encoding="utf-8",
+    )
     out = io.StringIO()
     assert main(["test", "--coverage", str(tmp_path)], out, io.StringIO()) == EXIT_OK
     text = out.getvalue()
-    assert "cover: coverage — items asserted 2/3, branch sides taken 1/2, caps and floors " \
-           "hit 0/2" in text
-    for line in ("g.capped: never asserted by a case",
-                 "g.plan: `sixth > 0` was never true",
-                 "g.meetings: `max(0, 12 - 3 * missed)` never clipped",
-                 "g.capped: `max: 50` never clipped"):
+    assert (
+        "cover: coverage — items asserted 2/3, branch sides taken 1/2, caps and floors "
+        "hit 0/2" in text
+    )
+    for line in (
+        "g.capped: never asserted by a case",
+        "g.plan: `sixth > 0` was never true",
+        "g.meetings: `max(0, 12 - 3 * missed)` never clipped",
+        "g.capped: `max: 50` never clipped",
+    ):
         assert f"    never: {line}\n" in text
 
 
@@ -156,7 +168,8 @@ def test_a_search_does_not_follow_symlinked_tests_files(tmp_path: Path) -> None:
     elsewhere.mkdir()
     (elsewhere / "wrong.yaml").write_text(WRONG_MONOTONE, encoding="utf-8")
     (elsewhere / "wrong.tests.yaml").write_text(
-        "cases:\n  - units: {a: {missed: 3}}\n    expect: {a: {g.meetings: 3}}\n", "utf-8")
+        "cases:\n  - units: {a: {missed: 3}}\n    expect: {a: {g.meetings: 3}}\n", "utf-8"
+    )
     folder = tmp_path / "folder"
     folder.mkdir()
     (folder / "link.tests.yaml").symlink_to(elsewhere / "wrong.tests.yaml")
@@ -172,12 +185,15 @@ def test_a_search_does_not_follow_symlinked_tests_files(tmp_path: Path) -> None:
 def test_a_refused_data_file_exits_2_with_the_located_message(tmp_path: Path) -> None:
     (tmp_path / "wrong.yaml").write_text(WRONG_MONOTONE, encoding="utf-8")
     tests = tmp_path / "wrong.tests.yaml"
-    tests.write_text("cases:\n  - name: zero\n    data: /dev/zero\n"
-                     "    expect: {a: {g.meetings: 3}}\n", encoding="utf-8")
+    tests.write_text(
+        "cases:\n  - name: zero\n    data: /dev/zero\n    expect: {a: {g.meetings: 3}}\n",
+        encoding="utf-8",
+    )
     out, err = io.StringIO(), io.StringIO()
     assert main(["test", str(tmp_path)], out, err) == EXIT_SCHEME
-    assert err.getvalue().startswith(f"{tests}:3:11: error: data file `/dev/zero` refused: "
-                                     "absolute paths are not allowed\n")
+    assert err.getvalue().startswith(
+        f"{tests}:3:11: error: data file `/dev/zero` refused: absolute paths are not allowed\n"
+    )
     assert out.getvalue() == ""
 
 
@@ -187,16 +203,22 @@ def test_a_counterexample_never_leaves_the_tests_folder(tmp_path: Path) -> None:
     folder = tmp_path / "a" / "b"
     folder.mkdir(parents=True)
     (folder / "wrong.yaml").write_text(
-        WRONG_MONOTONE.replace("{id: wrong,", "{id: ../../x,"), encoding="utf-8")
+        WRONG_MONOTONE.replace("{id: wrong,", "{id: ../../x,"), encoding="utf-8"
+    )
     (folder / "wrong.tests.yaml").write_text(
-        "cases:\n  - units: {a: {missed: 3}}\n    expect: {a: {g.meetings: 3}}\n", "utf-8")
+        "cases:\n  - units: {a: {missed: 3}}\n    expect: {a: {g.meetings: 3}}\n", "utf-8"
+    )
     out = io.StringIO()
-    assert main(["test", "--properties", "--examples", "200", str(folder)], out,
-                io.StringIO()) == EXIT_TESTS_FAILED
-    written = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*")
-                     if p.is_file())
-    assert written == ["a/b/wrong.tests.yaml", "a/b/wrong.yaml",
-                       "a/b/x.counterexample.declared.yaml"]
+    assert (
+        main(["test", "--properties", "--examples", "200", str(folder)], out, io.StringIO())
+        == EXIT_TESTS_FAILED
+    )
+    written = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file())
+    assert written == [
+        "a/b/wrong.tests.yaml",
+        "a/b/wrong.yaml",
+        "a/b/x.counterexample.declared.yaml",
+    ]
     assert f"counterexample: {folder / 'x.counterexample.declared.yaml'}" in out.getvalue()
 
 
@@ -204,10 +226,15 @@ def test_an_unwritable_counterexample_is_a_one_line_error(tmp_path: Path) -> Non
     """The counterexample's name is taken by a folder: exit 6, `cannot write …`."""
     (tmp_path / "wrong.yaml").write_text(WRONG_MONOTONE, encoding="utf-8")
     (tmp_path / "wrong.tests.yaml").write_text(
-        "cases:\n  - units: {a: {missed: 3}}\n    expect: {a: {g.meetings: 3}}\n", "utf-8")
+        "cases:\n  - units: {a: {missed: 3}}\n    expect: {a: {g.meetings: 3}}\n", "utf-8"
+    )
     (tmp_path / "wrong.counterexample.declared.yaml").mkdir()
     err = io.StringIO()
-    assert main(["test", "--properties", "--examples", "200", str(tmp_path)], io.StringIO(),
-                err) == EXIT_OUTPUT
-    assert err.getvalue() == (f"rulebook: cannot write {tmp_path}/wrong.counterexample."
-                              "declared.yaml: it is a folder; give a file name\n")
+    assert (
+        main(["test", "--properties", "--examples", "200", str(tmp_path)], io.StringIO(), err)
+        == EXIT_OUTPUT
+    )
+    assert err.getvalue() == (
+        f"rulebook: cannot write {tmp_path}/wrong.counterexample."
+        "declared.yaml: it is a folder; give a file name\n"
+    )

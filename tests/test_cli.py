@@ -46,12 +46,17 @@ def test_score_table_aligns_chinese_labels() -> None:
 
 
 def test_score_json_follows_the_contract() -> None:
-    code, out, _ = run("score", str(VILLAGE), str(VILLAGE_DATA), "--format", "json",
-                       "--no-audit")
+    code, out, _ = run("score", str(VILLAGE), str(VILLAGE_DATA), "--format", "json", "--no-audit")
     assert code == EXIT_OK
     doc = json.loads(out)
-    assert [u["unit"] for u in doc["units"]] == ["东山村", "西河村", "南坪村", "北岗村",
-                                                 "中湾村", "新民村"]
+    assert [u["unit"] for u in doc["units"]] == [
+        "东山村",
+        "西河村",
+        "南坪村",
+        "北岗村",
+        "中湾村",
+        "新民村",
+    ]
     first = doc["units"][0]
     assert first["total"] == "1119.20" and first["scores"]["total"] == "1119.20"
     assert first["scores"]["committee.meetings"] == "12.00"
@@ -60,8 +65,16 @@ def test_score_json_follows_the_contract() -> None:
 
 def test_output_file(tmp_path) -> None:  # type: ignore[no-untyped-def]
     target = tmp_path / "out.json"
-    code, out, _ = run("score", str(VILLAGE), str(VILLAGE_DATA), "--format", "json",
-                       "--no-audit", "-o", str(target))
+    code, out, _ = run(
+        "score",
+        str(VILLAGE),
+        str(VILLAGE_DATA),
+        "--format",
+        "json",
+        "--no-audit",
+        "-o",
+        str(target),
+    )
     assert code == EXIT_OK and out == ""
     assert target.read_text(encoding="utf-8") == VILLAGE_EXPECTED.read_text(encoding="utf-8")
 
@@ -74,8 +87,12 @@ def test_check_ok() -> None:
 
 def test_check_reports_scheme_errors_with_exit_2(tmp_path) -> None:  # type: ignore[no-untyped-def]
     bad = tmp_path / "bad.yaml"
-    bad.write_text(VILLAGE.read_text(encoding="utf-8").replace(
-        "12 - 3 * meetings_missed", "12 - 3 * meeting_missed"), encoding="utf-8")
+    bad.write_text(
+        VILLAGE.read_text(encoding="utf-8").replace(
+            "12 - 3 * meetings_missed", "12 - 3 * meeting_missed"
+        ),
+        encoding="utf-8",
+    )
     code, _, err = run("check", str(bad))
     assert code == EXIT_SCHEME
     assert "unknown name `meeting_missed`" in err and "did you mean `meetings_missed`?" in err
@@ -86,13 +103,16 @@ def test_check_reports_scheme_errors_with_exit_2(tmp_path) -> None:  # type: ign
 
 def test_data_errors_exit_3_and_write_nothing(tmp_path) -> None:  # type: ignore[no-untyped-def]
     data = tmp_path / "d.yaml"
-    data.write_text(VILLAGE_DATA.read_text(encoding="utf-8").replace(
-        "meetings_missed: 5", "meetings_missed: 15"), encoding="utf-8")
+    data.write_text(
+        VILLAGE_DATA.read_text(encoding="utf-8").replace(
+            "meetings_missed: 5", "meetings_missed: 15"
+        ),
+        encoding="utf-8",
+    )
     target = tmp_path / "out.json"
     code, out, err = run("score", str(VILLAGE), str(data), "-o", str(target))
     assert code == EXIT_DATA and out == "" and not target.exists()
-    assert "unit `西河村`, indicator `meetings_missed`: 15 is above the declared maximum 12" \
-        in err
+    assert "unit `西河村`, indicator `meetings_missed`: 15 is above the declared maximum 12" in err
 
 
 def test_usage_error_exit_1() -> None:
@@ -101,8 +121,12 @@ def test_usage_error_exit_1() -> None:
 
 
 def test_console_entry_point_runs_as_module() -> None:
-    proc = subprocess.run([sys.executable, "-m", "rulebook", "check", str(VILLAGE)],
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "rulebook", "check", str(VILLAGE)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 0 and "ok:" in proc.stdout
 
 
@@ -129,18 +153,34 @@ def test_explain_unit_worksheet() -> None:
 
 
 def test_explain_one_node_in_detail() -> None:
-    code, out, _ = run("explain", str(VILLAGE), str(VILLAGE_DATA), "--unit", "南坪村",
-                       "--node", "bonus.quarter_ranking")
+    code, out, _ = run(
+        "explain",
+        str(VILLAGE),
+        str(VILLAGE_DATA),
+        "--unit",
+        "南坪村",
+        "--node",
+        "bonus.quarter_ranking",
+    )
     assert code == EXIT_OK
-    assert "rank      quarter_rank Q2 basis 440 → rank 1 of 6 (competition); tied with " \
-           "东山村, 北岗村, 中湾村" in out
+    assert (
+        "rank      quarter_rank Q2 basis 440 → rank 1 of 6 (competition); tied with "
+        "东山村, 北岗村, 中湾村" in out
+    )
 
 
 def test_explain_unknown_unit_or_node_suggests() -> None:
     code, _, err = run("explain", str(VILLAGE), str(VILLAGE_DATA), "--unit", "西河")
     assert code == EXIT_USAGE and "did you mean `西河村`?" in err
-    code, _, err = run("explain", str(VILLAGE), str(VILLAGE_DATA), "--unit", "西河村",
-                       "--node", "committee.meeting")
+    code, _, err = run(
+        "explain",
+        str(VILLAGE),
+        str(VILLAGE_DATA),
+        "--unit",
+        "西河村",
+        "--node",
+        "committee.meeting",
+    )
     assert code == EXIT_USAGE and "did you mean `committee.meetings`?" in err
 
 
@@ -148,14 +188,18 @@ def test_score_formats_csv_html_xlsx(tmp_path) -> None:  # type: ignore[no-untyp
     code, out, _ = run("score", str(VILLAGE), str(VILLAGE_DATA), "--format", "csv-long")
     assert code == EXIT_OK and out.startswith("unit,node,label,kind,period,value,raw,clipped,")
     page = tmp_path / "r.html"
-    assert run("score", str(VILLAGE), str(VILLAGE_DATA), "--format", "html", "-o",
-               str(page))[0] == EXIT_OK
+    assert (
+        run("score", str(VILLAGE), str(VILLAGE_DATA), "--format", "html", "-o", str(page))[0]
+        == EXIT_OK
+    )
     assert page.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     code, _, err = run("score", str(VILLAGE), str(VILLAGE_DATA), "--format", "xlsx")
     assert code == EXIT_USAGE and "-o FILE.xlsx" in err
     book = tmp_path / "r.xlsx"
-    assert run("score", str(VILLAGE), str(VILLAGE_DATA), "--format", "xlsx", "-o",
-               str(book))[0] == EXIT_OK
+    assert (
+        run("score", str(VILLAGE), str(VILLAGE_DATA), "--format", "xlsx", "-o", str(book))[0]
+        == EXIT_OK
+    )
     assert book.stat().st_size > 0
 
 
@@ -167,8 +211,12 @@ SCORE_JSON = ("score", str(VILLAGE), str(VILLAGE_DATA), "--format", "json", "--n
 def test_data_from_standard_input() -> None:
     """`-` reads the data from standard input: the same result as from the file."""
     out, err = io.StringIO(), io.StringIO()
-    code = main(["score", str(VILLAGE), "-", "--format", "json", "--no-audit"], out, err,
-                io.StringIO(VILLAGE_DATA.read_text(encoding="utf-8")))
+    code = main(
+        ["score", str(VILLAGE), "-", "--format", "json", "--no-audit"],
+        out,
+        err,
+        io.StringIO(VILLAGE_DATA.read_text(encoding="utf-8")),
+    )
     assert code == EXIT_OK and err.getvalue() == ""
     expected = json.loads(VILLAGE_EXPECTED.read_text(encoding="utf-8"))
     assert json.loads(out.getvalue())["units"] == expected["units"]
@@ -180,17 +228,31 @@ def test_data_piped_in_as_json_bytes() -> None:
 
     doc = yaml.safe_load(VILLAGE_DATA.read_text(encoding="utf-8"))
     piped = json.dumps(doc, ensure_ascii=False, default=str).encode("utf-8")
-    proc = subprocess.run([sys.executable, "-m", "rulebook", "score", str(VILLAGE), "-",
-                           "--format", "json", "--no-audit"], input=piped,
-                          capture_output=True, check=False)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "rulebook",
+            "score",
+            str(VILLAGE),
+            "-",
+            "--format",
+            "json",
+            "--no-audit",
+        ],
+        input=piped,
+        capture_output=True,
+        check=False,
+    )
     assert proc.returncode == EXIT_OK, proc.stderr
     expected = json.loads(VILLAGE_EXPECTED.read_text(encoding="utf-8"))
     assert json.loads(proc.stdout)["units"] == expected["units"]
 
 
 def test_standard_input_is_named_in_messages() -> None:
-    text = VILLAGE_DATA.read_text(encoding="utf-8").replace("meetings_missed: 5",
-                                                            "meetings_missed: 15")
+    text = VILLAGE_DATA.read_text(encoding="utf-8").replace(
+        "meetings_missed: 5", "meetings_missed: 15"
+    )
     out, err = io.StringIO(), io.StringIO()
     assert main(["score", str(VILLAGE), "-"], out, err, io.StringIO(text)) == EXIT_DATA
     assert "<stdin>:" in err.getvalue() and out.getvalue() == ""
@@ -230,10 +292,13 @@ def test_a_full_disk_keeps_the_old_file(tmp_path, monkeypatch) -> None:  # type:
     assert [p.name for p in tmp_path.iterdir()] == ["out.json"]
 
 
-@pytest.mark.parametrize(("where", "reason"), [
-    ("missing/out.json", "the folder {tmp}/missing does not exist"),
-    (".", "it is a folder; give a file name"),
-])
+@pytest.mark.parametrize(
+    ("where", "reason"),
+    [
+        ("missing/out.json", "the folder {tmp}/missing does not exist"),
+        (".", "it is a folder; give a file name"),
+    ],
+)
 def test_unwritable_output_paths(tmp_path, where: str, reason: str) -> None:  # type: ignore[no-untyped-def]
     target = tmp_path / where
     code, out, err = run(*SCORE_JSON, "-o", str(target))
@@ -259,8 +324,10 @@ def _writable(folder: str) -> bool:
         return False
 
 
-@pytest.mark.skipif(not os.path.isdir("/sys") or _writable("/sys"),
-                    reason="needs a /sys where no file can be created")
+@pytest.mark.skipif(
+    not os.path.isdir("/sys") or _writable("/sys"),
+    reason="needs a /sys where no file can be created",
+)
 def test_output_into_a_read_only_place() -> None:
     """Even root cannot create a file in /sys: the folder refuses the temporary file."""
     code, _, err = run(*SCORE_JSON, "-o", "/sys/rulebook-out.json")
@@ -271,16 +338,24 @@ def test_output_into_a_read_only_place() -> None:
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
 def test_standard_output_on_a_full_device() -> None:
     with open("/dev/full", "w") as full:
-        proc = subprocess.run([sys.executable, "-m", "rulebook", *SCORE_JSON], stdout=full,
-                              stderr=subprocess.PIPE, text=True, check=False)
+        proc = subprocess.run(
+            [sys.executable, "-m", "rulebook", *SCORE_JSON],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+        )
     assert proc.returncode == EXIT_OUTPUT
     assert proc.stderr == "rulebook: cannot write <stdout>: No space left on device\n"
 
 
 def test_a_closed_pipe_exits_quietly() -> None:
     """`rulebook score … | head`: the reader has gone before we write; no message, exit 141."""
-    proc = subprocess.Popen([sys.executable, "-m", "rulebook", *SCORE_JSON],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rulebook", *SCORE_JSON],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     assert proc.stdout is not None and proc.stderr is not None
     proc.stdout.close()
     assert proc.wait(timeout=120) == EXIT_BROKEN_PIPE
@@ -288,9 +363,22 @@ def test_a_closed_pipe_exits_quietly() -> None:
 
 
 def test_xlsx_to_standard_output_when_it_is_not_a_terminal() -> None:
-    proc = subprocess.run([sys.executable, "-m", "rulebook", "score", str(VILLAGE),
-                           str(VILLAGE_DATA), "--format", "xlsx", "-o", "-"],
-                          capture_output=True, check=False)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "rulebook",
+            "score",
+            str(VILLAGE),
+            str(VILLAGE_DATA),
+            "--format",
+            "xlsx",
+            "-o",
+            "-",
+        ],
+        capture_output=True,
+        check=False,
+    )
     assert proc.returncode == EXIT_OK and proc.stderr == b""
     assert proc.stdout.startswith(b"PK\x03\x04")  # a zip: the workbook
 
@@ -304,8 +392,10 @@ def test_xlsx_to_a_terminal_is_a_usage_error() -> None:
     err = io.StringIO()
     code = main(["score", str(VILLAGE), str(VILLAGE_DATA), "--format", "xlsx"], terminal, err)
     assert code == EXIT_USAGE and terminal.buffer.getvalue() == b""
-    assert err.getvalue() == ("rulebook: --format xlsx writes a binary workbook: give -o "
-                              "FILE.xlsx, or redirect standard output to a file or pipe\n")
+    assert err.getvalue() == (
+        "rulebook: --format xlsx writes a binary workbook: give -o "
+        "FILE.xlsx, or redirect standard output to a file or pipe\n"
+    )
 
 
 def test_an_unexpected_exception_is_one_line_reporting_a_bug(monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -317,8 +407,9 @@ def test_an_unexpected_exception_is_one_line_reporting_a_bug(monkeypatch) -> Non
     code, out, err = run(*SCORE_JSON)
     assert code == EXIT_BUG and out == ""
     assert err.count("\n") == 1 and "Traceback" not in err
-    assert err.startswith("rulebook: internal error: ZeroDivisionError: boom second line — "
-                          "this is a bug in rulebook")
+    assert err.startswith(
+        "rulebook: internal error: ZeroDivisionError: boom second line — this is a bug in rulebook"
+    )
     assert "please report it" in err
 
 
@@ -327,12 +418,18 @@ def test_an_unexpected_exception_in_a_real_process_has_no_traceback(tmp_path) ->
     (tmp_path / "sitecustomize.py").write_text(
         "import rulebook.render.writers as w\n"
         "def boom(*a, **k):\n    raise RuntimeError('renderer exploded')\n"
-        "w.WRITERS['table'] = boom\n", encoding="utf-8")
+        "w.WRITERS['table'] = boom\n",
+        encoding="utf-8",
+    )
     env = {**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
     env.pop("RULEBOOK_DEBUG", None)
-    proc = subprocess.run([sys.executable, "-m", "rulebook", "score", str(VILLAGE),
-                           str(VILLAGE_DATA)], capture_output=True, text=True, env=env,
-                          check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "rulebook", "score", str(VILLAGE), str(VILLAGE_DATA)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
     assert proc.returncode == EXIT_BUG
     assert proc.stderr.startswith("rulebook: internal error: RuntimeError: renderer exploded")
     assert "Traceback" not in proc.stderr and proc.stderr.count("\n") == 1

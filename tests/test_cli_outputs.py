@@ -37,15 +37,19 @@ def test_template_refuses_to_write_over_its_scheme(tmp_path: Path) -> None:
     assert scheme.read_bytes() == VILLAGE.read_bytes()
 
 
-@pytest.mark.parametrize(("name", "check"), [
-    ("r.json", lambda b: json.loads(b)["format"] == 1),
-    ("r.csv", lambda b: b.startswith("\ufeffunit".encode())),
-    ("r.html", lambda b: b.startswith(b"<!DOCTYPE html>")),
-    ("r.xlsx", lambda b: b.startswith(b"PK\x03\x04")),
-    ("r.txt", lambda b: "排名".encode() in b or b"ranking" in b),
-])
-def test_score_takes_the_format_from_the_output_extension(tmp_path: Path, name: str,
-                                                          check: object) -> None:
+@pytest.mark.parametrize(
+    ("name", "check"),
+    [
+        ("r.json", lambda b: json.loads(b)["format"] == 1),
+        ("r.csv", lambda b: b.startswith("\ufeffunit".encode())),
+        ("r.html", lambda b: b.startswith(b"<!DOCTYPE html>")),
+        ("r.xlsx", lambda b: b.startswith(b"PK\x03\x04")),
+        ("r.txt", lambda b: "排名".encode() in b or b"ranking" in b),
+    ],
+)
+def test_score_takes_the_format_from_the_output_extension(
+    tmp_path: Path, name: str, check: object
+) -> None:
     target = tmp_path / name
     code, _, err = run("score", str(VILLAGE), str(VILLAGE_DATA), "-o", str(target))
     assert code == EXIT_OK, err

@@ -24,8 +24,11 @@ from rulebook.testing.properties import from_scheme
 
 SCHEMES = Path(__file__).resolve().parent.parent / "schemes"
 SHIPPED = sorted(p.stem for p in SCHEMES.glob("*.yaml") if not p.stem.endswith(".tests"))
-SETTINGS = settings(max_examples=25, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+SETTINGS = settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 
 def both(scheme: rulebook.Scheme, data: Any) -> tuple[Any, Any]:
@@ -67,12 +70,16 @@ def test_shipped_schemes_columnar_equals_per_unit(name: str, data: st.DataObject
     assert_same(scheme, data.draw(from_scheme(scheme, units=(1, 12))))
 
 
-@pytest.mark.parametrize(("title", "scheme_text"), [(r[0], r[1]) for r in RECIPES],
-                         ids=[r[0].split(" — ")[0] for r in RECIPES])
+@pytest.mark.parametrize(
+    ("title", "scheme_text"),
+    [(r[0], r[1]) for r in RECIPES],
+    ids=[r[0].split(" — ")[0] for r in RECIPES],
+)
 @SETTINGS
 @given(data=st.data())
-def test_cookbook_schemes_columnar_equals_per_unit(title: str, scheme_text: str,
-                                                   data: st.DataObject) -> None:
+def test_cookbook_schemes_columnar_equals_per_unit(
+    title: str, scheme_text: str, data: st.DataObject
+) -> None:
     scheme = rulebook.loads(scheme_text, f"cookbook: {title}")
     assert_same(scheme, data.draw(from_scheme(scheme, units=(1, 10))))
 
@@ -97,17 +104,26 @@ tree:
 """
 
 
-@pytest.mark.parametrize(("mode", "x", "want"), [
-    # 0.04 / 8 = 0.005 exactly: a tie at the cent
-    ("half_up", "0.04", "0.01"), ("half_even", "0.04", "0.00"), ("half_down", "0.04", "0.00"),
-    ("half_up", "-0.04", "-0.01"), ("half_even", "-0.04", "0.00"),
-    ("half_down", "-0.04", "0.00"),
-    # 0.12 / 8 = 0.015: half-even goes to the even cent 0.02
-    ("half_even", "0.12", "0.02"),
-    # 0.041 / 8 = 0.005125: just above the tie
-    ("half_down", "0.041", "0.01"), ("down", "0.041", "0.00"), ("up", "0.041", "0.01"),
-    ("floor", "-0.041", "-0.01"), ("ceiling", "-0.041", "0.00"),
-])
+@pytest.mark.parametrize(
+    ("mode", "x", "want"),
+    [
+        # 0.04 / 8 = 0.005 exactly: a tie at the cent
+        ("half_up", "0.04", "0.01"),
+        ("half_even", "0.04", "0.00"),
+        ("half_down", "0.04", "0.00"),
+        ("half_up", "-0.04", "-0.01"),
+        ("half_even", "-0.04", "0.00"),
+        ("half_down", "-0.04", "0.00"),
+        # 0.12 / 8 = 0.015: half-even goes to the even cent 0.02
+        ("half_even", "0.12", "0.02"),
+        # 0.041 / 8 = 0.005125: just above the tie
+        ("half_down", "0.041", "0.01"),
+        ("down", "0.041", "0.00"),
+        ("up", "0.041", "0.01"),
+        ("floor", "-0.041", "-0.01"),
+        ("ceiling", "-0.041", "0.00"),
+    ],
+)
 def test_rounding_at_the_cent_boundary(mode: str, x: str, want: str) -> None:
     scheme = rulebook.loads(ROUNDING.format(mode=mode))
     data = {"units": {"u": {"x": Decimal(x), "k": 8}}}
@@ -116,8 +132,9 @@ def test_rounding_at_the_cent_boundary(mode: str, x: str, want: str) -> None:
     assert got.fallbacks == 0
 
 
-@pytest.mark.parametrize("mode", ["half_up", "half_even", "half_down", "up", "down", "ceiling",
-                                  "floor"])
+@pytest.mark.parametrize(
+    "mode", ["half_up", "half_even", "half_down", "up", "down", "ceiling", "floor"]
+)
 @SETTINGS
 @given(data=st.data())
 def test_rounding_of_quotients_at_boundaries(mode: str, data: st.DataObject) -> None:
@@ -194,8 +211,7 @@ def test_a_dataframe_of_floats_scores_like_the_yaml_data(name: str) -> None:
 
 def test_floats_are_read_from_their_shortest_repr() -> None:
     scheme = rulebook.loads(ROUNDING.format(mode="half_up"))
-    frame = pd.DataFrame({"unit": ["a", "b", "c"], "x": [92.5, 0.1 + 0.2, -1e-7],
-                          "k": [1, 1, 1]})
+    frame = pd.DataFrame({"unit": ["a", "b", "c"], "x": [92.5, 0.1 + 0.2, -1e-7], "k": [1, 1, 1]})
     got = columnar.evaluate(scheme, frame)
     # repr(0.1 + 0.2) == '0.30000000000000004' -> a raw value of exactly that, scored 0.30
     assert got.value("b", "a") == Decimal("0.30")
@@ -233,8 +249,9 @@ def test_to_frame_holds_exact_decimals_and_unit_rederives_the_audit() -> None:
 
 def test_dict_of_numpy_columns_is_accepted() -> None:
     scheme = rulebook.loads(ROUNDING.format(mode="half_even"))
-    got = columnar.evaluate(scheme, {"unit": np.array(["a", "b"]),
-                                     "x": np.array([0.125, 0.135]), "k": np.array([1, 1])})
+    got = columnar.evaluate(
+        scheme, {"unit": np.array(["a", "b"]), "x": np.array([0.125, 0.135]), "k": np.array([1, 1])}
+    )
     # half-even at the cent: 0.125 -> 0.12, 0.135 -> 0.14
     assert [got.value(u, "a") for u in ("a", "b")] == [Decimal("0.12"), Decimal("0.14")]
 
@@ -293,8 +310,9 @@ def test_powers_columnar_when_the_exponent_is_small_and_whole(data: st.DataObjec
     generated = data.draw(from_scheme(scheme, units=(1, 6)))
     got = assert_same(scheme, generated)
     assert got.fallbacks == len(generated["units"])
-    assert got.fallback_reasons["a power with a fractional exponent or one past ±8"] == \
-        len(generated["units"])
+    assert got.fallback_reasons["a power with a fractional exponent or one past ±8"] == len(
+        generated["units"]
+    )
     whole = rulebook.loads(POWER.split("  - {id: root", maxsplit=1)[0])
     assert assert_same(whole, generated).fallbacks == 0
 
@@ -331,8 +349,9 @@ def test_every_library_function_over_columns(data: st.DataObject) -> None:
 def test_a_float_column_mixing_magnitudes_and_places_is_read_exactly() -> None:
     """1e9 needs no places, 0.123456789012 needs 12: 1e9 at 12 places (10²¹) is past int64, so
     that unit is read through repr and scored per unit; every value is still the exact one."""
-    scheme = rulebook.loads(ROUNDING.format(mode="half_up").replace("min: -100, max: 100",
-                                                                    "min: -1e12, max: 1e12"))
+    scheme = rulebook.loads(
+        ROUNDING.format(mode="half_up").replace("min: -100, max: 100", "min: -1e12, max: 1e12")
+    )
     frame = pd.DataFrame({"unit": ["big", "fine"], "x": [1e9, 0.123456789012], "k": [1, 1]})
     got = columnar.evaluate(scheme, frame)
     assert got.value("big", "a") == Decimal("1000000000.00")

@@ -31,13 +31,22 @@ def test_dongyuan_worked_by_hand(result: rulebook.Result) -> None:
     assert unit.values["month_total"]["M05"] == D(89)
     assert int(unit.ranks["month_rank"]["M05"]) == 11
     assert int(unit.ranks["month_from_bottom"]["M05"]) == 1
-    assert {k: int(v) for k, v in unit.ranks["quarter_rank"].items()} == \
-        {"Q1": 2, "Q2": 7, "Q3": 2, "Q4": 2}
+    assert {k: int(v) for k, v in unit.ranks["quarter_rank"].items()} == {
+        "Q1": 2,
+        "Q2": 7,
+        "Q3": 2,
+        "Q4": 2,
+    }
     assert {k: str(v) for k, v in unit.outputs.items()} == {
-        "money": "26100.00", "money.quarter_awards": "4500.00",
-        "money.community_subsidy": "13200.00", "money.person_subsidy": "8400.00",
-        "praised_months": "11.00", "criticised_months": "1.00",
-        "quarter_criticisms": "0.00", "reviews": "0.00"}
+        "money": "26100.00",
+        "money.quarter_awards": "4500.00",
+        "money.community_subsidy": "13200.00",
+        "money.person_subsidy": "8400.00",
+        "praised_months": "11.00",
+        "criticised_months": "1.00",
+        "quarter_criticisms": "0.00",
+        "reviews": "0.00",
+    }
 
 
 def test_zhongxin_worked_by_hand(result: rulebook.Result) -> None:
@@ -50,9 +59,14 @@ def test_zhongxin_worked_by_hand(result: rulebook.Result) -> None:
     12 IUDs, 48 tracked (66.67% < 75: nothing above target): 100×12 + 50×48 = 3600 元."""
     unit = result.unit("中心社区")
     assert {k: str(v) for k, v in unit.scores.items()} == {
-        "scores": "1044.00", "scores.timely": "340.00", "scores.pregnancy": "320.00",
-        "scores.reporting": "192.00", "scores.lawful": "120.00", "scores.key_work": "72.00",
-        "total": "1044.00"}
+        "scores": "1044.00",
+        "scores.timely": "340.00",
+        "scores.pregnancy": "320.00",
+        "scores.reporting": "192.00",
+        "scores.lawful": "120.00",
+        "scores.key_work": "72.00",
+        "total": "1044.00",
+    }
     assert unit.outputs["criticised_months"] == D(10)
     assert unit.outputs["quarter_criticisms"] == D(4)
     assert unit.outputs["money.community_subsidy"] == D(3600)
@@ -63,10 +77,17 @@ def test_quarter_awards_with_ties(result: rulebook.Result) -> None:
     """Q1: 和平 300 first (2000), 东园 and 滨江 297 share second (1500 each), nobody third."""
     q1 = {u.unit: int(u.ranks["quarter_rank"]["Q1"]) for u in result}
     assert [n for n, r in q1.items() if r <= 3] == ["东园社区", "和平社区", "滨江社区"]
-    awards = {u.unit: u.outputs["money.quarter_awards"] for u in result
-              if u.outputs["money.quarter_awards"]}
-    assert awards == {"东园社区": D(4500), "北湖社区": D(1000), "和平社区": D(8000),
-                      "滨江社区": D(6000)}
+    awards = {
+        u.unit: u.outputs["money.quarter_awards"]
+        for u in result
+        if u.outputs["money.quarter_awards"]
+    }
+    assert awards == {
+        "东园社区": D(4500),
+        "北湖社区": D(1000),
+        "和平社区": D(8000),
+        "滨江社区": D(6000),
+    }
 
 
 def test_zero_denominators_count_as_complete(result: rulebook.Result) -> None:

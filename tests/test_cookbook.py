@@ -11,8 +11,9 @@ import pytest
 import rulebook
 
 COOKBOOK = Path(__file__).resolve().parent.parent / "docs" / "cookbook.md"
-BLOCK = re.compile(r"^```(yaml scheme|yaml data|text expected)\n(.*?)^```",
-                   re.MULTILINE | re.DOTALL)
+BLOCK = re.compile(
+    r"^```(yaml scheme|yaml data|text expected)\n(.*?)^```", re.MULTILINE | re.DOTALL
+)
 
 
 def recipes() -> list[tuple[str, str, str, str]]:
@@ -30,13 +31,24 @@ RECIPES = recipes()
 
 def test_the_cookbook_covers_the_clauses_of_the_seeds() -> None:
     titles = " ".join(r[0] for r in RECIPES)
-    for clause in ("每缺席一次扣3分", "扣完10分为止", "达到70%计满分", "按完成比例计分", "4:3:3",
-                   "前两名", "一票否决", "截取30%"):
+    for clause in (
+        "每缺席一次扣3分",
+        "扣完10分为止",
+        "达到70%计满分",
+        "按完成比例计分",
+        "4:3:3",
+        "前两名",
+        "一票否决",
+        "截取30%",
+    ):
         assert clause in titles
 
 
-@pytest.mark.parametrize(("title", "scheme_text", "data_text", "expected"), RECIPES,
-                         ids=[r[0].split(" — ")[0] for r in RECIPES])
+@pytest.mark.parametrize(
+    ("title", "scheme_text", "data_text", "expected"),
+    RECIPES,
+    ids=[r[0].split(" — ")[0] for r in RECIPES],
+)
 def test_recipe(title: str, scheme_text: str, data_text: str, expected: str) -> None:
     scheme = rulebook.loads(scheme_text, f"cookbook: {title}")
     result = rulebook.evaluate(scheme, rulebook.parse_data(data_text, scheme, "data"))

@@ -25,8 +25,9 @@ SCHEMES = Path(__file__).resolve().parent.parent / "schemes"
 
 @pytest.fixture(scope="module")
 def client() -> Any:
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                                       dashboard_address=":0")
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0"
+    )
     with distributed.Client(cluster) as c:
         yield c
     cluster.close()
@@ -63,8 +64,9 @@ def test_example_data_on_the_cluster_equals_single_process(client: Any, name: st
 
 @settings(max_examples=4, deadline=None, suppress_health_check=list(HealthCheck))
 @given(data=st.data())
-def test_generated_villages_on_the_cluster_equal_single_process(client: Any,
-                                                                data: st.DataObject) -> None:
+def test_generated_villages_on_the_cluster_equal_single_process(
+    client: Any, data: st.DataObject
+) -> None:
     """Per-quarter rankings across 3 partitions (a unit's rank depends on other partitions)."""
     scheme = rulebook.load(SCHEMES / "village-fp-1000.yaml")
     generated = data.draw(from_scheme(scheme, units=(3, 12)))

@@ -38,7 +38,9 @@ def _problems(data_text: str) -> list[str]:
 def test_valid_data_with_default() -> None:
     data = rulebook.parse_data(
         "units:\n  v: {meetings_missed: 1, rate: {Q1: 70.5, Q2: 80}, staffing_complete: true,"
-        " level: city}\n", scheme(SCHEME))
+        " level: city}\n",
+        scheme(SCHEME),
+    )
     assert data.units[0].values["extra_points"] == Decimal(0)
     assert data.units[0].values["rate"] == {"Q1": Decimal("70.5"), "Q2": Decimal(80)}
 
@@ -58,8 +60,10 @@ def test_every_problem_is_collected_with_unit_indicator_period_and_line() -> Non
 """
     found = _problems(text)
     joined = "\n".join(found)
-    assert "data.yaml:3:22: error: unit `东村`, indicator `meetings_missed`: 13 is above the " \
-           "declared maximum 12" in joined
+    assert (
+        "data.yaml:3:22: error: unit `东村`, indicator `meetings_missed`: 13 is above the "
+        "declared maximum 12" in joined
+    )
     assert "indicator `rate`, period `Q1`: 101 is above the declared maximum 100" in joined
     assert "indicator `rate`: unknown period `Q3`" in joined
     assert "indicator `rate`: missing period `Q2`" in joined

@@ -61,13 +61,17 @@ tree:
       - {id: extra, label: 附加, expr: "1 if praised else 0"}
 """
 
-UNITS = {"甲": {"missed": 2, "rate": 90, "praised": True},
-         "乙": {"missed": 0, "rate": 50, "praised": False}}
+UNITS = {
+    "甲": {"missed": 2, "rate": 90, "praised": True},
+    "乙": {"missed": 0, "rate": 50, "praised": False},
+}
 
 
 def _results() -> tuple[rulebook.Result, rulebook.Result]:
-    return (rulebook.evaluate(scheme(OLD, "old.yaml"), {"units": UNITS}),
-            rulebook.evaluate(scheme(NEW, "new.yaml"), {"units": UNITS}))
+    return (
+        rulebook.evaluate(scheme(OLD, "old.yaml"), {"units": UNITS}),
+        rulebook.evaluate(scheme(NEW, "new.yaml"), {"units": UNITS}),
+    )
 
 
 def test_scheme_diff_lists_every_changed_part() -> None:
@@ -93,8 +97,8 @@ def test_scheme_diff_lists_every_changed_part() -> None:
     work = changes.find("nodes", "work")
     assert work is not None
     assert [(f.field, f.old, f.new) for f in work.fields] == [
-        ("children", "work.meetings, work.rate_item",
-         "work.meetings, work.rate_item, work.extra")]
+        ("children", "work.meetings, work.rate_item", "work.meetings, work.rate_item, work.extra")
+    ]
 
 
 def test_scheme_diff_of_a_scheme_with_itself_is_empty() -> None:
@@ -115,14 +119,22 @@ def test_two_schemes_decomposed_by_node() -> None:
     assert a.total == (D("20.00"), D("13.00")) and a.delta == D("-7.00")
     assert a.rank == (1, 2)
     moved = {n.node: (n.old, n.new) for n in a.nodes}
-    assert moved == {"work": (D("15.00"), D("13.00")),
-                     "work.meetings": (D("6.00"), D("4.00")),
-                     "work.rate_item": (D("9.00"), D("8.00")),
-                     "work.extra": (None, D("1.00")),
-                     "bonus": (D("5.00"), None),
-                     "bonus.praise": (D("5.00"), None)}
-    assert [n.node for n in a.nodes] == ["work", "work.meetings", "work.rate_item",
-                                         "work.extra", "bonus", "bonus.praise"]  # tree order
+    assert moved == {
+        "work": (D("15.00"), D("13.00")),
+        "work.meetings": (D("6.00"), D("4.00")),
+        "work.rate_item": (D("9.00"), D("8.00")),
+        "work.extra": (None, D("1.00")),
+        "bonus": (D("5.00"), None),
+        "bonus.praise": (D("5.00"), None),
+    }
+    assert [n.node for n in a.nodes] == [
+        "work",
+        "work.meetings",
+        "work.rate_item",
+        "work.extra",
+        "bonus",
+        "bonus.praise",
+    ]  # tree order
     meetings = next(n for n in a.nodes if n.node == "work.meetings")
     assert [(i.name, i.old, i.new) for i in meetings.inputs] == [("per_miss", "2", "3")]
     rate = next(n for n in a.nodes if n.node == "work.rate_item")
@@ -138,16 +150,19 @@ def test_two_data_sets_show_the_inputs_that_changed() -> None:
     丙 arrives."""
     s = scheme(OLD, "old.yaml")
     before = rulebook.evaluate(s, {"units": UNITS})
-    after = rulebook.evaluate(s, {"units": {"甲": {"missed": 1, "rate": 70, "praised": True},
-                                            "丙": UNITS["乙"]}})
+    after = rulebook.evaluate(
+        s, {"units": {"甲": {"missed": 1, "rate": 70, "praised": True}, "丙": UNITS["乙"]}}
+    )
     diff = diff_results(before, after)
     assert diff.scheme is None
     assert diff.added == ("丙",) and diff.removed == ("乙",)
     a = diff.unit("甲")
     assert a.total == (D("20.00"), D("20.00"))
     assert [(i.name, i.old, i.new) for i in a.data] == [("missed", "2", "1"), ("rate", "90", "70")]
-    assert [(n.node, n.delta) for n in a.nodes] == [("work.meetings", D("2.00")),
-                                                    ("work.rate_item", D("-2.00"))]
+    assert [(n.node, n.delta) for n in a.nodes] == [
+        ("work.meetings", D("2.00")),
+        ("work.rate_item", D("-2.00")),
+    ]
     assert "only in the new data: 丙; only in the old data: 乙" in diff.render()
 
 
@@ -158,7 +173,8 @@ def test_village_checkup_threshold_raised() -> None:
     65.5 and becomes 16.5 + 8 + 21.2 + 0 = 45.7: Δ −19.8 on the item, the group and the total."""
     old = rulebook.load(VILLAGE)
     text = VILLAGE.read_text(encoding="utf-8").replace(
-        "checkup_pass_rate: {value: 70", "checkup_pass_rate: {value: 75")
+        "checkup_pass_rate: {value: 70", "checkup_pass_rate: {value: 75"
+    )
     new = rulebook.loads(text, "new.yaml")
     data = rulebook.read_data(VILLAGE_DATA, old)
     diff = diff_results(rulebook.evaluate(old, data), rulebook.evaluate(new, data))
@@ -166,11 +182,15 @@ def test_village_checkup_threshold_raised() -> None:
     assert u.delta == D("-19.80")
     assert [(n.node, n.old, n.new) for n in u.nodes] == [
         ("pregnancy_management", D("121.75"), D("101.95")),
-        ("pregnancy_management.ring_checks", D("65.50"), D("45.70"))]
+        ("pregnancy_management.ring_checks", D("65.50"), D("45.70")),
+    ]
     reads = {(i.name, i.period): (i.old, i.new) for i in u.nodes[1].inputs}
-    assert reads == {("ring_check", "Q1"): ("21.5", "16.5"), ("ring_check", "Q2"): ("13", "8"),
-                     ("ring_check", "Q3"): ("25", "21.2"),
-                     ("checkup_pass_rate", None): ("70", "75")}
+    assert reads == {
+        ("ring_check", "Q1"): ("21.5", "16.5"),
+        ("ring_check", "Q2"): ("13", "8"),
+        ("ring_check", "Q3"): ("25", "21.2"),
+        ("checkup_pass_rate", None): ("70", "75"),
+    }
 
 
 def test_cli_diff_text_json_and_usage(tmp_path: Path) -> None:
@@ -187,8 +207,14 @@ def test_cli_diff_text_json_and_usage(tmp_path: Path) -> None:
     parsed = json.loads(out.getvalue())
     assert parsed["units"][0]["total"] == {"old": "20.00", "new": "13.00", "delta": "-7.00"}
     assert main(["diff", str(old), str(new)], io.StringIO(), err) == 1
-    assert main(["diff", str(old), "--data", str(data), str(tmp_path / "none.yaml")],
-                io.StringIO(), io.StringIO()) == 3
+    assert (
+        main(
+            ["diff", str(old), "--data", str(data), str(tmp_path / "none.yaml")],
+            io.StringIO(),
+            io.StringIO(),
+        )
+        == 3
+    )
     bad = tmp_path / "bad.yaml"
     bad.write_text("scheme: [", encoding="utf-8")
     assert main(["diff", str(old), str(bad), str(data)], io.StringIO(), io.StringIO()) == 2
@@ -225,10 +251,15 @@ def test_vetoes_outcomes_and_outputs_between_data_sets() -> None:
     u = diff_results(before, after).unit("甲")
     assert u.vetoes == (("bad", False, True),)
     assert u.outcomes == (("result", "合格", "不合格"),)
-    assert u.outputs == (("money", D("350.00"), D("250.00")), ("money.award", D("350.00"),
-                                                                  D("250.00")))
+    assert u.outputs == (
+        ("money", D("350.00"), D("250.00")),
+        ("money.award", D("350.00"), D("250.00")),
+    )
     assert [(n.node, n.delta) for n in u.nodes] == [
-        ("points", D("-20.00")), ("money", D("-100.00")), ("money.award", D("-100.00"))]
+        ("points", D("-20.00")),
+        ("money", D("-100.00")),
+        ("money.award", D("-100.00")),
+    ]
     text = diff_results(before, after).render()
     assert "  outcome result: 合格 → 不合格" in text and "  veto bad: clear → holds" in text
 
@@ -236,13 +267,15 @@ def test_vetoes_outcomes_and_outputs_between_data_sets() -> None:
 def test_scheme_diff_of_veto_and_outcome_conditions() -> None:
     """A veto's `when` and an outcome's threshold are compared as formulas."""
     new = VETO.replace('when: "severe"', 'when: "severe and done < 3"').replace(
-        "total >= 60", "total >= 70")
+        "total >= 60", "total >= 70"
+    )
     changes = diff_schemes(scheme(VETO), scheme(new))
     veto = changes.find("vetoes", "bad")
     outcome = changes.find("outcomes", "result")
     assert veto is not None and outcome is not None
     assert [(f.field, f.old, f.new) for f in veto.fields] == [
-        ("when", "severe", "severe and done < 3")]
+        ("when", "severe", "severe and done < 3")
+    ]
     assert [f.field for f in outcome.fields] == ["cases"]
     assert "total >= 70" in str(outcome.fields[0].new)
 
@@ -267,8 +300,9 @@ def test_diff_decomposes_the_total(data: st.DataObject) -> None:
     s = rulebook.load(VILLAGE)
     base = rulebook.read_data(VILLAGE_DATA, s)
     unit = data.draw(st.sampled_from([u.name for u in base.units]))
-    names = data.draw(st.lists(st.sampled_from(sorted(s.indicators)), min_size=1, max_size=5,
-                               unique=True))
+    names = data.draw(
+        st.lists(st.sampled_from(sorted(s.indicators)), min_size=1, max_size=5, unique=True)
+    )
     edits = {}
     for name in names:
         value = data.draw(indicator_values(s.indicators[name], places=1))
@@ -276,13 +310,18 @@ def test_diff_decomposes_the_total(data: st.DataObject) -> None:
     change = what_if(s, base, unit, edits)
     for u in change.diff.units:
         a, b = change.before.unit(u.unit), change.after.unit(u.unit)
-        moved = {n for n in (*s.score_ids, *s.output_ids) if n != "total" and
-                 ({**a.scores, **a.outputs}[n] != {**b.scores, **b.outputs}[n])}
+        moved = {
+            n
+            for n in (*s.score_ids, *s.output_ids)
+            if n != "total" and ({**a.scores, **a.outputs}[n] != {**b.scores, **b.outputs}[n])
+        }
         assert {n.node for n in u.nodes} == moved
-        roots = {r: (-1 if s.nodes[r].role == "deduction" else 1) for r in s.roots
-                 if s.nodes[r].role != "output"}
-        assert sum((roots[n.node] * n.delta for n in u.nodes if n.node in roots),
-                   D(0)) == u.delta
+        roots = {
+            r: (-1 if s.nodes[r].role == "deduction" else 1)
+            for r in s.roots
+            if s.nodes[r].role != "output"
+        }
+        assert sum((roots[n.node] * n.delta for n in u.nodes if n.node in roots), D(0)) == u.delta
 
 
 def test_diff_output_is_deterministic(tmp_path: Path) -> None:
@@ -319,11 +358,16 @@ def test_changed_period_weight() -> None:
     changes = diff_schemes(old, new)
     q1 = changes.find("periods", "Q1")
     assert q1 is not None
-    assert [(f.field, f.old, f.new) for f in q1.fields] == [("weight", "1", "3"),
-                                                           ("share", "0.5", "0.75")]
+    assert [(f.field, f.old, f.new) for f in q1.fields] == [
+        ("weight", "1", "3"),
+        ("share", "0.5", "0.75"),
+    ]
     units = {"u": {"r": {"Q1": 80, "Q2": 60}}}
-    u = diff_results(rulebook.evaluate(old, {"units": units}),
-                     rulebook.evaluate(new, {"units": units})).unit("u")
+    u = diff_results(
+        rulebook.evaluate(old, {"units": units}), rulebook.evaluate(new, {"units": units})
+    ).unit("u")
     assert [(n.node, n.old, n.new) for n in u.nodes] == [("avg", D("70.00"), D("75.00"))]
     assert [(i.name, i.period, i.old, i.new) for i in u.nodes[0].inputs] == [
-        ("weight", "Q1", "0.5", "0.75"), ("weight", "Q2", "0.5", "0.25")]
+        ("weight", "Q1", "0.5", "0.75"),
+        ("weight", "Q2", "0.5", "0.25"),
+    ]

@@ -72,14 +72,27 @@ def test_html_points_lost_offer_what_would_restore_each_item(tmp_path: Path) -> 
     from conftest import VILLAGE, VILLAGE_DATA
 
     out = tmp_path / "r.html"
-    assert cli_main(["score", str(VILLAGE), str(VILLAGE_DATA), "--format", "html", "--restore",
-                     "-o", str(out)]) == 0
+    assert (
+        cli_main(
+            [
+                "score",
+                str(VILLAGE),
+                str(VILLAGE_DATA),
+                "--format",
+                "html",
+                "--restore",
+                "-o",
+                str(out),
+            ]
+        )
+        == 0
+    )
     page = html_module.unescape(out.read_text(encoding="utf-8"))
     scheme = rulebook.load(VILLAGE)
     result = rulebook.evaluate(scheme, rulebook.read_data(VILLAGE_DATA, scheme))
     answers = {r.node: r.render() for r in restore(result, "西河村")}
     assert answers["committee.meetings"] == "restored by meetings_missed 5 → 0 (−5)"
-    section = page[page.index('data-unit="西河村" id='):]
-    section = section[:section.index("</section>")]
+    section = page[page.index('data-unit="西河村" id=') :]
+    section = section[: section.index("</section>")]
     for text in answers.values():
         assert f"— {text}" in section

@@ -42,23 +42,47 @@ tree:
 def test_weighted_quarters_4_3_3() -> None:
     """Target 10 -> quarter targets 4, 3, 3. Done 2, 3, 1: ratios 1/2, 1, 1/3.
     100 × (0.4 × 1/2 + 0.3 × 1 + 0.3 × 1/3) = 100 × (0.2 + 0.3 + 0.1) = 60."""
-    result = score(QUARTERS, {"v": {"done": {"Q1": 2, "Q2": 3, "Q3": 1}, "target": 10,
-                                    "rate": {"Q1": 70, "Q2": 70, "Q3": 70}}})
+    result = score(
+        QUARTERS,
+        {
+            "v": {
+                "done": {"Q1": 2, "Q2": 3, "Q3": 1},
+                "target": 10,
+                "rate": {"Q1": 70, "Q2": 70, "Q3": 70},
+            }
+        },
+    )
     assert scores(result, "v")["work.weighted"] == D("60.00")
 
 
 def test_zero_target_counts_as_complete() -> None:
     """T = 0 -> every ratio is 1 -> full 100 (no division by zero)."""
-    result = score(QUARTERS, {"v": {"done": {"Q1": 0, "Q2": 0, "Q3": 0}, "target": 0,
-                                    "rate": {"Q1": 70, "Q2": 70, "Q3": 70}}})
+    result = score(
+        QUARTERS,
+        {
+            "v": {
+                "done": {"Q1": 0, "Q2": 0, "Q3": 0},
+                "target": 0,
+                "rate": {"Q1": 70, "Q2": 70, "Q3": 70},
+            }
+        },
+    )
     assert scores(result, "v")["work.weighted"] == D("100.00")
 
 
 def test_quarter_sum_is_not_weighted_and_floors_each_quarter() -> None:
     """Rates 72, 60, 40: quarter points 25, 25 - 10 = 15, max(0, 25 - 30) = 0 -> 40.
     mean = (72 + 60 + 40) / 3 = 57.333.. -> 57.33; last - first = 40 - 72 = -32."""
-    result = score(QUARTERS, {"v": {"done": {"Q1": 0, "Q2": 0, "Q3": 0}, "target": 0,
-                                    "rate": {"Q1": 72, "Q2": 60, "Q3": 40}}})
+    result = score(
+        QUARTERS,
+        {
+            "v": {
+                "done": {"Q1": 0, "Q2": 0, "Q3": 0},
+                "target": 0,
+                "rate": {"Q1": 72, "Q2": 60, "Q3": 40},
+            }
+        },
+    )
     s = scores(result, "v")
     assert s["work.summed"] == D("40.00")
     assert s["work.mean_rate"] == D("57.33")
@@ -91,35 +115,67 @@ tree:
 """
 
 
-@pytest.mark.parametrize(("data", "expected"), [
-    # floor: 10 - 3*4 = -2 -> 0; cap: 35 -> 20; threshold at 4.2: 60*(5-4.2)/2 = 24
-    ({"missed": 4, "x": "4.2", "six": 0, "rate": "42.5", "bonus_points": 35},
-     {"floor": "0.00", "cap": "20.00", "threshold": "24.00", "proportional": "34.00",
-      "override": "60.00"}),
-    # floor untouched: 10 - 3 = 7; floor of cap: -7 -> -5; threshold full below 3;
-    # proportional above 50: 40 + 5*11.5 = 97.5; override: a sixth child zeroes it
-    ({"missed": 1, "x": "2.9", "six": 1, "rate": "61.5", "bonus_points": -7},
-     {"floor": "7.00", "cap": "-5.00", "threshold": "60.00", "proportional": "97.50",
-      "override": "0.00"}),
-    # threshold 0 at and beyond 5; proportional 1/3 of the way: 40 * 16.667/50 = 13.3336
-    ({"missed": 0, "x": 5, "six": 0, "rate": "16.667", "bonus_points": "12.345"},
-     {"floor": "10.00", "cap": "12.35", "threshold": "0.00", "proportional": "13.33",
-      "override": "60.00"}),
-])
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        # floor: 10 - 3*4 = -2 -> 0; cap: 35 -> 20; threshold at 4.2: 60*(5-4.2)/2 = 24
+        (
+            {"missed": 4, "x": "4.2", "six": 0, "rate": "42.5", "bonus_points": 35},
+            {
+                "floor": "0.00",
+                "cap": "20.00",
+                "threshold": "24.00",
+                "proportional": "34.00",
+                "override": "60.00",
+            },
+        ),
+        # floor untouched: 10 - 3 = 7; floor of cap: -7 -> -5; threshold full below 3;
+        # proportional above 50: 40 + 5*11.5 = 97.5; override: a sixth child zeroes it
+        (
+            {"missed": 1, "x": "2.9", "six": 1, "rate": "61.5", "bonus_points": -7},
+            {
+                "floor": "7.00",
+                "cap": "-5.00",
+                "threshold": "60.00",
+                "proportional": "97.50",
+                "override": "0.00",
+            },
+        ),
+        # threshold 0 at and beyond 5; proportional 1/3 of the way: 40 * 16.667/50 = 13.3336
+        (
+            {"missed": 0, "x": 5, "six": 0, "rate": "16.667", "bonus_points": "12.345"},
+            {
+                "floor": "10.00",
+                "cap": "12.35",
+                "threshold": "0.00",
+                "proportional": "13.33",
+                "override": "60.00",
+            },
+        ),
+    ],
+)
 def test_clause_patterns(data: dict[str, object], expected: dict[str, str]) -> None:
     s = scheme(PATTERNS)
     parsed = rulebook.parse_data(
-        "units:\n  v:\n" + "".join(f"    {k}: {v}\n" for k, v in data.items()), s)
+        "units:\n  v:\n" + "".join(f"    {k}: {v}\n" for k, v in data.items()), s
+    )
     result = rulebook.evaluate(s, parsed)
-    got = {k.split(".")[1]: str(v) for k, v in result.unit("v").scores.items()
-           if k.startswith("items.")}
+    got = {
+        k.split(".")[1]: str(v)
+        for k, v in result.unit("v").scores.items()
+        if k.startswith("items.")
+    }
     assert got == expected
 
 
 def test_raw_value_is_kept_before_caps_and_rounding() -> None:
     s = scheme(PATTERNS)
-    result = rulebook.evaluate(s, rulebook.parse_data(
-        "units:\n  v: {missed: 4, x: 1, six: 0, rate: 0, bonus_points: 35.555}\n", s))
+    result = rulebook.evaluate(
+        s,
+        rulebook.parse_data(
+            "units:\n  v: {missed: 4, x: 1, six: 0, rate: 0, bonus_points: 35.555}\n", s
+        ),
+    )
     unit = result.unit("v")
     assert unit.raw["items.cap"] == D("35.555") and unit.scores["items.cap"] == D("20.00")
     # a floor written inside the formula (max(0, ...)) is part of the raw value itself
@@ -166,8 +222,15 @@ tree:
 def test_competition_ranking_ties_share_a_rank_and_skip_the_next() -> None:
     """Points 90, 95, 95, 80: ranks 3, 1, 1, 4 (competition) and 2, 1, 1, 3 (dense).
     Top two +4/+2: both tied firsts get 4; under competition nobody is second."""
-    result = score(RANKED, {"a": {"work_done": 90}, "b": {"work_done": 95}, "c": {"work_done": 95},
-                            "d": {"work_done": 80}})
+    result = score(
+        RANKED,
+        {
+            "a": {"work_done": 90},
+            "b": {"work_done": 95},
+            "c": {"work_done": 95},
+            "d": {"work_done": 80},
+        },
+    )
     assert [int(u.ranks["place"]) for u in result] == [3, 1, 1, 4]
     assert [int(u.ranks["dense_place"]) for u in result] == [2, 1, 1, 3]
     assert [u.scores["bonus.top_two"] for u in result] == [D(0), D(4), D(4), D(0)]
@@ -200,8 +263,11 @@ def test_runtime_division_by_zero_names_unit_node_and_expression(engine: str) ->
       - {id: g, children: [{id: share, expr: "100 * a / b"}]}
     """
     with pytest.raises(rulebook.EvaluationError) as info:
-        rulebook.evaluate(scheme(text), {"units": {"ok": {"a": 1, "b": 2},
-                                                   "bad": {"a": 1, "b": 0}}}, engine=engine)
+        rulebook.evaluate(
+            scheme(text),
+            {"units": {"ok": {"a": 1, "b": 2}, "bad": {"a": 1, "b": 0}}},
+            engine=engine,
+        )
     err = info.value
     assert (err.unit, err.node, err.expression) == ("bad", "g.share", "100 * a / b")
     assert err.column == len("100 * a / ")
@@ -226,8 +292,9 @@ def test_two_schemes_evaluate_independently() -> None:
     a, b = scheme(RANKED), scheme(PATTERNS)
     data_a = {"units": {"x": {"work_done": 1}, "y": {"work_done": 2}}}
     first = rulebook.evaluate(a, data_a).to_dict()
-    rulebook.evaluate(b, {"units": {"v": {"missed": 1, "x": 1, "six": 0, "rate": 1,
-                                          "bonus_points": 1}}})
+    rulebook.evaluate(
+        b, {"units": {"v": {"missed": 1, "x": 1, "six": 0, "rate": 1, "bonus_points": 1}}}
+    )
     assert rulebook.evaluate(a, data_a).to_dict() == first
 
 
@@ -284,8 +351,13 @@ def test_every_kind_of_name_reads_by_name_per_period_and_group() -> None:
     """Unit a: done Q1 = 4, Q2 = 3 → doubled 8, 6; points = 8 + 6 − 1 = 13, capped at 10
     (raw 13); halves H1 = 4, H2 = 3; bonus = 3 × 5 staff = 15 元; grade good (total 10).
     Unit b (done 1, 1) is ranked below a in both quarters, so a's place is 1 in each."""
-    result = score(BY_NAME, {"a": {"done": {"Q1": 4, "Q2": 3}, "staff": 5},
-                             "b": {"done": {"Q1": 1, "Q2": 1}, "staff": 0}})
+    result = score(
+        BY_NAME,
+        {
+            "a": {"done": {"Q1": 4, "Q2": 3}, "staff": 5},
+            "b": {"done": {"Q1": 1, "Q2": 1}, "staff": 0},
+        },
+    )
     a = result.unit("a")
     assert a.value("work.points") == D("10.00")
     assert a.value("work.points", raw=True) == D(13)
@@ -340,8 +412,9 @@ def test_long_axes_groups_and_nested_aggregates_by_hand() -> None:
     wsum(m) = 1/14 + 105 = 105.0714… → 105.07; sum(14 × 1) = 196; the halves differ by 0."""
     months = {f"M{i}": 1 for i in range(1, 15)}
     for engine in ("compiled", "reference"):
-        unit = rulebook.evaluate(scheme(LONG_AXIS), {"units": {"u": {"x": months}}},
-                                 engine=engine).unit("u")
+        unit = rulebook.evaluate(
+            scheme(LONG_AXIS), {"units": {"u": {"x": months}}}, engine=engine
+        ).unit("u")
         assert unit.value("half_total") == {"H1": 105, "H2": 105}
         assert unit.value("g.weighted") == D("105.07")
         assert unit.value("g.squared") == D("196.00")
@@ -355,8 +428,11 @@ def test_long_axes_agree_with_the_reference_engine_on_varied_data() -> None:
 
     rng = random.Random(7)
     loaded = scheme(LONG_AXIS)
-    data = {"units": {f"u{k}": {"x": {f"M{i}": rng.randint(0, 9) for i in range(1, 15)}}
-                      for k in range(20)}}
+    data = {
+        "units": {
+            f"u{k}": {"x": {f"M{i}": rng.randint(0, 9) for i in range(1, 15)}} for k in range(20)
+        }
+    }
     compiled = rulebook.evaluate(loaded, data)
     reference = rulebook.evaluate(loaded, data, engine="reference")
     assert compiled.to_dict() == reference.to_dict()

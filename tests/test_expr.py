@@ -69,8 +69,11 @@ def test_disallowed_constructs_are_rejected_quickly(text: str, words: str) -> No
 
 def test_literals_are_exact_decimals_from_their_text() -> None:
     parsed = ex.parse("0.1 + 2.675")
-    constants = [n.value for n in __import__("ast").walk(parsed.tree)
-                 if isinstance(n, __import__("ast").Constant)]
+    constants = [
+        n.value
+        for n in __import__("ast").walk(parsed.tree)
+        if isinstance(n, __import__("ast").Constant)
+    ]
     assert constants == [Decimal("0.1"), Decimal("2.675")]
 
 
@@ -98,27 +101,33 @@ TYPES = {
 }
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("n * 2", ex.NUM),
-    ("n > 2 and flag", ex.BOOL),
-    ('level == "city"', ex.BOOL),
-    ("sum(q) + wsum(q * 2)", ex.NUM),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("n * 2", ex.NUM),
+        ("n > 2 and flag", ex.BOOL),
+        ('level == "city"', ex.BOOL),
+        ("sum(q) + wsum(q * 2)", ex.NUM),
+    ],
+)
 def test_type_checker_infers_types(text: str, expected: str) -> None:
     got = ex.check(ex.parse(text), _lookup(TYPES), axis=None, has_periods=True)
     assert got == expected
 
 
-@pytest.mark.parametrize(("text", "words"), [
-    ("flag * 8", "needs a number, got a boolean"),
-    ("n and flag", "needs a boolean, got a number"),
-    ('level == "county"', "`county` is not a value of `level`"),
-    ('n == "city"', "not an enum"),
-    ("q + 1", "without aggregation"),
-    ("weight * n", "only has a value inside a per-period formula"),
-    ("1 if flag else flag", "same type"),
-    ("level > 1", "enum can only be compared"),
-])
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("flag * 8", "needs a number, got a boolean"),
+        ("n and flag", "needs a boolean, got a number"),
+        ('level == "county"', "`county` is not a value of `level`"),
+        ('n == "city"', "not an enum"),
+        ("q + 1", "without aggregation"),
+        ("weight * n", "only has a value inside a per-period formula"),
+        ("1 if flag else flag", "same type"),
+        ("level > 1", "enum can only be compared"),
+    ],
+)
 def test_type_errors_are_reported(text: str, words: str) -> None:
     with pytest.raises(ex.ExprError) as info:
         ex.check(ex.parse(text), _lookup(TYPES), axis=None, has_periods=True)
@@ -130,47 +139,56 @@ def test_per_period_context_allows_per_period_names_and_weight() -> None:
     assert got == ex.NUM
 
 
-@pytest.mark.parametrize(("text", "axis", "words"), [
-    ("quarter_score", None, "has one value per `quarters` group"),
-    ("q", "quarters", "varies along `period`"),
-    ("sum(q + quarter_score)", None, "vary along different axes"),
-    ("sum(n)", None, "does not vary by period"),
-])
+@pytest.mark.parametrize(
+    ("text", "axis", "words"),
+    [
+        ("quarter_score", None, "has one value per `quarters` group"),
+        ("q", "quarters", "varies along `period`"),
+        ("sum(q + quarter_score)", None, "vary along different axes"),
+        ("sum(n)", None, "does not vary by period"),
+    ],
+)
 def test_axis_errors(text: str, axis: str | None, words: str) -> None:
     with pytest.raises(ex.ExprError) as info:
         ex.check(ex.parse(text), _lookup(TYPES), axis=axis, has_periods=True)
     assert words in info.value.message
 
 
-@pytest.mark.parametrize(("text", "axis"), [
-    ("sum(q)", "quarters"),             # a quarter's months
-    ("sum(quarter_score)", None),        # all quarters
-    ("quarter_score + q", "period"),     # a month reads its quarter
-    ("wsum(q) + sum(quarter_score)", None),
-])
+@pytest.mark.parametrize(
+    ("text", "axis"),
+    [
+        ("sum(q)", "quarters"),  # a quarter's months
+        ("sum(quarter_score)", None),  # all quarters
+        ("quarter_score + q", "period"),  # a month reads its quarter
+        ("wsum(q) + sum(quarter_score)", None),
+    ],
+)
 def test_axis_contexts(text: str, axis: str | None) -> None:
     assert ex.check(ex.parse(text), _lookup(TYPES), axis=axis, has_periods=True) == ex.NUM
 
 
-@pytest.mark.parametrize(("text", "offset", "message"), [
-    # offset: the 0-based character the caret points at, counted by hand
-    ("max(0, 1,000 - 3 * x)", 7, "thousands separators are not allowed: write 1000"),
-    ("12,500.5 * x", 0, "thousands separators are not allowed: write 12500.5"),
-    ("min(1,100)", 4, "thousands separators are not allowed: write 1100"),
-    ("max（0, x)", 3, "full-width punctuation `（`: write `(`"),
-    ("max(0，x)", 5, "full-width punctuation `，`: write `,`"),
-    ("１２ - x", 0, "full-width digits in `１２`: write `12`"),
-    ("3 * ｍeetings", 4, "full-width letters in `ｍeetings`: write `meetings`"),
-    ("a 或 b", 2, "`或` is not an operator: write `or`"),
-    ("a 且 b", 2, "`且` is not an operator: write `and`"),
-    ("x ≥ 3", 2, "`≥` is not an operator here: write `>=`"),
-    ("x × 3", 2, "`×` is not an operator here: write `*`"),
-    ("level == “city”", 9, '`“` is not an operator here: write `"`'),
-    ("a +\u00a0b", 3, "no-break space (U+00A0): write an ordinary space"),
-    ("a\u3000+ b", 1, "full-width space (U+3000): write an ordinary space"),
-    ("a +\u200bb", 3, "invisible zero-width space (U+200B): delete it"),
-    ("8 if ok = True else 0", 8, "`=` is not a comparison: write `==`"),
-])
+@pytest.mark.parametrize(
+    ("text", "offset", "message"),
+    [
+        # offset: the 0-based character the caret points at, counted by hand
+        ("max(0, 1,000 - 3 * x)", 7, "thousands separators are not allowed: write 1000"),
+        ("12,500.5 * x", 0, "thousands separators are not allowed: write 12500.5"),
+        ("min(1,100)", 4, "thousands separators are not allowed: write 1100"),
+        ("max（0, x)", 3, "full-width punctuation `（`: write `(`"),
+        ("max(0，x)", 5, "full-width punctuation `，`: write `,`"),
+        ("１２ - x", 0, "full-width digits in `１２`: write `12`"),
+        ("3 * ｍeetings", 4, "full-width letters in `ｍeetings`: write `meetings`"),
+        ("a 或 b", 2, "`或` is not an operator: write `or`"),
+        ("a 且 b", 2, "`且` is not an operator: write `and`"),
+        ("x ≥ 3", 2, "`≥` is not an operator here: write `>=`"),
+        ("x × 3", 2, "`×` is not an operator here: write `*`"),
+        ("level == “city”", 9, '`“` is not an operator here: write `"`'),
+        ("a +\u00a0b", 3, "no-break space (U+00A0): write an ordinary space"),
+        ("a\u3000+ b", 1, "full-width space (U+3000): write an ordinary space"),
+        ("a +\u200bb", 3, "invisible zero-width space (U+200B): delete it"),
+        ("8 if ok = True else 0", 8, "`=` is not a comparison: write `==`"),
+    ],
+)
 def test_authoring_slips_are_named_with_the_fix(text: str, offset: int, message: str) -> None:
     with pytest.raises(ex.ExprError) as info:
         ex.parse(text)
@@ -178,13 +196,16 @@ def test_authoring_slips_are_named_with_the_fix(text: str, offset: int, message:
     assert info.value.offset == offset
 
 
-@pytest.mark.parametrize("text", [
-    "max(0,12-3*x)",          # no space after the comma, but 12 is not a thousands group
-    "max(0,100 - x)",         # a leading 0 is no number with separators
-    "min(1, 100)",            # separate arguments, written as such
-    'level == "城市"',         # non-ASCII inside quotes is an enum value, not code
-    "level == '１２'",         # so are full-width digits in quotes
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "max(0,12-3*x)",  # no space after the comma, but 12 is not a thousands group
+        "max(0,100 - x)",  # a leading 0 is no number with separators
+        "min(1, 100)",  # separate arguments, written as such
+        'level == "城市"',  # non-ASCII inside quotes is an enum value, not code
+        "level == '１２'",  # so are full-width digits in quotes
+    ],
+)
 def test_lookalikes_of_slips_are_accepted(text: str) -> None:
     ex.parse(text)
 

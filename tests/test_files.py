@@ -33,15 +33,27 @@ HOSTILE = Path(__file__).parent / "data" / "tests_files"
 
 # file -> (line:col of the offending value, words the message must contain)
 ATTACKS = {
-    "dev_zero.yaml": ("5:11", ["data file `/dev/zero` refused", "absolute paths are not allowed",
-                               "inside the tests file's folder"]),
-    "parent_escape.yaml": ("5:11", ["refused", "a path that leads outside the tests file's "
-                                    "folder"]),
-    "scheme_escape.yaml": ("2:9", ["scheme file `../../../schemes/village-fp-1000.yaml` "
-                                   "refused", "leads outside"]),
+    "dev_zero.yaml": (
+        "5:11",
+        [
+            "data file `/dev/zero` refused",
+            "absolute paths are not allowed",
+            "inside the tests file's folder",
+        ],
+    ),
+    "parent_escape.yaml": (
+        "5:11",
+        ["refused", "a path that leads outside the tests file's folder"],
+    ),
+    "scheme_escape.yaml": (
+        "2:9",
+        ["scheme file `../../../schemes/village-fp-1000.yaml` refused", "leads outside"],
+    ),
     "folder.yaml": ("5:11", ["data file `.` refused", "not a regular file (a folder)"]),
-    "missing.yaml": ("5:11", ["data file `nowhere.data.yaml` refused",
-                              "No such file or directory"]),
+    "missing.yaml": (
+        "5:11",
+        ["data file `nowhere.data.yaml` refused", "No such file or directory"],
+    ),
     "not_a_name.yaml": ("5:11", ["`data:` must be a file name"]),
 }
 
@@ -71,8 +83,10 @@ def test_a_file_outside_is_never_read_nor_echoed(tmp_path: Path) -> None:
     folder.mkdir()
     shutil.copy(HOSTILE / "tiny.yaml", folder / "tiny.yaml")
     tests = folder / "x.tests.yaml"
-    tests.write_text("scheme: tiny.yaml\ncases:\n  - data: ../secret.yaml\n"
-                     "    expect: {a: {g.meetings: 9}}\n", "utf-8")
+    tests.write_text(
+        "scheme: tiny.yaml\ncases:\n  - data: ../secret.yaml\n    expect: {a: {g.meetings: 9}}\n",
+        "utf-8",
+    )
     with pytest.raises(SchemeError) as caught:
         run_file(tests)
     assert f"{tests}:3:11: error: data file `../secret.yaml` refused" in str(caught.value)
@@ -120,8 +134,10 @@ def test_devices_and_pipes_are_refused_without_reading(tmp_path: Path) -> None:
     fifo = tmp_path / "pipe.yaml"
     os.mkfifo(fifo)
     exc = _finishes(lambda: confined(tmp_path, "pipe.yaml"))
-    assert isinstance(exc, RefusedPath) and "not a regular file (a device, pipe or socket)" \
-        in exc.reason
+    assert (
+        isinstance(exc, RefusedPath)
+        and "not a regular file (a device, pipe or socket)" in exc.reason
+    )
     exc = _finishes(lambda: read_text(fifo))
     assert isinstance(exc, RefusedPath) and "not a regular file" in exc.reason
     exc = _finishes(lambda: read_text("/dev/zero"))
@@ -135,26 +151,32 @@ def test_files_over_the_size_limit_are_refused_by_name(tmp_path: Path) -> None:
         handle.truncate(MAX_FILE_BYTES + 1)
     with pytest.raises(RefusedPath) as caught:
         confined(tmp_path, "big.yaml")
-    assert caught.value.reason == ("the file is over the limit MAX_FILE_BYTES = 20 MB "
-                                   "(20,971,521 bytes)")
+    assert caught.value.reason == (
+        "the file is over the limit MAX_FILE_BYTES = 20 MB (20,971,521 bytes)"
+    )
     tests = tmp_path / "big.tests.yaml"
     with open(tests, "wb") as handle:
         handle.truncate(MAX_TESTS_FILE_BYTES + 1)
     with pytest.raises(SchemeError) as error:
         run_file(tests)
-    assert f"{tests}:1:1: error: the file is over the limit MAX_TESTS_FILE_BYTES = 2 MB " \
-           "(2,097,153 bytes)" in str(error.value)
+    assert (
+        f"{tests}:1:1: error: the file is over the limit MAX_TESTS_FILE_BYTES = 2 MB "
+        "(2,097,153 bytes)" in str(error.value)
+    )
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("../../x", "x"),
-    ("village-fp-1000", "village-fp-1000"),
-    (".hidden", "hidden"),
-    ("a/b\\c", "a-b-c"),
-    ("村级 考核", "村级-考核"),
-    ("/", "scheme"),
-    ("", "scheme"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("../../x", "x"),
+        ("village-fp-1000", "village-fp-1000"),
+        (".hidden", "hidden"),
+        ("a/b\\c", "a-b-c"),
+        ("村级 考核", "村级-考核"),
+        ("/", "scheme"),
+        ("", "scheme"),
+    ],
+)
 def test_safe_name_examples(text: str, expected: str) -> None:
     assert safe_name(text) == expected
 
@@ -167,8 +189,9 @@ def test_a_safe_name_always_stays_in_its_folder(text: str) -> None:
     assert name and len(name) <= 80 and not name.startswith((".", "-"))
     assert "/" not in name and "\\" not in name and "\0" not in name
     folder = Path("/srv/tests")
-    assert (folder / name).parent == folder and os.path.normpath(folder / name) == \
-        str(folder / name)
+    assert (folder / name).parent == folder and os.path.normpath(folder / name) == str(
+        folder / name
+    )
 
 
 def test_write_output_replaces_the_whole_file(tmp_path: Path) -> None:
@@ -200,10 +223,13 @@ def test_any_other_failure_also_leaves_nothing(tmp_path: Path) -> None:
     assert os.listdir(tmp_path) == []
 
 
-@pytest.mark.parametrize(("where", "reason"), [
-    ("missing/out.txt", "the folder {tmp}/missing does not exist"),
-    ("", "it is a folder; give a file name"),
-])
+@pytest.mark.parametrize(
+    ("where", "reason"),
+    [
+        ("missing/out.txt", "the folder {tmp}/missing does not exist"),
+        ("", "it is a folder; give a file name"),
+    ],
+)
 def test_unwritable_targets_are_named(tmp_path: Path, where: str, reason: str) -> None:
     target = tmp_path / where if where else tmp_path
     with pytest.raises(OutputError) as caught:
@@ -257,8 +283,13 @@ def _tree() -> Path:
     return root
 
 
-@given(st.lists(st.sampled_from(["..", ".", "a", "b", "link_out", "link_in", "f.yaml",
-                                 "secret.yaml"]), min_size=1, max_size=6))
+@given(
+    st.lists(
+        st.sampled_from(["..", ".", "a", "b", "link_out", "link_in", "f.yaml", "secret.yaml"]),
+        min_size=1,
+        max_size=6,
+    )
+)
 def test_whatever_the_path_an_accepted_file_is_inside(parts: list[str]) -> None:
     """Any mix of `..`, `.`, folders and symlinks (one leading out, one staying in): either
     refused, or a regular file whose real location is inside the folder."""

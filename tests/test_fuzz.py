@@ -21,12 +21,18 @@ from rulebook.expr import syntax as ex
 from conftest import VILLAGE, VILLAGE_DATA
 
 EXAMPLES = int(os.environ.get("RULEBOOK_FUZZ_EXAMPLES", "100"))
-FUZZ = settings(max_examples=EXAMPLES, deadline=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 VILLAGE_TEXT = VILLAGE.read_text(encoding="utf-8")
-ALL_SCHEMES = [p.read_text(encoding="utf-8") for p in sorted(VILLAGE.parent.glob("*.yaml"))
-               if not p.name.endswith(".tests.yaml")]
+ALL_SCHEMES = [
+    p.read_text(encoding="utf-8")
+    for p in sorted(VILLAGE.parent.glob("*.yaml"))
+    if not p.name.endswith(".tests.yaml")
+]
 DATA_TEXT = VILLAGE_DATA.read_text(encoding="utf-8")
 SCHEME = rulebook.load(VILLAGE)
 
@@ -62,7 +68,7 @@ def mutated(draw: st.DrawFn, text: str) -> str:
             line = lines[i]
             j = draw(st.integers(0, len(line)))
             char = draw(st.sampled_from(list(":-{}[]'\"#&*!|>%@`,()+*/. \t_x1é村")))
-            lines[i] = line[:j] + char + line[j + draw(st.integers(0, 1)):]
+            lines[i] = line[:j] + char + line[j + draw(st.integers(0, 1)) :]
         if not lines:
             lines = [""]
     return "\n".join(lines)
@@ -77,19 +83,53 @@ def test_mutated_schemes_fail_only_with_located_scheme_errors(text: str) -> None
         assert_located(exc)
 
 
-KEYS = ["scheme", "tree", "indicators", "parameters", "values", "patterns", "rankings",
-        "periods", "rounding", "total", "id", "title", "label", "expr", "children", "type",
-        "max", "min", "use", "with", "let", "per_period", "basis", "weight", "values", "role",
-        "x", "村"]
-SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6),
-                    st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=20),
-                    st.sampled_from(["count", "rate", "bool", "enum", "1 + x", "max(0, a)",
-                                     "sum(q)", "bonus", "Q1", "half_up"]))
+KEYS = [
+    "scheme",
+    "tree",
+    "indicators",
+    "parameters",
+    "values",
+    "patterns",
+    "rankings",
+    "periods",
+    "rounding",
+    "total",
+    "id",
+    "title",
+    "label",
+    "expr",
+    "children",
+    "type",
+    "max",
+    "min",
+    "use",
+    "with",
+    "let",
+    "per_period",
+    "basis",
+    "weight",
+    "values",
+    "role",
+    "x",
+    "村",
+]
+SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**6), 10**6),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=20),
+    st.sampled_from(
+        ["count", "rate", "bool", "enum", "1 + x", "max(0, a)", "sum(q)", "bonus", "Q1", "half_up"]
+    ),
+)
 DOCUMENTS = st.recursive(
     SCALARS,
-    lambda inner: st.one_of(st.lists(inner, max_size=4),
-                            st.dictionaries(st.sampled_from(KEYS), inner, max_size=5)),
-    max_leaves=30)
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(st.sampled_from(KEYS), inner, max_size=5)
+    ),
+    max_leaves=30,
+)
 
 
 @FUZZ
@@ -102,12 +142,68 @@ def test_generated_documents_fail_only_with_located_scheme_errors(doc: Any) -> N
         assert_located(exc)
 
 
-TOKENS = ["meetings_missed", "checkup_rate", "commendation_level", "committee.meetings",
-          "quarter_rank", "weight", "x", "_x", "__class__", "1", "0", "2.5", "1e3", "100",
-          "'city'", '"none"', "True", "None", "+", "-", "*", "/", "**", "//", "%", "<", "==",
-          ">=", "and", "or", "not", "if", "else", "(", ")", "[", "]", "{", "}", ",", ".", ":",
-          "=", ";", "lambda", "for", "in", "max", "min", "sum", "wsum", "linear", "by_rank",
-          "ratio", "clamp", "eval", "open", "\n", "f'", "'"]
+TOKENS = [
+    "meetings_missed",
+    "checkup_rate",
+    "commendation_level",
+    "committee.meetings",
+    "quarter_rank",
+    "weight",
+    "x",
+    "_x",
+    "__class__",
+    "1",
+    "0",
+    "2.5",
+    "1e3",
+    "100",
+    "'city'",
+    '"none"',
+    "True",
+    "None",
+    "+",
+    "-",
+    "*",
+    "/",
+    "**",
+    "//",
+    "%",
+    "<",
+    "==",
+    ">=",
+    "and",
+    "or",
+    "not",
+    "if",
+    "else",
+    "(",
+    ")",
+    "[",
+    "]",
+    "{",
+    "}",
+    ",",
+    ".",
+    ":",
+    "=",
+    ";",
+    "lambda",
+    "for",
+    "in",
+    "max",
+    "min",
+    "sum",
+    "wsum",
+    "linear",
+    "by_rank",
+    "ratio",
+    "clamp",
+    "eval",
+    "open",
+    "\n",
+    "f'",
+    "'",
+]
 
 
 @FUZZ
@@ -118,8 +214,10 @@ def test_generated_expressions_fail_only_with_located_errors(tokens: list[str]) 
         ex.parse(expression)
     except ex.ExprError as exc:
         assert 0 <= exc.offset <= len(expression) + 1
-    text = VILLAGE_TEXT.replace('expr: "max(0, 12 - 3 * meetings_missed)"',
-                                "expr: |-\n          " + expression.replace("\n", " "))
+    text = VILLAGE_TEXT.replace(
+        'expr: "max(0, 12 - 3 * meetings_missed)"',
+        "expr: |-\n          " + expression.replace("\n", " "),
+    )
     try:
         scheme = rulebook.loads(text, "expr.yaml")
     except rulebook.SchemeError as exc:
@@ -142,10 +240,20 @@ def test_mutated_data_fails_only_with_located_data_errors(text: str) -> None:
 
 
 @FUZZ
-@given(st.dictionaries(st.text(max_size=8), st.dictionaries(
-    st.sampled_from([*sorted(SCHEME.indicators), "x"]),
-    st.one_of(SCALARS, st.dictionaries(st.sampled_from(["Q1", "Q2", "Q3", "Q4"]), SCALARS,
-                                       max_size=4)), max_size=8), max_size=3))
+@given(
+    st.dictionaries(
+        st.text(max_size=8),
+        st.dictionaries(
+            st.sampled_from([*sorted(SCHEME.indicators), "x"]),
+            st.one_of(
+                SCALARS,
+                st.dictionaries(st.sampled_from(["Q1", "Q2", "Q3", "Q4"]), SCALARS, max_size=4),
+            ),
+            max_size=8,
+        ),
+        max_size=3,
+    )
+)
 def test_generated_plain_data_fails_only_with_data_errors(units: dict[str, Any]) -> None:
     try:
         rulebook.evaluate(SCHEME, {"units": units})

@@ -31,28 +31,65 @@ from rulebook.render.writers import FORMATS, write_result
 from rulebook.testing.cases import run_file
 
 EXAMPLES = int(os.environ.get("RULEBOOK_FUZZ_EXAMPLES", "100"))
-FUZZ = settings(max_examples=EXAMPLES, deadline=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 RENDER_FUZZ = settings(FUZZ, max_examples=max(10, EXAMPLES // 4))
 SECONDS = 10.0
 """Most one example may take on a loaded CI machine (a few seconds on a quiet one)."""
 
 DATA = Path(__file__).parent / "data"
 SCHEME = rulebook.load(DATA / "invalid_data" / "scheme.yaml")
-HEADER = ["unit", "meetings_missed", "checkup_rate[Q1]", "checkup_rate[Q2]", "checkup_rate[Q3]",
-          "staffing_complete", "level", "score"]
-ROWS = [["东山村", "1", "72.5", "68", "70", "yes", "city", "18.5"],
-        ["西山村", "0", "90", "91", "92", "no", "none", "20"]]
+HEADER = [
+    "unit",
+    "meetings_missed",
+    "checkup_rate[Q1]",
+    "checkup_rate[Q2]",
+    "checkup_rate[Q3]",
+    "staffing_complete",
+    "level",
+    "score",
+]
+ROWS = [
+    ["东山村", "1", "72.5", "68", "70", "yes", "city", "18.5"],
+    ["西山村", "0", "90", "91", "92", "no", "none", "20"],
+]
 
 HOSTILE_CELLS = st.one_of(
-    st.none(), st.booleans(), st.integers(-10**30, 10**30),
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**30), 10**30),
     st.floats(allow_nan=True, allow_infinity=True),
     st.decimals(allow_nan=False, allow_infinity=False, places=None).filter(
-        lambda d: d.is_zero() or abs(d.adjusted()) < 60),
+        lambda d: d.is_zero() or abs(d.adjusted()) < 60
+    ),
     st.text(max_size=12),
-    st.sampled_from(["=1+1", '=HYPERLINK("http://x")', "@SUM(A1)", "+1", "-1", "1,000",
-                     "１２", "nan", "inf", "1e999999", "0x10", " 7 ", "yes", "no", "city",
-                     "9" * 40, "1e23", "\x1b[31m", "\t=1"]))
+    st.sampled_from(
+        [
+            "=1+1",
+            '=HYPERLINK("http://x")',
+            "@SUM(A1)",
+            "+1",
+            "-1",
+            "1,000",
+            "１２",
+            "nan",
+            "inf",
+            "1e999999",
+            "0x10",
+            " 7 ",
+            "yes",
+            "no",
+            "city",
+            "9" * 40,
+            "1e23",
+            "\x1b[31m",
+            "\t=1",
+        ]
+    ),
+)
 
 
 def _timed(start: float) -> None:
@@ -69,8 +106,11 @@ def test_the_unmutated_csv_and_xlsx_are_read() -> None:
     """The control for the two fuzzers below: both tables are valid as written (so a mutation,
     not the base, is what they exercise). 东山村's rate: Q1 72.5."""
     data = rulebook.read_data(io.BytesIO(_csv_text(ROWS).encode()), SCHEME, format="csv")
-    assert data.units[0].values["checkup_rate"] == {"Q1": Decimal("72.5"), "Q2": Decimal(68),
-                                                    "Q3": Decimal(70)}
+    assert data.units[0].values["checkup_rate"] == {
+        "Q1": Decimal("72.5"),
+        "Q2": Decimal(68),
+        "Q3": Decimal(70),
+    }
     with tempfile.TemporaryDirectory() as folder:
         path = _xlsx(Path(folder), [[*row] for row in ROWS])
         assert rulebook.read_data(path, SCHEME).units == data.units
@@ -102,10 +142,16 @@ def _xlsx(folder: Path, rows: list[list[Any]]) -> Path:
 
 
 @FUZZ
-@given(st.lists(st.tuples(st.integers(0, 2), st.integers(0, len(HEADER) - 1), HOSTILE_CELLS),
-                min_size=1, max_size=5))
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 2), st.integers(0, len(HEADER) - 1), HOSTILE_CELLS),
+        min_size=1,
+        max_size=5,
+    )
+)
 def test_xlsx_with_hostile_cells_fails_only_with_located_data_errors(
-        edits: list[tuple[int, int, Any]]) -> None:
+    edits: list[tuple[int, int, Any]],
+) -> None:
     from openpyxl.utils.exceptions import IllegalCharacterError
 
     rows: list[list[Any]] = [[*row] for row in ROWS]
@@ -118,8 +164,11 @@ def test_xlsx_with_hostile_cells_fails_only_with_located_data_errors(
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as folder:
         try:
-            path = _xlsx(Path(folder), rows) if header == HEADER else \
-                _xlsx_with_header(Path(folder), header, rows)
+            path = (
+                _xlsx(Path(folder), rows)
+                if header == HEADER
+                else _xlsx_with_header(Path(folder), header, rows)
+            )
         except (IllegalCharacterError, ValueError, TypeError):
             assume(False)  # openpyxl itself refuses to write the cell: nothing to read
             return
@@ -170,27 +219,54 @@ def test_mutated_tests_files_fail_only_with_located_errors(text: str) -> None:
     _timed(start)
 
 
-NAMES = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=12) | \
-    st.sampled_from(['=HYPERLINK("http://evil","x")', "+1", "-1", "@SUM(1)", "\t=1",
-                     "\r=1", "\x1b[2J\x1b[31mred", "a\x00b", "村\u202e甲", "'quoted"])
-WITHIN_CEILING = st.decimals(min_value=Decimal("-1e23"), max_value=Decimal("1e23"),
-                             allow_nan=False, allow_infinity=False, places=6) | \
-    st.sampled_from([Decimal("1e-20"), Decimal(99999999999999999999999), Decimal(0)])
+NAMES = st.text(
+    st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=12
+) | st.sampled_from(
+    [
+        '=HYPERLINK("http://evil","x")',
+        "+1",
+        "-1",
+        "@SUM(1)",
+        "\t=1",
+        "\r=1",
+        "\x1b[2J\x1b[31mred",
+        "a\x00b",
+        "村\u202e甲",
+        "'quoted",
+    ]
+)
+WITHIN_CEILING = st.decimals(
+    min_value=Decimal("-1e23"),
+    max_value=Decimal("1e23"),
+    allow_nan=False,
+    allow_infinity=False,
+    places=6,
+) | st.sampled_from([Decimal("1e-20"), Decimal(99999999999999999999999), Decimal(0)])
 
 
 def _scheme_text(label: str, root_label: str) -> str:
-    doc = {"scheme": {"id": "fuzz", "title": label},
-           "indicators": {"x": {"type": "decimal", "label": label}},
-           "tree": [{"id": "g", "label": root_label,
-                     "children": [{"id": "a", "label": label, "expr": "x"},
-                                  {"id": "b", "label": root_label, "expr": "x / 3"}]}]}
+    doc = {
+        "scheme": {"id": "fuzz", "title": label},
+        "indicators": {"x": {"type": "decimal", "label": label}},
+        "tree": [
+            {
+                "id": "g",
+                "label": root_label,
+                "children": [
+                    {"id": "a", "label": label, "expr": "x"},
+                    {"id": "b", "label": root_label, "expr": "x / 3"},
+                ],
+            }
+        ],
+    }
     return yaml.safe_dump(doc, allow_unicode=True)
 
 
 @RENDER_FUZZ
 @given(NAMES, NAMES, st.dictionaries(NAMES, WITHIN_CEILING, min_size=1, max_size=3))
-def test_every_renderer_takes_hostile_names_and_numbers(label: str, root_label: str,
-                                                        units: dict[str, Decimal]) -> None:
+def test_every_renderer_takes_hostile_names_and_numbers(
+    label: str, root_label: str, units: dict[str, Decimal]
+) -> None:
     """Labels and unit names with control characters and formula prefixes, numbers up to the
     ceiling: every format writes, or a located error says why; no terminal escape reaches the
     table or the worksheet."""

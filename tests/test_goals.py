@@ -43,8 +43,7 @@ outcomes:
 """
 # A: meetings 12 − 12 = 0, rate_item 5, staffing 0 → total 5.
 # B: meetings 12, rate_item 0, staffing 8 → total 20.
-UNITS = {"A": {"missed": 4, "rate": 50, "ok": False},
-         "B": {"missed": 0, "rate": 0, "ok": True}}
+UNITS = {"A": {"missed": 4, "rate": 50, "ok": False}, "B": {"missed": 0, "rate": 0, "ok": True}}
 
 
 def _take(goal: str) -> GoalReport:
@@ -54,8 +53,7 @@ def _take(goal: str) -> GoalReport:
 
 
 def _changes(report: GoalReport) -> list[list[tuple[str, str, str]]]:
-    return [[(c.indicator, str(c.old), str(c.new)) for c in s.changes]
-            for s in report.suggestions]
+    return [[(c.indicator, str(c.old), str(c.new)) for c in s.changes] for s in report.suggestions]
 
 
 def test_single_changes_smallest_first() -> None:
@@ -73,8 +71,9 @@ def test_rate_bisected_to_its_grid() -> None:
     A has 50 already, so ≥ 24 needs only missed 0 and ok; ≥ 28 needs rate ≥ 80, found to the
     0.1 grid of a rate written without decimals: 50 → 80.0."""
     report = _take("total=28")
-    assert _changes(report) == [[("missed", "4", "0"), ("rate", "50", "80.0"),
-                                 ("ok", "False", "True")]]
+    assert _changes(report) == [
+        [("missed", "4", "0"), ("rate", "50", "80.0"), ("ok", "False", "True")]
+    ]
 
 
 def test_pair_needed_for_an_outcome() -> None:
@@ -90,8 +89,12 @@ def test_rank_goal_two_undominated_pairs() -> None:
     alone 17). missed ≤ 1 with ok (9 + 5 + 8 = 22; missed 2 gives 19), or missed 0 with
     rate ≥ 80 (12 + 8 = 20). Neither is a subset of the other."""
     report = _take("rank=1")
-    assert sorted(_changes(report)) == sorted([[("missed", "4", "1"), ("ok", "False", "True")],
-                                               [("missed", "4", "0"), ("rate", "50", "80.0")]])
+    assert sorted(_changes(report)) == sorted(
+        [
+            [("missed", "4", "1"), ("ok", "False", "True")],
+            [("missed", "4", "0"), ("rate", "50", "80.0")],
+        ]
+    )
 
 
 def test_out_of_reach_said_plainly() -> None:
@@ -115,9 +118,16 @@ def test_already_met() -> None:
     assert _take("total=5").status == "met"
 
 
-@pytest.mark.parametrize(("goal", "words"), [
-    ("rank=0", "rank=K"), ("totl=3", "did you mean `total`"),
-    ("outcome=优秀", "不合格, 合格, 无, 特例"), ("total<=3", "score goal"), ("x", "NAME=VALUE")])
+@pytest.mark.parametrize(
+    ("goal", "words"),
+    [
+        ("rank=0", "rank=K"),
+        ("totl=3", "did you mean `total`"),
+        ("outcome=优秀", "不合格, 合格, 无, 特例"),
+        ("total<=3", "score goal"),
+        ("x", "NAME=VALUE"),
+    ],
+)
 def test_bad_goals(goal: str, words: str) -> None:
     with pytest.raises(GoalError, match=words):
         parse_goal(scheme(SCHEME), goal)
@@ -128,34 +138,71 @@ def test_restore_each_lost_item() -> None:
     staffing (ok → true)."""
     s = scheme(SCHEME)
     result = rulebook.evaluate(s, {"units": UNITS})
-    found = {r.node: (r.change.indicator, str(r.change.new)) if r.change else None
-             for r in restore(result, "A")}
-    assert found == {"work.meetings": ("missed", "0"), "work.rate_item": ("rate", "100"),
-                     "work.staffing": ("ok", "True")}
+    found = {
+        r.node: (r.change.indicator, str(r.change.new)) if r.change else None
+        for r in restore(result, "A")
+    }
+    assert found == {
+        "work.meetings": ("missed", "0"),
+        "work.rate_item": ("rate", "100"),
+        "work.staffing": ("ok", "True"),
+    }
 
 
 def test_cli_goal_and_restore() -> None:
     out = io.StringIO()
-    assert main(["explain", str(VILLAGE), str(VILLAGE_DATA), "--unit", "西河村", "--goal",
-                 "committee=20"], out, io.StringIO()) == 0
+    assert (
+        main(
+            [
+                "explain",
+                str(VILLAGE),
+                str(VILLAGE_DATA),
+                "--unit",
+                "西河村",
+                "--goal",
+                "committee=20",
+            ],
+            out,
+            io.StringIO(),
+        )
+        == 0
+    )
     assert "1. staffing_complete false → true; meetings_missed 5 → 0 (−5)" in out.getvalue()
     out = io.StringIO()
-    assert main(["explain", str(VILLAGE), str(VILLAGE_DATA), "--unit", "西河村"],
-                out, io.StringIO()) == 0
+    assert (
+        main(["explain", str(VILLAGE), str(VILLAGE_DATA), "--unit", "西河村"], out, io.StringIO())
+        == 0
+    )
     assert "committee.meetings  restored by meetings_missed 5 → 0 (−5)" in out.getvalue()
     err = io.StringIO()
-    assert main(["explain", str(VILLAGE), str(VILLAGE_DATA), "--unit", "西河村", "--goal",
-                 "rnak=2"], io.StringIO(), err) == 1
+    assert (
+        main(
+            ["explain", str(VILLAGE), str(VILLAGE_DATA), "--unit", "西河村", "--goal", "rnak=2"],
+            io.StringIO(),
+            err,
+        )
+        == 1
+    )
     assert "did you mean `rank`" in err.getvalue()
 
 
-GOALS = ["total=600", "total=700", "total=1000", "rank=3", "rank=1", "committee=20",
-         "pregnancy_management=160", "population_plan.birth_reporting=110"]
+GOALS = [
+    "total=600",
+    "total=700",
+    "total=1000",
+    "rank=3",
+    "rank=1",
+    "committee=20",
+    "pregnancy_management=160",
+    "population_plan.birth_reporting=110",
+]
 
 
 @settings(max_examples=12, deadline=None)
-@given(st.sampled_from(["东山村", "西河村", "南坪村", "北岗村", "中湾村", "新民村"]),
-       st.sampled_from(GOALS))
+@given(
+    st.sampled_from(["东山村", "西河村", "南坪村", "北岗村", "中湾村", "新民村"]),
+    st.sampled_from(GOALS),
+)
 def test_suggestions_reach_goal_and_are_undominated(unit: str, goal_text: str) -> None:
     """Each suggestion, applied with what_if (an independent re-scoring), meets the goal;
     no suggestion dominates another."""
@@ -164,9 +211,12 @@ def test_suggestions_reach_goal_and_are_undominated(unit: str, goal_text: str) -
     goal = parse_goal(s, goal_text)
     report = what_it_takes(s, data, unit, goal, budget=400)
     for sug in report.suggestions:
-        edits = {f"{c.indicator}[{c.period}]" if c.period else c.indicator:
-                 (str(c.new).lower() if isinstance(c.new, bool) else str(c.new))
-                 for c in sug.changes}
+        edits = {
+            f"{c.indicator}[{c.period}]" if c.period else c.indicator: (
+                str(c.new).lower() if isinstance(c.new, bool) else str(c.new)
+            )
+            for c in sug.changes
+        }
         after = what_if(s, data, unit, edits).after
         assert goal.met(after, after.unit(unit))
         assert after.unit(unit).total == sug.total
@@ -236,8 +286,24 @@ def test_declared_monotone_probes_one_end() -> None:
 
 def test_cli_keep_unknown_indicator_is_a_usage_error() -> None:
     err = io.StringIO()
-    assert main(["explain", str(VILLAGE), str(VILLAGE_DATA), "--unit", "西河村", "--goal",
-                 "total=700", "--keep", "cert_targt"], io.StringIO(), err) == 1
+    assert (
+        main(
+            [
+                "explain",
+                str(VILLAGE),
+                str(VILLAGE_DATA),
+                "--unit",
+                "西河村",
+                "--goal",
+                "total=700",
+                "--keep",
+                "cert_targt",
+            ],
+            io.StringIO(),
+            err,
+        )
+        == 1
+    )
     assert "did you mean `cert_target`" in err.getvalue()
 
 

@@ -69,9 +69,15 @@ def test_builder_and_plan_use_one_graph() -> None:
     basis (the edge the compiler's own copy used to lack)."""
     plan = scheme(DEMOTED).program.plan
     edges = set(plan.graph.graph.edges)
-    assert {("points", "place"), ("place.demote_if", "place"),
-            ("points", "place.demote_if"), ("complaint", "place.demote_if"),
-            ("place", "g.award"), ("g.award", "g"), ("g", "total")} <= edges
+    assert {
+        ("points", "place"),
+        ("place.demote_if", "place"),
+        ("points", "place.demote_if"),
+        ("complaint", "place.demote_if"),
+        ("place", "g.award"),
+        ("g.award", "g"),
+        ("g", "total"),
+    } <= edges
     order = plan.order
     assert order.index("points") < order.index("place.demote_if") < order.index("place")
 

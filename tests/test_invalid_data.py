@@ -27,8 +27,11 @@ def test_invalid_data_is_reported_where_and_as_expected(path: Path) -> None:
     scheme = rulebook.load(SCHEME)
     with pytest.raises(rulebook.DataError) as info:
         rulebook.read_data(path, scheme)
-    located = [p for p in info.value.problems
-               if p.location and f"{p.location.line}:{p.location.column}" == where]
+    located = [
+        p
+        for p in info.value.problems
+        if p.location and f"{p.location.line}:{p.location.column}" == where
+    ]
     assert located, str(info.value)
     assert words[0] in located[0].render()
     assert located[0].location is not None and located[0].location.file == str(path)

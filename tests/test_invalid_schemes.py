@@ -15,8 +15,11 @@ CASES = sorted(HERE.glob("*.yaml"))
 
 def expectations(path: Path) -> tuple[str, list[str]]:
     """(`line:col`, words) from the file's `# expect:` lines; the first starts with line:col."""
-    lines = [line[len("# expect: "):] for line in path.read_text(encoding="utf-8").splitlines()
-             if line.startswith("# expect: ")]
+    lines = [
+        line[len("# expect: ") :]
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.startswith("# expect: ")
+    ]
     where, _, first = lines[0].partition(" ")
     return where, [first, *lines[1:]]
 
@@ -31,8 +34,9 @@ def test_invalid_scheme_is_reported_where_and_as_expected(path: Path) -> None:
     with pytest.raises(rulebook.SchemeError) as info:
         rulebook.load(path)
     errors = [p for p in info.value.problems if p.severity == "error"]
-    located = [p for p in errors if p.location and f"{p.location.line}:{p.location.column}"
-               == where]
+    located = [
+        p for p in errors if p.location and f"{p.location.line}:{p.location.column}" == where
+    ]
     assert located, f"no error at {where}: " + "; ".join(p.render() for p in errors)
     first = located[0].render()
     assert words[0] in first

@@ -32,8 +32,11 @@ def import_graph() -> nx.DiGraph:
         source = _module(path)
         graph.add_node(source)
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.ImportFrom) and node.module and \
-                    node.module.split(".")[0] == "rulebook":
+            if (
+                isinstance(node, ast.ImportFrom)
+                and node.module
+                and node.module.split(".")[0] == "rulebook"
+            ):
                 for alias in node.names:
                     graph.add_edge(source, _target(f"{node.module}.{alias.name}"))
             elif isinstance(node, ast.Import):

@@ -58,18 +58,23 @@ def test_infinity_is_not_a_number_here() -> None:
 
 
 def test_json_documents_load_with_exact_numbers_and_exponents() -> None:
-    data, source = load_text('{"units": {"a": {"x": 72.5, "y": 1e3, "z": true, "s": "1e3"}}}',
-                             "d.json")
-    assert data == {"units": {"a": {"x": Decimal("72.5"), "y": Decimal("1E+3"), "z": True,
-                                    "s": "1e3"}}}
+    data, source = load_text(
+        '{"units": {"a": {"x": 72.5, "y": 1e3, "z": true, "s": "1e3"}}}', "d.json"
+    )
+    assert data == {
+        "units": {"a": {"x": Decimal("72.5"), "y": Decimal("1E+3"), "z": True, "s": "1e3"}}
+    }
     assert source.loc(("units", "a", "y")).column == 34
 
 
 def _messages(text: str) -> list[tuple[int, int, str]]:
     with pytest.raises(SchemeError) as info:
         load_text(text, "x.yaml")
-    return [(p.location.line, p.location.column, p.message) for p in info.value.problems
-            if p.location is not None]
+    return [
+        (p.location.line, p.location.column, p.message)
+        for p in info.value.problems
+        if p.location is not None
+    ]
 
 
 def test_an_unclosed_quote_is_blamed_where_it_opens() -> None:
@@ -107,6 +112,7 @@ def test_a_caret_for_a_space_character_points_at_it() -> None:
 
 # Budgets checked before objects are built (issue #11): each hostile document fails fast with a
 # located message naming its limit; the time bound is generous for a loaded CI machine.
+
 
 def _refused(text: str, file: str = "h.yaml") -> tuple[str, float]:
     import time

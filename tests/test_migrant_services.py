@@ -33,8 +33,14 @@ def test_cicheng_meets_two(result: rulebook.Result) -> None:
     达标率 33.33…%."""
     unit = result.unit("慈城镇")
     got = {k.split(".")[1]: str(v) for k, v in unit.scores.items() if k.startswith("targets.")}
-    assert got == {"awareness": "0.00", "free_service": "0.00", "contraceptives": "0.00",
-                   "counselling": "1.00", "checkups": "0.00", "satisfaction": "1.00"}
+    assert got == {
+        "awareness": "0.00",
+        "free_service": "0.00",
+        "contraceptives": "0.00",
+        "counselling": "1.00",
+        "checkups": "0.00",
+        "satisfaction": "1.00",
+    }
     assert unit.total == D(2) and unit.outcomes["demonstration"] == "未达标"
     assert unit.values["met_share"].quantize(D("0.01")) == D("33.33")
 
@@ -53,7 +59,6 @@ def test_just_below_the_threshold_is_not_met(result: rulebook.Result) -> None:
     assert unit.scores["targets.awareness"] == D(0)
 
 
-
 def test_inconsistent_counts_are_a_data_error() -> None:
     scheme = rulebook.load(SCHEMES / "migrant-services.yaml")
     data = SCHEMES / "examples" / "migrant-services.data.yaml"
@@ -61,6 +66,8 @@ def test_inconsistent_counts_are_a_data_error() -> None:
     with pytest.raises(rulebook.DataError) as info:
         rulebook.evaluate(scheme, rulebook.parse_data(text, scheme, "bad.yaml"))
     message = str(info.value)
-    assert "unit `中马街道`: 知晓人数不能多于调查人数 " \
+    assert (
+        "unit `中马街道`: 知晓人数不能多于调查人数 "
         "(requires `policy_aware <= policy_surveyed`)" in message
+    )
     assert "migrant-services.yaml:" in message

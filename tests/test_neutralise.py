@@ -46,8 +46,16 @@ def result() -> rulebook.Result:
 
 
 def test_csv_text_rule() -> None:
-    assert [csv_text(t) for t in ("=A1", "+1", "-x", "@f", "\tx", "\rx", "ok", "中")] == \
-        ["'=A1", "'+1", "'-x", "'@f", "'\tx", "'\rx", "ok", "中"]
+    assert [csv_text(t) for t in ("=A1", "+1", "-x", "@f", "\tx", "\rx", "ok", "中")] == [
+        "'=A1",
+        "'+1",
+        "'-x",
+        "'@f",
+        "'\tx",
+        "'\rx",
+        "ok",
+        "中",
+    ]
 
 
 def test_terminal_rule() -> None:
@@ -69,8 +77,9 @@ def test_csv_neutralises_text_but_not_numbers(result: rulebook.Result, long: boo
         assert "'-2+3" in cells and "'+cmd|' /C calc'!A0" in cells and "'\tindent" in cells
 
 
-def test_xlsx_holds_no_formula_and_numbers_stay_numbers(result: rulebook.Result,
-                                                         tmp_path: Path) -> None:
+def test_xlsx_holds_no_formula_and_numbers_stay_numbers(
+    result: rulebook.Result, tmp_path: Path
+) -> None:
     openpyxl = pytest.importorskip("openpyxl")
     from rulebook.render.excel import write_xlsx
 
@@ -88,8 +97,7 @@ def test_xlsx_holds_no_formula_and_numbers_stay_numbers(result: rulebook.Result,
 
 
 def test_terminal_renderings_carry_no_control_characters(result: rulebook.Result) -> None:
-    for text in (to_table(result), worksheet(result, "=1+1"),
-                 worksheet(result, "\x1b[2Jwipe")):
+    for text in (to_table(result), worksheet(result, "=1+1"), worksheet(result, "\x1b[2Jwipe")):
         assert not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f]", text)
         assert "\\x1b[31mred" in text or "\\x1b[2Jwipe" in text
 

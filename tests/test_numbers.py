@@ -30,8 +30,9 @@ def test_values_up_to_the_computed_ceiling_digest_round_and_print() -> None:
     50-digit context, and used to raise InvalidOperation; now it is exact."""
     big = Decimal("123456789012345678901234567890123456789.125")
     assert arith.canonical(big) == "123456789012345678901234567890123456789.125"
-    assert arith.round_score(big, Decimal("0.01"), "ROUND_HALF_UP") == \
-        Decimal("123456789012345678901234567890123456789.13")
+    assert arith.round_score(big, Decimal("0.01"), "ROUND_HALF_UP") == Decimal(
+        "123456789012345678901234567890123456789.13"
+    )
     assert arith.digest({"v": big}).startswith("sha256:")
 
 
@@ -39,22 +40,26 @@ def test_a_computed_value_beyond_the_ceiling_is_a_located_evaluation_error() -> 
     """(999 + 1) ** 20 = 10^60, past 10^40: an evaluation error naming unit and node, not a
     crash in rendering; (1 + 1) ** 20 = 1048576 still scores."""
     s = scheme(POWER)
-    assert rulebook.evaluate(s, {"units": {"u": {"x": 1}}}).unit("u").scores["a"] == \
-        Decimal("1048576.00")
+    assert rulebook.evaluate(s, {"units": {"u": {"x": 1}}}).unit("u").scores["a"] == Decimal(
+        "1048576.00"
+    )
     with pytest.raises(rulebook.EvaluationError) as caught:
         rulebook.evaluate(s, {"units": {"u": {"x": 999}}})
     message = str(caught.value)
     assert "unit 'u', node 'a'" in message and "`max_computed_magnitude`" in message
 
 
-@pytest.mark.parametrize(("text", "words"), [
-    ("0." + "1" * 31, "`max_digits`"),
-    ("1" * 31, "`max_magnitude`"),
-    ("1e24", "`max_magnitude`"),
-    ("-2.5e30", "`max_magnitude`"),
-    ("Infinity", "not a finite number"),
-    ("NaN", "not a finite number"),
-])
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("0." + "1" * 31, "`max_digits`"),
+        ("1" * 31, "`max_magnitude`"),
+        ("1e24", "`max_magnitude`"),
+        ("-2.5e30", "`max_magnitude`"),
+        ("Infinity", "not a finite number"),
+        ("NaN", "not a finite number"),
+    ],
+)
 def test_numbers_beyond_the_written_ceiling_are_named(text: str, words: str) -> None:
     problem = arith.number_problem(Decimal(text))
     assert problem is not None and words in problem
@@ -95,12 +100,16 @@ tree:
 """
 
 
-@pytest.mark.parametrize(("value", "words"), [
-    ("50." + "1" * 20000, "`max_digits`"),
-    ("1.0e+999999", "`max_magnitude`"),
-])
-def test_a_data_value_beyond_the_ceiling_is_named_with_its_unit_fast(value: str,
-                                                                      words: str) -> None:
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        ("50." + "1" * 20000, "`max_digits`"),
+        ("1.0e+999999", "`max_magnitude`"),
+    ],
+)
+def test_a_data_value_beyond_the_ceiling_is_named_with_its_unit_fast(
+    value: str, words: str
+) -> None:
     """A 20,000-digit rate under `** 0.5` and a place of 1e+999999 used to take > 30 s each;
     now the data check refuses them, naming unit and indicator, in well under a second."""
     s = scheme(RATE)
@@ -160,8 +169,7 @@ def test_a_scheme_may_raise_the_ceiling_and_its_data_then_pass() -> None:
     5e51 > 1e40, so the data is 2e26 with p = 1e-12 instead: 2e26 * 1e-12 = 2e14 exactly."""
     import rulebook
 
-    text = _LIMITED.format(limits=", limits: {max_digits: 40, max_magnitude: 1e30}",
-                           param="1e-12")
+    text = _LIMITED.format(limits=", limits: {max_digits: 40, max_magnitude: 1e30}", param="1e-12")
     scheme = rulebook.loads(text, "s.yaml")
     assert (scheme.limits.max_digits, scheme.limits.max_exponent) == (40, 30)
     data = rulebook.check_data({"units": {"u": {"x": Decimal("2e26")}}}, scheme)
@@ -175,20 +183,24 @@ def test_a_35_digit_data_value_passes_only_when_max_digits_is_raised() -> None:
     import rulebook
 
     value = Decimal("1.2345678901234567890123456789012345")  # 35 significant digits
-    raised = rulebook.loads(_LIMITED.format(limits=", limits: {max_digits: 35}", param="1"),
-                            "s.yaml")
+    raised = rulebook.loads(
+        _LIMITED.format(limits=", limits: {max_digits: 35}", param="1"), "s.yaml"
+    )
     assert rulebook.check_data({"units": {"u": {"x": value}}}, raised).units[0].values["x"] == value
     plain = rulebook.loads(_LIMITED.format(limits="", param="1"), "s.yaml")
     with pytest.raises(rulebook.DataError, match=r"35 significant digits .* `max_digits` \(30\)"):
         rulebook.check_data({"units": {"u": {"x": value}}}, plain)
 
 
-@pytest.mark.parametrize(("limits", "words", "column"), [
-    ("{max_digits: 41}", "`max_digits` must be a whole number from 1 to 40", 48),
-    ("{max_magnitude: 1e36}", "`max_magnitude` must be a power of ten from 1e1 to 1e35", 51),
-    ("{max_magnitude: 3e20}", "power of ten", 51),
-    ("{max_digit: 40}", "unknown key `max_digit`", 36),
-])
+@pytest.mark.parametrize(
+    ("limits", "words", "column"),
+    [
+        ("{max_digits: 41}", "`max_digits` must be a whole number from 1 to 40", 48),
+        ("{max_magnitude: 1e36}", "`max_magnitude` must be a power of ten from 1e1 to 1e35", 51),
+        ("{max_magnitude: 3e20}", "power of ten", 51),
+        ("{max_digit: 40}", "unknown key `max_digit`", 36),
+    ],
+)
 def test_limits_past_the_hard_maxima_are_refused(limits: str, words: str, column: int) -> None:
     """`scheme: {id: s, title: t, limits: {` is 35 characters: the first key is column 36,
     `max_digits: ` (12 characters) puts its value at 48, `max_magnitude: ` (15) at 51."""

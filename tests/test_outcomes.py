@@ -98,8 +98,9 @@ def test_veto_fails_the_unit_whatever_its_points_with_the_reason() -> None:
     assert [u.vetoes for u in r] == [(), (), (), ("bad_influence",)]
     assert [u.outcomes["result"] for u in r] == ["合格", "不合格", "合格", "不合格"]
     doc = r.to_dict()["units"][3]
-    assert doc["vetoes"] == [{"id": "bad_influence", "label": "造成恶劣影响",
-                              "reason": "造成恶劣影响，年终考核一票否决"}]
+    assert doc["vetoes"] == [
+        {"id": "bad_influence", "label": "造成恶劣影响", "reason": "造成恶劣影响，年终考核一票否决"}
+    ]
     audit = r.explain("新村", "result")
     assert audit.branches[0].condition == "vetoed" and audit.branches[0].taken
 
@@ -110,23 +111,36 @@ def test_grade_bands_fall_through_to_an_empty_label() -> None:
 
 def test_reference_engine_agrees() -> None:
     s = scheme(SCHEME)
-    assert rulebook.evaluate(s, {"units": DATA}, engine="reference").to_dict() == \
-        rulebook.evaluate(s, {"units": DATA}).to_dict()
+    assert (
+        rulebook.evaluate(s, {"units": DATA}, engine="reference").to_dict()
+        == rulebook.evaluate(s, {"units": DATA}).to_dict()
+    )
 
 
-@pytest.mark.parametrize(("change", "words"), [
-    (('when: "severe"', 'when: "complaints"'), "a condition must be a boolean"),
-    (('{when: "total >= 90", label: 合格}', '{when: "total + 1", label: 合格}'),
-     "a condition must be a boolean"),
-    (("      - {label: 不合格}\n", "      - {label: 不合格}\n      - {label: 再次}\n"),
-     "only the last case may leave out `when`"),
-    (('demote_if: "complaints > 0"', 'demote_if: "complaint > 0"'), "did you mean"),
-    (("by_unit: {旧村: 3, 平塘村: 3}", "by_unit: {旧村: three}"), "must be a number"),
-    (("rankings:\n", 'values:\n  shown: "result * 2"\nrankings:\n'),
-     "needs a number, got a label"),
-    (('expr: "100 * min(1, done / target)"', 'expr: "100 * min(1, done / target) + result"'),
-     "dependency cycle: result -> total -> work -> work.points -> result"),
-])
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        (('when: "severe"', 'when: "complaints"'), "a condition must be a boolean"),
+        (
+            ('{when: "total >= 90", label: 合格}', '{when: "total + 1", label: 合格}'),
+            "a condition must be a boolean",
+        ),
+        (
+            ("      - {label: 不合格}\n", "      - {label: 不合格}\n      - {label: 再次}\n"),
+            "only the last case may leave out `when`",
+        ),
+        (('demote_if: "complaints > 0"', 'demote_if: "complaint > 0"'), "did you mean"),
+        (("by_unit: {旧村: 3, 平塘村: 3}", "by_unit: {旧村: three}"), "must be a number"),
+        (
+            ("rankings:\n", 'values:\n  shown: "result * 2"\nrankings:\n'),
+            "needs a number, got a label",
+        ),
+        (
+            ('expr: "100 * min(1, done / target)"', 'expr: "100 * min(1, done / target) + result"'),
+            "dependency cycle: result -> total -> work -> work.points -> result",
+        ),
+    ],
+)
 def test_mistakes_in_the_new_sections_are_located(change: tuple[str, str], words: str) -> None:
     rendered = "\n".join(problems(SCHEME.replace(*change)))
     assert words in rendered and "test.yaml:" in rendered

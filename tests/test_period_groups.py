@@ -40,8 +40,9 @@ tree:
       - {id: awards, unit: 元, expr: "sum(by_rank(quarterly, 2000, 1500, 1000))"}
 """
 
-GOOD = SCHEME.replace("rankings:\n  monthly: {basis: points_copy}\n", "rankings:\n") \
-    .replace("values:\n", 'values:\n  points_copy: {per: period, expr: "points"}\n')
+GOOD = SCHEME.replace("rankings:\n  monthly: {basis: points_copy}\n", "rankings:\n").replace(
+    "values:\n", 'values:\n  points_copy: {per: period, expr: "points"}\n'
+)
 
 DATA = {
     # Q1 = 10 + 20 + 30 = 60, Q2 = 5 + 5 + 5 = 15
@@ -77,16 +78,20 @@ def test_rankings_per_quarter_and_money_by_rank(result: rulebook.Result) -> None
     """Q1: 甲 60, 丙 60 tie at 1, 乙 30 is 3rd → 2000, 2000, 1000.
     Q2: 乙 40 first, 甲 15 second, 丙 0 third → 2000, 1500, 1000."""
     ranks = {u.unit: {q: int(r) for q, r in u.ranks["quarterly"].items()} for u in result}
-    assert ranks == {"甲": {"Q1": 1, "Q2": 2}, "乙": {"Q1": 3, "Q2": 1},
-                     "丙": {"Q1": 1, "Q2": 3}}
-    assert {u.unit: str(u.outputs["cash.awards"]) for u in result} == \
-        {"甲": "3500.00", "乙": "3000.00", "丙": "3000.00"}
+    assert ranks == {"甲": {"Q1": 1, "Q2": 2}, "乙": {"Q1": 3, "Q2": 1}, "丙": {"Q1": 1, "Q2": 3}}
+    assert {u.unit: str(u.outputs["cash.awards"]) for u in result} == {
+        "甲": "3500.00",
+        "乙": "3000.00",
+        "丙": "3000.00",
+    }
 
 
 def test_reference_engine_agrees() -> None:
     s = scheme(GOOD)
-    assert rulebook.evaluate(s, {"units": DATA}, engine="reference").to_dict() == \
-        rulebook.evaluate(s, {"units": DATA}).to_dict()
+    assert (
+        rulebook.evaluate(s, {"units": DATA}, engine="reference").to_dict()
+        == rulebook.evaluate(s, {"units": DATA}).to_dict()
+    )
 
 
 def test_audit_shows_quarter_values(result: rulebook.Result) -> None:
@@ -94,18 +99,31 @@ def test_audit_shows_quarter_values(result: rulebook.Result) -> None:
     assert audit.inputs[0].value == {"Q1": D(30), "Q2": D(40)}
 
 
-@pytest.mark.parametrize(("change", "words"), [
-    (("Q2: {label: 第二季度, periods: [M04, M05, M06]}", "Q2: [M04, M05]"),
-     "periods M06 are in no group of `quarters`"),
-    (("Q2: {label: 第二季度, periods: [M04, M05, M06]}", "Q2: [M03, M04, M05, M06]"),
-     "period `M03` is already in group `Q1`"),
-    (("Q2: {label: 第二季度, periods: [M04, M05, M06]}", "Q2: [M04, M05, M07]"),
-     "unknown period `M07`"),
-    (('{per: quarters, expr: "sum(points)"}', '{per: quarter, expr: "sum(points)"}'),
-     "did you mean `quarters`?"),
-    (('{id: year, expr: "sum(quarter_total)"}', '{id: year, expr: "quarter_total"}'),
-     "has one value per `quarters` group"),
-])
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        (
+            ("Q2: {label: 第二季度, periods: [M04, M05, M06]}", "Q2: [M04, M05]"),
+            "periods M06 are in no group of `quarters`",
+        ),
+        (
+            ("Q2: {label: 第二季度, periods: [M04, M05, M06]}", "Q2: [M03, M04, M05, M06]"),
+            "period `M03` is already in group `Q1`",
+        ),
+        (
+            ("Q2: {label: 第二季度, periods: [M04, M05, M06]}", "Q2: [M04, M05, M07]"),
+            "unknown period `M07`",
+        ),
+        (
+            ('{per: quarters, expr: "sum(points)"}', '{per: quarter, expr: "sum(points)"}'),
+            "did you mean `quarters`?",
+        ),
+        (
+            ('{id: year, expr: "sum(quarter_total)"}', '{id: year, expr: "quarter_total"}'),
+            "has one value per `quarters` group",
+        ),
+    ],
+)
 def test_group_mistakes_are_located(change: tuple[str, str], words: str) -> None:
     rendered = "\n".join(problems(GOOD.replace(*change)))
     assert words in rendered and "test.yaml:" in rendered
@@ -135,8 +153,9 @@ def test_two_group_sets_over_the_same_months() -> None:
     """Points 1, 2, 3, 4. Quarters (2 months each): 3, 7; halves (uneven): H1 = 1, H2 = 9.
     month_mix reads its own quarter and half: M1 3 − 1 = 2, M2 3 − 9 = −6, M3 7 − 9 = −2,
     M4 7 − 9 = −2 → −8. The larger half: 9."""
-    result = rulebook.evaluate(scheme(HALVES), {"units": {"u": {"points": {
-        "M1": 1, "M2": 2, "M3": 3, "M4": 4}}}})
+    result = rulebook.evaluate(
+        scheme(HALVES), {"units": {"u": {"points": {"M1": 1, "M2": 2, "M3": 3, "M4": 4}}}}
+    )
     unit = result.unit("u")
     assert unit.values["by_half"] == {"H1": D(1), "H2": D(9)}
     assert unit.values["month_mix"] == {"M1": D(2), "M2": D(-6), "M3": D(-2), "M4": D(-2)}

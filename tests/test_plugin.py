@@ -37,13 +37,16 @@ def _folder(pytester: pytest.Pytester, tests: str, scheme: str | None = None) ->
 
 
 def test_one_item_per_case_and_the_failure_names_expected_and_got(
-        pytester: pytest.Pytester) -> None:
+    pytester: pytest.Pytester,
+) -> None:
     _folder(pytester, TWO_CASES)
     run = pytester.runpytest("-p", "no:cacheprovider")
     run.assert_outcomes(passed=1, failed=1)
     text = run.stdout.str()
-    assert "tiny.tests.yaml:8:18: case 'wrong_guess', unit 'a', g.meetings: expected 7, " \
-           "got 6.00" in text
+    assert (
+        "tiny.tests.yaml:8:18: case 'wrong_guess', unit 'a', g.meetings: expected 7, "
+        "got 6.00" in text
+    )
 
 
 def test_k_selects_cases_by_name(pytester: pytest.Pytester) -> None:
@@ -62,7 +65,8 @@ def test_collection_does_not_load_the_scheme(pytester: pytest.Pytester) -> None:
 
 
 def test_a_broken_scheme_fails_its_cases_with_the_located_message(
-        pytester: pytest.Pytester) -> None:
+    pytester: pytest.Pytester,
+) -> None:
     _folder(pytester, TWO_CASES, scheme="scheme: {id: broken\n")
     run = pytester.runpytest("-p", "no:cacheprovider")
     run.assert_outcomes(failed=2, errors=0)
@@ -76,14 +80,16 @@ def test_a_refused_data_file_fails_only_its_case(pytester: pytest.Pytester) -> N
     run = pytester.runpytest("-p", "no:cacheprovider")
     run.assert_outcomes(failed=2)  # the refused data file, and the wrong guess
     text = run.stdout.str()
-    assert "tiny.tests.yaml:4:11: error: data file `/dev/zero` refused: absolute paths are " \
-           "not allowed" in text
+    assert (
+        "tiny.tests.yaml:4:11: error: data file `/dev/zero` refused: absolute paths are "
+        "not allowed" in text
+    )
     assert "Traceback" not in text
 
 
-def test_a_symlinked_tests_file_is_not_collected(pytester: pytest.Pytester,
-                                                 tmp_path_factory: pytest.TempPathFactory
-                                                 ) -> None:
+def test_a_symlinked_tests_file_is_not_collected(
+    pytester: pytest.Pytester, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     """Planted links, to a file and to a folder, are skipped: nothing is collected."""
     elsewhere = tmp_path_factory.mktemp("elsewhere")
     shutil.copy(HOSTILE / "tiny.yaml", elsewhere / "tiny.yaml")
@@ -95,8 +101,7 @@ def test_a_symlinked_tests_file_is_not_collected(pytester: pytest.Pytester,
     assert run.ret == pytest.ExitCode.NO_TESTS_COLLECTED
 
 
-def test_a_malformed_tests_file_is_one_located_collection_error(
-        pytester: pytest.Pytester) -> None:
+def test_a_malformed_tests_file_is_one_located_collection_error(pytester: pytest.Pytester) -> None:
     """Only the tests file itself can stop its collection; it says where, without a traceback."""
     _folder(pytester, "scheme: tiny.yaml\ncases:\n  - name: x\n    expct: {}\n")
     run = pytester.runpytest("-p", "no:cacheprovider")

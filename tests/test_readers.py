@@ -36,8 +36,11 @@ def _table(scheme: rulebook.Scheme, raw: dict[str, Any]) -> tuple[list[str], lis
     """Header by indicator id (`rate[Q1]`), one row per unit; None where the YAML leaves the
     value to its default."""
     layout = columns(scheme)[1:]
-    header = ["unit"] + [c.indicator.name if c.period is None else f"{c.indicator.name}[{c.period}]"
-                         for c in layout if c.indicator]
+    header = ["unit"] + [
+        c.indicator.name if c.period is None else f"{c.indicator.name}[{c.period}]"
+        for c in layout
+        if c.indicator
+    ]
     rows = []
     for unit, values in raw.items():
         row: list[Any] = [unit]
@@ -104,8 +107,9 @@ def test_dataframe_and_dict_of_columns_read_like_yaml(stem: str) -> None:
     frame = pd.DataFrame(rows, columns=header).set_index("unit")
     assert rulebook.read_data(frame, scheme).units == expected.units
     result = rulebook.evaluate(scheme, frame)
-    assert [u.total for u in result.units] == \
-        [u.total for u in rulebook.evaluate(scheme, expected).units]
+    assert [u.total for u in result.units] == [
+        u.total for u in rulebook.evaluate(scheme, expected).units
+    ]
 
 
 @pytest.mark.parametrize("stem", STEMS)
@@ -135,20 +139,32 @@ def _small() -> rulebook.Scheme:
 
 def test_a_float_is_its_shortest_repr() -> None:
     """92.5 + (3 + 4) + 1 + 1.5 = 102 exactly; 0.1 is Decimal("0.1"), not 0.1000000000000000055."""
-    result = rulebook.evaluate(_small(), {"units": {"A": {"rate": 92.5, "visits": {"Q1": 3,
-                                                    "Q2": 4}, "ok": True}}})
+    result = rulebook.evaluate(
+        _small(), {"units": {"A": {"rate": 92.5, "visits": {"Q1": 3, "Q2": 4}, "ok": True}}}
+    )
     assert result.unit("A").total == Decimal(102)
-    data = rulebook.check_data({"units": {"B": {"rate": 0.1, "visits": {"Q1": 0, "Q2": 0},
-                                                "ok": False}}}, _small())
+    data = rulebook.check_data(
+        {"units": {"B": {"rate": 0.1, "visits": {"Q1": 0, "Q2": 0}, "ok": False}}}, _small()
+    )
     assert data.units[0].values["rate"] == Decimal("0.1")
     assert str(data.units[0].values["rate"]) == "0.1"
 
 
 def test_numpy_scalars_are_exact() -> None:
     np = pytest.importorskip("numpy")
-    data = rulebook.check_data({"units": {"A": {"rate": np.float64(0.1), "visits": {
-        "Q1": np.int64(3), "Q2": np.int32(4)}, "ok": np.bool_(True), "extra": np.float32(0.1)}}},
-        _small())
+    data = rulebook.check_data(
+        {
+            "units": {
+                "A": {
+                    "rate": np.float64(0.1),
+                    "visits": {"Q1": np.int64(3), "Q2": np.int32(4)},
+                    "ok": np.bool_(True),
+                    "extra": np.float32(0.1),
+                }
+            }
+        },
+        _small(),
+    )
     values = data.units[0].values
     assert values["rate"] == Decimal("0.1") and values["extra"] == Decimal("0.1")
     assert values["visits"] == {"Q1": Decimal(3), "Q2": Decimal(4)} and values["ok"] is True
@@ -158,9 +174,16 @@ def test_nan_in_a_dataframe_is_a_missing_cell() -> None:
     """NaN takes the default where there is one (extra: 1.5) and is an error naming unit,
     indicator, row and column where there is none."""
     pd = pytest.importorskip("pandas")
-    frame = pd.DataFrame({"unit": ["A", "B"], "达标率": [90.0, float("nan")],
-                          "visits[Q1]": [1, 2], "visits.Q2": [3, 4], "ok": [True, False],
-                          "extra": [float("nan"), 2.25]})
+    frame = pd.DataFrame(
+        {
+            "unit": ["A", "B"],
+            "达标率": [90.0, float("nan")],
+            "visits[Q1]": [1, 2],
+            "visits.Q2": [3, 4],
+            "ok": [True, False],
+            "extra": [float("nan"), 2.25],
+        }
+    )
     with pytest.raises(rulebook.DataError) as info:
         rulebook.read_data(frame, _small())
     assert "row 2, column `达标率`: unit `B`, indicator `rate`: missing cell" in str(info.value)
@@ -184,8 +207,13 @@ def test_gbk_csv_without_declaration_and_with_encoding(tmp_path: Path) -> None:
     data = rulebook.read_data(path, _small())
     assert data.units[0].name == "东村" and data.units[0].values["rate"] == Decimal("90.5")
     big5 = tmp_path / "big5.csv"
-    big5.write_bytes(text.replace("单位", "unit").replace("东村", "東村").replace(
-        "达标率", "rate").replace("走访户数", "visits").encode("big5"))
+    big5.write_bytes(
+        text.replace("单位", "unit")
+        .replace("东村", "東村")
+        .replace("达标率", "rate")
+        .replace("走访户数", "visits")
+        .encode("big5")
+    )
     assert rulebook.read_data(big5, _small(), encoding="big5").units[0].name == "東村"
 
 
@@ -200,9 +228,14 @@ def test_yaml_file_in_gbk_says_so(tmp_path: Path) -> None:
 def test_alias_bomb_fails_fast_with_a_message() -> None:
     """Aliases are shared, never expanded: a billion-laughs file is read at once and reported
     as the wrong shape (a list where a unit's mapping belongs)."""
-    bomb = "units: {a: &a [x, x], b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a],\n" + \
-        "".join(f"  c{i}: &c{i} [{', '.join(['*b' if i == 0 else f'*c{i - 1}'] * 9)}],\n"
-                for i in range(8)) + "}\n"
+    bomb = (
+        "units: {a: &a [x, x], b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a],\n"
+        + "".join(
+            f"  c{i}: &c{i} [{', '.join(['*b' if i == 0 else f'*c{i - 1}'] * 9)}],\n"
+            for i in range(8)
+        )
+        + "}\n"
+    )
     with pytest.raises(rulebook.DataError) as info:
         rulebook.parse_data(bomb, _small(), "bomb.yaml")
     assert "unit `a`: expected a mapping of indicator: value, got a list" in str(info.value)
@@ -210,8 +243,9 @@ def test_alias_bomb_fails_fast_with_a_message() -> None:
     assert len(recursive) == 52
     with pytest.raises(rulebook.DataError) as info:
         rulebook.parse_data(recursive, _small(), "r.yaml")
-    assert "r.yaml:1:16: error: alias `*u` refers to the mapping or list it is inside" in \
-        str(info.value)
+    assert "r.yaml:1:16: error: alias `*u` refers to the mapping or list it is inside" in str(
+        info.value
+    )
 
 
 def test_deep_nesting_is_refused_not_crashed() -> None:
@@ -246,10 +280,18 @@ def test_plain_data_has_no_node_cap() -> None:
     assert len(data.units) == 40_000
 
 
-_value = st.one_of(st.none(), st.booleans(), st.integers(-3, 120), st.integers(-2000, 2000),
-                   st.decimals(-5, 120, places=2, allow_nan=False),
-                   st.floats(-5, 120), st.just(float("nan")), st.sampled_from(["x", "1", "是"]),
-                   st.just({"Q1": 1, "Q2": 2}), st.just({"Q1": 1}))
+_value = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 120),
+    st.integers(-2000, 2000),
+    st.decimals(-5, 120, places=2, allow_nan=False),
+    st.floats(-5, 120),
+    st.just(float("nan")),
+    st.sampled_from(["x", "1", "是"]),
+    st.just({"Q1": 1, "Q2": 2}),
+    st.just({"Q1": 1}),
+)
 _unit = st.dictionaries(st.sampled_from(["rate", "visits", "ok", "extra", "bogus"]), _value)
 
 
@@ -291,8 +333,9 @@ def test_a_dataframe_indexed_by_row_numbers_names_no_unit() -> None:
     frame = pd.DataFrame({"rate": [50], "visits[Q1]": [1], "visits[Q2]": [2], "ok": [True]})
     with pytest.raises(rulebook.DataError, match="no unit column"):
         rulebook.evaluate(_small(), frame)
-    assert rulebook.evaluate(_small(), frame.set_axis(["A"])).unit("A").total == \
-        Decimal("55.5")  # 50 + (1 + 2) + 1 + 1.5 (extra's default)
+    assert rulebook.evaluate(_small(), frame.set_axis(["A"])).unit("A").total == Decimal(
+        "55.5"
+    )  # 50 + (1 + 2) + 1 + 1.5 (extra's default)
 
 
 def test_yaml_keys_are_their_text() -> None:
@@ -310,8 +353,9 @@ tree:
     assert [(u.name, u.values["ok"]) for u in data.units] == [("yes", True), ("1001", False)]
 
 
-def test_xlsx_without_openpyxl_says_how_to_get_it(monkeypatch: pytest.MonkeyPatch,
-                                                   tmp_path: Path) -> None:
+def test_xlsx_without_openpyxl_says_how_to_get_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     import sys
 
     monkeypatch.setitem(sys.modules, "openpyxl", None)  # import openpyxl now fails
@@ -330,5 +374,7 @@ def test_a_decimal_that_is_not_finite_is_refused_in_any_context(text: str) -> No
     with localcontext() as ctx:
         ctx.traps[InvalidOperation] = False
         with pytest.raises(rulebook.DataError, match="indicator `rate`: expected a number"):
-            rulebook.check_data({"units": {"A": {"rate": Decimal(text), "visits": {
-                "Q1": 1, "Q2": 2}, "ok": True}}}, _small())
+            rulebook.check_data(
+                {"units": {"A": {"rate": Decimal(text), "visits": {"Q1": 1, "Q2": 2}, "ok": True}}},
+                _small(),
+            )

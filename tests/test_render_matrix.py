@@ -80,8 +80,7 @@ def _shipped() -> list[tuple[str, rulebook.Result]]:
         if path.name.endswith(".tests.yaml"):
             continue
         scheme = rulebook.load(path)
-        data = rulebook.read_data(ROOT / "schemes" / "examples" / f"{path.stem}.data.yaml",
-                                  scheme)
+        data = rulebook.read_data(ROOT / "schemes" / "examples" / f"{path.stem}.data.yaml", scheme)
         out.append((path.stem, rulebook.evaluate(scheme, data)))
     return out
 
@@ -90,11 +89,16 @@ def _cases() -> list[tuple[str, rulebook.Result]]:
     cases = _shipped()
     for title, scheme_text, data_text, _ in RECIPES:
         scheme = rulebook.loads(scheme_text, f"cookbook: {title}")
-        cases.append((f"cookbook:{scheme.id}",
-                      rulebook.evaluate(scheme, rulebook.parse_data(data_text, scheme, "data"))))
+        cases.append(
+            (
+                f"cookbook:{scheme.id}",
+                rulebook.evaluate(scheme, rulebook.parse_data(data_text, scheme, "data")),
+            )
+        )
     english = rulebook.loads(ENGLISH, "english")
-    cases.append(("english", rulebook.evaluate(english,
-                                               rulebook.parse_data(ENGLISH_DATA, english, "d"))))
+    cases.append(
+        ("english", rulebook.evaluate(english, rulebook.parse_data(ENGLISH_DATA, english, "d")))
+    )
     return cases
 
 
@@ -108,8 +112,14 @@ def _sign(scheme: rulebook.Scheme, root: str) -> int:
 
 def _expected_total(doc: dict[str, Any], scheme: rulebook.Scheme) -> Decimal:
     """Σ ± root over the point roots, from the JSON (outputs never count)."""
-    return sum((_sign(scheme, r) * Decimal(doc["scores"][r]) for r in scheme.roots
-                if scheme.nodes[r].role != "output"), Decimal(0))
+    return sum(
+        (
+            _sign(scheme, r) * Decimal(doc["scores"][r])
+            for r in scheme.roots
+            if scheme.nodes[r].role != "output"
+        ),
+        Decimal(0),
+    )
 
 
 _TERM = re.compile(r"(?:^|\s)([+−-])?\s*([\w.]+) (-?\d+(?:\.\d+)?)")
@@ -132,7 +142,8 @@ def case(request: pytest.FixtureRequest) -> tuple[rulebook.Result, dict[str, Any
 
 
 def test_json_total_adds_up_and_clipped_is_the_clips(
-        case: tuple[rulebook.Result, dict[str, Any]]) -> None:
+    case: tuple[rulebook.Result, dict[str, Any]],
+) -> None:
     result, doc = case
     for unit in doc["units"]:
         assert Decimal(unit["total"]) == _expected_total(unit, result.scheme)
@@ -143,7 +154,8 @@ def test_json_total_adds_up_and_clipped_is_the_clips(
 
 
 def test_jsonl_is_the_head_then_one_unit_per_line(
-        case: tuple[rulebook.Result, dict[str, Any]]) -> None:
+    case: tuple[rulebook.Result, dict[str, Any]],
+) -> None:
     import json
 
     result, doc = case
@@ -155,12 +167,14 @@ def test_jsonl_is_the_head_then_one_unit_per_line(
     for line, unit in zip(lines[1:], doc["units"], strict=True):
         got = json.loads(line)
         assert "audit" not in got
-        assert {k: got[k] for k in ("unit", "total", "outputs", "outcomes", "vetoes")} == \
-            {k: unit[k] for k in ("unit", "total", "outputs", "outcomes", "vetoes")}
+        assert {k: got[k] for k in ("unit", "total", "outputs", "outcomes", "vetoes")} == {
+            k: unit[k] for k in ("unit", "total", "outputs", "outcomes", "vetoes")
+        }
 
 
 def test_explain_total_line_adds_up_and_shows_the_verdict(
-        case: tuple[rulebook.Result, dict[str, Any]]) -> None:
+    case: tuple[rulebook.Result, dict[str, Any]],
+) -> None:
     result, doc = case
     scheme = result.scheme
     for unit in doc["units"]:
@@ -168,8 +182,11 @@ def test_explain_total_line_adds_up_and_shows_the_verdict(
         line = next(x for x in text.splitlines() if x.startswith("total "))
         total, seen = _sum_line(line)
         assert total == Decimal(unit["total"]), line
-        want = [("−" if _sign(scheme, r) < 0 else "+", r) for r in scheme.roots
-                if scheme.nodes[r].role != "output"]
+        want = [
+            ("−" if _sign(scheme, r) < 0 else "+", r)
+            for r in scheme.roots
+            if scheme.nodes[r].role != "output"
+        ]
         assert [(s, n) for s, n in seen][1:] == want[1:], line
         for veto in unit["vetoes"]:
             assert veto["reason"] in text
@@ -177,8 +194,11 @@ def test_explain_total_line_adds_up_and_shows_the_verdict(
             assert f"{scheme.outcomes[name].label or name}: {label}" in text
         for node_id, value in unit["outputs"].items():
             shown = _output(scheme, node_id, value)
-            assert any(re.search(rf"\b{re.escape(shown)}\b", x) for x in text.splitlines()
-                       if x.lstrip().startswith(node_id))
+            assert any(
+                re.search(rf"\b{re.escape(shown)}\b", x)
+                for x in text.splitlines()
+                if x.lstrip().startswith(node_id)
+            )
 
 
 def _output(scheme: rulebook.Scheme, node_id: str, value: str) -> str:
@@ -190,8 +210,7 @@ def _output(scheme: rulebook.Scheme, node_id: str, value: str) -> str:
     return value
 
 
-def test_worksheet_clipped_agrees_with_json(
-        case: tuple[rulebook.Result, dict[str, Any]]) -> None:
+def test_worksheet_clipped_agrees_with_json(case: tuple[rulebook.Result, dict[str, Any]]) -> None:
     result, doc = case
     for unit in doc["units"]:
         text = worksheet(result, unit["unit"])
@@ -199,13 +218,16 @@ def test_worksheet_clipped_agrees_with_json(
             name = line.split()[0] if line.strip() else ""
             if name not in unit["audit"]:
                 continue
-            shown = sum((Decimal(x) for x in re.findall(r"\((-?[\d.]+) points? clipped\)", line)),
-                        Decimal(0))
+            shown = sum(
+                (Decimal(x) for x in re.findall(r"\((-?[\d.]+) points? clipped\)", line)),
+                Decimal(0),
+            )
             assert shown == Decimal(unit["audit"][name]["clipped"]), line
 
 
 def test_table_shows_totals_outputs_outcomes_vetoes_and_rank_only_when_ranked(
-        case: tuple[rulebook.Result, dict[str, Any]]) -> None:
+    case: tuple[rulebook.Result, dict[str, Any]],
+) -> None:
     result, doc = case
     scheme = result.scheme
     for width in (80, 200):
@@ -215,7 +237,7 @@ def test_table_shows_totals_outputs_outcomes_vetoes_and_rank_only_when_ranked(
         assert any(x.startswith(header) for x in lines)
         assert ("名次" in text or " rank " in text) == bool(scheme.rankings)
         total_rows = [x for x in lines if x.startswith("total ")]
-        shown = [v for x in total_rows for v in x.split()[-(len(x.split()) - 2):]]
+        shown = [v for x in total_rows for v in x.split()[-(len(x.split()) - 2) :]]
         for unit in doc["units"]:
             assert unit["total"] in shown
             for veto in unit["vetoes"]:
@@ -262,7 +284,8 @@ def test_wide_csv_matches_json(case: tuple[rulebook.Result, dict[str, Any]]) -> 
 
 
 def test_long_csv_clipped_and_outputs_match_json(
-        case: tuple[rulebook.Result, dict[str, Any]]) -> None:
+    case: tuple[rulebook.Result, dict[str, Any]],
+) -> None:
     result, doc = case
     scheme = result.scheme
     rows = _csv(to_csv(result, long=True))
@@ -327,8 +350,11 @@ def check_html_units(result: rulebook.Result, doc: dict[str, Any], html: str) ->
     for unit in doc["units"]:
         text = sections[unit["unit"]]
         roots = [r for r in scheme.roots if scheme.nodes[r].role != "output"]
-        total_line = next(x for x in text.splitlines() if x.startswith("= ") and
-                          [n for _, n in _sum_line(x)[1]] == roots)
+        total_line = next(
+            x
+            for x in text.splitlines()
+            if x.startswith("= ") and [n for _, n in _sum_line(x)[1]] == roots
+        )
         assert _sum_line(total_line)[0] == Decimal(unit["total"]), total_line
         clipped = [Decimal(x) for x in re.findall(r"clipped (-?[\d.]+)", text)]
         audits = [a for n, a in unit["audit"].items() if a["kind"] in ("item", "group")]
@@ -348,7 +374,8 @@ def test_html_matches_json(case: tuple[rulebook.Result, dict[str, Any]]) -> None
 
 
 def test_xlsx_matches_json_and_holds_no_formula(
-        case: tuple[rulebook.Result, dict[str, Any]], tmp_path: Path) -> None:
+    case: tuple[rulebook.Result, dict[str, Any]], tmp_path: Path
+) -> None:
     openpyxl = pytest.importorskip("openpyxl")
     from rulebook.render.excel import write_xlsx
 
@@ -409,17 +436,32 @@ def _browser_dom(html: str, tmp_path: Path) -> str:
     page = tmp_path / "report.html"
     page.write_text(html, encoding="utf-8")
     proc = subprocess.run(
-        [str(_chromium()), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-         "--no-first-run", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom",
-         page.as_uri()],
-        capture_output=True, text=True, timeout=120, check=False)
+        [
+            str(_chromium()),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--dump-dom",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     return proc.stdout
 
 
-@pytest.mark.skipif(_chromium() is None,
-                    reason="no Chromium on this machine (.ci/run installs Debian's chromium)")
+@pytest.mark.skipif(
+    _chromium() is None, reason="no Chromium on this machine (.ci/run installs Debian's chromium)"
+)
 def test_vetoed_unit_and_output_only_scheme_read_back_from_chromium(tmp_path: Path) -> None:
     """西苑社区 (community-monthly) is vetoed: its section carries the veto with its reason and
     the outcome 一票否决; an output-only scheme shows its outputs with units (360.00 元 = 120 × 3;
@@ -429,12 +471,15 @@ def test_vetoed_unit_and_output_only_scheme_read_back_from_chromium(tmp_path: Pa
     dom = _browser_dom(to_html(cm), tmp_path)
     check_html_units(cm, doc, dom)
     section = read_html(dom)["西苑社区"]
-    assert "一票否决: 造成恶劣影响: 计生政策、法律、法规执行不到位造成恶劣影响，年终考核一票否决" \
+    assert (
+        "一票否决: 造成恶劣影响: 计生政策、法律、法规执行不到位造成恶劣影响，年终考核一票否决"
         in section
+    )
     assert "年终考核: 一票否决" in section
     scheme = rulebook.loads(OUTPUT_ONLY, "pay")
-    result = rulebook.evaluate(scheme, rulebook.parse_data("units: {甲村: {cases: 3}}", scheme,
-                                                           "d"))
+    result = rulebook.evaluate(
+        scheme, rulebook.parse_data("units: {甲村: {cases: 3}}", scheme, "d")
+    )
     dom = _browser_dom(to_html(result), tmp_path / "pay")
     section = read_html(dom)["甲村"]
     assert "pay.amount 补贴金额 360.00 元" in section
@@ -469,19 +514,21 @@ def test_json_follows_the_published_schema(case: tuple[rulebook.Result, dict[str
     schema = json.loads((ROOT / "docs" / "result.schema.json").read_text(encoding="utf-8"))
     result, doc = case
     jsonschema.validate(doc, schema, cls=jsonschema.Draft202012Validator)
-    jsonschema.validate(result.to_dict(audit=False), schema,
-                        cls=jsonschema.Draft202012Validator)
+    jsonschema.validate(result.to_dict(audit=False), schema, cls=jsonschema.Draft202012Validator)
 
 
 def test_declared_language_overrides_the_labels() -> None:
     """`scheme.language: en` on Chinese labels gives English headers (and total label); an
     unknown language is a located scheme error with the fix."""
-    text = "scheme: {id: x, title: 甲, language: LANG}\nindicators:\n  a: {type: count}\n" \
-           'tree:\n  - {id: n, label: 工作, expr: "a"}\n'
+    text = (
+        "scheme: {id: x, title: 甲, language: LANG}\nindicators:\n  a: {type: count}\n"
+        'tree:\n  - {id: n, label: 工作, expr: "a"}\n'
+    )
     scheme = rulebook.loads(text.replace("LANG", "en"), "x")
     assert (scheme.language, scheme.total_label) == ("en", "total")
-    table = to_table(rulebook.evaluate(scheme, rulebook.parse_data("units: {A: {a: 1}}",
-                                                                   scheme, "d")))
+    table = to_table(
+        rulebook.evaluate(scheme, rulebook.parse_data("units: {A: {a: 1}}", scheme, "d"))
+    )
     assert table.splitlines()[3].split() == ["node", "label", "standard", "A"]
     assert rulebook.loads(text.replace(", language: LANG", ""), "x").language == "zh"
     with pytest.raises(rulebook.SchemeError, match=r"x:1:\d+: error: unknown language `fr`"):

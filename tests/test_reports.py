@@ -20,8 +20,12 @@ from rulebook.render.report import to_csv, to_json
 from conftest import ROOT, VILLAGE, VILLAGE_DATA
 
 EXPECTED_RANKING = [
-    ("1", "北岗村", "1210.20"), ("2", "东山村", "1119.20"), ("3", "中湾村", "1076.92"),
-    ("4", "南坪村", "1018.07"), ("5", "新民村", "932.19"), ("6", "西河村", "582.45"),
+    ("1", "北岗村", "1210.20"),
+    ("2", "东山村", "1119.20"),
+    ("3", "中湾村", "1076.92"),
+    ("4", "南坪村", "1018.07"),
+    ("5", "新民村", "932.19"),
+    ("6", "西河村", "582.45"),
 ]
 
 
@@ -49,8 +53,17 @@ def test_csv_long_table() -> None:
     """西河村 missed 5 meetings: max(0, 12 − 3×5) = max(0, −3) → raw 0, 3 points clipped by the
     formula's floor (the same `clipped` as the audit's clips)."""
     rows = list(csv.reader(io.StringIO(to_csv(fresh_result(), long=True))))
-    assert rows[0] == ["unit", "node", "label", "kind", "period", "value", "raw", "clipped",
-                       "measure"]
+    assert rows[0] == [
+        "unit",
+        "node",
+        "label",
+        "kind",
+        "period",
+        "value",
+        "raw",
+        "clipped",
+        "measure",
+    ]
     by_key = {(r[0], r[1], r[4]): r for r in rows[1:]}
     assert by_key[("西河村", "committee.meetings", "")][3:] == ["item", "", "0.00", "0", "3", ""]
     assert by_key[("西河村", "total", "")][5] == "582.45"
@@ -110,18 +123,33 @@ def _chromium() -> str | None:
     return None
 
 
-@pytest.mark.skipif(_chromium() is None,
-                    reason="no Chromium on this machine (.ci/run installs Debian's chromium)")
+@pytest.mark.skipif(
+    _chromium() is None, reason="no Chromium on this machine (.ci/run installs Debian's chromium)"
+)
 def test_html_report_renders_in_headless_chromium(tmp_path: Path) -> None:
     """Load the report in a real browser and read the ranking table from the rendered DOM."""
     page = tmp_path / "report.html"
     page.write_text(to_html(fresh_result()), encoding="utf-8")
     proc = subprocess.run(
-        [str(_chromium()), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-         "--no-first-run", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom",
-         page.as_uri()],
-        capture_output=True, text=True, timeout=120, check=False)
+        [
+            str(_chromium()),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--dump-dom",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert _ranking_from(proc.stdout) == EXPECTED_RANKING
     assert "<svg" in proc.stdout
@@ -141,10 +169,18 @@ def test_excel_workbook(tmp_path: Path) -> None:
     assert ranking == EXPECTED_RANKING
     assert summary.auto_filter.ref == f"A1:{summary.cell(1, len(rows[0])).column_letter}7"
     header = next(breakdown.iter_rows(values_only=True))
-    assert header == ("unit", "node", "label", "kind", "period", "value", "raw", "clipped",
-                      "measure")
-    assert dict(manifest.iter_rows(min_row=2, values_only=True))["scheme.id"] == \
-        "village-fp-1000"
+    assert header == (
+        "unit",
+        "node",
+        "label",
+        "kind",
+        "period",
+        "value",
+        "raw",
+        "clipped",
+        "measure",
+    )
+    assert dict(manifest.iter_rows(min_row=2, values_only=True))["scheme.id"] == "village-fp-1000"
 
 
 def _cli(*args: str) -> tuple[int, str, str]:
@@ -166,8 +202,9 @@ def test_schemes_with_output_roots_render_in_every_format(fmt: str, tmp_path: Pa
     if fmt == "xlsx":
         pytest.importorskip("openpyxl")
     target = tmp_path / f"r.{fmt}"
-    code, _, err = _cli("score", str(COMMUNITY), str(COMMUNITY_DATA), "--format", fmt,
-                        "-o", str(target))
+    code, _, err = _cli(
+        "score", str(COMMUNITY), str(COMMUNITY_DATA), "--format", fmt, "-o", str(target)
+    )
     assert code == 0, err
     if fmt != "xlsx":
         assert "money.quarter_awards" in target.read_text(encoding="utf-8-sig")
@@ -177,12 +214,13 @@ def test_schemes_with_output_roots_render_in_every_format(fmt: str, tmp_path: Pa
 def test_default_json_has_no_audit_and_audit_adds_it() -> None:
     code, plain, _ = _cli("score", str(VILLAGE), str(VILLAGE_DATA), "--format", "json")
     assert code == 0
-    assert plain == (ROOT / "schemes" / "examples" / "village-fp-1000.expected.json") \
-        .read_text(encoding="utf-8")
-    assert _cli("score", str(VILLAGE), str(VILLAGE_DATA), "--format", "json",
-                "--no-audit")[1] == plain
-    code, audited, _ = _cli("score", str(VILLAGE), str(VILLAGE_DATA), "--format", "json",
-                            "--audit")
+    assert plain == (ROOT / "schemes" / "examples" / "village-fp-1000.expected.json").read_text(
+        encoding="utf-8"
+    )
+    assert (
+        _cli("score", str(VILLAGE), str(VILLAGE_DATA), "--format", "json", "--no-audit")[1] == plain
+    )
+    code, audited, _ = _cli("score", str(VILLAGE), str(VILLAGE_DATA), "--format", "json", "--audit")
     unit = next(u for u in json.loads(audited)["units"] if u["unit"] == "西河村")
     assert unit["audit"]["committee.meetings"]["clipped"] == "3"  # max(0, 12 − 3×5): 3 clipped
 
@@ -193,8 +231,9 @@ def test_jsonl_first_line_is_the_manifest() -> None:
     assert code == 0 and len(lines) == 7
     head = json.loads(lines[0])
     assert head["manifest"]["scheme"]["id"] == "village-fp-1000" and "units" not in head
-    assert sorted((json.loads(x)["unit"], json.loads(x)["total"]) for x in lines[1:]) == \
-        sorted((unit, total) for _, unit, total in EXPECTED_RANKING)
+    assert sorted((json.loads(x)["unit"], json.loads(x)["total"]) for x in lines[1:]) == sorted(
+        (unit, total) for _, unit, total in EXPECTED_RANKING
+    )
 
 
 def test_csv_has_a_bom_in_a_file_and_none_on_stdout(tmp_path: Path) -> None:
@@ -209,11 +248,20 @@ def test_csv_has_a_bom_in_a_file_and_none_on_stdout(tmp_path: Path) -> None:
 def test_explain_without_node_shows_verdict_and_outputs_by_id() -> None:
     code, out, _ = _cli("explain", str(COMMUNITY), str(COMMUNITY_DATA), "--unit", "西苑社区")
     assert code == 0
-    assert "一票否决: 造成恶劣影响: 计生政策、法律、法规执行不到位造成恶劣影响，" \
+    assert (
+        "一票否决: 造成恶劣影响: 计生政策、法律、法规执行不到位造成恶劣影响，"
         "年终考核一票否决" in out
+    )
     assert "年终考核: 一票否决" in out and "名次: 5 / 11" in out
-    code, out, _ = _cli("explain", str(COMMUNITY), str(COMMUNITY_DATA), "--unit", "东园社区",
-                        "--node", "praised_months")
+    code, out, _ = _cli(
+        "explain",
+        str(COMMUNITY),
+        str(COMMUNITY_DATA),
+        "--unit",
+        "东园社区",
+        "--node",
+        "praised_months",
+    )
     assert code == 0 and "11 次" in out
 
 
@@ -224,8 +272,11 @@ def test_progress_bar_only_on_a_terminal_for_long_runs() -> None:
         def isatty(self) -> bool:
             return True
 
-    with progress_bar(10, Tty()) as short, progress_bar(5000, io.StringIO()) as piped, \
-            progress_bar(5000, Tty(), quiet=True) as quiet:
+    with (
+        progress_bar(10, Tty()) as short,
+        progress_bar(5000, io.StringIO()) as piped,
+        progress_bar(5000, Tty(), quiet=True) as quiet,
+    ):
         assert short is None and piped is None and quiet is None
     terminal = Tty()
     with progress_bar(5000, terminal) as bar:

@@ -14,14 +14,19 @@ import rulebook
 from rulebook.engine.codegen import compile_program
 from rulebook.engine.interpret import Interpreter
 
-HOSTILE = [line for line in (Path(__file__).parent / "data" / "hostile_expressions.txt")
-           .read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")]
+HOSTILE = [
+    line
+    for line in (Path(__file__).parent / "data" / "hostile_expressions.txt")
+    .read_text(encoding="utf-8")
+    .splitlines()
+    if line and not line.startswith("#")
+]
 GENERATED = [
-    "x" + " + x" * 700,                 # too long
-    "-" * 100 + "1",                    # too deep
-    "(" * 250 + "1" + ")" * 250,        # beyond the parser's nesting
-    "max(" * 50 + "1" + ", 1)" * 50,    # nested calls
-    " + ".join(["1"] * 450),            # too many parts
+    "x" + " + x" * 700,  # too long
+    "-" * 100 + "1",  # too deep
+    "(" * 250 + "1" + ")" * 250,  # beyond the parser's nesting
+    "max(" * 50 + "1" + ", 1)" * 50,  # nested calls
+    " + ".join(["1"] * 450),  # too many parts
 ]
 
 SCHEME = """\
@@ -44,8 +49,11 @@ def test_the_corpus_is_large_enough() -> None:
     assert len(HOSTILE) + len(GENERATED) >= 40
 
 
-@pytest.mark.parametrize("expression", HOSTILE + GENERATED,
-                         ids=[f"h{i:02d}" for i in range(len(HOSTILE) + len(GENERATED))])
+@pytest.mark.parametrize(
+    "expression",
+    HOSTILE + GENERATED,
+    ids=[f"h{i:02d}" for i in range(len(HOSTILE) + len(GENERATED))],
+)
 def test_hostile_expression_is_rejected_at_load_quickly(expression: str) -> None:
     text = SCHEME.replace("EXPR", expression)
     start = time.perf_counter()
@@ -63,8 +71,9 @@ ESCAPES = {
     # issue 15: a method of a user class leaks its module through __globals__ / func_globals
     "issue-15-func-globals": "houdini.trapdoor.__globals__",
     # PR 14 review: reaching func_globals through the class hierarchy from a literal
-    "pr-14-class-hierarchy":
-        "True.__class__.__class__.__base__.__subclasses__()[-1].__init__.func_globals",
+    "pr-14-class-hierarchy": (
+        "True.__class__.__class__.__base__.__subclasses__()[-1].__init__.func_globals"
+    ),
     # str.format / format_map reaching attributes from inside the format string
     "format-string": "'{0.__class__.__base__}'.format(1)",
     # several statements, of which simpleeval's parse silently keeps the first

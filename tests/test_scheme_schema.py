@@ -68,22 +68,55 @@ STRUCTURAL = {
 """Corpus files whose mistake is in the structure, each with what the schema must catch."""
 
 SEMANTIC = {
-    "08-duplicate-node-id", "11-unknown-name", "12-expression-syntax", "13-attribute-access",
-    "14-subscript", "15-lambda", "16-two-statements", "17-cycle", "18-cap-below-floor",
-    "20-zero-weights", "21-per-period-without-aggregation", "22-unknown-enum-value",
-    "24-undefined-pattern", "25-undefined-parameter", "26-pattern-missing-argument",
-    "27-pattern-unknown-argument", "30-bool-in-arithmetic", "31-unknown-function",
-    "32-keyword-argument", "33-big-exponent", "36-ranking-unknown-basis",
-    "41-multiline-unknown-name", "43-enum-compared-with-number", "44-weight-outside-period",
-    "45-thousands-in-formula", "48-full-width-punctuation", "49-full-width-digits",
-    "51-chinese-or", "52-chinese-and", "53-equals-lowercase-true", "54-single-equals",
-    "57-no-break-space-in-formula", "65-full-width-letters-in-name", "66-curly-quotes-in-formula",
-    "67-default-outside-domain", "68-parameter-past-the-ceiling", "69-limits-past-the-hard-maximum",
+    "08-duplicate-node-id",
+    "11-unknown-name",
+    "12-expression-syntax",
+    "13-attribute-access",
+    "14-subscript",
+    "15-lambda",
+    "16-two-statements",
+    "17-cycle",
+    "18-cap-below-floor",
+    "20-zero-weights",
+    "21-per-period-without-aggregation",
+    "22-unknown-enum-value",
+    "24-undefined-pattern",
+    "25-undefined-parameter",
+    "26-pattern-missing-argument",
+    "27-pattern-unknown-argument",
+    "30-bool-in-arithmetic",
+    "31-unknown-function",
+    "32-keyword-argument",
+    "33-big-exponent",
+    "36-ranking-unknown-basis",
+    "41-multiline-unknown-name",
+    "43-enum-compared-with-number",
+    "44-weight-outside-period",
+    "45-thousands-in-formula",
+    "48-full-width-punctuation",
+    "49-full-width-digits",
+    "51-chinese-or",
+    "52-chinese-and",
+    "53-equals-lowercase-true",
+    "54-single-equals",
+    "57-no-break-space-in-formula",
+    "65-full-width-letters-in-name",
+    "66-curly-quotes-in-formula",
+    "67-default-outside-domain",
+    "68-parameter-past-the-ceiling",
+    "69-limits-past-the-hard-maximum",
 }
 """Corpus files whose mistake is in the meaning of names or formulas: out of a schema's reach."""
 
-NOT_YAML = {"01-yaml-syntax", "02-tab-indentation", "07-duplicate-key", "50-full-width-colon",
-            "58-no-break-space-in-indentation", "60-unclosed-quote", "61-unclosed-quote-at-end"}
+NOT_YAML = {
+    "01-yaml-syntax",
+    "02-tab-indentation",
+    "07-duplicate-key",
+    "50-full-width-colon",
+    "58-no-break-space-in-indentation",
+    "60-unclosed-quote",
+    "61-unclosed-quote-at-end",
+}
 """Corpus files the YAML reader itself refuses (no document to validate)."""
 
 
@@ -95,8 +128,9 @@ def validator() -> jsonschema.Draft7Validator:
 
 
 def errors(validator: jsonschema.Draft7Validator, data: Any) -> list[str]:
-    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
-            for e in validator.iter_errors(data)]
+    return [
+        f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(data)
+    ]
 
 
 def test_the_committed_schema_is_the_generated_one() -> None:
@@ -122,7 +156,8 @@ def test_every_record_and_key_is_described() -> None:
 
 @pytest.mark.parametrize("path", SHIPPED, ids=[p.stem for p in SHIPPED])
 def test_every_shipped_scheme_is_valid_and_carries_the_modeline(
-        path: Path, validator: jsonschema.Draft7Validator) -> None:
+    path: Path, validator: jsonschema.Draft7Validator
+) -> None:
     lines = path.read_text(encoding="utf-8").splitlines()
     assert lines[0] == MODELINE
     assert (path.parent / MODELINE.split("=", 1)[1]).resolve() == COMMITTED
@@ -130,10 +165,12 @@ def test_every_shipped_scheme_is_valid_and_carries_the_modeline(
     assert errors(validator, data) == []
 
 
-@pytest.mark.parametrize("scheme_text", [r[1] for r in RECIPES],
-                         ids=[r[0].split(" — ")[0] for r in RECIPES])
-def test_every_cookbook_scheme_is_valid(scheme_text: str,
-                                        validator: jsonschema.Draft7Validator) -> None:
+@pytest.mark.parametrize(
+    "scheme_text", [r[1] for r in RECIPES], ids=[r[0].split(" — ")[0] for r in RECIPES]
+)
+def test_every_cookbook_scheme_is_valid(
+    scheme_text: str, validator: jsonschema.Draft7Validator
+) -> None:
     data, _ = load_text(scheme_text, "cookbook")
     assert errors(validator, data) == []
 
@@ -146,15 +183,15 @@ def test_every_corpus_file_is_classified() -> None:
 
 
 @pytest.mark.parametrize("stem", sorted(STRUCTURAL))
-def test_a_structural_mistake_is_rejected(stem: str,
-                                          validator: jsonschema.Draft7Validator) -> None:
+def test_a_structural_mistake_is_rejected(stem: str, validator: jsonschema.Draft7Validator) -> None:
     data, _ = load_file(CORPUS / f"{stem}.yaml")
     assert errors(validator, data), STRUCTURAL[stem]
 
 
 @pytest.mark.parametrize("stem", sorted(SEMANTIC))
-def test_a_semantic_mistake_is_beyond_the_schema(stem: str,
-                                                 validator: jsonschema.Draft7Validator) -> None:
+def test_a_semantic_mistake_is_beyond_the_schema(
+    stem: str, validator: jsonschema.Draft7Validator
+) -> None:
     data, _ = load_file(CORPUS / f"{stem}.yaml")
     assert errors(validator, data) == []
 
@@ -170,7 +207,8 @@ def test_the_unknown_key_message_points_at_the_key(validator: jsonschema.Draft7V
     data, _ = load_file(CORPUS / "05-unknown-indicator-key.yaml")
     assert errors(validator, data) == [
         "indicators/meetings_missed: Additional properties are not allowed "
-        "('maximum' was unexpected)"]
+        "('maximum' was unexpected)"
+    ]
 
 
 def _paths(data: Any, path: tuple[str | int, ...] = ()) -> list[tuple[str | int, ...]]:

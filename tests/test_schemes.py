@@ -13,13 +13,16 @@ import rulebook
 from rulebook.cli import EXIT_OK, main
 
 ROOT = Path(__file__).resolve().parent.parent
-SCHEMES = sorted(p for p in (ROOT / "schemes").glob("*.yaml")
-                 if not p.name.endswith(".tests.yaml"))
+SCHEMES = sorted(p for p in (ROOT / "schemes").glob("*.yaml") if not p.name.endswith(".tests.yaml"))
 
 
 def test_all_four_schemes_are_shipped() -> None:
-    assert [p.stem for p in SCHEMES] == ["community-monthly", "migrant-services",
-                                         "township-targets", "village-fp-1000"]
+    assert [p.stem for p in SCHEMES] == [
+        "community-monthly",
+        "migrant-services",
+        "township-targets",
+        "village-fp-1000",
+    ]
 
 
 @pytest.mark.parametrize("scheme", SCHEMES, ids=[p.stem for p in SCHEMES])
@@ -30,8 +33,10 @@ def test_scheme_checks_scores_and_matches_expected(scheme: Path) -> None:
     assert main(["check", str(scheme)], out, err) == EXIT_OK, err.getvalue()
     assert "0 warning(s)" in out.getvalue()
     out = io.StringIO()
-    assert main(["score", str(scheme), str(data), "--format", "json", "--no-audit"], out,
-                err) == EXIT_OK, err.getvalue()
+    assert (
+        main(["score", str(scheme), str(data), "--format", "json", "--no-audit"], out, err)
+        == EXIT_OK
+    ), err.getvalue()
     assert out.getvalue() == expected.read_text(encoding="utf-8")
     assert (ROOT / "docs" / "schemes" / f"{scheme.stem}.md").exists()
 

@@ -51,8 +51,7 @@ DATA = {"units": {"u": {"x": 25, "d": 3}}}
 
 
 def _both(loaded: rulebook.Scheme) -> list[rulebook.UnitResult]:
-    return [rulebook.evaluate(loaded, DATA, engine=e).unit("u")
-            for e in ("compiled", "reference")]
+    return [rulebook.evaluate(loaded, DATA, engine=e).unit("u") for e in ("compiled", "reference")]
 
 
 def _csv(result: rulebook.Result, node: str, column: str) -> str:
@@ -81,14 +80,20 @@ def test_the_unpatched_rules_give_the_worked_values() -> None:
 
 
 def test_a_different_cap_rule_reaches_every_engine_and_view(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """With `bound` ignoring caps, x = 25 stays 25 (total 25 + 1 + 1 − 3 = 24) in both
     engines; the audit shows no cap clip, the long table clips nothing, the bounds reach the
     indicator's 100, and coverage reports the cap as never clipping."""
     original = semantics.bound
 
-    def no_caps(raw: T, low: T | None, high: T | None, at_least: Callable[[T, T], T],
-                at_most: Callable[[T, T], T]) -> T:
+    def no_caps(
+        raw: T,
+        low: T | None,
+        high: T | None,
+        at_least: Callable[[T, T], T],
+        at_most: Callable[[T, T], T],
+    ) -> T:
         return original(raw, low, None, at_least, at_most)
 
     monkeypatch.setattr(semantics, "bound", no_caps)
@@ -104,10 +109,12 @@ def test_a_different_cap_rule_reaches_every_engine_and_view(
 
 
 def test_a_different_total_rule_reaches_every_engine_and_view(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """With `total_terms` adding every root (deductions too): total = 11 + 1 + 3 = 15 in both
     engines, the audit's total line and its terms, the long table and the bounds
     ([3, 11] + [1, 1] + [0, 10] = [4, 22])."""
+
     def all_added(tree: semantics.Tree) -> tuple[tuple[str, semantics.Sign], ...]:
         return tuple((root, 1) for root in tree.roots)
 
@@ -124,9 +131,11 @@ def test_a_different_total_rule_reaches_every_engine_and_view(
 
 
 def test_a_different_group_sum_reaches_both_engines_and_the_bounds(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """With a group's value the largest child instead of the sum: work = max(10, 1) = 10,
     total = 10 + 1 − 3 = 8; the bounds of work become [2, 10]."""
+
     def largest(values: Any, zero: T) -> T:
         parts = list(values)
         out = parts[0] if parts else zero
@@ -148,8 +157,9 @@ def _above(a: Any, b: Any) -> bool:
     return bool(a > b)
 
 
-def test_property_checks_judge_by_the_semantics_module(monkeypatch: pytest.MonkeyPatch,
-                                                       tmp_path: Path) -> None:
+def test_property_checks_judge_by_the_semantics_module(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     """Compiled with the real rules, then checked against a total rule that also adds the
     deduction: the engine's total (11 + 1 − 3) is not the patched parts' sum, so the property
     fails — it reads the rule from `semantics`, not from a copy of its own."""
@@ -157,8 +167,9 @@ def test_property_checks_judge_by_the_semantics_module(monkeypatch: pytest.Monke
     from rulebook.testing.properties import check_properties
 
     loaded = scheme(SCHEME)
-    monkeypatch.setattr(semantics, "total_terms",
-                        lambda tree: tuple((root, 1) for root in tree.roots))
+    monkeypatch.setattr(
+        semantics, "total_terms", lambda tree: tuple((root, 1) for root in tree.roots)
+    )
     results = {r.name: r for r in check_properties(loaded, examples=5, out_dir=tmp_path)}
     assert not results["total equals its parts"].passed
     assert results["caps and floors hold"].passed

@@ -33,8 +33,13 @@ def _shipped(stem: str) -> tuple[rulebook.Scheme, rulebook.DataSet, dict[str, An
     return scheme, rulebook.read_data(path, scheme), raw
 
 
-def _cell(raw: dict[str, Any], ind: rulebook.scheme.model.Indicator | None,
-          period: str | None, *, spreadsheet: bool) -> Any:
+def _cell(
+    raw: dict[str, Any],
+    ind: rulebook.scheme.model.Indicator | None,
+    period: str | None,
+    *,
+    spreadsheet: bool,
+) -> Any:
     """The value the office types for one cell; empty when the YAML leaves it to the default."""
     if ind is None or ind.name not in raw:
         return None
@@ -65,15 +70,19 @@ def test_xlsx_template_filled_in_scores_like_the_yaml_example(stem: str, tmp_pat
     for row, (unit, values) in enumerate(raw.items(), start=2):
         sheet.cell(row=row, column=1, value=unit)
         for col, column in enumerate(layout[1:], start=2):
-            sheet.cell(row=row, column=col,
-                       value=_cell(values, column.indicator, column.period, spreadsheet=True))
+            sheet.cell(
+                row=row,
+                column=col,
+                value=_cell(values, column.indicator, column.period, spreadsheet=True),
+            )
     book.save(target)
     data = rulebook.read_data(target, scheme)
     assert data.units == expected.units
     code, out, err = _run(["score", f"schemes/{stem}.yaml", str(target), "--format", "csv"])
     assert code == EXIT_OK, err
-    yaml_run = _run(["score", f"schemes/{stem}.yaml",
-                     f"schemes/examples/{stem}.data.yaml", "--format", "csv"])
+    yaml_run = _run(
+        ["score", f"schemes/{stem}.yaml", f"schemes/examples/{stem}.data.yaml", "--format", "csv"]
+    )
     assert out == yaml_run[1]
 
 
@@ -88,8 +97,12 @@ def test_csv_template_filled_in_scores_like_the_yaml_example(stem: str, tmp_path
     with target.open("a", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         for unit, values in raw.items():
-            writer.writerow([unit, *(_cell(values, c.indicator, c.period, spreadsheet=False)
-                                     for c in layout[1:])])
+            writer.writerow(
+                [
+                    unit,
+                    *(_cell(values, c.indicator, c.period, spreadsheet=False) for c in layout[1:]),
+                ]
+            )
     assert rulebook.read_data(target, scheme).units == expected.units
 
 
@@ -105,8 +118,11 @@ def test_xlsx_template_has_validations_frozen_header_and_notes(tmp_path: Path) -
     assert sheet["A1"].value == "单位"
     scheme = rulebook.load("schemes/village-fp-1000.yaml")
     layout = columns(scheme)
-    letters = {c.indicator.name if c.indicator else "unit": openpyxl.utils.get_column_letter(i)
-               for i, c in enumerate(layout, start=1) if c.period in (None, "Q1")}
+    letters = {
+        c.indicator.name if c.indicator else "unit": openpyxl.utils.get_column_letter(i)
+        for i, c in enumerate(layout, start=1)
+        if c.period in (None, "Q1")
+    }
     by_cell = {}
     for validation in sheet.data_validations.dataValidation:
         for ref in str(validation.sqref).split():
@@ -114,8 +130,12 @@ def test_xlsx_template_has_validations_frozen_header_and_notes(tmp_path: Path) -
     staffing = by_cell[letters["staffing_complete"] + "2"]
     assert (staffing.type, staffing.formula1) == ("list", '"是,否"')
     meetings = by_cell[letters["meetings_missed"] + "2"]
-    assert (meetings.type, meetings.operator, meetings.formula1, meetings.formula2) == \
-        ("whole", "between", "0", "12")
+    assert (meetings.type, meetings.operator, meetings.formula1, meetings.formula2) == (
+        "whole",
+        "between",
+        "0",
+        "12",
+    )
     enums = [i for i in scheme.indicators.values() if i.type == "enum"]
     for ind in enums:
         listed = by_cell[letters[ind.name] + "2"]
@@ -149,10 +169,12 @@ tree:
 """)
     book: Any = template_xlsx(scheme)
     found = {str(v.sqref).split(":")[0]: v for v in book["数据"].data_validations.dataValidation}
-    assert (found["B2"].type, found["B2"].formula1, found["B2"].formula2) == \
-        ("decimal", "0", "100")
-    assert (found["C2"].type, found["C2"].operator, found["C2"].formula1) == \
-        ("decimal", "greaterThanOrEqual", "0")
+    assert (found["B2"].type, found["B2"].formula1, found["B2"].formula2) == ("decimal", "0", "100")
+    assert (found["C2"].type, found["C2"].operator, found["C2"].formula1) == (
+        "decimal",
+        "greaterThanOrEqual",
+        "0",
+    )
     assert book["数据"]["B1"].value == "占比"
     assert Decimal(found["B2"].formula2) == 100
 
@@ -161,23 +183,59 @@ def test_cli_template_csv_then_score_with_encoding(tmp_path: Path) -> None:
     """--format csv writes the header row; a GBK-saved copy scores with --encoding gbk, and the
     results equal the UTF-8 copy's."""
     target = tmp_path / "t.txt"
-    assert _run(["template", "tests/data/invalid_tables/scheme.yaml", "--format", "csv",
-                 "-o", str(target)])[0] == EXIT_OK
+    assert (
+        _run(
+            [
+                "template",
+                "tests/data/invalid_tables/scheme.yaml",
+                "--format",
+                "csv",
+                "-o",
+                str(target),
+            ]
+        )[0]
+        == EXIT_OK
+    )
     header = target.read_text(encoding="utf-8-sig").strip()
-    assert header == ("单位,缺席例会次数,孕检率 (%)[Q1],孕检率 (%)[Q2],孕检率 (%)[Q3],专干配齐,"
-                      "表彰级别,考评分,宣传活动次数")
+    assert header == (
+        "单位,缺席例会次数,孕检率 (%)[Q1],孕检率 (%)[Q2],孕检率 (%)[Q3],专干配齐,"
+        "表彰级别,考评分,宣传活动次数"
+    )
     body = header + "\r\n东山村,1,72.5,68,70,是,city,18.5,\r\n"
     (tmp_path / "u.csv").write_text(body, encoding="utf-8")
     (tmp_path / "g.csv").write_bytes(body.encode("gbk"))
-    utf8 = _run(["score", "tests/data/invalid_tables/scheme.yaml", str(tmp_path / "u.csv"),
-                 "--format", "csv"])
-    gbk = _run(["score", "tests/data/invalid_tables/scheme.yaml", str(tmp_path / "g.csv"),
-                "--format", "csv", "--encoding", "gbk"])
+    utf8 = _run(
+        [
+            "score",
+            "tests/data/invalid_tables/scheme.yaml",
+            str(tmp_path / "u.csv"),
+            "--format",
+            "csv",
+        ]
+    )
+    gbk = _run(
+        [
+            "score",
+            "tests/data/invalid_tables/scheme.yaml",
+            str(tmp_path / "g.csv"),
+            "--format",
+            "csv",
+            "--encoding",
+            "gbk",
+        ]
+    )
     assert utf8[0] == gbk[0] == EXIT_OK and utf8[1] == gbk[1]
     # 12 - 3*1 + (72.5 + 68 + 70)/30 + 18.5 + 0 + 8 + 10 = 9 + 7.0166… + 36.5 = 52.52 (2 places)
     assert "52.52" in utf8[1]
-    wrong = _run(["score", "tests/data/invalid_tables/scheme.yaml", str(tmp_path / "g.csv"),
-                  "--encoding", "utf-8"])
+    wrong = _run(
+        [
+            "score",
+            "tests/data/invalid_tables/scheme.yaml",
+            str(tmp_path / "g.csv"),
+            "--encoding",
+            "utf-8",
+        ]
+    )
     assert wrong[0] == 3 and "not utf-8 text" in wrong[2]
 
 
@@ -197,8 +255,9 @@ tree:
     assert [c.header for c in columns(scheme)] == ["单位", "visits", "calls", "占比 (%)"]
     with pytest.raises(rulebook.DataError, match="unknown column `次数`"):
         rulebook.read_data({"unit": ["A"], "次数": [1], "calls": [2], "占比": [3]}, scheme)
-    data = rulebook.read_data({"unit": ["A"], "visits": [1], "calls": [2], "占比（%）": [3.5]},
-                              scheme)
+    data = rulebook.read_data(
+        {"unit": ["A"], "visits": [1], "calls": [2], "占比（%）": [3.5]}, scheme
+    )
     assert data.units[0].values == {"visits": 1, "calls": 2, "share": Decimal("3.5")}
 
 

@@ -20,8 +20,7 @@ def missed(unit: rulebook.UnitResult) -> list[str]:
     return [k for k, v in unit.scores.items() if k.startswith("targets.") and v != 1]
 
 
-def test_longjie_misses_the_sterilization_task_and_loses_subsidy(
-        result: rulebook.Result) -> None:
+def test_longjie_misses_the_sterilization_task_and_loses_subsidy(result: rulebook.Result) -> None:
     """龙介村委会: 5 cadres → task 5; 4 done → missed. Withheld: secretary 0.5 × 3000 = 1500,
     director 0.4 × 2400 = 960, informant 0.5 × 2000 = 1000, the other two cadres
     0.3 × 1500 × 2 = 900; together 4360 元. 21 of 22 → year-end 不合格; all 19 at H1 (births
@@ -29,11 +28,18 @@ def test_longjie_misses_the_sterilization_task_and_loses_subsidy(
     unit = result.unit("龙介村委会")
     assert missed(unit) == ["targets.sterilizations"]
     assert {k: str(v) for k, v in unit.outputs.items()} == {
-        "withheld": "4360.00", "withheld.secretary": "1500.00", "withheld.director": "960.00",
-        "withheld.informant": "1000.00", "withheld.others": "900.00"}
+        "withheld": "4360.00",
+        "withheld.secretary": "1500.00",
+        "withheld.director": "960.00",
+        "withheld.informant": "1000.00",
+        "withheld.others": "900.00",
+    }
     assert unit.total == D(21) and "withheld" not in unit.scores
-    assert dict(unit.outcomes) == {"half_year": "合格", "year_end": "不合格",
-                                   "consequences": "诫勉谈话；辞退计生信息员；不能评为先进党支部"}
+    assert dict(unit.outcomes) == {
+        "half_year": "合格",
+        "year_end": "不合格",
+        "consequences": "诫勉谈话；辞退计生信息员；不能评为先进党支部",
+    }
 
 
 def test_dongkeng_sex_ratio_and_half_year(result: rulebook.Result) -> None:

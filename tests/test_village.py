@@ -19,24 +19,50 @@ from conftest import VILLAGE_EXPECTED
 from village_handwritten import ITEM_IDS, score_exact
 
 SPEC_IDS = (
-    "committee", "committee.staffing", "committee.meetings", "population_plan",
-    "population_plan.overquota", "population_plan.birth_reporting", "pregnancy_management",
-    "pregnancy_management.ring_checks", "pregnancy_management.birth_certificates",
-    "prepregnancy_exams", "prepregnancy_exams.exams", "information_publicity",
+    "committee",
+    "committee.staffing",
+    "committee.meetings",
+    "population_plan",
+    "population_plan.overquota",
+    "population_plan.birth_reporting",
+    "pregnancy_management",
+    "pregnancy_management.ring_checks",
+    "pregnancy_management.birth_certificates",
+    "prepregnancy_exams",
+    "prepregnancy_exams.exams",
+    "information_publicity",
     "information_publicity.information",
     "information_publicity.information.contact_accuracy",
     "information_publicity.information.department_data",
     "information_publicity.information.migrant_data",
-    "information_publicity.information.death_reporting", "information_publicity.publicity",
+    "information_publicity.information.death_reporting",
+    "information_publicity.publicity",
     "information_publicity.publicity.household_outreach",
     "information_publicity.publicity.bulletin_boards",
-    "information_publicity.publicity.slogans", "contraception", "contraception.sterilization",
-    "contraception.iud", "social_fees", "social_fees.coverage", "social_fees.first_collection",
-    "social_fees.nonlitigation", "association", "association.work", "bonus",
-    "bonus.commendation", "bonus.case_leads", "bonus.inspections", "bonus.township_praise",
-    "bonus.quarter_ranking", "bonus.wealthy_fees", "bonus.credit_reports", "deduction",
-    "deduction.cadre_violations", "deduction.criticism", "deduction.failed_inspections",
-    "deduction.fee_misconduct", "total",
+    "information_publicity.publicity.slogans",
+    "contraception",
+    "contraception.sterilization",
+    "contraception.iud",
+    "social_fees",
+    "social_fees.coverage",
+    "social_fees.first_collection",
+    "social_fees.nonlitigation",
+    "association",
+    "association.work",
+    "bonus",
+    "bonus.commendation",
+    "bonus.case_leads",
+    "bonus.inspections",
+    "bonus.township_praise",
+    "bonus.quarter_ranking",
+    "bonus.wealthy_fees",
+    "bonus.credit_reports",
+    "deduction",
+    "deduction.cadre_violations",
+    "deduction.criticism",
+    "deduction.failed_inspections",
+    "deduction.fee_misconduct",
+    "total",
 )
 
 
@@ -70,8 +96,10 @@ def test_xihe_village_worked_by_hand(village_result: rulebook.Result) -> None:
     """
     s = village_result.unit("西河村").scores
     expected = {
-        "committee.meetings": "0.00", "committee": "0.00",
-        "population_plan.overquota": "0.00", "population_plan.birth_reporting": "95.50",
+        "committee.meetings": "0.00",
+        "committee": "0.00",
+        "population_plan.overquota": "0.00",
+        "population_plan.birth_reporting": "95.50",
         "pregnancy_management.ring_checks": "65.50",
         "pregnancy_management.birth_certificates": "56.25",
         "prepregnancy_exams.exams": "88.00",
@@ -79,9 +107,13 @@ def test_xihe_village_worked_by_hand(village_result: rulebook.Result) -> None:
         "information_publicity.information.migrant_data": "0.00",
         "information_publicity.publicity": "11.00",
         "information_publicity.publicity.household_outreach": "0.00",
-        "contraception.sterilization": "119.00", "contraception.iud": "32.00",
-        "social_fees": "126.70", "association": "12.00",
-        "bonus": "0.00", "deduction": "50.00", "total": "582.45",
+        "contraception.sterilization": "119.00",
+        "contraception.iud": "32.00",
+        "social_fees": "126.70",
+        "association": "12.00",
+        "bonus": "0.00",
+        "deduction": "50.00",
+        "total": "582.45",
     }
     assert {k: str(s[k]) for k in expected} == expected
 
@@ -107,41 +139,56 @@ def test_nanping_village_worked_by_hand(village_result: rulebook.Result) -> None
     unit = village_result.unit("南坪村")
     s = unit.scores
     expected = {
-        "committee": "17.00", "population_plan": "178.00",
+        "committee": "17.00",
+        "population_plan": "178.00",
         "pregnancy_management.ring_checks": "78.40",
         "pregnancy_management.birth_certificates": "77.00",
-        "prepregnancy_exams.exams": "100.67", "information_publicity": "83.00",
-        "contraception.sterilization": "168.00", "contraception.iud": "40.00",
-        "social_fees": "200.00", "bonus.quarter_ranking": "4.00", "bonus": "56.00",
-        "deduction": "0.00", "total": "1018.07",
+        "prepregnancy_exams.exams": "100.67",
+        "information_publicity": "83.00",
+        "contraception.sterilization": "168.00",
+        "contraception.iud": "40.00",
+        "social_fees": "200.00",
+        "bonus.quarter_ranking": "4.00",
+        "bonus": "56.00",
+        "deduction": "0.00",
+        "total": "1018.07",
     }
     assert {k: str(s[k]) for k in expected} == expected
-    assert {q: int(r) for q, r in unit.ranks["quarter_rank"].items()} == \
-        {"Q1": 5, "Q2": 1, "Q3": 3}
+    assert {q: int(r) for q, r in unit.ranks["quarter_rank"].items()} == {"Q1": 5, "Q2": 1, "Q3": 3}
 
 
 def test_quarter_ranking_tie_shares_rank_one_and_skips_rank_two(
-        village_result: rulebook.Result) -> None:
+    village_result: rulebook.Result,
+) -> None:
     """北岗村 and 中湾村 did identical task work: 25 + 75 + 120 + 180 + 40 = 440 in Q1, the
     top score; both rank 1 (+4), and the next village (东山村, 437.5: IUD 3 of 3.2) is rank 3,
     so nobody gets the +2 in Q1."""
-    ranks = {u.unit: {q: int(r) for q, r in u.ranks["quarter_rank"].items()}
-             for u in village_result}
+    ranks = {
+        u.unit: {q: int(r) for q, r in u.ranks["quarter_rank"].items()} for u in village_result
+    }
     assert ranks["北岗村"]["Q1"] == ranks["中湾村"]["Q1"] == 1
     assert ranks["东山村"]["Q1"] == 3
     values = village_result.unit("东山村").values["quarter_task_score"]
     assert values["Q1"] == D("437.5")
-    assert [u.scores["bonus.quarter_ranking"] for u in village_result] == \
-        [D(4), D(0), D(4), D(12), D(12), D(0)]
+    assert [u.scores["bonus.quarter_ranking"] for u in village_result] == [
+        D(4),
+        D(0),
+        D(4),
+        D(12),
+        D(12),
+        D(0),
+    ]
 
 
 def test_shipped_expected_results_are_reproduced_byte_for_byte(
-        village_result: rulebook.Result) -> None:
+    village_result: rulebook.Result,
+) -> None:
     assert to_json(village_result, audit=False) == VILLAGE_EXPECTED.read_text(encoding="utf-8")
 
 
 def test_shipped_expected_results_match_the_independent_scorer(
-        village_data: rulebook.DataSet) -> None:
+    village_data: rulebook.DataSet,
+) -> None:
     """The expected file agrees, to the cent, with exact rational arithmetic by hand."""
     expected = json.loads(VILLAGE_EXPECTED.read_text(encoding="utf-8"))
     oracle = score_exact([(u.name, u.values) for u in village_data.units])
@@ -153,11 +200,15 @@ def test_shipped_expected_results_match_the_independent_scorer(
 
 # -- properties over generated data ----------------------------------------------------------
 
+
 def _bounded(scheme: rulebook.Scheme):  # type: ignore[no-untyped-def]
     """Village data within the declared domains, with counts kept to plausible sizes."""
     small = st.integers(0, 30)
-    overrides = {name: small for name, ind in scheme.indicators.items()
-                 if ind.type == "count" and ind.max is None}
+    overrides = {
+        name: small
+        for name, ind in scheme.indicators.items()
+        if ind.type == "count" and ind.max is None
+    }
     overrides["overquota_per_1000"] = st.decimals(0, 8, places=3)
     return from_scheme(scheme, units=(1, 7), overrides=overrides)
 
@@ -165,7 +216,8 @@ def _bounded(scheme: rulebook.Scheme):  # type: ignore[no-untyped-def]
 @settings(max_examples=60, deadline=None)
 @given(data=st.data())
 def test_any_valid_data_matches_the_independent_scorer_to_the_cent(
-        village: rulebook.Scheme, data: st.DataObject) -> None:
+    village: rulebook.Scheme, data: st.DataObject
+) -> None:
     units = data.draw(_bounded(village))
     result = rulebook.evaluate(village, units)
     oracle = score_exact(list(units["units"].items()))
@@ -176,7 +228,8 @@ def test_any_valid_data_matches_the_independent_scorer_to_the_cent(
 @settings(max_examples=60, deadline=None)
 @given(data=st.data())
 def test_caps_floors_and_total_identity_hold_and_scoring_is_deterministic(
-        village: rulebook.Scheme, data: st.DataObject) -> None:
+    village: rulebook.Scheme, data: st.DataObject
+) -> None:
     units = data.draw(_bounded(village))
     first = rulebook.evaluate(village, units)
     for unit in first:
@@ -186,8 +239,9 @@ def test_caps_floors_and_total_identity_hold_and_scoring_is_deterministic(
                 assert value <= node.max
             if node.min is not None:
                 assert value >= node.min
-        categories = sum(unit.scores[r] for r in village.roots
-                         if village.nodes[r].role == "category")
+        categories = sum(
+            unit.scores[r] for r in village.roots if village.nodes[r].role == "category"
+        )
         assert unit.total == categories + unit.scores["bonus"] - unit.scores["deduction"]
         for node in village.nodes.values():
             if node.children:
@@ -200,7 +254,8 @@ def test_caps_floors_and_total_identity_hold_and_scoring_is_deterministic(
 @settings(max_examples=30, deadline=None)
 @given(data=st.data())
 def test_reference_engine_agrees_with_the_compiled_program(
-        village: rulebook.Scheme, data: st.DataObject) -> None:
+    village: rulebook.Scheme, data: st.DataObject
+) -> None:
     """Simpleeval interpreting each formula gives byte-identical output to the compiled code."""
     units = data.draw(_bounded(village))
     compiled = rulebook.evaluate(village, units)
@@ -215,43 +270,89 @@ CLAUSES = [
     ({"overquota_per_1000": 3}, "population_plan.overquota", "60.00", "≤ 3‰ full"),
     ({"overquota_per_1000": 4}, "population_plan.overquota", "30.00", "60 × (5 − 4)/2"),
     ({"overquota_per_1000": 5}, "population_plan.overquota", "0.00", "≥ 5‰ nothing"),
-    ({"overquota_per_1000": "3.5", "fifth_child_births": 1}, "population_plan.overquota",
-     "15.00", "60 × 1.5/2 = 45 − 30"),
-    ({"sixth_plus_births": 1}, "population_plan.overquota", "0.00",
-     "a 6th child zeroes the item even at 2.5‰"),
+    (
+        {"overquota_per_1000": "3.5", "fifth_child_births": 1},
+        "population_plan.overquota",
+        "15.00",
+        "60 × 1.5/2 = 45 − 30",
+    ),
+    (
+        {"sixth_plus_births": 1},
+        "population_plan.overquota",
+        "0.00",
+        "a 6th child zeroes the item even at 2.5‰",
+    ),
     ({"fee_coverage_rate": 25}, "social_fees.coverage", "20.00", "40 × 25/50"),
     ({"fee_coverage_rate": "53.3"}, "social_fees.coverage", "56.50", "40 + 5 × 3.3"),
     ({"fee_first_rate": 45}, "social_fees.first_collection", "105.00", "140 × 45/60"),
-    ({"fee_first_rate": 45, "bundled_collection_cases": 6}, "social_fees.first_collection",
-     "0.00", "105 − 120 → floor 0"),
-    ({"cert_target": 10, "certs_issued": {"Q1": 2, "Q2": 3, "Q3": 1}},
-     "pregnancy_management.birth_certificates", "45.00",
-     "targets 4/3/3, ratios 1/2, 1, 1/3: 75 × (0.2 + 0.3 + 0.1)"),
-    ({"cert_target": 10, "certs_issued": {"Q1": 5, "Q2": 5, "Q3": 5}},
-     "pregnancy_management.birth_certificates", "85.00", "75 + 2 × (15 − 10): above standard"),
-    ({"cert_target": 0, "certs_issued": {"Q1": 0, "Q2": 0, "Q3": 0}},
-     "pregnancy_management.birth_certificates", "75.00", "zero target: ratio 1"),
-    ({"checkup_rate": {"Q1": 65, "Q2": 80, "Q3": 70}}, "pregnancy_management.ring_checks",
-     "120.00", "20 + 25 + 25 + 5 × 10: quarters summed, not weighted"),
+    (
+        {"fee_first_rate": 45, "bundled_collection_cases": 6},
+        "social_fees.first_collection",
+        "0.00",
+        "105 − 120 → floor 0",
+    ),
+    (
+        {"cert_target": 10, "certs_issued": {"Q1": 2, "Q2": 3, "Q3": 1}},
+        "pregnancy_management.birth_certificates",
+        "45.00",
+        "targets 4/3/3, ratios 1/2, 1, 1/3: 75 × (0.2 + 0.3 + 0.1)",
+    ),
+    (
+        {"cert_target": 10, "certs_issued": {"Q1": 5, "Q2": 5, "Q3": 5}},
+        "pregnancy_management.birth_certificates",
+        "85.00",
+        "75 + 2 × (15 − 10): above standard",
+    ),
+    (
+        {"cert_target": 0, "certs_issued": {"Q1": 0, "Q2": 0, "Q3": 0}},
+        "pregnancy_management.birth_certificates",
+        "75.00",
+        "zero target: ratio 1",
+    ),
+    (
+        {"checkup_rate": {"Q1": 65, "Q2": 80, "Q3": 70}},
+        "pregnancy_management.ring_checks",
+        "120.00",
+        "20 + 25 + 25 + 5 × 10: quarters summed, not weighted",
+    ),
     ({"followups_missed": 70}, "prepregnancy_exams.exams", "0.00", "125 − 140 → floor 0"),
     ({"association_score": 20}, "association.work", "20.00", "at the cap"),
-    ({"households_missed": 2, "campaigns": 2}, "information_publicity.publicity.household_outreach",
-     "26.00", "10 − 4 + 10 × 2"),
+    (
+        {"households_missed": 2, "campaigns": 2},
+        "information_publicity.publicity.household_outreach",
+        "26.00",
+        "10 − 4 + 10 × 2",
+    ),
     ({"slogans": 4}, "information_publicity.publicity.slogans", "4.00", "10 − 6"),
     ({"commendation_level": "above_city"}, "bonus.commendation", "20.00", "市级以上 20"),
-    ({"township_criticisms": 2, "criticized_province": 1}, "deduction.criticism", "30.00",
-     "20 + 5 × 2"),
+    (
+        {"township_criticisms": 2, "criticized_province": 1},
+        "deduction.criticism",
+        "30.00",
+        "20 + 5 × 2",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("changes", "node", "expected", "why"), CLAUSES,
-                         ids=[f"{c[1]}={c[2]}" for c in CLAUSES])
-def test_village_clauses(village: rulebook.Scheme, village_data: rulebook.DataSet,
-                         changes: dict[str, object], node: str, expected: str,
-                         why: str) -> None:
+@pytest.mark.parametrize(
+    ("changes", "node", "expected", "why"), CLAUSES, ids=[f"{c[1]}={c[2]}" for c in CLAUSES]
+)
+def test_village_clauses(
+    village: rulebook.Scheme,
+    village_data: rulebook.DataSet,
+    changes: dict[str, object],
+    node: str,
+    expected: str,
+    why: str,
+) -> None:
     base = dict(village_data.units[0].values)
-    base.update({k: D(v) if isinstance(v, str | int) and k != "commendation_level"
-                 else ({q: D(x) for q, x in v.items()} if isinstance(v, dict) else v)
-                 for k, v in changes.items()})
+    base.update(
+        {
+            k: D(v)
+            if isinstance(v, str | int) and k != "commendation_level"
+            else ({q: D(x) for q, x in v.items()} if isinstance(v, dict) else v)
+            for k, v in changes.items()
+        }
+    )
     result = rulebook.evaluate(village, {"units": {"东山村": base}})
     assert str(result.unit("东山村").scores[node]) == expected, why

@@ -36,8 +36,11 @@ class Goal:
         if self.kind == "score":
             return _score(unit, self.target) >= Decimal(self.value)
         if self.kind == "outcome":
-            return any(label == self.value for name, label in unit.outcomes.items()
-                       if not self.target or name == self.target)
+            return any(
+                label == self.value
+                for name, label in unit.outcomes.items()
+                if not self.target or name == self.target
+            )
         return rank_of(result, unit.unit) <= Decimal(self.value)
 
     def measure(self, result: Result, unit: UnitResult) -> Metric:
@@ -78,29 +81,44 @@ def parse_goal(scheme: Scheme, text: str) -> Goal:
     outcome) or `year_end=合格` / `outcome.year_end=合格` (one outcome)."""
     match = _GOAL.match(text)
     if not match:
-        raise GoalError(f"--goal {text!r}: expected NAME=VALUE, e.g. total=900, rank=3 or "
-                        "outcome=合格")
+        raise GoalError(
+            f"--goal {text!r}: expected NAME=VALUE, e.g. total=900, rank=3 or outcome=合格"
+        )
     name, op, value = match.groups()
     if name == "rank":
         if op == ">=" or not value.isdigit() or int(value) < 1:
-            raise GoalError(f"--goal {text}: a rank goal is rank=K or rank<=K with K a whole "
-                            "number ≥ 1 (rank 1 is the top)")
+            raise GoalError(
+                f"--goal {text}: a rank goal is rank=K or rank<=K with K a whole "
+                "number ≥ 1 (rank 1 is the top)"
+            )
         return Goal("rank", "", Decimal(int(value)))
     if name == "outcome" or name.startswith("outcome.") or name in scheme.outcomes:
         target = name.removeprefix("outcome").lstrip(".")
         if target and target not in scheme.outcomes:
-            raise GoalError(f"--goal {text}: no outcome `{target}` in scheme {scheme.id}"
-                            + _hint(target, scheme.outcomes))
-        labels = sorted({label for n, o in scheme.outcomes.items() for label in o.labels
-                         if not target or n == target})
+            raise GoalError(
+                f"--goal {text}: no outcome `{target}` in scheme {scheme.id}"
+                + _hint(target, scheme.outcomes)
+            )
+        labels = sorted(
+            {
+                label
+                for n, o in scheme.outcomes.items()
+                for label in o.labels
+                if not target or n == target
+            }
+        )
         if op != "=" or value not in labels:
-            raise GoalError(f"--goal {text}: an outcome goal names one of its labels: "
-                            + (", ".join(labels) or "(this scheme has no outcomes)")
-                            + _hint(value, labels))
+            raise GoalError(
+                f"--goal {text}: an outcome goal names one of its labels: "
+                + (", ".join(labels) or "(this scheme has no outcomes)")
+                + _hint(value, labels)
+            )
         return Goal("outcome", target, value)
     if name not in scheme.score_ids:
-        raise GoalError(f"--goal {text}: no node `{name}` (goals: total=X, NODE=X, rank=K, "
-                        "outcome=LABEL)" + _hint(name, [*scheme.score_ids, "rank", "outcome"]))
+        raise GoalError(
+            f"--goal {text}: no node `{name}` (goals: total=X, NODE=X, rank=K, "
+            "outcome=LABEL)" + _hint(name, [*scheme.score_ids, "rank", "outcome"])
+        )
     try:
         number = Decimal(value)
     except ArithmeticError:

@@ -66,11 +66,17 @@ class GoalReport:
     places: int = 2
 
     def to_dict(self) -> dict[str, Any]:
-        return {"unit": self.unit, "goal": self.goal.to_dict(), "status": self.status,
-                "now": self.now, "best": self.best,
-                "suggestions": [s.to_dict(self.places) for s in self.suggestions],
-                "rescorings": self.rescorings, "budget": self.budget,
-                "budget_exhausted": self.exhausted}
+        return {
+            "unit": self.unit,
+            "goal": self.goal.to_dict(),
+            "status": self.status,
+            "now": self.now,
+            "best": self.best,
+            "suggestions": [s.to_dict(self.places) for s in self.suggestions],
+            "rescorings": self.rescorings,
+            "budget": self.budget,
+            "budget_exhausted": self.exhausted,
+        }
 
     def render(self) -> str:
         head = f"what it would take: {self.unit}, {self.goal.describe()} (now {self.now})"
@@ -80,28 +86,40 @@ class GoalReport:
         elif self.status == "out_of_reach":
             lines.append("  out of reach within the declared domains: " + self.best)
         elif self.status == "not_reached":
-            lines.append("  not reached: " + self.best + "\n  (each indicator at the end of "
-                         "its domain that scores best on its own; indicators that help only "
-                         "together, or that a data constraint ties to others, are not "
-                         "searched)")
+            lines.append(
+                "  not reached: " + self.best + "\n  (each indicator at the end of "
+                "its domain that scores best on its own; indicators that help only "
+                "together, or that a data constraint ties to others, are not "
+                "searched)"
+            )
         elif self.status == "not_found" and self.best == "band":
-            lines.append("  no way found: the search moves each indicator to the end of its "
-                         "domain that scores best, and this outcome may be a band in between; "
-                         "try values with --set")
+            lines.append(
+                "  no way found: the search moves each indicator to the end of its "
+                "domain that scores best, and this outcome may be a band in between; "
+                "try values with --set"
+            )
         elif self.status == "not_found":
             lines.append(f"  no way found within the budget of {self.budget} re-scorings")
         for k, s in enumerate(self.suggestions, 1):
             lines.append(f"  {k}. {s.render(self.places)}")
         if self.status == "reached":
-            lines.append(f"  each verified by re-scoring; {self.rescorings} re-scorings"
-                         + (" (budget reached: the list may not be complete)"
-                            if self.exhausted else ""))
+            lines.append(
+                f"  each verified by re-scoring; {self.rescorings} re-scorings"
+                + (" (budget reached: the list may not be complete)" if self.exhausted else "")
+            )
         return "\n".join(lines) + "\n"
 
 
-def what_it_takes(scheme: Scheme, data: DataSet, unit: str, goal: Goal, *,
-                  budget: int = DEFAULT_BUDGET, keep: Iterable[str] = (),
-                  limit: int = MAX_SUGGESTIONS) -> GoalReport:
+def what_it_takes(
+    scheme: Scheme,
+    data: DataSet,
+    unit: str,
+    goal: Goal,
+    *,
+    budget: int = DEFAULT_BUDGET,
+    keep: Iterable[str] = (),
+    limit: int = MAX_SUGGESTIONS,
+) -> GoalReport:
     """The smallest changes to `unit`'s indicators (all but those in `keep`) that reach `goal`,
     at most `limit` of them, none dominated by another; see the module docstring."""
     search = Search(scheme, data, unit, goal, budget=budget, keep=keep)
@@ -115,15 +133,28 @@ def what_it_takes(scheme: Scheme, data: DataSet, unit: str, goal: Goal, *,
         kept = _undominated(found)[:limit]
         if status == "search":
             status = "reached" if kept else "not_found"
-        return GoalReport(unit, goal, status, tuple(kept), now, best, search.used, budget,
-                          search.exhausted, places)
+        return GoalReport(
+            unit,
+            goal,
+            status,
+            tuple(kept),
+            now,
+            best,
+            search.used,
+            budget,
+            search.exhausted,
+            places,
+        )
 
     if search.base[0]:
         return report("met")
     ceiling = _static_ceiling(scheme, goal)
     if ceiling is not None:
-        return report("out_of_reach", f"{goal.target} can never exceed "
-                      f"{canonical(ceiling)} (its bounds from the declared domains)")
+        return report(
+            "out_of_reach",
+            f"{goal.target} can never exceed "
+            f"{canonical(ceiling)} (its bounds from the declared domains)",
+        )
     try:
         inputs = search.inputs()
         by_point = {i.point: i for i in inputs}
@@ -136,10 +167,17 @@ def what_it_takes(scheme: Scheme, data: DataSet, unit: str, goal: Goal, *,
         if not inputs or best is None or not best[0]:
             shown = search.score(everything, full=True) if inputs else now_scored
             reached = (shown or now_scored)[2]
-            broke = (f"; changing {', '.join(search.broke)} alone breaks a data "
-                     "constraint" if search.broke else "")
-            return report("not_reached", "even with every indicator at its best the "
-                          + _state(goal, reached, places) + broke)
+            broke = (
+                f"; changing {', '.join(search.broke)} alone breaks a data constraint"
+                if search.broke
+                else ""
+            )
+            return report(
+                "not_reached",
+                "even with every indicator at its best the "
+                + _state(goal, reached, places)
+                + broke,
+            )
         singles = [i for i in inputs if search.met({i.point: i.best})]
         for inp in singles:
             value = search.least(inp, {})
@@ -171,8 +209,9 @@ def _greedy(search: Search, inputs: list[Input]) -> list[Input] | None:
     return None
 
 
-def _minimised(search: Search, chosen: list[Input],
-               by_point: Mapping[Point, Input]) -> Suggestion | None:
+def _minimised(
+    search: Search, chosen: list[Input], by_point: Mapping[Point, Input]
+) -> Suggestion | None:
     values = search.minimise(chosen)
     return None if values is None else search.suggestion(values, by_point)
 
@@ -184,11 +223,16 @@ def _add(found: list[Suggestion], suggestion: Suggestion | None) -> None:
 
 def _undominated(found: list[Suggestion]) -> list[Suggestion]:
     """Fewest changes first, then smallest total size; drop any dominated by another."""
-    ordered = sorted(found, key=lambda s: (len(s.changes), s.size,
-                                           [c.render() for c in s.changes]))
-    return [s for k, s in enumerate(ordered)
-            if not any(o.dominates(s) for j, o in enumerate(ordered) if j != k
-                       and (not s.dominates(o) or j < k))]
+    ordered = sorted(found, key=lambda s: (len(s.changes), s.size, [c.render() for c in s.changes]))
+    return [
+        s
+        for k, s in enumerate(ordered)
+        if not any(
+            o.dominates(s)
+            for j, o in enumerate(ordered)
+            if j != k and (not s.dominates(o) or j < k)
+        )
+    ]
 
 
 def _static_ceiling(scheme: Scheme, goal: Goal) -> Decimal | None:
@@ -197,8 +241,12 @@ def _static_ceiling(scheme: Scheme, goal: Goal) -> Decimal | None:
     if goal.kind != "score":
         return None
     for b in analyze(scheme):
-        if b.name == goal.target and isinstance(b.bounds, Interval) and b.bounds.hi is not None \
-                and b.bounds.hi < Decimal(goal.value):
+        if (
+            b.name == goal.target
+            and isinstance(b.bounds, Interval)
+            and b.bounds.hi is not None
+            and b.bounds.hi < Decimal(goal.value)
+        ):
             return b.bounds.hi
     return None
 
@@ -209,6 +257,7 @@ def _state(goal: Goal, scored: Any, places: int) -> str:
     if goal.kind == "score" and goal.target != "total":
         text = f"{goal.target} is {node:.{places}f}, " + text
     if goal.kind == "outcome":
-        text += "".join(f", {n} {label}" for n, label in outcomes
-                        if not goal.target or n == goal.target)
+        text += "".join(
+            f", {n} {label}" for n, label in outcomes if not goal.target or n == goal.target
+        )
     return text

@@ -50,20 +50,36 @@ class Restore:
         return "no single indicator restores it"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"node": self.node, "label": self.label, "lost": canonical(self.lost),
-                "change": self.change.to_dict() if self.change is not None else None,
-                "budget_exhausted": self.exhausted}
+        return {
+            "node": self.node,
+            "label": self.label,
+            "lost": canonical(self.lost),
+            "change": self.change.to_dict() if self.change is not None else None,
+            "budget_exhausted": self.exhausted,
+        }
 
 
-def restore(result: Result, unit: str, *, budget: int = ITEM_BUDGET,
-            total_budget: int = TOTAL_BUDGET, keep: Iterable[str] = ()) -> list[Restore]:
+def restore(
+    result: Result,
+    unit: str,
+    *,
+    budget: int = ITEM_BUDGET,
+    total_budget: int = TOTAL_BUDGET,
+    keep: Iterable[str] = (),
+) -> list[Restore]:
     """For each item `unit` lost points on (as `Result.points_lost` lists them, biggest
     first), the least single-indicator change (not to the indicators in `keep`) that restores
     it to its standard; at most `budget` re-scorings per item and `total_budget` in all (fewer
     on a large data set with rankings: `UNIT_SCORINGS`)."""
     if not isinstance(result.data, DataSet):
-        raise DataError([Problem("this result carries no data set to re-score",
-                                 hint="score it with rulebook.evaluate(scheme, data)")])
+        raise DataError(
+            [
+                Problem(
+                    "this result carries no data set to re-score",
+                    hint="score it with rulebook.evaluate(scheme, data)",
+                )
+            ]
+        )
     auditor = Auditor(result)
     target = result.unit(unit)
     out = []
@@ -79,8 +95,7 @@ def restore(result: Result, unit: str, *, budget: int = ITEM_BUDGET,
             continue
         search = Search(result.scheme, result.data, unit, goal, budget=allowed, graph=graph)
         try:
-            points = [p for p in _points(result, auditor, target, lost.node)
-                      if p[0] not in keep]
+            points = [p for p in _points(result, auditor, target, lost.node) if p[0] not in keep]
             inputs = search.inputs(points)
             # `least` returns only values it scored and saw restore the item (re-scoring the
             # unit alone is exact unless the item reads a ranking: then the whole data set)
@@ -95,8 +110,9 @@ def restore(result: Result, unit: str, *, budget: int = ITEM_BUDGET,
             pass
         left -= search.used
         units_left -= search.used * size
-        out.append(Restore(lost.node, lost.label, lost.lost, change,
-                           change is None and search.exhausted))
+        out.append(
+            Restore(lost.node, lost.label, lost.lost, change, change is None and search.exhausted)
+        )
     return out
 
 
@@ -113,8 +129,9 @@ def _points(result: Result, auditor: Auditor, unit: UnitResult, node: str) -> li
             seen.add(i.name)
             if i.kind == "indicator" and not scheme.indicators[i.name].record_only:
                 ind = scheme.indicators[i.name]
-                out.extend([(i.name, p.id) for p in scheme.periods] if ind.per_period
-                           else [(i.name, None)])
+                out.extend(
+                    [(i.name, p.id) for p in scheme.periods] if ind.per_period else [(i.name, None)]
+                )
             elif i.kind == "value":
                 walk(i.name)
 

@@ -40,8 +40,13 @@ class InputChange:
     new: str | None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "kind": self.kind, "period": self.period,
-                "old": self.old, "new": self.new}
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "period": self.period,
+            "old": self.old,
+            "new": self.new,
+        }
 
     def render(self) -> str:
         where = f"[{self.period}]" if self.period else ""
@@ -66,9 +71,13 @@ class NodeChange:
         return (self.new or Decimal(0)) - (self.old or Decimal(0))
 
     def to_dict(self, places: int) -> dict[str, Any]:
-        out: dict[str, Any] = {"node": self.node, "label": self.label,
-                               "old": _fixed(self.old, places), "new": _fixed(self.new, places),
-                               "delta": _fixed(self.delta, places, sign=True)}
+        out: dict[str, Any] = {
+            "node": self.node,
+            "label": self.label,
+            "old": _fixed(self.old, places),
+            "new": _fixed(self.new, places),
+            "delta": _fixed(self.delta, places, sign=True),
+        }
         if self.fields:
             out["fields"] = {f: {"old": a, "new": b} for f, a, b in self.fields}
         if self.inputs:
@@ -93,9 +102,16 @@ class UnitDiff:
 
     @property
     def changed(self) -> bool:
-        return bool(self.total[0] != self.total[1] or self.rank[0] != self.rank[1]
-                    or self.outcomes or self.vetoes or self.outputs or self.ranks
-                    or self.data or self.nodes)
+        return bool(
+            self.total[0] != self.total[1]
+            or self.rank[0] != self.rank[1]
+            or self.outcomes
+            or self.vetoes
+            or self.outputs
+            or self.ranks
+            or self.data
+            or self.nodes
+        )
 
     @property
     def delta(self) -> Decimal:
@@ -104,15 +120,19 @@ class UnitDiff:
     def to_dict(self, places: int) -> dict[str, Any]:
         return {
             "unit": self.unit,
-            "total": {"old": _fixed(self.total[0], places), "new": _fixed(self.total[1], places),
-                      "delta": _fixed(self.delta, places, sign=True)},
+            "total": {
+                "old": _fixed(self.total[0], places),
+                "new": _fixed(self.total[1], places),
+                "delta": _fixed(self.delta, places, sign=True),
+            },
             "rank": {"old": self.rank[0], "new": self.rank[1]},
             "outcomes": [{"name": n, "old": a, "new": b} for n, a, b in self.outcomes],
             "vetoes": [{"id": v, "old": a, "new": b} for v, a, b in self.vetoes],
-            "outputs": [{"node": n, "old": _fixed(a, places), "new": _fixed(b, places)}
-                        for n, a, b in self.outputs],
-            "ranks": [{"ranking": r, "period": p, "old": a, "new": b}
-                      for r, p, a, b in self.ranks],
+            "outputs": [
+                {"node": n, "old": _fixed(a, places), "new": _fixed(b, places)}
+                for n, a, b in self.outputs
+            ],
+            "ranks": [{"ranking": r, "period": p, "old": a, "new": b} for r, p, a, b in self.ranks],
             "data": [i.to_dict() for i in self.data],
             "nodes": [n.to_dict(places) for n in self.nodes],
         }
@@ -120,19 +140,27 @@ class UnitDiff:
     def render(self, places: int) -> list[str]:
         """Text lines: a header with total and rank, outcomes, vetoes and ranks that changed,
         then every node that moved (outputs included), indented by tree depth."""
-        head = (f"{self.unit}  total {_fixed(self.total[0], places)} → "
-                f"{_fixed(self.total[1], places)} ({_fixed(self.delta, places, sign=True)})  "
-                f"rank {self.rank[0]} → {self.rank[1]}")
+        head = (
+            f"{self.unit}  total {_fixed(self.total[0], places)} → "
+            f"{_fixed(self.total[1], places)} ({_fixed(self.delta, places, sign=True)})  "
+            f"rank {self.rank[0]} → {self.rank[1]}"
+        )
         lines = [head]
         for name, label_a, label_b in self.outcomes:
             lines.append(f"  outcome {name}: {_or_none(label_a)} → {_or_none(label_b)}")
         for veto, held, holds in self.vetoes:
-            lines.append(f"  veto {veto}: {'holds' if held else 'clear'} → "
-                         f"{'holds' if holds else 'clear'}")
+            lines.append(
+                f"  veto {veto}: {'holds' if held else 'clear'} → {'holds' if holds else 'clear'}"
+            )
         for ranking in dict.fromkeys(r for r, _, _, _ in self.ranks):  # one line a ranking
-            lines.append(f"  rank {ranking}: " + "; ".join(
-                f"{f'{period} ' if period else ''}{_or_none(a)} → {_or_none(b)}"
-                for r, period, a, b in self.ranks if r == ranking))
+            lines.append(
+                f"  rank {ranking}: "
+                + "; ".join(
+                    f"{f'{period} ' if period else ''}{_or_none(a)} → {_or_none(b)}"
+                    for r, period, a, b in self.ranks
+                    if r == ranking
+                )
+            )
         if self.data:
             lines.append("  data: " + "; ".join(i.render() for i in self.data))
         if self.nodes:
@@ -140,9 +168,11 @@ class UnitDiff:
             name_w = max(display_width(n) for n in names)
             label_w = max(display_width(n.label) for n in self.nodes)
             for name, n in zip(names, self.nodes, strict=True):
-                lines.append(f"  {pad(name, name_w)}  {pad(n.label, label_w)}  "
-                             f"{_fixed(n.old, places)} → {_fixed(n.new, places)}  "
-                             f"({_fixed(n.delta, places, sign=True)})")
+                lines.append(
+                    f"  {pad(name, name_w)}  {pad(n.label, label_w)}  "
+                    f"{_fixed(n.old, places)} → {_fixed(n.new, places)}  "
+                    f"({_fixed(n.delta, places, sign=True)})"
+                )
                 indent = "  " + "  " * n.depth + "    "
                 for field, a, b in n.fields:
                     lines.append(f"{indent}{field}: {_or_none(a)} → {_or_none(b)}")
@@ -185,10 +215,11 @@ class ResultDiff:
         if self.scheme is not None:
             lines += [self.scheme.render().rstrip("\n"), ""]
         changed = [u for u in self.units if u.changed]
-        lines.append(f"units: {len(self.units)} compared, {len(changed)} changed"
-                     + (f"; only in the new data: {', '.join(self.added)}" if self.added else "")
-                     + (f"; only in the old data: {', '.join(self.removed)}"
-                        if self.removed else ""))
+        lines.append(
+            f"units: {len(self.units)} compared, {len(changed)} changed"
+            + (f"; only in the new data: {', '.join(self.added)}" if self.added else "")
+            + (f"; only in the old data: {', '.join(self.removed)}" if self.removed else "")
+        )
         for u in changed:
             lines += ["", *u.render(self.places)]
         unchanged = [u.unit for u in self.units if not u.changed]
@@ -197,8 +228,7 @@ class ResultDiff:
         return "\n".join(lines) + "\n"
 
 
-def diff_results(old: Result, new: Result, *, units: tuple[str, ...] | None = None
-                 ) -> ResultDiff:
+def diff_results(old: Result, new: Result, *, units: tuple[str, ...] | None = None) -> ResultDiff:
     """How each unit scored in both results changed from `old` to `new` (all such units, or
     those named in `units`). Units in one result only are listed as added or removed."""
     old_names = [u.unit for u in old.units]
@@ -209,12 +239,16 @@ def diff_results(old: Result, new: Result, *, units: tuple[str, ...] | None = No
     new_ranks = dict(zip(new_names, new.total_ranks(), strict=True))
     differ = _Differ(old, new, schemes)
     wanted = [n for n in new_names if n in old_set and (units is None or n in units)]
-    diffs = tuple(differ.unit(old.unit(n), new.unit(n), int(old_ranks[n]), int(new_ranks[n]))
-                  for n in wanted)
+    diffs = tuple(
+        differ.unit(old.unit(n), new.unit(n), int(old_ranks[n]), int(new_ranks[n])) for n in wanted
+    )
     return ResultDiff(
-        schemes if (schemes or old.scheme.digest != new.scheme.digest) else None, diffs,
+        schemes if (schemes or old.scheme.digest != new.scheme.digest) else None,
+        diffs,
         tuple(n for n in new_names if n not in old_set),
-        tuple(n for n in old_names if n not in new_set), new.scheme.rounding.places)
+        tuple(n for n in old_names if n not in new_set),
+        new.scheme.rounding.places,
+    )
 
 
 class _Differ:
@@ -228,20 +262,38 @@ class _Differ:
 
     def unit(self, a: UnitResult, b: UnitResult, rank_a: int, rank_b: int) -> UnitDiff:
         old_out, new_out = dict(a.outcomes), dict(b.outcomes)
-        outcomes = tuple((n, old_out.get(n), new_out.get(n))
-                         for n in _merged(list(old_out), list(new_out))
-                         if old_out.get(n) != new_out.get(n))
-        vetoes = tuple((v, v in a.vetoes, v in b.vetoes)
-                       for v in _merged(list(a.vetoes), list(b.vetoes))
-                       if (v in a.vetoes) != (v in b.vetoes))
+        outcomes = tuple(
+            (n, old_out.get(n), new_out.get(n))
+            for n in _merged(list(old_out), list(new_out))
+            if old_out.get(n) != new_out.get(n)
+        )
+        vetoes = tuple(
+            (v, v in a.vetoes, v in b.vetoes)
+            for v in _merged(list(a.vetoes), list(b.vetoes))
+            if (v in a.vetoes) != (v in b.vetoes)
+        )
         outs_a, outs_b = dict(a.outputs), dict(b.outputs)
-        outputs = tuple((n, outs_a.get(n), outs_b.get(n))
-                        for n in _merged(list(outs_a), list(outs_b))
-                        if outs_a.get(n) != outs_b.get(n))
-        ranks = tuple((r, *change) for r in _merged(list(a.ranks), list(b.ranks))
-                      for change in _changes(a.ranks.get(r), b.ranks.get(r)))
-        return UnitDiff(a.unit, (a.total, b.total), (rank_a, rank_b), outcomes, vetoes,
-                        outputs, ranks, self.data(a.unit), self.nodes(a, b))
+        outputs = tuple(
+            (n, outs_a.get(n), outs_b.get(n))
+            for n in _merged(list(outs_a), list(outs_b))
+            if outs_a.get(n) != outs_b.get(n)
+        )
+        ranks = tuple(
+            (r, *change)
+            for r in _merged(list(a.ranks), list(b.ranks))
+            for change in _changes(a.ranks.get(r), b.ranks.get(r))
+        )
+        return UnitDiff(
+            a.unit,
+            (a.total, b.total),
+            (rank_a, rank_b),
+            outcomes,
+            vetoes,
+            outputs,
+            ranks,
+            self.data(a.unit),
+            self.nodes(a, b),
+        )
 
     def data(self, unit: str) -> tuple[InputChange, ...]:
         """The unit's indicators whose data differ between the two results (when both carry
@@ -249,15 +301,15 @@ class _Differ:
         if self.old_data is None or self.new_data is None:
             return ()
         before, after = self.old_data[unit], self.new_data[unit]
-        return tuple(InputChange(name, "indicator", period, x, y)
-                     for name in _merged(list(before), list(after))
-                     for period, x, y in _changes(before.get(name), after.get(name),
-                                                  exact=True))
+        return tuple(
+            InputChange(name, "indicator", period, x, y)
+            for name in _merged(list(before), list(after))
+            for period, x, y in _changes(before.get(name), after.get(name), exact=True)
+        )
 
     def nodes(self, a: UnitResult, b: UnitResult) -> tuple[NodeChange, ...]:
         old_s, new_s = self.old.scheme, self.new.scheme
-        ids = _merged([*old_s.score_ids, *old_s.output_ids],
-                      [*new_s.score_ids, *new_s.output_ids])
+        ids = _merged([*old_s.score_ids, *old_s.output_ids], [*new_s.score_ids, *new_s.output_ids])
         old_scores = {**a.scores, **a.outputs}
         new_scores = {**b.scores, **b.outputs}
         out = []
@@ -268,40 +320,53 @@ class _Differ:
             scheme = new_s if node in new_s.nodes else old_s
             label = scheme.nodes[node].label
             change = self.schemes.find("nodes", node)
-            fields = tuple((f.field, f.old, f.new) for f in (change.fields if change else ())
-                           if f.field in NODE_FIELDS)
+            fields = tuple(
+                (f.field, f.old, f.new)
+                for f in (change.fields if change else ())
+                if f.field in NODE_FIELDS
+            )
             inputs: tuple[InputChange, ...] = ()
             if x is not None and y is not None and scheme.nodes[node].is_item:
-                inputs = self.inputs(self.old_audit.explain(a, node),
-                                     self.new_audit.explain(b, node), a, b, 0, set())
+                inputs = self.inputs(
+                    self.old_audit.explain(a, node), self.new_audit.explain(b, node), a, b, 0, set()
+                )
             out.append(NodeChange(node, label, scheme.depth(node), x, y, fields, inputs))
         return tuple(out)
 
-    def inputs(self, x: NodeAudit, y: NodeAudit, a: UnitResult, b: UnitResult, depth: int,
-               seen: set[str]) -> tuple[InputChange, ...]:
+    def inputs(
+        self, x: NodeAudit, y: NodeAudit, a: UnitResult, b: UnitResult, depth: int, seen: set[str]
+    ) -> tuple[InputChange, ...]:
         """The names read on either side whose value differs; a changed named value is
         followed into what it reads (nodes are not: they appear in the tree themselves)."""
         before = {i.name: i for i in x.inputs}
         after = {i.name: i for i in y.inputs}
         out: list[InputChange] = []
         if "weight" not in seen:  # the period shares a wsum (or `weight`) used
-            out = [InputChange("weight", "period weight", p, a, b)
-                   for p, a, b in _changes(dict(x.periods), dict(y.periods))]
+            out = [
+                InputChange("weight", "period weight", p, a, b)
+                for p, a, b in _changes(dict(x.periods), dict(y.periods))
+            ]
             if out:
                 seen.add("weight")
         for name in _merged(list(before), list(after)):
             i, j = before.get(name), after.get(name)
             kind = (j or i).kind  # type: ignore[union-attr]
-            changes = list(_changes(i.value if i else None, j.value if j else None,
-                                    exact=kind == "indicator"))
+            changes = list(
+                _changes(i.value if i else None, j.value if j else None, exact=kind == "indicator")
+            )
             if not changes or name in seen:
                 continue
             seen.add(name)
             out += [InputChange(name, kind, p, old, new) for p, old, new in changes]
-            if kind == "value" and i is not None and j is not None and \
-                    depth < MAX_VALUE_DEPTH:
-                out += self.inputs(self.old_audit.explain(a, name),
-                                   self.new_audit.explain(b, name), a, b, depth + 1, seen)
+            if kind == "value" and i is not None and j is not None and depth < MAX_VALUE_DEPTH:
+                out += self.inputs(
+                    self.old_audit.explain(a, name),
+                    self.new_audit.explain(b, name),
+                    a,
+                    b,
+                    depth + 1,
+                    seen,
+                )
         return tuple(out)
 
 
@@ -323,16 +388,19 @@ def _merged(old: list[str], new: list[str]) -> list[str]:
     return out
 
 
-def _changes(old: Any, new: Any, *, exact: bool = False
-             ) -> list[tuple[str | None, str | None, str | None]]:
+def _changes(
+    old: Any, new: Any, *, exact: bool = False
+) -> list[tuple[str | None, str | None, str | None]]:
     """(period, old text, new text) for each point that differs; one value has period None.
     `exact`: decimals in full (data as given), not snapped like computed values."""
     if isinstance(old, Mapping) or isinstance(new, Mapping):
         a = old if isinstance(old, Mapping) else {}
         b = new if isinstance(new, Mapping) else {}
-        return [(p, _text(a.get(p), exact), _text(b.get(p), exact))
-                for p in _merged(list(a), list(b))
-                if _text(a.get(p), exact) != _text(b.get(p), exact)]
+        return [
+            (p, _text(a.get(p), exact), _text(b.get(p), exact))
+            for p in _merged(list(a), list(b))
+            if _text(a.get(p), exact) != _text(b.get(p), exact)
+        ]
     if _text(old, exact) == _text(new, exact):
         return []
     return [(None, _text(old, exact), _text(new, exact))]

@@ -16,8 +16,17 @@ import attrs
 from rulebook.arith import canonical
 from rulebook.scheme.model import Scheme
 
-SECTIONS = ("scheme", "periods", "indicators", "parameters", "values", "nodes", "rankings",
-            "vetoes", "outcomes")
+SECTIONS = (
+    "scheme",
+    "periods",
+    "indicators",
+    "parameters",
+    "values",
+    "nodes",
+    "rankings",
+    "vetoes",
+    "outcomes",
+)
 """The parts of a scheme compared, in the order they are reported."""
 
 
@@ -41,8 +50,12 @@ class SchemeChange:
     fields: tuple[FieldChange, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"section": self.section, "name": self.name,
-                               "status": self.status, "label": self.label}
+        out: dict[str, Any] = {
+            "section": self.section,
+            "name": self.name,
+            "status": self.status,
+            "label": self.label,
+        }
         if self.fields:
             out["fields"] = {f.field: {"old": f.old, "new": f.new} for f in self.fields}
         return out
@@ -68,8 +81,7 @@ class SchemeDiff:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data (strings, lists, dicts) for JSON and for the HTML report."""
-        return {"old": self.old, "new": self.new,
-                "changes": [c.to_dict() for c in self.changes]}
+        return {"old": self.old, "new": self.new, "changes": [c.to_dict() for c in self.changes]}
 
     def render(self) -> str:
         """The changes as indented text, one block per section."""
@@ -83,8 +95,10 @@ class SchemeDiff:
             lines.append(f"  {section}:")
             for c in changes:
                 label = f"  {c.label}" if c.label and c.label != c.name else ""
-                lines.append(f"    {_MARK[c.status]} {c.name}{label}"
-                             + ("" if c.status == "changed" else f"  ({c.status})"))
+                lines.append(
+                    f"    {_MARK[c.status]} {c.name}{label}"
+                    + ("" if c.status == "changed" else f"  ({c.status})")
+                )
                 for f in c.fields:
                     lines.append(f"        {f.field}: {_shown(f.old)} → {_shown(f.new)}")
         return "\n".join(lines) + "\n"
@@ -111,8 +125,10 @@ def _text(value: Any) -> str | None:
     if isinstance(value, dict):
         return ", ".join(f"{k}: {_text(v)}" for k, v in sorted(value.items())) or None
     if isinstance(value, tuple):
-        parts = [("=".join(str(_text(x)) for x in v) if isinstance(v, tuple) else str(_text(v)))
-                 for v in value]
+        parts = [
+            ("=".join(str(_text(x)) for x in v) if isinstance(v, tuple) else str(_text(v)))
+            for v in value
+        ]
         return ", ".join(parts) or None
     text = " ".join(str(value).split())
     return text or None
@@ -122,8 +138,7 @@ Entry = tuple[str, dict[str, Any]]
 """A thing's label and its compared fields."""
 
 
-def _compare(section: str, old: dict[str, Entry], new: dict[str, Entry]
-             ) -> Iterable[SchemeChange]:
+def _compare(section: str, old: dict[str, Entry], new: dict[str, Entry]) -> Iterable[SchemeChange]:
     """Added and changed entries (in new's order), then removed ones (in old's)."""
     for name, (label, after) in new.items():
         if name not in old:
@@ -131,8 +146,11 @@ def _compare(section: str, old: dict[str, Entry], new: dict[str, Entry]
             continue
         before = old[name][1]
         keys = [*after, *(k for k in before if k not in after)]
-        changed = tuple(FieldChange(k, _text(before.get(k)), _text(after.get(k)))
-                        for k in keys if _text(before.get(k)) != _text(after.get(k)))
+        changed = tuple(
+            FieldChange(k, _text(before.get(k)), _text(after.get(k)))
+            for k in keys
+            if _text(before.get(k)) != _text(after.get(k))
+        )
         if changed:
             yield SchemeChange(section, name, "changed", label, changed)
     for name, (label, _) in old.items():
@@ -144,47 +162,109 @@ def _entries(scheme: Scheme, section: str) -> dict[str, Entry]:
     """One section of a scheme as {name: (label, fields)}."""
     if section == "scheme":
         r = scheme.rounding
-        return {"settings": ("", {
-            "title": scheme.title, "version": scheme.version,
-            "standard_total": scheme.standard_total,
-            "rounding": f"{r.places} places, {r.mode}, per {r.level}",
-            "total_label": scheme.total_label})}
+        return {
+            "settings": (
+                "",
+                {
+                    "title": scheme.title,
+                    "version": scheme.version,
+                    "standard_total": scheme.standard_total,
+                    "rounding": f"{r.places} places, {r.mode}, per {r.level}",
+                    "total_label": scheme.total_label,
+                },
+            )
+        }
     if section == "periods":
-        return {p.id: (p.label, {"label": p.label, "weight": p.weight, "share": p.share})
-                for p in scheme.periods}
+        return {
+            p.id: (p.label, {"label": p.label, "weight": p.weight, "share": p.share})
+            for p in scheme.periods
+        }
     if section == "indicators":
-        return {n: (i.label, {"label": i.label, "type": i.type, "per_period": i.per_period,
-                              "min": i.min, "max": i.max, "values": i.values,
-                              "default": i.default, "record_only": i.record_only,
-                              "unit": i.unit})
-                for n, i in scheme.indicators.items()}
+        return {
+            n: (
+                i.label,
+                {
+                    "label": i.label,
+                    "type": i.type,
+                    "per_period": i.per_period,
+                    "min": i.min,
+                    "max": i.max,
+                    "values": i.values,
+                    "default": i.default,
+                    "record_only": i.record_only,
+                    "unit": i.unit,
+                },
+            )
+            for n, i in scheme.indicators.items()
+        }
     if section == "parameters":
-        return {n: (p.label, {"label": p.label, "value": p.value, "by_unit": dict(p.by_unit)})
-                for n, p in scheme.parameters.items()}
+        return {
+            n: (p.label, {"label": p.label, "value": p.value, "by_unit": dict(p.by_unit)})
+            for n, p in scheme.parameters.items()
+        }
     if section == "values":
-        return {n: (v.label, {"label": v.label, "formula": v.formula,
-                              "per_period": v.per_period, "group": v.group})
-                for n, v in scheme.values.items() if v.kind == "value"}
+        return {
+            n: (
+                v.label,
+                {
+                    "label": v.label,
+                    "formula": v.formula,
+                    "per_period": v.per_period,
+                    "group": v.group,
+                },
+            )
+            for n, v in scheme.values.items()
+            if v.kind == "value"
+        }
     if section == "nodes":
         parents = {c: n.id for n in scheme.nodes.values() for c in n.children}
         ids = [i for i in (*scheme.score_ids, *scheme.output_ids) if i in scheme.nodes]
-        return {i: (n.label, {"label": n.label, "role": n.role, "parent": parents.get(i),
-                              "formula": n.formula, "children": n.children,
-                              "standard": n.standard, "max": n.max, "min": n.min,
-                              "pattern": n.pattern, "arguments": n.arguments,
-                              "unit": n.unit, "monotone": n.monotone})
-                for i in ids for n in (scheme.nodes[i],)}
+        return {
+            i: (
+                n.label,
+                {
+                    "label": n.label,
+                    "role": n.role,
+                    "parent": parents.get(i),
+                    "formula": n.formula,
+                    "children": n.children,
+                    "standard": n.standard,
+                    "max": n.max,
+                    "min": n.min,
+                    "pattern": n.pattern,
+                    "arguments": n.arguments,
+                    "unit": n.unit,
+                    "monotone": n.monotone,
+                },
+            )
+            for i in ids
+            for n in (scheme.nodes[i],)
+        }
     if section == "rankings":
-        return {n: (r.label, {"label": r.label, "basis": r.basis, "order": r.order,
-                              "method": r.method, "per_period": r.per_period,
-                              "group": r.group, "demote": r.demote})
-                for n, r in scheme.rankings.items()}
+        return {
+            n: (
+                r.label,
+                {
+                    "label": r.label,
+                    "basis": r.basis,
+                    "order": r.order,
+                    "method": r.method,
+                    "per_period": r.per_period,
+                    "group": r.group,
+                    "demote": r.demote,
+                },
+            )
+            for n, r in scheme.rankings.items()
+        }
     if section == "vetoes":
-        return {n: (v.label, {"label": v.label, "when": _formula(scheme, n),
-                              "reason": v.reason})
-                for n, v in scheme.vetoes.items()}
-    return {n: (o.label, {"label": o.label, "labels": o.labels, "cases": _formula(scheme, n)})
-            for n, o in scheme.outcomes.items()}
+        return {
+            n: (v.label, {"label": v.label, "when": _formula(scheme, n), "reason": v.reason})
+            for n, v in scheme.vetoes.items()
+        }
+    return {
+        n: (o.label, {"label": o.label, "labels": o.labels, "cases": _formula(scheme, n)})
+        for n, o in scheme.outcomes.items()
+    }
 
 
 def _formula(scheme: Scheme, name: str) -> Any:
@@ -199,8 +279,11 @@ def diff_schemes(old: Scheme, new: Scheme) -> SchemeDiff:
     and domain; a ranking's basis, order, method and demotion; a veto's condition and reason;
     an outcome's cases (its conditions and labels as one formula). Named values compare by
     formula, so a changed `let:` shows too."""
-    changes = [c for section in SECTIONS
-               for c in _compare(section, _entries(old, section), _entries(new, section))]
+    changes = [
+        c
+        for section in SECTIONS
+        for c in _compare(section, _entries(old, section), _entries(new, section))
+    ]
     return SchemeDiff(_name(old), _name(new), tuple(changes))
 
 

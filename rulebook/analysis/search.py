@@ -31,9 +31,13 @@ def cone(scheme: Scheme, goal: Goal, graph: DependencyGraph | None = None) -> se
     """Every name the goal's measure depends on (the scheme's dependency graph): the target
     node, the outcome(s), or for a rank the total, and all they read, transitively."""
     graph = graph if graph is not None else scheme.program.plan.graph
-    targets = (["total"] if goal.kind == "rank"
-               else [goal.target] if goal.kind == "score" or goal.target
-               else list(scheme.outcomes))
+    targets = (
+        ["total"]
+        if goal.kind == "rank"
+        else [goal.target]
+        if goal.kind == "score" or goal.target
+        else list(scheme.outcomes)
+    )
     out: set[str] = set()
     for target in targets:
         if target in graph.graph:
@@ -75,8 +79,13 @@ class Change:
         return text
 
     def to_dict(self) -> dict[str, Any]:
-        return {"indicator": self.indicator, "period": self.period, "old": _plain(self.old),
-                "new": _plain(self.new), "size": canonical(self.size)}
+        return {
+            "indicator": self.indicator,
+            "period": self.period,
+            "old": _plain(self.old),
+            "new": _plain(self.new),
+            "size": canonical(self.size),
+        }
 
 
 @attrs.frozen
@@ -100,24 +109,31 @@ class Suggestion:
             o = theirs.get(c.point)
             if o is None:
                 return False
-            if isinstance(c.new, Decimal) and isinstance(o.new, Decimal) and \
-                    isinstance(c.old, Decimal):
-                if (c.new - c.old) * (o.new - c.old) < 0 or abs(c.new - c.old) > \
-                        abs(o.new - c.old):
+            if (
+                isinstance(c.new, Decimal)
+                and isinstance(o.new, Decimal)
+                and isinstance(c.old, Decimal)
+            ):
+                if (c.new - c.old) * (o.new - c.old) < 0 or abs(c.new - c.old) > abs(o.new - c.old):
                     return False
             elif c.new != o.new:
                 return False
         return True
 
     def render(self, places: int) -> str:
-        return ("; ".join(c.render() for c in self.changes)
-                + f"  → total {self.total:.{places}f}, rank {self.rank}"
-                + "".join(f", {n} {label}" for n, label in self.outcomes))
+        return (
+            "; ".join(c.render() for c in self.changes)
+            + f"  → total {self.total:.{places}f}, rank {self.rank}"
+            + "".join(f", {n} {label}" for n, label in self.outcomes)
+        )
 
     def to_dict(self, places: int) -> dict[str, Any]:
-        return {"changes": [c.to_dict() for c in self.changes],
-                "total": f"{self.total:.{places}f}", "rank": self.rank,
-                "outcomes": dict(self.outcomes)}
+        return {
+            "changes": [c.to_dict() for c in self.changes],
+            "total": f"{self.total:.{places}f}",
+            "rank": self.rank,
+            "outcomes": dict(self.outcomes),
+        }
 
 
 class Budget(Exception):
@@ -141,9 +157,17 @@ class Input:
 class Search:
     """Re-scores one unit's edits against the rest of the data, counting against a budget."""
 
-    def __init__(self, scheme: Scheme, data: DataSet, unit: str, goal: Goal, *,
-                 budget: int = DEFAULT_BUDGET, keep: Iterable[str] = (),
-                 graph: DependencyGraph | None = None) -> None:
+    def __init__(
+        self,
+        scheme: Scheme,
+        data: DataSet,
+        unit: str,
+        goal: Goal,
+        *,
+        budget: int = DEFAULT_BUDGET,
+        keep: Iterable[str] = (),
+        graph: DependencyGraph | None = None,
+    ) -> None:
         self.scheme, self.unit, self.goal, self.budget = scheme, unit, goal, budget
         self.values = unit_values(data, unit)
         self.full = data
@@ -158,16 +182,18 @@ class Search:
         self._spreads: dict[str, tuple[Decimal, Decimal, int]] = {}
         self.broke: list[str] = []
         """Indicators whose change alone breaks a data constraint (or the arithmetic)."""
-        self._cache: dict[tuple[frozenset[tuple[Point, Any]], bool],
-                          tuple[bool, Metric, Any] | None] = {}
+        self._cache: dict[
+            tuple[frozenset[tuple[Point, Any]], bool], tuple[bool, Metric, Any] | None
+        ] = {}
         base = self.score({})
         if base is None:  # the unedited data does not score: raise its own error
             evaluate(scheme, self.data)
             raise AssertionError("unreachable: the data scored the second time")
         self.base = base
 
-    def score(self, changes: Mapping[Point, InputValue], *, full: bool = False
-              ) -> tuple[bool, Metric, Any] | None:
+    def score(
+        self, changes: Mapping[Point, InputValue], *, full: bool = False
+    ) -> tuple[bool, Metric, Any] | None:
         """(goal met, measure, (total, rank, outcomes, target score)) with `changes` applied;
         None when the edit breaks a data constraint or the arithmetic. `full`: score the whole
         data set even when the unit alone would do (to report its total and rank)."""
@@ -180,15 +206,23 @@ class Search:
             raise Budget
         self.used += 1
         try:
-            result = evaluate(self.scheme, edited(self.full if full else self.data, self.unit,
-                                                  changes))
+            result = evaluate(
+                self.scheme, edited(self.full if full else self.data, self.unit, changes)
+            )
         except (DataError, EvaluationError):
             self._cache[key] = None
             return None
         unit = result.unit(self.unit)
-        out = (self.goal.met(result, unit), self.goal.measure(result, unit),
-               (unit.total, int(rank_of(result, self.unit)), tuple(unit.outcomes.items()),
-                unit.scores.get(self.goal.target)))
+        out = (
+            self.goal.met(result, unit),
+            self.goal.measure(result, unit),
+            (
+                unit.total,
+                int(rank_of(result, self.unit)),
+                tuple(unit.outcomes.items()),
+                unit.scores.get(self.goal.target),
+            ),
+        )
         self._cache[key] = out
         return out
 
@@ -219,8 +253,17 @@ class Search:
             if best is None:
                 continue
             width = self.width(ind, current)
-            out.append(Input(point, ind, current, best[1], self.step(ind), width,
-                              tuple(a - b for a, b in zip(best[0], base, strict=True))))
+            out.append(
+                Input(
+                    point,
+                    ind,
+                    current,
+                    best[1],
+                    self.step(ind),
+                    width,
+                    tuple(a - b for a, b in zip(best[0], base, strict=True)),
+                )
+            )
         return sorted(out, key=lambda i: tuple(-g for g in i.gain))
 
     def points(self) -> list[Point]:
@@ -292,10 +335,13 @@ class Search:
         """The lowest and highest value of a numeric indicator over the whole data set, and
         the most decimal places any value has (computed once per indicator)."""
         if name not in self._spreads:
-            values = [v for u in self.full.units
-                      for raw in (u.values.get(name),)
-                      for v in (raw.values() if isinstance(raw, Mapping) else [raw])
-                      if isinstance(v, Decimal) and v.is_finite()] or [Decimal(0)]
+            values = [
+                v
+                for u in self.full.units
+                for raw in (u.values.get(name),)
+                for v in (raw.values() if isinstance(raw, Mapping) else [raw])
+                if isinstance(v, Decimal) and v.is_finite()
+            ] or [Decimal(0)]
             places = max(-int(v.normalize().as_tuple().exponent) for v in values)
             self._spreads[name] = (min(values), max(values), places)
         return self._spreads[name]
@@ -327,24 +373,29 @@ class Search:
                 low = mid
         return at(high)
 
-    def suggestion(self, values: Mapping[Point, InputValue],
-                   inputs: Mapping[Point, Input]) -> Suggestion | None:
+    def suggestion(
+        self, values: Mapping[Point, InputValue], inputs: Mapping[Point, Input]
+    ) -> Suggestion | None:
         """The changes as a Suggestion, verified on the whole data set (None if they do not
         reach the goal there)."""
         scored = self.score(values, full=True)
         if scored is None or not scored[0]:
             return None
         order = {p: k for k, p in enumerate(self.points())}
-        changes = tuple(self.change(inputs[point], value) for point, value in
-                        sorted(values.items(), key=lambda pv: order.get(pv[0], 0)))
+        changes = tuple(
+            self.change(inputs[point], value)
+            for point, value in sorted(values.items(), key=lambda pv: order.get(pv[0], 0))
+        )
         total, rank, outcomes, _ = scored[2]
         return Suggestion(changes, total, rank, outcomes)
 
     def change(self, inp: Input, value: InputValue) -> Change:
         """Moving one input to `value`, with its size as a share of the input's width."""
-        size = (abs(value - inp.current) / inp.width
-                if isinstance(value, Decimal) and isinstance(inp.current, Decimal)
-                else Decimal(1))
+        size = (
+            abs(value - inp.current) / inp.width
+            if isinstance(value, Decimal) and isinstance(inp.current, Decimal)
+            else Decimal(1)
+        )
         return Change(inp.point[0], inp.point[1], inp.current, value, size, inp.indicator.label)
 
     def minimise(self, chosen: list[Input]) -> dict[Point, InputValue] | None:

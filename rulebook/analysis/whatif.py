@@ -56,10 +56,14 @@ class WhatIf:
 
     def to_dict(self) -> dict[str, Any]:
         places = self.diff.places
-        return {"unit": self.unit, "set": [c.to_dict() for c in self.changes],
-                "diff": self.unit_diff.to_dict(places),
-                "ranks_moved": [{"unit": u.unit, "old": u.rank[0], "new": u.rank[1]}
-                                for u in self.moved()]}
+        return {
+            "unit": self.unit,
+            "set": [c.to_dict() for c in self.changes],
+            "diff": self.unit_diff.to_dict(places),
+            "ranks_moved": [
+                {"unit": u.unit, "old": u.rank[0], "new": u.rank[1]} for u in self.moved()
+            ],
+        }
 
     def render(self) -> str:
         places = self.diff.places
@@ -68,8 +72,11 @@ class WhatIf:
         lines += u.render(places) if u.changed else [f"{self.unit}: nothing changes"]
         moved = self.moved()
         if moved:
-            lines += ["", "other units' ranks: " + ", ".join(
-                f"{m.unit} {m.rank[0]} → {m.rank[1]}" for m in moved)]
+            lines += [
+                "",
+                "other units' ranks: "
+                + ", ".join(f"{m.unit} {m.rank[0]} → {m.rank[1]}" for m in moved),
+            ]
         return "\n".join(lines) + "\n"
 
 
@@ -78,11 +85,19 @@ def parse_setting(text: str) -> tuple[str, str]:
     (name, value text); a DataError if there is no `=`."""
     match = _SETTING.match(text)
     if not match:
-        raise DataError([Problem(f"--set {text!r}: expected NAME=VALUE",
-                                 hint="e.g. --set meetings_missed=0 or --set checkup_rate.Q2=75")])
+        raise DataError(
+            [
+                Problem(
+                    f"--set {text!r}: expected NAME=VALUE",
+                    hint="e.g. --set meetings_missed=0 or --set checkup_rate.Q2=75",
+                )
+            ]
+        )
     name, period, value = match.groups()
-    return (f"{name.strip()}[{period.strip()}]" if period is not None else name.strip(),
-            value.strip())
+    return (
+        f"{name.strip()}[{period.strip()}]" if period is not None else name.strip(),
+        value.strip(),
+    )
 
 
 def points(scheme: Scheme, name: str, setting: str) -> list[Point]:
@@ -96,18 +111,25 @@ def points(scheme: Scheme, name: str, setting: str) -> list[Point]:
         name, period = name.rsplit(".", 1)
     if name not in scheme.indicators:
         hint = did_you_mean(name, scheme.indicators)
-        raise _bad(setting, f"no indicator `{name}` in scheme {scheme.id}",
-                   hint or "indicators: " + ", ".join(scheme.indicators))
+        raise _bad(
+            setting,
+            f"no indicator `{name}` in scheme {scheme.id}",
+            hint or "indicators: " + ", ".join(scheme.indicators),
+        )
     indicator = scheme.indicators[name]
     periods = [p.id for p in scheme.periods]
     if period is None:
         return [(name, p) for p in periods] if indicator.per_period else [(name, None)]
     if not indicator.per_period:
-        raise _bad(setting, f"`{name}` has one value, not one per period",
-                   f"write --set {name}=VALUE")
+        raise _bad(
+            setting, f"`{name}` has one value, not one per period", f"write --set {name}=VALUE"
+        )
     if period not in periods:
-        raise _bad(setting, f"no period `{period}` in scheme {scheme.id}",
-                   did_you_mean(period, periods) or "periods: " + ", ".join(periods))
+        raise _bad(
+            setting,
+            f"no period `{period}` in scheme {scheme.id}",
+            did_you_mean(period, periods) or "periods: " + ", ".join(periods),
+        )
     return [(name, period)]
 
 
@@ -124,8 +146,11 @@ def parse_value(indicator: Indicator, raw: Any, setting: str) -> InputValue:
     if indicator.type == "enum":
         if isinstance(raw, str) and raw in indicator.values:
             return raw
-        raise _bad(setting, f"{raw!r} is not one of {', '.join(indicator.values)}",
-                   did_you_mean(str(raw), indicator.values))
+        raise _bad(
+            setting,
+            f"{raw!r} is not one of {', '.join(indicator.values)}",
+            did_you_mean(str(raw), indicator.values),
+        )
     if isinstance(raw, float | bool):
         raise _bad(setting, f"{raw!r} is not an exact number", "give the value as text or int")
     try:
@@ -137,11 +162,17 @@ def parse_value(indicator: Indicator, raw: Any, setting: str) -> InputValue:
     if indicator.type == "count" and value != value.to_integral_value():
         raise _bad(setting, f"`{indicator.name}` is a count: {raw} is not a whole number")
     if indicator.min is not None and value < indicator.min:
-        raise _bad(setting, f"{raw} is below the declared minimum {canonical(indicator.min)} of "
-                   f"`{indicator.name}`", _domain(indicator))
+        raise _bad(
+            setting,
+            f"{raw} is below the declared minimum {canonical(indicator.min)} of `{indicator.name}`",
+            _domain(indicator),
+        )
     if indicator.max is not None and value > indicator.max:
-        raise _bad(setting, f"{raw} is above the declared maximum {canonical(indicator.max)} of "
-                   f"`{indicator.name}`", _domain(indicator))
+        raise _bad(
+            setting,
+            f"{raw} is above the declared maximum {canonical(indicator.max)} of `{indicator.name}`",
+            _domain(indicator),
+        )
     return value
 
 
@@ -155,12 +186,16 @@ def _bad(setting: str, message: str, hint: str | None = None) -> DataError:
     return DataError([Problem(f"--set {setting}: {message}", None, hint)])
 
 
-def settings_of(scheme: Scheme, settings: Mapping[str, Any] | Iterable[str]
-                ) -> dict[Point, InputValue]:
+def settings_of(
+    scheme: Scheme, settings: Mapping[str, Any] | Iterable[str]
+) -> dict[Point, InputValue]:
     """Settings (`{"checkup_rate.Q2": "75"}`, or `["checkup_rate[Q2]=75"]`) as checked values
     per input point; a later setting of the same point wins."""
-    pairs = (list(settings.items()) if isinstance(settings, Mapping)
-             else [parse_setting(s) for s in settings])
+    pairs = (
+        list(settings.items())
+        if isinstance(settings, Mapping)
+        else [parse_setting(s) for s in settings]
+    )
     out: dict[Point, InputValue] = {}
     for name, raw in pairs:
         setting = f"{name}={raw}"
@@ -175,8 +210,15 @@ def unit_values(data: DataSet, unit: str) -> UnitData:
         if u.name == unit:
             return u
     names = [u.name for u in data.units]
-    raise DataError([Problem(f"no unit {unit!r} in {data.file}", None,
-                             did_you_mean(unit, names) or "units: " + ", ".join(names))])
+    raise DataError(
+        [
+            Problem(
+                f"no unit {unit!r} in {data.file}",
+                None,
+                did_you_mean(unit, names) or "units: " + ", ".join(names),
+            )
+        ]
+    )
 
 
 def read(values: UnitData, point: Point) -> InputValue:
@@ -207,9 +249,14 @@ def edited(data: DataSet, unit: str, changes: Mapping[Point, InputValue]) -> Dat
     return DataSet(tuple(out), data.file)
 
 
-def what_if(scheme: Scheme, data: DataSet, unit: str,
-            settings: Mapping[str, Any] | Iterable[str], *,
-            before: Result | None = None) -> WhatIf:
+def what_if(
+    scheme: Scheme,
+    data: DataSet,
+    unit: str,
+    settings: Mapping[str, Any] | Iterable[str],
+    *,
+    before: Result | None = None,
+) -> WhatIf:
     """Score `data` with `unit`'s indicators set as `settings` say and compare with the
     unedited result (`before`, scored here if not given). Raises DataError for a bad setting
     or when the edit breaks one of the scheme's data constraints."""
@@ -220,12 +267,20 @@ def what_if(scheme: Scheme, data: DataSet, unit: str,
         after = evaluate(scheme, edited(data, unit, changes))
     except DataError as exc:  # a data constraint of the scheme no longer holds
         settings_text = ", ".join(f"{n}{f'[{p}]' if p else ''}" for n, p in changes)
-        raise DataError([attrs.evolve(
-            problem, message=f"--set {settings_text}: {problem.message}",
-            hint="set the indicators the rule ties together at once (several --set)")
-            for problem in exc.problems]) from None
-    shown = tuple(InputChange(name, "indicator", period, _text(read(values, (name, period))),
-                              _text(value)) for (name, period), value in changes.items())
+        raise DataError(
+            [
+                attrs.evolve(
+                    problem,
+                    message=f"--set {settings_text}: {problem.message}",
+                    hint="set the indicators the rule ties together at once (several --set)",
+                )
+                for problem in exc.problems
+            ]
+        ) from None
+    shown = tuple(
+        InputChange(name, "indicator", period, _text(read(values, (name, period))), _text(value))
+        for (name, period), value in changes.items()
+    )
     return WhatIf(unit, shown, before, after, diff_results(before, after))
 
 

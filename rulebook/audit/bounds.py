@@ -79,7 +79,7 @@ class NodeBounds:
     flags: tuple[str, ...]
 
 
-def _mul(a: Decimal | None, b: Decimal | None, a_sign: int, b_sign: int) -> Decimal | None:
+def _mul(a: Decimal | None, b: Decimal | None, a_sign: int, b_sign: int) -> Decimal | None:  # noqa: ARG001 - one signature for every end of an interval product
     """Product of two ends where None is an infinity of the given sign."""
     if a is not None and b is not None:
         return a * b
@@ -158,21 +158,38 @@ class Analyzer:
                 self.ranges[name] = self.indicator(ind.type, ind.min, ind.max)
             for name, param in scheme.parameters.items():
                 values = [param.value, *param.by_unit.values()]
-                self.ranges[name] = Interval(min(values), max(values),
-                                             all(v == v.to_integral_value() for v in values))
+                self.ranges[name] = Interval(
+                    min(values), max(values), all(v == v.to_integral_value() for v in values)
+                )
             for name in scheme.program.plan.order:
-                if name in self.ranges or not (name in scheme.values or name in scheme.nodes or
-                                               name in scheme.rankings or name == "total"):
+                if name in self.ranges or not (
+                    name in scheme.values
+                    or name in scheme.nodes
+                    or name in scheme.rankings
+                    or name == "total"
+                ):
                     continue
                 self.current = name
                 self.ranges[name] = self.name_range(name)
         out = []
         for name in (*scheme.score_ids, *scheme.output_ids, *scheme.values):
             node = scheme.nodes.get(name)
-            label = (scheme.total_label if name == "total" else node.label if node
-                     else scheme.values[name].label)
-            out.append(NodeBounds(name, label, self.ranges.get(name), self.raws.get(name),
-                                  tuple(self.flags.get(name, []))))
+            label = (
+                scheme.total_label
+                if name == "total"
+                else node.label
+                if node
+                else scheme.values[name].label
+            )
+            out.append(
+                NodeBounds(
+                    name,
+                    label,
+                    self.ranges.get(name),
+                    self.raws.get(name),
+                    tuple(self.flags.get(name, [])),
+                )
+            )
         return out
 
     @staticmethod
@@ -241,8 +258,10 @@ class Analyzer:
 
     def rounded(self, x: Interval) -> Interval:
         r = self.scheme.rounding
+
         def one(v: Decimal | None) -> Decimal | None:
             return None if v is None else arith.round_score(v, r.quantum, r.decimal_mode)
+
         return Interval(one(x.lo), one(x.hi), x.whole)
 
     # -- expressions ---------------------------------------------------------------------------
@@ -283,8 +302,7 @@ class Analyzer:
         if isinstance(node, ast.UnaryOp):
             if isinstance(node.op, ast.Not):
                 t = self.expr(node.operand)
-                return Truth(t.can_false, t.can_true) if isinstance(t, Truth) else \
-                    Truth(True, True)
+                return Truth(t.can_false, t.can_true) if isinstance(t, Truth) else Truth(True, True)
             a = self.num(node.operand)
             return _neg(a) if isinstance(node.op, ast.USub) else a
         if isinstance(node, ast.BoolOp):
@@ -336,14 +354,22 @@ class Analyzer:
 
     def power(self, a: Interval, exponent: ast.expr) -> Interval:
         e = self.expr(exponent)
-        if not (isinstance(e, Interval) and e.lo == e.hi and e.lo is not None and
-                e.lo == e.lo.to_integral_value() and e.lo >= 0):
+        if not (
+            isinstance(e, Interval)
+            and e.lo == e.hi
+            and e.lo is not None
+            and e.lo == e.lo.to_integral_value()
+            and e.lo >= 0
+        ):
             return Interval(None, None)
         n = int(e.lo)
         if a.lo is None or a.hi is None:
-            return Interval(None, None) if n % 2 or (a.lo is None and a.hi is None) else \
-                Interval(ZERO, None)
-        ends = [a.lo ** n, a.hi ** n]
+            return (
+                Interval(None, None)
+                if n % 2 or (a.lo is None and a.hi is None)
+                else Interval(ZERO, None)
+            )
+        ends = [a.lo**n, a.hi**n]
         lo, hi = min(ends), max(ends)
         if n % 2 == 0 and a.lo < 0 < a.hi:
             lo = ZERO
@@ -416,8 +442,11 @@ class Analyzer:
             return out
         a = args[0]  # floor / ceil
         mode = ROUND_FLOOR if fname == "floor" else ROUND_CEILING
-        return Interval(None if a.lo is None else a.lo.to_integral_value(rounding=mode),
-                        None if a.hi is None else a.hi.to_integral_value(rounding=mode), True)
+        return Interval(
+            None if a.lo is None else a.lo.to_integral_value(rounding=mode),
+            None if a.hi is None else a.hi.to_integral_value(rounding=mode),
+            True,
+        )
 
     def aggregate(self, fname: str, arg: ast.expr) -> Range:
         """Every aggregator's fold is non-decreasing in each value (`rulebook.engine.semantics`),
@@ -427,8 +456,10 @@ class Analyzer:
         aggregator = semantics.AGGREGATORS[fname]
         out: Interval | None = None
         for shares in self.spans(inner_axis(arg, self.scheme.axis_of)):
+
             def fold(end: Decimal | None, shares: tuple[Decimal, ...] = shares) -> Decimal | None:
                 return None if end is None else aggregator.fold([end] * len(shares), shares)
+
             part = Interval(fold(x.lo), fold(x.hi), x.whole and aggregator.keeps_whole)
             out = part if out is None else out.union(part)
         return out or x
@@ -466,8 +497,11 @@ def render(scheme: Scheme, bounds: list[NodeBounds]) -> str:
             declared.append(f"min {arith.canonical(node.min)}")
         if node is not None and node.max is not None:
             declared.append(f"max {arith.canonical(node.max)}")
-        shown = b.bounds.show() if isinstance(b.bounds, Interval) else \
-            ("yes/no" if isinstance(b.bounds, Truth) else "label")
+        shown = (
+            b.bounds.show()
+            if isinstance(b.bounds, Interval)
+            else ("yes/no" if isinstance(b.bounds, Truth) else "label")
+        )
         rows.append((b.name, b.label, shown, ", ".join(declared), "; ".join(b.flags)))
     widths = [max(display_width(r[i]) for r in rows) for i in range(4)]
     lines = [f"{scheme.title}  [{scheme.id}] — bounds from the declared domains"]

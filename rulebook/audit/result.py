@@ -3,7 +3,11 @@ value, every rank, and the total; plus `to_dict()` following the documented JSON
 
 from __future__ import annotations
 
+import gc
+import hashlib
+import json
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
@@ -125,10 +129,15 @@ class Result:
     data: Any = attrs.field(default=None, repr=False, eq=False)
     """The checked DataSet scored; its digest goes into the manifest (computed on demand, so
     scoring does not pay for hashing the data)."""
+    _digest: list[str] = attrs.field(factory=list, init=False, repr=False, eq=False)
+    """The data digest once worked out (hashing 100,000 units takes seconds; every writer and
+    `to_dict` reads the manifest)."""
 
     @property
     def data_digest(self) -> str:
-        return str(self.data.digest) if self.data is not None else ""
+        if not self._digest:
+            self._digest.append(_streamed_digest(self.data) if self.data is not None else "")
+        return self._digest[0]
 
     def __iter__(self) -> Iterator[UnitResult]:
         return iter(self.units)
@@ -168,11 +177,18 @@ class Result:
         scheme = self.scheme
         return {
             "rulebook": __version__,
-            "scheme": {"id": scheme.id, "title": scheme.title, "version": scheme.version,
-                       "digest": scheme.digest},
+            "scheme": {
+                "id": scheme.id,
+                "title": scheme.title,
+                "version": scheme.version,
+                "digest": scheme.digest,
+            },
             "data": {"digest": self.data_digest, "units": len(self.units)},
-            "rounding": {"places": scheme.rounding.places, "mode": scheme.rounding.mode,
-                         "level": scheme.rounding.level},
+            "rounding": {
+                "places": scheme.rounding.places,
+                "mode": scheme.rounding.mode,
+                "level": scheme.rounding.level,
+            },
             "arithmetic": {"precision": PRECISION, "snap_places": SNAP_PLACES},
         }
 
@@ -182,12 +198,16 @@ class Result:
         `ranks`, `outputs`, `outcomes`, `vetoes`, and (with audit=True) `points_lost` and
         `audit`. Every decimal is a string. `audit` is explicit: the CLI leaves it out unless
         asked (`--audit`); the Python default keeps the full record."""
-        return {**self.head(), "units": list(self.unit_dicts(audit=audit))}
+        with _collector_paused():
+            return {**self.head(), "units": list(self.unit_dicts(audit=audit))}
 
     def head(self) -> dict[str, Any]:
         """Everything of `to_dict()` but the units: what a streaming writer emits first."""
-        return {"format": FORMAT_VERSION, "manifest": self.manifest(),
-                "periods": [p.id for p in self.scheme.periods]}
+        return {
+            "format": FORMAT_VERSION,
+            "manifest": self.manifest(),
+            "periods": [p.id for p in self.scheme.periods],
+        }
 
     def unit_dicts(self, *, audit: bool = False) -> Iterator[dict[str, Any]]:
         """Each unit's entry of `to_dict()`, one at a time, so writers stream."""
@@ -196,11 +216,58 @@ class Result:
         for unit, total_rank in zip(self.units, self.total_ranks(), strict=True):
             entry = layout.entry(unit, int(total_rank))
             if auditor is not None:
-                entry["points_lost"] = [_lost(p, layout.places)
-                                        for p in auditor.points_lost(unit)]
-                entry["audit"] = {name: auditor.explain(unit, name).to_dict(layout.plain)
-                                  for name in layout.audited}
+                entry["points_lost"] = auditor.points_lost_dicts(unit, layout.fixed, layout.plain)
+                entry["audit"] = {
+                    name: auditor.explain_dict(unit, name, layout.plain) for name in layout.audited
+                }
             yield entry
+
+
+def _streamed_digest(data: Any) -> str:
+    """`DataSet.digest` (`rulebook.arith.digest` of `{"units": [[name, values], ...]}`), hashed
+    unit by unit: the same bytes go into sha256, but the canonical JSON text of the whole data
+    (hundreds of MB for 100,000 units) is never held at once."""
+    seen: dict[Decimal, str] = {}
+
+    def canon(value: object) -> object:  # exactly `rulebook.arith.digest`'s canonical form
+        if isinstance(value, dict):
+            return {str(k): canon(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [canon(v) for v in value]
+        if isinstance(value, bool) or value is None:
+            return value
+        if isinstance(value, int | Decimal):
+            number = Decimal(value)
+            text = seen.get(number)
+            if text is None:
+                text = "#" + canonical(number)
+                if len(seen) < _CACHE_LIMIT:
+                    seen[number] = text
+            return text
+        return str(value)
+
+    sha = hashlib.sha256(b'{"units":[')
+    for i, unit in enumerate(data.units):
+        text = json.dumps(
+            [unit.name, canon(dict(unit.values))], ensure_ascii=False, separators=(",", ":")
+        )
+        sha.update((("," if i else "") + text).encode("utf-8"))
+    sha.update(b"]}")
+    return "sha256:" + sha.hexdigest()
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while `to_dict` builds its document: millions of
+    new, acyclic dicts and lists that the collector would otherwise re-scan again and again as
+    the document grows (half the time of an audited `to_dict`). Restored on the way out."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 _CACHE_LIMIT = 100_000
@@ -223,8 +290,7 @@ class _Layout:
         self.vetoes = [(v, slots[v]) for v in scheme.vetoes if v in slots]
 
         def spread(names: Any) -> list[tuple[str, int, tuple[str, ...]]]:
-            return [(n, slots[n], scheme.axis_ids(scheme.axis_of(n)))
-                    for n in names if n in slots]
+            return [(n, slots[n], scheme.axis_ids(scheme.axis_of(n))) for n in names if n in slots]
 
         self.values = spread(n for n, v in scheme.values.items() if v.kind == "value")
         self.ranks = spread(scheme.rankings)
@@ -256,15 +322,28 @@ class _Layout:
         return text
 
     def plain(self, value: Any) -> Any:
-        """JSON form of any audit value: per-period mappings recursively, decimals cached."""
+        """JSON form of any audit value: per-period mappings recursively, decimals cached.
+        The hot path of an audited write: a cache hit is one class test and one lookup."""
         if value.__class__ is Decimal:
-            return self.canonical(value)
+            text = self._canonical.get(value)
+            return text if text is not None else self.canonical(value)
+        if value.__class__ is dict:
+            get, canonical_ = self._canonical.get, self.canonical
+            out = {}
+            for k, v in value.items():
+                if v.__class__ is Decimal:
+                    text = get(v)
+                    out[k] = text if text is not None else canonical_(v)
+                else:
+                    out[k] = self.plain(v)
+            return out
         if isinstance(value, Mapping):
             return {k: self.plain(v) for k, v in value.items()}
         return self.canonical(value)
 
-    def spread(self, vector: list[Any],
-               names: list[tuple[str, int, tuple[str, ...]]]) -> dict[str, Any]:
+    def spread(
+        self, vector: list[Any], names: list[tuple[str, int, tuple[str, ...]]]
+    ) -> dict[str, Any]:
         plain = self.canonical
         out: dict[str, Any] = {}
         for name, slot, ids in names:
@@ -286,16 +365,12 @@ class _Layout:
             "ranks": self.spread(vector, self.ranks),
             "outputs": {n: fixed(vector[i]) for n, i in self.outputs},
             "outcomes": self.spread(vector, self.outcomes),
-            "vetoes": [{"id": v, "label": scheme.vetoes[v].label,
-                        "reason": scheme.vetoes[v].reason}
-                       for v, i in self.vetoes if vector[i] is True],
+            "vetoes": [
+                {"id": v, "label": scheme.vetoes[v].label, "reason": scheme.vetoes[v].reason}
+                for v, i in self.vetoes
+                if vector[i] is True
+            ],
         }
-
-
-def _lost(p: PointsLost, places: int) -> dict[str, Any]:
-    return {"node": p.node, "label": p.label, "standard": canonical(p.standard),
-            "value": _fixed(p.value, places), "lost": _fixed(p.lost, places),
-            "inputs": {i.name: _plain(i.value) for i in p.inputs}}
 
 
 def _fixed(value: Decimal, places: int) -> str:

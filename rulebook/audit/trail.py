@@ -12,16 +12,17 @@ from __future__ import annotations
 
 import ast
 import copy
+import operator
 import re
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal, localcontext
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import attrs
 
 from rulebook.arith import CONTEXT, canonical
 from rulebook.engine import semantics
-from rulebook.engine.interpret import Interpreter
+from rulebook.engine.codegen import compile_expression
 from rulebook.engine.semantics import Clip
 from rulebook.errors import Location
 from rulebook.expr.syntax import value_names
@@ -105,47 +106,32 @@ class NodeAudit:
     def to_dict(self, plain: Callable[[Any], Any] | None = None) -> dict[str, Any]:
         """The audit as JSON-ready data (decimals as strings). `plain` turns a value into its
         JSON form (default: canonical decimals); a caller writing many audits passes a
-        memoising one."""
-        _plain = plain or _plain_value
-        scored = self.kind != "value"
-        out: dict[str, Any] = {
-            "kind": self.kind, "label": self.label,
-            "value": format(self.value, "f") if scored else _plain(self.value),
-            "raw": _plain(self.raw),
-        }
-        if self.expression is not None:
-            out["expression"] = self.expression
-        if self.pattern:
-            out["pattern"] = {"name": self.pattern, "arguments": dict(self.arguments)}
-        if self.inputs:
-            out["inputs"] = [{"name": i.name, "kind": i.kind, "value": _plain(i.value)}
-                             for i in self.inputs]
-        if self.children:
-            out["children"] = {c: format(v, "f") for c, v in self.children}
-        if self.clips:
-            out["clips"] = [{"kind": c.kind, "source": c.source, "bound": _plain(c.bound),
-                             "before": _plain(c.before), "after": _plain(c.after),
-                             "clipped": _plain(c.clipped)} for c in self.clips]
-        out["clipped"] = _plain(self.clipped)
-        if self.rounding:
-            out["rounding"] = self.rounding
-        if self.branches:
-            out["branches"] = [{"condition": b.condition, "taken": b.taken}
-                               for b in self.branches]
-        if self.ranks:
-            out["ranks"] = [{"ranking": r.ranking, "period": r.period, "basis": _plain(r.basis),
-                             "rank": r.rank, "tied_with": list(r.tied_with), "units": r.units,
-                             "method": r.method} for r in self.ranks]
-        if self.periods:
-            out["periods"] = {p: _plain(w) for p, w in self.periods}
-        if self.standard is not None:
-            out["standard"] = _plain(self.standard)
-            out["lost"] = format(self.lost, "f") if self.lost is not None else None
-        if self.location is not None:
-            out["source"] = f"{self.location.file}:{self.location.line}"
-        if self.note:
-            out["note"] = self.note
-        return out
+        memoising one. Rendered by `render`, the one function every audit dict comes from."""
+        static = _Static(
+            self.kind,
+            self.label,
+            self.note,
+            self.expression,
+            self.pattern,
+            self.arguments,
+            tuple((i.name, i.kind, i.label) for i in self.inputs),
+            tuple(c for c, _ in self.children),
+            self.periods,
+            self.standard,
+            f"{self.location.file}:{self.location.line}" if self.location is not None else None,
+        )
+        facts = _Facts(
+            self.value,
+            self.raw,
+            tuple(i.value for i in self.inputs),
+            tuple(v for _, v in self.children),
+            self.clips,
+            self.clamped,
+            self.rounding,
+            tuple((b.condition, b.taken) for b in self.branches),
+            self.ranks,
+        )
+        return render(static, facts, plain or _plain_value)
 
 
 @attrs.frozen
@@ -158,6 +144,180 @@ class PointsLost:
     value: Decimal
     lost: Decimal
     inputs: tuple[Input, ...]
+
+
+class _Static:
+    """The part of a node's audit that is the same for every unit: its text, the names it
+    reads (with their kind and label), where it is written. Worked out once per scheme."""
+
+    __slots__ = (
+        "arguments",
+        "children",
+        "expression",
+        "inputs",
+        "kind",
+        "label",
+        "note",
+        "pattern",
+        "periods",
+        "source",
+        "standard",
+    )
+
+    def __init__(
+        self,
+        kind: str,
+        label: str,
+        note: str,
+        expression: str | None,
+        pattern: str | None,
+        arguments: tuple[tuple[str, str], ...],
+        inputs: tuple[tuple[str, str, str], ...],
+        children: tuple[str, ...],
+        periods: tuple[tuple[str, Decimal], ...],
+        standard: Decimal | None,
+        source: str | None,
+    ) -> None:
+        self.kind, self.label, self.note, self.expression = kind, label, note, expression
+        self.pattern, self.arguments, self.inputs, self.children = (
+            pattern,
+            arguments,
+            inputs,
+            children,
+        )
+        self.periods, self.standard, self.source = periods, standard, source
+
+
+class _Facts(NamedTuple):
+    """The part of a node's audit that depends on the unit: values read and what happened."""
+
+    value: PerPeriodValue
+    raw: PerPeriodValue
+    inputs: tuple[PerPeriodValue, ...]
+    children: tuple[Decimal, ...]
+    clips: tuple[Clip, ...]
+    clamped: Decimal | None
+    rounding: str | None
+    branches: tuple[tuple[str, bool], ...]
+    ranks: tuple[RankRead, ...]
+
+
+def render(static: _Static, facts: _Facts, plain: Callable[[Any], Any]) -> dict[str, Any]:
+    """A node's audit as JSON-ready data: the one rendering behind `NodeAudit.to_dict` and the
+    audit of `Result.to_dict(audit=True)`; hot when every unit is audited, so written for speed."""
+    value, raw, inputs, children, clips, _, rounding, branches, ranks = facts
+    kind = static.kind
+    if kind != "value":
+        out: dict[str, Any] = {
+            "kind": kind,
+            "label": static.label,
+            "value": format(value, "f"),
+            "raw": plain(raw),
+        }
+    else:
+        shown = plain(value)
+        out = {
+            "kind": kind,
+            "label": static.label,
+            "value": shown,
+            "raw": (dict(shown) if shown.__class__ is dict else shown)
+            if raw is value
+            else plain(raw),
+        }
+    if static.expression is not None:
+        out["expression"] = static.expression
+    if static.pattern:
+        out["pattern"] = {"name": static.pattern, "arguments": dict(static.arguments)}
+    if inputs:
+        out["inputs"] = [
+            {"name": head[0], "kind": head[1], "value": plain(v)}
+            for head, v in zip(static.inputs, inputs, strict=True)
+        ]
+    if children:
+        out["children"] = {
+            c: format(v, "f") for c, v in zip(static.children, children, strict=True)
+        }
+    if clips:
+        out["clips"] = [
+            {
+                "kind": c.kind,
+                "source": c.source,
+                "bound": plain(c.bound),
+                "before": plain(c.before),
+                "after": plain(c.after),
+                "clipped": plain(c.clipped),
+            }
+            for c in clips
+        ]
+        out["clipped"] = plain(sum((c.clipped for c in clips), _ZERO))
+    else:
+        out["clipped"] = plain(_ZERO)
+    if rounding:
+        out["rounding"] = rounding
+    if branches:
+        out["branches"] = [{"condition": c, "taken": t} for c, t in branches]
+    if ranks:
+        out["ranks"] = [
+            {
+                "ranking": r.ranking,
+                "period": r.period,
+                "basis": plain(r.basis),
+                "rank": r.rank,
+                "tied_with": list(r.tied_with),
+                "units": r.units,
+                "method": r.method,
+            }
+            for r in ranks
+        ]
+    if static.periods:
+        out["periods"] = {p: plain(w) for p, w in static.periods}
+    standard = static.standard
+    if standard is not None:
+        out["standard"] = plain(standard)
+        out["lost"] = (
+            format(max(standard - value, _ZERO), "f") if isinstance(value, Decimal) else None
+        )
+    if static.source is not None:
+        out["source"] = static.source
+    if static.note:
+        out["note"] = static.note
+    return out
+
+
+_ZERO = Decimal(0)
+
+
+Getter = Callable[[list[Any]], Any]
+
+
+class _Spec(_Static):
+    """A node's `_Static` plus how to read its per-unit facts from a slot list: getters for its
+    value, raw value, inputs and children, its floor/cap plan, the rankings it reads."""
+
+    __slots__ = (
+        "branches_only",
+        "children_of",
+        "clipper",
+        "inputs_of",
+        "item",
+        "location",
+        "name",
+        "node",
+        "ranked",
+        "raw_of",
+        "value_of",
+    )
+    name: str
+    location: Location | None
+    node: Any  # the scheme's node (None for `total` and values)
+    value_of: Getter
+    raw_of: Getter
+    inputs_of: Getter  # the inputs' values, as a tuple
+    children_of: Getter  # the children's values, as a tuple
+    clipper: _ClipPlan | None
+    branches_only: bool  # a value's formula: branches shown, its floor/cap not
+    ranked: tuple[tuple[str, int, str | None, str], ...]
+    item: bool
 
 
 class UnitScores(Protocol):
@@ -181,230 +341,258 @@ class Scores(Protocol):
     def units(self) -> Sequence[UnitScores]: ...
 
 
+# A formula's top-level floor/cap, worked out once per formula: either a branch
+# (condition function, its text, then-plan, else-plan) or the bounds at the end of the branches
+# [(kind, constant bound or bound function, operand function)].
+_Bound = tuple[semantics.ClipKind, Decimal | Getter, Getter]
+_ClipPlan = tuple[Getter, str, Any, Any] | list[_Bound]
+
+
 class Auditor:
-    """Builds audits for one Result; holds the reference interpreter and rank tables."""
+    """Builds audits for one Result. What each node's audit needs is worked out once per
+    auditor (`_Spec`: fixed text, slot getters, compiled branch tests and clip operands), so
+    auditing a unit is reading its slot list; the facts of the unit last asked about are kept,
+    as points lost and the full audit read the same nodes."""
 
     def __init__(self, result: Scores) -> None:
         self.result = result
         self.scheme: Scheme = result.scheme
-        self.interpreter = Interpreter(self.scheme)
+        self._specs: dict[str, _Spec] = {}
         self._rank_tables: dict[str, list[list[Any]]] = {}
         self._ties: dict[tuple[str, int], dict[Any, list[str]]] = {}
+        self._place: dict[tuple[str, int], list[int]] = {}  # each unit's place in its tie group
         self._unit_index: dict[str, int] = {}
-        # per formula (keyed by its tree, kept alive with it): names read, period shares shown
-        self._tree_names: dict[int, tuple[ast.expr, tuple[str, ...]]] = {}
-        self._tree_periods: dict[int, tuple[ast.expr, tuple[tuple[str, Decimal], ...]]] = {}
-        self._sources: dict[int, str] = {}
         self._last_unit: UnitScores | None = None
-        self._last_audits: dict[str, NodeAudit] = {}
+        self._last_facts: dict[str, _Facts] = {}
+        self._text: dict[Decimal, str] = {}
+        self._standards: list[_Spec] | None = None  # items with a standard
 
     # -- public ---------------------------------------------------------------------------------
 
     def explain(self, unit: UnitScores, name: str) -> NodeAudit:
-        scheme = self.scheme
-        if name == "total":
-            return self._total(unit)
-        if name in scheme.nodes:
-            return self._node_of(unit, name)
-        if name in scheme.values:
-            return self._value(unit, name)
-        raise KeyError(f"no node or value named {name!r}")
+        spec = self._spec(name)
+        facts = self._facts(unit, spec)
+        return NodeAudit(
+            unit.unit,
+            spec.name,
+            spec.kind,
+            spec.label,
+            spec.note,
+            facts.value,
+            facts.raw,
+            spec.expression,
+            spec.pattern,
+            spec.arguments,
+            tuple(
+                Input(n, k, label, v)
+                for (n, k, label), v in zip(spec.inputs, facts.inputs, strict=True)
+            ),
+            tuple(zip(spec.children, facts.children, strict=True)),
+            facts.clips,
+            facts.clamped,
+            facts.rounding,
+            tuple(Branch(c, t) for c, t in facts.branches),
+            facts.ranks,
+            spec.periods,
+            spec.standard,
+            spec.location,
+        )
+
+    def explain_dict(
+        self, unit: UnitScores, name: str, plain: Callable[[Any], Any] | None = None
+    ) -> dict[str, Any]:
+        """`explain(unit, name).to_dict(plain)`, without building the audit objects."""
+        spec = self._spec(name)
+        return render(spec, self._facts(unit, spec), plain or _plain_value)
 
     def points_lost(self, unit: UnitScores) -> list[PointsLost]:
         """Items below their standard, the biggest loss first (ties by tree order)."""
-        out = []
-        for node_id in self.scheme.score_ids:
-            node = self.scheme.nodes.get(node_id)
-            if node is None or not node.is_item or node.standard is None:
-                continue
-            value = unit.value(node_id)
-            if value < node.standard:
-                audit = self._node_of(unit, node_id)
-                out.append(PointsLost(node_id, node.label, node.standard, value,
-                                      node.standard - value, audit.inputs))
-        return sorted(out, key=lambda p: -p.lost)
+        return [
+            PointsLost(
+                spec.name,
+                spec.label,
+                standard,
+                value,
+                lost,
+                tuple(
+                    Input(n, k, label, v)
+                    for (n, k, label), v in zip(spec.inputs, inputs, strict=True)
+                ),
+            )
+            for spec, standard, value, lost, inputs in self._losses(unit)
+        ]
 
-    # -- kinds ----------------------------------------------------------------------------------
+    def points_lost_dicts(
+        self, unit: UnitScores, fixed: Callable[[Decimal], str], plain: Callable[[Any], Any]
+    ) -> list[dict[str, Any]]:
+        """`points_lost` as the JSON contract writes it (scores by `fixed`, other values by
+        `plain`), without building the objects."""
+        return [
+            {
+                "node": spec.name,
+                "label": spec.label,
+                "standard": plain(standard),
+                "value": fixed(value),
+                "lost": fixed(lost),
+                "inputs": {head[0]: plain(v) for head, v in zip(spec.inputs, inputs, strict=True)},
+            }
+            for spec, standard, value, lost, inputs in self._losses(unit)
+        ]
 
-    def _total(self, unit: UnitScores) -> NodeAudit:
-        scheme = self.scheme
-        children = tuple((r, unit.value(r)) for r, _ in semantics.total_terms(scheme))
-        return NodeAudit(
-            unit.unit, "total", "total", scheme.total_label, "", unit.value("total"),
-            unit.value("total", raw=True),
-            semantics.total_formula(scheme), None, (), (), children, (), None, None, (), (),
-            (), scheme.standard_total, None)
+    def _losses(
+        self, unit: UnitScores
+    ) -> list[tuple[_Spec, Decimal, Decimal, Decimal, tuple[Any, ...]]]:
+        """(spec, standard, value, points lost, inputs' values) of each item below its
+        standard, the biggest loss first (ties in tree order)."""
+        if self._standards is None:
+            self._standards = [
+                self._spec(n)
+                for n in self.scheme.score_ids
+                if (node := self.scheme.nodes.get(n)) is not None
+                and node.is_item
+                and node.standard is not None
+            ]
+        vector, out = unit.vector, []
+        for spec in self._standards:
+            value, standard = spec.value_of(vector), spec.standard
+            assert standard is not None
+            if value < standard:
+                out.append(
+                    (spec, standard, value, standard - value, self._facts(unit, spec).inputs)
+                )
+        out.sort(key=lambda row: -row[3])
+        return out
 
-    def _node(self, unit: UnitScores, node_id: str) -> NodeAudit:
-        node = self.scheme.nodes[node_id]
-        raw = unit.value(node_id, raw=True)
-        value = unit.value(node_id)
-        settled = semantics.settle(node, raw, self.scheme.rounding)
-        clamped, clips = settled.clamped, list(settled.clips)
-        branches: list[Branch] = []
-        if node.formula is None:
-            children = tuple((c, unit.value(c)) for c in node.children)
-            return NodeAudit(unit.unit, node_id, "group", node.label, node.note, value, raw,
-                             None, None, (), (), children, tuple(clips), clamped,
-                             self._rounding(clamped, value, node.min, node.max, False),
-                             (), (), (), node.standard, node.location)
-        tree = node.formula.tree
-        formula_clips = self._formula_clips(tree, unit, branches)
-        return NodeAudit(
-            unit.unit, node_id, "item", node.label, node.note, value, raw, node.formula.text,
-            node.pattern, node.arguments, self._inputs(tree, unit), (),
-            tuple(formula_clips + clips), clamped,
-            self._rounding(clamped, value, node.min, node.max, True), tuple(branches),
-            self._ranks(tree, unit), self._periods(tree), node.standard, node.location)
+    # -- facts ----------------------------------------------------------------------------------
 
-    def _value(self, unit: UnitScores, name: str) -> NodeAudit:
-        value = self.scheme.values[name]
-        current = unit.value(name)
-        branches: list[Branch] = []
-        if self.scheme.axis_of(name) is None:
-            self._formula_clips(value.formula.tree, unit, branches)
-        return NodeAudit(
-            unit.unit, name, "value", value.label, value.note, current, current,
-            value.formula.text, None, (), self._inputs(value.formula.tree, unit), (), (), None,
-            None, tuple(branches), self._ranks(value.formula.tree, unit),
-            self._periods(value.formula.tree), None, value.location)
+    def _facts(self, unit: UnitScores, spec: _Spec) -> _Facts:
+        """What `spec`'s node read and did for `unit`, remembered for the unit last asked about
+        (only one unit's facts are ever held)."""
+        if self._last_unit is not unit:
+            self._last_unit, self._last_facts = unit, {}
+        facts = self._last_facts.get(spec.name)
+        if facts is None:
+            facts = self._last_facts[spec.name] = self._work_out(unit, spec)
+        return facts
 
-    # -- pieces ---------------------------------------------------------------------------------
+    def _work_out(self, unit: UnitScores, spec: _Spec) -> _Facts:
+        vector = unit.vector
+        value = spec.value_of(vector)
+        raw = spec.raw_of(vector) if spec.kind != "value" else value
+        ranks = self._ranks(spec, unit) if spec.ranked else ()
+        taken: list[tuple[str, bool]] = []
+        clips: list[Clip] = []
+        if spec.clipper:
+            with localcontext(CONTEXT):
+                formula_clips = self._formula_clips(spec.clipper, vector, taken)
+            if not spec.branches_only:
+                clips = formula_clips
+        node = spec.node
+        if node is None:  # a value or the total
+            return _Facts(
+                value,
+                raw,
+                spec.inputs_of(vector),
+                spec.children_of(vector),
+                tuple(clips),
+                None,
+                None,
+                tuple(taken),
+                ranks,
+            )
+        if node.min is None and node.max is None:
+            clamped = raw
+        else:
+            settled = semantics.settle(node, raw, self.scheme.rounding)
+            clamped = settled.clamped
+            clips.extend(settled.clips)
+        return _Facts(
+            value,
+            raw,
+            spec.inputs_of(vector),
+            spec.children_of(vector),
+            tuple(clips),
+            clamped,
+            self._rounding(clamped, value, node.min, node.max, spec.item),
+            tuple(taken),
+            ranks,
+        )
 
-    def _inputs(self, tree: ast.expr, unit: UnitScores) -> tuple[Input, ...]:
-        seen: set[str] = set()
-        out: list[Input] = []
-        for name in self._names(tree):
-            if name in seen or name == "weight":
-                continue
-            seen.add(name)
-            out.append(Input(name, *self._describe(name, unit)))
-        return tuple(out)
-
-    def _names(self, tree: ast.expr) -> tuple[str, ...]:
-        """The names a formula reads, in order (worked out once per formula, not per unit)."""
-        key = id(tree)
-        if key not in self._tree_names:
-            self._tree_names[key] = (tree, tuple(n.id for n in value_names(tree)))
-        return self._tree_names[key][1]
-
-    def _describe(self, name: str, unit: UnitScores) -> tuple[str, str, PerPeriodValue]:
-        scheme = self.scheme
-        if name in scheme.parameters:
-            return "parameter", scheme.parameters[name].label, unit.value(name)
-        if name in scheme.indicators:
-            ind = scheme.indicators[name]
-            return "indicator", ind.label, unit.value(name)
-        if name in scheme.values:
-            value = scheme.values[name]
-            return "value", value.label, unit.value(name)
-        if name in scheme.rankings:
-            return "ranking", scheme.rankings[name].label, unit.value(name)
-        if name == "total":
-            return "node", scheme.total_label, unit.value(name)
-        return "node", scheme.nodes[name].label, unit.value(name)
-
-    def _formula_clips(self, tree: ast.expr, unit: UnitScores,
-                       branches: list[Branch]) -> list[Clip]:
+    def _formula_clips(
+        self, plan: _ClipPlan, vector: list[Any], taken: list[tuple[str, bool]]
+    ) -> list[Clip]:
         """Follow top-level conditionals (recording the branch) down to a top-level
         max/min/clamp with a constant bound, and report what that floor or cap clipped."""
-        with localcontext(CONTEXT):
-            while isinstance(tree, ast.IfExp):
-                taken = bool(self.interpreter.run(tree.test, unit.vector, None))
-                if id(tree.test) not in self._sources:
-                    self._sources[id(tree.test)] = _source(tree.test)
-                branches.append(Branch(self._sources[id(tree.test)], taken))
-                tree = tree.body if taken else tree.orelse
-            if not (isinstance(tree, ast.Call) and isinstance(tree.func, ast.Name)):
-                return []
-            fname, args = tree.func.id, tree.args
-            bounds: list[tuple[semantics.ClipKind, ast.expr, ast.expr]] = []
-            if fname in ("max", "min") and len(args) == 2:
-                kind: semantics.ClipKind = "floor" if fname == "max" else "cap"
-                for limit, inner in ((args[0], args[1]), (args[1], args[0])):
-                    if self._constant(limit) is not None:
-                        bounds.append((kind, limit, inner))
-                        break
-            elif fname == "clamp":
-                bounds = [("floor", args[1], args[0]), ("cap", args[2], args[0])]
-            out = []
-            for kind, bound_tree, inner in bounds:
-                constant = self._constant(bound_tree)
-                bound: Decimal = (self.interpreter.run(bound_tree, unit.vector, None)
-                                  if constant is None else constant)
-                before = self.interpreter.run(inner, unit.vector, None)
-                after = (semantics.clamp_value(before, bound, None) if kind == "floor"
-                         else semantics.clamp_value(before, None, bound))
-                if after != before:
-                    out.append(Clip(kind, bound, "formula", before, after))
-            return out
+        while isinstance(plan, tuple):
+            test, condition, then, otherwise = plan
+            went = bool(test(vector))
+            taken.append((condition, went))
+            plan = then if went else otherwise
+        out = []
+        for kind, bound_of, inner in plan:
+            bound: Decimal = bound_of if isinstance(bound_of, Decimal) else bound_of(vector)
+            before = inner(vector)
+            after = (
+                semantics.clamp_value(before, bound, None)
+                if kind == "floor"
+                else semantics.clamp_value(before, None, bound)
+            )
+            if after != before:
+                out.append(Clip(kind, bound, "formula", before, after))
+        return out
 
-    def _constant(self, tree: ast.expr) -> Decimal | None:
-        if isinstance(tree, ast.Constant) and isinstance(tree.value, Decimal):
-            return tree.value
-        if isinstance(tree, ast.Name) and tree.id in self.scheme.parameters and \
-                not self.scheme.per_unit_parameter(tree.id):
-            return self.scheme.parameters[tree.id].value
-        return None
-
-    def _rounding(self, clamped: Decimal, value: Decimal, low: Decimal | None,
-                  high: Decimal | None, item: bool) -> str | None:
+    def _rounding(
+        self,
+        clamped: Decimal,
+        value: Decimal,
+        low: Decimal | None,
+        high: Decimal | None,
+        item: bool,
+    ) -> str | None:
         if not (item or low is not None or high is not None):
             return None
         r = self.scheme.rounding
-        return (f"{canonical(clamped)} → {value} ({r.places} places, {r.mode})"
-                if canonical(clamped) != canonical(value) or item else None)
+        shown = self._canonical(clamped)
+        return (
+            f"{shown} → {value} ({r.places} places, {r.mode})"
+            if item or shown != self._canonical(value)
+            else None
+        )
 
-    def _periods(self, tree: ast.expr) -> tuple[tuple[str, Decimal], ...]:
-        key = id(tree)
-        if key not in self._tree_periods:
-            self._tree_periods[key] = (tree, self._weights_read(tree))
-        return self._tree_periods[key][1]
+    def _canonical(self, value: Decimal) -> str:
+        """`canonical`, remembered by value (the text depends only on the number)."""
+        text = self._text.get(value)
+        if text is None:
+            text = canonical(value)
+            if len(self._text) < 100_000:
+                self._text[value] = text
+        return text
 
-    def _weights_read(self, tree: ast.expr) -> tuple[tuple[str, Decimal], ...]:
-        """The periods' shares, if the formula reads them (a weighted aggregator, `weight`)."""
-        uses = any((isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and
-                    n.func.id in semantics.AGGREGATORS and
-                    semantics.AGGREGATORS[n.func.id].weighted) or
-                   (isinstance(n, ast.Name) and n.id == "weight") for n in ast.walk(tree))
-        return tuple((p.id, p.share) for p in self.scheme.periods) if uses else ()
-
-    def _ranks(self, tree: ast.expr, unit: UnitScores) -> tuple[RankRead, ...]:
-        out = []
-        names = set(self._names(tree))
+    def _ranks(self, spec: _Spec, unit: UnitScores) -> tuple[RankRead, ...]:
         if not self._unit_index:
             self._unit_index.update((u.unit, i) for i, u in enumerate(self.result.units))
         index = self._unit_index[unit.unit]
-        for name in sorted(names & set(self.scheme.rankings)):
-            ranking = self.scheme.rankings[name]
-            table = self._rank_table(name)
-            periods: list[str | None] = list(self.scheme.axis_ids(self.scheme.axis_of(name))) \
-                or [None]
-            for offset, period in enumerate(periods):
-                basis, rank = table[offset][index]
-                tied = tuple(u for u in self._sharing(name, offset)[rank] if u != unit.unit)
-                out.append(RankRead(name, period, basis, int(rank), tied,
-                                    len(self.result.units), ranking.method))
+        out = []
+        for name, offset, period, method in spec.ranked:
+            self._sharing(name, offset)
+            basis, rank = self._rank_table(name)[offset][index]
+            group, at = self._sharing(name, offset)[rank], self._place[(name, offset)][index]
+            tied = (*group[:at], *group[at + 1 :])
+            out.append(
+                RankRead(name, period, basis, int(rank), tied, len(self.result.units), method)
+            )
         return tuple(out)
-
-    def _node_of(self, unit: UnitScores, node_id: str) -> NodeAudit:
-        """`_node`, remembered for the unit last asked about (points lost and the full audit
-        of one unit read the same nodes; only one unit's audits are ever held)."""
-        if self._last_unit is not unit:
-            self._last_unit, self._last_audits = unit, {}
-        audit = self._last_audits.get(node_id)
-        if audit is None:
-            audit = self._last_audits[node_id] = self._node(unit, node_id)
-        return audit
 
     def _sharing(self, name: str, offset: int) -> dict[Any, list[str]]:
         """Per rank (at one period of a ranking), the units holding it, in unit order."""
         key = (name, offset)
         if key not in self._ties:
             groups: dict[Any, list[str]] = {}
-            for u, (_, rank) in zip(self.result.units, self._rank_table(name)[offset],
-                                    strict=True):
-                groups.setdefault(rank, []).append(u.unit)
+            place = self._place[key] = []
+            for u, (_, rank) in zip(self.result.units, self._rank_table(name)[offset], strict=True):
+                group = groups.setdefault(rank, [])
+                place.append(len(group))
+                group.append(u.unit)
             self._ties[key] = groups
         return self._ties[key]
 
@@ -412,12 +600,244 @@ class Auditor:
         """Per period: (basis, rank) of every unit, computed once per ranking."""
         if name not in self._rank_tables:
             ranking = self.scheme.rankings[name]
-            points: list[str | None] = list(self.scheme.axis_ids(self.scheme.axis_of(name))) \
-                or [None]
+            points: list[str | None] = list(self.scheme.axis_ids(self.scheme.axis_of(name))) or [
+                None
+            ]
             self._rank_tables[name] = [
                 [(u.value(ranking.basis, p), u.value(name, p)) for u in self.result.units]
-                for p in points]
+                for p in points
+            ]
         return self._rank_tables[name]
+
+    # -- specs (once per name) ------------------------------------------------------------------
+
+    def _spec(self, name: str) -> _Spec:
+        spec = self._specs.get(name)
+        if spec is None:
+            spec = self._specs[name] = self._make_spec(name)
+        return spec
+
+    def _make_spec(self, name: str) -> _Spec:
+        scheme = self.scheme
+        spec = _Spec.__new__(_Spec)
+        spec.name, spec.node, spec.clipper, spec.branches_only = name, None, None, False
+        spec.item, spec.ranked = False, ()
+        tree: ast.expr | None = None
+        if name == "total":
+            _Static.__init__(
+                spec,
+                "total",
+                scheme.total_label,
+                "",
+                semantics.total_formula(scheme),
+                None,
+                (),
+                (),
+                tuple(r for r, _ in semantics.total_terms(scheme)),
+                (),
+                scheme.standard_total,
+                None,
+            )
+            spec.location = None
+        elif name in scheme.nodes:
+            node = scheme.nodes[name]
+            spec.node, spec.location = node, node.location
+            if node.formula is None:
+                _Static.__init__(
+                    spec,
+                    "group",
+                    node.label,
+                    node.note,
+                    None,
+                    None,
+                    (),
+                    (),
+                    tuple(node.children),
+                    (),
+                    node.standard,
+                    None,
+                )
+            else:
+                tree = node.formula.tree
+                spec.item = True
+                _Static.__init__(
+                    spec,
+                    "item",
+                    node.label,
+                    node.note,
+                    node.formula.text,
+                    node.pattern,
+                    node.arguments,
+                    self._inputs(tree),
+                    (),
+                    self._weights_read(tree),
+                    node.standard,
+                    None,
+                )
+                spec.clipper = self._clip_plan(tree)
+        elif name in scheme.values:
+            value = scheme.values[name]
+            spec.location = value.location
+            tree = value.formula.tree
+            _Static.__init__(
+                spec,
+                "value",
+                value.label,
+                value.note,
+                value.formula.text,
+                None,
+                (),
+                self._inputs(tree),
+                (),
+                self._weights_read(tree),
+                None,
+                None,
+            )
+            if scheme.axis_of(name) is None:
+                spec.clipper, spec.branches_only = self._clip_plan(tree), True
+        else:
+            raise KeyError(f"no node or value named {name!r}")
+        if spec.location is not None:
+            spec.source = f"{spec.location.file}:{spec.location.line}"
+        spec.value_of = self._getter(name)
+        spec.raw_of = self._getter(name, raw=True) if spec.kind != "value" else spec.value_of
+        spec.inputs_of = self._all(tuple(n for n, _, _ in spec.inputs))
+        spec.children_of = self._all(spec.children)
+        if tree is not None:
+            spec.ranked = self._ranked(tree)
+        return spec
+
+    def _all(self, names: tuple[str, ...]) -> Getter:
+        """A function reading all of `names` from a slot list into a tuple."""
+        plan = self.scheme.program.plan
+        if not names:
+            return lambda _: ()
+        if all(n not in plan.points and n in plan.slots for n in names):
+            slots = [plan.slots[n] for n in names]
+            if len(slots) == 1:
+                slot = slots[0]
+                return lambda vector: (vector[slot],)
+            return operator.itemgetter(*slots)
+        getters = [self._getter(n) for n in names]
+        return lambda vector: tuple([get(vector) for get in getters])
+
+    def _getter(self, name: str, *, raw: bool = False) -> Getter:
+        """A function reading `name` from a slot list, as `UnitResult.value` reads it."""
+        plan = self.scheme.program.plan
+        if raw and name in plan.raw_slots:
+            return operator.itemgetter(plan.raw_slots[name])
+        if not raw:
+            if name not in plan.points and name in plan.slots:
+                return operator.itemgetter(plan.slots[name])
+            parameter = self.scheme.parameters.get(name)
+            if parameter is not None and name not in plan.slots:
+                constant = parameter.value
+                return lambda _: constant
+            if name in plan.slots:  # varies: its points mapped to their values
+                ids, start = plan.points[name], plan.slots[name]
+                end = start + len(ids)
+                return lambda vector: dict(zip(ids, vector[start:end], strict=True))
+        return lambda vector: plan.read(vector, name, raw=raw)
+
+    def _inputs(self, tree: ast.expr) -> tuple[tuple[str, str, str], ...]:
+        """(name, kind, label) of each name a formula reads, in order, once each."""
+        seen: set[str] = set()
+        out = []
+        for node in value_names(tree):
+            name = node.id
+            if name in seen or name == "weight":
+                continue
+            seen.add(name)
+            out.append((name, *self._describe(name)))
+        return tuple(out)
+
+    def _describe(self, name: str) -> tuple[str, str]:
+        scheme = self.scheme
+        if name in scheme.parameters:
+            return "parameter", scheme.parameters[name].label
+        if name in scheme.indicators:
+            return "indicator", scheme.indicators[name].label
+        if name in scheme.values:
+            return "value", scheme.values[name].label
+        if name in scheme.rankings:
+            return "ranking", scheme.rankings[name].label
+        if name == "total":
+            return "node", scheme.total_label
+        return "node", scheme.nodes[name].label
+
+    def _ranked(self, tree: ast.expr) -> tuple[tuple[str, int, str | None, str], ...]:
+        """(ranking, period offset, period, method) of every rank the formula reads."""
+        names = {n.id for n in value_names(tree)}
+        out: list[tuple[str, int, str | None, str]] = []
+        for name in sorted(names & set(self.scheme.rankings)):
+            periods: list[str | None] = list(self.scheme.axis_ids(self.scheme.axis_of(name))) or [
+                None
+            ]
+            out.extend(
+                (name, offset, period, self.scheme.rankings[name].method)
+                for offset, period in enumerate(periods)
+            )
+        return tuple(out)
+
+    def _clip_plan(self, tree: ast.expr) -> _ClipPlan:
+        """The formula's top-level conditionals and floor/cap, with the parts a unit's audit
+        evaluates compiled once (`rulebook.engine.codegen.compile_expression`)."""
+        scheme = self.scheme
+        if isinstance(tree, ast.IfExp):
+            return (
+                compile_expression(scheme, tree.test),
+                _source(tree.test),
+                self._clip_plan(tree.body),
+                self._clip_plan(tree.orelse),
+            )
+        if not (isinstance(tree, ast.Call) and isinstance(tree.func, ast.Name)):
+            return []
+        fname, args = tree.func.id, tree.args
+        bounds: list[tuple[semantics.ClipKind, ast.expr, ast.expr]] = []
+        if fname in ("max", "min") and len(args) == 2:
+            kind: semantics.ClipKind = "floor" if fname == "max" else "cap"
+            for limit, inner in ((args[0], args[1]), (args[1], args[0])):
+                if self._constant(limit) is not None:
+                    bounds.append((kind, limit, inner))
+                    break
+        elif fname == "clamp":
+            bounds = [("floor", args[1], args[0]), ("cap", args[2], args[0])]
+        out: list[_Bound] = []
+        for kind, bound_tree, inner in bounds:
+            constant = self._constant(bound_tree)
+            out.append(
+                (
+                    kind,
+                    compile_expression(scheme, bound_tree) if constant is None else constant,
+                    compile_expression(scheme, inner),
+                )
+            )
+        return out
+
+    def _constant(self, tree: ast.expr) -> Decimal | None:
+        if isinstance(tree, ast.Constant) and isinstance(tree.value, Decimal):
+            return tree.value
+        if (
+            isinstance(tree, ast.Name)
+            and tree.id in self.scheme.parameters
+            and not self.scheme.per_unit_parameter(tree.id)
+        ):
+            return self.scheme.parameters[tree.id].value
+        return None
+
+    def _weights_read(self, tree: ast.expr) -> tuple[tuple[str, Decimal], ...]:
+        """The periods' shares, if the formula reads them (a weighted aggregator, `weight`)."""
+        uses = any(
+            (
+                isinstance(n, ast.Call)
+                and isinstance(n.func, ast.Name)
+                and n.func.id in semantics.AGGREGATORS
+                and semantics.AGGREGATORS[n.func.id].weighted
+            )
+            or (isinstance(n, ast.Name) and n.id == "weight")
+            for n in ast.walk(tree)
+        )
+        return tuple((p.id, p.share) for p in self.scheme.periods) if uses else ()
 
 
 def _source(tree: ast.expr) -> str:

@@ -13,8 +13,13 @@ from rulebook.data.validate import check_plain
 from rulebook.scheme.model import Scheme
 
 
-def read_data(source: Any, scheme: Scheme, *, format: str | None = None,  # noqa: A002 - the public keyword, as in pandas
-              encoding: str | None = None) -> DataSet:
+def read_data(
+    source: Any,
+    scheme: Scheme,
+    *,
+    format: str | None = None,  # noqa: A002 - the public keyword, as in pandas
+    encoding: str | None = None,
+) -> DataSet:
     """Read and check data for `scheme` from a path (.yaml/.yml/.json/.csv/.xlsx), a binary or
     text stream, a pandas DataFrame or a dict of columns; `format` overrides the file's
     extension, `encoding` a CSV's detected encoding. Raises DataError listing every problem."""

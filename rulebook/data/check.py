@@ -33,8 +33,9 @@ class _ValueChecker:
         self.source, self.limits = source, limits
         self.problems: list[Problem] = []
 
-    def error(self, path: Path_, message: str, hint: str | None = None, *,
-              key: bool = False) -> None:
+    def error(
+        self, path: Path_, message: str, hint: str | None = None, *, key: bool = False
+    ) -> None:
         if self.source is None:
             self.problems.append(Problem(message, None, hint))
         else:
@@ -45,49 +46,77 @@ class _ValueChecker:
         written = getattr(self.source, "written", None)
         return written(path) if callable(written) and path else None
 
-    def scalar(self, unit: str, ind: Indicator, raw: Any, path: Path_,
-               period: str | None) -> Any:
+    def scalar(self, unit: str, ind: Indicator, raw: Any, path: Path_, period: str | None) -> Any:
         kind = ind.type
         raw = plain_bool(raw)
         if kind == "bool":
             if raw is True or raw is False:
                 return raw
-            return self.bad(unit, ind, path, period,
-                            f"expected true or false, got {_spelled(raw)}")
+            return self.bad(unit, ind, path, period, f"expected true or false, got {_spelled(raw)}")
         if kind == "enum":
             if isinstance(raw, str) and raw in ind.values:
                 return raw
             written = self.written(path)
             if isinstance(raw, bool) and written and written.lower() != str(raw).lower():
-                return self.bad(unit, ind, path, period, f"YAML reads an unquoted `{written}` "
-                                f"as {str(raw).lower()}: quote it",
-                                f'write "{written}" (in quotes); values: {", ".join(ind.values)}')
-            return self.bad(unit, ind, path, period,
-                            f"{_spelled(raw)} is not one of {', '.join(ind.values)}",
-                            did_you_mean(str(raw), ind.values))
+                return self.bad(
+                    unit,
+                    ind,
+                    path,
+                    period,
+                    f"YAML reads an unquoted `{written}` as {str(raw).lower()}: quote it",
+                    f'write "{written}" (in quotes); values: {", ".join(ind.values)}',
+                )
+            return self.bad(
+                unit,
+                ind,
+                path,
+                period,
+                f"{_spelled(raw)} is not one of {', '.join(ind.values)}",
+                did_you_mean(str(raw), ind.values),
+            )
         value = exact_number(raw)
         if not isinstance(value, Decimal | None):
-            return self.bad(unit, ind, path, period, "expected a number, got nothing (a "
-                            "missing value: NaN)", "give a value, or declare a `default`")
+            return self.bad(
+                unit,
+                ind,
+                path,
+                period,
+                "expected a number, got nothing (a missing value: NaN)",
+                "give a value, or declare a `default`",
+            )
         if (value is not None and not value.is_finite()) or _non_finite_text(raw):
             shown = self.written(path) or _spelled(raw)
-            return self.bad(unit, ind, path, period, f"expected a number, got "
-                            f"`{shown.strip(chr(39))}`, which is not a finite number "
-                            "(not-a-number or infinity)", "write an ordinary decimal "
-                            "such as 72.5; for an unknown value declare a `default`")
+            return self.bad(
+                unit,
+                ind,
+                path,
+                period,
+                f"expected a number, got "
+                f"`{shown.strip(chr(39))}`, which is not a finite number "
+                "(not-a-number or infinity)",
+                "write an ordinary decimal such as 72.5; for an unknown value declare a `default`",
+            )
         if value is None and isinstance(raw, str) and plain_number(raw):
-            return self.bad(unit, ind, path, period, f"{_spelled(raw)} is not a number: "
-                            f"{plain_number(raw)}")
+            return self.bad(
+                unit, ind, path, period, f"{_spelled(raw)} is not a number: {plain_number(raw)}"
+            )
         if value is None:
             hint = "write the number without quotes" if _is_number_text(raw) else None
-            return self.bad(unit, ind, path, period, f"expected a number, got {_spelled(raw)}",
-                            hint)
+            return self.bad(
+                unit, ind, path, period, f"expected a number, got {_spelled(raw)}", hint
+            )
         beyond = number_problem(value, self.limits)
         if beyond is not None:
-            return self.bad(unit, ind, path, period, f"{_short(raw)}: {beyond}",
-                            "numbers in data are limited so that scoring stays fast and exact; "
-                            "the scheme may raise the ceiling with `scheme: limits:` "
-                            "(docs/security.md)")
+            return self.bad(
+                unit,
+                ind,
+                path,
+                period,
+                f"{_short(raw)}: {beyond}",
+                "numbers in data are limited so that scoring stays fast and exact; "
+                "the scheme may raise the ceiling with `scheme: limits:` "
+                "(docs/security.md)",
+            )
         if kind == "count" and value != value.to_integral_value():
             self.bad(unit, ind, path, period, f"a count must be a whole number, got {value}")
         if ind.min is not None and value < ind.min:
@@ -96,11 +125,19 @@ class _ValueChecker:
             self.bad(unit, ind, path, period, f"{value} is above the declared maximum {ind.max}")
         return value
 
-    def bad(self, unit: str, ind: Indicator, path: Path_, period: str | None, message: str,
-            hint: str | None = None) -> None:
+    def bad(
+        self,
+        unit: str,
+        ind: Indicator,
+        path: Path_,
+        period: str | None,
+        message: str,
+        hint: str | None = None,
+    ) -> None:
         """Record a problem with one value, naming unit, indicator and period."""
-        where = f"unit `{unit}`, indicator `{ind.name}`" + (f", period `{period}`"
-                                                            if period else "")
+        where = f"unit `{unit}`, indicator `{ind.name}`" + (
+            f", period `{period}`" if period else ""
+        )
         if unit == "(default)":
             where = f"the `default` of indicator `{ind.name}`"
         self.error(path, f"{where}: {message}", hint)
@@ -109,8 +146,9 @@ class _ValueChecker:
 class _Checker(_ValueChecker):
     """The careful pass: every problem, each with its location, unit, indicator and period."""
 
-    def __init__(self, scheme: Scheme, source: Locator | None,
-                 quiet: set[tuple[str, str]] | None = None) -> None:
+    def __init__(
+        self, scheme: Scheme, source: Locator | None, quiet: set[tuple[str, str]] | None = None
+    ) -> None:
         super().__init__(source, scheme.limits)
         self.scheme, self.quiet = scheme, quiet or set()
         self.period_ids = tuple(p.id for p in scheme.periods)
@@ -118,13 +156,17 @@ class _Checker(_ValueChecker):
     def run(self, raw: Any) -> DataSet:
         file = self.source.file if self.source else "<data>"
         if not isinstance(raw, dict) or "units" not in raw:
-            self.error((), "data must be a mapping with a `units:` key",
-                       "units:\n  village_a:\n    meetings_missed: 1")
+            self.error(
+                (),
+                "data must be a mapping with a `units:` key",
+                "units:\n  village_a:\n    meetings_missed: 1",
+            )
             return DataSet((), file)
         for key in raw:
             if key != "units":
-                self.error((key,), f"unknown top-level key `{key}` in data", "only `units:`",
-                           key=True)
+                self.error(
+                    (key,), f"unknown top-level key `{key}` in data", "only `units:`", key=True
+                )
         units = raw["units"]
         if not isinstance(units, dict) or not units:
             self.error(("units",), "`units` must map each unit's name to its indicators")
@@ -136,8 +178,11 @@ class _Checker(_ValueChecker):
 
     def unit(self, name: str, values: Any, path: Path_) -> UnitData:
         if not isinstance(values, dict):
-            self.error(path, f"unit `{name}`: expected a mapping of indicator: value, got "
-                       f"{_spelled(values)}", key=True)
+            self.error(
+                path,
+                f"unit `{name}`: expected a mapping of indicator: value, got {_spelled(values)}",
+                key=True,
+            )
             return UnitData(name, {})
         indicators = self.scheme.indicators
         misspelt = set()
@@ -146,8 +191,9 @@ class _Checker(_ValueChecker):
                 hint = did_you_mean(str(key), indicators)
                 if hint:
                     misspelt.add(hint.split("`")[1])
-                self.error((*path, key), f"unit `{name}`: unknown indicator `{key}`", hint,
-                           key=True)
+                self.error(
+                    (*path, key), f"unit `{name}`: unknown indicator `{key}`", hint, key=True
+                )
         checked: dict[str, Any] = {}
         for ind_name, ind in indicators.items():
             if ind_name not in values:
@@ -155,9 +201,12 @@ class _Checker(_ValueChecker):
                     checked[ind_name] = self.default(ind)
                 elif ind_name not in misspelt and not self.quieted(name, ind_name):
                     # (a misspelling is reported as unknown)
-                    self.error(path, f"unit `{name}`: missing indicator `{ind_name}`"
-                               f" ({ind.label or ind.type})",
-                               "every indicator without a `default` must be given", key=True)
+                    self.error(
+                        path,
+                        f"unit `{name}`: missing indicator `{ind_name}` ({ind.label or ind.type})",
+                        "every indicator without a `default` must be given",
+                        key=True,
+                    )
                 continue
             if isinstance(values[ind_name], dict) and self.quieted(name, ind_name):
                 continue  # some periods reported missing by the reader
@@ -174,28 +223,41 @@ class _Checker(_ValueChecker):
     def indicator(self, unit: str, ind: Indicator, raw: Any, path: Path_) -> Any:
         if not ind.per_period:
             if isinstance(raw, dict):
-                self.error(path, f"unit `{unit}`, indicator `{ind.name}`: one value expected, "
-                           "got a per-period mapping", "this indicator is annual")
+                self.error(
+                    path,
+                    f"unit `{unit}`, indicator `{ind.name}`: one value expected, "
+                    "got a per-period mapping",
+                    "this indicator is annual",
+                )
                 return None
             return self.scalar(unit, ind, raw, path, None)
         if not isinstance(raw, dict):
-            self.error(path, f"unit `{unit}`, indicator `{ind.name}`: one value per period "
-                       f"expected ({', '.join(self.period_ids)})",
-                       "write {" + ", ".join(f"{p}: ..." for p in self.period_ids) + "}")
+            self.error(
+                path,
+                f"unit `{unit}`, indicator `{ind.name}`: one value per period "
+                f"expected ({', '.join(self.period_ids)})",
+                "write {" + ", ".join(f"{p}: ..." for p in self.period_ids) + "}",
+            )
             return None
         out = {}
         for period in raw:
             if period not in self.period_ids:
-                self.error((*path, period), f"unit `{unit}`, indicator `{ind.name}`: unknown "
-                           f"period `{period}`", did_you_mean(str(period), self.period_ids)
-                           or "periods: " + ", ".join(self.period_ids), key=True)
+                self.error(
+                    (*path, period),
+                    f"unit `{unit}`, indicator `{ind.name}`: unknown period `{period}`",
+                    did_you_mean(str(period), self.period_ids)
+                    or "periods: " + ", ".join(self.period_ids),
+                    key=True,
+                )
         for period in self.period_ids:
             if period not in raw:
-                self.error(path, f"unit `{unit}`, indicator `{ind.name}`: missing period "
-                           f"`{period}`")
+                self.error(
+                    path, f"unit `{unit}`, indicator `{ind.name}`: missing period `{period}`"
+                )
                 continue
             out[period] = self.scalar(unit, ind, raw[period], (*path, period), period)
         return out
+
 
 def _short(raw: Any) -> str:
     """A value for a message, cut to 40 characters (a 20,000-digit number is not echoed)."""
@@ -219,8 +281,7 @@ def _spelled(raw: Any) -> str:
 
 def _non_finite_text(raw: Any) -> bool:
     """`nan`, `inf`, `-Infinity`...: text a reader may hand over for a non-finite number."""
-    return isinstance(raw, str) and raw.strip().lower().lstrip("+-.") in (
-        "nan", "inf", "infinity")
+    return isinstance(raw, str) and raw.strip().lower().lstrip("+-.") in ("nan", "inf", "infinity")
 
 
 def default_problems(ind: Indicator, limits: NumberLimits) -> list[str]:
@@ -236,4 +297,3 @@ def _is_number_text(raw: Any) -> bool:
         return isinstance(raw, str) and len(raw) < 100 and Decimal(raw).is_finite()
     except ArithmeticError:
         return False
-

@@ -23,11 +23,17 @@ from rulebook.scheme.model import Scheme
 _CHUNK = 1 << 20
 
 
-def read_csv(source: str | Path | IO[Any], scheme: Scheme, *, encoding: str | None = None,
-             file: str | None = None) -> DataSet:
+def read_csv(
+    source: str | Path | IO[Any],
+    scheme: Scheme,
+    *,
+    encoding: str | None = None,
+    file: str | None = None,
+) -> DataSet:
     """Read and check a CSV file (a path, or a binary/text stream)."""
-    name = file or (str(source) if isinstance(source, str | Path) else
-                    str(getattr(source, "name", "<stream>")))
+    name = file or (
+        str(source) if isinstance(source, str | Path) else str(getattr(source, "name", "<stream>"))
+    )
     if isinstance(source, str | Path):
         try:
             with open(source, "rb") as handle:
@@ -35,14 +41,16 @@ def read_csv(source: str | Path | IO[Any], scheme: Scheme, *, encoding: str | No
             with open(source, encoding=chosen, newline="") as text:
                 return _read(text, scheme, name, chosen)
         except OSError as exc:
-            raise DataError([Problem(f"cannot read file: {exc.strerror or exc}",
-                                     Location(name, 1, 1))]) from None
+            raise DataError(
+                [Problem(f"cannot read file: {exc.strerror or exc}", Location(name, 1, 1))]
+            ) from None
     data = source.read()
     if isinstance(data, str):
         return _read(io.StringIO(data, newline=""), scheme, name, "text")
     chosen = encoding or detect_encoding(io.BytesIO(data), name)
-    return _read(io.TextIOWrapper(io.BytesIO(data), encoding=chosen, newline=""), scheme, name,
-                 chosen)
+    return _read(
+        io.TextIOWrapper(io.BytesIO(data), encoding=chosen, newline=""), scheme, name, chosen
+    )
 
 
 def detect_encoding(handle: IO[bytes], name: str) -> str:
@@ -59,7 +67,7 @@ def detect_encoding(handle: IO[bytes], name: str) -> str:
                 decoder.decode(chunk)
             except UnicodeDecodeError as exc:
                 failed = True
-                line += chunk[:exc.start].count(b"\n")
+                line += chunk[: exc.start].count(b"\n")
                 break
             line += chunk.count(b"\n")
         else:
@@ -69,10 +77,16 @@ def detect_encoding(handle: IO[bytes], name: str) -> str:
                 failed = True
         if not failed:
             return candidate
-    raise DataError([Problem(
-        f"line {line}: the file is neither UTF-8 nor GB18030/GBK text",
-        Location(name, line, 1), "save it from Excel as `CSV UTF-8`, or name its encoding: "
-        "--encoding big5 (any Python codec name)")])
+    raise DataError(
+        [
+            Problem(
+                f"line {line}: the file is neither UTF-8 nor GB18030/GBK text",
+                Location(name, line, 1),
+                "save it from Excel as `CSV UTF-8`, or name its encoding: "
+                "--encoding big5 (any Python codec name)",
+            )
+        ]
+    )
 
 
 def _read(text: IO[str], scheme: Scheme, name: str, encoding: str) -> DataSet:
@@ -85,20 +99,44 @@ def _read(text: IO[str], scheme: Scheme, name: str, encoding: str) -> DataSet:
         lines = _numbered(rows)
         first = next(lines, None)
         if first is None:
-            raise DataError([Problem("the file is empty: no header row, no units",
-                                     Location(name, 1, 1),
-                                     "`rulebook template SCHEME --format csv` writes the header")])
+            raise DataError(
+                [
+                    Problem(
+                        "the file is empty: no header row, no units",
+                        Location(name, 1, 1),
+                        "`rulebook template SCHEME --format csv` writes the header",
+                    )
+                ]
+            )
         return read_table(scheme, name, first[1], first[0], lines, place)
     except csv.Error as exc:
-        raise DataError([Problem(f"CSV: {exc}", Location(name, rows.line_num, 1),
-                                 "check the quotes on that line")]) from None
+        raise DataError(
+            [
+                Problem(
+                    f"CSV: {exc}", Location(name, rows.line_num, 1), "check the quotes on that line"
+                )
+            ]
+        ) from None
     except UnicodeDecodeError as exc:
-        raise DataError([Problem(f"the file is not {encoding} text ({exc.reason})",
-                                 Location(name, rows.line_num + 1, 1),
-                                 "give the right --encoding")]) from None
+        raise DataError(
+            [
+                Problem(
+                    f"the file is not {encoding} text ({exc.reason})",
+                    Location(name, rows.line_num + 1, 1),
+                    "give the right --encoding",
+                )
+            ]
+        ) from None
     except LookupError:
-        raise DataError([Problem(f"unknown encoding `{encoding}`", Location(name, 1, 1),
-                                 "e.g. utf-8, gb18030, gbk, big5")]) from None
+        raise DataError(
+            [
+                Problem(
+                    f"unknown encoding `{encoding}`",
+                    Location(name, 1, 1),
+                    "e.g. utf-8, gb18030, gbk, big5",
+                )
+            ]
+        ) from None
 
 
 def _numbered(rows: Any) -> Iterator[tuple[int, list[str]]]:

@@ -22,8 +22,9 @@ class Locator(Protocol):
 
     file: str
 
-    def problem(self, path: Path_, message: str, hint: str | None = None, *,
-                key: bool = False) -> Problem: ...
+    def problem(
+        self, path: Path_, message: str, hint: str | None = None, *, key: bool = False
+    ) -> Problem: ...
 
 
 @attrs.frozen

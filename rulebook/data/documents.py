@@ -91,9 +91,13 @@ class _Builder:
                     self.anchors[event.anchor] = value
             elif kind is map_start or kind is seq_start:
                 if len(saved) >= MAX_DEPTH:
-                    raise _Syntax(Problem(f"nested more than {MAX_DEPTH} levels deep",
-                                          self.at(event.start_mark),
-                                          "data files are only a few levels deep"))
+                    raise _Syntax(
+                        Problem(
+                            f"nested more than {MAX_DEPTH} levels deep",
+                            self.at(event.start_mark),
+                            "data files are only a few levels deep",
+                        )
+                    )
                 self.check_tag(event)
                 new: Any = {} if kind is map_start else []
                 if event.anchor:
@@ -103,8 +107,9 @@ class _Builder:
                     root = new
                 elif is_dict:
                     if key is _NO_KEY:
-                        raise _Syntax(Problem("a mapping key must be a plain name",
-                                              self.at(event.start_mark)))
+                        raise _Syntax(
+                            Problem("a mapping key must be a plain name", self.at(event.start_mark))
+                        )
                     if type(key) is not _Duplicate:
                         top[key] = new
                     key = _NO_KEY
@@ -122,17 +127,22 @@ class _Builder:
                 value = self.alias(event)
                 if is_dict and key is _NO_KEY:
                     if isinstance(value, dict | list):
-                        raise _Syntax(Problem("a mapping key must be a plain name",
-                                              self.at(event.start_mark)))
+                        raise _Syntax(
+                            Problem("a mapping key must be a plain name", self.at(event.start_mark))
+                        )
                     key = self.key(str(value), event, top)
                     continue
             else:  # stream and document start and end
                 if kind is yaml.DocumentStartEvent:
                     documents += 1
                     if documents > 1:
-                        raise _Syntax(Problem("more than one YAML document (`---`)",
-                                              self.at(event.start_mark),
-                                              "one data set per file"))
+                        raise _Syntax(
+                            Problem(
+                                "more than one YAML document (`---`)",
+                                self.at(event.start_mark),
+                                "one data set per file",
+                            )
+                        )
                 continue
             if top is None:
                 root = value
@@ -147,23 +157,37 @@ class _Builder:
     def key(self, text: str, event: Any, mapping: dict[Any, Any]) -> Any:
         """A mapping key: its text; a repeated key is reported (its value then dropped)."""
         if text == "<<" and getattr(event, "implicit", (False,))[0]:
-            raise _Syntax(Problem("YAML merge keys (`<<`) are not supported",
-                                  self.at(event.start_mark), "write the keys out"))
+            raise _Syntax(
+                Problem(
+                    "YAML merge keys (`<<`) are not supported",
+                    self.at(event.start_mark),
+                    "write the keys out",
+                )
+            )
         anchor = getattr(event, "anchor", None)
         if anchor and type(event) is yaml.ScalarEvent:
             self.anchors[anchor] = text
         if text in mapping:
-            self.problems.append(Problem(
-                f"duplicate key `{text}`", self.at(event.start_mark),
-                "remove one of the two entries (a unit may be listed only once)"))
+            self.problems.append(
+                Problem(
+                    f"duplicate key `{text}`",
+                    self.at(event.start_mark),
+                    "remove one of the two entries (a unit may be listed only once)",
+                )
+            )
             return _Duplicate(text)
         return text
 
     def alias(self, event: Any) -> Any:
         if event.anchor in self.open_anchors:
-            raise _Syntax(Problem(f"alias `*{event.anchor}` refers to the mapping or list it "
-                                  "is inside (a recursive alias)", self.at(event.start_mark),
-                                  "remove the alias"))
+            raise _Syntax(
+                Problem(
+                    f"alias `*{event.anchor}` refers to the mapping or list it "
+                    "is inside (a recursive alias)",
+                    self.at(event.start_mark),
+                    "remove the alias",
+                )
+            )
         if event.anchor not in self.anchors:
             raise _Syntax(Problem(f"unknown alias `*{event.anchor}`", self.at(event.start_mark)))
         return self.anchors[event.anchor]
@@ -178,10 +202,18 @@ class _Builder:
 
     def check_tag(self, event: Any) -> None:
         tag = event.tag
-        if tag is not None and not event.implicit and tag not in (
-                "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "!"):
-            raise _Syntax(Problem(f"YAML tag `{tag}` is not supported in data",
-                                  self.at(event.start_mark), "remove the tag"))
+        if (
+            tag is not None
+            and not event.implicit
+            and tag not in ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "!")
+        ):
+            raise _Syntax(
+                Problem(
+                    f"YAML tag `{tag}` is not supported in data",
+                    self.at(event.start_mark),
+                    "remove the tag",
+                )
+            )
 
     def resolve(self, text: str, plain: bool, tag: str | None, event: Any) -> Any:
         if tag is None:
@@ -212,17 +244,25 @@ class _Builder:
             except InvalidOperation:
                 value = None
             if value is None or not value.is_finite():
-                self.problems.append(Problem(f"`{text}` is not a finite number",
-                                             self.at(event.start_mark),
-                                             "write an ordinary decimal such as 72.5"))
+                self.problems.append(
+                    Problem(
+                        f"`{text}` is not a finite number",
+                        self.at(event.start_mark),
+                        "write an ordinary decimal such as 72.5",
+                    )
+                )
                 return None
             return value
-        raise _Syntax(Problem(f"YAML tag `{tag}` is not supported in data",
-                              self.at(event.start_mark), "remove the tag"))
+        raise _Syntax(
+            Problem(
+                f"YAML tag `{tag}` is not supported in data",
+                self.at(event.start_mark),
+                "remove the tag",
+            )
+        )
 
 
-_NON_FINITE = {".nan": Decimal("NaN"), ".inf": Decimal("Infinity"),
-               "-.inf": Decimal("-Infinity")}
+_NON_FINITE = {".nan": Decimal("NaN"), ".inf": Decimal("Infinity"), "-.inf": Decimal("-Infinity")}
 """YAML's not-a-number and infinities, as Decimals the data check refuses by name."""
 _PLAIN_TOKEN = re.compile(r"[^\s,\[\]{}#]+")
 
@@ -237,15 +277,20 @@ class _Duplicate:
 _NO_KEY: Any = object()
 
 
-def parse_document(text: str, file: str, *, json_text: bool = False
-                   ) -> tuple[Any, DocumentLocator]:
+def parse_document(text: str, file: str, *, json_text: bool = False) -> tuple[Any, DocumentLocator]:
     """Parse YAML (or, with json_text, JSON) data text; raise a located DataError if it is not
     well-formed. Returns the data and a locator for problems found later."""
     locator = DocumentLocator(file, text)
     if len(text) > MAX_DATA_BYTES:
-        raise DataError([Problem(f"data file larger than {MAX_DATA_BYTES >> 20} MiB",
-                                 Location(file, 1, 1), "split it, or write it as CSV (read "
-                                 "row by row, no size limit)")])
+        raise DataError(
+            [
+                Problem(
+                    f"data file larger than {MAX_DATA_BYTES >> 20} MiB",
+                    Location(file, 1, 1),
+                    "split it, or write it as CSV (read row by row, no size limit)",
+                )
+            ]
+        )
     if json_text:
         return _parse_json(text, locator), locator
     builder = _Builder(file)
@@ -254,27 +299,37 @@ def parse_document(text: str, file: str, *, json_text: bool = False
     except _Syntax as exc:
         problem = exc.problem
         assert problem.location is not None
-        raise DataError([locator.at(problem.location, problem.message, problem.hint)]
-                        ) from None
+        raise DataError([locator.at(problem.location, problem.message, problem.hint)]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = Location(file, mark.line + 1, mark.column + 1) if mark else Location(file, 1, 1)
         message = f"YAML syntax: {exc.problem or exc}"
         if exc.context:
             message += f" ({exc.context})"
-        raise DataError([locator.at(where, message, "check indentation, colons and quotes")]
-                        ) from None
+        raise DataError(
+            [locator.at(where, message, "check indentation, colons and quotes")]
+        ) from None
     except yaml.reader.ReaderError as exc:
         char = exc.character
         shown = f"U+{char:04X}" if isinstance(char, int) else repr(char)
-        raise DataError([locator.at(locator.offset(exc.position),
-                                    f"character {shown} is not allowed in YAML",
-                                    "save the file as plain UTF-8 text")]) from None
+        raise DataError(
+            [
+                locator.at(
+                    locator.offset(exc.position),
+                    f"character {shown} is not allowed in YAML",
+                    "save the file as plain UTF-8 text",
+                )
+            ]
+        ) from None
     except yaml.YAMLError as exc:
         raise DataError([Problem(f"YAML: {exc}", Location(file, 1, 1))]) from None
     if builder.problems:
-        raise DataError([locator.at(p.location, p.message, p.hint) if p.location else p
-                         for p in builder.problems])
+        raise DataError(
+            [
+                locator.at(p.location, p.message, p.hint) if p.location else p
+                for p in builder.problems
+            ]
+        )
     return data, locator
 
 
@@ -291,12 +346,19 @@ def _parse_json(text: str, locator: DocumentLocator) -> Any:
         raise ValueError(f"`{name}` is not a finite number")
 
     try:
-        data = json.loads(text, parse_float=Decimal, object_pairs_hook=pairs,
-                          parse_constant=constant)
+        data = json.loads(
+            text, parse_float=Decimal, object_pairs_hook=pairs, parse_constant=constant
+        )
     except json.JSONDecodeError as exc:
-        raise DataError([locator.at(Location(locator.file, exc.lineno, exc.colno),
-                                    f"JSON syntax: {exc.msg}",
-                                    "check commas, quotes and brackets")]) from None
+        raise DataError(
+            [
+                locator.at(
+                    Location(locator.file, exc.lineno, exc.colno),
+                    f"JSON syntax: {exc.msg}",
+                    "check commas, quotes and brackets",
+                )
+            ]
+        ) from None
     except (ValueError, RecursionError) as exc:
         message = "JSON nested too deep" if isinstance(exc, RecursionError) else f"JSON: {exc}"
         raise DataError([Problem(message, Location(locator.file, 1, 1))]) from None
@@ -307,9 +369,15 @@ def _parse_json(text: str, locator: DocumentLocator) -> Any:
             located = [p for p in exc.problems if p.message.startswith("duplicate key")]
             if located:
                 raise DataError(located) from None
-        raise DataError([Problem("a key is written twice in one object (a unit listed twice?)",
-                                 Location(locator.file, 1, 1),
-                                 "remove one of the two entries")])
+        raise DataError(
+            [
+                Problem(
+                    "a key is written twice in one object (a unit listed twice?)",
+                    Location(locator.file, 1, 1),
+                    "remove one of the two entries",
+                )
+            ]
+        )
     return data
 
 
@@ -322,8 +390,9 @@ class DocumentLocator:
         self._root: yaml.Node | None = None
         self._composed = False
 
-    def problem(self, path: Path_, message: str, hint: str | None = None, *,
-                key: bool = False) -> Problem:
+    def problem(
+        self, path: Path_, message: str, hint: str | None = None, *, key: bool = False
+    ) -> Problem:
         return self.at(self.locate(path, key=key), message, hint)
 
     def at(self, where: Location, message: str, hint: str | None = None) -> Problem:
@@ -363,8 +432,11 @@ class DocumentLocator:
                     if isinstance(key_node, yaml.ScalarNode) and key_node.value == str(step):
                         found = (key_node, value_node)
                         break
-            elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and \
-                    0 <= step < len(node.value):
+            elif (
+                isinstance(node, yaml.SequenceNode)
+                and isinstance(step, int)
+                and 0 <= step < len(node.value)
+            ):
                 found = (node.value[step], node.value[step])
             if found is None:
                 break

@@ -49,9 +49,13 @@ def compile_unit_check(scheme: Scheme) -> _UnitCheck | None:
     """The generated per-unit check for `scheme`; None if a default itself is invalid (the
     careful pass then reports it)."""
     periods = tuple(p.id for p in scheme.periods)
-    env: dict[str, Any] = {"Dec": Decimal, "M": MISSING, "SMALL": _SMALL,
-                           "MAXE": scheme.limits.max_exponent,
-                           "MAXLEN": scheme.limits.max_digits + 2}
+    env: dict[str, Any] = {
+        "Dec": Decimal,
+        "M": MISSING,
+        "SMALL": _SMALL,
+        "MAXE": scheme.limits.max_exponent,
+        "MAXLEN": scheme.limits.max_digits + 2,
+    }
     body = ["absent = 0", "out = {}"]
     careful = _Checker(scheme, None)
     for k, (name, ind) in enumerate(scheme.indicators.items()):
@@ -63,17 +67,21 @@ def compile_unit_check(scheme: Scheme) -> _UnitCheck | None:
             if careful.problems:
                 return None
             env[f"D{k}"] = default
-            body += [f"v = get({name!r}, M)",
-                     "if v is M:",
-                     f"    out[{name!r}] = " + (f"dict(D{k})" if ind.per_period else f"D{k}"),
-                     "    absent += 1",
-                     "else:"]
+            body += [
+                f"v = get({name!r}, M)",
+                "if v is M:",
+                f"    out[{name!r}] = " + (f"dict(D{k})" if ind.per_period else f"D{k}"),
+                "    absent += 1",
+                "else:",
+            ]
             inner = "    "
         if ind.per_period:
-            body += [f"{inner}if type(v) is not dict or len(v) != {len(periods)}:",
-                     f"{inner}    return None",
-                     f"{inner}pv = v",
-                     f"{inner}w = {{}}"]
+            body += [
+                f"{inner}if type(v) is not dict or len(v) != {len(periods)}:",
+                f"{inner}    return None",
+                f"{inner}pv = v",
+                f"{inner}w = {{}}",
+            ]
             for period in periods:
                 body.append(f"{inner}v = pv[{period!r}]")
                 body.extend(_scalar(ind, k, env, inner))
@@ -83,11 +91,19 @@ def compile_unit_check(scheme: Scheme) -> _UnitCheck | None:
             body.extend(_scalar(ind, k, env, inner))
             body.append(f"{inner}out[{name!r}] = v")
     # every key of `values` is a declared indicator iff the count matches
-    body += [f"if len(values) != {len(scheme.indicators)} - absent:", "    return None",
-             "return out"]
-    lines = ["def check(values):", "    get = values.get", "    try:",
-             *(f"        {line}" for line in body),
-             "    except KeyError:", "        return None"]
+    body += [
+        f"if len(values) != {len(scheme.indicators)} - absent:",
+        "    return None",
+        "return out",
+    ]
+    lines = [
+        "def check(values):",
+        "    get = values.get",
+        "    try:",
+        *(f"        {line}" for line in body),
+        "    except KeyError:",
+        "        return None",
+    ]
     # the source is built from our own tokens and repr()s of the scheme's names and numbers
     exec(compile("\n".join(lines), f"<data check {scheme.id}>", "exec"), env)  # noqa: S102
     check: _UnitCheck = env["check"]
@@ -102,29 +118,39 @@ def _scalar(ind: Indicator, k: int, env: dict[str, Any], pad: str) -> list[str]:
     """Lines that accept `v` as a valid value of `ind` (converted), or return None."""
     if ind.type == "bool":
         env["plain"] = plain_bool
-        return [f"{pad}if v is not True and v is not False:",
-                f"{pad}    v = plain(v)",
-                f"{pad}    if v is not True and v is not False:",
-                f"{pad}        return None"]
+        return [
+            f"{pad}if v is not True and v is not False:",
+            f"{pad}    v = plain(v)",
+            f"{pad}    if v is not True and v is not False:",
+            f"{pad}        return None",
+        ]
     if ind.type == "enum":
         env[f"E{k}"] = frozenset(ind.values)
         return [f"{pad}if type(v) is not str or v not in E{k}:", f"{pad}    return None"]
     # an int is compared with whole-number bounds first, then made a Decimal
     low = None if ind.min is None else int(ind.min.to_integral_value(ROUND_CEILING))
     high = None if ind.max is None else int(ind.max.to_integral_value(ROUND_FLOOR))
-    tests = ([f"v < {low}"] if low is not None else []) + \
-        ([f"v > {high}"] if high is not None else [])
+    tests = ([f"v < {low}"] if low is not None else []) + (
+        [f"v > {high}"] if high is not None else []
+    )
     out = [f"{pad}t = type(v)", f"{pad}if t is int:"]
     if tests:
         out += [f"{pad}    if {' or '.join(tests)}:", f"{pad}        return None"]
-    small = "SMALL[v] if v < 1024 else Dec(v)" if low is not None and low >= 0 else \
-        "SMALL[v] if 0 <= v < 1024 else Dec(v)"
-    out += [f"{pad}    v = {small}",
-            f"{pad}elif t is Dec or (t is float and v == v):",
-            f"{pad}    if t is float:",
-            f"{pad}        v = Dec(repr(v))"]
-    out += [f"{pad}    if not v.is_finite() or v.adjusted() >= MAXE or len(str(v)) > MAXLEN:",
-            f"{pad}        return None"]  # past the ceiling the careful pass names it; NaN compares
+    small = (
+        "SMALL[v] if v < 1024 else Dec(v)"
+        if low is not None and low >= 0
+        else "SMALL[v] if 0 <= v < 1024 else Dec(v)"
+    )
+    out += [
+        f"{pad}    v = {small}",
+        f"{pad}elif t is Dec or (t is float and v == v):",
+        f"{pad}    if t is float:",
+        f"{pad}        v = Dec(repr(v))",
+    ]
+    out += [
+        f"{pad}    if not v.is_finite() or v.adjusted() >= MAXE or len(str(v)) > MAXLEN:",
+        f"{pad}        return None",
+    ]  # past the ceiling the careful pass names it; NaN compares
     if ind.type == "count":  # as False when the context does not trap InvalidOperation)
         out += [f"{pad}    if v != v.to_integral_value():", f"{pad}        return None"]
     bounds = []

@@ -29,9 +29,16 @@ def is_dataframe(obj: Any) -> bool:
 
 def is_columns(obj: Any) -> bool:
     """A dict of columns `{"unit": [...], "rate": [...]}` (not `{"units": {...}}` data)."""
-    return isinstance(obj, Mapping) and "units" not in obj and bool(obj) and all(
-        (isinstance(v, Sequence) and not isinstance(v, str)) or type(v).__name__ in (
-            "ndarray", "Series") for v in obj.values())
+    return (
+        isinstance(obj, Mapping)
+        and "units" not in obj
+        and bool(obj)
+        and all(
+            (isinstance(v, Sequence) and not isinstance(v, str))
+            or type(v).__name__ in ("ndarray", "Series")
+            for v in obj.values()
+        )
+    )
 
 
 def read_frame(frame: Any, scheme: Scheme, *, file: str = "<DataFrame>") -> DataSet:
@@ -39,30 +46,44 @@ def read_frame(frame: Any, scheme: Scheme, *, file: str = "<DataFrame>") -> Data
     names = [str(c) for c in frame.columns]
     if not any(n.strip().lower() in UNIT_HEADERS for n in names):
         if type(frame.index).__name__ == "RangeIndex" and frame.index.name is None:
-            raise DataError([Problem(
-                "the DataFrame has no unit column and its index is only row numbers", None,
-                "add a column `unit` with the units' names, or df.set_index(<names column>)")])
+            raise DataError(
+                [
+                    Problem(
+                        "the DataFrame has no unit column and its index is only row numbers",
+                        None,
+                        "add a column `unit` with the units' names, "
+                        "or df.set_index(<names column>)",
+                    )
+                ]
+            )
         index_name = str(frame.index.name) if frame.index.name is not None else "unit"
         if index_name.strip().lower() not in UNIT_HEADERS:
             index_name = "unit"
-        columns = {index_name: list(frame.index), **{n: list(frame[c])
-                                                     for n, c in zip(names, frame.columns,
-                                                                     strict=True)}}
+        columns = {
+            index_name: list(frame.index),
+            **{n: list(frame[c]) for n, c in zip(names, frame.columns, strict=True)},
+        }
     else:
         columns = {n: list(frame[c]) for n, c in zip(names, frame.columns, strict=True)}
     return read_columns(columns, scheme, file=file)
 
 
-def read_columns(columns: Mapping[Any, Any], scheme: Scheme, *,
-                 file: str = "<columns>") -> DataSet:
+def read_columns(columns: Mapping[Any, Any], scheme: Scheme, *, file: str = "<columns>") -> DataSet:
     """Read and check a dict of equally long columns, one of them the unit column."""
     header = [str(k) for k in columns]
     lists = [list(v) for v in columns.values()]
     lengths = {len(v) for v in lists}
     if len(lengths) > 1:
-        raise DataError([Problem("the columns have different lengths: " + ", ".join(
-            f"{h}: {len(v)}" for h, v in zip(header, lists, strict=True)), None,
-            "every column holds one value per unit")])
+        raise DataError(
+            [
+                Problem(
+                    "the columns have different lengths: "
+                    + ", ".join(f"{h}: {len(v)}" for h, v in zip(header, lists, strict=True)),
+                    None,
+                    "every column holds one value per unit",
+                )
+            ]
+        )
 
     def place(row: int, col: int) -> tuple[Location | None, str]:  # noqa: ARG001 - a locator's signature
         return None, "header" if row == 0 else f"row {row}"

@@ -16,12 +16,23 @@ from rulebook.errors import DataError, Location, Problem
 from rulebook.scheme.model import Scheme
 
 FORMATS = ("yaml", "json", "csv", "xlsx")
-_EXTENSIONS = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".csv": "csv",
-               ".xlsx": "xlsx", ".xlsm": "xlsx"}
+_EXTENSIONS = {
+    ".yaml": "yaml",
+    ".yml": "yaml",
+    ".json": "json",
+    ".csv": "csv",
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+}
 
 
-def read(source: Any, scheme: Scheme, *, format: str | None = None,  # noqa: A002 - the public keyword, as in pandas
-         encoding: str | None = None) -> DataSet:
+def read(
+    source: Any,
+    scheme: Scheme,
+    *,
+    format: str | None = None,  # noqa: A002 - the public keyword, as in pandas
+    encoding: str | None = None,
+) -> DataSet:
     """See `rulebook.data.api.read_data`."""
     from rulebook.data.frame import is_columns, is_dataframe, read_columns, read_frame
 
@@ -30,10 +41,12 @@ def read(source: Any, scheme: Scheme, *, format: str | None = None,  # noqa: A00
     if is_dataframe(source):
         return read_frame(source, scheme)
     if isinstance(source, Mapping):
-        return read_columns(source, scheme) if is_columns(source) else \
-            check_plain(source, scheme)
-    name = str(source) if isinstance(source, str | os.PathLike) else \
-        str(getattr(source, "name", "<stream>"))
+        return read_columns(source, scheme) if is_columns(source) else check_plain(source, scheme)
+    name = (
+        str(source)
+        if isinstance(source, str | os.PathLike)
+        else str(getattr(source, "name", "<stream>"))
+    )
     kind = format or _EXTENSIONS.get(Path(name).suffix.lower())
     if isinstance(source, str | os.PathLike):
         _refuse_device(source, name)
@@ -70,8 +83,15 @@ def _refuse_device(path: str | os.PathLike[str], name: str) -> None:
     except OSError:
         return  # the reader reports a missing or unreadable file in its own words
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        raise DataError([Problem("not a regular file (a device)", Location(name, 1, 1),
-                                 "name a YAML, JSON, CSV or xlsx file")])
+        raise DataError(
+            [
+                Problem(
+                    "not a regular file (a device)",
+                    Location(name, 1, 1),
+                    "name a YAML, JSON, CSV or xlsx file",
+                )
+            ]
+        )
 
 
 def _read_bytes(source: Any, name: str) -> bytes:
@@ -79,24 +99,45 @@ def _read_bytes(source: Any, name: str) -> bytes:
         try:
             size = Path(source).stat().st_size
             if size > MAX_DATA_BYTES:
-                raise DataError([Problem(
-                    f"data file is {size >> 20} MiB, larger than the {MAX_DATA_BYTES >> 20} "
-                    "MiB read for YAML/JSON", Location(name, 1, 1),
-                    "write large data sets as CSV (read row by row)")])
+                raise DataError(
+                    [
+                        Problem(
+                            f"data file is {size >> 20} MiB, larger than the "
+                            f"{MAX_DATA_BYTES >> 20} "
+                            "MiB read for YAML/JSON",
+                            Location(name, 1, 1),
+                            "write large data sets as CSV (read row by row)",
+                        )
+                    ]
+                )
             with open(source, "rb") as handle:  # bounded: a device reports size 0
                 data = handle.read(MAX_DATA_BYTES + 1)
         except OSError as exc:
-            raise DataError([Problem(f"cannot read file: {exc.strerror or exc}",
-                                     Location(name, 1, 1))]) from None
+            raise DataError(
+                [Problem(f"cannot read file: {exc.strerror or exc}", Location(name, 1, 1))]
+            ) from None
         if len(data) > MAX_DATA_BYTES:
-            raise DataError([Problem(
-                f"data larger than {MAX_DATA_BYTES >> 20} MiB (or not a regular file)",
-                Location(name, 1, 1), "write large data sets as CSV (read row by row)")])
+            raise DataError(
+                [
+                    Problem(
+                        f"data larger than {MAX_DATA_BYTES >> 20} MiB (or not a regular file)",
+                        Location(name, 1, 1),
+                        "write large data sets as CSV (read row by row)",
+                    )
+                ]
+            )
         return data
     data = source.read(MAX_DATA_BYTES + 1)
     if len(data) > MAX_DATA_BYTES:
-        raise DataError([Problem(f"data larger than {MAX_DATA_BYTES >> 20} MiB",
-                                 Location(name, 1, 1), "write large data sets as CSV")])
+        raise DataError(
+            [
+                Problem(
+                    f"data larger than {MAX_DATA_BYTES >> 20} MiB",
+                    Location(name, 1, 1),
+                    "write large data sets as CSV",
+                )
+            ]
+        )
     return data if isinstance(data, bytes) else data.encode("utf-8")
 
 
@@ -104,16 +145,26 @@ def _decode(data: bytes, name: str, encoding: str | None) -> str:
     try:
         return data.decode(encoding or "utf-8-sig")
     except LookupError:
-        raise DataError([Problem(f"unknown encoding `{encoding}`", Location(name, 1, 1),
-                                 "e.g. utf-8, gb18030")]) from None
+        raise DataError(
+            [Problem(f"unknown encoding `{encoding}`", Location(name, 1, 1), "e.g. utf-8, gb18030")]
+        ) from None
     except UnicodeDecodeError as exc:
-        line = data[:exc.start].count(b"\n") + 1
+        line = data[: exc.start].count(b"\n") + 1
         hint = "save the file as UTF-8 text"
         try:
             data.decode("gb18030")
-            hint = ("it looks like GBK/GB18030 (what Chinese Windows writes): save it as "
-                    "UTF-8, or pass --encoding gb18030")
+            hint = (
+                "it looks like GBK/GB18030 (what Chinese Windows writes): save it as "
+                "UTF-8, or pass --encoding gb18030"
+            )
         except UnicodeDecodeError:
             pass
-        raise DataError([Problem(f"the file is not UTF-8 text (byte {exc.start} on line "
-                                 f"{line})", Location(name, line, 1), hint)]) from None
+        raise DataError(
+            [
+                Problem(
+                    f"the file is not UTF-8 text (byte {exc.start} on line {line})",
+                    Location(name, line, 1),
+                    hint,
+                )
+            ]
+        ) from None

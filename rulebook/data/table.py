@@ -62,8 +62,14 @@ def header_names(scheme: Scheme) -> dict[str, Column]:
     return names
 
 
-def read_table(scheme: Scheme, file: str, header: list[Any], header_row: int,
-               rows: Iterable[tuple[int, list[Any]]], place: Place) -> DataSet:
+def read_table(
+    scheme: Scheme,
+    file: str,
+    header: list[Any],
+    header_row: int,
+    rows: Iterable[tuple[int, list[Any]]],
+    place: Place,
+) -> DataSet:
     """Check a table: header cells (in row `header_row`), then (row number, cells) per row."""
     reader = _TableReader(scheme, file, place)
     columns = reader.header(header, header_row)
@@ -110,47 +116,68 @@ class _TableReader:
             texts.pop()
         self.headers = dict(enumerate(texts))
         if not texts:
-            self.error(row, 0, "the header row is empty",
-                       "the first row names the columns: unit, then one per indicator "
-                       "(`rulebook template SCHEME` writes one)")
+            self.error(
+                row,
+                0,
+                "the header row is empty",
+                "the first row names the columns: unit, then one per indicator "
+                "(`rulebook template SCHEME` writes one)",
+            )
             return {}
         units = [i for i, t in enumerate(texts) if t.lower() in UNIT_HEADERS]
         self.unit_col = units[0] if units else 0
         if not units and self.lookup(texts[0]) is not None:
-            self.error(row, 0, "no unit column: head the column of unit names `unit` or `单位`",
-                       "the first column holds each unit's name")
+            self.error(
+                row,
+                0,
+                "no unit column: head the column of unit names `unit` or `单位`",
+                "the first column holds each unit's name",
+            )
             self.unit_col = -1
         for extra in units[1:]:
-            self.error(row, extra, f"a second unit column `{texts[extra]}`",
-                       "keep one unit column")
+            self.error(row, extra, f"a second unit column `{texts[extra]}`", "keep one unit column")
         columns: dict[int, Column] = {}
         seen = self.column_of
         for i, text in enumerate(texts):
             if i == self.unit_col:
                 continue
             if not text:
-                self.error(row, i, "this column has no header",
-                           "write the indicator's id or label in the header row, or delete "
-                           "the column")
+                self.error(
+                    row,
+                    i,
+                    "this column has no header",
+                    "write the indicator's id or label in the header row, or delete the column",
+                )
                 continue
             found = self.lookup(text)
             whole = self.per_period_name(text)
             if found is None and whole is not None:
                 self.quiet.add(("*", whole.name))
-                self.error(row, i, f"`{text}` has one column per period, not one",
-                           "head them " + ", ".join(f"{text}[{p.id}]"
-                                                    for p in self.scheme.periods))
+                self.error(
+                    row,
+                    i,
+                    f"`{text}` has one column per period, not one",
+                    "head them " + ", ".join(f"{text}[{p.id}]" for p in self.scheme.periods),
+                )
                 continue
             if found is None:
-                self.error(row, i, f"unknown column `{text}`",
-                           did_you_mean(text, self.names) or "headers are indicator ids or "
-                           "labels: " + ", ".join(list(self.names)[:12]))
+                self.error(
+                    row,
+                    i,
+                    f"unknown column `{text}`",
+                    did_you_mean(text, self.names)
+                    or "headers are indicator ids or labels: " + ", ".join(list(self.names)[:12]),
+                )
                 continue
             ind, period = found
             if (ind.name, period) in seen:
                 first = seen[(ind.name, period)]
-                self.error(row, i, f"column {i + 1} `{text}` repeats column {first + 1} "
-                           f"(`{texts[first]}`)", "delete one of the two columns")
+                self.error(
+                    row,
+                    i,
+                    f"column {i + 1} `{text}` repeats column {first + 1} (`{texts[first]}`)",
+                    "delete one of the two columns",
+                )
                 continue
             seen[(ind.name, period)] = i
             columns[i] = found
@@ -176,8 +203,9 @@ class _TableReader:
                 found = self.names.get(match.group(1) + match.group(2))
         return found
 
-    def missing_columns(self, row: int, have: set[tuple[str, str | None]],
-                        texts: list[str]) -> None:
+    def missing_columns(
+        self, row: int, have: set[tuple[str, str | None]], texts: list[str]
+    ) -> None:
         periods = [p.id for p in self.scheme.periods]
         for ind in self.scheme.indicators.values():
             if ("*", ind.name) in self.quiet:
@@ -185,9 +213,12 @@ class _TableReader:
             if not ind.per_period:
                 if (ind.name, None) not in have and ind.default is None:
                     self.quiet.add(("*", ind.name))
-                    self.error(row, len(texts), f"missing column `{ind.name}`"
-                               + (f" ({ind.label})" if ind.label else ""),
-                               "add the column, or declare a `default` for the indicator")
+                    self.error(
+                        row,
+                        len(texts),
+                        f"missing column `{ind.name}`" + (f" ({ind.label})" if ind.label else ""),
+                        "add the column, or declare a `default` for the indicator",
+                    )
                 continue
             present = [p for p in periods if (ind.name, p) in have]
             if not present and ind.default is not None:
@@ -195,17 +226,24 @@ class _TableReader:
             for p in periods:
                 if p not in present:
                     self.quiet.add(("*", ind.name))
-                    self.error(row, len(texts), f"missing column `{ind.name}[{p}]`"
-                               + (f" ({ind.label}, period {p})" if ind.label else ""),
-                               f"`{ind.name}` has one column per period: "
-                               + ", ".join(f"{ind.name}[{q}]" for q in periods))
+                    self.error(
+                        row,
+                        len(texts),
+                        f"missing column `{ind.name}[{p}]`"
+                        + (f" ({ind.label}, period {p})" if ind.label else ""),
+                        f"`{ind.name}` has one column per period: "
+                        + ", ".join(f"{ind.name}[{q}]" for q in periods),
+                    )
 
-    def rows(self, columns: dict[int, Column], rows: Iterable[tuple[int, list[Any]]]
-             ) -> dict[str, Any]:
+    def rows(
+        self, columns: dict[int, Column], rows: Iterable[tuple[int, list[Any]]]
+    ) -> dict[str, Any]:
         units: dict[str, dict[str, Any]] = {}
         first_row = self.unit_rows
-        plan = [(col, ind, ind.name, period, _NUMBER if ind.type in _NUMBERS else None)
-                for col, (ind, period) in columns.items()]
+        plan = [
+            (col, ind, ind.name, period, _NUMBER if ind.type in _NUMBERS else None)
+            for col, (ind, period) in columns.items()
+        ]
         width = max(columns, default=0) + 1
         for number, written in rows:
             cells = written
@@ -217,12 +255,20 @@ class _TableReader:
                 continue
             name = _unit_name(cells[self.unit_col] if self.unit_col < len(cells) else None)
             if name is None:
-                self.error(number, self.unit_col, "this row has no unit name",
-                           "write the unit's name in the unit column, or delete the row")
+                self.error(
+                    number,
+                    self.unit_col,
+                    "this row has no unit name",
+                    "write the unit's name in the unit column, or delete the row",
+                )
                 continue
             if name in units:
-                self.error(number, self.unit_col, f"unit `{name}` is listed twice (first in "
-                           f"row {first_row[name]})", "keep one row per unit")
+                self.error(
+                    number,
+                    self.unit_col,
+                    f"unit `{name}` is listed twice (first in row {first_row[name]})",
+                    "keep one row per unit",
+                )
                 continue
             first_row[name] = number
             values: dict[str, Any] = {}
@@ -237,10 +283,14 @@ class _TableReader:
                         value = ind.default
                     else:
                         self.quiet.add((name, ind.name))
-                        self.error(number, col, f"unit `{name}`, indicator `{ind.name}`"
-                                   + (f", period `{period}`" if period else "")
-                                   + ": missing cell", "fill it in (every indicator without "
-                                   "a `default` needs a value)")
+                        self.error(
+                            number,
+                            col,
+                            f"unit `{name}`, indicator `{ind.name}`"
+                            + (f", period `{period}`" if period else "")
+                            + ": missing cell",
+                            "fill it in (every indicator without a `default` needs a value)",
+                        )
                         continue
                 if period is None:
                     values[ind_name] = value
@@ -248,8 +298,12 @@ class _TableReader:
                     values.setdefault(ind_name, {})[period] = value
             units[name] = values
         if not units and not self.problems:
-            self.error(self.header_row + 1, 0, "no units: the table has a header but no rows",
-                       "one row per unit, its name in the unit column")
+            self.error(
+                self.header_row + 1,
+                0,
+                "no units: the table has a header but no rows",
+                "one row per unit, its name in the unit column",
+            )
         return {"units": units}
 
 
@@ -259,8 +313,14 @@ class _TableLocator:
     def __init__(self, file: str, reader: _TableReader, header_row: int) -> None:
         self.file, self.reader, self.header_row = file, reader, header_row
 
-    def problem(self, path: Path_, message: str, hint: str | None = None, *,
-                key: bool = False) -> Problem:  # noqa: ARG002 - the Locator protocol
+    def problem(
+        self,
+        path: Path_,
+        message: str,
+        hint: str | None = None,
+        *,
+        key: bool = False,  # noqa: ARG002 - the Locator protocol
+    ) -> Problem:
         reader = self.reader
         row, col = self.header_row, 0
         if len(path) >= 2 and path[1] in reader.unit_rows:
@@ -269,8 +329,7 @@ class _TableLocator:
                 period = str(path[3]) if len(path) >= 4 else None
                 col = reader.column_of.get((str(path[2]), period), col)
                 if period is None:  # a per-period indicator as a whole: its first column
-                    col = next((c for (n, _), c in reader.column_of.items() if n == path[2]),
-                               col)
+                    col = next((c for (n, _), c in reader.column_of.items() if n == path[2]), col)
         return reader.at(row, col, message, hint or _cell_hint(message))
 
 
@@ -305,8 +364,7 @@ def _unit_name(cell: Any) -> str | None:
         return cell.strip()
     number = exact_number(cell)
     if isinstance(number, Decimal):  # a numeric unit code, e.g. 1001 (not 1001.0)
-        return str(number.normalize()) if number == number.to_integral_value() \
-            else str(number)
+        return str(number.normalize()) if number == number.to_integral_value() else str(number)
     return str(cell)
 
 
@@ -333,8 +391,11 @@ def _cell_value(ind: Indicator, cell: Any) -> Any:
         number = exact_number(cell)
         if number in (0, 1):
             return number == 1
-    if ind.type == "enum" and not isinstance(cell, bool) and isinstance(
-            exact_number(cell), Decimal):
+    if (
+        ind.type == "enum"
+        and not isinstance(cell, bool)
+        and isinstance(exact_number(cell), Decimal)
+    ):
         return str(exact_number(cell))  # an enum whose values are numbers typed as numbers
     if type(cell).__name__ in ("datetime", "date", "time", "Timestamp"):
         return f"a date ({cell})"

@@ -107,8 +107,10 @@ def template_xlsx(scheme: Scheme) -> Any:
         from openpyxl.utils import get_column_letter
         from openpyxl.worksheet.datavalidation import DataValidation
     except ImportError:
-        raise ImportError("writing an .xlsx template needs openpyxl: pip install "
-                          "'rulebook[excel]' (or use --format csv)") from None
+        raise ImportError(
+            "writing an .xlsx template needs openpyxl: pip install "
+            "'rulebook[excel]' (or use --format csv)"
+        ) from None
     book = Workbook()
     sheet = book.active
     sheet.title = SHEET_NAMES[0]
@@ -118,14 +120,17 @@ def template_xlsx(scheme: Scheme) -> Any:
         cell.font, cell.fill = bold, fill
         cell.alignment = Alignment(wrap_text=True, vertical="center")
         letter = get_column_letter(col)
-        sheet.column_dimensions[letter].width = min(max(display_width(column.header) + 4, 10),
-                                                    40)
+        sheet.column_dimensions[letter].width = min(max(display_width(column.header) + 4, 10), 40)
         ind = column.indicator
         if ind is None:
             cell.comment = Comment("each unit's name, one row per unit", "rulebook")
             continue
-        cell.comment = Comment((ind.label + "\n" if ind.label else "") + describe(ind),
-                               "rulebook", width=260, height=160)
+        cell.comment = Comment(
+            (ind.label + "\n" if ind.label else "") + describe(ind),
+            "rulebook",
+            width=260,
+            height=160,
+        )
         validation = _validation(ind, DataValidation, book)
         if validation is not None:
             sheet.add_data_validation(validation)
@@ -137,13 +142,17 @@ def template_xlsx(scheme: Scheme) -> Any:
 
 def _validation(ind: Indicator, DataValidation: Any, book: Any) -> Any:  # noqa: N803 - openpyxl's class, passed in lazily
     """Excel data validation for the indicator's cells, with a message saying what is allowed."""
-    common = {"allow_blank": ind.default is not None, "showErrorMessage": True,
-              "errorTitle": ind.label or ind.name, "error": describe(ind).replace("\n", "; "),
-              "showInputMessage": True, "promptTitle": (ind.label or ind.name)[:32],
-              "prompt": describe(ind)[:255]}
+    common = {
+        "allow_blank": ind.default is not None,
+        "showErrorMessage": True,
+        "errorTitle": ind.label or ind.name,
+        "error": describe(ind).replace("\n", "; "),
+        "showInputMessage": True,
+        "promptTitle": (ind.label or ind.name)[:32],
+        "prompt": describe(ind)[:255],
+    }
     if ind.type == "bool":
-        return DataValidation(type="list", formula1='"' + ",".join(BOOL_CHOICES) + '"',
-                              **common)
+        return DataValidation(type="list", formula1='"' + ",".join(BOOL_CHOICES) + '"', **common)
     if ind.type == "enum":
         listed = ",".join(ind.values)
         if len(listed) <= 250 and not any("," in v or '"' in v for v in ind.values):
@@ -151,16 +160,20 @@ def _validation(ind: Indicator, DataValidation: Any, book: Any) -> Any:  # noqa:
         return DataValidation(type="list", formula1=_choices_range(book, ind), **common)
     kind = "whole" if ind.type == "count" else "decimal"
     if ind.min is not None and ind.max is not None:
-        return DataValidation(type=kind, operator="between", formula1=str(ind.min),
-                              formula2=str(ind.max), **common)
+        return DataValidation(
+            type=kind, operator="between", formula1=str(ind.min), formula2=str(ind.max), **common
+        )
     if ind.min is not None:
-        return DataValidation(type=kind, operator="greaterThanOrEqual", formula1=str(ind.min),
-                              **common)
+        return DataValidation(
+            type=kind, operator="greaterThanOrEqual", formula1=str(ind.min), **common
+        )
     if ind.max is not None:
-        return DataValidation(type=kind, operator="lessThanOrEqual", formula1=str(ind.max),
-                              **common)
-    return DataValidation(type=kind, operator="between", formula1="-1E+300", formula2="1E+300",
-                          **common)
+        return DataValidation(
+            type=kind, operator="lessThanOrEqual", formula1=str(ind.max), **common
+        )
+    return DataValidation(
+        type=kind, operator="between", formula1="-1E+300", formula2="1E+300", **common
+    )
 
 
 def _choices_range(book: Any, ind: Indicator) -> str:
@@ -182,20 +195,35 @@ def _notes_sheet(book: Any, scheme: Scheme) -> None:
 
     sheet = book.create_sheet("说明")
     sheet.append([f"{scheme.title} ({scheme.id} {scheme.version})"])
-    sheet.append([("在「数据」表中每个单位填一行；每个单元格只填数值，不要公式，不要合并单元格。"
-                   " Fill one row per unit on the 数据 sheet: typed values only, no formulas, "
-                   "no merged cells.")])
+    sheet.append(
+        [
+            (
+                "在「数据」表中每个单位填一行；每个单元格只填数值，不要公式，不要合并单元格。"
+                " Fill one row per unit on the 数据 sheet: typed values only, no formulas, "
+                "no merged cells."
+            )
+        ]
+    )
     sheet.append([])
     sheet.append(["id", "label", "type", "unit", "per period", "allowed", "default", "note"])
     for cell in sheet[4]:
         cell.font = Font(bold=True)
     for ind in scheme.indicators.values():
         allowed = describe(ind).split("\n")[2:3]
-        sheet.append([ind.name, ind.label, ind.type, ind.unit,
-                      ", ".join(p.id for p in scheme.periods) if ind.per_period else "",
-                      allowed[0] if allowed and not allowed[0].startswith(("unit", "default",
-                                                                          "required")) else "",
-                      "" if ind.default is None else str(ind.default), ind.note])
+        sheet.append(
+            [
+                ind.name,
+                ind.label,
+                ind.type,
+                ind.unit,
+                ", ".join(p.id for p in scheme.periods) if ind.per_period else "",
+                allowed[0]
+                if allowed and not allowed[0].startswith(("unit", "default", "required"))
+                else "",
+                "" if ind.default is None else str(ind.default),
+                ind.note,
+            ]
+        )
     for letter, width in zip("ABCDEFGH", (22, 30, 9, 8, 12, 24, 9, 50), strict=True):
         sheet.column_dimensions[letter].width = width
     for row in sheet.iter_rows(min_row=5):

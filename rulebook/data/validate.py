@@ -12,9 +12,13 @@ from rulebook.errors import DataError, Problem
 from rulebook.scheme.model import Scheme
 
 
-def checked(raw: Any, scheme: Scheme, source: Locator | None = None,
-            extra: list[Problem] | None = None, quiet: set[tuple[str, str]] | None = None
-            ) -> tuple[DataSet, list[Problem]]:
+def checked(
+    raw: Any,
+    scheme: Scheme,
+    source: Locator | None = None,
+    extra: list[Problem] | None = None,
+    quiet: set[tuple[str, str]] | None = None,
+) -> tuple[DataSet, list[Problem]]:
     """The checked data and every problem found (none when the data is valid). `extra` are a
     reader's own problems; when there are some the careful pass runs to add the rest, except
     "missing" for the (unit or "*", indicator) pairs in `quiet`, which the reader reported."""

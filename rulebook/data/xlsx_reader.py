@@ -26,22 +26,37 @@ SHEET_NAMES = ("数据", "data", "Data")
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s[^>]*?ref="([A-Z]+[0-9]+)(?::([A-Z]+[0-9]+))?"')
 
 
-def read_xlsx(source: str | Path | IO[bytes], scheme: Scheme, *,
-              file: str | None = None) -> DataSet:
+def read_xlsx(
+    source: str | Path | IO[bytes], scheme: Scheme, *, file: str | None = None
+) -> DataSet:
     """Read and check the data sheet of an xlsx workbook (a path or a binary stream)."""
-    name = file or (str(source) if isinstance(source, str | Path) else
-                    str(getattr(source, "name", "<stream>")))
+    name = file or (
+        str(source) if isinstance(source, str | Path) else str(getattr(source, "name", "<stream>"))
+    )
     try:
         import openpyxl
     except ImportError:
-        raise DataError([Problem("reading .xlsx needs openpyxl", Location(name, 1, 1),
-                                 "pip install 'rulebook[excel]' (or save the sheet as CSV)")]
-                        ) from None
+        raise DataError(
+            [
+                Problem(
+                    "reading .xlsx needs openpyxl",
+                    Location(name, 1, 1),
+                    "pip install 'rulebook[excel]' (or save the sheet as CSV)",
+                )
+            ]
+        ) from None
     try:
         book = openpyxl.load_workbook(source, read_only=True, data_only=False)
     except (OSError, zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise DataError([Problem(f"cannot read the workbook: {exc}", Location(name, 1, 1),
-                                 "save it from Excel as .xlsx")]) from None
+        raise DataError(
+            [
+                Problem(
+                    f"cannot read the workbook: {exc}",
+                    Location(name, 1, 1),
+                    "save it from Excel as .xlsx",
+                )
+            ]
+        ) from None
     try:
         sheet = next((book[s] for s in SHEET_NAMES if s in book.sheetnames), book.worksheets[0])
         title = sheet.title
@@ -55,9 +70,15 @@ def read_xlsx(source: str | Path | IO[bytes], scheme: Scheme, *,
         rows = _rows(sheet, place)
         first = next(rows, None)
         if first is None:
-            raise DataError([Problem(f"the sheet `{title}` is empty: no header row, no units",
-                                     Location(name, 1, 1), "`rulebook template SCHEME` writes "
-                                     "a sheet with the header to fill in")])
+            raise DataError(
+                [
+                    Problem(
+                        f"the sheet `{title}` is empty: no header row, no units",
+                        Location(name, 1, 1),
+                        "`rulebook template SCHEME` writes a sheet with the header to fill in",
+                    )
+                ]
+            )
         return read_table(scheme, name, first[1], first[0], rows, place)
     finally:
         book.close()
@@ -75,23 +96,36 @@ def _rows(sheet: Any, place: Any) -> Iterator[tuple[int, list[Any]]]:
             value = cell.value
             if kind == "f":
                 location, where = place(number, col)
-                problems.append(Problem(
-                    f"{where}: a formula (`{str(value)[:60]}`): values must be typed", location,
-                    "replace it by its value (copy, then Paste Special → Values); rulebook "
-                    "does not recompute Excel formulas"))
+                problems.append(
+                    Problem(
+                        f"{where}: a formula (`{str(value)[:60]}`): values must be typed",
+                        location,
+                        "replace it by its value (copy, then Paste Special → Values); rulebook "
+                        "does not recompute Excel formulas",
+                    )
+                )
                 value = None
-            elif kind == "n" and isinstance(value, int | float) and not isinstance(value, bool) \
-                    and "%" in str(getattr(cell, "number_format", "")):
+            elif (
+                kind == "n"
+                and isinstance(value, int | float)
+                and not isinstance(value, bool)
+                and "%" in str(getattr(cell, "number_format", ""))
+            ):
                 location, where = place(number, col)
-                problems.append(Problem(
-                    f"{where}: a percentage cell (shows {value * 100:g}%, holds {value:g})",
-                    location, "format the column as Number and type the figure the scheme "
-                    "asks for (a rate of 92.5% is typed 92.5)"))
+                problems.append(
+                    Problem(
+                        f"{where}: a percentage cell (shows {value * 100:g}%, holds {value:g})",
+                        location,
+                        "format the column as Number and type the figure the scheme "
+                        "asks for (a rate of 92.5% is typed 92.5)",
+                    )
+                )
                 value = None
             elif kind == "e":
                 location, where = place(number, col)
-                problems.append(Problem(f"{where}: an error value `{value}`", location,
-                                        "type the value"))
+                problems.append(
+                    Problem(f"{where}: an error value `{value}`", location, "type the value")
+                )
                 value = None
             values.append(value)
         if any(v is not None and not (isinstance(v, str) and not v.strip()) for v in values):
@@ -114,10 +148,14 @@ def _merged(book: Any, sheet: Any, name: str, title: str) -> list[Problem]:
                 first, last = match.group(1).decode(), (match.group(2) or b"").decode()
                 row = int(re.sub(r"[A-Z]", "", first))
                 col = _column(re.sub(r"[0-9]", "", first))
-                out.append(Problem(
-                    f"{title}!{first}: merged cells {first}:{last}", Location(name, row, col + 1),
-                    "unmerge them and type the value in every cell (one row per unit, one "
-                    "value per cell)"))
+                out.append(
+                    Problem(
+                        f"{title}!{first}: merged cells {first}:{last}",
+                        Location(name, row, col + 1),
+                        "unmerge them and type the value in every cell (one row per unit, one "
+                        "value per cell)",
+                    )
+                )
             tail = block[-200:]
     return list(dict.fromkeys(out))
 

@@ -60,11 +60,16 @@ def compile_program(scheme: Scheme) -> Program:
         owners.append(owner)
     total = sum(len(s) for s in sources)
     if total > MAX_GENERATED_CODE:
-        raise SchemeError([Problem(
-            f"this scheme compiles to {total:,} characters of code; the limit "
-            f"(MAX_GENERATED_CODE) is {MAX_GENERATED_CODE:,}",
-            Location(scheme.source_file or "<scheme>", 1),
-            "reduce the periods or the formulas that aggregate over them")])
+        raise SchemeError(
+            [
+                Problem(
+                    f"this scheme compiles to {total:,} characters of code; the limit "
+                    f"(MAX_GENERATED_CODE) is {MAX_GENERATED_CODE:,}",
+                    Location(scheme.source_file or "<scheme>", 1),
+                    "reduce the periods or the formulas that aggregate over them",
+                )
+            ]
+        )
     functions = []
     for index, source in enumerate(sources):
         code = compile(source, f"<rulebook {scheme.id} stage {index}>", "exec")
@@ -75,8 +80,10 @@ def compile_program(scheme: Scheme) -> Program:
 
 
 def _has_aggregate(tree: ast.expr) -> bool:
-    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and
-               n.func.id in AGGREGATORS for n in ast.walk(tree))
+    return any(
+        isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in AGGREGATORS
+        for n in ast.walk(tree)
+    )
 
 
 class _Generator:
@@ -129,10 +136,14 @@ class _Generator:
         if name in scheme.values:
             return self.value_statements(name, slot)
         if name == "total":
-            terms = ", ".join(f"(v[{plan.slots[root]}], {sign})"
-                              for root, sign in semantics.total_terms(scheme))
-            return [f"r = _total(({terms}{',' if terms else ''}), {self.constant(Decimal(0))})",
-                    f"v[{plan.raw_slots[name]}] = r", f"v[{slot}] = r"]
+            terms = ", ".join(
+                f"(v[{plan.slots[root]}], {sign})" for root, sign in semantics.total_terms(scheme)
+            )
+            return [
+                f"r = _total(({terms}{',' if terms else ''}), {self.constant(Decimal(0))})",
+                f"v[{plan.raw_slots[name]}] = r",
+                f"v[{slot}] = r",
+            ]
         node = scheme.nodes[name]
         self.memos = []
         if node.formula is not None:
@@ -156,13 +167,17 @@ class _Generator:
         if axis is None:
             body = [f"v[{slot}] = {self.expr(formula, None)}"]
         elif self.scheme.axis_size(axis) <= UNROLL:
-            body = [f"v[{slot + i}] = {self.expr(formula, (axis, i))}"
-                    for i in range(self.scheme.axis_size(axis))]
+            body = [
+                f"v[{slot + i}] = {self.expr(formula, (axis, i))}"
+                for i in range(self.scheme.axis_size(axis))
+            ]
         else:
             i = self.variable("i")
             indices = self.constant(tuple(range(self.scheme.axis_size(axis))))
-            body = [f"for {i} in {indices}:",
-                    f"    v[{slot} + {i}] = {self.expr(formula, (axis, i))}"]
+            body = [
+                f"for {i} in {indices}:",
+                f"    v[{slot} + {i}] = {self.expr(formula, (axis, i))}",
+            ]
         return [*self.memo_lines(), *body]
 
     def memo_lines(self) -> Iterator[str]:
@@ -183,8 +198,7 @@ class _Generator:
             return self.name(node.id, at)
         if isinstance(node, ast.BinOp):
             op = ARITHMETIC[type(node.op)]
-            return (f"({self.node(node.left, at, nested)} {op} "
-                    f"{self.node(node.right, at, nested)})")
+            return f"({self.node(node.left, at, nested)} {op} {self.node(node.right, at, nested)})"
         if isinstance(node, ast.UnaryOp):
             op = {ast.USub: "-", ast.UAdd: "+", ast.Not: "not "}[type(node.op)]
             return f"({op}{self.node(node.operand, at, nested)})"
@@ -197,8 +211,10 @@ class _Generator:
                 parts.append(f"{COMPARISONS[type(cmp)]} {self.node(right, at, nested)}")
             return "(" + " ".join(parts) + ")"
         if isinstance(node, ast.IfExp):
-            return (f"({self.node(node.body, at, nested)} if {self.node(node.test, at, nested)} "
-                    f"else {self.node(node.orelse, at, nested)})")
+            return (
+                f"({self.node(node.body, at, nested)} if {self.node(node.test, at, nested)} "
+                f"else {self.node(node.orelse, at, nested)})"
+            )
         if isinstance(node, ast.Call):
             fname = node.func.id  # type: ignore[attr-defined]
             if fname in AGGREGATORS:
@@ -241,12 +257,16 @@ class _Generator:
             assert at is not None
             groups = scheme.period_groups[at[0]]
             index = at[1]
-            if isinstance(index, int) and not _has_aggregate(arg) and \
-                    len(groups[index].members) <= UNROLL:
+            if (
+                isinstance(index, int)
+                and not _has_aggregate(arg)
+                and len(groups[index].members) <= UNROLL
+            ):
                 return self.unrolled(fold, arg, [(PERIOD, p) for p in groups[index].members])
             members = self.constant(tuple(g.members for g in groups))
-            shares = self.constant(tuple(tuple(scheme.periods[p].share for p in g.members)
-                                         for g in groups))
+            shares = self.constant(
+                tuple(tuple(scheme.periods[p].share for p in g.members) for g in groups)
+            )
             q = self.variable("q")
             value = self.node(arg, (PERIOD, q), nested=True)
             return f"{fold}([{value} for {q} in {members}[{index}]], {shares}[{index}])"
@@ -288,3 +308,15 @@ def failing_owner(program: Program, stage: int, exc: BaseException) -> str | Non
             line = tb.tb_lineno
         tb = tb.tb_next
     return program.owner_at(stage, line) if line is not None else None
+
+
+def compile_expression(scheme: Scheme, tree: ast.expr) -> Any:
+    """One checked (sub-)expression of `scheme`'s formulas as a function of a unit's slot list,
+    evaluated once per unit (not at a period) exactly as the stage code would. The audit uses
+    it for branch conditions and the operands of a formula's floor or cap."""
+    gen = _Generator(scheme, scheme.program.plan)
+    code = gen.node(tree, None, nested=False)
+    lines = ["def expression(v):", *("    " + m for m in gen.memo_lines()), f"    return {code}"]
+    namespace: dict[str, Any] = {"__builtins__": {}, **gen.bindings}
+    exec(compile("\n".join(lines) + "\n", f"<rulebook {scheme.id} audit>", "exec"), namespace)  # noqa: S102 - our own generated tokens, empty builtins
+    return namespace["expression"]

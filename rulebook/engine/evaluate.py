@@ -7,7 +7,7 @@ own slot list. Arithmetic runs in rulebook's decimal context (see `rulebook.arit
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import localcontext
 from typing import Any, Literal, get_args
 
@@ -26,13 +26,28 @@ Engine = Literal["compiled", "reference"]
 ENGINES: tuple[Engine, ...] = get_args(Engine)
 
 
-def evaluate(scheme: Scheme, data: DataSet | Mapping[str, Any], *,
-             engine: Engine = "compiled") -> Result:
+PROGRESS_EVERY = 1000
+"""Units scored between two calls of `evaluate`'s `progress` callable."""
+
+Progress = Callable[[int, int], object]
+
+
+def evaluate(
+    scheme: Scheme,
+    data: DataSet | Mapping[str, Any],
+    *,
+    engine: Engine = "compiled",
+    progress: Progress | None = None,
+) -> Result:
     """Score every unit of `data` (a checked DataSet, or plain `{"units": {...}}` data, which is
     checked first) and return the Result. Raises DataError or EvaluationError; never half-done.
 
     `engine="reference"` interprets each formula with simpleeval instead of running the
-    compiled program: slower, same results (the tests hold the two to that)."""
+    compiled program: slower, same results (the tests hold the two to that).
+
+    `progress`, if given, is called as `progress(done, total)` every `PROGRESS_EVERY` units of
+    each pass (filling inputs, then each stage) and once at the end (`done == total`), where
+    `total` is units × passes: a caller's progress bar. Without it the loops run unchunked."""
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
     if not isinstance(data, DataSet):
@@ -40,21 +55,42 @@ def evaluate(scheme: Scheme, data: DataSet | Mapping[str, Any], *,
     program = scheme.program
     plan = program.plan
     stages = program.stages if engine == "compiled" else reference_stages(scheme)
-    vectors = [_inputs(scheme, plan, unit) for unit in data.units]
+    units = data.units
+    count = len(units)
+    step = PROGRESS_EVERY if progress is not None else max(count, 1)
+    total, done = count * (1 + len(stages)), 0
+    vectors: list[list[Any]] = []
+    for start in range(0, count, step):
+        vectors.extend([_inputs(scheme, plan, unit) for unit in units[start : start + step]])
+        if progress is not None:
+            done += min(step, count - start)
+            progress(done, total)
     _check_constraints(scheme, data, vectors)
     with localcontext(CONTEXT):
         for stage, function in zip(plan.stages, stages, strict=True):
             for ranking in stage.rankings:
                 _apply_ranking(scheme, plan, ranking, vectors)
-            for unit, vector in zip(data.units, vectors, strict=True):
-                try:
-                    function(vector)
-                except ArithmeticError as exc:
-                    raise _located(scheme, program, stage.index, unit.name, exc, data.units,
-                                   vectors) from None
-    return Result(scheme, tuple(UnitResult(u.name, v, scheme)
-                                for u, v in zip(data.units, vectors, strict=True)),
-                  data_file=data.file, data=data)
+            for start in range(0, count, step):
+                for unit, vector in zip(
+                    units[start : start + step], vectors[start : start + step], strict=True
+                ):
+                    try:
+                        function(vector)
+                    except ArithmeticError as exc:
+                        raise _located(
+                            scheme, program, stage.index, unit.name, exc, units, vectors
+                        ) from None
+                if progress is not None:
+                    done += min(step, count - start)
+                    progress(done, total)
+    if progress is not None and count == 0:  # nothing to score: still the one final call
+        progress(0, 0)
+    return Result(
+        scheme,
+        tuple(UnitResult(u.name, v, scheme) for u, v in zip(units, vectors, strict=True)),
+        data_file=data.file,
+        data=data,
+    )
 
 
 def _inputs(scheme: Scheme, plan: Plan, unit: UnitData) -> list[Any]:
@@ -86,9 +122,13 @@ def _check_constraints(scheme: Scheme, data: DataSet, vectors: list[list[Any]]) 
             for constraint in constraints:
                 if interpreter.run(constraint.formula.tree, vector, None) is not True:
                     text = " ".join(constraint.formula.text.split())
-                    problems.append(Problem(
-                        f"unit `{unit.name}`: {constraint.label} (requires `{text}`)",
-                        constraint.location, f"check the data of `{unit.name}` in {data.file}"))
+                    problems.append(
+                        Problem(
+                            f"unit `{unit.name}`: {constraint.label} (requires `{text}`)",
+                            constraint.location,
+                            f"check the data of `{unit.name}` in {data.file}",
+                        )
+                    )
     if problems:
         raise DataError(problems)
 
@@ -101,21 +141,41 @@ def _apply_ranking(scheme: Scheme, plan: Plan, name: str, vectors: list[list[Any
     demote = plan.slots[ranking.demote] if ranking.demote else None
     for offset in range(scheme.axis_size(scheme.axis_of(name))):
         demoted = [v[demote + offset] is True for v in vectors] if demote is not None else None
-        ranks = rank([v[basis + offset] for v in vectors], order=ranking.order,
-                     method=ranking.method, demoted=demoted)
+        ranks = rank(
+            [v[basis + offset] for v in vectors],
+            order=ranking.order,
+            method=ranking.method,
+            demoted=demoted,
+        )
         for vector, r in zip(vectors, ranks, strict=True):
             vector[target + offset] = r
 
 
-def _located(scheme: Scheme, program: Program, stage: int, unit: str,
-             exc: ArithmeticError, units: tuple[UnitData, ...],
-             vectors: list[list[Any]]) -> EvaluationError:
+def _located(
+    scheme: Scheme,
+    program: Program,
+    stage: int,
+    unit: str,
+    exc: ArithmeticError,
+    units: tuple[UnitData, ...],
+    vectors: list[list[Any]],
+) -> EvaluationError:
     """The error for `unit`, naming the node, the period and the failing part of its formula."""
     owner = failing_owner(program, stage, exc) or "?"
-    formula = (scheme.values[owner].formula if owner in scheme.values else
-               scheme.nodes[owner].formula if owner in scheme.nodes else None)
-    location = (scheme.values[owner].location if owner in scheme.values else
-                scheme.nodes[owner].location if owner in scheme.nodes else None)
+    formula = (
+        scheme.values[owner].formula
+        if owner in scheme.values
+        else scheme.nodes[owner].formula
+        if owner in scheme.nodes
+        else None
+    )
+    location = (
+        scheme.values[owner].location
+        if owner in scheme.values
+        else scheme.nodes[owner].location
+        if owner in scheme.nodes
+        else None
+    )
     cause, hint = _CAUSES.get(type(exc).__name__, (type(exc).__name__, None))
     if formula is None:
         return EvaluationError(unit, owner, "", cause, location, hint=hint)
@@ -130,14 +190,19 @@ def _located(scheme: Scheme, program: Program, stage: int, unit: str,
 
 
 _CAUSES = {
-    "DivisionByZero": ("division by zero",
-                       "guard it: ratio(a, b, value_if_zero) or `0 if b == 0 else a / b`"),
-    "DivisionUndefined": ("0 / 0 is undefined",
-                          "guard it: ratio(a, b, value_if_zero) declares the zero case"),
-    "Overflow": ("number too large (overflow): a computed value reached the limit "
-                 "`max_computed_magnitude` "
-                 "(10^40)", "check the data's domain and the formula's exponents"),
-    "InvalidOperation": ("invalid operation (e.g. a negative number to a fractional power)",
-                         None),
+    "DivisionByZero": (
+        "division by zero",
+        "guard it: ratio(a, b, value_if_zero) or `0 if b == 0 else a / b`",
+    ),
+    "DivisionUndefined": (
+        "0 / 0 is undefined",
+        "guard it: ratio(a, b, value_if_zero) declares the zero case",
+    ),
+    "Overflow": (
+        "number too large (overflow): a computed value reached the limit "
+        "`max_computed_magnitude` "
+        "(10^40)",
+        "check the data's domain and the formula's exponents",
+    ),
+    "InvalidOperation": ("invalid operation (e.g. a negative number to a fractional power)", None),
 }
-

@@ -23,22 +23,42 @@ from rulebook.scheme import axes
 from rulebook.scheme.model import Scheme
 
 _OPERATORS: dict[type, Callable[..., Any]] = {
-    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
-    ast.Div: operator.truediv, ast.Pow: operator.pow, ast.USub: operator.neg,
-    ast.UAdd: operator.pos, ast.Not: operator.not_, ast.Eq: operator.eq, ast.NotEq: operator.ne,
-    ast.Lt: operator.lt, ast.LtE: operator.le, ast.Gt: operator.gt, ast.GtE: operator.ge,
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.Pow: operator.pow,
+    ast.USub: operator.neg,
+    ast.UAdd: operator.pos,
+    ast.Not: operator.not_,
+    ast.Eq: operator.eq,
+    ast.NotEq: operator.ne,
+    ast.Lt: operator.lt,
+    ast.LtE: operator.le,
+    ast.Gt: operator.gt,
+    ast.GtE: operator.ge,
 }
-_ALLOWED_NODES = (ast.Name, ast.Constant, ast.UnaryOp, ast.BinOp, ast.BoolOp, ast.Compare,
-                  ast.IfExp, ast.Call)
+_ALLOWED_NODES = (
+    ast.Name,
+    ast.Constant,
+    ast.UnaryOp,
+    ast.BinOp,
+    ast.BoolOp,
+    ast.Compare,
+    ast.IfExp,
+    ast.Call,
+)
 
 
 class Interpreter(SimpleEval):  # type: ignore[misc]
     """simpleeval restricted to rulebook's constructs, reading names from one unit's slots."""
 
     def __init__(self, scheme: Scheme) -> None:
-        super().__init__(operators=dict(_OPERATORS),
-                         functions={n: s.implementation for n, s in FUNCTIONS.items()},
-                         names=self._lookup)
+        super().__init__(
+            operators=dict(_OPERATORS),
+            functions={n: s.implementation for n, s in FUNCTIONS.items()},
+            names=self._lookup,
+        )
         handlers: dict[type, Callable[..., Any]] = getattr(self, "nodes")  # noqa: B009 - untyped base
         self.nodes = {k: v for k, v in handlers.items() if k in _ALLOWED_NODES}
         self.scheme = scheme
@@ -61,8 +81,9 @@ class Interpreter(SimpleEval):  # type: ignore[misc]
         if fname not in AGGREGATORS:
             return super()._eval_call(node)
         outer, values = self.ctx, []
-        _, members_only = axes.span(self.scheme, node.args[0],
-                                    outer[0] if outer is not None else None)
+        _, members_only = axes.span(
+            self.scheme, node.args[0], outer[0] if outer is not None else None
+        )
         if not members_only and id(node) in self.memo:
             return self.memo[id(node)]
         at = axes.aggregated(self.scheme, node.args[0], outer)
@@ -76,8 +97,13 @@ class Interpreter(SimpleEval):  # type: ignore[misc]
             self.memo[id(node)] = result
         return result
 
-    def run(self, tree: ast.expr, vector: list[Any], ctx: axes.Context,
-            memo: dict[int, Any] | None = None) -> Any:
+    def run(
+        self,
+        tree: ast.expr,
+        vector: list[Any],
+        ctx: axes.Context,
+        memo: dict[int, Any] | None = None,
+    ) -> Any:
         """Evaluate `tree` for one unit at `ctx`. Pass the same `memo` to the runs of one
         formula at every point of its axis, so an aggregate over fixed points is computed once."""
         self.vector, self.ctx = vector, ctx
@@ -97,13 +123,12 @@ def reference_stages(scheme: Scheme) -> list[Callable[[list[Any]], None]]:
             value = scheme.values[name]
             memo: dict[int, Any] = {}
             for ctx in axes.points(scheme, scheme.axis_of(name)):
-                v[slot + (ctx[1] if ctx else 0)] = interpreter.run(value.formula.tree, v, ctx,
-                                                                   memo)
+                v[slot + (ctx[1] if ctx else 0)] = interpreter.run(value.formula.tree, v, ctx, memo)
             return
         if name == "total":
             raw = semantics.total_of(
-                [(v[plan.slots[root]], sign) for root, sign in semantics.total_terms(scheme)],
-                ZERO)
+                [(v[plan.slots[root]], sign) for root, sign in semantics.total_terms(scheme)], ZERO
+            )
             v[plan.raw_slots[name]] = v[slot] = raw
             return
         node = scheme.nodes[name]
@@ -112,9 +137,11 @@ def reference_stages(scheme: Scheme) -> list[Callable[[list[Any]], None]]:
         else:
             raw = semantics.combine_children((v[plan.slots[c]] for c in node.children), ZERO)
         v[plan.raw_slots[name]] = raw
-        v[slot] = (semantics.score(raw, node.min, node.max, True, rounding.quantum,
-                                   rounding.decimal_mode)
-                   if semantics.is_rounded(node) else raw)
+        v[slot] = (
+            semantics.score(raw, node.min, node.max, True, rounding.quantum, rounding.decimal_mode)
+            if semantics.is_rounded(node)
+            else raw
+        )
 
     def stage_function(names: tuple[str, ...]) -> Callable[[list[Any]], None]:
         def run(v: list[Any]) -> None:
@@ -124,6 +151,7 @@ def reference_stages(scheme: Scheme) -> list[Callable[[list[Any]], None]]:
                 except ArithmeticError as exc:
                     exc.add_note(f"rulebook-owner:{name}")
                     raise
+
         return run
 
     return [stage_function(stage.computes) for stage in plan.stages]
@@ -145,8 +173,9 @@ class _Tracing(Interpreter):
             raise
 
 
-def failing_part(scheme: Scheme, tree: ast.expr, vector: list[Any],
-                 axis: str | None) -> tuple[ast.expr | None, str | None]:
+def failing_part(
+    scheme: Scheme, tree: ast.expr, vector: list[Any], axis: str | None
+) -> tuple[ast.expr | None, str | None]:
     """Re-run a formula that failed for one unit; return the innermost failing sub-expression
     (for a division or power, its right operand) and the period (or group) it failed in."""
     memo: dict[int, Any] = {}

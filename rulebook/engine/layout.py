@@ -16,17 +16,38 @@ def lay_out(scheme: Scheme) -> Plan:
     that is read or computed per unit, and stages split at rankings: a name's stage is the
     highest stage of what it reads, plus one if it is itself a ranking."""
     unit_parameters = [p for p in scheme.parameters if scheme.per_unit_parameter(p)]
-    known = {*scheme.indicators, *scheme.parameters, *scheme.values, *scheme.nodes,
-             *scheme.rankings, "total"}
-    reads = [(v.name, (n for n, _ in v.formula.names()), v.location)
-             for v in scheme.values.values()]
-    reads += [(n.id, (name for name, _ in n.formula.names()), n.location)
-              for n in scheme.nodes.values() if n.formula is not None]
-    graph = dependency_graph(reads, scheme.nodes, scheme.roots,
-                             [(r, r.location) for r in scheme.rankings.values()], known,
-                             inputs=(*scheme.indicators, *unit_parameters))
-    slotted = {*scheme.indicators, *scheme.values, *scheme.nodes, *scheme.rankings, "total",
-               *unit_parameters}
+    known = {
+        *scheme.indicators,
+        *scheme.parameters,
+        *scheme.values,
+        *scheme.nodes,
+        *scheme.rankings,
+        "total",
+    }
+    reads = [
+        (v.name, (n for n, _ in v.formula.names()), v.location) for v in scheme.values.values()
+    ]
+    reads += [
+        (n.id, (name for name, _ in n.formula.names()), n.location)
+        for n in scheme.nodes.values()
+        if n.formula is not None
+    ]
+    graph = dependency_graph(
+        reads,
+        scheme.nodes,
+        scheme.roots,
+        [(r, r.location) for r in scheme.rankings.values()],
+        known,
+        inputs=(*scheme.indicators, *unit_parameters),
+    )
+    slotted = {
+        *scheme.indicators,
+        *scheme.values,
+        *scheme.nodes,
+        *scheme.rankings,
+        "total",
+        *unit_parameters,
+    }
     order = tuple(n for n in graph.order() if n in slotted)
     slots: dict[str, int] = {}
     raw_slots: dict[str, int] = {}
@@ -48,13 +69,25 @@ def lay_out(scheme: Scheme) -> Plan:
     count = max(stage_of.values(), default=0) + 1
     computed = [n for n in order if n in scheme.values or n in scheme.nodes or n == "total"]
     stages = tuple(
-        Stage(k, tuple(n for n in order if n in scheme.rankings and stage_of[n] == k),
-              tuple(n for n in computed if stage_of[n] == k))
-        for k in range(count))
+        Stage(
+            k,
+            tuple(n for n in order if n in scheme.rankings and stage_of[n] == k),
+            tuple(n for n in computed if stage_of[n] == k),
+        )
+        for k in range(count)
+    )
     return Plan(
-        graph, order, slots, raw_slots, points, size, stage_of, stages,
-        annual_inputs=tuple((n, slots[n]) for n, i in scheme.indicators.items()
-                            if not i.per_period),
-        period_inputs=tuple((n, slots[n]) for n, i in scheme.indicators.items()
-                            if i.per_period),
-        unit_parameters=tuple((n, slots[n]) for n in unit_parameters))
+        graph,
+        order,
+        slots,
+        raw_slots,
+        points,
+        size,
+        stage_of,
+        stages,
+        annual_inputs=tuple(
+            (n, slots[n]) for n, i in scheme.indicators.items() if not i.per_period
+        ),
+        period_inputs=tuple((n, slots[n]) for n, i in scheme.indicators.items() if i.per_period),
+        unit_parameters=tuple((n, slots[n]) for n in unit_parameters),
+    )

@@ -67,15 +67,16 @@ class Plan:
         if point is None:
             return table[name]
         if raw or not ids:
-            raise KeyError(f"`{name}` has one value, not one per period or group (asked for "
-                           f"`{point}`)")
+            raise KeyError(
+                f"`{name}` has one value, not one per period or group (asked for `{point}`)"
+            )
         if point not in ids:
-            raise KeyError(f"`{name}` has no period or group `{point}` (it has "
-                           f"{', '.join(ids)})")
+            raise KeyError(f"`{name}` has no period or group `{point}` (it has {', '.join(ids)})")
         return table[name] + ids.index(point)
 
-    def read(self, vector: Sequence[Any], name: str, point: str | None = None,
-             *, raw: bool = False) -> Any:
+    def read(
+        self, vector: Sequence[Any], name: str, point: str | None = None, *, raw: bool = False
+    ) -> Any:
         """`name`'s value in one unit's slot list: a single value, or — for a name that varies
         and no `point` — a mapping of its periods (or groups) to values."""
         slot = self.slot(name, point, raw=raw)

@@ -9,9 +9,13 @@ from rulebook.arith import snap
 from rulebook.scheme.model import RankMethod, RankOrder
 
 
-def rank(values: Sequence[Decimal], *, order: RankOrder = "desc",
-         method: RankMethod = "competition",
-         demoted: Sequence[bool] | None = None) -> list[Decimal]:
+def rank(
+    values: Sequence[Decimal],
+    *,
+    order: RankOrder = "desc",
+    method: RankMethod = "competition",
+    demoted: Sequence[bool] | None = None,
+) -> list[Decimal]:
     """The rank of each value among all of them; equal values share a rank.
 
     Values are compared after `snap`, so two results that are equal in exact arithmetic tie even
@@ -21,8 +25,10 @@ def rank(values: Sequence[Decimal], *, order: RankOrder = "desc",
     sign = -1 if order == "desc" else 1
     flags = demoted if demoted is not None else [False] * len(values)
     # a demoted unit counts as lower than every other: last from the top, first from the bottom
-    keys = [(flag if order == "desc" else not flag, sign * snap(v))
-            for flag, v in zip(flags, values, strict=True)]
+    keys = [
+        (flag if order == "desc" else not flag, sign * snap(v))
+        for flag, v in zip(flags, values, strict=True)
+    ]
     ordered = sorted(set(keys))
     if method == "dense":
         position = {k: i + 1 for i, k in enumerate(ordered)}

@@ -97,8 +97,13 @@ def is_rounded(node: Scored) -> bool:
     return node.is_item or node.min is not None or node.max is not None
 
 
-def bound(raw: T, low: T | None, high: T | None,
-          at_least: Callable[[T, T], T], at_most: Callable[[T, T], T]) -> T:
+def bound(
+    raw: T,
+    low: T | None,
+    high: T | None,
+    at_least: Callable[[T, T], T],
+    at_most: Callable[[T, T], T],
+) -> T:
     """The declared floor, then the declared cap. Written over any ordered type through
     `at_least`/`at_most` so numbers and intervals (`rulebook.audit.bounds`) share this one rule."""
     value = raw
@@ -114,8 +119,14 @@ def clamp_value(raw: Decimal, low: Decimal | None, high: Decimal | None) -> Deci
     return bound(raw, low, high, max, min)
 
 
-def score(raw: Decimal, low: Decimal | None, high: Decimal | None, rounded: bool,
-          quantum: Decimal, mode: str) -> Decimal:
+def score(
+    raw: Decimal,
+    low: Decimal | None,
+    high: Decimal | None,
+    rounded: bool,
+    quantum: Decimal,
+    mode: str,
+) -> Decimal:
     """A node's score from its raw value: floor, cap, then the scheme's rounding (if the node is
     rounded). The compiled engine binds this function; the reference engine calls it."""
     clamped = bound(raw, low, high, max, min)
@@ -140,8 +151,9 @@ def settle(node: Scored, raw: Decimal, rounding: Rounding) -> Settled:
         return after
 
     clamped = bound(raw, node.min, node.max, at_least, at_most)
-    value = score(raw, node.min, node.max, is_rounded(node), rounding.quantum,
-                  rounding.decimal_mode)
+    value = score(
+        raw, node.min, node.max, is_rounded(node), rounding.quantum, rounding.decimal_mode
+    )
     return Settled(raw, clamped, value, tuple(clips))
 
 
@@ -168,8 +180,11 @@ def total_terms(scheme: Tree) -> tuple[tuple[str, Sign], ...]:
     return tuple(terms)
 
 
-def total_of(terms: Sequence[tuple[T, Sign]], zero: T,
-             negate: Callable[[T], T] = lambda x: -x) -> T:  # type: ignore[operator]
+def total_of(
+    terms: Sequence[tuple[T, Sign]],
+    zero: T,
+    negate: Callable[[T], T] = lambda x: -x,  # type: ignore[operator]
+) -> T:
     """Σ sign × value over the total's terms (values already looked up by the caller)."""
     total = zero
     for value, sign in terms:
@@ -224,8 +239,13 @@ AGGREGATORS: dict[str, Aggregator] = {
     a.name: a
     for a in (
         Aggregator("sum", "sum over the periods", _sum),
-        Aggregator("wsum", "weighted sum over the periods (weights normalised to 1)", _wsum,
-                   keeps_whole=False, weighted=True),
+        Aggregator(
+            "wsum",
+            "weighted sum over the periods (weights normalised to 1)",
+            _wsum,
+            keeps_whole=False,
+            weighted=True,
+        ),
         Aggregator("mean", "plain mean over the periods", _mean, keeps_whole=False),
         Aggregator("first", "value in the first period", lambda v, s: v[0]),
         Aggregator("last", "value in the last period", lambda v, s: v[-1]),

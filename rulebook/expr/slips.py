@@ -32,8 +32,18 @@ WORDS = {"或": "or", "且": "and", "非": "not"}
 """Chinese words for the logical operators."""
 
 SYMBOLS = {
-    "×": "*", "÷": "/", "≥": ">=", "≤": "<=", "≠": "!=", "−": "-", "–": "-", "—": "-",
-    "“": '"', "”": '"', "‘": "'", "’": "'",
+    "×": "*",
+    "÷": "/",
+    "≥": ">=",
+    "≤": "<=",
+    "≠": "!=",
+    "−": "-",
+    "–": "-",
+    "—": "-",
+    "“": '"',
+    "”": '"',
+    "‘": "'",
+    "’": "'",
 }
 """Typographic symbols whose ASCII spelling a formula needs."""
 
@@ -55,8 +65,7 @@ def char_slip(ch: str) -> str | None:
         return f"`{ch}` is not an operator here: write `{SYMBOLS[ch]}`"
     plain = unicodedata.normalize("NFKC", ch)
     if plain != ch and plain.isascii() and plain.isprintable() and not plain.isspace():
-        kind = ("digit" if plain.isdigit() else "letter" if plain.isalpha()
-                else "punctuation")
+        kind = "digit" if plain.isdigit() else "letter" if plain.isalpha() else "punctuation"
         return f"full-width {kind} `{ch}`: write `{plain}`"
     return None
 

@@ -29,8 +29,14 @@ MAX_DIGITS = 30
 MAX_EXPONENT = 100
 
 ARITHMETIC = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
-COMPARISONS = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">",
-               ast.GtE: ">="}
+COMPARISONS = {
+    ast.Eq: "==",
+    ast.NotEq: "!=",
+    ast.Lt: "<",
+    ast.LtE: "<=",
+    ast.Gt: ">",
+    ast.GtE: ">=",
+}
 UNARY = {ast.USub: "-", ast.UAdd: "+", ast.Not: "not "}
 BOOLEAN = {ast.And: "and", ast.Or: "or"}
 
@@ -97,8 +103,11 @@ def parse(text: str) -> Expr:
     if not isinstance(text, str):
         raise ExprError("an expression must be text or a number")
     if len(text) > MAX_LENGTH:
-        raise ExprError(f"expression is {len(text)} characters long; the limit is {MAX_LENGTH}",
-                        MAX_LENGTH, "split it into `let` values")
+        raise ExprError(
+            f"expression is {len(text)} characters long; the limit is {MAX_LENGTH}",
+            MAX_LENGTH,
+            "split it into `let` values",
+        )
     flat = " ".join(text.split("\n")) if "\n" in text else text
     stripped = flat.strip()
     if not stripped:
@@ -111,10 +120,15 @@ def parse(text: str) -> Expr:
     except SyntaxError as exc:
         assign = _LONE_EQUALS.search(code)
         if assign:
-            truth = re.match(r"\s*(True|False|true|false)\b", code[assign.end():])
-            raise ExprError("syntax error: `=` is not a comparison: write `==`", assign.start(),
-                            "a yes/no value needs no comparison: write `staffed` or "
-                            "`not staffed`, not `staffed == True`" if truth else None) from None
+            truth = re.match(r"\s*(True|False|true|false)\b", code[assign.end() :])
+            raise ExprError(
+                "syntax error: `=` is not a comparison: write `==`",
+                assign.start(),
+                "a yes/no value needs no comparison: write `staffed` or "
+                "`not staffed`, not `staffed == True`"
+                if truth
+                else None,
+            ) from None
         offset = lead + max((exc.offset or 1) - 1, 0)
         hint = None
         if "\n" in text or ";" in text or "=" in text.replace("==", ""):
@@ -138,9 +152,12 @@ def _check_slips(code: str) -> None:
         raise ExprError(slip[1], slip[0])
     number = slips.THOUSANDS.search(code)
     if number is not None:
-        raise ExprError(slips.thousands_message(number.group()), number.start(),
-                        "to pass separate numbers, put a space after each comma: "
-                        f"`{number.group().replace(',', ', ')}`")
+        raise ExprError(
+            slips.thousands_message(number.group()),
+            number.start(),
+            "to pass separate numbers, put a space after each comma: "
+            f"`{number.group().replace(',', ', ')}`",
+        )
 
 
 class _Validator:
@@ -156,11 +173,15 @@ class _Validator:
     def visit(self, node: ast.expr, depth: int = 0) -> ast.expr:
         self.count += 1
         if self.count > MAX_NODES:
-            raise self.fail(node, f"expression has more than {MAX_NODES} parts",
-                            "split it into `let` values")
+            raise self.fail(
+                node, f"expression has more than {MAX_NODES} parts", "split it into `let` values"
+            )
         if depth > MAX_DEPTH:
-            raise self.fail(node, f"expression is nested more than {MAX_DEPTH} levels deep",
-                            "split it into `let` values")
+            raise self.fail(
+                node,
+                f"expression is nested more than {MAX_DEPTH} levels deep",
+                "split it into `let` values",
+            )
         d = depth + 1
         if isinstance(node, ast.Constant):
             return self._constant(node)
@@ -170,8 +191,11 @@ class _Validator:
             return self._name(node, _dotted(node, self))
         if isinstance(node, ast.BinOp):
             if type(node.op) not in ARITHMETIC:
-                raise self.fail(node, f"operator `{_op_text(node.op)}` is not allowed",
-                                "use + - * / ** and functions such as floor(x)")
+                raise self.fail(
+                    node,
+                    f"operator `{_op_text(node.op)}` is not allowed",
+                    "use + - * / ** and functions such as floor(x)",
+                )
             node.left, node.right = self.visit(node.left, d), self.visit(node.right, d)
             if isinstance(node.op, ast.Pow):
                 self._check_exponent(node.right)
@@ -187,8 +211,9 @@ class _Validator:
         if isinstance(node, ast.Compare):
             for op in node.ops:
                 if type(op) not in COMPARISONS:
-                    raise self.fail(node, f"comparison `{_op_text(op)}` is not allowed",
-                                    "use == != < <= > >=")
+                    raise self.fail(
+                        node, f"comparison `{_op_text(op)}` is not allowed", "use == != < <= > >="
+                    )
             node.left = self.visit(node.left, d)
             node.comparators = [self.visit(c, d) for c in node.comparators]
             return node
@@ -221,8 +246,11 @@ class _Validator:
             if len(value) > 100:
                 raise self.fail(node, "text literal longer than 100 characters")
             return node
-        raise self.fail(node, f"literal `{value!r}` is not allowed",
-                        "only numbers, true/false (True/False) and enum values in quotes")
+        raise self.fail(
+            node,
+            f"literal `{value!r}` is not allowed",
+            "only numbers, true/false (True/False) and enum values in quotes",
+        )
 
     def _name(self, node: ast.expr, name: str) -> ast.Name:
         if any(part.startswith("_") for part in name.split(".")):
@@ -235,12 +263,18 @@ class _Validator:
     def _call(self, node: ast.Call, depth: int) -> ast.Call:
         if not isinstance(node.func, ast.Name):
             self.visit(node.func, depth)  # names the construct: a lambda, an attribute, ...
-            raise self.fail(node, "only rulebook's own functions can be called",
-                            "call a function by its name, e.g. max(0, x)")
+            raise self.fail(
+                node,
+                "only rulebook's own functions can be called",
+                "call a function by its name, e.g. max(0, x)",
+            )
         fname = node.func.id
         if node.keywords:
-            raise self.fail(node.keywords[0].value or node,
-                            "keyword arguments are not allowed", "pass arguments by position")
+            raise self.fail(
+                node.keywords[0].value or node,
+                "keyword arguments are not allowed",
+                "pass arguments by position",
+            )
         node.args = [self.visit(a, depth) for a in node.args]
         if fname in AGGREGATORS:
             if len(node.args) != 1:
@@ -249,23 +283,33 @@ class _Validator:
             sig = FUNCTIONS[fname]
             n = len(node.args)
             if n < sig.min_args or (sig.max_args is not None and n > sig.max_args):
-                want = (f"{sig.min_args}" if sig.max_args == sig.min_args
-                        else f"at least {sig.min_args}" if sig.max_args is None
-                        else f"{sig.min_args} to {sig.max_args}")
+                want = (
+                    f"{sig.min_args}"
+                    if sig.max_args == sig.min_args
+                    else f"at least {sig.min_args}"
+                    if sig.max_args is None
+                    else f"{sig.min_args} to {sig.max_args}"
+                )
                 raise self.fail(node, f"`{fname}` takes {want} argument(s), got {n}", sig.doc)
         else:
             from rulebook.errors import did_you_mean
 
-            raise self.fail(node, f"unknown function `{fname}`",
-                            did_you_mean(fname, [*FUNCTIONS, *AGGREGATORS])
-                            or "functions: " + ", ".join(sorted([*FUNCTIONS, *AGGREGATORS])))
+            raise self.fail(
+                node,
+                f"unknown function `{fname}`",
+                did_you_mean(fname, [*FUNCTIONS, *AGGREGATORS])
+                or "functions: " + ", ".join(sorted([*FUNCTIONS, *AGGREGATORS])),
+            )
         return node
 
     def _check_exponent(self, node: ast.expr) -> None:
         value = node.operand if isinstance(node, ast.UnaryOp) else node
         if not (isinstance(value, ast.Constant) and isinstance(value.value, Decimal)):
-            raise self.fail(node, "an exponent must be a number written in the expression",
-                            f"e.g. x ** 2; exponents are limited to ±{MAX_EXPONENT}")
+            raise self.fail(
+                node,
+                "an exponent must be a number written in the expression",
+                f"e.g. x ** 2; exponents are limited to ±{MAX_EXPONENT}",
+            )
         if abs(value.value) > MAX_EXPONENT:
             raise self.fail(node, f"exponent {value.value} is larger than {MAX_EXPONENT}")
 
@@ -276,16 +320,30 @@ def _dotted(node: ast.expr, validator: _Validator) -> str:
         parts.append(node.attr)
         node = node.value
     if not isinstance(node, ast.Name):
-        raise validator.fail(node, "attribute access is not allowed",
-                             "a dotted name must be a node id such as `committee.meetings`")
+        raise validator.fail(
+            node,
+            "attribute access is not allowed",
+            "a dotted name must be a node id such as `committee.meetings`",
+        )
     parts.append(node.id)
     return ".".join(reversed(parts))
 
 
 def _op_text(op: ast.AST) -> str:
-    return {ast.FloorDiv: "//", ast.Mod: "%", ast.MatMult: "@", ast.LShift: "<<",
-            ast.RShift: ">>", ast.BitOr: "|", ast.BitAnd: "&", ast.BitXor: "^", ast.In: "in",
-            ast.NotIn: "not in", ast.Is: "is", ast.IsNot: "is not"}.get(type(op), "?")
+    return {
+        ast.FloorDiv: "//",
+        ast.Mod: "%",
+        ast.MatMult: "@",
+        ast.LShift: "<<",
+        ast.RShift: ">>",
+        ast.BitOr: "|",
+        ast.BitAnd: "&",
+        ast.BitXor: "^",
+        ast.In: "in",
+        ast.NotIn: "not in",
+        ast.Is: "is",
+        ast.IsNot: "is not",
+    }.get(type(op), "?")
 
 
 def substitute(expr: Expr, replacements: Mapping[str, ast.expr]) -> Expr:
@@ -339,8 +397,9 @@ class NameInfo:
 PERIOD = "period"
 
 
-def check(expr: Expr, lookup: Callable[[str], NameInfo | None], *, axis: str | None,
-          has_periods: bool) -> str:
+def check(
+    expr: Expr, lookup: Callable[[str], NameInfo | None], *, axis: str | None, has_periods: bool
+) -> str:
     """Type-check `expr` in a context — one value (`axis=None`), per period (`"period"`) or per
     group of a period-group set — and return its type. Raise ExprError at the offending part."""
     return _Checker(lookup, has_periods).check(expr.tree, axis)
@@ -353,8 +412,11 @@ def inner_axis(node: ast.expr, axis_of: Callable[[str], str | None]) -> str | No
     stack: list[ast.AST] = [node]
     while stack:
         current = stack.pop()
-        if isinstance(current, ast.Call) and isinstance(current.func, ast.Name) and \
-                current.func.id in AGGREGATORS:
+        if (
+            isinstance(current, ast.Call)
+            and isinstance(current.func, ast.Name)
+            and current.func.id in AGGREGATORS
+        ):
             continue
         if isinstance(current, ast.Name) and current.id not in PERIOD_NAMES:
             axis = axis_of(current.id)
@@ -365,9 +427,11 @@ def inner_axis(node: ast.expr, axis_of: Callable[[str], str | None]) -> str | No
         else:
             stack.extend(ast.iter_child_nodes(current))
     if len(found) > 1:
-        raise ExprError("this aggregates values that vary along different axes "
-                        f"({', '.join(sorted(found))})", getattr(node, "col_offset", 0),
-                        "aggregate each separately, e.g. sum(a) + sum(b)")
+        raise ExprError(
+            f"this aggregates values that vary along different axes ({', '.join(sorted(found))})",
+            getattr(node, "col_offset", 0),
+            "aggregate each separately, e.g. sum(a) + sum(b)",
+        )
     return next(iter(found), None)
 
 
@@ -388,8 +452,11 @@ class _Checker:
             if isinstance(v, bool):
                 return BOOL
             if isinstance(v, str):
-                raise self.fail(node, f'text "{v}" can only be compared with an enum indicator',
-                                'e.g. level == "city"')
+                raise self.fail(
+                    node,
+                    f'text "{v}" can only be compared with an enum indicator',
+                    'e.g. level == "city"',
+                )
             return NUM
         if isinstance(node, ast.Name):
             return self.name(node, pp).type
@@ -415,8 +482,9 @@ class _Checker:
             body = self.check(node.body, pp)
             other = self.check(node.orelse, pp)
             if body != other:
-                raise self.fail(node.orelse, f"both branches must have the same type "
-                                f"(got {body} and {other})")
+                raise self.fail(
+                    node.orelse, f"both branches must have the same type (got {body} and {other})"
+                )
             return body
         if isinstance(node, ast.Call):
             fname = node.func.id  # type: ignore[attr-defined]  # validated: always a Name
@@ -425,9 +493,12 @@ class _Checker:
                     raise self.fail(node, f"`{fname}` needs periods, and the scheme declares none")
                 axis = inner_axis(node.args[0], self.axis_of)
                 if axis is None:
-                    raise self.fail(node, f"`{fname}` aggregates over periods, but its argument "
-                                    "does not vary by period",
-                                    "aggregate a per-period indicator or value")
+                    raise self.fail(
+                        node,
+                        f"`{fname}` aggregates over periods, but its argument "
+                        "does not vary by period",
+                        "aggregate a per-period indicator or value",
+                    )
                 self.expect(node.args[0], axis, NUM, f"`{fname}`")
                 return NUM
             for a in node.args:
@@ -438,8 +509,11 @@ class _Checker:
     def name(self, node: ast.Name, pp: str | None) -> NameInfo:
         if node.id in PERIOD_NAMES:
             if pp is None:
-                raise self.fail(node, f"`{node.id}` only has a value inside a per-period "
-                                "formula", "mark the value `per_period: true`, or use wsum(x)")
+                raise self.fail(
+                    node,
+                    f"`{node.id}` only has a value inside a per-period formula",
+                    "mark the value `per_period: true`, or use wsum(x)",
+                )
             return NameInfo(NUM, pp)
         info = self.lookup(node.id)
         if info is None:
@@ -449,46 +523,62 @@ class _Checker:
             return info  # a group's value read inside a period is the group containing it
         if pp is None:
             what = "per period" if axis == PERIOD else f"per `{axis}` group"
-            raise self.fail(node, f"`{node.id}` has one value {what} and is used here "
-                            "without aggregation",
-                            f"aggregate it: sum({node.id}), wsum({node.id}), last({node.id}), ...")
-        raise self.fail(node, f"`{node.id}` varies along `{axis}`, which this `{pp}` formula "
-                        "cannot read directly", f"aggregate it: sum({node.id}), ...")
+            raise self.fail(
+                node,
+                f"`{node.id}` has one value {what} and is used here without aggregation",
+                f"aggregate it: sum({node.id}), wsum({node.id}), last({node.id}), ...",
+            )
+        raise self.fail(
+            node,
+            f"`{node.id}` varies along `{axis}`, which this `{pp}` formula cannot read directly",
+            f"aggregate it: sum({node.id}), ...",
+        )
 
     def expect(self, node: ast.expr, pp: str | None, want: str, where: str) -> None:
         got = self.check(node, pp)
         if got != want:
-            hint = ("turn a yes/no into points with `8 if staffing_complete else 0`"
-                    if got == BOOL else "compare it, e.g. `x > 0`" if want == BOOL else None)
+            hint = (
+                "turn a yes/no into points with `8 if staffing_complete else 0`"
+                if got == BOOL
+                else "compare it, e.g. `x > 0`"
+                if want == BOOL
+                else None
+            )
             if got.startswith("enum:"):
                 hint = 'compare an enum with a value in quotes, e.g. level == "city"'
             raise self.fail(node, f"{where} needs a {want}, got {_type_text(got)}", hint)
 
     def compare(self, left: ast.expr, right: ast.expr, op: ast.cmpop, pp: str | None) -> None:
-        strings = [n for n in (left, right)
-                   if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+        strings = [
+            n for n in (left, right) if isinstance(n, ast.Constant) and isinstance(n.value, str)
+        ]
         if strings:
             other = right if strings[0] is left else left
             if len(strings) == 2 or not isinstance(other, ast.Name):
                 raise self.fail(strings[0], "text can only be compared with an enum indicator")
             info = self.name(other, pp)
             if not info.type.startswith("enum:"):
-                raise self.fail(other, f"`{other.id}` is a {info.type}, not an enum; it cannot "
-                                "be compared with text")
+                raise self.fail(
+                    other,
+                    f"`{other.id}` is a {info.type}, not an enum; it cannot be compared with text",
+                )
             if not isinstance(op, ast.Eq | ast.NotEq):
                 raise self.fail(left, "enum values can only be compared with == and !=")
             value = str(strings[0].value)
             if info.values and value not in info.values:
                 from rulebook.errors import did_you_mean
 
-                raise self.fail(strings[0], f"`{value}` is not a value of `{other.id}` "
-                                f"(allowed: {', '.join(info.values)})",
-                                did_you_mean(value, info.values))
+                raise self.fail(
+                    strings[0],
+                    f"`{value}` is not a value of `{other.id}` (allowed: {', '.join(info.values)})",
+                    did_you_mean(value, info.values),
+                )
             return
         lt, rt = self.check(left, pp), self.check(right, pp)
         if lt.startswith("enum:") or rt.startswith("enum:"):
-            raise self.fail(left, "an enum can only be compared with a value in quotes",
-                            'e.g. level == "city"')
+            raise self.fail(
+                left, "an enum can only be compared with a value in quotes", 'e.g. level == "city"'
+            )
         if lt != rt:
             raise self.fail(right, f"cannot compare a {lt} with a {rt}")
         if lt == BOOL and not isinstance(op, ast.Eq | ast.NotEq):

@@ -31,11 +31,16 @@ LONG_HEADER = ("unit", "node", "label", "kind", "period", "value", "raw", "clipp
 def wide_header(result: Result) -> list[str]:
     """Column names of the wide table: ids (stable for programs), outputs with their units."""
     scheme = result.scheme
-    head = ["unit", *(["rank"] if view.shows_rank(scheme) else []),
-            *(["total"] if view.has_points(scheme) else [])]
+    head = [
+        "unit",
+        *(["rank"] if view.shows_rank(scheme) else []),
+        *(["total"] if view.has_points(scheme) else []),
+    ]
     head += [i for i in scheme.score_ids if i != "total" and view.has_points(scheme)]
-    head += [f"{i} [{view.measure(scheme, i)}]" if view.measure(scheme, i) else i
-             for i in scheme.output_ids]
+    head += [
+        f"{i} [{view.measure(scheme, i)}]" if view.measure(scheme, i) else i
+        for i in scheme.output_ids
+    ]
     head += list(scheme.outcomes)
     if scheme.vetoes:
         head.append("vetoes")
@@ -62,10 +67,32 @@ def write_csv(result: Result, out: TextIO, *, progress: Tick | None = None) -> N
     """The wide table."""
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([csv_text(h) for h in wide_header(result)])
-    for row in wide_rows(result):
-        writer.writerow([_cell(c) for c in row])
+    places = result.scheme.rounding.places
+    rows = (
+        _wide_text_rows(result)
+        if 1 <= places <= 10
+        else ([_cell(c) for c in row] for row in wide_rows(result))
+    )
+    for row in rows:
+        writer.writerow(row)
         if progress is not None:
             progress.update(1)
+
+
+def _wide_text_rows(result: Result) -> Iterator[list[str]]:
+    """`wide_rows` as cell text, without the round trip through Decimal for the scores: a
+    score shown with 1 to 10 places is already the text `_cell` would write for it."""
+    scheme = result.scheme
+    points = view.has_points(scheme)
+    for u in view.summaries(result):
+        row = [csv_text(u.unit), *([str(u.rank)] if u.rank is not None else [])]
+        if points:
+            row += [u.total, *u.scores[:-1]]
+        row += [_cell(Decimal(s)) for s in u.outputs]
+        row += [_cell(o) for o in u.outcomes]
+        if scheme.vetoes:
+            row.append(_cell("; ".join(u.reasons)))
+        yield row
 
 
 def long_rows(result: Result) -> Iterator[tuple[Any, ...]]:
@@ -78,9 +105,11 @@ def long_rows(result: Result) -> Iterator[tuple[Any, ...]]:
             measure = view.measure(scheme, node_id) if node_id != "total" else ""
             kind = "output" if node_id in scheme.output_ids else a.kind
             yield (unit.unit, node_id, a.label, kind, "", a.value, a.raw, a.clipped, measure)
-        for kind, table, labels in (("value", unit.values, scheme.values),
-                                    ("rank", unit.ranks, scheme.rankings),
-                                    ("outcome", unit.outcomes, scheme.outcomes)):
+        for kind, table, labels in (
+            ("value", unit.values, scheme.values),
+            ("rank", unit.ranks, scheme.rankings),
+            ("outcome", unit.outcomes, scheme.outcomes),
+        ):
             for name, value in table.items():
                 label = labels[name].label
                 if isinstance(value, dict):
@@ -89,8 +118,17 @@ def long_rows(result: Result) -> Iterator[tuple[Any, ...]]:
                 else:
                     yield (unit.unit, name, label, kind, "", value, None, None, "")
         for veto in unit.vetoes:
-            yield (unit.unit, veto, view.veto_label(scheme, veto), "veto", "",
-                   scheme.vetoes[veto].reason, None, None, "")
+            yield (
+                unit.unit,
+                veto,
+                view.veto_label(scheme, veto),
+                "veto",
+                "",
+                scheme.vetoes[veto].reason,
+                None,
+                None,
+                "",
+            )
 
 
 def write_csv_long(result: Result, out: TextIO, *, progress: Tick | None = None) -> None:

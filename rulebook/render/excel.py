@@ -20,7 +20,7 @@ from rulebook.audit.result import Result
 from rulebook.render.csvout import LONG_HEADER, long_rows, wide_header, wide_rows
 from rulebook.render.textwidth import display_width
 
-FIXED_TIME = dt.datetime(2000, 1, 1)
+FIXED_TIME = dt.datetime(2000, 1, 1)  # noqa: DTZ001 - a fixed, zone-less stamp keeps the workbook byte-identical
 """Workbook created/modified stamp: fixed, so equal results give equal workbook properties."""
 
 NUMBER_WIDTH = 12
@@ -53,8 +53,7 @@ def _stamped(raw: IO[bytes], path: str | Path) -> None:
     """Copy the zip entry by entry with fixed timestamps (and openpyxl's save-time `modified`
     stamp replaced), so equal results give byte-identical workbooks."""
     fixed = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
-    with zipfile.ZipFile(raw) as source, \
-            zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+    with zipfile.ZipFile(raw) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
             data = source.read(info.filename)
             if info.filename == "docProps/core.xml":
@@ -70,8 +69,9 @@ _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
 
 
-def _sheet(book: Any, title: str, header: list[str], widths: list[int],
-           rows: Iterable[Iterable[Any]]) -> None:
+def _sheet(
+    book: Any, title: str, header: list[str], widths: list[int], rows: Iterable[Iterable[Any]]
+) -> None:
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter

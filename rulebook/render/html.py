@@ -26,8 +26,18 @@ from rulebook.render.progress import Tick
 from rulebook.render.worksheet import annotate, show, summary
 from rulebook.scheme.model import Scheme
 
-PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1",
-           "#ff9da7", "#9c755f", "#bab0ac")
+PALETTE = (
+    "#4e79a7",
+    "#f28e2b",
+    "#e15759",
+    "#76b7b2",
+    "#59a14f",
+    "#edc948",
+    "#b07aa1",
+    "#ff9da7",
+    "#9c755f",
+    "#bab0ac",
+)
 
 _STYLE = """
 body{font-family:system-ui,"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:2rem;color:#222}
@@ -57,9 +67,14 @@ document.getElementById('find').addEventListener('input', function (e) {
 """
 
 
-def write_html(result: Result, out: TextIO, *, progress: Tick | None = None,
-               extra: str = "", restores: Mapping[str, Mapping[str, str]] | None = None
-               ) -> None:
+def write_html(
+    result: Result,
+    out: TextIO,
+    *,
+    progress: Tick | None = None,
+    extra: str = "",
+    restores: Mapping[str, Mapping[str, str]] | None = None,
+) -> None:
     """Write the report to `out`: the head and summary first, then one unit at a time.
     `extra` is a further section (HTML, already escaped) placed before the breakdown, such as
     `rulebook diff`'s "what changed" (`rulebook.render.html_diff`); `restores` gives, per unit
@@ -70,25 +85,34 @@ def write_html(result: Result, out: TextIO, *, progress: Tick | None = None,
     auditor = Auditor(result)
     manifest = result.manifest()
     lang = "zh-CN" if scheme.language == "zh" else "en"
-    out.write("\n".join([
-        "<!DOCTYPE html>",
-        f'<html lang="{lang}"><head><meta charset="utf-8">',
-        f"<title>{escape(scheme.title)}</title><style>{_STYLE}{_DIFF_STYLE if extra else ''}"
-        "</style></head><body>",
-        f"<h1>{escape(scheme.title)}</h1>",
-        f'<p class="manifest">scheme {escape(scheme.id)} {escape(scheme.version)} · '
-        f"{escape(manifest['scheme']['digest'])} · data {escape(manifest['data']['digest'])} · "
-        f"{len(result.units)} units · rounding {scheme.rounding.places} places "
-        f"{escape(scheme.rounding.mode)} per {escape(scheme.rounding.level)} · "
-        f"rulebook {escape(manifest['rulebook'])}</p>",
-        f'<p><label>{escape(w["find"])}: <input id="find" type="search"></label></p>',
-        *([f"<h2>{escape(w['chart'])}</h2>", _chart(result)] if view.has_points(scheme)
-          else []),
-        f"<h2>{escape(w['ranking'] if view.shows_rank(scheme) else w['summary'])}</h2>",
-        _summary(result),
-        *([extra] if extra else []),
-        f"<h2>{escape(w['breakdown'])}</h2>",
-    ]) + "\n")
+    out.write(
+        "\n".join(
+            [
+                "<!DOCTYPE html>",
+                f'<html lang="{lang}"><head><meta charset="utf-8">',
+                f"<title>{escape(scheme.title)}</title>"
+                f"<style>{_STYLE}{_DIFF_STYLE if extra else ''}</style></head><body>",
+                f"<h1>{escape(scheme.title)}</h1>",
+                f'<p class="manifest">scheme {escape(scheme.id)} {escape(scheme.version)} · '
+                f"{escape(manifest['scheme']['digest'])} · "
+                f"data {escape(manifest['data']['digest'])} · "
+                f"{len(result.units)} units · rounding {scheme.rounding.places} places "
+                f"{escape(scheme.rounding.mode)} per {escape(scheme.rounding.level)} · "
+                f"rulebook {escape(manifest['rulebook'])}</p>",
+                f'<p><label>{escape(w["find"])}: <input id="find" type="search"></label></p>',
+                *(
+                    [f"<h2>{escape(w['chart'])}</h2>", _chart(result)]
+                    if view.has_points(scheme)
+                    else []
+                ),
+                f"<h2>{escape(w['ranking'] if view.shows_rank(scheme) else w['summary'])}</h2>",
+                _summary(result),
+                *([extra] if extra else []),
+                f"<h2>{escape(w['breakdown'])}</h2>",
+            ]
+        )
+        + "\n"
+    )
     for unit in result.units:
         out.write(_unit(result, auditor, unit, (restores or {}).get(unit.unit, {})) + "\n")
         if progress is not None:
@@ -96,8 +120,9 @@ def write_html(result: Result, out: TextIO, *, progress: Tick | None = None,
     out.write(f"<script>{_SCRIPT}</script></body></html>\n")
 
 
-def to_html(result: Result, *, extra: str = "",
-            restores: Mapping[str, Mapping[str, str]] | None = None) -> str:
+def to_html(
+    result: Result, *, extra: str = "", restores: Mapping[str, Mapping[str, str]] | None = None
+) -> str:
     """The whole report as one string (byte-identical for equal results)."""
     buffer = io.StringIO()
     write_html(result, buffer, extra=extra, restores=restores)
@@ -113,12 +138,15 @@ def _summary(result: Result) -> str:
     term_ids = [root for root, _ in semantics.total_terms(scheme)]
     positions = {i: k for k, i in enumerate(scheme.score_ids)}
     points = view.has_points(scheme)
-    head = [*([w["rank"]] if ranked else []), w["unit"],
-            *(scheme.nodes[r].label or r for r in term_ids),
-            *([scheme.total_label] if points else []),
-            *(view.output_label(scheme, i) for i in scheme.output_ids),
-            *(o.label or name for name, o in scheme.outcomes.items()),
-            *([w["vetoed"]] if scheme.vetoes else [])]
+    head = [
+        *([w["rank"]] if ranked else []),
+        w["unit"],
+        *(scheme.nodes[r].label or r for r in term_ids),
+        *([scheme.total_label] if points else []),
+        *(view.output_label(scheme, i) for i in scheme.output_ids),
+        *(o.label or name for name, o in scheme.outcomes.items()),
+        *([w["vetoed"]] if scheme.vetoes else []),
+    ]
     units = list(view.summaries(result))
     order = sorted(range(len(units)), key=lambda i: (units[i].rank or 0, i))
     rows = []
@@ -133,12 +161,15 @@ def _summary(result: Result) -> str:
         cells += [f"<td>{escape(v)}</td>" for v in u.outcomes]
         if scheme.vetoes:
             cls = ' class="veto"' if u.vetoes else ""
-            cells.append(f'<td{cls}>{escape("; ".join(u.reasons))}</td>')
+            cells.append(f"<td{cls}>{escape('; '.join(u.reasons))}</td>")
         cls = ' class="vetoed"' if u.vetoes else ""
         rows.append(f'<tr data-unit="{escape(u.unit)}"{cls}>{"".join(cells)}</tr>')
     header = "".join(f"<th>{escape(h)}</th>" for h in head)
-    return f'<table id="ranking"><thead><tr>{header}</tr></thead><tbody>' + \
-        "".join(rows) + "</tbody></table>"
+    return (
+        f'<table id="ranking"><thead><tr>{header}</tr></thead><tbody>'
+        + "".join(rows)
+        + "</tbody></table>"
+    )
 
 
 def _chart(result: Result) -> str:
@@ -149,91 +180,124 @@ def _chart(result: Result) -> str:
     positive = [r for r, sign in semantics.total_terms(scheme) if sign > 0]
     negative = [r for r, sign in semantics.total_terms(scheme) if sign < 0]
     zero = Decimal(0)
-    widest = max((sum((max(u.scores[r], zero) for r in positive), zero)
-                  for u in result.units), default=Decimal(1)) or Decimal(1)
+    widest = max(
+        (sum((max(u.scores[r], zero) for r in positive), zero) for u in result.units),
+        default=Decimal(1),
+    ) or Decimal(1)
     label_w, bar_w, row_h = 110, 620, 22
     height = row_h * len(result.units) + 10
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{label_w + bar_w + 140}" '
-           f'height="{height}" role="img" aria-label="{escape(w["chart"])}">']
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{label_w + bar_w + 140}" '
+        f'height="{height}" role="img" aria-label="{escape(w["chart"])}">'
+    ]
     for i, unit in enumerate(result.units):
         y = 5 + i * row_h
-        out.append(f'<g data-unit="{escape(unit.unit)}"><text x="0" y="{y + 14}" '
-                   f'font-size="12">{escape(unit.unit)}</text>')
+        out.append(
+            f'<g data-unit="{escape(unit.unit)}"><text x="0" y="{y + 14}" '
+            f'font-size="12">{escape(unit.unit)}</text>'
+        )
         x = Decimal(label_w)
         for k, root in enumerate(positive):
             value = max(unit.scores[root], zero)
             bar = value / widest * bar_w
-            out.append(f'<rect x="{_px(x)}" y="{y}" width="{_px(bar)}" height="{row_h - 6}" '
-                       f'fill="{PALETTE[k % len(PALETTE)]}"><title>'
-                       f'{escape(scheme.nodes[root].label)} {format(unit.scores[root], "f")}'
-                       "</title></rect>")
+            out.append(
+                f'<rect x="{_px(x)}" y="{y}" width="{_px(bar)}" height="{row_h - 6}" '
+                f'fill="{PALETTE[k % len(PALETTE)]}"><title>'
+                f"{escape(scheme.nodes[root].label)} {format(unit.scores[root], 'f')}"
+                "</title></rect>"
+            )
             x += bar
         for root in negative:
             bar = max(unit.scores[root], zero) / widest * bar_w
-            out.append(f'<rect x="{_px(x - bar)}" y="{y + row_h - 8}" width="{_px(bar)}" '
-                       f'height="3" fill="#555"><title>{escape(scheme.nodes[root].label)} '
-                       f'−{format(unit.scores[root], "f")}</title></rect>')
-        out.append(f'<text x="{_px(x + 6)}" y="{y + 14}" font-size="12">'
-                   f"{format(unit.total, 'f')}</text></g>")
+            out.append(
+                f'<rect x="{_px(x - bar)}" y="{y + row_h - 8}" width="{_px(bar)}" '
+                f'height="3" fill="#555"><title>{escape(scheme.nodes[root].label)} '
+                f"−{format(unit.scores[root], 'f')}</title></rect>"
+            )
+        out.append(
+            f'<text x="{_px(x + 6)}" y="{y + 14}" font-size="12">'
+            f"{format(unit.total, 'f')}</text></g>"
+        )
     out.append("</svg>")
     legend = "".join(
         f'<span><i style="background:{PALETTE[k % len(PALETTE)]}"></i>'
-        f"{escape(scheme.nodes[r].label)}</span>" for k, r in enumerate(positive))
+        f"{escape(scheme.nodes[r].label)}</span>"
+        for k, r in enumerate(positive)
+    )
     aside = "（{}）" if scheme.language == "zh" else " ({})"
-    legend += "".join(f'<span><i style="background:#555"></i>{escape(scheme.nodes[r].label)}'
-                      f"{escape(aside.format(w['deduction']))}</span>" for r in negative)
+    legend += "".join(
+        f'<span><i style="background:#555"></i>{escape(scheme.nodes[r].label)}'
+        f"{escape(aside.format(w['deduction']))}</span>"
+        for r in negative
+    )
     return "".join(out) + f'<div class="legend">{legend}</div>'
 
 
-def _unit(result: Result, auditor: Auditor, unit: UnitResult,
-          restores: Mapping[str, str] | None = None) -> str:
+def _unit(
+    result: Result, auditor: Auditor, unit: UnitResult, restores: Mapping[str, str] | None = None
+) -> str:
     scheme = result.scheme
     w = view.words(scheme)
     lost = auditor.points_lost(unit)
     restores = restores or {}
     lost_items = "".join(
-        f"<li><span class=\"lost\">−{format(p.lost, 'f')}</span> {escape(p.node)} "
+        f'<li><span class="lost">−{format(p.lost, "f")}</span> {escape(p.node)} '
         f"{escape(p.label)} ({escape(', '.join(f'{i.name}={show(i.value)}' for i in p.inputs))})"
-        + (f' <span class="restore">— {escape(restores[p.node])}</span>'
-           if p.node in restores else "")
-        + "</li>" for p in lost)
-    verdict = "".join(f'<p class="veto">{escape(w["vetoed"])}: '
-                      f"{escape(view.veto_text(scheme, v))}</p>" for v in unit.vetoes)
-    verdict += "".join(f'<p class="outcome">{escape(o.label or name)}: '
-                       f"<b>{escape(show(unit.outcomes[name]))}</b></p>"
-                       for name, o in scheme.outcomes.items())
+        + (
+            f' <span class="restore">— {escape(restores[p.node])}</span>'
+            if p.node in restores
+            else ""
+        )
+        + "</li>"
+        for p in lost
+    )
+    verdict = "".join(
+        f'<p class="veto">{escape(w["vetoed"])}: {escape(view.veto_text(scheme, v))}</p>'
+        for v in unit.vetoes
+    )
+    verdict += "".join(
+        f'<p class="outcome">{escape(o.label or name)}: '
+        f"<b>{escape(show(unit.outcomes[name]))}</b></p>"
+        for name, o in scheme.outcomes.items()
+    )
     terms = [root for root, _ in semantics.total_terms(scheme)]
     tree = "".join(_node(auditor, unit, root, open_=True) for root in terms)
     if terms:
         total = auditor.explain(unit, "total")
         tree += f'<div class="audit">{escape(_audit_text(scheme, total))}</div>'
-        heading = f" — <span class=\"v\">{format(unit.total, 'f')}</span>"
+        heading = f' — <span class="v">{format(unit.total, "f")}</span>'
     else:
         heading = ""
     outputs = [r for r in scheme.roots if r not in terms]
     output_tree = "".join(_node(auditor, unit, root, open_=True) for root in outputs)
     output_part = f"<h4>{escape(w['outputs'])}</h4>{output_tree}" if outputs else ""
     cls = "unit vetoed" if unit.vetoes else "unit"
-    return (f'<section class="{cls}" data-unit="{escape(unit.unit)}" '
-            f'id="{_anchor(unit.unit)}">'
-            f"<h3>{escape(unit.unit)}{heading}</h3>{verdict}{tree}{output_part}"
-            + (f"<h4>{escape(w['points_lost'])}</h4><ol>{lost_items}</ol>" if lost else "")
-            + "</section>")
+    return (
+        f'<section class="{cls}" data-unit="{escape(unit.unit)}" '
+        f'id="{_anchor(unit.unit)}">'
+        f"<h3>{escape(unit.unit)}{heading}</h3>{verdict}{tree}{output_part}"
+        + (f"<h4>{escape(w['points_lost'])}</h4><ol>{lost_items}</ol>" if lost else "")
+        + "</section>"
+    )
 
 
 def _node(auditor: Auditor, unit: UnitResult, node_id: str, open_: bool = False) -> str:
     scheme = auditor.scheme
     node = scheme.nodes[node_id]
     audit = auditor.explain(unit, node_id)
-    standard = f' <span class="std">/ {show(node.standard)}</span>' \
-        if node.standard is not None else ""
+    standard = (
+        f' <span class="std">/ {show(node.standard)}</span>' if node.standard is not None else ""
+    )
     if node_id in scheme.output_ids and isinstance(audit.value, Decimal):
-        value = view.output_text(scheme, node_id, audit.value) + \
-            (f" {node.unit}" if node.unit else "")
+        value = view.output_text(scheme, node_id, audit.value) + (
+            f" {node.unit}" if node.unit else ""
+        )
     else:
         value = format(audit.value, "f")
-    head = (f"<summary>{escape(node_id)} {escape(node.label)} "
-            f'<span class="v">{escape(value)}</span>{standard}</summary>')
+    head = (
+        f"<summary>{escape(node_id)} {escape(node.label)} "
+        f'<span class="v">{escape(value)}</span>{standard}</summary>'
+    )
     body = f'<div class="audit">{escape(_audit_text(scheme, audit))}</div>'
     children = "".join(_node(auditor, unit, c) for c in node.children)
     return f"<details{' open' if open_ else ''}>{head}{body}{children}</details>"
@@ -246,14 +310,15 @@ def _audit_text(scheme: Scheme, a: NodeAudit) -> str:
     elif a.expression:
         lines.append("= " + annotate(a))
     if a.pattern:
-        lines.append(f"pattern {a.pattern}(" + ", ".join(f"{k}={v}" for k, v in a.arguments)
-                     + ")")
+        lines.append(f"pattern {a.pattern}(" + ", ".join(f"{k}={v}" for k, v in a.arguments) + ")")
     tail = summary(a)
     if tail:
         lines.append(tail)
     if a.kind != "total":
-        lines.append(f"raw {show(a.raw)}; clipped {show(a.clipped)}"
-                     + (f"; rounding {a.rounding}" if a.rounding else ""))
+        lines.append(
+            f"raw {show(a.raw)}; clipped {show(a.clipped)}"
+            + (f"; rounding {a.rounding}" if a.rounding else "")
+        )
     if a.location:
         lines.append(f"{a.location.file}:{a.location.line}")
     if a.note:

@@ -20,16 +20,46 @@ STYLE = """
 """
 
 _WORDS = {
-    "zh": {"title": "变化", "scheme": "方案的变化", "section": "部分", "name": "名称",
-           "status": "变化", "fields": "内容", "unit": "单位", "total": "总分", "rank": "名次",
-           "node": "项目", "old": "原值", "new": "新值", "delta": "差",
-           "unchanged": "未变", "added": "新增", "removed": "移除", "why": "原因",
-           "none": "方案本身没有变化"},
-    "en": {"title": "What changed", "scheme": "Changes in the scheme", "section": "section",
-           "name": "name", "status": "change", "fields": "fields", "unit": "unit",
-           "total": "total", "rank": "rank", "node": "node", "old": "old", "new": "new",
-           "delta": "Δ", "unchanged": "unchanged", "added": "added", "removed": "removed",
-           "why": "why", "none": "no change in the scheme itself"},
+    "zh": {
+        "title": "变化",
+        "scheme": "方案的变化",
+        "section": "部分",
+        "name": "名称",
+        "status": "变化",
+        "fields": "内容",
+        "unit": "单位",
+        "total": "总分",
+        "rank": "名次",
+        "node": "项目",
+        "old": "原值",
+        "new": "新值",
+        "delta": "差",
+        "unchanged": "未变",
+        "added": "新增",
+        "removed": "移除",
+        "why": "原因",
+        "none": "方案本身没有变化",
+    },
+    "en": {
+        "title": "What changed",
+        "scheme": "Changes in the scheme",
+        "section": "section",
+        "name": "name",
+        "status": "change",
+        "fields": "fields",
+        "unit": "unit",
+        "total": "total",
+        "rank": "rank",
+        "node": "node",
+        "old": "old",
+        "new": "new",
+        "delta": "Δ",
+        "unchanged": "unchanged",
+        "added": "added",
+        "removed": "removed",
+        "why": "why",
+        "none": "no change in the scheme itself",
+    },
 }
 
 
@@ -55,17 +85,23 @@ def _scheme_changes(scheme: Mapping[str, Any] | None, w: Mapping[str, str]) -> s
         return f"<p>{escape(w['none'])}</p>"
     rows = []
     for change in scheme["changes"]:
-        fields = "; ".join(f"{k}: {_text(v.get('old'))} → {_text(v.get('new'))}"
-                           for k, v in (change.get("fields") or {}).items())
+        fields = "; ".join(
+            f"{k}: {_text(v.get('old'))} → {_text(v.get('new'))}"
+            for k, v in (change.get("fields") or {}).items()
+        )
         name = change.get("name", "")
         label = change.get("label") or ""
-        rows.append(f"<tr><td>{escape(str(change.get('section', '')))}</td>"
-                    f"<td>{escape(str(name))} {escape(str(label))}</td>"
-                    f"<td>{escape(str(change.get('status', '')))}</td>"
-                    f'<td class="why">{escape(fields)}</td></tr>')
-    return (f"<h3>{escape(w['scheme'])}</h3><table><tr><th>{escape(w['section'])}</th>"
-            f"<th>{escape(w['name'])}</th><th>{escape(w['status'])}</th>"
-            f"<th>{escape(w['fields'])}</th></tr>{''.join(rows)}</table>")
+        rows.append(
+            f"<tr><td>{escape(str(change.get('section', '')))}</td>"
+            f"<td>{escape(str(name))} {escape(str(label))}</td>"
+            f"<td>{escape(str(change.get('status', '')))}</td>"
+            f'<td class="why">{escape(fields)}</td></tr>'
+        )
+    return (
+        f"<h3>{escape(w['scheme'])}</h3><table><tr><th>{escape(w['section'])}</th>"
+        f"<th>{escape(w['name'])}</th><th>{escape(w['status'])}</th>"
+        f"<th>{escape(w['fields'])}</th></tr>{''.join(rows)}</table>"
+    )
 
 
 def _unit_table(units: Sequence[Mapping[str, Any]], w: Mapping[str, str], ranked: bool) -> str:
@@ -75,15 +111,21 @@ def _unit_table(units: Sequence[Mapping[str, Any]], w: Mapping[str, str], ranked
     rows = []
     for u in units:
         total = u.get("total") or {}
-        cells = [f'<td><a href="#diff-{escape(_anchor(u["unit"]))}">{escape(u["unit"])}</a></td>',
-                 f'<td class="n old">{escape(_text(total.get("old")))}</td>',
-                 f'<td class="n">{escape(_text(total.get("new")))}</td>',
-                 (f'<td class="n {_direction(total.get("delta"))}">'
-                  f'{escape(_text(total.get("delta")))}</td>')]
+        cells = [
+            f'<td><a href="#diff-{escape(_anchor(u["unit"]))}">{escape(u["unit"])}</a></td>',
+            f'<td class="n old">{escape(_text(total.get("old")))}</td>',
+            f'<td class="n">{escape(_text(total.get("new")))}</td>',
+            (
+                f'<td class="n {_direction(total.get("delta"))}">'
+                f"{escape(_text(total.get('delta')))}</td>"
+            ),
+        ]
         if ranked:
             rank = u.get("rank") or {}
-            cells += [f'<td class="n old">{escape(_text(rank.get("old")))}</td>',
-                      f'<td class="n">{escape(_text(rank.get("new")))}</td>']
+            cells += [
+                f'<td class="n old">{escape(_text(rank.get("old")))}</td>',
+                f'<td class="n">{escape(_text(rank.get("new")))}</td>',
+            ]
         rows.append(f"<tr>{''.join(cells)}</tr>")
     header = "".join(f"<th>{escape(h)}</th>" for h in head)
     return f"<table><tr>{header}</tr>{''.join(rows)}</table>"
@@ -98,33 +140,44 @@ def _unit_detail(u: Mapping[str, Any], w: Mapping[str, str]) -> str:
     if nodes:
         rows = []
         for n in nodes:
-            why = [f"{k}: {_text(v.get('old'))} → {_text(v.get('new'))}"
-                   for k, v in (n.get("fields") or {}).items()]
+            why = [
+                f"{k}: {_text(v.get('old'))} → {_text(v.get('new'))}"
+                for k, v in (n.get("fields") or {}).items()
+            ]
             why += [_input(i) for i in n.get("inputs") or ()]
-            rows.append(f"<tr><td>{escape(n['node'])} {escape(n.get('label') or '')}</td>"
-                        f'<td class="n old">{escape(_text(n.get("old")))}</td>'
-                        f'<td class="n">{escape(_text(n.get("new")))}</td>'
-                        f'<td class="n {_direction(n.get("delta"))}">'
-                        f'{escape(_text(n.get("delta")))}</td>'
-                        f'<td class="why">{"<br>".join(escape(x) for x in why)}</td></tr>')
-        lines.append(f"<table><tr><th>{escape(w['node'])}</th><th>{escape(w['old'])}</th>"
-                     f"<th>{escape(w['new'])}</th><th>{escape(w['delta'])}</th>"
-                     f"<th>{escape(w['why'])}</th></tr>{''.join(rows)}</table>")
+            rows.append(
+                f"<tr><td>{escape(n['node'])} {escape(n.get('label') or '')}</td>"
+                f'<td class="n old">{escape(_text(n.get("old")))}</td>'
+                f'<td class="n">{escape(_text(n.get("new")))}</td>'
+                f'<td class="n {_direction(n.get("delta"))}">'
+                f"{escape(_text(n.get('delta')))}</td>"
+                f'<td class="why">{"<br>".join(escape(x) for x in why)}</td></tr>'
+            )
+        lines.append(
+            f"<table><tr><th>{escape(w['node'])}</th><th>{escape(w['old'])}</th>"
+            f"<th>{escape(w['new'])}</th><th>{escape(w['delta'])}</th>"
+            f"<th>{escape(w['why'])}</th></tr>{''.join(rows)}</table>"
+        )
     return "\n".join(lines)
 
 
 def _input(i: Mapping[str, Any]) -> str:
     period = f"[{i['period']}]" if i.get("period") else ""
-    return f"{i.get('kind', '')} {i.get('name', '')}{period}: " \
+    return (
+        f"{i.get('kind', '')} {i.get('name', '')}{period}: "
         f"{_text(i.get('old'))} → {_text(i.get('new'))}"
+    )
 
 
 def _describe(item: Any) -> str:
     """One changed outcome, veto, output, rank or datum, whatever its keys, as `k old → new`."""
     if not isinstance(item, Mapping):
         return _text(item)
-    name = " ".join(_text(item[k]) for k in ("name", "id", "ranking", "node", "period")
-                    if item.get(k) is not None)
+    name = " ".join(
+        _text(item[k])
+        for k in ("name", "id", "ranking", "node", "period")
+        if item.get(k) is not None
+    )
     if "old" in item or "new" in item:
         return f"{name} {_state(item.get('old'))} → {_state(item.get('new'))}".strip()
     return name or ", ".join(f"{k}={_text(v)}" for k, v in item.items())
@@ -139,8 +192,13 @@ def _state(value: Any) -> str:
 
 def _direction(delta: Any) -> str:
     text = _text(delta)
-    return "down" if text.startswith("-") else "up" if text not in ("", "0", "+0.00") and \
-        text.strip("+0.") else ""
+    return (
+        "down"
+        if text.startswith("-")
+        else "up"
+        if text not in ("", "0", "+0.00") and text.strip("+0.")
+        else ""
+    )
 
 
 def _text(value: Any) -> str:

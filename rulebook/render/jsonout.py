@@ -16,8 +16,9 @@ from rulebook.render.progress import Tick
 _COMPACT = (",", ":")
 
 
-def write_json(result: Result, out: TextIO, *, audit: bool = False,
-               progress: Tick | None = None) -> None:
+def write_json(
+    result: Result, out: TextIO, *, audit: bool = False, progress: Tick | None = None
+) -> None:
     """The pretty JSON document, streamed: the head, then each unit as it is formed."""
     head = json.dumps(result.head(), ensure_ascii=False, indent=2)
     out.write(head[:-2] + ',\n  "units": [')
@@ -31,8 +32,9 @@ def write_json(result: Result, out: TextIO, *, audit: bool = False,
     out.write("]\n}\n" if first else "\n  ]\n}\n")
 
 
-def write_jsonl(result: Result, out: TextIO, *, audit: bool = False,
-                progress: Tick | None = None) -> None:
+def write_jsonl(
+    result: Result, out: TextIO, *, audit: bool = False, progress: Tick | None = None
+) -> None:
     """JSON lines: the head on the first line, then one compact unit object per line."""
     out.write(json.dumps(result.head(), ensure_ascii=False, separators=_COMPACT) + "\n")
     for entry in result.unit_dicts(audit=audit):
@@ -49,4 +51,50 @@ def to_json(result: Result, *, audit: bool = True) -> str:
 
 
 def _dumps(entry: dict[str, Any]) -> str:
-    return json.dumps(entry, ensure_ascii=False, indent=2)
+    """`json.dumps(entry, ensure_ascii=False, indent=2)`, byte for byte, faster: with an
+    indent the standard library falls back to its pure-Python encoder; this writes the
+    structure itself and leaves strings to the C string encoder."""
+    parts: list[str] = []
+    _pretty(entry, "\n", parts)
+    return "".join(parts)
+
+
+_string = json.encoder.encode_basestring  # the C escaper (ensure_ascii=False)
+_ATOMS = {True: "true", False: "false"}
+
+
+def _pretty(value: Any, newline: str, parts: list[str]) -> None:
+    """Append `value` as indent-2 JSON; `newline` is a line break plus the current indent."""
+    kind = value.__class__
+    if kind is str:
+        parts.append(_string(value))
+    elif kind is dict:
+        if not value:
+            parts.append("{}")
+            return
+        inner = newline + "  "
+        separator = "{" + inner
+        for key, item in value.items():
+            parts.append(separator)
+            parts.append(_string(key if key.__class__ is str else json.dumps(key)))
+            parts.append(": ")
+            _pretty(item, inner, parts)
+            separator = "," + inner
+        parts.append(newline + "}")
+    elif kind is list:
+        if not value:
+            parts.append("[]")
+            return
+        inner = newline + "  "
+        separator = "[" + inner
+        for item in value:
+            parts.append(separator)
+            _pretty(item, inner, parts)
+            separator = "," + inner
+        parts.append(newline + "]")
+    elif kind is bool:
+        parts.append(_ATOMS[value])
+    elif value is None:
+        parts.append("null")
+    else:  # int, float, and anything else: as the standard library writes it
+        parts.append(json.dumps(value, ensure_ascii=False, indent=2).replace("\n", newline))

@@ -20,8 +20,9 @@ UNITS_PER_BLOCK = 5
 Row = tuple[str, str, str, list[str]] | None  # None: a rule between sections
 
 
-def write_table(result: Result, out: TextIO, units_per_block: int = UNITS_PER_BLOCK,
-                width: int | None = None) -> None:
+def write_table(
+    result: Result, out: TextIO, units_per_block: int = UNITS_PER_BLOCK, width: int | None = None
+) -> None:
     """Write the table to `out`, one block of units at a time: `units_per_block` columns, or
     (given a terminal `width`) as many as fit in it."""
     scheme = result.scheme
@@ -32,20 +33,24 @@ def write_table(result: Result, out: TextIO, units_per_block: int = UNITS_PER_BL
     name_w = max(display_width(r[0]) for r in (*present, (w["node"], "", "", [])))
     label_w = max(display_width(r[1]) for r in (*present, ("", w["label"], "", [])))
     std_w = max(display_width(r[2]) for r in (*present, ("", "", w["standard"], [])))
-    out.write(terminal(f"{scheme.title}  [{' '.join(filter(None, (scheme.id, scheme.version)))}]")
-              + "\n")
-    out.write(f"{len(units)} units · rounding: {scheme.rounding.places} places, "
-              f"{scheme.rounding.mode}, per {scheme.rounding.level}\n\n")
+    out.write(
+        terminal(f"{scheme.title}  [{' '.join(filter(None, (scheme.id, scheme.version)))}]") + "\n"
+    )
+    out.write(
+        f"{len(units)} units · rounding: {scheme.rounding.places} places, "
+        f"{scheme.rounding.mode}, per {scheme.rounding.level}\n\n"
+    )
     all_names = [terminal(u.unit) for u in units]
-    all_widths = [max(display_width(n), *(display_width(r[3][k]) for r in present))
-                  for k, n in enumerate(all_names)]
+    all_widths = [
+        max(display_width(n), *(display_width(r[3][k]) for r in present))
+        for k, n in enumerate(all_names)
+    ]
     fixed = name_w + label_w + std_w + 4
     for columns in _blocks(all_widths, units_per_block, None if width is None else width - fixed):
         names = [all_names[k] for k in columns]
         widths = [all_widths[k] for k in columns]
         rule = "  ".join("─" * x for x in (name_w, label_w, std_w, *widths))
-        header = [pad(w["node"], name_w), pad(w["label"], label_w),
-                  pad(w["standard"], std_w, ">")]
+        header = [pad(w["node"], name_w), pad(w["label"], label_w), pad(w["standard"], std_w, ">")]
         header += [pad(n, x, ">") for n, x in zip(names, widths, strict=True)]
         lines = ["  ".join(header).rstrip(), rule]
         for row in rows:
@@ -57,8 +62,9 @@ def write_table(result: Result, out: TextIO, units_per_block: int = UNITS_PER_BL
             lines.append("  ".join(cells).rstrip())
         out.write("\n".join(lines) + "\n\n")
     for unit in units:
-        for veto in unit.reasons:
-            out.write(terminal(f"{w['vetoed']} {unit.unit}: {veto}") + "\n")
+        out.writelines(
+            terminal(f"{w['vetoed']} {unit.unit}: {veto}") + "\n" for veto in unit.reasons
+        )
     if view.shows_rank(scheme):
         out.write(_ranking_line(units, w["ranking_line"], width) + "\n")
 
@@ -80,25 +86,36 @@ def _rows(result: Result, units: Sequence[view.UnitSummary]) -> list[Row]:
         if i == "total":
             rows.append(None)
         label = scheme.total_label if i == "total" else scheme.nodes[i].label
-        rows.append((_row_name(scheme.depth(i), i), terminal(label), _standard(result, i),
-                     [u.scores[k] for u in units]))
+        rows.append(
+            (
+                _row_name(scheme.depth(i), i),
+                terminal(label),
+                _standard(result, i),
+                [u.scores[k] for u in units],
+            )
+        )
     if view.shows_rank(scheme):
         rows.append(("rank", w["rank"], "", [str(u.rank) for u in units]))
     if scheme.output_ids:
         if rows:
             rows.append(None)
         for k, i in enumerate(scheme.output_ids):
-            rows.append((_row_name(scheme.depth(i), i), terminal(view.output_label(scheme, i)),
-                         "", [u.outputs[k] for u in units]))
+            rows.append(
+                (
+                    _row_name(scheme.depth(i), i),
+                    terminal(view.output_label(scheme, i)),
+                    "",
+                    [u.outputs[k] for u in units],
+                )
+            )
     if scheme.outcomes or scheme.vetoes:
         rows.append(None)
     for k, (name, outcome) in enumerate(scheme.outcomes.items()):
-        rows.append((name, terminal(outcome.label), "",
-                     [terminal(u.outcomes[k]) for u in units]))
+        rows.append((name, terminal(outcome.label), "", [terminal(u.outcomes[k]) for u in units]))
     if scheme.vetoes:
-        rows.append(("vetoed", w["vetoed"], "",
-                     [terminal(", ".join(u.vetoes)) or w["none"]
-                      for u in units]))
+        rows.append(
+            ("vetoed", w["vetoed"], "", [terminal(", ".join(u.vetoes)) or w["none"] for u in units])
+        )
     return rows
 
 
@@ -140,8 +157,11 @@ def _ranking_line(units: Sequence[view.UnitSummary], word: str, width: int | Non
     parts = [terminal(f"{units[i].rank}. {units[i].unit} {units[i].total}") for i in order]
     line, lines = f"{word}:", []
     for part in parts:
-        if width is not None and display_width(line) + 3 + display_width(part) > width and \
-                line.strip(" ·") != f"{word}:":
+        if (
+            width is not None
+            and display_width(line) + 3 + display_width(part) > width
+            and line.strip(" ·") != f"{word}:"
+        ):
             lines.append(line)
             line = " "
         line += (" " if line.endswith(":") or line == " " else " · ") + part

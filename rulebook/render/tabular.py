@@ -16,6 +16,9 @@ def text(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, Decimal):
         exponent = value.as_tuple().exponent
-        return format(value, "f") if isinstance(exponent, int) and exponent < 0 and \
-            -exponent <= 10 else canonical(value)
+        return (
+            format(value, "f")
+            if isinstance(exponent, int) and exponent < 0 and -exponent <= 10
+            else canonical(value)
+        )
     return str(value)

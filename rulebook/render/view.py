@@ -20,23 +20,71 @@ from rulebook.engine import semantics
 from rulebook.scheme.model import Scheme
 
 WORDS: dict[str, dict[str, str]] = {
-    "zh": {"node": "项目", "label": "名称", "standard": "标准分", "rank": "名次",
-           "ranking": "排名", "total": "总分", "unit": "单位", "vetoed": "一票否决",
-           "outputs": "产出", "outcomes": "结论", "points_lost": "失分",
-           "breakdown": "明细", "chart": "得分构成", "find": "找单位", "manifest": "运行信息",
-           "none": "—", "deduction": "扣减", "summary": "汇总",
-           "ranking_line": "排名 ranking"},
-    "en": {"node": "node", "label": "label", "standard": "standard", "rank": "rank",
-           "ranking": "ranking", "total": "total", "unit": "unit", "vetoed": "vetoed",
-           "outputs": "outputs", "outcomes": "outcomes", "points_lost": "points lost",
-           "breakdown": "breakdown", "chart": "category scores", "find": "find a unit",
-           "manifest": "run", "none": "—", "deduction": "deducted", "summary": "summary",
-           "ranking_line": "ranking"},
+    "zh": {
+        "node": "项目",
+        "label": "名称",
+        "standard": "标准分",
+        "rank": "名次",
+        "ranking": "排名",
+        "total": "总分",
+        "unit": "单位",
+        "vetoed": "一票否决",
+        "outputs": "产出",
+        "outcomes": "结论",
+        "points_lost": "失分",
+        "breakdown": "明细",
+        "chart": "得分构成",
+        "find": "找单位",
+        "manifest": "运行信息",
+        "none": "—",
+        "deduction": "扣减",
+        "summary": "汇总",
+        "ranking_line": "排名 ranking",
+    },
+    "en": {
+        "node": "node",
+        "label": "label",
+        "standard": "standard",
+        "rank": "rank",
+        "ranking": "ranking",
+        "total": "total",
+        "unit": "unit",
+        "vetoed": "vetoed",
+        "outputs": "outputs",
+        "outcomes": "outcomes",
+        "points_lost": "points lost",
+        "breakdown": "breakdown",
+        "chart": "category scores",
+        "find": "find a unit",
+        "manifest": "run",
+        "none": "—",
+        "deduction": "deducted",
+        "summary": "summary",
+        "ranking_line": "ranking",
+    },
 }
 """Header words per `scheme.language`."""
 
-MONEY_UNITS = frozenset({"元", "万元", "千元", "亿元", "角", "分钱", "yuan", "CNY", "RMB", "¥",
-                         "$", "USD", "€", "EUR", "£", "GBP"})
+MONEY_UNITS = frozenset(
+    {
+        "元",
+        "万元",
+        "千元",
+        "亿元",
+        "角",
+        "分钱",
+        "yuan",
+        "CNY",
+        "RMB",
+        "¥",
+        "$",
+        "USD",
+        "€",
+        "EUR",
+        "£",
+        "GBP",
+    }
+)
 """Units written as money: fixed to the scheme's places (1500.00 元). Any other declared unit
 (次, 人, 例, 件, …) is a measured quantity, shown exactly as it is (3 次, 2.5 人)."""
 
@@ -99,10 +147,12 @@ def veto_text(scheme: Scheme, veto_id: str) -> str:
 def terms(scheme: Scheme, audit: NodeAudit) -> list[tuple[str, str, Decimal]]:
     """A group's or the total's parts as (sign, name, value): `+` for each child of a group;
     for the total, `+` for categories and bonuses and `−` for deductions (engine.semantics)."""
-    signs: dict[str, semantics.Sign] = (dict(semantics.total_terms(scheme))
-                                        if audit.kind == "total" else {})
-    return [("−" if signs.get(child, 1) < 0 else "+", child, value)
-            for child, value in audit.children]
+    signs: dict[str, semantics.Sign] = (
+        dict(semantics.total_terms(scheme)) if audit.kind == "total" else {}
+    )
+    return [
+        ("−" if signs.get(child, 1) < 0 else "+", child, value) for child, value in audit.children
+    ]
 
 
 def terms_line(scheme: Scheme, audit: NodeAudit, *, full_ids: bool = False) -> str:
@@ -139,17 +189,25 @@ def summaries(result: Result) -> Iterator[UnitSummary]:
     scheme = result.scheme
     places = scheme.rounding.places
     ranked = shows_rank(scheme)
+    plan = scheme.program.plan
+    score_ids, output_ids = scheme.score_ids, scheme.output_ids  # worked out once, not per unit
+    # scores and outputs have one slot each; read them straight from the slot list
+    score_slots = [plan.slots[i] for i in score_ids]
+    output_slots = [(i, plan.slots[i]) for i in output_ids]
     for unit, rank in zip(result.units, result.total_ranks(), strict=True):
-        scores = unit.scores
-        outputs = unit.outputs
+        vector = unit.vector
         outcomes = unit.outcomes
+        vetoes = unit.vetoes
         yield UnitSummary(
-            unit.unit, fixed(unit.total, places), int(rank) if ranked else None,
-            tuple(fixed(scores[i], places) for i in scheme.score_ids),
-            tuple(output_text(scheme, i, outputs[i]) for i in scheme.output_ids),
+            unit.unit,
+            fixed(unit.total, places),
+            int(rank) if ranked else None,
+            tuple([f"{vector[s]:.{places}f}" for s in score_slots]),
+            tuple([output_text(scheme, i, vector[s]) for i, s in output_slots]),
             tuple(_outcome(outcomes[o]) for o in scheme.outcomes),
-            tuple(veto_label(scheme, v) for v in unit.vetoes),
-            tuple(veto_text(scheme, v) for v in unit.vetoes))
+            tuple(veto_label(scheme, v) for v in vetoes),
+            tuple(veto_text(scheme, v) for v in vetoes),
+        )
 
 
 def _outcome(value: object) -> str:

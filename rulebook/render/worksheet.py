@@ -45,7 +45,7 @@ def annotate(audit: NodeAudit) -> str:
     def one(match: re.Match[str]) -> str:
         token = match.group(0)
         end = match.end()
-        if token in _WORDS or text[end:end + 1] == "(":
+        if token in _WORDS or text[end : end + 1] == "(":
             return token
         for name in (token, f"{owner}.{token}"):
             if name in values:
@@ -64,8 +64,10 @@ def summary(audit: NodeAudit) -> str:
         verb = "floored" if clip.kind == "floor" else "capped"
         key = "min" if clip.kind == "floor" else "max"
         where = "" if clip.source == "formula" else f" by `{key}:`"
-        parts.append(f"→ {show(clip.before)} {verb} at {show(clip.bound)}{where} "
-                     f"({show(clip.clipped)} {_points(clip.clipped)} clipped)")
+        parts.append(
+            f"→ {show(clip.before)} {verb} at {show(clip.bound)}{where} "
+            f"({show(clip.clipped)} {_points(clip.clipped)} clipped)"
+        )
     for r in audit.ranks:
         tie = f", tied with {', '.join(r.tied_with)}" if r.tied_with else ""
         when = f"{r.period} " if r.period else ""
@@ -85,8 +87,11 @@ def _worksheet(result: Result, unit: str, node: str | None) -> str:
     target = result.unit(unit)
     scheme = result.scheme
     scored = scheme.score_ids if view.has_points(scheme) or node == "total" else ()
-    ids = [i for i in (*scored, *scheme.output_ids)
-           if node is None or i == node or i.startswith(node + ".")]
+    ids = [
+        i
+        for i in (*scored, *scheme.output_ids)
+        if node is None or i == node or i.startswith(node + ".")
+    ]
     if node is not None and not ids:
         if node in scheme.values:
             return detail(auditor.explain(target, node), scheme)
@@ -98,8 +103,10 @@ def _worksheet(result: Result, unit: str, node: str | None) -> str:
     label_w = max(display_width(a.label) for a in audits)
     value_w = max(display_width(v) for v in shown)
     places = scheme.rounding.places
-    lines = [f"{scheme.title} — {unit}" + (f": {view.fixed(target.total, places)}"
-                                            if view.has_points(scheme) else "")]
+    lines = [
+        f"{scheme.title} — {unit}"
+        + (f": {view.fixed(target.total, places)}" if view.has_points(scheme) else "")
+    ]
     if node is None:
         lines += _verdict(result, target)
     lines.append("")
@@ -108,8 +115,10 @@ def _worksheet(result: Result, unit: str, node: str | None) -> str:
         if a.pattern:
             formula += f"  ({a.pattern}: " + ", ".join(f"{k}={v}" for k, v in a.arguments) + ")"
         tail = "  ".join(x for x in (summary(a), _where(a)) if x)
-        lines.append(f"{pad(name, name_w)}  {pad(a.label, label_w)}  "
-                     f"{pad(value, value_w, '>')}  {formula}  {tail}".rstrip())
+        lines.append(
+            f"{pad(name, name_w)}  {pad(a.label, label_w)}  "
+            f"{pad(value, value_w, '>')}  {formula}  {tail}".rstrip()
+        )
     if node is not None and len(audits) == 1:
         lines += ["", detail(audits[0], scheme)]
     if node is None:
@@ -149,16 +158,18 @@ def _verdict(result: Result, target: UnitResult) -> list[str]:
 def detail(a: NodeAudit, scheme: Scheme | None = None) -> str:
     """Everything about one node: formula, inputs with labels, periods, ranks, clips, source.
     With the scheme, a total's parts carry their signs (`− deduction`)."""
-    terms = view.terms(scheme, a) if scheme is not None else \
-        [("+", c, v) for c, v in a.children]
-    lines = [f"{a.node}  {a.label}  [{a.kind}]",
-             f"  value     {show(a.value) if a.kind == 'value' else format(a.value, 'f')}"]
+    terms = view.terms(scheme, a) if scheme is not None else [("+", c, v) for c, v in a.children]
+    lines = [
+        f"{a.node}  {a.label}  [{a.kind}]",
+        f"  value     {show(a.value) if a.kind == 'value' else format(a.value, 'f')}",
+    ]
     if a.expression:
         lines.append(f"  formula   {' '.join(a.expression.split())}")
         lines.append(f"  reads     {annotate(a)}")
     if a.pattern:
-        lines.append(f"  pattern   {a.pattern}(" +
-                     ", ".join(f"{k}={v}" for k, v in a.arguments) + ")")
+        lines.append(
+            f"  pattern   {a.pattern}(" + ", ".join(f"{k}={v}" for k, v in a.arguments) + ")"
+        )
     for i in a.inputs:
         label = f": {i.label}" if i.label else ""
         lines.append(f"  input     {i.name} = {show(i.value)}  ({i.kind}{label})")
@@ -170,13 +181,17 @@ def detail(a: NodeAudit, scheme: Scheme | None = None) -> str:
         lines.append(f"  branch    {b.condition}: {'yes' if b.taken else 'no'}")
     for r in a.ranks:
         tie = f"; tied with {', '.join(r.tied_with)}" if r.tied_with else ""
-        lines.append(f"  rank      {r.ranking} {r.period or ''} basis {show(r.basis)} → rank "
-                     f"{r.rank} of {r.units} ({r.method}){tie}")
+        lines.append(
+            f"  rank      {r.ranking} {r.period or ''} basis {show(r.basis)} → rank "
+            f"{r.rank} of {r.units} ({r.method}){tie}"
+        )
     if a.kind != "value":
         lines.append(f"  raw       {show(a.raw)}")
     for clip in a.clips:
-        lines.append(f"  {clip.kind:<9} {show(clip.bound)} ({clip.source}): {show(clip.before)} → "
-                     f"{show(clip.after)}, {show(clip.clipped)} {_points(clip.clipped)} clipped")
+        lines.append(
+            f"  {clip.kind:<9} {show(clip.bound)} ({clip.source}): {show(clip.before)} → "
+            f"{show(clip.after)}, {show(clip.clipped)} {_points(clip.clipped)} clipped"
+        )
     if a.rounding:
         lines.append(f"  rounding  {a.rounding}")
     if a.standard is not None:

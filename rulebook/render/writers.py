@@ -30,8 +30,16 @@ WRITERS: dict[str, Writer] = {
 }
 
 
-def write_result(result: Result, fmt: str, path: str | None, out: TextIO, err: TextIO, *,
-                 audit: bool = False, quiet: bool = False) -> None:
+def write_result(
+    result: Result,
+    fmt: str,
+    path: str | None,
+    out: TextIO,
+    err: TextIO,
+    *,
+    audit: bool = False,
+    quiet: bool = False,
+) -> None:
     """Write `result` as `fmt` to `path` (or `out`), with a progress bar on `err` when long."""
     if fmt == "xlsx":
         from rulebook.render.excel import write_xlsx
@@ -47,8 +55,10 @@ def write_result(result: Result, fmt: str, path: str | None, out: TextIO, err: T
             return
         encoding = "utf-8-sig" if fmt.startswith("csv") else "utf-8"
         handle: Any
-        with replacing(path) as temporary, \
-                open(temporary, "w", encoding=encoding, newline="\n") as handle:
+        with (
+            replacing(path) as temporary,
+            open(temporary, "w", encoding=encoding, newline="\n") as handle,
+        ):
             writer(result, handle, audit, tick)
 
 

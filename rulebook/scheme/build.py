@@ -71,8 +71,9 @@ def _build(cx: Context, data: Any) -> Scheme:
         meta.get("standard_total"), ("scheme", "standard_total"), "standard_total"
     )
     language = _language(cx, meta.get("language"))
-    total_label = cx.text(total.get("label"), ("total", "label"), "label",
-                          "总分" if language == "zh" else "total")
+    total_label = cx.text(
+        total.get("label"), ("total", "label"), "label", "总分" if language == "zh" else "total"
+    )
     notes = _notes(cx, meta.get("notes"))
     for unread in ("source", "units"):  # for readers only, but still text
         cx.text(meta.get(unread), ("scheme", unread), unread)
@@ -113,22 +114,27 @@ def _limits(cx: Context, raw: Any) -> NumberLimits:
     digits, exponent = DEFAULT_LIMITS.max_digits, DEFAULT_LIMITS.max_exponent
     given = fields.get("max_digits")
     if given is not None:
-        if isinstance(given, int) and not isinstance(given, bool) \
-                and 1 <= given <= HARD_MAX_DIGITS:
+        if isinstance(given, int) and not isinstance(given, bool) and 1 <= given <= HARD_MAX_DIGITS:
             digits = given
         else:
-            cx.error((*path, "max_digits"), f"`max_digits` must be a whole number from 1 to "
-                     f"{HARD_MAX_DIGITS} (the hard maximum), got {str(given)[:40]}",
-                     "the arithmetic keeps 50 digits: 40 leaves room for products")
+            cx.error(
+                (*path, "max_digits"),
+                f"`max_digits` must be a whole number from 1 to "
+                f"{HARD_MAX_DIGITS} (the hard maximum), got {str(given)[:40]}",
+                "the arithmetic keeps 50 digits: 40 leaves room for products",
+            )
     given = fields.get("max_magnitude")
     if given is not None:
         power = _power_of_ten(given)
         if power is not None and 1 <= power <= HARD_MAX_EXPONENT:
             exponent = power
         else:
-            cx.error((*path, "max_magnitude"), f"`max_magnitude` must be a power of ten from "
-                     f"1e1 to 1e{HARD_MAX_EXPONENT} (the hard maximum), got {str(given)[:40]}",
-                     "e.g. max_magnitude: 1e30; computed values must stay below 1e40")
+            cx.error(
+                (*path, "max_magnitude"),
+                f"`max_magnitude` must be a power of ten from "
+                f"1e1 to 1e{HARD_MAX_EXPONENT} (the hard maximum), got {str(given)[:40]}",
+                "e.g. max_magnitude: 1e30; computed values must stay below 1e40",
+            )
     return NumberLimits(digits, exponent)
 
 

@@ -291,21 +291,28 @@ class Context:
                 beyond = arith.number_problem(node.value, self.limits)
                 if beyond is not None:
                     flat = " ".join(text.split("\n"))
-                    head = flat.strip().encode()[:node.col_offset].decode("utf-8", "ignore")
+                    head = flat.strip().encode()[: node.col_offset].decode("utf-8", "ignore")
                     offset = len(flat) - len(flat.lstrip()) + len(head)
                     where = self.src.inside(path, flat, offset)
-                    self.problems.append(Problem(
-                        f"the number {_short_text(_literal(flat, offset) or str(node.value))} "
-                        f"is {beyond}", where, LIMIT_HINT,
-                        self.src.line_text(where)))
+                    self.problems.append(
+                        Problem(
+                            f"the number {_short_text(_literal(flat, offset) or str(node.value))} "
+                            f"is {beyond}",
+                            where,
+                            LIMIT_HINT,
+                            self.src.line_text(where),
+                        )
+                    )
                     return None
         renamed = ex.rename(parsed, local)
         return ex.substitute(renamed, replacements) if replacements else renamed
 
 
-LIMIT_HINT = ("numbers are bounded so that scoring stays fast and exact; a scheme may raise "
-              "the ceiling with `scheme: limits: {max_digits: 40, max_magnitude: 1e35}` "
-              "(those are the most allowed; docs/security.md)")
+LIMIT_HINT = (
+    "numbers are bounded so that scoring stays fast and exact; a scheme may raise "
+    "the ceiling with `scheme: limits: {max_digits: 40, max_magnitude: 1e35}` "
+    "(those are the most allowed; docs/security.md)"
+)
 
 
 def _literal(text: str, offset: int) -> str | None:

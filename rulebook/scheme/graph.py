@@ -92,9 +92,14 @@ class _Tree:
     nodes: Mapping[str, ScoredNode]
 
 
-def dependency_graph(reads: Iterable[Read], nodes: Mapping[str, ScoredNode],
-                     roots: Iterable[str], rankings: Iterable[tuple[RankingRule, Location | None]],
-                     known: Collection[str], inputs: Iterable[str] = ()) -> DependencyGraph:
+def dependency_graph(
+    reads: Iterable[Read],
+    nodes: Mapping[str, ScoredNode],
+    roots: Iterable[str],
+    rankings: Iterable[tuple[RankingRule, Location | None]],
+    known: Collection[str],
+    inputs: Iterable[str] = (),
+) -> DependencyGraph:
     """The graph of a scheme: every formula's reads (names outside `known` — period names such
     as `weight`, or unknown names the builder reports — make no edge), every group's children,
     the total's terms (`rulebook.engine.semantics.total_terms`) into `total`, and every

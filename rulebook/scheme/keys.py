@@ -153,10 +153,16 @@ SCHEME = Record(
         Key("source", TEXT, "the document the rules come from"),
         Key("notes", TEXT, "general notes: text or a list of lines"),
         Key("units", TEXT, "who is assessed (for readers; not used in scoring)"),
-        Key("language", Choice(("zh", "en")),
-            "language of report headers: zh or en (default: zh if any label is Chinese)"),
-        Key("limits", Ref("limits"),
-            "raise (or lower) the ceiling on numbers written in the scheme and its data"),
+        Key(
+            "language",
+            Choice(("zh", "en")),
+            "language of report headers: zh or en (default: zh if any label is Chinese)",
+        ),
+        Key(
+            "limits",
+            Ref("limits"),
+            "raise (or lower) the ceiling on numbers written in the scheme and its data",
+        ),
     ),
 )
 
@@ -165,8 +171,11 @@ LIMITS = Record(
     "the ceiling on numbers written in the scheme and in its data (docs/security.md)",
     (
         Key("max_digits", Whole(1, 40), "significant digits a number may have (default 30)"),
-        Key("max_magnitude", Number(1),
-            "a power of ten numbers must stay below, e.g. 1e30 (default 1e24, at most 1e35)"),
+        Key(
+            "max_magnitude",
+            Number(1),
+            "a power of ten numbers must stay below, e.g. 1e30 (default 1e24, at most 1e35)",
+        ),
     ),
 )
 

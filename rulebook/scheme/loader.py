@@ -76,7 +76,7 @@ class Source:
         row, col = start.line - 1, start.column - 1
         if row >= len(self.lines):
             return start
-        head = self.lines[row][col:col + 1]
+        head = self.lines[row][col : col + 1]
         if head in (">", "|"):
             row, col = row + 1, 0
         elif head in ('"', "'"):
@@ -112,9 +112,16 @@ class Source:
             return self.lines[location.line - 1]
         return None
 
-    def problem(self, path: Path_, message: str, hint: str | None = None, *,
-                key: bool = False, severity: str = "error",
-                column_offset: int = 0) -> Problem:
+    def problem(
+        self,
+        path: Path_,
+        message: str,
+        hint: str | None = None,
+        *,
+        key: bool = False,
+        severity: str = "error",
+        column_offset: int = 0,
+    ) -> Problem:
         """A Problem located at `path`, optionally shifted inside the value (for expressions)."""
         base = self.loc(path, key=key)
         location = Location(base.file, base.line, base.column + column_offset)
@@ -141,27 +148,40 @@ class _BoundedLoader(yaml.SafeLoader):
 
     def _stop(self, event: yaml.Event, message: str, hint: str) -> _Limit:
         mark = event.start_mark
-        where = Location(self.file, mark.line + 1, mark.column + 1) if mark is not None \
+        where = (
+            Location(self.file, mark.line + 1, mark.column + 1)
+            if mark is not None
             else Location(self.file, 1, 1)
+        )
         return _Limit(Problem(message, where, hint))
 
     def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
         event: yaml.Event = self.peek_event()  # type: ignore[no-untyped-call]
         self.composed += 1
         if self.composed > MAX_NODES:
-            raise self._stop(event, f"the document has more than {MAX_NODES:,} YAML nodes "
-                             "(the limit MAX_NODES)", "schemes and data files are small: "
-                             "split the file or remove repeated aliases (`*name`)")
+            raise self._stop(
+                event,
+                f"the document has more than {MAX_NODES:,} YAML nodes (the limit MAX_NODES)",
+                "schemes and data files are small: "
+                "split the file or remove repeated aliases (`*name`)",
+            )
         if isinstance(event, yaml.AliasEvent):
             if event.anchor in self.open_anchors:
-                raise self._stop(event, f"alias `*{event.anchor}` refers to the mapping or "
-                                 "list it is inside (a recursive alias)", "remove the alias")
+                raise self._stop(
+                    event,
+                    f"alias `*{event.anchor}` refers to the mapping or "
+                    "list it is inside (a recursive alias)",
+                    "remove the alias",
+                )
             return super().compose_node(parent, index)
         if not isinstance(event, yaml.CollectionStartEvent):
             return super().compose_node(parent, index)
         if self.depth >= MAX_DEPTH:
-            raise self._stop(event, f"nested more than {MAX_DEPTH} levels deep (the limit "
-                             "MAX_DEPTH)", "schemes and data files are only a few levels deep")
+            raise self._stop(
+                event,
+                f"nested more than {MAX_DEPTH} levels deep (the limit MAX_DEPTH)",
+                "schemes and data files are only a few levels deep",
+            )
         anchor = event.anchor
         self.depth += 1
         if anchor is not None:
@@ -186,13 +206,22 @@ def _compose(text: str, file: str) -> yaml.Node | None:
 def load_text(text: str, file: str) -> tuple[Any, Source]:
     """Parse one YAML/JSON document; raise SchemeError (located) if it is not well-formed or
     is over a limit (MAX_SCHEME_BYTES, MAX_NODES, MAX_DEPTH), checked before objects are built."""
-    size = len(text.encode("utf-8", "surrogatepass")) if len(text) * 4 > MAX_SCHEME_BYTES \
+    size = (
+        len(text.encode("utf-8", "surrogatepass"))
+        if len(text) * 4 > MAX_SCHEME_BYTES
         else len(text)
+    )
     if size > MAX_SCHEME_BYTES:
-        raise SchemeError([Problem(
-            f"the file is over the limit MAX_SCHEME_BYTES = {MAX_SCHEME_BYTES // 2**20} MB "
-            f"({size:,} bytes)", Location(file, 1, 1),
-            "a scheme is a few hundred lines: split out data, or remove generated text")])
+        raise SchemeError(
+            [
+                Problem(
+                    f"the file is over the limit MAX_SCHEME_BYTES = {MAX_SCHEME_BYTES // 2**20} MB "
+                    f"({size:,} bytes)",
+                    Location(file, 1, 1),
+                    "a scheme is a few hundred lines: split out data, or remove generated text",
+                )
+            ]
+        )
     try:
         node = _compose(text, file)
     except _Limit as exc:
@@ -225,24 +254,41 @@ def load_text(text: str, file: str) -> tuple[Any, Source]:
             problems = [found] if slip.line == line else [found, *problems]
         raise SchemeError(problems) from None
     except yaml.reader.ReaderError as exc:
-        before = text[:exc.position]
+        before = text[: exc.position]
         loc = Location(file, before.count("\n") + 1, len(before) - before.rfind("\n"))
         char = exc.character
         shown = f"U+{char:04X}" if isinstance(char, int) else repr(char)
-        raise SchemeError([Problem(f"character {shown} is not allowed in YAML", loc,
-                                   "save the file as plain UTF-8 text")]) from None
+        raise SchemeError(
+            [
+                Problem(
+                    f"character {shown} is not allowed in YAML",
+                    loc,
+                    "save the file as plain UTF-8 text",
+                )
+            ]
+        ) from None
     except yaml.YAMLError as exc:
         raise SchemeError([Problem(f"YAML: {exc}", Location(file, 1, 1))]) from None
     except RecursionError:
-        raise SchemeError([Problem(f"YAML nested more than {MAX_DEPTH} levels deep",
-                                   Location(file, 1, 1),
-                                   "schemes and data files are only a few levels deep")]) from None
+        raise SchemeError(
+            [
+                Problem(
+                    f"YAML nested more than {MAX_DEPTH} levels deep",
+                    Location(file, 1, 1),
+                    "schemes and data files are only a few levels deep",
+                )
+            ]
+        ) from None
     converter = _Converter(file)
     data = None if node is None else converter.convert(node, ())
     source = Source(file, tuple(text.splitlines()), converter.values, converter.keys)
     if converter.problems:
-        raise SchemeError([attrs.evolve(p, source_line=source.line_text(p.location))
-                           if p.location else p for p in converter.problems])
+        raise SchemeError(
+            [
+                attrs.evolve(p, source_line=source.line_text(p.location)) if p.location else p
+                for p in converter.problems
+            ]
+        )
     return data, source
 
 
@@ -274,16 +320,24 @@ class _Converter:
         self.budget -= 1
         if self.budget < 0:
             if self.budget == -1:
-                self.problems.append(Problem(
-                    f"the document expands to more than {MAX_NODES:,} YAML nodes (the limit "
-                    "MAX_NODES)", self.at(node.start_mark),
-                    "remove repeated aliases (`*name`); schemes and data files are small"))
+                self.problems.append(
+                    Problem(
+                        f"the document expands to more than {MAX_NODES:,} YAML nodes (the limit "
+                        "MAX_NODES)",
+                        self.at(node.start_mark),
+                        "remove repeated aliases (`*name`); schemes and data files are small",
+                    )
+                )
             return None
         self.values[path] = self.at(node.start_mark)
         if len(path) > MAX_DEPTH and not isinstance(node, yaml.ScalarNode):
-            self.problems.append(Problem(f"nested more than {MAX_DEPTH} levels deep",
-                                         self.at(node.start_mark),
-                                         "schemes and data files are only a few levels deep"))
+            self.problems.append(
+                Problem(
+                    f"nested more than {MAX_DEPTH} levels deep",
+                    self.at(node.start_mark),
+                    "schemes and data files are only a few levels deep",
+                )
+            )
             return None
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path)
@@ -296,21 +350,30 @@ class _Converter:
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
-                self.problems.append(Problem("YAML merge keys (`<<`) are not supported",
-                                             self.at(key_node.start_mark),
-                                             "write the keys out, or use a pattern"))
+                self.problems.append(
+                    Problem(
+                        "YAML merge keys (`<<`) are not supported",
+                        self.at(key_node.start_mark),
+                        "write the keys out, or use a pattern",
+                    )
+                )
                 continue
             if not isinstance(key_node, yaml.ScalarNode):
-                self.problems.append(Problem("a mapping key must be a plain name",
-                                             self.at(key_node.start_mark)))
+                self.problems.append(
+                    Problem("a mapping key must be a plain name", self.at(key_node.start_mark))
+                )
                 continue
             key = str(key_node.value)
             child = (*path, key)
             if key in out:
                 first = self.keys[child]
-                self.problems.append(Problem(
-                    f"duplicate key `{key}` (first written at line {first.line})",
-                    self.at(key_node.start_mark), "remove one of the two entries"))
+                self.problems.append(
+                    Problem(
+                        f"duplicate key `{key}` (first written at line {first.line})",
+                        self.at(key_node.start_mark),
+                        "remove one of the two entries",
+                    )
+                )
                 continue
             self.keys[child] = self.at(key_node.start_mark)
             out[key] = self.convert(value_node, child)
@@ -337,9 +400,13 @@ class _Converter:
         except InvalidOperation:
             value = None
         if value is None or not value.is_finite():
-            self.problems.append(Problem(f"`{text}` is not a finite number",
-                                         self.at(node.start_mark),
-                                         "write an ordinary decimal such as 72.5"))
+            self.problems.append(
+                Problem(
+                    f"`{text}` is not a finite number",
+                    self.at(node.start_mark),
+                    "write an ordinary decimal such as 72.5",
+                )
+            )
             return None
         return value
 

@@ -30,8 +30,15 @@ def read_values(cx: Context, raw: Any) -> None:
             lower_value(cx, name, body, path, lambda n: n)
 
 
-def _lower_condition(cx: Context, name: str, fields: Mapping[str, Any], path: Path_, key: str,
-                     kind: ValueKind, label: str | None = None) -> None:
+def _lower_condition(
+    cx: Context,
+    name: str,
+    fields: Mapping[str, Any],
+    path: Path_,
+    key: str,
+    kind: ValueKind,
+    label: str | None = None,
+) -> None:
     """A yes/no condition written under `key` (a ranking's `demote_if`, a veto's `when`, a
     constraint's `require`) as a named value of that kind, read at its own source position."""
     body: dict[str, Any] = {"expr": fields[key]}

@@ -251,8 +251,9 @@ class Scheme:
     def program(self) -> Program:
         """The compiled program: the execution plan and one generated function per stage."""
         if self._program is None:
-            raise ValueError(f"scheme `{self.id}` is not compiled: load it with rulebook.load "
-                             "or rulebook.loads")
+            raise ValueError(
+                f"scheme `{self.id}` is not compiled: load it with rulebook.load or rulebook.loads"
+            )
         return self._program
 
     @property

@@ -52,7 +52,11 @@ def resolve(cx: Context) -> None:
             rankings.append((ranking, cx.src.loc(path)))
     graph = dependency_graph(
         ((f.owner, (n for n, _ in f.expr.names()), cx.src.loc(f.path)) for f in cx.formulas),
-        cx.nodes, tuple(n for n in cx.nodes if "." not in n), rankings, known)
+        cx.nodes,
+        tuple(n for n in cx.nodes if "." not in n),
+        rankings,
+        known,
+    )
     cycles = graph.cycles()
     for cycle in cycles:
         names = [name for name, _ in cycle]

@@ -235,8 +235,11 @@ def _check_default(cx: Context, ind: Indicator, path: Path_) -> None:
     from rulebook.data.check import default_problems  # the data rules, one definition
 
     for message in default_problems(ind, cx.limits):
-        cx.error((*path, "default"), message, "a default must be a valid value of the "
-                 "indicator itself (its type, min and max)")
+        cx.error(
+            (*path, "default"),
+            message,
+            "a default must be a valid value of the indicator itself (its type, min and max)",
+        )
 
 
 def read_parameters(cx: Context, raw: Any) -> None:

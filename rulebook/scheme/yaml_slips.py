@@ -33,8 +33,12 @@ class Slip:
 
 def unclosed_quote_at(line: int, column: int) -> Slip:
     """The quote opened at (line, column) is never closed before the end of the file."""
-    return Slip(line, column, "this quoted value is never closed",
-                "end it with the same quote it starts with, on the same line")
+    return Slip(
+        line,
+        column,
+        "this quoted value is never closed",
+        "end it with the same quote it starts with, on the same line",
+    )
 
 
 def likely_slip(text: str, error_line: int) -> Slip | None:
@@ -48,8 +52,12 @@ def likely_slip(text: str, error_line: int) -> Slip | None:
     for number in range(min(error_line, len(lines)), 0, -1):
         colon = _FULL_WIDTH_COLON.match(lines[number - 1])
         if colon:
-            return Slip(number, colon.start(1) + 1, "full-width colon `：` after a key",
-                        "write `:` followed by a space")
+            return Slip(
+                number,
+                colon.start(1) + 1,
+                "full-width colon `：` after a key",
+                "write `:` followed by a space",
+            )
     return _quote_closed_late(lines, error_line)
 
 
@@ -77,9 +85,13 @@ def _quote_closed_late(lines: list[str], error_line: int) -> Slip | None:
         quote, start = opening.group(1), opening.start(1)
         closes = _closing_line(lines, number - 1, start + 1, quote)
         if closes is not None and closes > number - 1 and closes + 1 >= error_line - 1:
-            return Slip(number, start + 1, "this quoted value is not closed on its line",
-                        f"end it with {quote} on the same line: YAML read on to the next "
-                        f"{quote}, on line {closes + 1}")
+            return Slip(
+                number,
+                start + 1,
+                "this quoted value is not closed on its line",
+                f"end it with {quote} on the same line: YAML read on to the next "
+                f"{quote}, on line {closes + 1}",
+            )
     return None
 
 
@@ -93,7 +105,7 @@ def _closing_line(lines: list[str], row: int, col: int, quote: str) -> int | Non
                 col += 2
                 continue
             if ch == quote:
-                if quote == "'" and line[col + 1:col + 2] == "'":
+                if quote == "'" and line[col + 1 : col + 2] == "'":
                     col += 2
                     continue
                 return row

@@ -50,8 +50,12 @@ class Failure:
     audit: str = ""
 
     def render(self) -> str:
-        out = [(f"{self.location}: case {self.case!r}, unit {self.unit!r}, {self.key}: "
-                f"expected {self.expected}, got {self.got}")]
+        out = [
+            (
+                f"{self.location}: case {self.case!r}, unit {self.unit!r}, {self.key}: "
+                f"expected {self.expected}, got {self.got}"
+            )
+        ]
         if self.audit:
             out.append(f"    {self.audit}")
         return "\n".join(out)
@@ -95,8 +99,13 @@ def parse_file(path: str | Path) -> CasesFile:
         raise SchemeError([Problem(exc.reason, Location(str(path), 1, 1), exc.hint)]) from None
     raw, source = load_text(text, str(path))
     if not isinstance(raw, dict) or not isinstance(raw.get("cases"), list):
-        raise SchemeError([source.problem((), "a tests file needs `scheme:` and a list of "
-                                          "`cases:`", "see docs/testing.md")])
+        raise SchemeError(
+            [
+                source.problem(
+                    (), "a tests file needs `scheme:` and a list of `cases:`", "see docs/testing.md"
+                )
+            ]
+        )
     names = []
     for i, case in enumerate(raw["cases"]):
         path_ = ("cases", i)
@@ -104,9 +113,16 @@ def parse_file(path: str | Path) -> CasesFile:
             raise SchemeError([source.problem(path_, "a case is a mapping with `expect:`")])
         unknown = [k for k in case if k not in CASE_KEYS]
         if unknown:
-            raise SchemeError([source.problem((*path_, unknown[0]), f"unknown key "
-                                              f"`{unknown[0]}` in a case",
-                                              "keys: " + ", ".join(CASE_KEYS), key=True)])
+            raise SchemeError(
+                [
+                    source.problem(
+                        (*path_, unknown[0]),
+                        f"unknown key `{unknown[0]}` in a case",
+                        "keys: " + ", ".join(CASE_KEYS),
+                        key=True,
+                    )
+                ]
+            )
         names.append(str(case.get("name", f"case {i}")))
     return CasesFile(Path(path), raw, source, tuple(names))
 
@@ -151,30 +167,39 @@ def _confined(tests: CasesFile, at: tuple[str | int, ...], name: Any, what: str)
         return confined(tests.path.parent, name)
     except RefusedPath as exc:
         shown = name if len(name) <= 80 else name[:77] + "..."
-        raise SchemeError([tests.source.problem(at, f"{what} file `{shown}` refused: "
-                                                f"{exc.reason}", exc.hint)]) from None
+        raise SchemeError(
+            [tests.source.problem(at, f"{what} file `{shown}` refused: {exc.reason}", exc.hint)]
+        ) from None
 
 
-def _confined_text(tests: CasesFile, at: tuple[str | int, ...], name: Any,
-                   what: str) -> tuple[Path, str]:
+def _confined_text(
+    tests: CasesFile, at: tuple[str | int, ...], name: Any, what: str
+) -> tuple[Path, str]:
     path = _confined(tests, at, name, what)
     try:
         return path, read_text(path)
     except RefusedPath as exc:
-        raise SchemeError([tests.source.problem(at, f"{what} file `{name}` refused: "
-                                                f"{exc.reason}", exc.hint)]) from None
+        raise SchemeError(
+            [tests.source.problem(at, f"{what} file `{name}` refused: {exc.reason}", exc.hint)]
+        ) from None
 
 
-def _run_case(scheme: Scheme, case: dict[str, Any], path: tuple[str | int, ...],
-              tests: CasesFile) -> CaseResult:
+def _run_case(
+    scheme: Scheme, case: dict[str, Any], path: tuple[str | int, ...], tests: CasesFile
+) -> CaseResult:
     source = tests.source
     location = source.loc(path)
     name = str(case.get("name", f"case {path[-1]}"))
     units = _units(case, path, tests)
     for unit, changes in (case.get("overrides") or {}).items():
         if unit not in units:
-            raise SchemeError([source.problem((*path, "overrides", unit),
-                                              f"override for unknown unit `{unit}`", key=True)])
+            raise SchemeError(
+                [
+                    source.problem(
+                        (*path, "overrides", unit), f"override for unknown unit `{unit}`", key=True
+                    )
+                ]
+            )
         units[unit] = {**units[unit], **changes}
     result = evaluate(scheme, check_data({"units": units}, scheme))
     tolerance = _decimal(case.get("tolerance", 0)) or Decimal(0)
@@ -182,23 +207,27 @@ def _run_case(scheme: Scheme, case: dict[str, Any], path: tuple[str | int, ...],
     for unit, expected in (case.get("expect") or {}).items():
         where = source.loc((*path, "expect", unit), key=True)
         if unit not in units:
-            failures.append(Failure(name, where, str(unit), "-", "a unit of the data",
-                                    "no such unit"))
+            failures.append(
+                Failure(name, where, str(unit), "-", "a unit of the data", "no such unit")
+            )
             continue
         for key, want in (expected or {}).items():
             key_loc = source.loc((*path, "expect", unit, key), key=True)
             failure = _compare(result, str(unit), str(key), want, tolerance)
             if failure is not None:
                 got, audit = failure
-                failures.append(Failure(name, key_loc, str(unit), str(key), _shown(want), got,
-                                        audit))
-    asserted = frozenset(str(k) for expected in (case.get("expect") or {}).values()
-                         for k in (expected or {}))
+                failures.append(
+                    Failure(name, key_loc, str(unit), str(key), _shown(want), got, audit)
+                )
+    asserted = frozenset(
+        str(k) for expected in (case.get("expect") or {}).values() for k in (expected or {})
+    )
     return CaseResult(name, location, tuple(failures), result, asserted)
 
 
-def _units(case: dict[str, Any], path: tuple[str | int, ...],
-           tests: CasesFile) -> dict[str, dict[str, Any]]:
+def _units(
+    case: dict[str, Any], path: tuple[str | int, ...], tests: CasesFile
+) -> dict[str, dict[str, Any]]:
     source = tests.source
     if "units" in case:
         units = case["units"]
@@ -213,8 +242,9 @@ def _units(case: dict[str, Any], path: tuple[str | int, ...],
     return {str(k): dict(v) if isinstance(v, dict) else v for k, v in units.items()}
 
 
-def _compare(result: Result, unit: str, key: str, want: Any,
-             tolerance: Decimal) -> tuple[str, str] | None:
+def _compare(
+    result: Result, unit: str, key: str, want: Any, tolerance: Decimal
+) -> tuple[str, str] | None:
     """None when the value matches, else (what we got, the node's audit line)."""
     scheme, got_unit = result.scheme, result.unit(unit)
     if key == "vetoed":
@@ -273,5 +303,14 @@ def _search(folder: Path) -> list[Path]:
     return sorted(found)
 
 
-__all__ = ["CaseResult", "CasesFile", "Failure", "find", "load_scheme", "parse_file", "run_case",
-           "run_file", "scheme_of"]
+__all__ = [
+    "CaseResult",
+    "CasesFile",
+    "Failure",
+    "find",
+    "load_scheme",
+    "parse_file",
+    "run_case",
+    "run_file",
+    "scheme_of",
+]

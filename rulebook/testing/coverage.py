@@ -36,9 +36,13 @@ class Coverage:
     never: tuple[str, ...]
 
     def render(self, scheme_id: str) -> str:
-        lines = [(f"{scheme_id}: coverage — items asserted {self.items_asserted}/{self.items}, "
-                  f"branch sides taken {self.branches_taken}/{self.branches}, caps and floors "
-                  f"hit {self.limits_hit}/{self.limits}")]
+        lines = [
+            (
+                f"{scheme_id}: coverage — items asserted {self.items_asserted}/{self.items}, "
+                f"branch sides taken {self.branches_taken}/{self.branches}, caps and floors "
+                f"hit {self.limits_hit}/{self.limits}"
+            )
+        ]
         lines += [f"    never: {n}" for n in self.never]
         return "\n".join(lines)
 
@@ -78,16 +82,20 @@ def _constant_bound(scheme: Scheme, node: ast.Call) -> tuple[ast.expr, Decimal] 
     for arg in node.args:
         if isinstance(arg, ast.Constant) and isinstance(arg.value, Decimal):
             return arg, arg.value
-        if isinstance(arg, ast.Name) and arg.id in scheme.parameters and \
-                not scheme.per_unit_parameter(arg.id):
+        if (
+            isinstance(arg, ast.Name)
+            and arg.id in scheme.parameters
+            and not scheme.per_unit_parameter(arg.id)
+        ):
             return arg, scheme.parameters[arg.id].value
     return None
 
 
 def _formulas(scheme: Scheme) -> list[tuple[str, ast.expr]]:
     out = [(n.id, n.formula.tree) for n in scheme.nodes.values() if n.formula is not None]
-    out += [(v.name, v.formula.tree) for v in scheme.values.values()
-            if v.kind in ("value", "outcome")]
+    out += [
+        (v.name, v.formula.tree) for v in scheme.values.values() if v.kind in ("value", "outcome")
+    ]
     return out
 
 
@@ -105,10 +113,8 @@ def measure(scheme: Scheme, results: list[Result], asserted: set[str]) -> Covera
                     for ctx in axes.points(scheme, scheme.axis_of(owner)):
                         recorder.run(tree, unit.vector, ctx, memo)
                 for node in scheme.nodes.values():
-                    settled = semantics.settle(node, unit.value(node.id, raw=True),
-                                               scheme.rounding)
-                    limits_declared.update(f"{node.id} {_KEY[clip.kind]}"
-                                           for clip in settled.clips)
+                    settled = semantics.settle(node, unit.value(node.id, raw=True), scheme.rounding)
+                    limits_declared.update(f"{node.id} {_KEY[clip.kind]}" for clip in settled.clips)
     never: list[str] = []
     branches = taken = limits = hit = 0
     for owner, tree in formulas:
@@ -137,5 +143,6 @@ def measure(scheme: Scheme, results: list[Result], asserted: set[str]) -> Covera
     items = [n.id for n in scheme.nodes.values() if n.is_item]
     missing = [i for i in items if i not in asserted]
     never = [f"{i}: never asserted by a case" for i in missing] + never
-    return Coverage(len(items), len(items) - len(missing), branches, taken, limits, hit,
-                    tuple(never))
+    return Coverage(
+        len(items), len(items) - len(missing), branches, taken, limits, hit, tuple(never)
+    )

@@ -30,13 +30,17 @@ def indicator_values(indicator: Indicator, *, places: int = 3) -> st.SearchStrat
     high = indicator.max if indicator.max is not None else low + DEFAULT_SPAN
     if indicator.type == "count":
         return st.integers(int(low), int(high))
-    return st.decimals(min_value=low, max_value=high, places=places,
-                       allow_nan=False, allow_infinity=False)
+    return st.decimals(
+        min_value=low, max_value=high, places=places, allow_nan=False, allow_infinity=False
+    )
 
 
-def from_scheme(scheme: Scheme, *, units: int | tuple[int, int] = (1, 8),
-                overrides: Mapping[str, st.SearchStrategy[Any]] | None = None
-                ) -> st.SearchStrategy[dict[str, Any]]:
+def from_scheme(
+    scheme: Scheme,
+    *,
+    units: int | tuple[int, int] = (1, 8),
+    overrides: Mapping[str, st.SearchStrategy[Any]] | None = None,
+) -> st.SearchStrategy[dict[str, Any]]:
     """Data sets `{"units": {name: {indicator: value}}}` valid for `scheme`.
 
     `units` is a count or a (min, max) range; `overrides` replaces the strategy of any indicator
@@ -57,7 +61,8 @@ def from_scheme(scheme: Scheme, *, units: int | tuple[int, int] = (1, 8),
             fields[name] = one
     unit = st.fixed_dictionaries(fields)
     return st.lists(unit, min_size=low, max_size=high).map(
-        lambda rows: {"units": {f"u{i + 1}": row for i, row in enumerate(rows)}})
+        lambda rows: {"units": {f"u{i + 1}": row for i, row in enumerate(rows)}}
+    )
 
 
 @attrs.frozen
@@ -77,8 +82,13 @@ class PropertyResult:
         return self.failure is None and self.skipped is None
 
 
-def check_properties(scheme: Scheme, *, examples: int = 100, out_dir: str | Path = ".",
-                     units: tuple[int, int] = (1, 4)) -> list[PropertyResult]:
+def check_properties(
+    scheme: Scheme,
+    *,
+    examples: int = 100,
+    out_dir: str | Path = ".",
+    units: tuple[int, int] = (1, 4),
+) -> list[PropertyResult]:
     """Check, on generated data within the declared domains: every declared cap and floor
     holds, the total (and every group) equals its parts, scoring is deterministic, and each
     declared monotonicity holds. A failure writes its shrunk counterexample as a data file."""
@@ -96,21 +106,26 @@ def check_properties(scheme: Scheme, *, examples: int = 100, out_dir: str | Path
 
     def parts(data: dict[str, Any]) -> None:
         for unit in evaluate(scheme, data):
-            expected = semantics.total_of([(unit.value(root), sign) for root, sign in
-                                           semantics.total_terms(scheme)], Decimal(0))
+            expected = semantics.total_of(
+                [(unit.value(root), sign) for root, sign in semantics.total_terms(scheme)],
+                Decimal(0),
+            )
             if unit.total != expected:
                 raise AssertionError(f"{unit.unit}: total {unit.total} != parts {expected}")
             for node in scheme.nodes.values():
                 if node.children and not semantics.is_rounded(node):
                     total = semantics.combine_children(
-                        (unit.value(c) for c in node.children), Decimal(0))
+                        (unit.value(c) for c in node.children), Decimal(0)
+                    )
                     if unit.value(node.id) != total:
                         raise AssertionError(
-                            f"{unit.unit}: {node.id} {unit.value(node.id)} != {total}")
+                            f"{unit.unit}: {node.id} {unit.value(node.id)} != {total}"
+                        )
 
     def deterministic(data: dict[str, Any]) -> None:
-        if to_json(evaluate(scheme, data), audit=False) != \
-                to_json(evaluate(scheme, data), audit=False):
+        if to_json(evaluate(scheme, data), audit=False) != to_json(
+            evaluate(scheme, data), audit=False
+        ):
             raise AssertionError("two runs gave different output")
 
     def monotone(data: dict[str, Any]) -> None:
@@ -127,19 +142,26 @@ def check_properties(scheme: Scheme, *, examples: int = 100, out_dir: str | Path
                 if wrong:
                     raise AssertionError(
                         f"{first}: {node.id} went from {before} to {after} when {indicator} "
-                        f"rose by 1, but is declared {direction} in it")
+                        f"rose by 1, but is declared {direction} in it"
+                    )
 
-    checks = [("caps and floors hold", caps), ("total equals its parts", parts),
-              ("scoring is deterministic", deterministic)]
+    checks = [
+        ("caps and floors hold", caps),
+        ("total equals its parts", parts),
+        ("scoring is deterministic", deterministic),
+    ]
     if any(n.monotone for n in scheme.nodes.values()):
         checks.append(("declared monotonicity holds", monotone))
     strategy = from_scheme(scheme, units=units)
-    return [_run_property(scheme, name, check, strategy, examples, Path(out_dir))
-            for name, check in checks]
+    return [
+        _run_property(scheme, name, check, strategy, examples, Path(out_dir))
+        for name, check in checks
+    ]
 
 
-def _bumped(scheme: Scheme, data: dict[str, Any], unit: str,
-            indicator: str) -> dict[str, Any] | None:
+def _bumped(
+    scheme: Scheme, data: dict[str, Any], unit: str, indicator: str
+) -> dict[str, Any] | None:
     """`data` with the unit's indicator one higher (every period), or None if that leaves
     its declared domain."""
     ind = scheme.indicators[indicator]
@@ -152,8 +174,9 @@ def _bumped(scheme: Scheme, data: dict[str, Any], unit: str,
         return new
 
     try:
-        raised = ({p: up(v) for p, v in current.items()} if isinstance(current, dict)
-                  else up(current))
+        raised = (
+            {p: up(v) for p, v in current.items()} if isinstance(current, dict) else up(current)
+        )
     except OverflowError:
         return None
     units = dict(data["units"])
@@ -161,8 +184,9 @@ def _bumped(scheme: Scheme, data: dict[str, Any], unit: str,
     return {"units": units}
 
 
-def _run_property(scheme: Scheme, name: str, check: Any, strategy: Any, examples: int,
-                  out_dir: Path) -> PropertyResult:
+def _run_property(
+    scheme: Scheme, name: str, check: Any, strategy: Any, examples: int, out_dir: Path
+) -> PropertyResult:
     from hypothesis import HealthCheck, given, reject, settings
     from hypothesis.errors import Unsatisfiable
 
@@ -170,8 +194,13 @@ def _run_property(scheme: Scheme, name: str, check: Any, strategy: Any, examples
 
     failing: list[dict[str, Any]] = []
 
-    @settings(max_examples=examples, deadline=None, database=None, derandomize=True,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=examples,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+    )
     @given(strategy)
     def run(data: dict[str, Any]) -> None:
         try:
@@ -185,8 +214,12 @@ def _run_property(scheme: Scheme, name: str, check: Any, strategy: Any, examples
     try:
         run()
     except Unsatisfiable:
-        return PropertyResult(name, examples, skipped="generated data rarely meets the "
-                              "scheme's constraints; give strategies with `overrides`")
+        return PropertyResult(
+            name,
+            examples,
+            skipped="generated data rarely meets the "
+            "scheme's constraints; give strategies with `overrides`",
+        )
     except AssertionError as exc:
         from rulebook.files import write_output
 
@@ -223,5 +256,6 @@ def unconstrained(scheme: Scheme) -> Scheme:
     and domain-wide properties hold for all data in the declared domains anyway."""
     import attrs as _attrs
 
-    return _attrs.evolve(scheme, values={n: v for n, v in scheme.values.items()
-                                         if v.kind != "constraint"})
+    return _attrs.evolve(
+        scheme, values={n: v for n, v in scheme.values.items() if v.kind != "constraint"}
+    )

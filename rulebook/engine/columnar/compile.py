@@ -74,16 +74,17 @@ class ColumnEval:
         self.rounding = scheme.rounding
         a = arith
         self.folds: dict[str, Callable[[Sequence[Col], Sequence[Decimal]], Col]] = {
-            name: self._fold(agg.fold) for name, agg in semantics.AGGREGATORS.items()}
+            name: self._fold(agg.fold) for name, agg in semantics.AGGREGATORS.items()
+        }
         # `period_min`/`period_max` fold with Python's min/max, which need a bool per compare
         self.folds["period_min"] = lambda v, s: self._reduce(a.at_most, v)
         self.folds["period_max"] = lambda v, s: self._reduce(a.at_least, v)
 
-    def _fold(self, fold: Callable[..., Any]) -> Callable[[Sequence[Col], Sequence[Decimal]],
-                                                         Col]:
+    def _fold(self, fold: Callable[..., Any]) -> Callable[[Sequence[Col], Sequence[Decimal]], Col]:
         def run(values: Sequence[Col], shares: Sequence[Decimal]) -> Col:
             out = fold([Column(self._num(v), self.arith) for v in values], shares)
             return out.num if isinstance(out, Column) else out
+
         return run
 
     @staticmethod
@@ -110,8 +111,10 @@ class ColumnEval:
                 self.cols[slot + (ctx[1] if ctx else 0)] = self.expr(value.formula.tree, ctx)
             return
         if name == "total":
-            terms = [(Column(self._num(self.cols[self.slots[root]]), a), sign)
-                     for root, sign in semantics.total_terms(scheme)]
+            terms = [
+                (Column(self._num(self.cols[self.slots[root]]), a), sign)
+                for root, sign in semantics.total_terms(scheme)
+            ]
             raw = semantics.total_of(terms, Column(a.const(0), a)).num
             self.cols[self.raw_slots[name]] = self.cols[slot] = raw
             return
@@ -121,14 +124,18 @@ class ColumnEval:
         else:
             raw = semantics.combine_children(
                 (Column(self._num(self.cols[self.slots[c]]), a) for c in node.children),
-                Column(a.const(0), a)).num
+                Column(a.const(0), a),
+            ).num
         self.cols[self.raw_slots[name]] = raw
         if semantics.is_rounded(node):
-            clamped = semantics.bound(raw, None if node.min is None else a.const(node.min),
-                                      None if node.max is None else a.const(node.max),
-                                      a.at_least, a.at_most)
-            self.cols[slot] = a.round_to(clamped, self.rounding.places,
-                                         self.rounding.decimal_mode)
+            clamped = semantics.bound(
+                raw,
+                None if node.min is None else a.const(node.min),
+                None if node.max is None else a.const(node.max),
+                a.at_least,
+                a.at_most,
+            )
+            self.cols[slot] = a.round_to(clamped, self.rounding.places, self.rounding.decimal_mode)
         else:
             self.cols[slot] = raw
 
@@ -223,14 +230,11 @@ class ColumnEval:
             return a.absolute(nums[0])
         if fname == "clamp":  # low if x < low else high if x > high else x
             x, low, high = nums
-            return a.where(a.compare("<", x, low), low,
-                           a.where(a.compare(">", x, high), high, x))
+            return a.where(a.compare("<", x, low), low, a.where(a.compare(">", x, high), high, x))
         if fname == "linear":
             x, x0, y0, x1, y1 = nums
-            line = a.add(y0, a.div(a.mul(a.add(y1, y0, -1), a.add(x, x0, -1)),
-                                   a.add(x1, x0, -1)))
-            return a.where(a.compare("<=", x, x0), y0,
-                           a.where(a.compare(">=", x, x1), y1, line))
+            line = a.add(y0, a.div(a.mul(a.add(y1, y0, -1), a.add(x, x0, -1)), a.add(x1, x0, -1)))
+            return a.where(a.compare("<=", x, x0), y0, a.where(a.compare(">=", x, x1), y1, line))
         if fname == "ratio":
             num, den, when_zero = nums
             return a.where(a.compare("==", den, a.const(0)), when_zero, a.div(num, den))
@@ -247,5 +251,4 @@ class ColumnEval:
         raise Unsupported(f"function {fname}")
 
 
-_COMPARE = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">",
-            ast.GtE: ">="}
+_COMPARE = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}

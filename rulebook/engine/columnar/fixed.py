@@ -155,8 +155,9 @@ class Arith:
             return Num(np.zeros(self.n, dtype=np.int64), 1, np.ones(self.n, dtype=bool))
         return Num(np.int64(num), den)
 
-    def _common(self, a: Num, b: Num) -> tuple[IntArray, IntArray, IntArray | int,
-                                                BoolArray | None]:
+    def _common(
+        self, a: Num, b: Num
+    ) -> tuple[IntArray, IntArray, IntArray | int, BoolArray | None]:
         """A and b over one denominator: (pa, pb, q, bad)."""
         bad = _or(a.bad, b.bad)
         if isinstance(a.q, int) and isinstance(b.q, int):
@@ -172,13 +173,17 @@ class Arith:
             return a.p * fa, b.p * fb, q, bad
         qa = np.asarray(a.q, dtype=float)
         qb = np.asarray(b.q, dtype=float)
-        if np.any(np.abs(np.asarray(a.p, dtype=float) * qb) >= LIMIT) or np.any(
-                np.abs(np.asarray(b.p, dtype=float) * qa) >= LIMIT) or np.any(qa * qb >= LIMIT):
+        if (
+            np.any(np.abs(np.asarray(a.p, dtype=float) * qb) >= LIMIT)
+            or np.any(np.abs(np.asarray(b.p, dtype=float) * qa) >= LIMIT)
+            or np.any(qa * qb >= LIMIT)
+        ):
             return self._common_lcm(a, b, bad)
         return a.p * b.q, b.p * a.q, np.asarray(a.q) * b.q, bad
 
-    def _common_lcm(self, a: Num, b: Num, bad: BoolArray | None
-                    ) -> tuple[IntArray, IntArray, IntArray, BoolArray | None]:
+    def _common_lcm(
+        self, a: Num, b: Num, bad: BoolArray | None
+    ) -> tuple[IntArray, IntArray, IntArray, BoolArray | None]:
         """Over the least common denominator, both in lowest terms first: the slower way, for
         rows whose plain cross products could leave int64."""
         ra, rb = self.reduced(a), self.reduced(b)
@@ -211,8 +216,7 @@ class Arith:
         est_q = np.asarray(a.q, dtype=float) * np.asarray(b.q, dtype=float)
         if np.any(est_p >= LIMIT) or np.any(est_q >= LIMIT):
             return self._mul_reduced(a, b, bad)
-        q = a.q * b.q if isinstance(a.q, int) and isinstance(b.q, int) else \
-            np.asarray(a.q) * b.q
+        q = a.q * b.q if isinstance(a.q, int) and isinstance(b.q, int) else np.asarray(a.q) * b.q
         return self._clean(np.asarray(a.p) * b.p, q, bad)
 
     def _mul_reduced(self, a: Num, b: Num, bad: BoolArray | None) -> Num:
@@ -252,8 +256,9 @@ class Arith:
         p, q = p * sign, q * sign
         if bad is not None:
             q = np.where(bad, 1, q)
-        return self._clean(np.broadcast_to(p, (self.n,)).copy(),
-                           np.broadcast_to(q, (self.n,)).copy(), bad)
+        return self._clean(
+            np.broadcast_to(p, (self.n,)).copy(), np.broadcast_to(q, (self.n,)).copy(), bad
+        )
 
     def power(self, a: Num, b: Num) -> Num:
         """X ** n for a whole constant n in [-8, 8] (exponents are constants, checked when the
@@ -264,8 +269,9 @@ class Arith:
             for _ in range(abs(k)):
                 result = self.mul(result, a)
             return self.div(self.const(1), result) if k < 0 else result
-        mask = self.reasons.mark("a power with a fractional exponent or one past ±8",
-                                 np.ones(self.n, dtype=bool))
+        mask = self.reasons.mark(
+            "a power with a fractional exponent or one past ±8", np.ones(self.n, dtype=bool)
+        )
         return Num(np.zeros(self.n, np.int64), 1, mask)
 
     def compare(self, op: str, a: Col, b: Col) -> Flag:
@@ -274,15 +280,23 @@ class Arith:
             if isinstance(a.q, int) and isinstance(b.q, int) and a.q == b.q:
                 left, right = a.p, b.p
             else:
-                bad = _or(bad, self._guard(np.asarray(a.p, dtype=float) *
-                                           np.asarray(b.q, dtype=float)))
-                bad = _or(bad, self._guard(np.asarray(b.p, dtype=float) *
-                                           np.asarray(a.q, dtype=float)))
+                bad = _or(
+                    bad, self._guard(np.asarray(a.p, dtype=float) * np.asarray(b.q, dtype=float))
+                )
+                bad = _or(
+                    bad, self._guard(np.asarray(b.p, dtype=float) * np.asarray(a.q, dtype=float))
+                )
                 left, right = np.asarray(a.p) * b.q, np.asarray(b.p) * a.q
         else:
             left, right = a.v, b.v  # type: ignore[union-attr]
-        result = {"==": np.equal, "!=": np.not_equal, "<": np.less, "<=": np.less_equal,
-                  ">": np.greater, ">=": np.greater_equal}[op](left, right)
+        result = {
+            "==": np.equal,
+            "!=": np.not_equal,
+            "<": np.less,
+            "<=": np.less_equal,
+            ">": np.greater,
+            ">=": np.greater_equal,
+        }[op](left, right)
         return Flag(result, bad)
 
     def where(self, test: Flag, yes: Col, no: Col) -> Col:
@@ -339,8 +353,12 @@ class Arith:
         q = a.q
         if isinstance(q, int):
             if q * scale >= 10**SNAP_PLACES:
-                bad = _or(bad, self.reasons.mark("denominator too large to round exactly",
-                                                 np.ones(self.n, bool)))
+                bad = _or(
+                    bad,
+                    self.reasons.mark(
+                        "denominator too large to round exactly", np.ones(self.n, bool)
+                    ),
+                )
         else:
             big = q >= 10**SNAP_PLACES // scale
             if big.any():
@@ -353,8 +371,11 @@ class Arith:
                 q = np.where(bad, 1, q)
         fl = n // q
         rem = n - fl * q
-        up = _ROUND_UP[mode](n, fl, rem, q) if mode != ROUND_FLOOR else \
-            np.zeros(np.shape(n), dtype=bool)
+        up = (
+            _ROUND_UP[mode](n, fl, rem, q)
+            if mode != ROUND_FLOOR
+            else np.zeros(np.shape(n), dtype=bool)
+        )
         return Num(np.broadcast_to(fl + up, (self.n,)), scale, bad)
 
 

@@ -31,8 +31,9 @@ MAX_SCALE = 12
 class Inputs:
     """Unit names, the input columns by slot, and exact values of inputs no column can hold."""
 
-    def __init__(self, names: list[str], cols: dict[int, Col],
-                 exact: dict[tuple[int, int], Any]) -> None:
+    def __init__(
+        self, names: list[str], cols: dict[int, Col], exact: dict[tuple[int, int], Any]
+    ) -> None:
         self.names, self.cols, self.exact = names, cols, exact
 
 
@@ -44,12 +45,15 @@ def from_dataset(scheme: Scheme, data: DataSet) -> Inputs:
     for name, ind in scheme.indicators.items():
         if ind.per_period:
             for pid in periods:
-                table[f"{name}[{pid}]"] = [u.values[name][pid]  # type: ignore[index]
-                                           for u in data.units]
+                table[f"{name}[{pid}]"] = [
+                    u.values[name][pid]  # type: ignore[index]
+                    for u in data.units
+                ]
         else:
             table[name] = [u.values[name] for u in data.units]
-    return _build(scheme, names, {k: np.array(v, dtype=object) for k, v in table.items()},
-                  checked=True)
+    return _build(
+        scheme, names, {k: np.array(v, dtype=object) for k, v in table.items()}, checked=True
+    )
 
 
 class _NotFast(Exception):
@@ -64,8 +68,10 @@ def from_columns(scheme: Scheme, columns: Any) -> Inputs:
     if _is_dataframe(columns):
         frame = columns
         table = {str(c): frame[c].to_numpy() for c in frame.columns}
-        if not any(c.strip().lower() in UNIT_HEADERS for c in table) and \
-                type(frame.index).__name__ != "RangeIndex":
+        if (
+            not any(c.strip().lower() in UNIT_HEADERS for c in table)
+            and type(frame.index).__name__ != "RangeIndex"
+        ):
             table = {"unit": frame.index.to_numpy(), **table}
     else:
         table = {str(k): np.asarray(v) for k, v in columns.items()}
@@ -97,8 +103,7 @@ def _is_dataframe(obj: Any) -> bool:
     return kind.__name__ == "DataFrame" and kind.__module__.startswith("pandas")
 
 
-def _build(scheme: Scheme, names: list[str], table: dict[str, Any], *,
-           checked: bool) -> Inputs:
+def _build(scheme: Scheme, names: list[str], table: dict[str, Any], *, checked: bool) -> Inputs:
     expected: dict[str, tuple[Indicator, str | None]] = {}
     for name, ind in scheme.indicators.items():
         if ind.per_period:
@@ -107,8 +112,8 @@ def _build(scheme: Scheme, names: list[str], table: dict[str, Any], *,
         else:
             expected[name] = (ind, None)
     if any(column not in expected for column in table) or any(
-            column not in table and ind.default is None
-            for column, (ind, _) in expected.items()):
+        column not in table and ind.default is None for column, (ind, _) in expected.items()
+    ):
         raise _NotFast
     n = len(names)
     slots = scheme.program.plan.slots
@@ -131,8 +136,9 @@ def _build(scheme: Scheme, names: list[str], table: dict[str, Any], *,
         raise _NotFast
     for name, parameter in scheme.parameters.items():
         if scheme.per_unit_parameter(name):
-            values = np.array([parameter.by_unit.get(u, parameter.value) for u in names],
-                              dtype=object)
+            values = np.array(
+                [parameter.by_unit.get(u, parameter.value) for u in names], dtype=object
+            )
             col, _, odd = _convert_numbers(values)
             cols[slots[name]] = col
             for row, value in odd.items():
@@ -161,8 +167,11 @@ def _convert(ind: Indicator, values: Any) -> tuple[Col, Any, dict[int, Any]]:
         if arr.dtype == bool:
             return Flag(arr), np.zeros(n, bool), {}
         ok = np.array([v is True or v is False or isinstance(v, np.bool_) for v in arr])
-        return Flag(np.array([bool(v) if k else False for v, k in zip(arr, ok, strict=True)])),\
-            ~ok, {}
+        return (
+            Flag(np.array([bool(v) if k else False for v, k in zip(arr, ok, strict=True)])),
+            ~ok,
+            {},
+        )
     if ind.type == "enum":
         arr = np.asarray(values, dtype=object)
         ok = np.isin(arr, np.array(list(ind.values), dtype=object))
@@ -173,8 +182,11 @@ def _convert(ind: Indicator, values: Any) -> tuple[Col, Any, dict[int, Any]]:
     if ind.max is not None:
         bad |= _below(col, ind.max, above=True)
     for row, value in odd.items():  # values no column holds: checked one by one
-        bad[row] |= (ind.min is not None and value < ind.min) or (
-            ind.max is not None and value > ind.max) or number_problem(value) is not None
+        bad[row] |= (
+            (ind.min is not None and value < ind.min)
+            or (ind.max is not None and value > ind.max)
+            or number_problem(value) is not None
+        )
     if ind.type == "count":
         bad |= np.asarray(col.p) % col.q != 0 if isinstance(col.q, int) else True
         for row, value in odd.items():
@@ -184,8 +196,11 @@ def _convert(ind: Indicator, values: Any) -> tuple[Col, Any, dict[int, Any]]:
 
 def _below(col: Num, limit: Decimal, above: bool = False) -> Any:
     num, den = limit.as_integer_ratio()
-    left = np.asarray(col.p).astype(object) * den if abs(num) * col.q >= LIMIT \
+    left = (
+        np.asarray(col.p).astype(object) * den
+        if abs(num) * col.q >= LIMIT
         else np.asarray(col.p) * den
+    )
     right = num * col.q
     return np.asarray(left > right if above else left < right, dtype=bool)
 
@@ -247,7 +262,8 @@ def _from_objects(arr: Any) -> tuple[Num, Any, dict[int, Any]]:
     for i, cell in enumerate(arr):
         v = _plain(cell)
         number = (isinstance(v, int) and not isinstance(v, bool)) or (
-            isinstance(v, Decimal) and v.is_finite())
+            isinstance(v, Decimal) and v.is_finite()
+        )
         decimals.append(Decimal(v) if number else None)
         missing[i] = not number
     scale = 0

@@ -55,8 +55,9 @@ class ColumnarResult:
         """The slot of `name` (at `period`), by the plan; KeyError naming what exists."""
         plan = self.scheme.program.plan
         if period is None and plan.points.get(name):
-            raise KeyError(f"`{name}` varies by period or group: give period= "
-                           f"({', '.join(plan.points[name])})")
+            raise KeyError(
+                f"`{name}` varies by period or group: give period= ({', '.join(plan.points[name])})"
+            )
         return int(plan.slot(name, period))
 
     def value(self, unit: str, name: str, period: str | None = None) -> Any:
@@ -125,9 +126,16 @@ class ColumnarResult:
                     continue
                 ids = scheme.axis_ids(scheme.axis_of(name)) or (None,)
                 for i, period in enumerate(ids):
-                    frames.append(pd.DataFrame({
-                        "unit": list(self.units), "name": name, "period": period,
-                        "value": self._column(program.plan.slots[name] + i)}))
+                    frames.append(
+                        pd.DataFrame(
+                            {
+                                "unit": list(self.units),
+                                "name": name,
+                                "period": period,
+                                "value": self._column(program.plan.slots[name] + i),
+                            }
+                        )
+                    )
             return pd.concat(frames, ignore_index=True)
         raise ValueError(f"kind must be 'units' or 'long', not {kind!r}")
 
@@ -155,8 +163,11 @@ class ColumnarResult:
         row = self._row[unit]
         vector: list[Any] = [None] * program.size
         for slot in self._inputs.cols:
-            vector[slot] = self._inputs.exact.get((slot, row)) \
-                if (slot, row) in self._inputs.exact else slot_value(self._inputs.cols[slot], row)
+            vector[slot] = (
+                self._inputs.exact.get((slot, row))
+                if (slot, row) in self._inputs.exact
+                else slot_value(self._inputs.cols[slot], row)
+            )
         with localcontext(CONTEXT):
             for stage, function in enumerate(program.stages):
                 for ranking in program.plan.stages[stage].rankings:
@@ -167,14 +178,17 @@ class ColumnarResult:
         mine = self.vector(unit)
         for slot, (a, b) in enumerate(zip(vector, mine, strict=True)):
             if not same(a, b):
-                raise RuntimeError(f"columnar and per-unit results differ for unit `{unit}` "
-                                   f"at slot {slot}: {b!r} vs {a!r}")
+                raise RuntimeError(
+                    f"columnar and per-unit results differ for unit `{unit}` "
+                    f"at slot {slot}: {b!r} vs {a!r}"
+                )
         return UnitResult(unit, vector, scheme)
 
     def to_result(self) -> Result:
         """All units as a per-unit `Result` (for renderers and comparisons; slow for millions)."""
-        return Result(self.scheme, tuple(UnitResult(u, self.vector(u), self.scheme)
-                                         for u in self.units))
+        return Result(
+            self.scheme, tuple(UnitResult(u, self.vector(u), self.scheme) for u in self.units)
+        )
 
 
 def same(a: Any, b: Any) -> bool:

@@ -51,9 +51,15 @@ def slot_value(col: Col, row: int) -> Any:
 class Run:
     """One columnar evaluation: columns by slot, fallen-back rows' vectors, reasons."""
 
-    def __init__(self, scheme: Scheme, names: Sequence[str], inputs: dict[int, Col],
-                 rank_hook: RankHook | None = None, stop_before: int | None = None,
-                 exact: dict[tuple[int, int], Any] | None = None) -> None:
+    def __init__(
+        self,
+        scheme: Scheme,
+        names: Sequence[str],
+        inputs: dict[int, Col],
+        rank_hook: RankHook | None = None,
+        stop_before: int | None = None,
+        exact: dict[tuple[int, int], Any] | None = None,
+    ) -> None:
         self.scheme, self.names = scheme, list(names)
         self.n = len(self.names)
         self.reasons = Reasons(self.n)
@@ -128,14 +134,16 @@ class Run:
                     function(vector)
                 except ArithmeticError as exc:
                     unit = self.names[row]
-                    raise _located(self.scheme, program, stage, unit, exc,
-                                   (UnitData(unit, {}),), [vector]) from None
+                    raise _located(
+                        self.scheme, program, stage, unit, exc, (UnitData(unit, {}),), [vector]
+                    ) from None
 
     def vector_from_columns(self, row: int) -> list[Any]:
         vector: list[Any] = [None] * self.scheme.program.size
         for slot, col in self.cols.items():
-            vector[slot] = self.exact.get((slot, row)) if (slot, row) in self.exact \
-                else slot_value(col, row)
+            vector[slot] = (
+                self.exact.get((slot, row)) if (slot, row) in self.exact else slot_value(col, row)
+            )
         return vector
 
     def _check_constraints(self) -> None:
@@ -182,11 +190,14 @@ class Run:
             if self.rank_hook is not None:
                 keys = self.exact_keys(basis, basis_slot + offset, ranking.order, demoted)
                 ranks = self.rank_hook(ranking, offset, keys)
-            elif self.fallback or (not isinstance(basis.q, int) and
-                                   int(np.max(basis.q, initial=1)) >= 10**9):
-                ranks = self._decimal_ranks(ranking, basis_slot + offset,
-                                            None if demote_slot is None else
-                                            demote_slot + offset)
+            elif self.fallback or (
+                not isinstance(basis.q, int) and int(np.max(basis.q, initial=1)) >= 10**9
+            ):
+                ranks = self._decimal_ranks(
+                    ranking,
+                    basis_slot + offset,
+                    None if demote_slot is None else demote_slot + offset,
+                )
             else:
                 ranks = column_ranks(basis, ranking.order, ranking.method, demoted)
             self.cols[target + offset] = Num(np.asarray(ranks, dtype=np.int64), 1)
@@ -203,11 +214,16 @@ class Run:
                 flags.append(vector[demote] is True if demote is not None else False)
             else:
                 values.append(slot_value(self.cols[basis], row))
-                flags.append(bool(slot_value(self.cols[demote], row))
-                             if demote is not None else False)
+                flags.append(
+                    bool(slot_value(self.cols[demote], row)) if demote is not None else False
+                )
         with localcontext(CONTEXT):
-            ranks = rank(values, order=ranking.order, method=ranking.method,
-                         demoted=flags if demote is not None else None)
+            ranks = rank(
+                values,
+                order=ranking.order,
+                method=ranking.method,
+                demoted=flags if demote is not None else None,
+            )
         return np.array([int(r) for r in ranks], dtype=np.int64)
 
     def exact_keys(self, basis: Num, slot: int, order: str, demoted: Any) -> list[Any]:
@@ -219,8 +235,9 @@ class Run:
         slow = q >= 10**9
         for row in self.fallback:
             slow[row] = True
-        safe = Num(np.where(slow, 0, np.broadcast_to(np.asarray(basis.p), (n,))),
-                   np.where(slow, 1, q))
+        safe = Num(
+            np.where(slow, 0, np.broadcast_to(np.asarray(basis.p), (n,))), np.where(slow, 1, q)
+        )
         whole, g1, g2, last = (np.array(k, dtype=np.int64) for k in snapped_keys(safe))
         for found in np.flatnonzero(slow):
             row = int(found)
@@ -228,8 +245,11 @@ class Run:
         keys = [whole, g1, g2, last]
         if order == "desc":
             keys = [-k for k in keys]
-        flag = np.zeros(n, dtype=np.int64) if demoted is None else np.asarray(
-            demoted if order == "desc" else ~demoted, dtype=np.int64)
+        flag = (
+            np.zeros(n, dtype=np.int64)
+            if demoted is None
+            else np.asarray(demoted if order == "desc" else ~demoted, dtype=np.int64)
+        )
         return [flag, *keys]
 
     # -- reading ------------------------------------------------------------------------------

@@ -1,0 +1,146 @@
+"""Benchmark: the whole `rulebook score` command at real size, against `evaluate` alone.
+
+    python benchmarks/bench_e2e.py [--units N] [--inputs csv,json] [--outputs json,csv]
+
+Writes N synthetic villages (benchmarks/bench_village.py's generator, streamed) as CSV and as
+JSON, then runs the real command in a subprocess for each input and output —
+`rulebook score schemes/village-fp-1000.yaml FILE --format json|csv -o OUT` — measuring wall
+seconds and peak resident memory (`/usr/bin/time`, else `getrusage`). In this process it reads
+the same file and times `evaluate` on the checked data alone. Prints, per run:
+
+- ratio = command seconds / `evaluate` seconds (target ≤ 3×);
+- memory over the data = (command peak RSS − RSS of a process that only imported rulebook and
+  loaded the scheme − bytes the parsed data set holds) / N, where the parsed data's bytes are
+  what `tracemalloc` sees still allocated after `read_data` returns (target ≤ 2 KB per unit).
+
+A measurement, not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(ROOT))
+
+from bench_data import write_csv, write_json
+
+import rulebook
+
+from bench_village import SCHEME, synthetic_stream
+
+TIME = shutil.which("time") or ("/usr/bin/time" if Path("/usr/bin/time").exists() else None)
+
+
+def run(argv: list[str]) -> tuple[float, int]:
+    """Wall seconds and peak RSS (bytes) of one subprocess."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    if TIME is not None:
+        with tempfile.NamedTemporaryFile("r", suffix=".time") as report:
+            start = time.perf_counter()
+            subprocess.run(
+                [TIME, "-f", "%M", "-o", report.name, *argv],
+                check=True,
+                env=env,
+                stdout=subprocess.DEVNULL,
+            )
+            seconds = time.perf_counter() - start
+            return seconds, int(report.read().split()[-1]) * 1024
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    subprocess.run(argv, check=True, env=env, stdout=subprocess.DEVNULL)
+    seconds = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return seconds, max(after, before) * 1024  # only right if this child is the largest yet
+
+
+def parsed_bytes(path: Path, scheme: rulebook.Scheme) -> tuple[int, float, rulebook.DataSet]:
+    """Bytes the checked data set holds (allocated and still live after `read_data`) and the
+    seconds reading took (timed apart from tracing)."""
+    gc.collect()
+    start = time.perf_counter()
+    data = rulebook.read_data(path, scheme)
+    seconds = time.perf_counter() - start
+    del data
+    gc.collect()
+    tracemalloc.start()
+    data = rulebook.read_data(path, scheme)
+    gc.collect()
+    held = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    return held, seconds, data
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--units", type=int, default=100_000)
+    parser.add_argument("--inputs", default="csv,json")
+    parser.add_argument("--outputs", default="json,csv")
+    parser.add_argument("--keep", help="folder to write the data and outputs to (kept)")
+    args = parser.parse_args()
+    n = args.units
+    scheme = rulebook.load(SCHEME)
+    python = [sys.executable, "-m", "rulebook", "score", str(SCHEME)]
+
+    folder = Path(args.keep or tempfile.mkdtemp(prefix="rulebook-e2e-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    _, base_rss = run([sys.executable, "-c", f"import rulebook; rulebook.load({str(SCHEME)!r})"])
+    print(
+        f"village-fp-1000: {n:,} units; {os.cpu_count()} cores, load average "
+        f"{os.getloadavg()[0]:.1f}; baseline process (import + load scheme) "
+        f"{base_rss / 2**20:.0f} MiB"
+    )
+    try:
+        for kind in args.inputs.split(","):
+            path = folder / f"villages-{n}.{kind}"
+            start = time.perf_counter()
+            if kind == "csv":
+                write_csv(scheme, synthetic_stream(scheme, n), path)
+            else:
+                write_json(synthetic_stream(scheme, n), path)
+            made = time.perf_counter() - start
+            held, reading, data = parsed_bytes(path, scheme)
+            start = time.perf_counter()
+            rulebook.evaluate(scheme, data)
+            scoring = time.perf_counter() - start
+            del data
+            gc.collect()
+            print(
+                f"  {kind} input: {path.stat().st_size / 1e6:.0f} MB (written in {made:.0f} s); "
+                f"read_data {reading:.1f} s; parsed data holds {held / 2**20:.0f} MiB "
+                f"({held / n:.0f} B/unit); evaluate alone {scoring:.2f} s "
+                f"({scoring / n * 1e6:.0f} µs/unit)"
+            )
+            for fmt in args.outputs.split(","):
+                out = folder / f"out-{kind}.{fmt}"
+                seconds, rss = run([*python, str(path), "--format", fmt, "-o", str(out)])
+                over = (rss - base_rss - held) / n
+                print(
+                    f"    score {kind} → {fmt:4s}: {seconds:7.1f} s, ratio "
+                    f"{seconds / scoring:5.2f}× evaluate (target ≤ 3×); peak RSS "
+                    f"{rss / 2**20:6.0f} MiB, over the data {over:6.0f} B/unit "
+                    f"(target ≤ 2048); output {out.stat().st_size / 1e6:.0f} MB"
+                )
+                if not args.keep:
+                    out.unlink()
+            if not args.keep:
+                path.unlink()
+    finally:
+        if not args.keep:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
