@@ -68,7 +68,8 @@ def test_a_broken_scheme_fails_its_cases_with_the_located_message(
     pytester: pytest.Pytester,
 ) -> None:
     _folder(pytester, TWO_CASES, scheme="scheme: {id: broken\n")
-    run = pytester.runpytest("-p", "no:cacheprovider")
+    # -rN: no short summary, which under CI=true repeats each failure's message in full
+    run = pytester.runpytest("-p", "no:cacheprovider", "-rN")
     run.assert_outcomes(failed=2, errors=0)
     text = run.stdout.str()
     assert text.count("tiny.yaml:2:1: error: YAML syntax") == 2
