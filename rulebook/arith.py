@@ -15,6 +15,7 @@ renders and prints; above it nothing is computed with it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import (
     ROUND_HALF_EVEN,
@@ -118,13 +119,11 @@ def canonical(x: Decimal) -> str:
     return format(snap(x).normalize(_WIDE), "f")
 
 
-def digest(data: object) -> str:
-    """sha256 of a canonical JSON form of plain data (decimals normalised, numbers tagged), so
-    formatting -- comments, quoting, flow or block style, 70 vs 70.0 -- does not change it."""
-    import hashlib
-    import json
-
-    seen: dict[Decimal, str] = {}  # equal numbers have one canonical text: work it out once
+def canonicaliser(limit: int | None = None) -> Callable[[object], object]:
+    """The canonical form a digest hashes: mappings with text keys, lists, booleans and None
+    as they are, numbers as `#` + their canonical text (so 70 and 70.0 agree), anything else as
+    text. Equal numbers' text is worked out once; `limit` bounds how many are remembered."""
+    seen: dict[Decimal, str] = {}
 
     def canon(value: object) -> object:
         if isinstance(value, dict):
@@ -137,9 +136,20 @@ def digest(data: object) -> str:
             number = Decimal(value)
             text = seen.get(number)
             if text is None:
-                text = seen[number] = "#" + canonical(number)
+                text = "#" + canonical(number)
+                if limit is None or len(seen) < limit:
+                    seen[number] = text
             return text
         return str(value)
 
-    text = json.dumps(canon(data), ensure_ascii=False, separators=(",", ":"))
+    return canon
+
+
+def digest(data: object) -> str:
+    """sha256 of a canonical JSON form of plain data (decimals normalised, numbers tagged), so
+    formatting -- comments, quoting, flow or block style, 70 vs 70.0 -- does not change it."""
+    import hashlib
+    import json
+
+    text = json.dumps(canonicaliser()(data), ensure_ascii=False, separators=(",", ":"))
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()

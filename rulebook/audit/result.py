@@ -13,6 +13,7 @@ from typing import Any
 
 import attrs
 
+from rulebook import arith
 from rulebook.arith import PRECISION, SNAP_PLACES, canonical
 from rulebook.audit.trail import Auditor, NodeAudit, PointsLost
 from rulebook.engine.ranking import rank
@@ -227,25 +228,7 @@ def _streamed_digest(data: Any) -> str:
     """`DataSet.digest` (`rulebook.arith.digest` of `{"units": [[name, values], ...]}`), hashed
     unit by unit: the same bytes go into sha256, but the canonical JSON text of the whole data
     (hundreds of MB for 100,000 units) is never held at once."""
-    seen: dict[Decimal, str] = {}
-
-    def canon(value: object) -> object:  # exactly `rulebook.arith.digest`'s canonical form
-        if isinstance(value, dict):
-            return {str(k): canon(v) for k, v in value.items()}
-        if isinstance(value, list | tuple):
-            return [canon(v) for v in value]
-        if isinstance(value, bool) or value is None:
-            return value
-        if isinstance(value, int | Decimal):
-            number = Decimal(value)
-            text = seen.get(number)
-            if text is None:
-                text = "#" + canonical(number)
-                if len(seen) < _CACHE_LIMIT:
-                    seen[number] = text
-            return text
-        return str(value)
-
+    canon = arith.canonicaliser(_CACHE_LIMIT)  # exactly `rulebook.arith.digest`'s form
     sha = hashlib.sha256(b'{"units":[')
     for i, unit in enumerate(data.units):
         text = json.dumps(
