@@ -484,8 +484,8 @@ def _template(path: str, output: str, fmt: str | None, err: TextIO) -> int:
     except ImportError as exc:
         err.write(f"rulebook: {exc}\n")
         return EXIT_USAGE
-    except OSError as exc:
-        err.write(f"rulebook: cannot write {output}: {exc.strerror or exc}\n")
+    except OutputError as exc:
+        err.write(f"rulebook: {exc}\n")
         return EXIT_OUTPUT
     return EXIT_OK
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from rulebook.cli import EXIT_DATA, EXIT_OK, EXIT_USAGE, main
+from rulebook.cli import EXIT_DATA, EXIT_OK, EXIT_OUTPUT, EXIT_USAGE, main
 
 from conftest import VILLAGE, VILLAGE_DATA
 
@@ -66,3 +66,12 @@ def test_data_errors_never_send_escape_sequences_to_the_terminal(tmp_path: Path)
     assert code == EXIT_DATA
     assert "\x1b" not in err and "\x07" not in err
     assert "\\x1b[31mEvil\\x1b]0;pwned\\x07" in err
+
+
+def test_template_into_a_missing_folder_is_a_write_error(tmp_path: Path) -> None:
+    """The template is written through `rulebook.files.replacing`, like every other output:
+    a missing folder is exit 6 with the folder named, and nothing is left behind."""
+    code, _, err = run("template", str(VILLAGE), "-o", str(tmp_path / "no" / "t.xlsx"))
+    assert code == EXIT_OUTPUT
+    assert "the folder" in err and "does not exist" in err
+    assert list(tmp_path.iterdir()) == []

@@ -20,6 +20,7 @@ import attrs
 
 from rulebook.data.table import header_names
 from rulebook.data.xlsx_reader import SHEET_NAMES
+from rulebook.files import replacing
 from rulebook.render.textwidth import display_width
 from rulebook.scheme.model import Indicator, Scheme
 
@@ -85,17 +86,13 @@ def template_csv(scheme: Scheme) -> str:
 
 
 def write_template(scheme: Scheme, path: str | Path, fmt: str = "xlsx") -> None:
-    """Write the template to `path`, all or nothing (a temporary file renamed at the end)."""
-    target = Path(path)
-    partial = target.with_name(f".{target.name}.partial")
-    try:
+    """Write the template to `path`, all or nothing (`rulebook.files.replacing`: a temporary
+    file renamed into place; OutputError naming the path when it cannot be written)."""
+    with replacing(path) as partial:
         if fmt == "csv":
             partial.write_bytes(template_csv(scheme).encode("utf-8-sig"))
         else:
             template_xlsx(scheme).save(partial)
-        partial.replace(target)
-    finally:
-        partial.unlink(missing_ok=True)
 
 
 def template_xlsx(scheme: Scheme) -> Any:
