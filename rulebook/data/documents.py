@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import json
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 import yaml
 
 from rulebook.errors import DataError, Location, Problem
-from rulebook.scheme.loader import Path_
+from rulebook.scheme.loader import Path_, finite_decimal, not_finite
 
 MAX_DATA_BYTES = 1 << 30
 """Largest YAML or JSON data file read (1 GiB): these formats are parsed whole, in memory. Larger
@@ -239,19 +239,9 @@ class _Builder:
             special = _NON_FINITE.get(text.lower().lstrip("+"))
             if special is not None:
                 return special  # kept, so the data check names its unit and indicator
-            try:
-                value = Decimal(text.replace("_", ""))
-            except InvalidOperation:
-                value = None
-            if value is None or not value.is_finite():
-                self.problems.append(
-                    Problem(
-                        f"`{text}` is not a finite number",
-                        self.at(event.start_mark),
-                        "write an ordinary decimal such as 72.5",
-                    )
-                )
-                return None
+            value = finite_decimal(text)
+            if value is None:
+                self.problems.append(not_finite(text, self.at(event.start_mark)))
             return value
         raise _Syntax(
             Problem(

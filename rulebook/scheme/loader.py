@@ -394,21 +394,27 @@ class _Converter:
         return text
 
     def _decimal(self, text: str, node: yaml.Node) -> Any:
-        cleaned = text.replace("_", "")
-        try:
-            value = Decimal(cleaned)
-        except InvalidOperation:
-            value = None
-        if value is None or not value.is_finite():
-            self.problems.append(
-                Problem(
-                    f"`{text}` is not a finite number",
-                    self.at(node.start_mark),
-                    "write an ordinary decimal such as 72.5",
-                )
-            )
-            return None
+        value = finite_decimal(text)
+        if value is None:
+            self.problems.append(not_finite(text, self.at(node.start_mark)))
         return value
+
+
+def finite_decimal(text: str) -> Decimal | None:
+    """A YAML float's text (`72.5`, `1_000.5`, `1e3`) as the exact Decimal it spells, never
+    through a binary float; None when it is not a finite number."""
+    try:
+        value = Decimal(text.replace("_", ""))
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() else None
+
+
+def not_finite(text: str, where: Location) -> Problem:
+    """The problem for a number `finite_decimal` refused, shared by scheme and data files."""
+    return Problem(
+        f"`{text}` is not a finite number", where, "write an ordinary decimal such as 72.5"
+    )
 
 
 def _yaml_int(text: str) -> int | str:
