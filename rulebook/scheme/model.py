@@ -7,6 +7,7 @@ parameter, value, node, ranking — is one of the classes here, keyed by its ful
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from decimal import (
@@ -256,12 +257,12 @@ class Scheme:
             )
         return self._program
 
-    @property
+    @functools.cached_property
     def score_ids(self) -> tuple[str, ...]:
-        """Every scored id in tree order, then `total`."""
+        """Every scored id in tree order, then `total` (walked once: renderers ask per unit)."""
         return (*self._tree_ids(outputs=False), "total")
 
-    @property
+    @functools.cached_property
     def output_ids(self) -> tuple[str, ...]:
         """Every node under an `output` root (money and other non-point results), tree order."""
         return self._tree_ids(outputs=True)
