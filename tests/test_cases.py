@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import yaml
+
 from rulebook.cli import EXIT_OK, EXIT_OUTPUT, EXIT_SCHEME, EXIT_TESTS_FAILED, EXIT_USAGE, main
 from rulebook.testing.cases import run_file
 
@@ -40,7 +42,11 @@ def write_failing(tmp_path: Path) -> Path:
 def test_shipped_cases_pass() -> None:
     out = io.StringIO()
     assert main(["test", str(SCHEMES)], out, io.StringIO()) == EXIT_OK
-    assert out.getvalue().endswith("11 passed, 0 failed\n")
+    cases = sum(
+        len(yaml.safe_load(p.read_text(encoding="utf-8"))["cases"])
+        for p in SCHEMES.glob("*.tests.yaml")
+    )
+    assert out.getvalue().endswith(f"{cases} passed, 0 failed\n")
 
 
 def test_a_failing_case_names_file_line_node_expected_got_and_audit(tmp_path: Path) -> None:
