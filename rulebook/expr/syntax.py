@@ -19,8 +19,8 @@ from decimal import Decimal, InvalidOperation
 
 import attrs
 
-from rulebook.expr import slips
 from rulebook.engine.semantics import MAX_ROUND_PLACES, ROUNDING_MODES
+from rulebook.expr import slips
 from rulebook.expr.functions import AGGREGATORS, FUNCTIONS, PERIOD_NAMES
 
 MAX_LENGTH = 2000
@@ -309,8 +309,10 @@ class _Validator:
         if not constant_form(node):
             raise self.fail(node, EXPONENT_MESSAGE, EXPONENT_HINT)
         value = node.operand if isinstance(node, ast.UnaryOp) else node
-        if isinstance(value, ast.Constant) and abs(value.value) > MAX_EXPONENT:
-            raise self.fail(node, f"exponent {value.value} is larger than {MAX_EXPONENT}")
+        if isinstance(value, ast.Constant):
+            problem = exponent_problem(constant_value(value))
+            if problem is not None:
+                raise self.fail(node, problem)
 
     def _check_round(self, node: ast.Call) -> None:
         """`round(x, places[, "mode"])`: places a load-time constant (a whole number from
@@ -375,8 +377,10 @@ def constant_value(node: ast.expr, names: Callable[[str], Decimal] | None = None
     if isinstance(node, ast.UnaryOp):
         node = node.operand
     if isinstance(node, ast.Constant):
-        return sign * Decimal(node.value)
-    assert isinstance(node, ast.Name) and names is not None
+        assert isinstance(node.value, Decimal)  # constant_form: a number
+        return sign * node.value
+    assert isinstance(node, ast.Name)
+    assert names is not None
     return sign * names(node.id)
 
 

@@ -52,9 +52,12 @@ def resolve(
         why = _not_constant(name.id, parameters, indicators)
         if why is not None:
             what = "an exponent" if slot == "exponent" else "the places of round()"
-            return None, f"{why}, so it cannot be {what}; {general[general.index('must') :]}"
+            allowed = general[general.index("a load-time") :]
+            return None, f"{why}, so it cannot be {what}, which must be {allowed}"
     value = ex.constant_value(node, lambda n: parameters[n].value)
     problem = ex.exponent_problem(value) if slot == "exponent" else ex.places_problem(value)
+    if problem is not None and names:
+        problem += f" (the value of parameter `{names[0].id}`)"
     return (None, problem) if problem else (value, None)
 
 
@@ -86,14 +89,14 @@ def settle(
         _, problem = resolve(node, slot, parameters, indicators)
         if problem is not None:
             problems.append((node, slot, problem))
-    for node in ast.walk(tree):
+    for call in ast.walk(tree):
         if (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Name)
-            and node.func.id == "round"
-            and len(node.args) == 2
+            isinstance(call, ast.Call)
+            and isinstance(call.func, ast.Name)
+            and call.func.id == "round"
+            and len(call.args) == 2
         ):
-            node.args.append(ast.copy_location(ast.Constant(rounding_mode), node))
+            call.args.append(ast.copy_location(ast.Constant(rounding_mode), call))
     return problems
 
 

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any, Literal, get_args
 import attrs
 
 from rulebook.arith import DEFAULT_LIMITS, NumberLimits
-from rulebook.engine.semantics import ROUNDING_MODES as ROUNDING_MODES
-from rulebook.engine.semantics import RoundingMode as RoundingMode
+from rulebook.engine.semantics import ROUNDING_MODES as ROUNDING_MODES  # noqa: PLC0414
+from rulebook.engine.semantics import RoundingMode as RoundingMode  # noqa: PLC0414
 from rulebook.errors import Location
 from rulebook.expr.syntax import Expr
 

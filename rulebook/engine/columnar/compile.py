@@ -252,12 +252,12 @@ class ColumnEval:
             return a.ceil(nums[0])
         raise Unsupported(f"function {fname}")
 
-
     def round(self, x: Num, places: Num, mode: Col) -> Col:
         """`semantics.round_places` over columns: `Arith.round_to` (the scheme's rounding on
         exact rationals) at `places`; negative places round x / 10^k to a whole number."""
         a = self.arith
-        k = int(Decimal(int(places.p)) / Decimal(places.q))  # type: ignore[arg-type]  # a constant
+        assert isinstance(mode, Text)  # a mode name in quotes, checked at load
+        k = int(Decimal(int(places.p)) / Decimal(int(places.q)))  # a constant, checked at load
         decimal_mode = semantics.ROUNDING_MODES[str(mode.v)]  # type: ignore[index]
         if k >= 0:
             return a.round_to(x, k, decimal_mode)
