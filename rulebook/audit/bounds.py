@@ -673,9 +673,8 @@ class Analyzer:
     def power(self, a: Interval, exponent: ast.expr) -> Interval:
         """The power a ** e for a load-time constant e. A whole e: the ends' powers (an even
         power of an interval around 0 starts at 0; a negative one is 1 / a ** −e). A
-        fractional e exists only for a ≥ 0 (a > 0 when e < 0; other bases are an evaluation error, never a value)
-        and is monotone there, so the ends' powers bound it: computed in the engines' own
-        context, each end is exactly the value the engines compute for it."""
+        fractional e exists only for a ≥ 0 (a > 0 when e < 0; other bases are an evaluation
+        error, never a value) and is monotone there, so the ends' powers bound it."""
         e = self.expr(exponent)
         if not (isinstance(e, Interval) and e.lo == e.hi and e.lo is not None):
             return Interval(None, None)
