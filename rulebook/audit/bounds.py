@@ -403,6 +403,7 @@ class Analyzer:
         self.axis: str | None = None
         """The axis of the formula being analysed (None: one value per unit)."""
         self.inlined = 0
+        self.muted = False
         self.ordered = constraint_facts(scheme)
 
     def run(self) -> list[NodeBounds]:
@@ -455,6 +456,8 @@ class Analyzer:
         return Interval(lo, hi, kind == "count")
 
     def flag(self, text: str) -> None:
+        if self.muted:
+            return
         found = self.flags.setdefault(self.current, [])
         if text not in found:
             found.append(text)
@@ -527,6 +530,11 @@ class Analyzer:
         return got
 
     def expr(self, node: ast.expr) -> Range:
+        """What `node` can be, narrowed by what the branch's conditions say of it."""
+        got = self.bare(node)
+        return self.guarded(node, got) if self.guards else got
+
+    def bare(self, node: ast.expr) -> Range:
         if isinstance(node, ast.Constant):
             if isinstance(node.value, bool):
                 return Truth(node.value, not node.value)
@@ -541,18 +549,18 @@ class Analyzer:
                 return Interval(min(shares), max(shares))
             if node.id == "vetoed":
                 return self.ranges.get("vetoed", Truth(True, True))
-            return self.guarded(node, self.name_value(node.id))
+            return self.name_value(node.id)
         if isinstance(node, ast.BinOp):
             if isinstance(node.op, ast.Div):
-                return self.guarded(node, self.divide(node.left, node.right))
+                return self.divide(node.left, node.right)
             if isinstance(node.op, ast.Pow):
-                return self.guarded(node, self.power(self.num(node.left), node.right))
+                return self.power(self.num(node.left), node.right)
             a, b = self.num(node.left), self.num(node.right)
             if isinstance(node.op, ast.Add):
-                return self.guarded(node, _plus(a, b))
+                return _plus(a, b)
             if isinstance(node.op, ast.Sub):
-                return self.guarded(node, _plus(a, _neg(b)))
-            return self.guarded(node, _times(a, b))
+                return _plus(a, _neg(b))
+            return _times(a, b)
         if isinstance(node, ast.UnaryOp):
             if isinstance(node.op, ast.Not):
                 t = self.expr(node.operand)
@@ -603,12 +611,12 @@ class Analyzer:
         if not kept:
             return known
         self.inlined += 1
-        outer = self.guards, self.axis
-        self.guards, self.axis = kept, axis
+        outer = self.guards, self.axis, self.muted
+        self.guards, self.axis, self.muted = kept, axis, True  # its flags are its own
         try:
             again = self.expr(value.formula.tree)
         finally:
-            self.guards, self.axis = outer
+            self.guards, self.axis, self.muted = outer
         return _meet(known, again) if isinstance(again, Interval) else known
 
     def guarded(self, node: ast.expr, got: Range) -> Range:
