@@ -97,7 +97,7 @@ def test_places_from_a_parameter() -> None:
 
 
 def test_a_round_in_a_formula_is_rounded_before_the_score() -> None:
-    """x = 0.125: round(x, 2, "down") = 0.12; × 100 = 12 exactly (x × 100 would be 12.5 and
+    """With x = 0.125: round(x, 2, "down") = 0.12; × 100 = 12 exactly (x × 100 would be 12.5 and
     the item's half_up rounding at 0 places would give 13)."""
     scheme = rulebook.loads(
         """
@@ -140,7 +140,7 @@ tree:
 
 
 def test_exponents_and_places_from_parameters_and_pattern_arguments() -> None:
-    """t = 4: B − t = 16; 16 ** 1.5 = (√16)³ = 64, × 2 = 128 (literal and parameter alike);
+    """With t = 4: B − t = 16; 16 ** 1.5 = (√16)³ = 64, × 2 = 128 (literal and parameter alike);
     16 ** −0.5 = 1/4, × 64 = 16. round(4 / 3, 1) = round(1.333…, 1) = 1.3, × 3 = 3.9 → 4 at
     0 places. At t = 19, B − t = 1: 2 × 1 ** 1.5 = 2 and 64 × 1 ** −0.5 = 64."""
     scheme = rulebook.loads(PATTERN)
