@@ -181,7 +181,7 @@ tree:
 
 
 def test_constraints_narrow_shares_to_at_most_the_whole() -> None:
-    """aware ≤ surveyed, so 100 × aware / surveyed ∈ 100 × [0, 1]; per period, tracked ≤
+    """Since aware ≤ surveyed, 100 × aware / surveyed ∈ 100 × [0, 1]; per period, tracked ≤
     expected in every period (period_min) and legal ≤ births in the first and the last of two
     periods, which is every period: both rates ∈ [0, 100], and the score ∈ [0, 30].
     `plain` divides 100 × (aware / surveyed): the constraint applies to the inner quotient.
