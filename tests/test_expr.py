@@ -17,6 +17,8 @@ ALLOWED = [
     "committee.meetings + contraception.iud.ratio",
     'level == "city" and not flag or x <= 3',
     "x ** 2 - -y",
+    "x ** k + y ** -k + z ** 1.8",
+    'round(x, 2) + round(y, -1, "half_even") + round(z, places, "floor")',
 ]
 
 REJECTED = [
@@ -37,7 +39,14 @@ REJECTED = [
     ("x = 3", "syntax error"),
     ("1\n2", "syntax error"),
     ("1; 2", "syntax error"),
-    ("2 ** x", "exponent must be a number"),
+    ("2 ** (x + 1)", "exponent must be a load-time constant"),
+    ("2 ** abs(k)", "exponent must be a load-time constant"),
+    ("round(x, n + 1)", "places of round() must be a load-time constant"),
+    ("round(x, 1.5)", "must be a whole number, got 1.5"),
+    ("round(x, 21)", "must be from -20 to 20, got 21"),
+    ('round(x, 2, "half_upp")', 'must be one of "half_up"'),
+    ("round(x, 2, mode)", "written in quotes"),
+    ("round(x)", "`round` takes 2 to 3 argument(s), got 1"),
     ("2 ** 1000", "larger than 100"),
     ("1" * 40, "longer than 30 digits"),
     ("x" + " + x" * 600, "characters long"),

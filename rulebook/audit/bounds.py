@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import ast
 import itertools
-from collections.abc import Iterable
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, localcontext
+from collections.abc import Callable, Iterable, Iterator
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, Inexact, localcontext
 
 import attrs
 
@@ -141,6 +141,254 @@ def _neg(a: Interval) -> Interval:
     return Interval(None if a.hi is None else -a.hi, None if a.lo is None else -a.lo, a.whole)
 
 
+MAX_INLINED = 200
+"""Most times one formula's analysis re-reads a value's formula under a branch's conditions
+(bounded work on any scheme; past it, the value's own range is used, which is still sound)."""
+
+
+def _meet(a: Interval, b: Interval) -> Interval:
+    """The values in both a and b."""
+    lo = b.lo if a.lo is None else a.lo if b.lo is None else max(a.lo, b.lo)
+    hi = b.hi if a.hi is None else a.hi if b.hi is None else min(a.hi, b.hi)
+    return Interval(lo, hi, a.whole or b.whole)
+
+
+def _without_zero(b: Interval) -> Interval:
+    """The values of b other than 0: a whole number that is not 0 is at least 1 (or at most −1)."""
+    if not b.whole:
+        return b
+    lo = ONE if b.lo is not None and b.lo == 0 else b.lo
+    hi = -ONE if b.hi is not None and b.hi == 0 else b.hi
+    return Interval(lo, hi, True)
+
+
+def _power_end(base: Decimal, e: Decimal, up: bool) -> Decimal:
+    """The power base ** e as the engines compute it, moved two units of the last digit outward when
+    inexact (a fractional power is only almost always correctly rounded)."""
+    context = CONTEXT.copy()
+    context.clear_flags()
+    value = context.power(base, e)
+    if context.flags[Inexact]:
+        for _ in range(2):
+            value = context.next_plus(value) if up else context.next_minus(value)
+    return value
+
+
+def _fractional_power(a: Interval, e: Decimal) -> Interval:
+    """The power x ** e for a fractional e: defined for x ≥ 0 (x > 0 when e < 0), increasing
+    there for e > 0 and decreasing for e < 0."""
+    if a.hi is not None and a.hi < 0:
+        return Interval(None, None)  # every base is an evaluation error: no value at all
+    lo = ZERO if a.lo is None or a.lo < 0 else a.lo
+    if e > 0:
+        return Interval(
+            _power_end(lo, e, up=False), None if a.hi is None else _power_end(a.hi, e, up=True)
+        )
+    return Interval(
+        ZERO if a.hi is None or a.hi == 0 else _power_end(a.hi, e, up=False),
+        None if lo == 0 else _power_end(lo, e, up=True),
+    )
+
+
+_NEGATED: dict[type, type] = {
+    ast.Eq: ast.NotEq,
+    ast.NotEq: ast.Eq,
+    ast.Lt: ast.GtE,
+    ast.LtE: ast.Gt,
+    ast.Gt: ast.LtE,
+    ast.GtE: ast.Lt,
+}
+_FLIPPED: dict[type, type] = {
+    ast.Eq: ast.Eq,
+    ast.NotEq: ast.NotEq,
+    ast.Lt: ast.Gt,
+    ast.LtE: ast.GtE,
+    ast.Gt: ast.Lt,
+    ast.GtE: ast.LtE,
+}
+
+
+def _conditions(test: ast.expr, holds: bool) -> Iterator[tuple[ast.expr, type, ast.expr]]:
+    """(x, comparison, y) facts that hold when `test` is `holds`: `not` swaps, `and` that
+    holds and `or` that fails give each part; a comparison gives itself both ways round."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        yield from _conditions(test.operand, not holds)
+    elif isinstance(test, ast.BoolOp):
+        if isinstance(test.op, ast.And) == holds:
+            for part in test.values:
+                yield from _conditions(part, holds)
+    elif isinstance(test, ast.Compare) and (holds or len(test.ops) == 1):
+        operands = [test.left, *test.comparators]
+        for (left, right), op in zip(itertools.pairwise(operands), test.ops, strict=True):
+            kind = type(op) if holds else _NEGATED[type(op)]
+            yield left, kind, right
+            yield right, _FLIPPED[kind], left
+
+
+def _narrow(x: Interval, op: type, c: Interval) -> tuple[Interval, bool]:
+    """The range x narrowed by `x op y` for some y in c, and whether x cannot be 0 then."""
+    lo, hi, whole = x.lo, x.hi, x.whole
+
+    def most(a: Decimal | None, b: Decimal | None) -> Decimal | None:
+        return b if a is None else a if b is None else max(a, b)
+
+    def least(a: Decimal | None, b: Decimal | None) -> Decimal | None:
+        return b if a is None else a if b is None else min(a, b)
+
+    nonzero = False
+    if op is ast.Eq:
+        met = _meet(x, c)
+        return met, (met.lo is not None and met.lo > 0) or (met.hi is not None and met.hi < 0)
+    if op is ast.NotEq:
+        if c.lo is not None and c.lo == c.hi:
+            nonzero = c.lo == 0
+            if whole and c.lo == c.lo.to_integral_value():
+                lo = c.lo + 1 if lo is not None and lo == c.lo else lo
+                hi = c.lo - 1 if hi is not None and hi == c.lo else hi
+    elif op in (ast.Gt, ast.GtE) and c.lo is not None:
+        strict = op is ast.Gt
+        bound = c.lo
+        if whole:
+            bound = (
+                bound.to_integral_value(ROUND_FLOOR) + 1
+                if strict
+                else bound.to_integral_value(ROUND_CEILING)
+            )
+        lo = most(lo, bound)
+        nonzero = c.lo > 0 or (strict and c.lo == 0)
+    elif op in (ast.Lt, ast.LtE) and c.hi is not None:
+        strict = op is ast.Lt
+        bound = c.hi
+        if whole:
+            bound = (
+                bound.to_integral_value(ROUND_CEILING) - 1
+                if strict
+                else bound.to_integral_value(ROUND_FLOOR)
+            )
+        hi = least(hi, bound)
+        nonzero = c.hi < 0 or (strict and c.hi == 0)
+    out = Interval(lo, hi, whole)
+    return (_without_zero(out) if nonzero else out), nonzero
+
+
+class Guards:
+    """What the conditions of the branch being analysed say: for a sub-expression (keyed by
+    its syntax) a range it lies in, and whether it cannot be 0 (`1 if b == 0 else a / b`)."""
+
+    def __init__(
+        self,
+        ranges: dict[str, Interval] | None = None,
+        nonzeros: frozenset[str] = frozenset(),
+        trees: dict[str, ast.expr] | None = None,
+    ) -> None:
+        self.ranges = ranges or {}
+        self.nonzeros = nonzeros
+        self.trees = trees or {}
+
+    def __bool__(self) -> bool:
+        return bool(self.ranges or self.nonzeros)
+
+    def narrow(self, node: ast.expr, got: Interval) -> Interval:
+        key = ast.dump(node)
+        known = self.ranges.get(key)
+        out = got if known is None else _meet(got, known)
+        return _without_zero(out) if key in self.nonzeros else out
+
+    def nonzero(self, node: ast.expr) -> bool:
+        return bool(self.nonzeros) and ast.dump(node) in self.nonzeros
+
+    def assuming(self, test: ast.expr, holds: bool, num: Callable[[ast.expr], Interval]) -> Guards:
+        """These guards and what `test` being `holds` adds."""
+        ranges, nonzeros, trees = dict(self.ranges), set(self.nonzeros), dict(self.trees)
+        for node, op, other in _conditions(test, holds):
+            if isinstance(node, ast.Constant):
+                continue
+            key = ast.dump(node)
+            narrowed, nonzero = _narrow(num(node), op, num(other))
+            ranges[key] = _meet(ranges[key], narrowed) if key in ranges else narrowed
+            trees[key] = node
+            if nonzero:
+                nonzeros.add(key)
+        return Guards(ranges, frozenset(nonzeros), trees)
+
+    def fixed(self, scheme: Scheme) -> Guards:
+        """Only what is said of expressions with one value per unit (no aggregate, no
+        `weight`, no name that varies by period): those hold in a formula on any axis."""
+
+        def steady(tree: ast.expr) -> bool:
+            for n in ast.walk(tree):
+                if isinstance(n, ast.Call) and getattr(n.func, "id", "") in semantics.AGGREGATORS:
+                    return False
+                if isinstance(n, ast.Name) and (n.id == "weight" or scheme.axis_of(n.id)):
+                    return False
+            return True
+
+        keep = {k for k, tree in self.trees.items() if steady(tree)}
+        return Guards(
+            {k: v for k, v in self.ranges.items() if k in keep},
+            frozenset(k for k in self.nonzeros if k in keep),
+            {k: v for k, v in self.trees.items() if k in keep},
+        )
+
+
+def constraint_facts(scheme: Scheme) -> frozenset[tuple[str, str]]:
+    """Pairs (a, b) of names the scheme's `constraints:` keep in order, a ≤ b, wherever both
+    are read at the same point: `a <= b` of one-value names; over periods
+    `period_min(b - a) >= 0`, `period_max(a - b) <= 0`, or `first(a) <= first(b)` and
+    `last(a) <= last(b)` when those cover every period. Constraints are checked on the data
+    before anything is scored, so a scored unit satisfies them."""
+    facts: set[tuple[str, str]] = set()
+    seen: dict[tuple[str, str], set[int]] = {}
+    count = len(scheme.periods)
+
+    def named(node: ast.expr, axis: str | None) -> str | None:
+        ok = isinstance(node, ast.Name) and scheme.axis_of(node.id) == axis
+        return node.id if ok else None  # type: ignore[attr-defined]
+
+    def difference(node: ast.expr, fname: str) -> tuple[str, str] | None:
+        if not (
+            isinstance(node, ast.Call)
+            and getattr(node.func, "id", "") == fname
+            and isinstance(node.args[0], ast.BinOp)
+            and isinstance(node.args[0].op, ast.Sub)
+        ):
+            return None
+        x, y = named(node.args[0].left, "period"), named(node.args[0].right, "period")
+        return (x, y) if x and y else None
+
+    def zero(node: ast.expr) -> bool:
+        return (
+            isinstance(node, ast.Constant) and node.value == 0 and not isinstance(node.value, bool)
+        )
+
+    for value in scheme.values.values():
+        if value.kind != "constraint":
+            continue
+        for small, op, big in _conditions(value.formula.tree, True):
+            if op not in (ast.Lt, ast.LtE):
+                continue
+            a, b = named(small, None), named(big, None)
+            if a and b:
+                facts.add((a, b))
+            bx = difference(big, "period_min")
+            if bx and zero(small):  # 0 <= period_min(b - a)
+                facts.add((bx[1], bx[0]))
+            sx = difference(small, "period_max")
+            if sx and zero(big):  # period_max(a - b) <= 0
+                facts.add(sx)
+            for fname, index in (("first", 0), ("last", count - 1)):
+                if all(
+                    isinstance(n, ast.Call) and getattr(n.func, "id", "") == fname
+                    for n in (small, big)
+                ):
+                    a = named(small.args[0], "period")  # type: ignore[attr-defined]
+                    b = named(big.args[0], "period")  # type: ignore[attr-defined]
+                    if a and b:
+                        seen.setdefault((a, b), set()).add(index)
+    facts.update(pair for pair, indices in seen.items() if len(indices) == count)
+    return frozenset(facts)
+
+
 class Analyzer:
     """Computes the Range of every name of a scheme, in dependency order."""
 
@@ -150,6 +398,13 @@ class Analyzer:
         self.raws: dict[str, Range] = {}
         self.flags: dict[str, list[str]] = {}
         self.current = ""
+        self.guards = Guards()
+        """What the branch being analysed knows of its sub-expressions (from its conditions)."""
+        self.axis: str | None = None
+        """The axis of the formula being analysed (None: one value per unit)."""
+        self.inlined = 0
+        self.muted = False
+        self.ordered = constraint_facts(scheme)
 
     def run(self) -> list[NodeBounds]:
         scheme = self.scheme
@@ -169,7 +424,7 @@ class Analyzer:
                     or name == "total"
                 ):
                     continue
-                self.current = name
+                self.current, self.axis, self.inlined = name, scheme.axis_of(name), 0
                 self.ranges[name] = self.name_range(name)
         out = []
         for name in (*scheme.score_ids, *scheme.output_ids, *scheme.values):
@@ -201,6 +456,8 @@ class Analyzer:
         return Interval(lo, hi, kind == "count")
 
     def flag(self, text: str) -> None:
+        if self.muted:
+            return
         found = self.flags.setdefault(self.current, [])
         if text not in found:
             found.append(text)
@@ -273,6 +530,11 @@ class Analyzer:
         return got
 
     def expr(self, node: ast.expr) -> Range:
+        """What `node` can be, narrowed by what the branch's conditions say of it."""
+        got = self.bare(node)
+        return self.guarded(node, got) if self.guards else got
+
+    def bare(self, node: ast.expr) -> Range:
         if isinstance(node, ast.Constant):
             if isinstance(node.value, bool):
                 return Truth(node.value, not node.value)
@@ -287,18 +549,18 @@ class Analyzer:
                 return Interval(min(shares), max(shares))
             if node.id == "vetoed":
                 return self.ranges.get("vetoed", Truth(True, True))
-            return self.ranges.get(node.id)
+            return self.name_value(node.id)
         if isinstance(node, ast.BinOp):
+            if isinstance(node.op, ast.Div):
+                return self.divide(node.left, node.right)
+            if isinstance(node.op, ast.Pow):
+                return self.power(self.num(node.left), node.right)
             a, b = self.num(node.left), self.num(node.right)
             if isinstance(node.op, ast.Add):
                 return _plus(a, b)
             if isinstance(node.op, ast.Sub):
                 return _plus(a, _neg(b))
-            if isinstance(node.op, ast.Mult):
-                return _times(a, b)
-            if isinstance(node.op, ast.Div):
-                return self.divide(a, b)
-            return self.power(a, node.right)
+            return _times(a, b)
         if isinstance(node, ast.UnaryOp):
             if isinstance(node.op, ast.Not):
                 t = self.expr(node.operand)
@@ -317,8 +579,8 @@ class Analyzer:
             test = self.expr(node.test)
             can_true = not isinstance(test, Truth) or test.can_true
             can_false = not isinstance(test, Truth) or test.can_false
-            body = self.expr(node.body) if can_true else None
-            other = self.expr(node.orelse) if can_false else None
+            body = self.branch(node.test, True, node.body) if can_true else None
+            other = self.branch(node.test, False, node.orelse) if can_false else None
             if not can_true:
                 return other
             if not can_false:
@@ -332,19 +594,83 @@ class Analyzer:
             return self.call(node)
         return Interval(None, None)
 
-    def divide(self, a: Interval, b: Interval) -> Interval:
-        if b.lo is not None and b.hi is not None and (b.lo > 0 or b.hi < 0):
-            return _times(a, self.reciprocal(b))
-        self.flag("divides by a value that can be 0 (check that it is guarded)")
-        if b.whole and b.lo is not None and b.lo >= 0:
-            # a whole number that is not 0 is at least 1: bound the quotient where it exists
-            nonzero = Interval(max(b.lo, ONE), b.hi, True)
-            return _times(a, self.reciprocal(nonzero))
-        if b.lo is not None and b.lo >= 0 and a.lo is not None and a.lo >= 0:
-            return Interval(ZERO, None)  # non-negative over non-negative
-        if b.lo is not None and b.lo >= 0 and a.hi is not None and a.hi <= 0:
-            return Interval(None, ZERO)
-        return Interval(None, None)
+    def name_value(self, name: str) -> Range:
+        """A name's range; under a guard, a value's formula is analysed again with what the
+        guard knows (`d / target` where `target = T * weight` and the branch has T ≠ 0)."""
+        known = self.ranges.get(name)
+        value = self.scheme.values.get(name)
+        if (
+            not self.guards
+            or value is None
+            or self.inlined >= MAX_INLINED
+            or not isinstance(known, Interval)
+        ):
+            return known
+        axis = self.scheme.axis_of(name)
+        kept = self.guards if axis == self.axis else self.guards.fixed(self.scheme)
+        if not kept:
+            return known
+        self.inlined += 1
+        outer = self.guards, self.axis, self.muted
+        self.guards, self.axis, self.muted = kept, axis, True  # its flags are its own
+        try:
+            again = self.expr(value.formula.tree)
+        finally:
+            self.guards, self.axis, self.muted = outer
+        return _meet(known, again) if isinstance(again, Interval) else known
+
+    def guarded(self, node: ast.expr, got: Range) -> Range:
+        """`got` narrowed by what the current branch's conditions say of `node`."""
+        if not self.guards or not isinstance(got, Interval):
+            return got
+        return self.guards.narrow(node, got)
+
+    def branch(self, test: ast.expr, holds: bool, body: ast.expr) -> Range:
+        """`body` analysed knowing that `test` is `holds`."""
+        outer = self.guards
+        self.guards = outer.assuming(test, holds, self.num)
+        try:
+            return self.expr(body)
+        finally:
+            self.guards = outer
+
+    def divide(self, left: ast.expr, right: ast.expr, guarded: bool = False) -> Interval:
+        """The quotient left / right. Not flagged when the divisor cannot be 0 here: its range
+        excludes 0, a condition of the branch says so, or the division is `ratio`'s."""
+        a, b = self.num(left), self.num(right)
+        nonzero = guarded or self.guards.nonzero(right)
+        if not (b.lo is not None and b.lo > 0) and not (b.hi is not None and b.hi < 0):
+            if not nonzero:
+                self.flag("divides by a value that can be 0 (check that it is guarded)")
+            b = _without_zero(b)
+        if (b.lo is not None and b.lo > 0) or (b.hi is not None and b.hi < 0):
+            out = _times(a, self.reciprocal(b))
+        elif b.lo is not None and b.lo >= 0 and a.lo is not None and a.lo >= 0:
+            out = Interval(ZERO, None)  # non-negative over non-negative
+        elif b.lo is not None and b.lo >= 0 and a.hi is not None and a.hi <= 0:
+            out = Interval(None, ZERO)
+        else:
+            out = Interval(None, None)
+        share = self.share(left, right)
+        return out if share is None else _meet(out, share)
+
+    def share(self, left: ast.expr, right: ast.expr) -> Interval | None:
+        """`k × a / b` where a constraint says a ≤ b and a ≥ 0: a / b lies in [0, 1] (b ≥ a ≥ 0
+        and b ≠ 0, so b > 0), the quotient in k × [0, 1]."""
+        if not isinstance(right, ast.Name):
+            return None
+        factor, part = Interval(ONE, ONE, True), left
+        if isinstance(left, ast.BinOp) and isinstance(left.op, ast.Mult):
+            for one, other in ((left.left, left.right), (left.right, left.left)):
+                if isinstance(one, ast.Name) and (one.id, right.id) in self.ordered:
+                    factor, part = self.num(other), one
+                    break
+        if not isinstance(part, ast.Name) or (part.id, right.id) not in self.ordered:
+            return None
+        low = self.num(part).lo
+        if low is None or low < 0:
+            return None
+        return _times(factor, Interval(ZERO, ONE))
 
     @staticmethod
     def reciprocal(b: Interval) -> Interval:
@@ -353,22 +679,42 @@ class Analyzer:
         return Interval(min(lo, hi), max(lo, hi))
 
     def power(self, a: Interval, exponent: ast.expr) -> Interval:
+        """The power a ** e for a load-time constant e. A whole e: the ends' powers (an even
+        power of an interval around 0 starts at 0; a negative one is 1 / a ** −e). A
+        fractional e exists only for a ≥ 0 (a > 0 when e < 0; other bases are an evaluation
+        error, never a value) and is monotone there, so the ends' powers bound it."""
         e = self.expr(exponent)
-        if not (
-            isinstance(e, Interval)
-            and e.lo == e.hi
-            and e.lo is not None
-            and e.lo == e.lo.to_integral_value()
-            and e.lo >= 0
-        ):
+        if not (isinstance(e, Interval) and e.lo == e.hi and e.lo is not None):
             return Interval(None, None)
-        n = int(e.lo)
+        try:
+            if e.lo != e.lo.to_integral_value():
+                return _fractional_power(a, e.lo)
+            n = int(e.lo)
+            if n < 0:
+                whole = self.power_whole(a, -n)
+                if (whole.lo is not None and whole.lo > 0) or (
+                    whole.hi is not None and whole.hi < 0
+                ):
+                    return self.reciprocal(whole)
+                return Interval(None, None)
+            return self.power_whole(a, n)
+        except ArithmeticError:  # an end past the computed ceiling: no finite bound
+            return Interval(None, None)
+
+    @staticmethod
+    def power_whole(a: Interval, n: int) -> Interval:
         if a.lo is None or a.hi is None:
-            return (
-                Interval(None, None)
-                if n % 2 or (a.lo is None and a.hi is None)
-                else Interval(ZERO, None)
-            )
+            if n % 2 == 0 and (a.lo is not None or a.hi is not None):
+                if a.lo is not None and a.lo >= 0:
+                    return Interval(a.lo**n, None, a.whole)
+                if a.hi is not None and a.hi <= 0:
+                    return Interval(a.hi**n, None, a.whole)
+                return Interval(ZERO, None, a.whole)
+            if n % 2 and a.lo is not None:
+                return Interval(a.lo**n, None, a.whole)
+            if n % 2 and a.hi is not None:
+                return Interval(None, a.hi**n, a.whole)
+            return Interval(None, None)
         ends = [a.lo**n, a.hi**n]
         lo, hi = min(ends), max(ends)
         if n % 2 == 0 and a.lo < 0 < a.hi:
@@ -432,9 +778,10 @@ class Analyzer:
             return _imax(low, _imin(x, high))
         if fname == "linear":
             return args[2].union(args[4])
-        if fname == "ratio":
-            self_div = self.divide(args[0], args[1])
-            return self_div.union(args[2])
+        if fname == "ratio":  # a / b where b ≠ 0, else the stated value: never a division by 0
+            return self.divide(node.args[0], node.args[1], guarded=True).union(args[2])
+        if fname == "round":
+            return self.round(args[0], node.args[1], node.args[2])
         if fname == "by_rank":
             out = Interval(ZERO, ZERO, True)
             for p in args[1:]:
@@ -448,11 +795,29 @@ class Analyzer:
             True,
         )
 
+    def round(self, x: Interval, places: ast.expr, mode: ast.expr) -> Interval:
+        """Rounding is monotone (`semantics.round_places`): the ends are rounded."""
+        k = self.num(places)
+        if k.lo is None or k.lo != k.hi or not isinstance(mode, ast.Constant):
+            return Interval(None, None)  # refused when the scheme is built
+        p, m = k.lo, str(mode.value)
+
+        def end(v: Decimal | None) -> Decimal | None:
+            return None if v is None else semantics.round_places(v, p, m)
+
+        return Interval(end(x.lo), end(x.hi), x.whole or p <= 0)
+
     def aggregate(self, fname: str, arg: ast.expr) -> Range:
         """Every aggregator's fold is non-decreasing in each value (`rulebook.engine.semantics`),
         so the aggregate lies between the folds of the argument's ends, over every set of
-        points (all periods, or one group's) it may be taken over."""
-        x = self.num(arg)
+        points (all periods, or one group's) it may be taken over. Its argument is read at
+        other points than the branch's conditions, so they do not apply inside it."""
+        outer = self.guards, self.axis
+        self.guards, self.axis = Guards(), inner_axis(arg, self.scheme.axis_of)
+        try:
+            x = self.num(arg)
+        finally:
+            self.guards, self.axis = outer
         aggregator = semantics.AGGREGATORS[fname]
         out: Interval | None = None
         for shares in self.spans(inner_axis(arg, self.scheme.axis_of)):

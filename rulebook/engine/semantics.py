@@ -10,7 +10,16 @@ is shown.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from decimal import Decimal
+from decimal import (
+    ROUND_CEILING,
+    ROUND_DOWN,
+    ROUND_FLOOR,
+    ROUND_HALF_DOWN,
+    ROUND_HALF_EVEN,
+    ROUND_HALF_UP,
+    ROUND_UP,
+    Decimal,
+)
 from typing import Literal, Protocol, TypeVar
 
 import attrs
@@ -18,6 +27,23 @@ import attrs
 from rulebook import arith
 
 ZERO = Decimal(0)
+
+RoundingMode = Literal["half_up", "half_even", "half_down", "up", "down", "ceiling", "floor"]
+ROUNDING_MODES: dict[RoundingMode, str] = {
+    "half_up": ROUND_HALF_UP,
+    "half_even": ROUND_HALF_EVEN,
+    "half_down": ROUND_HALF_DOWN,
+    "up": ROUND_UP,
+    "down": ROUND_DOWN,
+    "ceiling": ROUND_CEILING,
+    "floor": ROUND_FLOOR,
+}
+"""The rounding modes a scheme (`rounding: mode:`) or a formula's `round(x, places, mode)` may
+name, with the `decimal` mode each one is."""
+
+MAX_ROUND_PLACES = arith.SNAP_PLACES
+"""`round(x, places)` takes places from −20 to 20: every value is snapped to 20 places before it
+is rounded (`arith.round_score`), so rounding to more places than that would mean nothing."""
 
 ClipKind = Literal["floor", "cap"]
 ClipSource = Literal["declared", "formula"]
@@ -131,6 +157,20 @@ def score(
     rounded). The compiled engine binds this function; the reference engine calls it."""
     clamped = bound(raw, low, high, max, min)
     return arith.round_score(clamped, quantum, mode) if rounded else clamped
+
+
+def round_places(x: Decimal, places: Decimal, mode: str) -> Decimal:
+    """A formula's `round(x, places, mode)`: the scheme's rounding rule (`arith.round_score`:
+    snap, then round by the named mode) to `places` decimals; negative places round to tens,
+    hundreds, … and give a whole number. `places` is a whole number checked when the scheme is
+    built; a two-argument `round` is given the scheme's mode then."""
+    k = int(places)
+    decimal_mode = ROUNDING_MODES[mode]  # type: ignore[index]  # a name checked at load
+    result = arith.round_score(x, _QUANTA.get(k) or Decimal(1).scaleb(-k), decimal_mode)
+    return Decimal(int(result)) if k < 0 else result
+
+
+_QUANTA = {k: Decimal(1).scaleb(-k) for k in range(-MAX_ROUND_PLACES, MAX_ROUND_PLACES + 1)}
 
 
 def settle(node: Scored, raw: Decimal, rounding: Rounding) -> Settled:

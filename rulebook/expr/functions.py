@@ -80,6 +80,14 @@ FUNCTIONS: dict[str, Signature] = {
         Signature("by_rank", 2, None, by_rank, "by_rank(rank, p1, p2, ...): points by rank"),
         Signature("floor", 1, 1, floor, "round down to a whole number"),
         Signature("ceil", 1, 1, ceil, "round up to a whole number"),
+        Signature(
+            "round",
+            2,
+            3,
+            semantics.round_places,
+            'round(x, places) or round(x, places, "half_even"): x to `places` decimals by the '
+            "scheme's rounding mode or the one named",
+        ),
     )
 }
 

@@ -19,6 +19,7 @@ from decimal import Decimal, InvalidOperation
 
 import attrs
 
+from rulebook.engine.semantics import MAX_ROUND_PLACES, ROUNDING_MODES
 from rulebook.expr import slips
 from rulebook.expr.functions import AGGREGATORS, FUNCTIONS, PERIOD_NAMES
 
@@ -291,6 +292,8 @@ class _Validator:
                     else f"{sig.min_args} to {sig.max_args}"
                 )
                 raise self.fail(node, f"`{fname}` takes {want} argument(s), got {n}", sig.doc)
+            if fname == "round":
+                self._check_round(node)
         else:
             from rulebook.errors import did_you_mean
 
@@ -303,15 +306,101 @@ class _Validator:
         return node
 
     def _check_exponent(self, node: ast.expr) -> None:
+        if not constant_form(node):
+            raise self.fail(node, EXPONENT_MESSAGE, EXPONENT_HINT)
         value = node.operand if isinstance(node, ast.UnaryOp) else node
-        if not (isinstance(value, ast.Constant) and isinstance(value.value, Decimal)):
-            raise self.fail(
-                node,
-                "an exponent must be a number written in the expression",
-                f"e.g. x ** 2; exponents are limited to ±{MAX_EXPONENT}",
-            )
-        if abs(value.value) > MAX_EXPONENT:
-            raise self.fail(node, f"exponent {value.value} is larger than {MAX_EXPONENT}")
+        if isinstance(value, ast.Constant):
+            problem = exponent_problem(constant_value(value))
+            if problem is not None:
+                raise self.fail(node, problem)
+
+    def _check_round(self, node: ast.Call) -> None:
+        """`round(x, places[, "mode"])`: places a load-time constant (a whole number from
+        −MAX_ROUND_PLACES to MAX_ROUND_PLACES when written here), mode a known name in quotes."""
+        places = node.args[1]
+        if not constant_form(places):
+            raise self.fail(places, PLACES_MESSAGE, PLACES_HINT)
+        literal = places.operand if isinstance(places, ast.UnaryOp) else places
+        if isinstance(literal, ast.Constant):
+            problem = places_problem(constant_value(places))
+            if problem is not None:
+                raise self.fail(places, problem, PLACES_HINT)
+        if len(node.args) == 3:
+            mode = node.args[2]
+            if not (
+                isinstance(mode, ast.Constant)
+                and isinstance(mode.value, str)
+                and mode.value in ROUNDING_MODES
+            ):
+                from rulebook.errors import did_you_mean
+
+                written = mode.value if isinstance(mode, ast.Constant) else None
+                raise self.fail(
+                    mode,
+                    "the mode of round() must be one of "
+                    + ", ".join(f'"{m}"' for m in ROUNDING_MODES)
+                    + ", written in quotes",
+                    (did_you_mean(str(written), ROUNDING_MODES) if written is not None else None)
+                    or 'e.g. round(x, 1, "half_even"); leave it out for the scheme\'s mode',
+                )
+
+
+EXPONENT_MESSAGE = (
+    "an exponent must be a load-time constant: a number written in the expression, "
+    "a parameter without by_unit, or a pattern argument given one of those"
+)
+EXPONENT_HINT = f"e.g. x ** 2, x ** 1.8 or x ** C; exponents are limited to ±{MAX_EXPONENT}"
+PLACES_MESSAGE = (
+    "the places of round() must be a load-time constant: a whole number written in the "
+    "expression, a parameter without by_unit, or a pattern argument given one of those"
+)
+PLACES_HINT = (
+    f"e.g. round(x, 2); places run from -{MAX_ROUND_PLACES} to {MAX_ROUND_PLACES} "
+    "(negative places round to tens, hundreds, ...)"
+)
+
+
+def constant_form(node: ast.expr) -> bool:
+    """Whether `node` may stand where a load-time constant is needed (an exponent, round()'s
+    places): a number, or a name (a parameter or pattern argument, checked once names are
+    known), optionally signed."""
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        node = node.operand
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, Decimal)
+    return isinstance(node, ast.Name)
+
+
+def constant_value(node: ast.expr, names: Callable[[str], Decimal] | None = None) -> Decimal:
+    """The number a `constant_form` node stands for; names are looked up with `names`."""
+    sign = -1 if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) else 1
+    if isinstance(node, ast.UnaryOp):
+        node = node.operand
+    if isinstance(node, ast.Constant):
+        assert isinstance(node.value, Decimal)  # constant_form: a number
+        return sign * node.value
+    assert isinstance(node, ast.Name)
+    assert names is not None
+    return sign * names(node.id)
+
+
+def places_problem(places: Decimal) -> str | None:
+    """Why `places` cannot be round()'s places (not whole, out of range), or None."""
+    if places != places.to_integral_value():
+        return f"the places of round() must be a whole number, got {places}"
+    if abs(places) > MAX_ROUND_PLACES:
+        return (
+            f"the places of round() must be from -{MAX_ROUND_PLACES} to {MAX_ROUND_PLACES}, "
+            f"got {places}"
+        )
+    return None
+
+
+def exponent_problem(exponent: Decimal) -> str | None:
+    """Why `exponent` is refused (larger than MAX_EXPONENT), or None."""
+    if abs(exponent) > MAX_EXPONENT:
+        return f"exponent {exponent} is larger than {MAX_EXPONENT}"
+    return None
 
 
 def _dotted(node: ast.expr, validator: _Validator) -> str:
@@ -501,7 +590,8 @@ class _Checker:
                     )
                 self.expect(node.args[0], axis, NUM, f"`{fname}`")
                 return NUM
-            for a in node.args:
+            args = node.args[:2] if fname == "round" else node.args  # round's mode: a text
+            for a in args:
                 self.expect(a, pp, NUM, f"`{fname}`")
             return NUM
         raise self.fail(node, "unsupported construct")  # unreachable after validation

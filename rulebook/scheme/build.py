@@ -51,6 +51,7 @@ def _build(cx: Context, data: Any) -> Scheme:
     meta = cx.record(top.get("scheme"), ("scheme",), keys.SCHEME, "`scheme`", section=True)
     cx.limits = _limits(cx, meta.get("limits"))
     rounding = read_rounding(cx, top.get("rounding"))
+    cx.rounding_mode = rounding.mode
     cx.periods = read_periods(cx, top.get("periods"))
     cx.period_groups = read_period_groups(cx, top.get("period_groups"))
     read_indicators(cx, top.get("indicators"))

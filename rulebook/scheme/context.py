@@ -21,7 +21,7 @@ from rulebook import arith
 from rulebook.errors import Problem, did_you_mean
 from rulebook.expr import slips
 from rulebook.expr import syntax as ex
-from rulebook.scheme import keys
+from rulebook.scheme import constants, keys
 from rulebook.scheme.loader import Path_, Source
 from rulebook.scheme.model import (
     Indicator,
@@ -67,6 +67,7 @@ class Context:
         self.vetoes: dict[str, Veto] = {}
         self.outcomes: dict[str, Outcome] = {}
         self.limits = arith.DEFAULT_LIMITS  # `scheme.limits`, read before any number
+        self.rounding_mode = "half_up"  # `rounding.mode`, read before any formula
 
     def error(
         self,
@@ -305,7 +306,14 @@ class Context:
                     )
                     return None
         renamed = ex.rename(parsed, local)
-        return ex.substitute(renamed, replacements) if replacements else renamed
+        formula = ex.substitute(renamed, replacements) if replacements else renamed
+        refused = constants.settle(
+            formula.tree, self.parameters, self.indicators, self.rounding_mode
+        )
+        for node, slot, message in refused:
+            hint = ex.EXPONENT_HINT if slot == "exponent" else ex.PLACES_HINT
+            self.expr_error(path, ex.ExprError(message, node.col_offset, hint), text)
+        return None if refused else formula
 
 
 LIMIT_HINT = (

@@ -10,37 +10,20 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable
-from decimal import (
-    ROUND_CEILING,
-    ROUND_DOWN,
-    ROUND_FLOOR,
-    ROUND_HALF_DOWN,
-    ROUND_HALF_EVEN,
-    ROUND_HALF_UP,
-    ROUND_UP,
-    Decimal,
-)
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import attrs
 
 from rulebook.arith import DEFAULT_LIMITS, NumberLimits
+from rulebook.engine.semantics import ROUNDING_MODES as ROUNDING_MODES  # noqa: PLC0414
+from rulebook.engine.semantics import RoundingMode as RoundingMode  # noqa: PLC0414
 from rulebook.errors import Location
 from rulebook.expr.syntax import Expr
 
 if TYPE_CHECKING:
     from rulebook.engine.plan import Program
 
-RoundingMode = Literal["half_up", "half_even", "half_down", "up", "down", "ceiling", "floor"]
-ROUNDING_MODES: dict[RoundingMode, str] = {
-    "half_up": ROUND_HALF_UP,
-    "half_even": ROUND_HALF_EVEN,
-    "half_down": ROUND_HALF_DOWN,
-    "up": ROUND_UP,
-    "down": ROUND_DOWN,
-    "ceiling": ROUND_CEILING,
-    "floor": ROUND_FLOOR,
-}
 
 IndicatorType = Literal["bool", "count", "rate", "decimal", "enum"]
 INDICATOR_TYPES: tuple[IndicatorType, ...] = get_args(IndicatorType)

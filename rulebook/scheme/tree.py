@@ -16,7 +16,7 @@ import attrs
 
 from rulebook.errors import did_you_mean
 from rulebook.expr import syntax as ex
-from rulebook.scheme import keys
+from rulebook.scheme import constants, keys
 from rulebook.scheme.context import Context, Formula
 from rulebook.scheme.loader import Path_
 from rulebook.scheme.lowering import lower_value
@@ -232,6 +232,22 @@ def pattern_args(
         formula = cx.formula(raw, (*path, "with", arg), lambda n: n) if raw is not None else None
         # a missing or broken argument is reported; 0 stands in so nothing cascades
         out[arg] = formula.tree if formula is not None else ast.Constant(Decimal(0))  # type: ignore[arg-type]
+    lets = pattern.get("let")
+    texts = [pattern.get("expr")]
+    for body in lets.values() if isinstance(lets, dict) else ():
+        texts.append(body.get("expr") if isinstance(body, dict) else body)
+    for arg, slot in constants.argument_slots(texts, names).items():
+        if arg not in given_map:
+            continue
+        _, problem = constants.resolve(out[arg], slot, cx.parameters, cx.indicators)
+        if problem is not None:
+            what = "an exponent" if slot == "exponent" else "the places of a round()"
+            cx.error(
+                (*path, "with", arg),
+                f"argument `{arg}` is {what} in pattern `{name}`: {problem}",
+                "give it a number, e.g. 1.8, or the name of a parameter that has no by_unit",
+            )
+            out[arg] = ast.Constant(Decimal(1))  # type: ignore[arg-type]  # reported; stands in
     return out
 
 

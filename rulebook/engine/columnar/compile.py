@@ -222,6 +222,8 @@ class ColumnEval:
     def call(self, fname: str, args: list[Col]) -> Col:
         """The function library (`rulebook.expr.functions`) over columns, case by case."""
         a = self.arith
+        if fname == "round":  # round(x, places, "mode"): places and mode are load-time constants
+            return self.round(self._num(args[0]), self._num(args[1]), args[2])
         nums = [self._num(x) for x in args]
         if fname in ("min", "max"):
             pick = a.at_most if fname == "min" else a.at_least
@@ -249,6 +251,18 @@ class ColumnEval:
         if fname == "ceil":
             return a.ceil(nums[0])
         raise Unsupported(f"function {fname}")
+
+    def round(self, x: Num, places: Num, mode: Col) -> Col:
+        """`semantics.round_places` over columns: `Arith.round_to` (the scheme's rounding on
+        exact rationals) at `places`; negative places round x / 10^k to a whole number."""
+        a = self.arith
+        assert isinstance(mode, Text)  # a mode name in quotes, checked at load
+        k = int(Decimal(int(places.p)) / Decimal(int(places.q)))  # a constant, checked at load
+        decimal_mode = semantics.ROUNDING_MODES[str(mode.v)]  # type: ignore[index]
+        if k >= 0:
+            return a.round_to(x, k, decimal_mode)
+        scale = a.const(Decimal(10) ** -k)
+        return a.mul(a.round_to(a.div(x, scale), 0, decimal_mode), scale)
 
 
 _COMPARE = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}
