@@ -160,7 +160,8 @@ def test_four_demoted_communities_are_all_in_the_bottom_three() -> None:
     each loses 依法行政's 10 → 90, 89, 89, 88, and all four are "直接列入倒数3名内". From the
     bottom, among the demoted by points: 北湖 88 → 1, 东园 and 滨江 89 tie → 2, 和平 90 → 4,
     which `demoted_within: 3` makes 3. The lowest other community comes 5th, outside the
-    bottom 3 (the seven others take 5–11, 南山 and 新华 tied as every month). All four missed a standard (依法行政) → criticised in March; without the cap 和平
+    bottom 3 (the seven others take 5–11, 南山 and 新华 tied as every month). All four missed
+    a standard (依法行政) → criticised in March; without the cap 和平
     would have escaped. From the top they are last: 和平 8th, 东园 and 滨江 9th, 北湖 11th."""
     scheme = rulebook.load(EXAMPLE.parent / "community-monthly.yaml")
     data = rulebook.check_data(_four_demoted_in_march(), scheme)
@@ -192,9 +193,9 @@ def test_four_demoted_communities_are_all_in_the_bottom_three() -> None:
 
 
 def test_a_severe_incident_needs_a_verified_complaint_or_report_that_month() -> None:
-    """评分标准（二）: "被群众投诉或被省、市新闻媒体负面报道且调查属实的…；造成恶劣影响的，年终考核一票否决":
-    the influence follows from the verified complaint or report. 西苑's August incident has
-    its media report; moved to July, where it has none, the data are refused."""
+    """评分标准（二）: "被群众投诉或被省、市新闻媒体负面报道且调查属实的…；造成恶劣影响的，
+    年终考核一票否决": the influence follows from the verified complaint or report. 西苑's August
+    incident has its media report; moved to July, where it has none, the data are refused."""
     scheme = rulebook.load(EXAMPLE.parent / "community-monthly.yaml")
     raw = yaml.safe_load((EXAMPLE / "community-monthly.data.yaml").read_text(encoding="utf-8"))
     incidents = raw["units"]["西苑社区"]["severe_incidents"]

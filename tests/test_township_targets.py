@@ -76,8 +76,8 @@ def test_unit_specific_induction_targets(result: rulebook.Result) -> None:
 
 
 def test_concealment_fails_the_records_target_not_a_veto(result: rulebook.Result) -> None:
-    """新围村委会: a record error (错报/漏报) at H1 and a concealed case (瞒报) at year end; clause 8
-    counts all three, so the records target is missed at both assessments: 18 of 19 at H1,
+    """新围村委会: a record error (错报/漏报) at H1 and a concealed case (瞒报) at year end;
+    clause 8 counts all three, so the records target is missed at both assessments: 18 of 19 at H1,
     21 of 22 at year end, both 不合格. No veto exists any more (clause 12's 一票否决 is the
     consequence of failing), and a concealing unit cannot show all targets met."""
     unit = result.unit("新围村委会")
