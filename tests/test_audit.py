@@ -69,6 +69,7 @@ def test_meetings_floor_is_reported_with_points_clipped() -> None:
         "standard": "12",
         "lost": "12.00",
         "source": line_of("committee.meetings"),
+        "reference": "范文一 （一）2",
         "note": "每缺席一次例会扣3分，扣完为止。",
     }
 
@@ -187,6 +188,7 @@ def test_association_declared_cap_and_group_and_total() -> None:
         "standard": "20",
         "lost": "20.00",
         "source": line_of("committee"),
+        "reference": "范文一 （一）",
     }
     total = audit(result, "西河村", "total")
     assert total["value"] == "582.45" and total["children"]["deduction"] == "50.00"

@@ -148,7 +148,7 @@ def test_explain_unit_worksheet() -> None:
     line = next(x for x in out.splitlines() if x.lstrip().startswith("committee.meetings"))
     assert "0.00  = max(0, 12 - 3 * meetings_missed[5])" in line
     assert "→ -3 floored at 0 (3 points clipped)" in line
-    assert line.endswith("schemes/village-fp-1000.yaml:163")
+    assert line.endswith("schemes/village-fp-1000.yaml:168  〔范文一 （一）2〕")
     assert "points lost" in out and "61.00  contraception.sterilization" in out
 
 

@@ -19,18 +19,19 @@ def result() -> rulebook.Result:
 def test_zhongma_meets_all_six(result: rulebook.Result) -> None:
     """中马街道: 372/400 = 93% ≥ 90; 1210/1250 = 96.8% ≥ 95; 800/860 = 93.02% ≥ 90;
     126/150 = 84% ≥ 80; 131/140 = 93.57% ≥ 90; 95/100 = 95% ≥ 95 (the threshold itself
-    counts). Six of six → 达到示范区标准, 达标率 100%."""
+    counts). Six of six → 六项指标全部达标 (not 示范区: that is the district), 0 missed,
+    达标率 100%."""
     unit = result.unit("中马街道")
-    assert unit.total == D(6)
-    assert unit.outcomes["demonstration"] == "达到示范区标准"
+    assert unit.total == D(6) and unit.outputs["missed"] == D(0)
+    assert unit.outcomes["all_targets"] == "六项指标全部达标"
     assert unit.values["satisfaction_rate"] == D(95)
     assert unit.values["met_share"] == D(100)
 
 
 def test_cicheng_meets_two(result: rulebook.Result) -> None:
     """慈城镇: 301/360 = 83.61% < 90 ✗; 650/720 = 90.28% < 95 ✗; 430/500 = 86% < 90 ✗;
-    95/110 = 86.36% ≥ 80 ✓; 84/100 = 84% < 90 ✗; 86/90 = 95.56% ≥ 95 ✓. Two met → 未达标,
-    达标率 33.33…%."""
+    95/110 = 86.36% ≥ 80 ✓; 84/100 = 84% < 90 ✗; 86/90 = 95.56% ≥ 95 ✓. Two met → 未全部达标,
+    6 − 2 = 4 missed, 达标率 33.33…%."""
     unit = result.unit("慈城镇")
     got = {k.split(".")[1]: str(v) for k, v in unit.scores.items() if k.startswith("targets.")}
     assert got == {
@@ -41,7 +42,8 @@ def test_cicheng_meets_two(result: rulebook.Result) -> None:
         "checkups": "0.00",
         "satisfaction": "1.00",
     }
-    assert unit.total == D(2) and unit.outcomes["demonstration"] == "未达标"
+    assert unit.total == D(2) and unit.outcomes["all_targets"] == "未全部达标"
+    assert unit.outputs["missed"] == D(4)
     assert unit.values["met_share"].quantize(D("0.01")) == D("33.33")
 
 

@@ -162,7 +162,7 @@ def test_excel_workbook(tmp_path: Path) -> None:
     path = tmp_path / "r.xlsx"
     write_xlsx(fresh_result(), path)
     book = openpyxl.load_workbook(path)
-    summary, breakdown, manifest = book.worksheets
+    summary, breakdown, manifest, cited = book.worksheets  # village-fp-1000 cites its clauses
     rows = list(summary.iter_rows(values_only=True))
     assert rows[0][:3] == ("unit", "rank", "total")
     ranking = sorted((str(r[1]), r[0], f"{r[2]:.2f}") for r in rows[1:])
@@ -181,6 +181,14 @@ def test_excel_workbook(tmp_path: Path) -> None:
         "measure",
     )
     assert dict(manifest.iter_rows(min_row=2, values_only=True))["scheme.id"] == "village-fp-1000"
+    assert next(cited.iter_rows(max_row=2, values_only=True)) == (
+        "id",
+        "kind",
+        "label",
+        "reference",
+        "source",
+    )
+    assert cited["A2"].value == "committee" and cited["D2"].value == "范文一 （一）"
 
 
 def _cli(*args: str) -> tuple[int, str, str]:
@@ -252,7 +260,7 @@ def test_explain_without_node_shows_verdict_and_outputs_by_id() -> None:
         "一票否决: 造成恶劣影响: 计生政策、法律、法规执行不到位造成恶劣影响，"
         "年终考核一票否决" in out
     )
-    assert "年终考核: 一票否决" in out and "名次: 5 / 11" in out
+    assert "年终考核: 一票否决" in out and "名次: 7 / 11" in out  # 6 communities above 1156
     code, out, _ = _cli(
         "explain",
         str(COMMUNITY),

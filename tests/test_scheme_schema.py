@@ -64,6 +64,7 @@ STRUCTURAL = {
     "62-title-not-text": "mappings where the title and version belong",
     "63-standard-total-not-a-number": "a list where a number belongs",
     "64-python-keyword-id": "`lambda` is a reserved id",
+    "91-reference-not-text": "a mapping where a `reference` (text) belongs",
 }
 """Corpus files whose mistake is in the structure, each with what the schema must catch."""
 
@@ -105,6 +106,8 @@ SEMANTIC = {
     "67-default-outside-domain",
     "68-parameter-past-the-ceiling",
     "69-limits-past-the-hard-maximum",
+    "90-demoted-within-needs-asc",
+    "92-demoted-within-without-demote-if",
 }
 """Corpus files whose mistake is in the meaning of names or formulas: out of a schema's reach."""
 

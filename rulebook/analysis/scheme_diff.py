@@ -252,6 +252,7 @@ def _entries(scheme: Scheme, section: str) -> dict[str, Entry]:
                     "per_period": r.per_period,
                     "group": r.group,
                     "demote": r.demote,
+                    "demoted_within": r.demoted_within,
                 },
             )
             for n, r in scheme.rankings.items()

@@ -349,11 +349,21 @@ class _Layout:
             "outputs": {n: fixed(vector[i]) for n, i in self.outputs},
             "outcomes": self.spread(vector, self.outcomes),
             "vetoes": [
-                {"id": v, "label": scheme.vetoes[v].label, "reason": scheme.vetoes[v].reason}
+                {
+                    "id": v,
+                    "label": scheme.vetoes[v].label,
+                    "reason": scheme.vetoes[v].reason,
+                    **_cited(scheme.vetoes[v].reference),
+                }
                 for v, i in self.vetoes
                 if vector[i] is True
             ],
         }
+
+
+def _cited(reference: str) -> dict[str, str]:
+    """`{"reference": ...}` when the scheme cites a clause, else nothing (the key is optional)."""
+    return {"reference": reference} if reference else {}
 
 
 def _fixed(value: Decimal, places: int) -> str:

@@ -88,6 +88,8 @@ class NodeAudit:
     periods: tuple[tuple[str, Decimal], ...]
     standard: Decimal | None
     location: Location | None
+    reference: str = ""
+    """The clause of the source document the node or value cites (`reference:`), or ""."""
 
     @property
     def clipped(self) -> Decimal:
@@ -119,6 +121,7 @@ class NodeAudit:
             self.periods,
             self.standard,
             f"{self.location.file}:{self.location.line}" if self.location is not None else None,
+            self.reference,
         )
         facts = _Facts(
             self.value,
@@ -160,6 +163,7 @@ class _Static:
         "note",
         "pattern",
         "periods",
+        "reference",
         "source",
         "standard",
     )
@@ -177,8 +181,10 @@ class _Static:
         periods: tuple[tuple[str, Decimal], ...],
         standard: Decimal | None,
         source: str | None,
+        reference: str = "",
     ) -> None:
         self.kind, self.label, self.note, self.expression = kind, label, note, expression
+        self.reference = reference
         self.pattern, self.arguments, self.inputs, self.children = (
             pattern,
             arguments,
@@ -279,6 +285,8 @@ def render(static: _Static, facts: _Facts, plain: Callable[[Any], Any]) -> dict[
         )
     if static.source is not None:
         out["source"] = static.source
+    if static.reference:
+        out["reference"] = static.reference
     if static.note:
         out["note"] = static.note
     return out
@@ -396,6 +404,7 @@ class Auditor:
             spec.periods,
             spec.standard,
             spec.location,
+            spec.reference,
         )
 
     def explain_dict(
@@ -697,6 +706,8 @@ class Auditor:
                 spec.clipper, spec.branches_only = self._clip_plan(tree), True
         else:
             raise KeyError(f"no node or value named {name!r}")
+        cited = spec.node if spec.node is not None else scheme.values.get(name)
+        spec.reference = cited.reference if cited is not None else ""
         if spec.location is not None:
             spec.source = f"{spec.location.file}:{spec.location.line}"
         spec.value_of = self._getter(name)

@@ -146,6 +146,7 @@ def _apply_ranking(scheme: Scheme, plan: Plan, name: str, vectors: list[list[Any
             order=ranking.order,
             method=ranking.method,
             demoted=demoted,
+            within=ranking.demoted_within,
         )
         for vector, r in zip(vectors, ranks, strict=True):
             vector[target + offset] = r

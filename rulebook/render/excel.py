@@ -1,8 +1,9 @@
 """The Excel rendering (optional extra `excel`: openpyxl), written row by row (write-only
 workbook): a summary sheet (one row per unit, as the wide CSV), the breakdown sheet (the long
-CSV: the audit as rows) and the run manifest on its own sheet. Numbers are numbers with the
-places they are shown with; each sheet has a bold frozen header, an autofilter and column
-widths. Text a spreadsheet would read as a formula is stored as text, never as a formula.
+CSV: the audit as rows), the run manifest on its own sheet and, when the scheme cites its
+source clauses, a `references` sheet (each node's clause and source line). Numbers are numbers
+with the places they are shown with; each sheet has a bold frozen header, an autofilter and
+column widths. Text a spreadsheet would read as a formula is stored as text, never as a formula.
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ from pathlib import Path
 from typing import IO, Any
 
 from rulebook.audit.result import Result
+from rulebook.errors import Location
 from rulebook.render.csvout import LONG_HEADER, long_rows, wide_header, wide_rows
 from rulebook.render.textwidth import display_width
+from rulebook.scheme.model import Scheme
 
 FIXED_TIME = dt.datetime(2000, 1, 1)  # noqa: DTZ001 - a fixed, zone-less stamp keeps the workbook byte-identical
 """Workbook created/modified stamp: fixed, so equal results give equal workbook properties."""
@@ -41,12 +44,39 @@ def write_xlsx(result: Result, path: str | Path) -> None:
     long_widths = [unit_w, 28, 28, 8, 8, NUMBER_WIDTH, NUMBER_WIDTH, NUMBER_WIDTH, 8]
     _sheet(book, "breakdown", list(LONG_HEADER), long_widths, long_rows(result))
     _sheet(book, "manifest", ["key", "value"], [24, 72], _flat(result.manifest()))
+    cited = list(references(result.scheme))
+    if cited:
+        _sheet(book, "references", list(REFERENCE_HEADER), [28, 10, 28, 24, 28], cited)
     book.properties.creator = "rulebook"
     book.properties.created = book.properties.modified = FIXED_TIME
     with tempfile.TemporaryFile() as raw:
         book.save(raw)
         raw.seek(0)
         _stamped(raw, path)
+
+
+REFERENCE_HEADER = ("id", "kind", "label", "reference", "source")
+
+
+def references(scheme: Scheme) -> Iterator[tuple[str, str, str, str, str]]:
+    """Every node, value, veto, outcome, ranking, parameter and indicator that cites a clause
+    (`reference:`), in tree then declaration order, with its source line: the workbook's
+    `references` sheet, from which an auditor goes from a row of the breakdown to the clause."""
+    rows: list[tuple[str, str, str, str, Location | None]] = [
+        (n, "node", scheme.nodes[n].label, scheme.nodes[n].reference, scheme.nodes[n].location)
+        for n in (*scheme.score_ids[:-1], *scheme.output_ids)
+    ]
+    rows += [(n, v.kind, v.label, v.reference, v.location) for n, v in scheme.values.items()]
+    rows += [(n, "ranking", r.label, r.reference, r.location) for n, r in scheme.rankings.items()]
+    rows += [
+        (n, "parameter", p.label, p.reference, p.location) for n, p in scheme.parameters.items()
+    ]
+    rows += [
+        (n, "indicator", i.label, i.reference, i.location) for n, i in scheme.indicators.items()
+    ]
+    for name, kind, label, reference, where in rows:
+        if reference:
+            yield name, kind, label, reference, f"{where.file}:{where.line}" if where else ""
 
 
 def _stamped(raw: IO[bytes], path: str | Path) -> None:

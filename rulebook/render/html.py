@@ -252,12 +252,13 @@ def _unit(
         for p in lost
     )
     verdict = "".join(
-        f'<p class="veto">{escape(w["vetoed"])}: {escape(view.veto_text(scheme, v))}</p>'
+        f'<p class="veto">{escape(w["vetoed"])}: {escape(view.veto_text(scheme, v))}'
+        f"{_cited(scheme.vetoes[v].reference)}</p>"
         for v in unit.vetoes
     )
     verdict += "".join(
         f'<p class="outcome">{escape(o.label or name)}: '
-        f"<b>{escape(show(unit.outcomes[name]))}</b></p>"
+        f"<b>{escape(show(unit.outcomes[name]))}</b>{_cited(o.reference)}</p>"
         for name, o in scheme.outcomes.items()
     )
     terms = [root for root, _ in semantics.total_terms(scheme)]
@@ -319,11 +320,19 @@ def _audit_text(scheme: Scheme, a: NodeAudit) -> str:
             f"raw {show(a.raw)}; clipped {show(a.clipped)}"
             + (f"; rounding {a.rounding}" if a.rounding else "")
         )
-    if a.location:
-        lines.append(f"{a.location.file}:{a.location.line}")
+    where = f"{a.location.file}:{a.location.line}" if a.location else ""
+    if a.reference:
+        where = f"{where}  〔{a.reference}〕".strip()
+    if where:
+        lines.append(where)
     if a.note:
         lines.append(" ".join(a.note.split()))
     return "\n".join(lines)
+
+
+def _cited(reference: str) -> str:
+    """The clause an outcome or veto cites, escaped, after its verdict; "" when none."""
+    return f' <span class="std">〔{escape(reference)}〕</span>' if reference else ""
 
 
 def _anchor(name: str) -> str:

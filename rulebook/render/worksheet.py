@@ -149,9 +149,13 @@ def _verdict(result: Result, target: UnitResult) -> list[str]:
         index = result.units.index(target)
         lines.append(f"{w['rank']}: {result.total_ranks()[index]} / {len(result.units)}")
     for name, outcome in scheme.outcomes.items():
-        lines.append(f"{outcome.label or name}: {show(target.outcomes[name])}")
+        lines.append(
+            f"{outcome.label or name}: {show(target.outcomes[name])}{_cited(outcome.reference)}"
+        )
     for veto in target.vetoes:
-        lines.append(f"{w['vetoed']}: {view.veto_text(scheme, veto)}")
+        lines.append(
+            f"{w['vetoed']}: {view.veto_text(scheme, veto)}" + _cited(scheme.vetoes[veto].reference)
+        )
     return lines
 
 
@@ -199,13 +203,22 @@ def detail(a: NodeAudit, scheme: Scheme | None = None) -> str:
         lines.append(f"  standard  {show(a.standard)}  (lost {lost})")
     if a.location:
         lines.append(f"  source    {a.location.file}:{a.location.line}")
+    if a.reference:
+        lines.append(f"  reference {a.reference}")
     if a.note:
         lines.append(f"  note      {' '.join(a.note.split())}")
     return "\n".join(lines) + "\n"
 
 
 def _where(a: NodeAudit) -> str:
-    return f"{a.location.file}:{a.location.line}" if a.location else ""
+    """The source line, then the clause the node cites (`reference:`), when there are."""
+    where = f"{a.location.file}:{a.location.line}" if a.location else ""
+    return f"{where}  〔{a.reference}〕".strip() if a.reference else where
+
+
+def _cited(reference: str) -> str:
+    """`  〔clause〕` after a verdict line when the outcome or veto cites one, else ""."""
+    return f"  〔{reference}〕" if reference else ""
 
 
 def _points(amount: Decimal) -> str:

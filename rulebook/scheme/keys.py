@@ -141,6 +141,11 @@ EMPTY = Scalar("empty")
 
 LABEL = Key("label", TEXT, "name shown to people (may be Chinese)")
 NOTE = Key("note", TEXT, "the reading of the source clause, for reviewers")
+REFERENCE = Key(
+    "reference",
+    TEXT,
+    "the clause of the source document it comes from (e.g. 范文十四 第8条), shown in reports",
+)
 
 SCHEME = Record(
     "scheme",
@@ -244,6 +249,7 @@ INDICATOR = Record(
         ),
         Key("default", ANY, "value used when a unit omits the indicator (else it is required)"),
         NOTE,
+        REFERENCE,
         Key("record_only", FLAG, "true: recorded but read by no formula"),
     ),
     required_when=(("values", "type", "enum"),),
@@ -256,6 +262,7 @@ PARAMETER = Record(
         Key("value", NUMBER, "the value", required=True),
         LABEL,
         NOTE,
+        REFERENCE,
         Key("by_unit", MapOf(NUMBER, ids=False), "unit-specific values; other units take `value`"),
     ),
 )
@@ -269,6 +276,7 @@ VALUE = Record(
         Key("per", NAME, "`period`, or a period-group set: computed once per period or group"),
         LABEL,
         NOTE,
+        REFERENCE,
     ),
 )
 
@@ -310,6 +318,12 @@ RANKING = Record(
         LABEL,
         NOTE,
         Key("demote_if", FORMULA, "a yes/no formula: such a unit ranks below every other"),
+        Key(
+            "demoted_within",
+            Whole(1, 1000000),
+            "with demote_if, order asc: every demoted unit ranks within the first N places",
+        ),
+        REFERENCE,
     ),
 )
 
@@ -324,6 +338,7 @@ NODE = Record(
         Key("max", NUMBER, "a cap applied to the node's value before rounding"),
         Key("min", NUMBER, "a floor applied to the node's value before rounding"),
         NOTE,
+        REFERENCE,
         Key("expr", FORMULA, "the item's formula (docs/expressions.md)"),
         Key("let", MapOf(Either((FORMULA, Ref("value")))), "item-local named values"),
         Key("use", NAME, "a pattern to instantiate"),
@@ -349,6 +364,7 @@ VETO = Record(
         LABEL,
         Key("when", FORMULA, "a yes/no formula: the unit is vetoed when it holds", required=True),
         Key("reason", TEXT, "why, shown with the veto"),
+        REFERENCE,
     ),
 )
 
@@ -376,6 +392,7 @@ OUTCOME = Record(
     (
         LABEL,
         NOTE,
+        REFERENCE,
         Key("cases", ListOf(CASE, non_empty=True), "the cases, in order", required=True),
     ),
 )

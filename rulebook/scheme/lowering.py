@@ -38,13 +38,16 @@ def _lower_condition(
     key: str,
     kind: ValueKind,
     label: str | None = None,
+    reference: str = "",
 ) -> None:
     """A yes/no condition written under `key` (a ranking's `demote_if`, a veto's `when`, a
     constraint's `require`) as a named value of that kind, read at its own source position."""
     body: dict[str, Any] = {"expr": fields[key]}
     if label is not None:
         body["label"] = label
-    lower_value(cx, name, body, path, lambda n: n, code_path=(*path, key), kind=kind)
+    lower_value(
+        cx, name, body, path, lambda n: n, code_path=(*path, key), kind=kind, reference=reference
+    )
 
 
 def lower_value(
@@ -56,8 +59,10 @@ def lower_value(
     replacements: Mapping[str, ast.expr] | None = None,
     code_path: Path_ | None = None,
     kind: ValueKind = "value",
+    reference: str = "",
 ) -> None:
-    """Read one value (`values:` entry or `let:` entry) into cx.values."""
+    """Read one value (`values:` entry or `let:` entry) into cx.values; `reference` is the
+    clause cited when the value names none itself (an item's lets cite the item's)."""
     fields = cx.mapping(
         body if isinstance(body, dict) else {"expr": body},
         path,
@@ -93,6 +98,7 @@ def lower_value(
         cx.src.loc(path, key=True),
         group,
         kind,
+        cx.text(fields.get("reference"), (*path, "reference"), "reference") or reference,
     )
     axis = group or ("period" if per_period else None)
     cx.formulas.append(
@@ -116,11 +122,15 @@ def read_rankings(cx: Context, raw: Any) -> None:
             if "basis" in fields:
                 cx.error((*path, "basis"), "`basis` must name a value or node")
             continue
+        within = _demoted_within(cx, fields, path, order)
         demote = None
+        reference = cx.text(fields.get("reference"), (*path, "reference"), "reference")
         if "demote_if" in fields:
             demote = f"{name}.demote_if"
             cx.claim(demote, (*path, "demote_if"), "value")
-            _lower_condition(cx, demote, fields, path, "demote_if", "condition")
+            _lower_condition(
+                cx, demote, fields, path, "demote_if", "condition", reference=reference
+            )
         cx.rankings[name] = Ranking(
             name,
             basis,
@@ -131,7 +141,36 @@ def read_rankings(cx: Context, raw: Any) -> None:
             cx.text(fields.get("note"), (*path, "note"), "note"),
             cx.src.loc(path, key=True),
             demote=demote,
+            reference=reference,
+            demoted_within=within,
         )
+
+
+def _demoted_within(cx: Context, fields: Mapping[str, Any], path: Path_, order: Any) -> int | None:
+    """`demoted_within: N` (a whole number >= 1), only beside `demote_if` in an `asc` ranking:
+    the demoted units are the first from the bottom, and all of them rank within N places."""
+    raw = fields.get("demoted_within")
+    if raw is None:
+        return None
+    where = (*path, "demoted_within")
+    if isinstance(raw, bool) or not isinstance(raw, int) or raw < 1:
+        cx.error(where, f"`demoted_within` must be a whole number of places >= 1, got `{raw}`")
+        return None
+    if "demote_if" not in fields:
+        cx.error(
+            where,
+            "`demoted_within` needs `demote_if`: it places the demoted units",
+            "add `demote_if: <yes/no formula>`, or remove `demoted_within`",
+        )
+        return None
+    if order != "asc":
+        cx.error(
+            where,
+            "`demoted_within` needs `order: asc`: demoted units come first from the bottom",
+            "rank from the bottom (`order: asc`); a `desc` ranking puts them last already",
+        )
+        return None
+    return raw
 
 
 def read_vetoes(cx: Context, raw: Any) -> None:
@@ -151,12 +190,14 @@ def read_vetoes(cx: Context, raw: Any) -> None:
         ):
             continue
         label = cx.text(fields.get("label"), (*path, "label"), "label", vid)
-        _lower_condition(cx, vid, fields, path, "when", "veto", label)
+        reference = cx.text(fields.get("reference"), (*path, "reference"), "reference")
+        _lower_condition(cx, vid, fields, path, "when", "veto", label, reference)
         cx.vetoes[vid] = Veto(
             vid,
             label,
             cx.text(fields.get("reason"), (*path, "reason"), "reason", label),
             cx.src.loc(path),
+            reference,
         )
     names = [v for v in cx.vetoes if v in cx.values]
     tree: ast.expr = (
@@ -269,6 +310,7 @@ def read_outcomes(cx: Context, raw: Any) -> None:
             cx.src.loc(path, key=True),
             None,
             "outcome",
+            cx.text(fields.get("reference"), (*path, "reference"), "reference"),
         )
         cx.outcomes[name] = Outcome(
             name,
@@ -276,4 +318,5 @@ def read_outcomes(cx: Context, raw: Any) -> None:
             tuple(label for _, label in branches),
             cx.values[name].note,
             cx.src.loc(path, key=True),
+            cx.values[name].reference,
         )

@@ -96,6 +96,8 @@ class Indicator:
     note: str = ""
     record_only: bool = False
     location: Location | None = None
+    reference: str = ""
+    """The clause of the source document this comes from (`reference:`), shown in reports."""
 
 
 @attrs.frozen
@@ -109,6 +111,8 @@ class Parameter:
     location: Location | None = None
     by_unit: dict[str, Decimal] = attrs.field(factory=dict)
     """Unit-specific values (e.g. a target of 3 for three named villages, 2 for the rest)."""
+    reference: str = ""
+    """The clause of the source document this comes from (`reference:`), shown in reports."""
 
 
 @attrs.frozen
@@ -127,6 +131,8 @@ class Value:
     """`value`; `veto` (a one-vote-veto condition); `outcome` (a label chosen by conditions);
     `constraint` (a test the data must pass); `condition` (a ranking's demotion test,
     `vetoed`)."""
+    reference: str = ""
+    """The clause of the source document this comes from (`reference:`), shown in reports."""
 
 
 @attrs.frozen
@@ -152,6 +158,8 @@ class Node:
     """Declared directions: (indicator, `increasing`|`decreasing`) — more of the indicator
     never lowers (raises) this node; checked by `rulebook test --properties`."""
     location: Location | None = None
+    reference: str = ""
+    """The clause of the source document this comes from (`reference:`), shown in reports."""
 
     @property
     def is_item(self) -> bool:
@@ -178,6 +186,11 @@ class Ranking:
     """Name of a yes/no value: units for which it holds count as lower than all others (last
     from the top, first from the bottom) — e.g. a verified complaint puts a community in the
     month's bottom places whatever its points."""
+    demoted_within: int | None = None
+    """With `demote`: every demoted unit ranks within the first N places (those beyond share
+    place N) — "直接列入倒数3名内" however many are demoted (`ranking.cap_demoted`)."""
+    reference: str = ""
+    """The clause of the source document this comes from (`reference:`), shown in reports."""
 
 
 @attrs.frozen
@@ -188,6 +201,8 @@ class Veto:
     label: str
     reason: str
     location: Location | None = None
+    reference: str = ""
+    """The clause of the source document this comes from (`reference:`), shown in reports."""
 
 
 @attrs.frozen
@@ -199,6 +214,8 @@ class Outcome:
     labels: tuple[str, ...]
     note: str = ""
     location: Location | None = None
+    reference: str = ""
+    """The clause of the source document this comes from (`reference:`), shown in reports."""
 
 
 @attrs.frozen

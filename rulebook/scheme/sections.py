@@ -223,6 +223,7 @@ def read_indicators(cx: Context, raw: Any) -> None:
             record_only=cx.flag(fields.get("record_only"), (*path, "record_only"), "`record_only`"),
             note=cx.text(fields.get("note"), (*path, "note"), "note"),
             location=cx.src.loc(path, key=True),
+            reference=cx.text(fields.get("reference"), (*path, "reference"), "reference"),
         )
         _check_default(cx, cx.indicators[name], path)
 
@@ -282,6 +283,7 @@ def read_parameters(cx: Context, raw: Any) -> None:
             cx.text(fields.get("note"), (*path, "note"), "note"),
             cx.src.loc(path, key=True),
             by_unit,
+            cx.text(fields.get("reference"), (*path, "reference"), "reference"),
         )
 
 

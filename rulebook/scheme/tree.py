@@ -77,6 +77,7 @@ def lower_node(cx: Context, body: Any, path: Path_, parent: Node | None) -> str 
         unit=cx.text(fields.get("unit"), (*path, "unit"), "unit"),
         monotone=read_monotone(cx, fields.get("monotone"), (*path, "monotone")),
         location=cx.src.loc((*path, "id"), key=True),
+        reference=cx.text(fields.get("reference"), (*path, "reference"), "reference"),
     )
     children_raw = fields.get("children")
     has_formula = "expr" in fields or "use" in fields
@@ -114,7 +115,7 @@ def lower_node(cx: Context, body: Any, path: Path_, parent: Node | None) -> str 
                 "an item needs `expr: ...` (or `use: pattern`), a group `children:`",
             )
         return None
-    formula = item_formula(cx, node_id, fields, path)
+    formula = item_formula(cx, node_id, fields, path, base.reference)
     if formula is None:
         return node_id  # reported; keep the id so references do not cascade
     given = fields.get("with")
@@ -128,8 +129,11 @@ def lower_node(cx: Context, body: Any, path: Path_, parent: Node | None) -> str 
     return node_id
 
 
-def item_formula(cx: Context, node_id: str, fields: dict[str, Any], path: Path_) -> ex.Expr | None:
-    """The item's formula with its lets (own and its pattern's) registered as values."""
+def item_formula(
+    cx: Context, node_id: str, fields: dict[str, Any], path: Path_, reference: str = ""
+) -> ex.Expr | None:
+    """The item's formula with its lets (own and its pattern's) registered as values; a let
+    that cites no clause itself cites the item's `reference`."""
     pattern_name = fields.get("use")
     own_lets = fields.get("let") or {}
     pattern: dict[str, Any] = {}
@@ -172,7 +176,13 @@ def item_formula(cx: Context, node_id: str, fields: dict[str, Any], path: Path_)
             f"{node_id}.{name}", (*path, "id"), "value"
         ):
             lower_value(
-                cx, f"{node_id}.{name}", body, (*pattern_path, "let", name), local, replacements
+                cx,
+                f"{node_id}.{name}",
+                body,
+                (*pattern_path, "let", name),
+                local,
+                replacements,
+                reference=reference,
             )
     for name, body in own_lets.items():
         if name in pattern_lets:
@@ -185,7 +195,9 @@ def item_formula(cx: Context, node_id: str, fields: dict[str, Any], path: Path_)
         if cx.identifier(name, (*path, "let", name), "let value") and cx.claim(
             f"{node_id}.{name}", (*path, "let", name), "value"
         ):
-            lower_value(cx, f"{node_id}.{name}", body, (*path, "let", name), local)
+            lower_value(
+                cx, f"{node_id}.{name}", body, (*path, "let", name), local, reference=reference
+            )
     if override:
         assert isinstance(pattern_name, str)
         full = f"{node_id}.{pattern_name}"
@@ -198,6 +210,7 @@ def item_formula(cx: Context, node_id: str, fields: dict[str, Any], path: Path_)
                 local,
                 replacements,
                 code_path=(*pattern_path, "expr"),
+                reference=reference,
             )
     if pattern_name is not None and not override:
         formula = cx.formula(pattern.get("expr"), (*pattern_path, "expr"), local, replacements)

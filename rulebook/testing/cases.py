@@ -34,7 +34,8 @@ from rulebook.render.worksheet import annotate, summary
 from rulebook.scheme.loader import Source, load_text
 from rulebook.scheme.model import Scheme
 
-CASE_KEYS = ("name", "data", "units", "overrides", "expect", "tolerance")
+CASE_KEYS = ("name", "note", "data", "units", "overrides", "expect", "tolerance")
+"""A case's keys; `note` (the hand working, for reviewers) is read by people only."""
 
 
 @attrs.frozen

@@ -200,6 +200,8 @@ class Run:
                 )
             else:
                 ranks = column_ranks(basis, ranking.order, ranking.method, demoted)
+            if ranking.demoted_within is not None and demoted is not None:
+                ranks = np.where(demoted, np.minimum(ranks, ranking.demoted_within), ranks)
             self.cols[target + offset] = Num(np.asarray(ranks, dtype=np.int64), 1)
             for row, vector in self.fallback.items():
                 vector[target + offset] = Decimal(int(ranks[row]))
