@@ -21,7 +21,7 @@ from rulebook.arith import CONTEXT
 from rulebook.engine.interpret import Interpreter
 from rulebook.scheme import axes
 from rulebook.scheme.model import Scheme
-from rulebook.scheme.tables import Band, Table, tables_called
+from rulebook.scheme.tables import Band, Edge, Table, tables_called
 
 
 @attrs.frozen
@@ -124,8 +124,8 @@ def table_range(table: Table, lo: Decimal | None, hi: Decimal | None) -> tuple[D
         return min(values), max(values)
     reached = [b.value for b in table.bands if _reaches(b, lo, hi)]
     first, last = table.bands[0], table.bands[-1]
-    past = (first.low is not None and (lo is None or lo <= first.low.at)) or (
-        last.high is not None and (hi is None or hi >= last.high.at)
+    past = (first.low is not None and (lo is None or _before(lo, first.low))) or (
+        last.high is not None and (hi is None or _after(hi, last.high))
     )
     if past and table.otherwise is not None:
         reached.append(table.otherwise)
@@ -135,7 +135,17 @@ def table_range(table: Table, lo: Decimal | None, hi: Decimal | None) -> tuple[D
 
 
 def _reaches(band: Band, lo: Decimal | None, hi: Decimal | None) -> bool:
-    """Whether some x in [lo, hi] lies in `band` (conservative at a shared edge)."""
-    if band.low is not None and hi is not None and hi < band.low.at:
+    """Whether some x in the closed interval [lo, hi] lies in `band`."""
+    if band.low is not None and hi is not None and _before(hi, band.low):
         return False
-    return not (band.high is not None and lo is not None and lo > band.high.at)
+    return not (band.high is not None and lo is not None and _after(lo, band.high))
+
+
+def _before(x: Decimal, low: Edge) -> bool:
+    """Whether `x` lies below a band's lower edge."""
+    return x < low.at or (x == low.at and not low.inclusive)
+
+
+def _after(x: Decimal, high: Edge) -> bool:
+    """Whether `x` lies above a band's upper edge."""
+    return x > high.at or (x == high.at and not high.inclusive)

@@ -540,7 +540,7 @@ class _Checker:
                 raise self.fail(
                     arg,
                     f"lookup table `{table}` needs an enum, got {_type_text(got)}",
-                    "call it with an enum indicator, e.g. av_weight(AV); a number goes to a "
+                    f"call it with an enum indicator, e.g. {table}(level); a number goes to a "
                     "band table (`bands:`)",
                 )
             info = self.lookup(got.removeprefix("enum:")) or info

@@ -214,21 +214,10 @@ def _read_map(cx: Context, raw: Any, path: Path_) -> dict[str, Decimal]:
         cx.error(path, "`map` must map each enum value to a number", "e.g. map: {N: 0.85, A: 0.62}")
         return {}
     out: dict[str, Decimal] = {}
-    for key, value in raw.items():
-        if not isinstance(key, str):
-            written = "yes/no" if isinstance(key, bool) else "a number"
-            cx.error(
-                (*path, key),
-                f"the key `{key}` was read as {written}, but an enum value is text",
-                f'write it in quotes: "{key}"'
-                if not isinstance(key, bool)
-                else 'write the value in quotes as the enum declares it, e.g. "yes"',
-                key=True,
-            )
-            continue
+    for key, value in raw.items():  # the scheme reader keeps every key as text
         number = cx.number(value, (*path, key), f"the value of `{key}`")
         if number is not None:
-            out[key] = number
+            out[str(key)] = number
     return out
 
 
