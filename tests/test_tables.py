@@ -406,3 +406,24 @@ def test_a_table_nobody_calls_is_warned_about(tmp_path: Any) -> None:
     )
     found = [p for p in rulebook.check(path) if "table `t` is not called" in p.message]
     assert [(p.severity, p.location.line) for p in found if p.location] == [("warning", 7)]
+
+
+def test_scheme_diff_shows_a_changed_row() -> None:
+    """Moving the edge 24 to 25 and the weight of N from 0.85 to 0.8 are rule changes."""
+    from rulebook.analysis.scheme_diff import diff_schemes
+
+    old = scheme(VITALS)
+    new = scheme(
+        VITALS.replace("{above: 20, to: 24, value: 2}", "{above: 20, to: 25, value: 2}")
+        .replace("{above: 24, value: 3}", "{above: 25, value: 3}")
+        .replace("N: 0.85", "N: 0.8")
+    )
+    changes = {c.name: c.fields for c in diff_schemes(old, new).section("tables")}
+    assert set(changes) == {"resp_score", "av_weight"}
+    (bands,) = changes["resp_score"]
+    assert (bands.field, bands.new) == (
+        "bands",
+        "x ≤ 8: 3; 8 < x ≤ 11: 1; 11 < x ≤ 20: 0; 20 < x ≤ 25: 2; x > 25: 3",
+    )
+    (weights,) = changes["av_weight"]
+    assert weights.new == "A: 0.62, L: 0.55, N: 0.8, P: 0.2"
