@@ -427,3 +427,25 @@ def test_scheme_diff_shows_a_changed_row() -> None:
     )
     (weights,) = changes["av_weight"]
     assert weights.new == "A: 0.62, L: 0.55, N: 0.8, P: 0.2"
+
+
+def test_coverage_counts_the_rows_the_cases_fell_in() -> None:
+    """Two units at resp 8 and 15 fall in the rows `x ≤ 8` and `11 < x ≤ 20` of `g.resp`'s call:
+    2 of its 5 rows (the other three are listed); pulse 60 falls in `50 ≤ x ≤ 90` (1 of 3, with
+    otherwise); AV N in `N` (1 of 4). The monthly, shifted and guarded calls count too."""
+    from rulebook.testing.coverage import measure
+
+    s = scheme(VITALS)
+    result = rulebook.evaluate(s, {"units": {"u": unit(resp="8"), "v": unit(resp="15")}})
+    cover = measure(s, [result], set())
+    never = [n for n in cover.never if n.startswith("g.resp: `")]
+    assert never == [
+        "g.resp: `resp_score(resp)` never fell in the row `8 < x ≤ 11`",
+        "g.resp: `resp_score(resp)` never fell in the row `20 < x ≤ 24`",
+        "g.resp: `resp_score(resp)` never fell in the row `x > 24`",
+    ]
+    # rows: resp 5, pulse 3, weighted 4, shifted 5, monthly 5, guarded 5 = 27; matched: resp 2
+    # (8, 15), pulse 1, weighted 1, shifted 2 (2·8−10 = 6 → x ≤ 8; 2·15−10 = 20 → 11 < x ≤ 20),
+    # monthly 1 (15 both months), guarded 2 = 9
+    assert (cover.rows, cover.rows_matched) == (27, 9)
+    assert "table rows matched 9/27" in cover.render("vitals")

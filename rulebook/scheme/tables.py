@@ -128,6 +128,13 @@ class Table:
                 return band.text(), band.value
         return None if self.otherwise is None else ("otherwise", self.otherwise)
 
+    def rows(self) -> tuple[str, ...]:
+        """Every row as `match` names it: the enum values, the bands, then `otherwise`."""
+        if self.kind == "lookup":
+            return tuple(self.mapping)
+        bands = tuple(b.text() for b in self.bands)
+        return bands if self.otherwise is None else (*bands, "otherwise")
+
     def covers(self) -> str:
         """What the bands cover, for messages: `x ≤ 8 … x > 24`."""
         if self.kind == "lookup":
