@@ -290,15 +290,27 @@ def band_tables(draw: st.DrawFn) -> Table:
 @settings(max_examples=200, deadline=None)
 @given(band_tables(), st.data())
 def test_table_range_is_sound(table: Table, data: st.DataObject) -> None:
-    """Every value the table gives for an x in [lo, hi] lies in `table_range(lo, hi)`."""
+    """Every value the table gives for an x in [lo, hi] lies in `table_range(lo, hi)`; the
+    table finds the one band holding x (or `otherwise`, or a miss) as a scan of rows would."""
     lo = data.draw(st.one_of(st.none(), st.decimals(-60, 60, places=1)))
     hi = data.draw(st.one_of(st.none(), st.decimals(lo if lo is not None else -60, 60, places=1)))
-    x = data.draw(st.decimals(lo if lo is not None else -100, hi if hi is not None else 100))
+    low, high = (lo if lo is not None else D(-100)), (hi if hi is not None else D(100))
+    cuts = [e.at for b in table.bands for e in (b.low, b.high) if e is not None]
+    x = data.draw(
+        st.one_of(
+            st.sampled_from([c for c in cuts if low <= c <= high] or [low]), st.decimals(low, high)
+        )
+    )
     least, most = table_range(table, lo, hi)
+    holding = [b.value for b in table.bands if b.holds(x)]  # the bisection against a scan
+    assert len(holding) <= 1
+    want = holding[0] if holding else table.otherwise
     try:
         got = table(x)
     except TableMiss:
+        assert want is None
         return
+    assert got == want
     assert least <= got <= most
 
 
@@ -449,3 +461,27 @@ def test_coverage_counts_the_rows_the_cases_fell_in() -> None:
     # monthly 1 (15 both months), guarded 2 = 9
     assert (cover.rows, cover.rows_matched) == (27, 9)
     assert "table rows matched 9/27" in cover.render("vitals")
+
+
+def test_json_with_table_reads_validates_against_the_published_schema() -> None:
+    import json
+    from pathlib import Path
+
+    from rulebook.render.jsonout import to_json
+
+    jsonschema = pytest.importorskip("jsonschema")
+    root = Path(__file__).resolve().parent.parent
+    schema = json.loads((root / "docs" / "result.schema.json").read_text(encoding="utf-8"))
+    doc = json.loads(to_json(rulebook.evaluate(scheme(VITALS), {"units": {"u": unit()}})))
+    jsonschema.validate(doc, schema, cls=jsonschema.Draft202012Validator)
+    reads = doc["units"][0]["audit"]["g.pulse"]["tables"]
+    assert reads == [
+        {
+            "table": "pulse_score",
+            "argument": "pulse",
+            "value": "60",
+            "period": None,
+            "row": "50 ≤ x ≤ 90",
+            "result": "0",
+        }
+    ]

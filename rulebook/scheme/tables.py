@@ -12,6 +12,7 @@ band holds at run time raises `TableMiss`, an evaluation error naming the table 
 from __future__ import annotations
 
 import ast
+import bisect
 import itertools
 from collections.abc import Iterator
 from decimal import Decimal
@@ -103,6 +104,11 @@ class Table:
     bands: tuple[Band, ...] = ()
     otherwise: Decimal | None = None
     location: Location | None = None
+    _uppers: tuple[Decimal, ...] = attrs.field(init=False, eq=False, repr=False, hash=False)
+
+    def __attrs_post_init__(self) -> None:
+        uppers = tuple(b.high.at for b in self.bands if b.high is not None)
+        object.__setattr__(self, "_uppers", uppers)
 
     def __call__(self, x: Any) -> Decimal:
         if self.kind == "lookup":
@@ -110,12 +116,23 @@ class Table:
             if found is None:  # excluded at load and by the data check; kept honest anyway
                 raise TableMiss(self, x)
             return found
-        for band in self.bands:
-            if band.holds(x):
-                return band.value
+        band = self.band_of(x)
+        if band is not None:
+            return band.value
         if self.otherwise is None:
             raise TableMiss(self, x)
         return self.otherwise
+
+    def band_of(self, x: Decimal) -> Band | None:
+        """The band holding `x`, found by bisection over the upper edges (the rows are
+        contiguous and increasing), so a long table costs a few comparisons per call."""
+        bands = self.bands
+        i = bisect.bisect_left(self._uppers, x)
+        if i < len(self._uppers) and self._uppers[i] == x and not bands[i].high.inclusive:  # type: ignore[union-attr]  # every band but the last has an upper edge
+            i += 1
+        if i >= len(bands) or not bands[i].holds(x):
+            return None
+        return bands[i]
 
     def match(self, x: Any) -> tuple[str, Decimal] | None:
         """The row `x` falls in (as text: the band, the enum value, or `otherwise`) and its
@@ -123,9 +140,9 @@ class Table:
         if self.kind == "lookup":
             found = self.mapping.get(x)
             return None if found is None else (str(x), found)
-        for band in self.bands:
-            if band.holds(x):
-                return band.text(), band.value
+        band = self.band_of(x)
+        if band is not None:
+            return band.text(), band.value
         return None if self.otherwise is None else ("otherwise", self.otherwise)
 
     def rows(self) -> tuple[str, ...]:
