@@ -104,10 +104,14 @@ class Table:
     bands: tuple[Band, ...] = ()
     otherwise: Decimal | None = None
     location: Location | None = None
-    _uppers: tuple[Decimal, ...] = attrs.field(init=False, eq=False, repr=False, hash=False)
+    _uppers: tuple[tuple[Decimal, ...], tuple[bool, ...]] = attrs.field(
+        init=False, eq=False, repr=False, hash=False
+    )
+    """The bands' upper edges and whether each is included, for bisection."""
 
     def __attrs_post_init__(self) -> None:
-        uppers = tuple(b.high.at for b in self.bands if b.high is not None)
+        highs = [b.high for b in self.bands if b.high is not None]
+        uppers = (tuple(h.at for h in highs), tuple(h.inclusive for h in highs))
         object.__setattr__(self, "_uppers", uppers)
 
     def __call__(self, x: Any) -> Decimal:
@@ -116,9 +120,9 @@ class Table:
             if found is None:  # excluded at load and by the data check; kept honest anyway
                 raise TableMiss(self, x)
             return found
-        band = self.band_of(x)
-        if band is not None:
-            return band.value
+        i = self._index(x)
+        if i is not None:
+            return self.bands[i].value
         if self.otherwise is None:
             raise TableMiss(self, x)
         return self.otherwise
@@ -126,13 +130,23 @@ class Table:
     def band_of(self, x: Decimal) -> Band | None:
         """The band holding `x`, found by bisection over the upper edges (the rows are
         contiguous and increasing), so a long table costs a few comparisons per call."""
-        bands = self.bands
-        i = bisect.bisect_left(self._uppers, x)
-        if i < len(self._uppers) and self._uppers[i] == x and not bands[i].high.inclusive:  # type: ignore[union-attr]  # every band but the last has an upper edge
+        i = self._index(x)
+        return None if i is None else self.bands[i]
+
+    def _index(self, x: Decimal) -> int | None:
+        """The index of the band holding `x`: the first upper edge at or past it (a shared edge
+        belongs to the row that includes it); only the first row's lower edge needs checking,
+        the rows being contiguous."""
+        uppers, closed = self._uppers
+        i = bisect.bisect_left(uppers, x)
+        if i < len(uppers) and uppers[i] == x and not closed[i]:
             i += 1
-        if i >= len(bands) or not bands[i].holds(x):
+        if i >= len(self.bands):
             return None
-        return bands[i]
+        low = self.bands[0].low
+        if i == 0 and low is not None and (x < low.at or (x == low.at and not low.inclusive)):
+            return None
+        return i
 
     def match(self, x: Any) -> tuple[str, Decimal] | None:
         """The row `x` falls in (as text: the band, the enum value, or `otherwise`) and its
