@@ -26,6 +26,7 @@ SECTIONS = (
     "rankings",
     "vetoes",
     "outcomes",
+    "tables",
 )
 """The parts of a scheme compared, in the order they are reported."""
 
@@ -261,6 +262,19 @@ def _entries(scheme: Scheme, section: str) -> dict[str, Entry]:
         return {
             n: (v.label, {"label": v.label, "when": _formula(scheme, n), "reason": v.reason})
             for n, v in scheme.vetoes.items()
+        }
+    if section == "tables":  # a changed row is a changed rule
+        return {
+            n: (
+                t.label,
+                {
+                    "label": t.label,
+                    "map": t.mapping,
+                    "bands": "; ".join(f"{b.text()}: {canonical(b.value)}" for b in t.bands),
+                    "otherwise": t.otherwise,
+                },
+            )
+            for n, t in scheme.tables.items()
         }
     return {
         n: (o.label, {"label": o.label, "labels": o.labels, "cases": _formula(scheme, n)})

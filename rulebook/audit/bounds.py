@@ -18,6 +18,7 @@ import attrs
 
 from rulebook import arith
 from rulebook.arith import CONTEXT
+from rulebook.audit.tables import table_range
 from rulebook.engine import semantics
 from rulebook.expr.syntax import inner_axis
 from rulebook.scheme.model import Scheme
@@ -759,6 +760,11 @@ class Analyzer:
         fname = node.func.id  # type: ignore[attr-defined]
         if fname in semantics.AGGREGATORS:
             return self.aggregate(fname, node.args[0])
+        table = self.scheme.tables.get(fname)
+        if table is not None:  # over the rows the argument can reach (rulebook.audit.tables)
+            arg = self.num(node.args[0]) if table.kind == "band" else Interval(None, None)
+            least, most = table_range(table, arg.lo, arg.hi)
+            return Interval(least, most, all(v == v.to_integral_value() for v in table.values()))
         args = [self.num(a) for a in node.args]
         if fname in ("min", "max"):
             out = args[0]

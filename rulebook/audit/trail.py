@@ -21,6 +21,7 @@ from typing import Any, NamedTuple, Protocol
 import attrs
 
 from rulebook.arith import CONTEXT, canonical
+from rulebook.audit.tables import TableRead, calls_tables, table_reads
 from rulebook.engine import semantics
 from rulebook.engine.codegen import compile_expression
 from rulebook.engine.semantics import Clip
@@ -90,6 +91,8 @@ class NodeAudit:
     location: Location | None
     reference: str = ""
     """The clause of the source document the node or value cites (`reference:`), or ""."""
+    tables: tuple[TableRead, ...] = ()
+    """The table calls the formula made: argument, row matched, value (`rulebook.audit.tables`)."""
 
     @property
     def clipped(self) -> Decimal:
@@ -133,6 +136,7 @@ class NodeAudit:
             self.rounding,
             tuple((b.condition, b.taken) for b in self.branches),
             self.ranks,
+            self.tables,
         )
         return render(static, facts, plain or _plain_value)
 
@@ -206,12 +210,13 @@ class _Facts(NamedTuple):
     rounding: str | None
     branches: tuple[tuple[str, bool], ...]
     ranks: tuple[RankRead, ...]
+    tables: tuple[TableRead, ...] = ()
 
 
 def render(static: _Static, facts: _Facts, plain: Callable[[Any], Any]) -> dict[str, Any]:
     """A node's audit as JSON-ready data: the one rendering behind `NodeAudit.to_dict` and the
     audit of `Result.to_dict(audit=True)`; hot when every unit is audited, so written for speed."""
-    value, raw, inputs, children, clips, _, rounding, branches, ranks = facts
+    value, raw, inputs, children, clips, _, rounding, branches, ranks, tables = facts
     kind = static.kind
     if kind != "value":
         out: dict[str, Any] = {
@@ -275,6 +280,18 @@ def render(static: _Static, facts: _Facts, plain: Callable[[Any], Any]) -> dict[
             }
             for r in ranks
         ]
+    if tables:
+        out["tables"] = [
+            {
+                "table": t.table,
+                "argument": t.argument,
+                "value": plain(t.value),
+                "period": t.period,
+                "row": t.row,
+                "result": plain(t.result),
+            }
+            for t in tables
+        ]
     if static.periods:
         out["periods"] = {p: plain(w) for p, w in static.periods}
     standard = static.standard
@@ -313,6 +330,7 @@ class _Spec(_Static):
         "node",
         "ranked",
         "raw_of",
+        "reads_tables",
         "value_of",
     )
     name: str
@@ -326,6 +344,7 @@ class _Spec(_Static):
     branches_only: bool  # a value's formula: branches shown, its floor/cap not
     ranked: tuple[tuple[str, int, str | None, str], ...]
     item: bool
+    reads_tables: tuple[ast.expr, str | None] | None  # a formula calling a table, its axis
 
 
 class UnitScores(Protocol):
@@ -405,6 +424,7 @@ class Auditor:
             spec.standard,
             spec.location,
             spec.reference,
+            facts.tables,
         )
 
     def explain_dict(
@@ -489,6 +509,7 @@ class Auditor:
         value = spec.value_of(vector)
         raw = spec.raw_of(vector) if spec.kind != "value" else value
         ranks = self._ranks(spec, unit) if spec.ranked else ()
+        reads = table_reads(self.scheme, *spec.reads_tables, vector) if spec.reads_tables else ()
         taken: list[tuple[str, bool]] = []
         clips: list[Clip] = []
         if spec.clipper:
@@ -508,6 +529,7 @@ class Auditor:
                 None,
                 tuple(taken),
                 ranks,
+                reads,
             )
         if node.min is None and node.max is None:
             clamped = raw
@@ -525,6 +547,7 @@ class Auditor:
             self._rounding(clamped, value, node.min, node.max, spec.item),
             tuple(taken),
             ranks,
+            reads,
         )
 
     def _formula_clips(
@@ -630,7 +653,7 @@ class Auditor:
         scheme = self.scheme
         spec = _Spec.__new__(_Spec)
         spec.name, spec.node, spec.clipper, spec.branches_only = name, None, None, False
-        spec.item, spec.ranked = False, ()
+        spec.item, spec.ranked, spec.reads_tables = False, (), None
         tree: ast.expr | None = None
         if name == "total":
             _Static.__init__(
@@ -716,6 +739,8 @@ class Auditor:
         spec.children_of = self._all(spec.children)
         if tree is not None:
             spec.ranked = self._ranked(tree)
+            if calls_tables(scheme, tree):
+                spec.reads_tables = (tree, scheme.axis_of(name))
         return spec
 
     def _all(self, names: tuple[str, ...]) -> Getter:

@@ -103,6 +103,8 @@ class _Generator:
             self.bindings[f"_f_{name}"] = sig.implementation
         for name, aggregator in semantics.AGGREGATORS.items():
             self.bindings[f"_agg_{name}"] = aggregator.fold
+        for name, table in scheme.tables.items():  # called like functions (scheme/tables.py)
+            self.bindings[f"_f_{name}"] = table
         self.memos: list[str] = []  # memo variables of the statement being generated
         self.fresh = 0
 

@@ -21,6 +21,7 @@ from rulebook.engine.plan import Plan, Program
 from rulebook.engine.ranking import rank
 from rulebook.errors import DataError, EvaluationError, Problem
 from rulebook.scheme.model import Scheme
+from rulebook.scheme.tables import TableMiss
 
 Engine = Literal["compiled", "reference"]
 ENGINES: tuple[Engine, ...] = get_args(Engine)
@@ -178,6 +179,8 @@ def _located(
         else None
     )
     cause, hint = _CAUSES.get(type(exc).__name__, (type(exc).__name__, None))
+    if isinstance(exc, TableMiss):  # its message names the table and the value
+        cause, hint = str(exc), exc.hint
     if formula is None:
         return EvaluationError(unit, owner, "", cause, location, hint=hint)
     flat = " ".join(formula.text.split("\n"))

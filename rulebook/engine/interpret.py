@@ -56,7 +56,7 @@ class Interpreter(SimpleEval):  # type: ignore[misc]
     def __init__(self, scheme: Scheme) -> None:
         super().__init__(
             operators=dict(_OPERATORS),
-            functions={n: s.implementation for n, s in FUNCTIONS.items()},
+            functions={n: s.implementation for n, s in FUNCTIONS.items()} | scheme.tables,
             names=self._lookup,
         )
         handlers: dict[type, Callable[..., Any]] = getattr(self, "nodes")  # noqa: B009 - untyped base

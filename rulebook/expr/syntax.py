@@ -14,7 +14,7 @@ import ast
 import copy
 import itertools
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from decimal import Decimal, InvalidOperation
 
 import attrs
@@ -99,8 +99,9 @@ def value_names(tree: ast.expr) -> Iterator[ast.Name]:
             stack.extend(reversed(list(ast.iter_child_nodes(node))))
 
 
-def parse(text: str) -> Expr:
-    """Parse and validate `text`; raise ExprError (with offset and hint) if it is not allowed."""
+def parse(text: str, tables: Collection[str] = ()) -> Expr:
+    """Parse and validate `text`; raise ExprError (with offset and hint) if it is not allowed.
+    `tables` are the scheme's table names, called like one-argument functions."""
     if not isinstance(text, str):
         raise ExprError("an expression must be text or a number")
     if len(text) > MAX_LENGTH:
@@ -137,7 +138,7 @@ def parse(text: str) -> Expr:
         raise ExprError(f"syntax error: {exc.msg}", offset, hint) from None
     except (RecursionError, MemoryError, ValueError):
         raise ExprError("expression is nested too deeply or malformed", lead) from None
-    body = _Validator(stripped, lead).visit(module.body)
+    body = _Validator(stripped, lead, tables).visit(module.body)
     return Expr(text, body)
 
 
@@ -164,8 +165,8 @@ def _check_slips(code: str) -> None:
 class _Validator:
     """Walks a parsed expression, enforcing the whitelist and turning literals into Decimals."""
 
-    def __init__(self, text: str, lead: int) -> None:
-        self.text, self.lead = text, lead
+    def __init__(self, text: str, lead: int, tables: Collection[str] = ()) -> None:
+        self.text, self.lead, self.tables = text, lead, tables
         self.count = 0
 
     def fail(self, node: ast.AST, message: str, hint: str | None = None) -> ExprError:
@@ -294,13 +295,20 @@ class _Validator:
                 raise self.fail(node, f"`{fname}` takes {want} argument(s), got {n}", sig.doc)
             if fname == "round":
                 self._check_round(node)
+        elif fname in self.tables:
+            if len(node.args) != 1:
+                raise self.fail(
+                    node,
+                    f"table `{fname}` takes one argument, got {len(node.args)}",
+                    f"e.g. {fname}(x): the value to look up",
+                )
         else:
             from rulebook.errors import did_you_mean
 
             raise self.fail(
                 node,
                 f"unknown function `{fname}`",
-                did_you_mean(fname, [*FUNCTIONS, *AGGREGATORS])
+                did_you_mean(fname, [*FUNCTIONS, *AGGREGATORS, *self.tables])
                 or "functions: " + ", ".join(sorted([*FUNCTIONS, *AGGREGATORS])),
             )
         return node
@@ -487,11 +495,19 @@ PERIOD = "period"
 
 
 def check(
-    expr: Expr, lookup: Callable[[str], NameInfo | None], *, axis: str | None, has_periods: bool
+    expr: Expr,
+    lookup: Callable[[str], NameInfo | None],
+    *,
+    axis: str | None,
+    has_periods: bool,
+    tables: Mapping[str, str] | None = None,
+    calls: list[tuple[str, NameInfo, ast.expr]] | None = None,
 ) -> str:
     """Type-check `expr` in a context — one value (`axis=None`), per period (`"period"`) or per
-    group of a period-group set — and return its type. Raise ExprError at the offending part."""
-    return _Checker(lookup, has_periods).check(expr.tree, axis)
+    group of a period-group set — and return its type. Raise ExprError at the offending part.
+    `tables` maps each table name to its kind (`lookup` reads an enum, `band` a number); each
+    call of one is appended to `calls` as (table, the argument's type, the argument)."""
+    return _Checker(lookup, has_periods, tables or {}, calls).check(expr.tree, axis)
 
 
 def inner_axis(node: ast.expr, axis_of: Callable[[str], str | None]) -> str | None:
@@ -525,8 +541,15 @@ def inner_axis(node: ast.expr, axis_of: Callable[[str], str | None]) -> str | No
 
 
 class _Checker:
-    def __init__(self, lookup: Callable[[str], NameInfo | None], has_periods: bool) -> None:
+    def __init__(
+        self,
+        lookup: Callable[[str], NameInfo | None],
+        has_periods: bool,
+        tables: Mapping[str, str] | None = None,
+        calls: list[tuple[str, NameInfo, ast.expr]] | None = None,
+    ) -> None:
         self.lookup, self.has_periods = lookup, has_periods
+        self.tables, self.calls = tables or {}, calls
 
     def fail(self, node: ast.AST, message: str, hint: str | None = None) -> ExprError:
         return ExprError(message, getattr(node, "col_offset", 0), hint)
@@ -590,11 +613,37 @@ class _Checker:
                     )
                 self.expect(node.args[0], axis, NUM, f"`{fname}`")
                 return NUM
+            if fname in self.tables:
+                return self.table_call(fname, node.args[0], pp)
             args = node.args[:2] if fname == "round" else node.args  # round's mode: a text
             for a in args:
                 self.expect(a, pp, NUM, f"`{fname}`")
             return NUM
         raise self.fail(node, "unsupported construct")  # unreachable after validation
+
+    def table_call(self, table: str, arg: ast.expr, pp: str | None) -> str:
+        """A call of a scheme table: a lookup reads an enum, a band table a number."""
+        got = self.check(arg, pp)
+        info = NameInfo(got)
+        if self.tables[table] == "lookup":
+            if not got.startswith("enum:"):
+                raise self.fail(
+                    arg,
+                    f"lookup table `{table}` needs an enum, got {_type_text(got)}",
+                    f"call it with an enum indicator, e.g. {table}(level); a number goes to a "
+                    "band table (`bands:`)",
+                )
+            info = self.lookup(got.removeprefix("enum:")) or info
+            info = NameInfo(got, info.axis, info.values)
+        elif got != NUM:
+            raise self.fail(
+                arg,
+                f"band table `{table}` needs a number, got {_type_text(got)}",
+                "an enum value is looked up in a `map:` table",
+            )
+        if self.calls is not None:
+            self.calls.append((table, info, arg))
+        return NUM
 
     def name(self, node: ast.Name, pp: str | None) -> NameInfo:
         if node.id in PERIOD_NAMES:

@@ -60,6 +60,8 @@ def summary(audit: NodeAudit) -> str:
     parts = []
     for branch in audit.branches:
         parts.append(f"[{branch.condition}: {'yes' if branch.taken else 'no'}]")
+    for read in audit.tables:
+        parts.append(f"[{read.text()}]")
     for clip in audit.clips:
         verb = "floored" if clip.kind == "floor" else "capped"
         key = "min" if clip.kind == "floor" else "max"
@@ -183,6 +185,9 @@ def detail(a: NodeAudit, scheme: Scheme | None = None) -> str:
         lines.append("  weights   " + ", ".join(f"{p} {show(w)}" for p, w in a.periods))
     for b in a.branches:
         lines.append(f"  branch    {b.condition}: {'yes' if b.taken else 'no'}")
+    for t in a.tables:
+        label = f"  ({t.label})" if t.label else ""
+        lines.append(f"  table     {t.text()}{label}")
     for r in a.ranks:
         tie = f"; tied with {', '.join(r.tied_with)}" if r.tied_with else ""
         lines.append(

@@ -35,6 +35,7 @@ from rulebook.scheme.sections import (
     read_rounding,
     read_top,
 )
+from rulebook.scheme.tables import read_tables
 from rulebook.scheme.tree import read_tree
 
 
@@ -56,6 +57,7 @@ def _build(cx: Context, data: Any) -> Scheme:
     cx.period_groups = read_period_groups(cx, top.get("period_groups"))
     read_indicators(cx, top.get("indicators"))
     read_parameters(cx, top.get("parameters"))
+    read_tables(cx, top.get("tables"))
     read_patterns(cx, top.get("patterns"))
     read_values(cx, top.get("values"))
     roots = read_tree(cx, top.get("tree"))
@@ -97,6 +99,7 @@ def _build(cx: Context, data: Any) -> Scheme:
         period_groups=cx.period_groups,
         vetoes=cx.vetoes,
         outcomes=cx.outcomes,
+        tables=cx.tables,
         total_label=total_label,
         language=language,
         limits=cx.limits,

@@ -34,6 +34,7 @@ from rulebook.scheme.model import (
     Value,
     Veto,
 )
+from rulebook.scheme.tables import Table
 
 
 @attrs.frozen
@@ -66,6 +67,7 @@ class Context:
         self.from_patterns: set[str] = set()  # values a pattern provides; unused ones are fine
         self.vetoes: dict[str, Veto] = {}
         self.outcomes: dict[str, Outcome] = {}
+        self.tables: dict[str, Table] = {}  # `tables:`, read before any formula
         self.limits = arith.DEFAULT_LIMITS  # `scheme.limits`, read before any number
         self.rounding_mode = "half_up"  # `rounding.mode`, read before any formula
 
@@ -283,7 +285,7 @@ class Context:
             return None
         text = str(raw)
         try:
-            parsed = ex.parse(text)
+            parsed = ex.parse(text, self.tables)
         except ex.ExprError as err:
             self.expr_error(path, err, text)
             return None

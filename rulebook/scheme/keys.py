@@ -397,6 +397,36 @@ OUTCOME = Record(
     ),
 )
 
+BAND = Record(
+    "band",
+    "one row of a band table: its edges and its value",
+    (
+        Key("from", NUMBER, "lower edge, included: x ≥ from"),
+        Key("above", NUMBER, "lower edge, excluded: x > above"),
+        Key("to", NUMBER, "upper edge, included: x ≤ to"),
+        Key("below", NUMBER, "upper edge, excluded: x < below"),
+        Key("value", NUMBER, "the number the row gives", required=True),
+    ),
+    excludes=(("from", ("above",)), ("to", ("below",))),
+)
+
+TABLE = Record(
+    "table",
+    "a lookup table (enum value -> number) or a band table (number -> number)",
+    (
+        LABEL,
+        NOTE,
+        Key("map", MapOf(NUMBER, ids=False), "lookup: each value of the enum -> its number"),
+        Key(
+            "bands",
+            ListOf(BAND, non_empty=True),
+            "band table: contiguous rows in increasing order",
+        ),
+        Key("otherwise", NUMBER, "band table: the value outside every band (else an error)"),
+    ),
+    excludes=(("map", ("bands", "otherwise")),),
+)
+
 TOP = Record(
     "scheme_file",
     "a rulebook assessment scheme (docs/scheme-format.md)",
@@ -414,6 +444,7 @@ TOP = Record(
         Key("values", MapOf(Either((FORMULA, VALUE))), "named intermediate results"),
         Key("patterns", MapOf(PATTERN), "rules written once, used by several items"),
         Key("rankings", MapOf(RANKING), "rankings of all units by a value"),
+        Key("tables", MapOf(TABLE), "lookup and band tables formulas call by name"),
         Key(
             "tree",
             ListOf(NODE, non_empty=True),
@@ -452,6 +483,8 @@ RECORDS: dict[str, Record] = {
         CONSTRAINT,
         CASE,
         OUTCOME,
+        BAND,
+        TABLE,
     )
 }
 """Every record by name: what `Ref` points at, and the schema's definitions."""

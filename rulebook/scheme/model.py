@@ -23,6 +23,7 @@ from rulebook.expr.syntax import Expr
 
 if TYPE_CHECKING:
     from rulebook.engine.plan import Program
+    from rulebook.scheme.tables import Table
 
 
 IndicatorType = Literal["bool", "count", "rate", "decimal", "enum"]
@@ -237,6 +238,8 @@ class Scheme:
     period_groups: dict[str, tuple[PeriodGroup, ...]] = attrs.field(factory=dict)
     vetoes: dict[str, Veto] = attrs.field(factory=dict)
     outcomes: dict[str, Outcome] = attrs.field(factory=dict)
+    tables: dict[str, Table] = attrs.field(factory=dict)
+    """`tables:` by name: lookup and band tables formulas call (`rulebook.scheme.tables`)."""
     total_label: str = "总分"
     language: str = "zh"
     """`zh` or `en`: the language of headers in renderings (`scheme.language`, else from labels)."""

@@ -14,6 +14,7 @@ import attrs
 from rulebook.errors import Problem, did_you_mean
 from rulebook.expr import syntax as ex
 from rulebook.expr.functions import PERIOD_NAMES
+from rulebook.scheme import tables
 from rulebook.scheme.context import Context, Formula
 from rulebook.scheme.graph import DependencyGraph, dependency_graph
 from rulebook.scheme.loader import Path_
@@ -123,12 +124,21 @@ def check_types(cx: Context, graph: DependencyGraph) -> None:
                     per_period=axis == "period",
                     group=axis if axis not in (None, "period") else None,
                 )
+            calls: list[tables.Call] = []
             try:
-                got = ex.check(f.expr, infos.get, axis=axis, has_periods=bool(cx.periods))
+                got = ex.check(
+                    f.expr,
+                    infos.get,
+                    axis=axis,
+                    has_periods=bool(cx.periods),
+                    tables={t.name: t.kind for t in cx.tables.values()},
+                    calls=calls,
+                )
             except ex.ExprError as err:
                 if not err.message.startswith("unknown name"):  # reported already
                     cx.expr_error(f.path, err, f.expr.text)
                 continue
+            tables.check_calls(cx, f.path, f.expr.text, calls)
             want = {"score": ex.NUM, "condition": ex.BOOL, "case": ex.BOOL}.get(f.kind)
             if want is not None and got != want:
                 hint = (
@@ -146,7 +156,18 @@ def check_types(cx: Context, graph: DependencyGraph) -> None:
 
 
 def warn_unused(cx: Context, graph: DependencyGraph) -> None:
-    """Warn of indicators no formula reads and of item `let`s nobody uses."""
+    """Warn of indicators no formula reads, of item `let`s nobody uses and of tables no
+    formula calls."""
+    called = {t for f in cx.formulas for t, _ in tables.tables_called(f.expr.tree, cx.tables)}
+    for name in cx.tables:
+        if name not in called:
+            cx.error(
+                ("tables", name),
+                f"table `{name}` is not called by any formula",
+                f"remove it, or call it: {name}(x)",
+                key=True,
+                severity="warning",
+            )
     for name, ind in cx.indicators.items():
         if not ind.record_only and not graph.has_dependents(name):
             cx.error(

@@ -1,6 +1,7 @@
 """Coverage of a scheme by its YAML cases: which items the cases assert, which sides of every
 conditional (`a if c else b`) the cases' data took, and which caps and floors — declared
-(`max:`/`min:`) or written as `max(c, …)` / `min(c, …)` with a constant — actually clipped.
+(`max:`/`min:`) or written as `max(c, …)` / `min(c, …)` with a constant — actually clipped, and
+which rows of each table call (`rulebook.scheme.tables`) the cases' values fell in.
 
 The cases' results are re-read by a recording interpreter on each unit's final slots, so
 scoring is unchanged and nothing is re-scored.
@@ -21,6 +22,7 @@ from rulebook.engine import semantics
 from rulebook.engine.interpret import Interpreter
 from rulebook.scheme import axes
 from rulebook.scheme.model import Scheme
+from rulebook.scheme.tables import tables_called
 
 
 @attrs.frozen
@@ -34,6 +36,8 @@ class Coverage:
     limits: int
     limits_hit: int
     never: tuple[str, ...]
+    rows: int = 0
+    rows_matched: int = 0
 
     def render(self, scheme_id: str) -> str:
         lines = [
@@ -41,6 +45,7 @@ class Coverage:
                 f"{scheme_id}: coverage — items asserted {self.items_asserted}/{self.items}, "
                 f"branch sides taken {self.branches_taken}/{self.branches}, caps and floors "
                 f"hit {self.limits_hit}/{self.limits}"
+                + (f", table rows matched {self.rows_matched}/{self.rows}" if self.rows else "")
             )
         ]
         lines += [f"    never: {n}" for n in self.never]
@@ -66,6 +71,13 @@ class _Recorder(Interpreter):
         return self._eval(node.body) if taken else self._eval(node.orelse)
 
     def _eval_call(self, node: ast.Call) -> Any:
+        table = self.scheme.tables.get(node.func.id)  # type: ignore[attr-defined]
+        if table is not None:
+            x = self._eval(node.args[0])
+            found = table.match(x)
+            if found is not None:
+                self.seen.add((self.owner, node.col_offset, id(node), f"row {found[0]}"))
+            return table(x)
         value = super()._eval_call(node)
         bound = _constant_bound(self.scheme, node)
         if bound is not None and value == bound[1]:
@@ -116,8 +128,15 @@ def measure(scheme: Scheme, results: list[Result], asserted: set[str]) -> Covera
                     settled = semantics.settle(node, unit.value(node.id, raw=True), scheme.rounding)
                     limits_declared.update(f"{node.id} {_KEY[clip.kind]}" for clip in settled.clips)
     never: list[str] = []
-    branches = taken = limits = hit = 0
+    branches = taken = limits = hit = rows = matched = 0
     for owner, tree in formulas:
+        for name, call in tables_called(tree, scheme.tables):
+            for row in scheme.tables[name].rows():
+                rows += 1
+                if (owner, call.col_offset, id(call), f"row {row}") in recorder.seen:
+                    matched += 1
+                else:
+                    never.append(f"{owner}: `{_source(call)}` never fell in the row `{row}`")
         for part in ast.walk(tree):
             if isinstance(part, ast.IfExp):
                 for side in ("true", "false"):
@@ -144,5 +163,13 @@ def measure(scheme: Scheme, results: list[Result], asserted: set[str]) -> Covera
     missing = [i for i in items if i not in asserted]
     never = [f"{i}: never asserted by a case" for i in missing] + never
     return Coverage(
-        len(items), len(items) - len(missing), branches, taken, limits, hit, tuple(never)
+        len(items),
+        len(items) - len(missing),
+        branches,
+        taken,
+        limits,
+        hit,
+        tuple(never),
+        rows,
+        matched,
     )

@@ -19,6 +19,7 @@ import numpy as np
 
 from rulebook.engine import semantics
 from rulebook.engine.columnar.fixed import Arith, Col, Flag, Num, Text
+from rulebook.engine.columnar.tables import table_column
 from rulebook.expr.functions import AGGREGATORS
 from rulebook.scheme import axes
 from rulebook.scheme.model import Scheme
@@ -203,6 +204,8 @@ class ColumnEval:
                 values = [self.expr(node.args[0], point) for point in at]
                 shares = [axes.weight(self.scheme, point) for point in at]
                 return self.folds[fname](values, shares)
+            if fname in self.scheme.tables:
+                return table_column(self.scheme.tables[fname], self.expr(node.args[0], p), a)
             return self.call(fname, [self.expr(arg, p) for arg in node.args])
         raise Unsupported(f"syntax {type(node).__name__}")
 
