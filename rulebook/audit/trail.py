@@ -65,6 +65,21 @@ class RankRead:
 
 
 @attrs.frozen
+class AggregateRead:
+    """An aggregate a formula read: `function` of `of` over `units` units — all of them
+    (`by` None) or those whose `by` indicator is `group` — and its value for this unit's group
+    (a period -> value mapping if it varies)."""
+
+    aggregate: str
+    function: str
+    of: str
+    by: str | None
+    group: str | None
+    units: int
+    value: PerPeriodValue
+
+
+@attrs.frozen
 class NodeAudit:
     """Everything that explains one node's (or named value's) value for one unit."""
 
@@ -88,6 +103,7 @@ class NodeAudit:
     periods: tuple[tuple[str, Decimal], ...]
     standard: Decimal | None
     location: Location | None
+    aggregates: tuple[AggregateRead, ...] = ()
 
     @property
     def clipped(self) -> Decimal:
@@ -130,6 +146,7 @@ class NodeAudit:
             self.rounding,
             tuple((b.condition, b.taken) for b in self.branches),
             self.ranks,
+            self.aggregates,
         )
         return render(static, facts, plain or _plain_value)
 
@@ -200,12 +217,13 @@ class _Facts(NamedTuple):
     rounding: str | None
     branches: tuple[tuple[str, bool], ...]
     ranks: tuple[RankRead, ...]
+    aggregates: tuple[AggregateRead, ...] = ()
 
 
 def render(static: _Static, facts: _Facts, plain: Callable[[Any], Any]) -> dict[str, Any]:
     """A node's audit as JSON-ready data: the one rendering behind `NodeAudit.to_dict` and the
     audit of `Result.to_dict(audit=True)`; hot when every unit is audited, so written for speed."""
-    value, raw, inputs, children, clips, _, rounding, branches, ranks = facts
+    value, raw, inputs, children, clips, _, rounding, branches, ranks, aggregates = facts
     kind = static.kind
     if kind != "value":
         out: dict[str, Any] = {
@@ -269,6 +287,19 @@ def render(static: _Static, facts: _Facts, plain: Callable[[Any], Any]) -> dict[
             }
             for r in ranks
         ]
+    if aggregates:
+        out["aggregates"] = [
+            {
+                "aggregate": a.aggregate,
+                "function": a.function,
+                "of": a.of,
+                "by": a.by,
+                "group": a.group,
+                "units": a.units,
+                "value": plain(a.value),
+            }
+            for a in aggregates
+        ]
     if static.periods:
         out["periods"] = {p: plain(w) for p, w in static.periods}
     standard = static.standard
@@ -303,6 +334,7 @@ class _Spec(_Static):
         "location",
         "name",
         "node",
+        "aggregated",
         "ranked",
         "raw_of",
         "value_of",
@@ -317,6 +349,7 @@ class _Spec(_Static):
     clipper: _ClipPlan | None
     branches_only: bool  # a value's formula: branches shown, its floor/cap not
     ranked: tuple[tuple[str, int, str | None, str], ...]
+    aggregated: tuple[str, ...]  # the aggregates the formula reads
     item: bool
 
 
@@ -362,6 +395,7 @@ class Auditor:
         self._ties: dict[tuple[str, int], dict[Any, list[str]]] = {}
         self._place: dict[tuple[str, int], list[int]] = {}  # each unit's place in its tie group
         self._unit_index: dict[str, int] = {}
+        self._group_sizes: dict[str | None, dict[Any, int]] = {}
         self._last_unit: UnitScores | None = None
         self._last_facts: dict[str, _Facts] = {}
         self._text: dict[Decimal, str] = {}
@@ -396,6 +430,7 @@ class Auditor:
             spec.periods,
             spec.standard,
             spec.location,
+            facts.aggregates,
         )
 
     def explain_dict(
@@ -480,6 +515,7 @@ class Auditor:
         value = spec.value_of(vector)
         raw = spec.raw_of(vector) if spec.kind != "value" else value
         ranks = self._ranks(spec, unit) if spec.ranked else ()
+        aggregates = self._aggregate_reads(spec, unit) if spec.aggregated else ()
         taken: list[tuple[str, bool]] = []
         clips: list[Clip] = []
         if spec.clipper:
@@ -499,6 +535,7 @@ class Auditor:
                 None,
                 tuple(taken),
                 ranks,
+                aggregates,
             )
         if node.min is None and node.max is None:
             clamped = raw
@@ -516,6 +553,7 @@ class Auditor:
             self._rounding(clamped, value, node.min, node.max, spec.item),
             tuple(taken),
             ranks,
+            aggregates,
         )
 
     def _formula_clips(
@@ -583,6 +621,26 @@ class Auditor:
             )
         return tuple(out)
 
+    def _aggregate_reads(self, spec: _Spec, unit: UnitScores) -> tuple[AggregateRead, ...]:
+        """Each aggregate the formula reads: its value for the unit's group, and the group's
+        size (counted once per grouping)."""
+        out = []
+        for name in spec.aggregated:
+            agg = self.scheme.aggregates[name]
+            group = None if agg.by is None else unit.value(agg.by)
+            sizes = self._group_sizes.get(agg.by)
+            if sizes is None:
+                sizes = self._group_sizes[agg.by] = {}
+                for u in self.result.units:
+                    key = None if agg.by is None else u.value(agg.by)
+                    sizes[key] = sizes.get(key, 0) + 1
+            out.append(
+                AggregateRead(
+                    name, agg.function, agg.of, agg.by, group, sizes[group], unit.value(name)
+                )
+            )
+        return tuple(out)
+
     def _sharing(self, name: str, offset: int) -> dict[Any, list[str]]:
         """Per rank (at one period of a ranking), the units holding it, in unit order."""
         key = (name, offset)
@@ -621,7 +679,7 @@ class Auditor:
         scheme = self.scheme
         spec = _Spec.__new__(_Spec)
         spec.name, spec.node, spec.clipper, spec.branches_only = name, None, None, False
-        spec.item, spec.ranked = False, ()
+        spec.item, spec.ranked, spec.aggregated = False, (), ()
         tree: ast.expr | None = None
         if name == "total":
             _Static.__init__(
@@ -705,6 +763,8 @@ class Auditor:
         spec.children_of = self._all(spec.children)
         if tree is not None:
             spec.ranked = self._ranked(tree)
+            read = {n.id for n in value_names(tree)}
+            spec.aggregated = tuple(n for n in scheme.aggregates if n in read)
         return spec
 
     def _all(self, names: tuple[str, ...]) -> Getter:
@@ -761,6 +821,8 @@ class Auditor:
             return "value", scheme.values[name].label
         if name in scheme.rankings:
             return "ranking", scheme.rankings[name].label
+        if name in scheme.aggregates:
+            return "aggregate", scheme.aggregates[name].label
         if name == "total":
             return "node", scheme.total_label
         return "node", scheme.nodes[name].label

@@ -30,6 +30,8 @@ from rulebook.engine.columnar.fixed import (
     snapped_keys,
     to_decimal,
 )
+from rulebook.engine import aggregates
+from rulebook.engine.columnar.frame import _from_objects
 from rulebook.engine.evaluate import _check_constraints, _located
 from rulebook.engine.ranking import rank
 from rulebook.scheme.model import Ranking, Scheme
@@ -88,6 +90,8 @@ class Run:
                 break
             for ranking in program.plan.stages[stage].rankings:
                 self._rank(scheme.rankings[ranking])
+            for aggregate in program.plan.stages[stage].aggregates:
+                self._aggregate(aggregate, stage)
             try:
                 for name in names:
                     evaluator.compute(name)
@@ -169,6 +173,31 @@ class Run:
         if rows:
             data = DataSet(tuple(UnitData(self.names[r], {}) for r in rows))
             _check_constraints(self.scheme, data, [self.vector_from_columns(r) for r in rows])
+
+    # -- aggregates ---------------------------------------------------------------------------
+
+    def _aggregate(self, name: str, stage: int) -> None:
+        """An aggregate by the per-unit rule (`rulebook.engine.aggregates`) over every unit's
+        exact value, held as a column; a unit whose group's value no column can hold (a mean
+        such as 1/3 to 40 digits) leaves the columnar path here, its exact value kept."""
+        plan = self.scheme.program.plan
+        target = plan.slots[name]
+        columns = aggregates.compute(self.scheme, plan, name, self.n, self.value)
+        for offset, values in enumerate(columns):
+            col, _, odd = _from_objects(np.array(values, dtype=object))
+            self.cols[target + offset] = col
+            for row, value in odd.items():
+                self.exact[(target + offset, row)] = value
+            for row, vector in self.fallback.items():
+                vector[target + offset] = values[row]
+            if odd:
+                mask = np.zeros(self.n, dtype=bool)
+                mask[list(odd)] = True
+                self.reasons.mark("an aggregate with more digits than int64 holds", mask)
+            for row in odd:
+                if row not in self.fallback:
+                    self.fallback[row] = self.vector_from_columns(row)
+                    self.fallback_stage[row] = stage
 
     # -- rankings -----------------------------------------------------------------------------
 
