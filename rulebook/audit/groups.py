@@ -54,7 +54,7 @@ def group_rows(scheme: Scheme, units: Sequence[Any]) -> Iterator[GroupRow]:
         members: dict[Any, list[int]] = {}
         for i, unit in enumerate(units):
             members.setdefault(None if by is None else unit.value(by), []).append(i)
-        order = [None] if by is None else [v for v in scheme.indicators[by].values]
+        order = [None] if by is None else list(scheme.indicators[by].values)
         for key in order:
             rows = members.get(key)
             if not rows:

@@ -326,6 +326,7 @@ class _Spec(_Static):
     value, raw value, inputs and children, its floor/cap plan, the rankings it reads."""
 
     __slots__ = (
+        "aggregated",
         "branches_only",
         "children_of",
         "clipper",
@@ -334,7 +335,6 @@ class _Spec(_Static):
         "location",
         "name",
         "node",
-        "aggregated",
         "ranked",
         "raw_of",
         "value_of",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from rulebook.engine.plan import Plan, Stage
 from rulebook.scheme.aggregates import aggregate_reads
-from rulebook.scheme.graph import dependency_graph
+from rulebook.scheme.graph import Read, dependency_graph
 from rulebook.scheme.model import Scheme
 
 
@@ -27,7 +27,7 @@ def lay_out(scheme: Scheme) -> Plan:
         *scheme.aggregates,
         "total",
     }
-    reads = [
+    reads: list[Read] = [
         (v.name, (n for n, _ in v.formula.names()), v.location) for v in scheme.values.values()
     ]
     reads += [

@@ -146,9 +146,7 @@ def check_type(cx: Context, name: str, infos: dict[str, ex.NameInfo]) -> None:
         cx.error(
             ("aggregates", name, a.function),
             f"aggregate `{name}`: `{a.function}` needs a number; `{a.of}` is a {basis.type}",
-            f"use `count: {a.of}` to count units where it holds"
-            if basis.type == ex.BOOL
-            else None,
+            f"use `count: {a.of}` to count units where it holds" if basis.type == ex.BOOL else None,
         )
     cx.aggregates[name] = attrs.evolve(
         a,
@@ -177,8 +175,11 @@ def check_group_values(cx: Context, graph: DependencyGraph) -> None:
                 groupings.setdefault(cx.values[read].by, read)
             elif read in cx.parameters and not cx.parameters[read].by_unit:
                 continue
-            elif read in cx.parameters or read in cx.indicators or read in cx.values or (
-                read in cx.nodes or read in cx.rankings or read in ("total", "vetoed")
+            elif (
+                read in cx.parameters
+                or read in cx.indicators
+                or read in cx.values
+                or (read in cx.nodes or read in cx.rankings or read in ("total", "vetoed"))
             ):
                 cx.expr_error(
                     expr_path,
@@ -202,4 +203,3 @@ def check_group_values(cx: Context, graph: DependencyGraph) -> None:
                 key=True,
             )
         cx.values[name] = attrs.evolve(value, by=grouped[0] if grouped else None)
-

@@ -16,7 +16,7 @@ from rulebook.expr import syntax as ex
 from rulebook.expr.functions import PERIOD_NAMES
 from rulebook.scheme import aggregates
 from rulebook.scheme.context import Context, Formula
-from rulebook.scheme.graph import DependencyGraph, dependency_graph
+from rulebook.scheme.graph import DependencyGraph, Read, dependency_graph
 from rulebook.scheme.loader import Path_
 
 
@@ -55,13 +55,15 @@ def resolve(cx: Context) -> None:
             )
         else:
             rankings.append((ranking, cx.src.loc(path)))
-    reads = [(f.owner, (n for n, _ in f.expr.names()), cx.src.loc(f.path)) for f in cx.formulas]
-    reads += aggregates.aggregate_reads(
+    graph_reads: list[Read] = [
+        (f.owner, [n for n, _ in f.expr.names()], cx.src.loc(f.path)) for f in cx.formulas
+    ]
+    graph_reads += aggregates.aggregate_reads(
         aggregates.check_aggregates(cx, known),
         lambda a: cx.src.loc(("aggregates", a.name, a.function)),
     )
     graph = dependency_graph(
-        reads,
+        graph_reads,
         cx.nodes,
         tuple(n for n in cx.nodes if "." not in n),
         rankings,

@@ -19,6 +19,7 @@ import numpy as np
 
 from rulebook.arith import CONTEXT, SNAP_PLACES, snap
 from rulebook.data.dataset import DataSet, UnitData
+from rulebook.engine import aggregates
 from rulebook.engine.columnar.compile import ColumnEval, Unsupported
 from rulebook.engine.columnar.fixed import (
     Arith,
@@ -30,7 +31,6 @@ from rulebook.engine.columnar.fixed import (
     snapped_keys,
     to_decimal,
 )
-from rulebook.engine import aggregates
 from rulebook.engine.columnar.frame import _from_objects
 from rulebook.engine.evaluate import _check_constraints, _located
 from rulebook.engine.ranking import rank
