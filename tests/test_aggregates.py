@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 
 import rulebook
 from rulebook import columnar
-from rulebook.arith import CONTEXT
 from rulebook.analysis.search import compares_units
+from rulebook.arith import CONTEXT
 from rulebook.audit.bounds import Interval, aggregate_range
 from rulebook.engine.aggregates import aggregate
 from rulebook.engine.columnar.result import same
@@ -319,9 +319,7 @@ def test_count_counts_the_units_where_it_holds() -> None:
 def test_bounds_of_aggregates_are_sound_for_any_number_of_units() -> None:
     part = Interval(Decimal(1), Decimal(5), True)
     assert aggregate_range("sum", part) == Interval(Decimal(1), None)
-    assert aggregate_range("sum", Interval(Decimal(-3), Decimal(-1))) == Interval(
-        None, Decimal(-1)
-    )
+    assert aggregate_range("sum", Interval(Decimal(-3), Decimal(-1))) == Interval(None, Decimal(-1))
     assert aggregate_range("sum", Interval(Decimal(-1), Decimal(1))) == Interval(None, None)
     assert aggregate_range("mean", part) == Interval(Decimal(1), Decimal(5))
     assert aggregate_range("max", part) == part
@@ -344,7 +342,7 @@ def test_aggregate_bounds_contain_every_aggregate(
 
 
 def test_rulebook_bounds_reports_aggregates() -> None:
-    """x in [2, 5]: its mean and max stay in [2, 5]; a sum of n ≥ 1 of them is ≥ 2 but has no
+    """X in [2, 5]: its mean and max stay in [2, 5]; a sum of n ≥ 1 of them is ≥ 2 but has no
     upper bound while n is unknown; a count is ≥ 0."""
     from rulebook.audit.bounds import analyze
 
@@ -385,12 +383,12 @@ def test_the_dask_path_refuses_aggregates_with_a_clear_message() -> None:
     from rulebook import dask as rdask
 
     scheme = rulebook.loads(POOLED, "pooled.yaml")
-    with pytest.raises(ValueError, match="cross-unit aggregates.*rulebook.columnar.evaluate"):
+    with pytest.raises(ValueError, match=r"cross-unit aggregates.*rulebook\.columnar\.evaluate"):
         rdask.evaluate(scheme, None)
 
 
 def test_a_mean_no_column_holds_falls_back_exactly() -> None:
-    """mean of 1, 1, 2 = 4/3: more places than a column holds, so the units fall back to the
+    """Mean of 1, 1, 2 = 4/3: more places than a column holds, so the units fall back to the
     per-unit engine with the exact 40-digit value (and agree with it)."""
     scheme = rulebook.loads(
         "scheme: {id: m, title: m}\nindicators: {x: {type: count}}\n"
