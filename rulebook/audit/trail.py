@@ -753,6 +753,14 @@ class Auditor:
             )
             if scheme.axis_of(name) is None:
                 spec.clipper, spec.branches_only = self._clip_plan(tree), True
+        elif name in scheme.aggregates:
+            agg = scheme.aggregates[name]
+            over = "all units" if agg.by is None else f"each group of `{agg.by}`"
+            raise KeyError(
+                f"`{name}` is an aggregate ({agg.function} of `{agg.of}` over {over}), not a "
+                "node or value: its values are the group rows of `rulebook score`, and the "
+                "audit of a formula that reads it shows what it aggregates"
+            )
         else:
             raise KeyError(f"no node or value named {name!r}")
         if spec.location is not None:
