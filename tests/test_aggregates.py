@@ -460,3 +460,41 @@ def test_compiled_reference_and_columnar_engines_agree(data: st.DataObject) -> N
         assert all(same(a, b) for a, b in zip(unit.vector, mine, strict=True)), unit.unit
         column.unit(unit.unit)  # re-derives the unit from the columnar aggregates
     assert compiled.groups == reference.groups
+
+
+def test_sums_extremes_and_counts_stay_in_columns() -> None:
+    """Whole multiples of one scale add and compare exactly in int64: no unit falls back, and
+    the columns hold the per-unit engine's values. 东: 1.5 + 2.25 = 3.75, min 1.5, one over 2;
+    西: 0.5, min 0.5, none over 2; max of all 2.25."""
+    scheme = rulebook.loads(
+        """
+scheme: {id: c, title: c}
+indicators:
+  town: {type: enum, values: [东, 西]}
+  x: {type: decimal}
+aggregates:
+  s: {sum: x, by: town}
+  lo: {min: x, by: town}
+  hi: {max: x}
+  big: {count: "x > 2", by: town}
+tree: [{id: a, expr: "s + lo + hi + big"}]
+""",
+        "c.yaml",
+    )
+    data = {
+        "units": {
+            "u1": {"town": "东", "x": Decimal("1.5")},
+            "u2": {"town": "西", "x": Decimal("0.5")},
+            "u3": {"town": "东", "x": Decimal("2.25")},
+        }
+    }
+    got = columnar.evaluate(scheme, data)
+    assert got.fallbacks == 0
+    expected = rulebook.evaluate(scheme, data)
+    for unit in expected:
+        assert all(same(a, b) for a, b in zip(unit.vector, got.vector(unit.unit), strict=True))
+    # scores: 东 3.75 + 1.5 + 2.25 + 1 = 8.5 and 西 0.5 + 0.5 + 2.25 + 0 = 3.25, by hand
+    assert [expected.unit(u).scores["a"] for u in ("u1", "u2")] == [
+        Decimal("8.50"),
+        Decimal("3.25"),
+    ]
