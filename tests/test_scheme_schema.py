@@ -105,6 +105,13 @@ SEMANTIC = {
     "67-default-outside-domain",
     "68-parameter-past-the-ceiling",
     "69-limits-past-the-hard-maximum",
+    "80-aggregate-unknown-by",
+    "81-aggregate-by-not-enum",
+    "82-aggregate-of-unknown-name",
+    "83-aggregate-cycle",
+    "84-aggregate-two-functions",
+    "85-group-value-reads-a-unit-name",
+    "86-group-value-mixes-groupings",
 }
 """Corpus files whose mistake is in the meaning of names or formulas: out of a schema's reach."""
 
