@@ -498,3 +498,20 @@ tree: [{id: a, expr: "s + lo + hi + big"}]
         Decimal("8.50"),
         Decimal("3.25"),
     ]
+
+
+def test_a_result_diff_lists_the_group_rows_that_changed(pooled: rulebook.Result) -> None:
+    """The target moves from 80 to 60: district_met turns true (62.5 ≥ 60); no unit's score
+    reads it, so no unit changes, but the group row does."""
+    from rulebook.analysis.result_diff import diff_results
+
+    lower = rulebook.loads(POOLED.replace("target: 80", "target: 60"), "pooled.yaml")
+    diff = diff_results(pooled, rulebook.evaluate(lower, POOLED_DATA))
+    assert not any(u.changed for u in diff.units)
+    assert [(g.by, g.group, g.name, g.changes) for g in diff.groups] == [
+        (None, None, "district_met", ((None, "false", "true"),))
+    ]
+    assert "[all units] district_met: false → true" in diff.render()
+    assert diff.to_dict()["groups"][0]["changes"] == [
+        {"period": None, "old": "false", "new": "true"}
+    ]
