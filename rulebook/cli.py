@@ -598,6 +598,11 @@ def _explain(result: Result, args: argparse.Namespace, out: TextIO, err: TextIO)
     known = [*scheme.score_ids, *scheme.output_ids, *scheme.values]
     if args.node is not None and args.node not in known:
         hint = did_you_mean(args.node, known)
+        if args.node in scheme.aggregates:
+            hint = (
+                "it is an aggregate: its values are the group rows of `rulebook score`; "
+                "explain a node or value that reads it"
+            )
         err.write(
             f"rulebook: no node or value {args.node!r}" + (f"; {hint}" if hint else "") + "\n"
         )

@@ -29,7 +29,17 @@ Tables = dict[tuple[str, int], pd.DataFrame]
 
 def evaluate(scheme: Scheme, ddf: Any) -> Any:
     """Score every row (unit) of the Dask DataFrame `ddf` (columns as for
-    `rulebook.columnar.evaluate`); returns a Dask DataFrame, one row per unit, exact Decimals."""
+    `rulebook.columnar.evaluate`); returns a Dask DataFrame, one row per unit, exact Decimals.
+
+    A scheme with cross-unit aggregates (`aggregates:`) is refused with ValueError: its group
+    values need every partition's units at once; score it with `rulebook.columnar.evaluate`."""
+    if scheme.aggregates:
+        raise ValueError(
+            f"scheme `{scheme.id}` has cross-unit aggregates "
+            f"({', '.join(f'`{a}`' for a in scheme.aggregates)}), which the Dask path does not "
+            "compute across partitions; score it with rulebook.columnar.evaluate (one process) "
+            "or rulebook.evaluate"
+        )
     from dask.delayed import delayed
 
     program = scheme.program

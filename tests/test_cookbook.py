@@ -61,6 +61,8 @@ def test_recipe(title: str, scheme_text: str, data_text: str, expected: str) -> 
             got = unit.outcomes[name]
         elif name in scheme.output_ids:
             got = str(unit.outputs[name])
+        elif name in scheme.values or name in scheme.aggregates:  # group values, aggregates
+            got = str(unit.value(name))
         else:
             got = str(unit.scores[name])
         assert got == want, f"{line}: got {got}"

@@ -108,6 +108,13 @@ SEMANTIC = {
     "69-limits-past-the-hard-maximum",
     "90-demoted-within-needs-asc",
     "92-demoted-within-without-demote-if",
+    "80-aggregate-unknown-by",
+    "81-aggregate-by-not-enum",
+    "82-aggregate-of-unknown-name",
+    "83-aggregate-cycle",
+    "84-aggregate-two-functions",
+    "85-group-value-reads-a-unit-name",
+    "86-group-value-mixes-groupings",
 }
 """Corpus files whose mistake is in the meaning of names or formulas: out of a schema's reach."""
 

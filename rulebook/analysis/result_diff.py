@@ -182,6 +182,45 @@ class UnitDiff:
 
 
 @attrs.frozen
+class GroupChange:
+    """An aggregate or group value of one group (`Result.groups`) that changed: its grouping
+    (`by`, None for all units), the group, the name, and per point (period or None) the old and
+    new text (None: absent on that side)."""
+
+    by: str | None
+    group: str | None
+    name: str
+    changes: tuple[tuple[str | None, str | None, str | None], ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "by": self.by,
+            "group": self.group,
+            "name": self.name,
+            "changes": [{"period": p, "old": a, "new": b} for p, a, b in self.changes],
+        }
+
+    def render(self) -> str:
+        where = "all units" if self.by is None else f"{self.by} = {self.group}"
+        return f"  [{where}] {self.name}: " + "; ".join(
+            f"{f'{p} ' if p else ''}{_or_none(a)} → {_or_none(b)}" for p, a, b in self.changes
+        )
+
+
+def group_changes(old: Result, new: Result) -> tuple[GroupChange, ...]:
+    """Every aggregate and group value of every group that differs between the results (in
+    the new result's order, then what only the old one has)."""
+    before = {(r.by, r.group, n): v for r in old.groups for n, v in r.values.items()}
+    after = {(r.by, r.group, n): v for r in new.groups for n, v in r.values.items()}
+    out = []
+    for key in [*after, *(k for k in before if k not in after)]:
+        changes = _changes(before.get(key), after.get(key))
+        if changes:
+            out.append(GroupChange(key[0], key[1], key[2], tuple(changes)))
+    return tuple(out)
+
+
+@attrs.frozen
 class ResultDiff:
     """Every unit's change between two results, the units found on one side only, and (when
     the schemes differ) what changed in the scheme itself."""
@@ -191,6 +230,8 @@ class ResultDiff:
     added: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
     places: int = 2
+    groups: tuple[GroupChange, ...] = ()
+    """Group rows that changed (schemes with aggregates)."""
 
     def unit(self, name: str) -> UnitDiff:
         for u in self.units:
@@ -208,6 +249,7 @@ class ResultDiff:
             "unchanged": [u.unit for u in self.units if not u.changed],
             "added": list(self.added),
             "removed": list(self.removed),
+            **({"groups": [g.to_dict() for g in self.groups]} if self.groups else {}),
         }
 
     def render(self) -> str:
@@ -225,6 +267,9 @@ class ResultDiff:
         unchanged = [u.unit for u in self.units if not u.changed]
         if unchanged:
             lines += ["", "unchanged: " + ", ".join(unchanged)]
+        if self.groups:
+            lines += ["", f"group rows: {len(self.groups)} changed"]
+            lines += [g.render() for g in self.groups]
         return "\n".join(lines) + "\n"
 
 
@@ -248,6 +293,7 @@ def diff_results(old: Result, new: Result, *, units: tuple[str, ...] | None = No
         tuple(n for n in new_names if n not in old_set),
         tuple(n for n in old_names if n not in new_set),
         new.scheme.rounding.places,
+        group_changes(old, new),
     )
 
 

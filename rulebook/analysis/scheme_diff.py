@@ -24,6 +24,7 @@ SECTIONS = (
     "values",
     "nodes",
     "rankings",
+    "aggregates",
     "vetoes",
     "outcomes",
     "tables",
@@ -257,6 +258,26 @@ def _entries(scheme: Scheme, section: str) -> dict[str, Entry]:
                 },
             )
             for n, r in scheme.rankings.items()
+        }
+    if section == "aggregates":  # aggregates and group values
+        return {
+            **{
+                n: (
+                    a.label,
+                    {
+                        "label": a.label,
+                        "function": a.function,
+                        "of": _formula(scheme, a.of) if a.function == "count" else a.of,
+                        "by": a.by,
+                    },
+                )
+                for n, a in scheme.aggregates.items()
+            },
+            **{
+                n: (v.label, {"label": v.label, "formula": v.formula, "per_period": v.per_period})
+                for n, v in scheme.values.items()
+                if v.kind == "group"
+            },
         }
     if section == "vetoes":
         return {

@@ -47,11 +47,12 @@ def cone(scheme: Scheme, goal: Goal, graph: DependencyGraph | None = None) -> se
 
 def compares_units(scheme: Scheme, goal: Goal, graph: DependencyGraph | None = None) -> bool:
     """Whether the goal depends on other units: a rank goal does, and so does a score or
-    outcome that reads a ranking, directly or through what it reads. Otherwise a unit scored
-    alone gets the same value, so the search re-scores it alone (much cheaper)."""
+    outcome that reads a ranking or an aggregate, directly or through what it reads. Otherwise a
+    unit scored alone gets the same value, so the search re-scores it alone (much cheaper)."""
     if goal.kind == "rank":
         return True
-    return bool(scheme.rankings) and bool(cone(scheme, goal, graph) & set(scheme.rankings))
+    across = {*scheme.rankings, *scheme.aggregates}
+    return bool(across) and bool(cone(scheme, goal, graph) & across)
 
 
 @attrs.frozen

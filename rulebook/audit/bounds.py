@@ -388,6 +388,19 @@ def constraint_facts(scheme: Scheme) -> frozenset[tuple[str, str]]:
                         seen.setdefault((a, b), set()).add(index)
     facts.update(pair for pair, indices in seen.items() if len(indices) == count)
     return frozenset(facts)
+def aggregate_range(function: str, part: Interval | None) -> Interval:
+    """A sound range for an aggregate of values in `part` over n ≥ 1 units, n unknown: a mean,
+    min or max stays within `part`; a sum of n values in [a, b] is at least a when a ≥ 0 and at
+    most b when b ≤ 0, else unbounded on that side; a count is 0 … the number of units."""
+    if function == "count":
+        return Interval(ZERO, None, True)
+    if part is None:
+        return Interval(None, None)
+    if function == "sum":
+        lo = part.lo if part.lo is not None and part.lo >= 0 else None
+        hi = part.hi if part.hi is not None and part.hi <= 0 else None
+        return Interval(lo, hi, part.whole)
+    return Interval(part.lo, part.hi, part.whole and function != "mean")
 
 
 class Analyzer:
@@ -422,6 +435,7 @@ class Analyzer:
                     name in scheme.values
                     or name in scheme.nodes
                     or name in scheme.rankings
+                    or name in scheme.aggregates
                     or name == "total"
                 ):
                     continue
@@ -467,6 +481,10 @@ class Analyzer:
         scheme = self.scheme
         if name in scheme.rankings:
             return Interval(ONE, None, True)  # 1 … the number of units
+        if name in scheme.aggregates:
+            agg = scheme.aggregates[name]
+            part = self.ranges.get(agg.of)
+            return aggregate_range(agg.function, part if isinstance(part, Interval) else None)
         if name == "total":
             terms = []
             for root, sign in semantics.total_terms(scheme):

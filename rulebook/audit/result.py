@@ -15,6 +15,7 @@ import attrs
 
 from rulebook import arith
 from rulebook.arith import PRECISION, SNAP_PLACES, canonical
+from rulebook.audit.groups import GroupRow, group_dicts, group_rows
 from rulebook.audit.trail import Auditor, NodeAudit, PointsLost
 from rulebook.engine.ranking import rank
 from rulebook.scheme.model import Scheme
@@ -200,7 +201,20 @@ class Result:
         `audit`. Every decimal is a string. `audit` is explicit: the CLI leaves it out unless
         asked (`--audit`); the Python default keeps the full record."""
         with _collector_paused():
-            return {**self.head(), "units": list(self.unit_dicts(audit=audit))}
+            document = {**self.head(), "units": list(self.unit_dicts(audit=audit))}
+            if self.scheme.groupings:
+                document["groups"] = self.group_dicts()
+            return document
+
+    @property
+    def groups(self) -> tuple[GroupRow, ...]:
+        """One row per group of units (`rulebook.audit.groups`): the scheme's aggregates and
+        group values, by grouping and group; () for a scheme without aggregates."""
+        return tuple(group_rows(self.scheme, self.units))
+
+    def group_dicts(self) -> list[dict[str, Any]]:
+        """The `groups` section of `to_dict()` (present only when the scheme has any)."""
+        return group_dicts(self.scheme, self.units, _plain)
 
     def head(self) -> dict[str, Any]:
         """Everything of `to_dict()` but the units: what a streaming writer emits first."""

@@ -66,6 +66,21 @@ class RankRead:
 
 
 @attrs.frozen
+class AggregateRead:
+    """An aggregate a formula read: `function` of `of` over `units` units — all of them
+    (`by` None) or those whose `by` indicator is `group` — and its value for this unit's group
+    (a period -> value mapping if it varies)."""
+
+    aggregate: str
+    function: str
+    of: str
+    by: str | None
+    group: str | None
+    units: int
+    value: PerPeriodValue
+
+
+@attrs.frozen
 class NodeAudit:
     """Everything that explains one node's (or named value's) value for one unit."""
 
@@ -93,6 +108,7 @@ class NodeAudit:
     """The clause of the source document the node or value cites (`reference:`), or ""."""
     tables: tuple[TableRead, ...] = ()
     """The table calls the formula made: argument, row matched, value (`rulebook.audit.tables`)."""
+    aggregates: tuple[AggregateRead, ...] = ()
 
     @property
     def clipped(self) -> Decimal:
@@ -137,6 +153,7 @@ class NodeAudit:
             tuple((b.condition, b.taken) for b in self.branches),
             self.ranks,
             self.tables,
+            self.aggregates,
         )
         return render(static, facts, plain or _plain_value)
 
@@ -211,12 +228,13 @@ class _Facts(NamedTuple):
     branches: tuple[tuple[str, bool], ...]
     ranks: tuple[RankRead, ...]
     tables: tuple[TableRead, ...] = ()
+    aggregates: tuple[AggregateRead, ...] = ()
 
 
 def render(static: _Static, facts: _Facts, plain: Callable[[Any], Any]) -> dict[str, Any]:
     """A node's audit as JSON-ready data: the one rendering behind `NodeAudit.to_dict` and the
     audit of `Result.to_dict(audit=True)`; hot when every unit is audited, so written for speed."""
-    value, raw, inputs, children, clips, _, rounding, branches, ranks, tables = facts
+    value, raw, inputs, children, clips, _, rounding, branches, ranks, tables, aggregates = facts
     kind = static.kind
     if kind != "value":
         out: dict[str, Any] = {
@@ -292,6 +310,19 @@ def render(static: _Static, facts: _Facts, plain: Callable[[Any], Any]) -> dict[
             }
             for t in tables
         ]
+    if aggregates:
+        out["aggregates"] = [
+            {
+                "aggregate": a.aggregate,
+                "function": a.function,
+                "of": a.of,
+                "by": a.by,
+                "group": a.group,
+                "units": a.units,
+                "value": plain(a.value),
+            }
+            for a in aggregates
+        ]
     if static.periods:
         out["periods"] = {p: plain(w) for p, w in static.periods}
     standard = static.standard
@@ -320,6 +351,7 @@ class _Spec(_Static):
     value, raw value, inputs and children, its floor/cap plan, the rankings it reads."""
 
     __slots__ = (
+        "aggregated",
         "branches_only",
         "children_of",
         "clipper",
@@ -343,6 +375,7 @@ class _Spec(_Static):
     clipper: _ClipPlan | None
     branches_only: bool  # a value's formula: branches shown, its floor/cap not
     ranked: tuple[tuple[str, int, str | None, str], ...]
+    aggregated: tuple[str, ...]  # the aggregates the formula reads
     item: bool
     reads_tables: tuple[ast.expr, str | None] | None  # a formula calling a table, its axis
 
@@ -389,6 +422,7 @@ class Auditor:
         self._ties: dict[tuple[str, int], dict[Any, list[str]]] = {}
         self._place: dict[tuple[str, int], list[int]] = {}  # each unit's place in its tie group
         self._unit_index: dict[str, int] = {}
+        self._group_sizes: dict[str | None, dict[Any, int]] = {}
         self._last_unit: UnitScores | None = None
         self._last_facts: dict[str, _Facts] = {}
         self._text: dict[Decimal, str] = {}
@@ -425,6 +459,7 @@ class Auditor:
             spec.location,
             spec.reference,
             facts.tables,
+            facts.aggregates,
         )
 
     def explain_dict(
@@ -510,6 +545,7 @@ class Auditor:
         raw = spec.raw_of(vector) if spec.kind != "value" else value
         ranks = self._ranks(spec, unit) if spec.ranked else ()
         reads = table_reads(self.scheme, *spec.reads_tables, vector) if spec.reads_tables else ()
+        aggregates = self._aggregate_reads(spec, unit) if spec.aggregated else ()
         taken: list[tuple[str, bool]] = []
         clips: list[Clip] = []
         if spec.clipper:
@@ -530,6 +566,7 @@ class Auditor:
                 tuple(taken),
                 ranks,
                 reads,
+                aggregates,
             )
         if node.min is None and node.max is None:
             clamped = raw
@@ -548,6 +585,7 @@ class Auditor:
             tuple(taken),
             ranks,
             reads,
+            aggregates,
         )
 
     def _formula_clips(
@@ -615,6 +653,26 @@ class Auditor:
             )
         return tuple(out)
 
+    def _aggregate_reads(self, spec: _Spec, unit: UnitScores) -> tuple[AggregateRead, ...]:
+        """Each aggregate the formula reads: its value for the unit's group, and the group's
+        size (counted once per grouping)."""
+        out = []
+        for name in spec.aggregated:
+            agg = self.scheme.aggregates[name]
+            group = None if agg.by is None else unit.value(agg.by)
+            sizes = self._group_sizes.get(agg.by)
+            if sizes is None:
+                sizes = self._group_sizes[agg.by] = {}
+                for u in self.result.units:
+                    key = None if agg.by is None else u.value(agg.by)
+                    sizes[key] = sizes.get(key, 0) + 1
+            out.append(
+                AggregateRead(
+                    name, agg.function, agg.of, agg.by, group, sizes[group], unit.value(name)
+                )
+            )
+        return tuple(out)
+
     def _sharing(self, name: str, offset: int) -> dict[Any, list[str]]:
         """Per rank (at one period of a ranking), the units holding it, in unit order."""
         key = (name, offset)
@@ -653,7 +711,7 @@ class Auditor:
         scheme = self.scheme
         spec = _Spec.__new__(_Spec)
         spec.name, spec.node, spec.clipper, spec.branches_only = name, None, None, False
-        spec.item, spec.ranked, spec.reads_tables = False, (), None
+        spec.item, spec.ranked, spec.reads_tables, spec.aggregated = False, (), None, ()
         tree: ast.expr | None = None
         if name == "total":
             _Static.__init__(
@@ -727,6 +785,14 @@ class Auditor:
             )
             if scheme.axis_of(name) is None:
                 spec.clipper, spec.branches_only = self._clip_plan(tree), True
+        elif name in scheme.aggregates:
+            agg = scheme.aggregates[name]
+            over = "all units" if agg.by is None else f"each group of `{agg.by}`"
+            raise KeyError(
+                f"`{name}` is an aggregate ({agg.function} of `{agg.of}` over {over}), not a "
+                "node or value: its values are the group rows of `rulebook score`, and the "
+                "audit of a formula that reads it shows what it aggregates"
+            )
         else:
             raise KeyError(f"no node or value named {name!r}")
         cited = spec.node if spec.node is not None else scheme.values.get(name)
@@ -741,6 +807,8 @@ class Auditor:
             spec.ranked = self._ranked(tree)
             if calls_tables(scheme, tree):
                 spec.reads_tables = (tree, scheme.axis_of(name))
+            read = {n.id for n in value_names(tree)}
+            spec.aggregated = tuple(n for n in scheme.aggregates if n in read)
         return spec
 
     def _all(self, names: tuple[str, ...]) -> Getter:
@@ -797,6 +865,8 @@ class Auditor:
             return "value", scheme.values[name].label
         if name in scheme.rankings:
             return "ranking", scheme.rankings[name].label
+        if name in scheme.aggregates:
+            return "aggregate", scheme.aggregates[name].label
         if name == "total":
             return "node", scheme.total_label
         return "node", scheme.nodes[name].label

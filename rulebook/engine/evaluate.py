@@ -1,5 +1,5 @@
 """Score many units at once: inputs into their slots, then the plan's stages in order with its
-rankings between them (`rulebook.engine.plan`).
+rankings and aggregates between them (`rulebook.engine.plan`).
 
 Evaluation has no global state: the scheme's compiled Program is read-only and every unit gets its
 own slot list. Arithmetic runs in rulebook's decimal context (see `rulebook.arith`).
@@ -15,6 +15,7 @@ from rulebook.arith import CONTEXT
 from rulebook.audit.result import Result, UnitResult
 from rulebook.data.api import check_data
 from rulebook.data.dataset import DataSet, UnitData
+from rulebook.engine import aggregates
 from rulebook.engine.codegen import failing_owner
 from rulebook.engine.interpret import Interpreter, failing_part, reference_stages
 from rulebook.engine.plan import Plan, Program
@@ -71,6 +72,8 @@ def evaluate(
         for stage, function in zip(plan.stages, stages, strict=True):
             for ranking in stage.rankings:
                 _apply_ranking(scheme, plan, ranking, vectors)
+            for name in stage.aggregates:
+                aggregates.apply(scheme, plan, name, vectors)
             for start in range(0, count, step):
                 for unit, vector in zip(
                     units[start : start + step], vectors[start : start + step], strict=True

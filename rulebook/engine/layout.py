@@ -7,14 +7,16 @@ scheme model, and the model can name the compiled program's type without an impo
 from __future__ import annotations
 
 from rulebook.engine.plan import Plan, Stage
-from rulebook.scheme.graph import dependency_graph
+from rulebook.scheme.aggregates import aggregate_reads
+from rulebook.scheme.graph import Read, dependency_graph
 from rulebook.scheme.model import Scheme
 
 
 def lay_out(scheme: Scheme) -> Plan:
     """The scheme's graph (the same rule the builder checked for cycles), a slot for every name
-    that is read or computed per unit, and stages split at rankings: a name's stage is the
-    highest stage of what it reads, plus one if it is itself a ranking."""
+    that is read or computed per unit, and stages split at rankings and aggregates: a name's
+    stage is the highest stage of what it reads, plus one if it is itself a ranking or an
+    aggregate (computed across all units once what it reads is known)."""
     unit_parameters = [p for p in scheme.parameters if scheme.per_unit_parameter(p)]
     known = {
         *scheme.indicators,
@@ -22,9 +24,10 @@ def lay_out(scheme: Scheme) -> Plan:
         *scheme.values,
         *scheme.nodes,
         *scheme.rankings,
+        *scheme.aggregates,
         "total",
     }
-    reads = [
+    reads: list[Read] = [
         (v.name, (n for n, _ in v.formula.names()), v.location) for v in scheme.values.values()
     ]
     reads += [
@@ -32,6 +35,7 @@ def lay_out(scheme: Scheme) -> Plan:
         for n in scheme.nodes.values()
         if n.formula is not None
     ]
+    reads += aggregate_reads(scheme.aggregates.values())
     graph = dependency_graph(
         reads,
         scheme.nodes,
@@ -45,6 +49,7 @@ def lay_out(scheme: Scheme) -> Plan:
         *scheme.values,
         *scheme.nodes,
         *scheme.rankings,
+        *scheme.aggregates,
         "total",
         *unit_parameters,
     }
@@ -65,7 +70,8 @@ def lay_out(scheme: Scheme) -> Plan:
     stage_of: dict[str, int] = {}
     for name in order:
         before = max((stage_of.get(p, 0) for p in graph.predecessors(name)), default=0)
-        stage_of[name] = before + (1 if name in scheme.rankings else 0)
+        across = name in scheme.rankings or name in scheme.aggregates
+        stage_of[name] = before + (1 if across else 0)
     count = max(stage_of.values(), default=0) + 1
     computed = [n for n in order if n in scheme.values or n in scheme.nodes or n == "total"]
     stages = tuple(
@@ -73,6 +79,7 @@ def lay_out(scheme: Scheme) -> Plan:
             k,
             tuple(n for n in order if n in scheme.rankings and stage_of[n] == k),
             tuple(n for n in computed if stage_of[n] == k),
+            tuple(n for n in order if n in scheme.aggregates and stage_of[n] == k),
         )
         for k in range(count)
     )

@@ -25,12 +25,14 @@ StageFn = Callable[[list[Any]], None]
 
 @attrs.frozen
 class Stage:
-    """One stage: the rankings applied (across all units) before it, then the names it computes
-    for each unit, in order. Stage 0 needs no ranking; stage k reads the k-th round of them."""
+    """One stage: the rankings and aggregates applied (across all units) before it, then the
+    names it computes for each unit, in order. Stage 0 needs neither; stage k reads the k-th
+    round of them. A stage's rankings and aggregates never read one another."""
 
     index: int
     rankings: tuple[str, ...]
     computes: tuple[str, ...]
+    aggregates: tuple[str, ...] = ()
 
 
 @attrs.frozen
@@ -39,7 +41,8 @@ class Plan:
 
     graph: DependencyGraph = attrs.field(repr=False, eq=False)
     order: tuple[str, ...]
-    """Every name with a slot (inputs, values, nodes, rankings, `total`), in computation order."""
+    """Every name with a slot (inputs, values, nodes, rankings, aggregates, `total`), in
+    computation order."""
     slots: Mapping[str, int]
     """First slot of each name; a name that varies has one slot per point of its axis."""
     raw_slots: Mapping[str, int]

@@ -4,7 +4,9 @@
   scored node, every output (header `id [unit]`), every outcome, and the vetoes with reasons.
 - long (`--format csv-long`): the audit as rows — unit, node, label, kind, period, value, raw,
   clipped, measure — per scored node and output (`clipped` from the audit's clips), then per
-  named value, rank, outcome and veto (one row per period for per-period ones).
+  named value, rank, outcome and veto (one row per period for per-period ones); then, for a
+  scheme with aggregates, the group rows: `unit` is the group in brackets (`[街道 = 慈城镇]`,
+  `[全部单位]`), kind `aggregate` or `group` (a group value).
 
 Text that a spreadsheet would read as a formula gets a leading `'`; numbers are written as
 numbers (`-3.00` stays `-3.00`).
@@ -141,6 +143,23 @@ def write_csv_long(result: Result, out: TextIO, *, progress: Tick | None = None)
         if progress is not None and row[0] != current:
             current = row[0]
             progress.update(1)
+    for row in group_long_rows(result):  # after every unit: the rows stream unit by unit
+        writer.writerow([_cell(c) for c in row])
+
+
+def group_long_rows(result: Result) -> Iterator[tuple[Any, ...]]:
+    """The long table's group rows: each aggregate and group value of each group."""
+    scheme = result.scheme
+    for row in result.groups:
+        where = f"[{row.label(scheme)}]"
+        for name, value in row.values.items():
+            agg = scheme.aggregates.get(name)
+            kind, label = ("aggregate", agg.label) if agg else ("group", scheme.values[name].label)
+            if isinstance(value, dict):
+                for period, v in value.items():
+                    yield (where, name, label, kind, period, v, None, None, "")
+            else:
+                yield (where, name, label, kind, "", value, None, None, "")
 
 
 def to_csv(result: Result, *, long: bool = False) -> str:

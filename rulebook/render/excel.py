@@ -1,9 +1,10 @@
 """The Excel rendering (optional extra `excel`: openpyxl), written row by row (write-only
 workbook): a summary sheet (one row per unit, as the wide CSV), the breakdown sheet (the long
-CSV: the audit as rows), the run manifest on its own sheet and, when the scheme cites its
-source clauses, a `references` sheet (each node's clause and source line). Numbers are numbers
-with the places they are shown with; each sheet has a bold frozen header, an autofilter and
-column widths. Text a spreadsheet would read as a formula is stored as text, never as a formula.
+CSV: the audit as rows), for a scheme with aggregates a `groups` sheet (the group rows), the
+run manifest on its own sheet and, when the scheme cites its source clauses, a `references` sheet
+(each node's clause and source line). Numbers are numbers with the places they are shown with;
+each sheet has a bold frozen header, an autofilter and column widths. Text a spreadsheet would
+read as a formula is stored as text, never as a formula.
 """
 
 from __future__ import annotations
@@ -43,6 +44,14 @@ def write_xlsx(result: Result, path: str | Path) -> None:
     _sheet(book, "summary", header, widths, wide_rows(result))
     long_widths = [unit_w, 28, 28, 8, 8, NUMBER_WIDTH, NUMBER_WIDTH, NUMBER_WIDTH, 8]
     _sheet(book, "breakdown", list(LONG_HEADER), long_widths, long_rows(result))
+    if result.scheme.groupings:  # group rows: one sheet, a row per group and name (and period)
+        _sheet(
+            book,
+            "groups",
+            list(GROUP_HEADER),
+            [12, 16, 8, 20, 20, 10, 8, NUMBER_WIDTH],
+            _group_rows(result),
+        )
     _sheet(book, "manifest", ["key", "value"], [24, 72], _flat(result.manifest()))
     cited = list(references(result.scheme))
     if cited:
@@ -140,6 +149,23 @@ def _cell(cell: Any, value: Any) -> Any:
     cell.value = _XML_ILLEGAL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", str(value))
     cell.data_type = "s"  # never a formula, whatever the text starts with
     return cell
+
+
+GROUP_HEADER = ("by", "group", "units", "name", "label", "kind", "period", "value")
+
+
+def _group_rows(result: Result) -> Iterator[tuple[Any, ...]]:
+    """The `groups` sheet: each aggregate and group value of each group (`Result.groups`)."""
+    scheme = result.scheme
+    for row in result.groups:
+        by = row.by or ""
+        group = row.group if row.group is not None else row.label(scheme)
+        for name, value in row.values.items():
+            agg = scheme.aggregates.get(name)
+            kind, label = ("aggregate", agg.label) if agg else ("group", scheme.values[name].label)
+            points = value.items() if isinstance(value, dict) else (("", value),)
+            for period, v in points:
+                yield (by, group, len(row.units), name, label, kind, period, v)
 
 
 def _flat(data: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:

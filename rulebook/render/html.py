@@ -21,6 +21,7 @@ from rulebook.audit.result import Result, UnitResult
 from rulebook.audit.trail import Auditor, NodeAudit
 from rulebook.engine import semantics
 from rulebook.render import view
+from rulebook.render.grouprows import group_tables
 from rulebook.render.html_diff import STYLE as _DIFF_STYLE
 from rulebook.render.progress import Tick
 from rulebook.render.worksheet import annotate, show, summary
@@ -107,6 +108,7 @@ def write_html(
                 ),
                 f"<h2>{escape(w['ranking'] if view.shows_rank(scheme) else w['summary'])}</h2>",
                 _summary(result),
+                *_group_sections(result),
                 *([extra] if extra else []),
                 f"<h2>{escape(w['breakdown'])}</h2>",
             ]
@@ -170,6 +172,30 @@ def _summary(result: Result) -> str:
         + "".join(rows)
         + "</tbody></table>"
     )
+
+
+def _group_sections(result: Result) -> list[str]:
+    """Group rows (a scheme with aggregates): per grouping a heading and a table, a row per
+    aggregate or group value, a column per group with its number of units."""
+    out = []
+    w = view.words(result.scheme)
+    for table in group_tables(result):
+        head = "".join(
+            f'<th class="n">{escape(g)} ({n})</th>'
+            for g, n in zip(table.groups, table.units, strict=True)
+        )
+        rows = "".join(
+            f'<tr class="{kind}"><td>{escape(name)}</td><td>{escape(label)}</td>'
+            + "".join(f'<td class="n">{escape(c)}</td>' for c in cells)
+            + "</tr>"
+            for name, label, kind, cells in table.rows
+        )
+        out.append(
+            f"<h2>{escape(table.title)}</h2>"
+            f'<table class="groups"><thead><tr><th>{escape(w["node"])}</th>'
+            f"<th>{escape(w['label'])}</th>{head}</tr></thead><tbody>{rows}</tbody></table>"
+        )
+    return out
 
 
 def _chart(result: Result) -> str:

@@ -1,5 +1,6 @@
 """JSON renderings of the result contract (docs/output.md): one pretty document, or JSON lines
-(the head — format, manifest, periods — then one unit per line). Both are written unit by unit,
+(the head — format, manifest, periods — then one unit per line, then, for a scheme with
+aggregates, one line `{"groups": [...]}`). Both are written unit by unit,
 so a large result is never held as one document; the pretty form is byte-identical to
 `json.dumps(result.to_dict(), indent=2, ensure_ascii=False)`.
 """
@@ -29,7 +30,11 @@ def write_json(
         first = False
         if progress is not None:
             progress.update(1)
-    out.write("]\n}\n" if first else "\n  ]\n}\n")
+    out.write("]" if first else "\n  ]")
+    if result.scheme.groupings:  # group rows once every unit is written
+        groups = json.dumps(result.group_dicts(), ensure_ascii=False, indent=2)
+        out.write(',\n  "groups": ' + groups.replace("\n", "\n  "))
+    out.write("\n}\n")
 
 
 def write_jsonl(
@@ -41,6 +46,9 @@ def write_jsonl(
         out.write(json.dumps(entry, ensure_ascii=False, separators=_COMPACT) + "\n")
         if progress is not None:
             progress.update(1)
+    if result.scheme.groupings:  # one last line: the group rows
+        groups = {"groups": result.group_dicts()}
+        out.write(json.dumps(groups, ensure_ascii=False, separators=_COMPACT) + "\n")
 
 
 def to_json(result: Result, *, audit: bool = True) -> str:

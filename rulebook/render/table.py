@@ -1,17 +1,19 @@
 """The terminal table: the score tree (one row per node, indented, with labels and standard
 points) against the units, in blocks of columns that fit a terminal; then the rank (for a scheme
 that ranks), the outputs with their units, outcomes and vetoes; then the vetoes' reasons and the
-ranking. Written block by block; every cell is made terminal-safe.
+ranking; then, for a scheme with aggregates, one block of group rows per grouping. Written block
+by block; every cell is made terminal-safe.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TextIO
 
 from rulebook.arith import canonical
 from rulebook.audit.result import Result
 from rulebook.render import view
+from rulebook.render.grouprows import GroupTable, group_tables
 from rulebook.render.safe import terminal
 from rulebook.render.textwidth import display_width, pad
 
@@ -67,6 +69,49 @@ def write_table(
         )
     if view.shows_rank(scheme):
         out.write(_ranking_line(units, w["ranking_line"], width) + "\n")
+    # group rows, once every unit is written, after a blank line
+    gap = view.shows_rank(scheme) or any(unit.reasons for unit in units)
+    for group_table in group_tables(result):
+        out.write(("\n" if gap else "") + _group_block(group_table, w) + "\n")
+        gap = True
+
+
+def _group_block(table: GroupTable, w: Mapping[str, str]) -> str:
+    """One grouping's rows: a row per aggregate or group value, a column per group (its unit
+    count under its name)."""
+    heads = [terminal(g) for g in table.groups]
+    counts = [f"({n})" for n in table.units]
+    rows = [
+        (terminal(n), terminal(label), [terminal(c) for c in cells])
+        for n, label, _, cells in table.rows
+    ]
+    name_w = max(display_width(x) for x in (w["node"], *(r[0] for r in rows)))
+    label_w = max(display_width(x) for x in (w["label"], *(r[1] for r in rows)))
+    widths = [
+        max(display_width(h), display_width(c), *(display_width(r[2][k]) for r in rows))
+        for k, (h, c) in enumerate(zip(heads, counts, strict=True))
+    ]
+    rule = "  ".join("─" * x for x in (name_w, label_w, *widths))
+    lines = [
+        terminal(table.title),
+        "  ".join(
+            [pad(w["node"], name_w), pad(w["label"], label_w)]
+            + [pad(h, x, ">") for h, x in zip(heads, widths, strict=True)]
+        ).rstrip(),
+        "  ".join(
+            [pad("", name_w), pad("", label_w)]
+            + [pad(c, x, ">") for c, x in zip(counts, widths, strict=True)]
+        ).rstrip(),
+        rule,
+    ]
+    for name, label, cells in rows:
+        lines.append(
+            "  ".join(
+                [pad(name, name_w), pad(label, label_w)]
+                + [pad(c, x, ">") for c, x in zip(cells, widths, strict=True)]
+            ).rstrip()
+        )
+    return "\n".join(lines)
 
 
 def to_table(result: Result, units_per_block: int = UNITS_PER_BLOCK) -> str:

@@ -194,6 +194,12 @@ def detail(a: NodeAudit, scheme: Scheme | None = None) -> str:
             f"  rank      {r.ranking} {r.period or ''} basis {show(r.basis)} → rank "
             f"{r.rank} of {r.units} ({r.method}){tie}"
         )
+    for g in a.aggregates:
+        over = "all units" if g.by is None else f"{g.by} = {g.group}"
+        lines.append(
+            f"  aggregate {g.aggregate} = {g.function} of {g.of} over {g.units} units "
+            f"({over}) = {show(g.value)}"
+        )
     if a.kind != "value":
         lines.append(f"  raw       {show(a.raw)}")
     for clip in a.clips:

@@ -15,6 +15,7 @@ from typing import Any
 from rulebook.arith import DEFAULT_LIMITS, HARD_MAX_DIGITS, HARD_MAX_EXPONENT, NumberLimits
 from rulebook.errors import Problem, SchemeError
 from rulebook.scheme import keys
+from rulebook.scheme.aggregates import read_aggregates, read_group_values
 from rulebook.scheme.context import Context, kind_of
 from rulebook.scheme.loader import Source
 from rulebook.scheme.lowering import (
@@ -62,6 +63,8 @@ def _build(cx: Context, data: Any) -> Scheme:
     read_values(cx, top.get("values"))
     roots = read_tree(cx, top.get("tree"))
     read_rankings(cx, top.get("rankings"))
+    read_aggregates(cx, top.get("aggregates"))
+    read_group_values(cx, top.get("group_values"))
     read_vetoes(cx, top.get("vetoes"))
     read_outcomes(cx, top.get("outcomes"))
     read_constraints(cx, top.get("constraints"))
@@ -96,6 +99,7 @@ def _build(cx: Context, data: Any) -> Scheme:
         nodes=cx.nodes,
         roots=roots,
         rankings=cx.rankings,
+        aggregates=cx.aggregates,
         period_groups=cx.period_groups,
         vetoes=cx.vetoes,
         outcomes=cx.outcomes,

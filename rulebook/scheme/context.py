@@ -24,6 +24,7 @@ from rulebook.expr import syntax as ex
 from rulebook.scheme import constants, keys
 from rulebook.scheme.loader import Path_, Source
 from rulebook.scheme.model import (
+    Aggregate,
     Indicator,
     Node,
     Outcome,
@@ -59,6 +60,7 @@ class Context:
         self.values: dict[str, Value] = {}
         self.nodes: dict[str, Node] = {}
         self.rankings: dict[str, Ranking] = {}
+        self.aggregates: dict[str, Aggregate] = {}
         self.patterns: dict[str, tuple[Path_, dict[str, Any]]] = {}
         self.formulas: list[Formula] = []
         self.periods: tuple[Period, ...] = ()

@@ -327,6 +327,22 @@ RANKING = Record(
     ),
 )
 
+AGGREGATE = Record(
+    "aggregate",
+    "a cross-unit aggregate: one of sum, mean, min, max, count; over all units or `by` group",
+    (
+        Key("sum", NAME, "the sum of this number over the units"),
+        Key("mean", NAME, "the mean of this number over the units (exact)"),
+        Key("min", NAME, "the least value of this number over the units"),
+        Key("max", NAME, "the greatest value of this number over the units"),
+        Key("count", FORMULA, "the number of units where this yes/no formula holds"),
+        Key("by", NAME, "an enum indicator: one aggregate per group of units sharing its value"),
+        Key("per", NAME, "count only: `period` or a period-group set, as for values"),
+        LABEL,
+        NOTE,
+    ),
+)
+
 NODE = Record(
     "node",
     "a group (children) or an item (a formula) of the score tree",
@@ -445,6 +461,12 @@ TOP = Record(
         Key("patterns", MapOf(PATTERN), "rules written once, used by several items"),
         Key("rankings", MapOf(RANKING), "rankings of all units by a value"),
         Key("tables", MapOf(TABLE), "lookup and band tables formulas call by name"),
+        Key("aggregates", MapOf(AGGREGATE), "sums, means, minima, maxima, counts across units"),
+        Key(
+            "group_values",
+            MapOf(Either((FORMULA, VALUE))),
+            "values per group of units, from aggregates and parameters (group rows)",
+        ),
         Key(
             "tree",
             ListOf(NODE, non_empty=True),
@@ -477,6 +499,7 @@ RECORDS: dict[str, Record] = {
         VALUE,
         PATTERN,
         RANKING,
+        AGGREGATE,
         NODE,
         TOTAL,
         VETO,

@@ -103,7 +103,11 @@ def lower_value(
     axis = group or ("period" if per_period else None)
     cx.formulas.append(
         Formula(
-            full, formula, code_path or expr_path, axis, "value" if kind == "value" else "condition"
+            full,
+            formula,
+            code_path or expr_path,
+            axis,
+            "value" if kind in ("value", "group") else "condition",
         )
     )
 

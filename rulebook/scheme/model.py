@@ -34,7 +34,7 @@ ROLES: tuple[Role, ...] = get_args(Role)
 """Top-level node roles: total = Σ category + Σ bonus − Σ deduction; `output` nodes (money, per
 role, …) are computed and reported apart and never enter the total."""
 
-ValueKind = Literal["value", "veto", "outcome", "constraint", "condition"]
+ValueKind = Literal["value", "veto", "outcome", "constraint", "condition", "group"]
 RankOrder = Literal["desc", "asc"]
 RankMethod = Literal["competition", "dense"]
 Direction = Literal["increasing", "decreasing"]
@@ -131,9 +131,12 @@ class Value:
     kind: ValueKind = "value"
     """`value`; `veto` (a one-vote-veto condition); `outcome` (a label chosen by conditions);
     `constraint` (a test the data must pass); `condition` (a ranking's demotion test,
-    `vetoed`)."""
+    `vetoed`); `group` (a `group_values:` entry: one value per group of units, from aggregates
+    and parameters only — computed in every unit's slots, reported once per group)."""
     reference: str = ""
     """The clause of the source document this comes from (`reference:`), shown in reports."""
+    by: str | None = None
+    """For a `group` value: the indicator whose value groups the units (None: all units)."""
 
 
 @attrs.frozen
@@ -194,6 +197,29 @@ class Ranking:
     """The clause of the source document this comes from (`reference:`), shown in reports."""
 
 
+AggregateFunction = Literal["sum", "mean", "min", "max", "count"]
+AGGREGATE_FUNCTIONS: tuple[AggregateFunction, ...] = get_args(AggregateFunction)
+
+
+@attrs.frozen
+class Aggregate:
+    """A cross-unit aggregate: `function` of `of` over all units, or over each group of units
+    with the same value of the enum indicator `by`; every unit reads its own group's value
+    (per period or period group if `of` varies). For `count`, `of` is the yes/no value
+    `<name>.count` lowered from the condition written."""
+
+    name: str
+    function: AggregateFunction
+    of: str
+    by: str | None = None
+    per_period: bool = False
+    group: str | None = None
+    """Set when `of` is computed per period-group set: one aggregate per group (a quarter)."""
+    label: str = ""
+    note: str = ""
+    location: Location | None = None
+
+
 @attrs.frozen
 class Veto:
     """A one-vote veto (一票否决): when its condition holds the unit fails whatever its points."""
@@ -240,6 +266,7 @@ class Scheme:
     outcomes: dict[str, Outcome] = attrs.field(factory=dict)
     tables: dict[str, Table] = attrs.field(factory=dict)
     """`tables:` by name: lookup and band tables formulas call (`rulebook.scheme.tables`)."""
+    aggregates: dict[str, Aggregate] = attrs.field(factory=dict)
     total_label: str = "总分"
     language: str = "zh"
     """`zh` or `en`: the language of headers in renderings (`scheme.language`, else from labels)."""
@@ -285,7 +312,7 @@ class Scheme:
 
     def axis_of(self, name: str) -> str | None:
         """None (one value), `period` (one per period) or a period-group set name."""
-        for table in (self.values, self.rankings):
+        for table in (self.values, self.rankings, self.aggregates):
             if name in table:
                 item = table[name]
                 if item.group:
@@ -309,6 +336,14 @@ class Scheme:
     def group_index(self, axis: str, period: int) -> int:
         """The group of set `axis` that contains the period (sets are partitions)."""
         return next(i for i, g in enumerate(self.period_groups[axis]) if period in g.members)
+
+    @functools.cached_property
+    def groupings(self) -> tuple[str | None, ...]:
+        """The ways units are grouped by aggregates and group values, in declaration order:
+        None (all units) and each `by` indicator, once each; () without aggregates."""
+        found = [a.by for a in self.aggregates.values()]
+        found += [v.by for v in self.values.values() if v.kind == "group"]
+        return tuple(dict.fromkeys(found))
 
     def per_unit_parameter(self, name: str) -> bool:
         return name in self.parameters and bool(self.parameters[name].by_unit)

@@ -15,8 +15,9 @@ from rulebook.errors import Problem, did_you_mean
 from rulebook.expr import syntax as ex
 from rulebook.expr.functions import PERIOD_NAMES
 from rulebook.scheme import tables
+from rulebook.scheme import aggregates
 from rulebook.scheme.context import Context, Formula
-from rulebook.scheme.graph import DependencyGraph, dependency_graph
+from rulebook.scheme.graph import DependencyGraph, Read, dependency_graph
 from rulebook.scheme.loader import Path_
 
 
@@ -43,7 +44,11 @@ def resolve(cx: Context) -> None:
     rankings = []
     for ranking in cx.rankings.values():
         path: Path_ = ("rankings", ranking.name, "basis")
-        if ranking.basis not in known or ranking.basis in cx.rankings:
+        if (
+            ranking.basis not in known
+            or ranking.basis in cx.rankings
+            or ranking.basis in cx.aggregates
+        ):
             cx.error(
                 path,
                 f"ranking basis `{ranking.basis}` is not a value or node",
@@ -51,8 +56,15 @@ def resolve(cx: Context) -> None:
             )
         else:
             rankings.append((ranking, cx.src.loc(path)))
+    graph_reads: list[Read] = [
+        (f.owner, [n for n, _ in f.expr.names()], cx.src.loc(f.path)) for f in cx.formulas
+    ]
+    graph_reads += aggregates.aggregate_reads(
+        aggregates.check_aggregates(cx, known),
+        lambda a: cx.src.loc(("aggregates", a.name, a.function)),
+    )
     graph = dependency_graph(
-        ((f.owner, (n for n, _ in f.expr.names()), cx.src.loc(f.path)) for f in cx.formulas),
+        graph_reads,
         cx.nodes,
         tuple(n for n in cx.nodes if "." not in n),
         rankings,
@@ -78,12 +90,22 @@ def resolve(cx: Context) -> None:
     if cycles:
         return  # no order to check types in
     check_types(cx, graph)
+    aggregates.check_group_values(cx, graph)
     warn_unused(cx, graph)
 
 
 def known_names(cx: Context) -> set[str]:
     """Every name a formula may read."""
-    return {*cx.indicators, *cx.parameters, *cx.values, *cx.nodes, *cx.rankings, "vetoed", "total"}
+    return {
+        *cx.indicators,
+        *cx.parameters,
+        *cx.values,
+        *cx.nodes,
+        *cx.rankings,
+        *cx.aggregates,
+        "vetoed",
+        "total",
+    }
 
 
 def check_types(cx: Context, graph: DependencyGraph) -> None:
@@ -114,6 +136,8 @@ def check_types(cx: Context, graph: DependencyGraph) -> None:
                 group=basis.axis if basis.axis not in (None, "period") else None,
             )
             infos[name] = ex.NameInfo(ex.NUM, basis.axis)
+        if name in cx.aggregates:
+            aggregates.check_type(cx, name, infos)
         for f in by_owner.get(name, ()):
             axis = f.axis
             if name.endswith(".demote_if") and name[: -len(".demote_if")] in cx.rankings:

@@ -170,9 +170,12 @@ class ColumnarResult:
             )
         with localcontext(CONTEXT):
             for stage, function in enumerate(program.stages):
-                for ranking in program.plan.stages[stage].rankings:
-                    start = program.plan.slots[ranking]
-                    for i in range(scheme.axis_size(scheme.axis_of(ranking))):
+                for across in (
+                    *program.plan.stages[stage].rankings,
+                    *program.plan.stages[stage].aggregates,
+                ):
+                    start = program.plan.slots[across]
+                    for i in range(scheme.axis_size(scheme.axis_of(across))):
                         vector[start + i] = self._run.value(start + i, row)
                 function(vector)
         mine = self.vector(unit)

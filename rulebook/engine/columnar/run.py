@@ -19,8 +19,10 @@ import numpy as np
 
 from rulebook.arith import CONTEXT, SNAP_PLACES, snap
 from rulebook.data.dataset import DataSet, UnitData
+from rulebook.engine import aggregates
 from rulebook.engine.columnar.compile import ColumnEval, Unsupported
 from rulebook.engine.columnar.fixed import (
+    LIMIT,
     Arith,
     Col,
     Flag,
@@ -30,6 +32,7 @@ from rulebook.engine.columnar.fixed import (
     snapped_keys,
     to_decimal,
 )
+from rulebook.engine.columnar.frame import _from_objects
 from rulebook.engine.evaluate import _check_constraints, _located
 from rulebook.engine.ranking import rank
 from rulebook.scheme.model import Ranking, Scheme
@@ -88,6 +91,8 @@ class Run:
                 break
             for ranking in program.plan.stages[stage].rankings:
                 self._rank(scheme.rankings[ranking])
+            for aggregate in program.plan.stages[stage].aggregates:
+                self._aggregate(aggregate, stage)
             try:
                 for name in names:
                     evaluator.compute(name)
@@ -169,6 +174,81 @@ class Run:
         if rows:
             data = DataSet(tuple(UnitData(self.names[r], {}) for r in rows))
             _check_constraints(self.scheme, data, [self.vector_from_columns(r) for r in rows])
+
+    # -- aggregates ---------------------------------------------------------------------------
+
+    def _aggregate(self, name: str, stage: int) -> None:
+        """An aggregate by the per-unit rule (`rulebook.engine.aggregates`) over every unit's
+        exact value, held as a column; a unit whose group's value no column can hold (a mean
+        such as 1/3 to 40 digits) leaves the columnar path here, its exact value kept."""
+        plan = self.scheme.program.plan
+        target = plan.slots[name]
+        fast = [self._column_aggregate(name, offset) for offset in range(self._points(name))]
+        if all(col is not None for col in fast):
+            for offset, col in enumerate(fast):
+                assert col is not None
+                self.cols[target + offset] = col
+            return
+        columns = aggregates.compute(self.scheme, plan, name, self.n, self.value)
+        for offset, values in enumerate(columns):
+            col, _, odd = _from_objects(np.array(values, dtype=object))
+            self.cols[target + offset] = col
+            for row, value in odd.items():
+                self.exact[(target + offset, row)] = value
+            for row, vector in self.fallback.items():
+                vector[target + offset] = values[row]
+            if odd:
+                mask = np.zeros(self.n, dtype=bool)
+                mask[list(odd)] = True
+                self.reasons.mark("an aggregate with more digits than int64 holds", mask)
+            for row in odd:
+                if row not in self.fallback:
+                    self.fallback[row] = self.vector_from_columns(row)
+                    self.fallback_stage[row] = stage
+
+    def _points(self, name: str) -> int:
+        return self.scheme.axis_size(self.scheme.axis_of(name))
+
+    def _column_aggregate(self, name: str, offset: int) -> Num | None:
+        """A sum, min, max or count over int64 columns of one scale, by numpy (the same exact
+        values as the per-unit rule: whole multiples of one scale add and compare exactly);
+        None when that does not apply (a unit fell back, a column of rationals, a mean, a
+        sum that could leave int64), and the caller takes the per-unit rule."""
+        agg = self.scheme.aggregates[name]
+        if self.fallback or agg.function == "mean":
+            return None
+        plan = self.scheme.program.plan
+        source = self.cols.get(plan.slots[agg.of] + offset)
+        n = self.n
+        if agg.by is None:
+            codes, groups = np.zeros(n, dtype=np.intp), 1
+        else:
+            text = self.cols.get(plan.slots[agg.by])
+            if not isinstance(text, Text) or text.bad is not None:
+                return None
+            values = np.broadcast_to(np.asarray(text.v, dtype=object), (n,))
+            _, codes = np.unique(values.astype(str), return_inverse=True)
+            codes = codes.reshape(n)
+            groups = int(codes.max(initial=-1)) + 1
+        if agg.function == "count":
+            if not isinstance(source, Flag) or source.bad is not None:
+                return None
+            flags = np.broadcast_to(np.asarray(source.v, dtype=bool), (n,)).astype(np.int64)
+            counts = np.zeros(groups, dtype=np.int64)
+            np.add.at(counts, codes, flags)
+            return Num(counts[codes], 1)
+        if not isinstance(source, Num) or source.bad is not None or not isinstance(source.q, int):
+            return None
+        p = np.broadcast_to(np.asarray(source.p, dtype=np.int64), (n,))
+        if agg.function == "sum":
+            if n and int(np.abs(p).max()) * n >= LIMIT:
+                return None
+            sums = np.zeros(groups, dtype=np.int64)
+            np.add.at(sums, codes, p)
+            return Num(sums[codes], source.q)
+        extreme = np.full(groups, p.max(initial=0) if agg.function == "min" else p.min(initial=0))
+        (np.minimum if agg.function == "min" else np.maximum).at(extreme, codes, p)
+        return Num(extreme[codes], source.q)
 
     # -- rankings -----------------------------------------------------------------------------
 

@@ -1,0 +1,86 @@
+"""Group rows as the renderings show them: one small table per grouping (all units, or by an
+indicator), a row per aggregate or group value and a column per group, cells as text.
+
+Read from `Result.groups` (`rulebook.audit.groups`); the terminal table, HTML and xlsx format
+these tables and nothing else. A scheme without aggregates has none, and its renderings are
+unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from rulebook.arith import canonical
+from rulebook.audit.result import Result
+from rulebook.scheme.model import Scheme
+
+YES_NO = {"zh": ("是", "否"), "en": ("yes", "no")}
+
+
+@attrs.frozen
+class GroupTable:
+    """One grouping: its title, the groups (column heads) with their unit counts, and one row
+    per name: (name, label, kind `aggregate`|`group`, cell texts)."""
+
+    title: str
+    groups: tuple[str, ...]
+    units: tuple[int, ...]
+    rows: tuple[tuple[str, str, str, tuple[str, ...]], ...]
+
+
+def group_tables(result: Result) -> list[GroupTable]:
+    """The result's group rows, one table per grouping, in the scheme's order."""
+    scheme = result.scheme
+    by_grouping: dict[str | None, list[Any]] = {}
+    for row in result.groups:
+        by_grouping.setdefault(row.by, []).append(row)
+    tables = []
+    for by, rows in by_grouping.items():
+        names = list(rows[0].values)
+        tables.append(
+            GroupTable(
+                title(scheme, by),
+                tuple(r.group if r.group is not None else title(scheme, None) for r in rows),
+                tuple(len(r.units) for r in rows),
+                tuple(
+                    (
+                        name,
+                        label_of(scheme, name),
+                        "aggregate" if name in scheme.aggregates else "group",
+                        tuple(cell(scheme, r.values[name]) for r in rows),
+                    )
+                    for name in names
+                ),
+            )
+        )
+    return tables
+
+
+def title(scheme: Scheme, by: str | None) -> str:
+    """`按 所属街道` / `by street`, or `全部单位` / `all units`."""
+    zh = scheme.language == "zh"
+    if by is None:
+        return "全部单位" if zh else "all units"
+    label = scheme.indicators[by].label or by
+    return f"按{label}" if zh else f"by {label}"
+
+
+def label_of(scheme: Scheme, name: str) -> str:
+    agg = scheme.aggregates.get(name)
+    return agg.label if agg is not None else scheme.values[name].label
+
+
+def cell(scheme: Scheme, value: Any) -> str:
+    """A value as text: exact decimals, 是/否 (yes/no), per period `Q1 80 · Q2 75`."""
+    if isinstance(value, Mapping):
+        return " · ".join(f"{p} {cell(scheme, v)}" for p, v in value.items())
+    if isinstance(value, bool):
+        yes, no = YES_NO.get(scheme.language, YES_NO["zh"])
+        return yes if value else no
+    if isinstance(value, Decimal):
+        return canonical(value)
+    return str(value)
