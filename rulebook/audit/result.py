@@ -93,7 +93,24 @@ class UnitResult:
     @property
     def values(self) -> Mapping[str, Any]:
         """Named intermediate values (`values:` and items' `let:`), not vetoes or outcomes."""
-        return self._view(tuple(n for n, v in self.scheme.values.items() if v.kind == "value"))
+        return self._view(
+            tuple(
+                n
+                for n, v in self.scheme.values.items()
+                if v.kind == "value" and v.period_of is None
+            )
+        )
+
+    @property
+    def period_scores(self) -> Mapping[str, Mapping[str, Decimal]]:
+        """Each per-period node's score in every period (or period group), by node id — the
+        values `<id>.periods`, each point floored, capped and rounded by the node's period
+        rule. Empty when the scheme has no per-period node."""
+        return {
+            n.id: self.value(n.id + ".periods")
+            for n in self.scheme.nodes.values()
+            if n.per is not None
+        }
 
     @property
     def outputs(self) -> Mapping[str, Decimal]:
@@ -275,7 +292,14 @@ class _Layout:
         def spread(names: Any) -> list[tuple[str, int, tuple[str, ...]]]:
             return [(n, slots[n], scheme.axis_ids(scheme.axis_of(n))) for n in names if n in slots]
 
-        self.values = spread(n for n, v in scheme.values.items() if v.kind == "value")
+        self.values = spread(
+            n for n, v in scheme.values.items() if v.kind == "value" and v.period_of is None
+        )
+        self.periods = [
+            (n, slots[f"{n}.periods"], scheme.axis_ids(scheme.nodes[n].per))
+            for n in (*scheme.score_ids, *scheme.output_ids)
+            if n in scheme.nodes and scheme.nodes[n].per is not None
+        ]
         self.ranks = spread(scheme.rankings)
         self.outcomes = spread(scheme.outcomes)
         self.audited = (*scheme.score_ids, *scheme.output_ids, *scheme.values)
@@ -338,6 +362,23 @@ class _Layout:
 
     def entry(self, unit: UnitResult, total_rank: int) -> dict[str, Any]:
         vector, scheme, fixed, plain = unit.vector, self.scheme, self.fixed, self.canonical
+        entry = self._entry(unit, total_rank, vector, scheme, fixed, plain)
+        if self.periods:  # only schemes with per-period nodes carry the key
+            entry["period_scores"] = {
+                n: {p: fixed(vector[slot + k]) for k, p in enumerate(ids)}
+                for n, slot, ids in self.periods
+            }
+        return entry
+
+    def _entry(
+        self,
+        unit: UnitResult,
+        total_rank: int,
+        vector: list[Any],
+        scheme: Scheme,
+        fixed: Any,
+        plain: Any,
+    ) -> dict[str, Any]:
         return {
             "unit": unit.unit,
             "total": fixed(vector[self.total]),

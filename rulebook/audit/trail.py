@@ -366,6 +366,11 @@ class Auditor:
         self._last_facts: dict[str, _Facts] = {}
         self._text: dict[Decimal, str] = {}
         self._standards: list[_Spec] | None = None  # items with a standard
+        self._period_parts = {
+            n: semantics.period_part(self.scheme.nodes[v.period_of])
+            for n, v in self.scheme.values.items()
+            if v.period_of is not None
+        }  # the period scores of per-period nodes, and the rule each point is settled by
 
     # -- public ---------------------------------------------------------------------------------
 
@@ -477,6 +482,8 @@ class Auditor:
 
     def _work_out(self, unit: UnitScores, spec: _Spec) -> _Facts:
         vector = unit.vector
+        if spec.name in self._period_parts:
+            return self._period_facts(unit, spec, self._period_parts[spec.name])
         value = spec.value_of(vector)
         raw = spec.raw_of(vector) if spec.kind != "value" else value
         ranks = self._ranks(spec, unit) if spec.ranked else ()
@@ -516,6 +523,39 @@ class Auditor:
             self._rounding(clamped, value, node.min, node.max, spec.item),
             tuple(taken),
             ranks,
+        )
+
+    def _period_facts(
+        self, unit: UnitScores, spec: _Spec, part: semantics.PeriodPart
+    ) -> _Facts:
+        """The period scores of a per-period node: each period's raw value, the floor and cap
+        of the node's period rule that changed it, and raw → settled per period."""
+        vector = unit.vector
+        raw = self.scheme.program.plan.read(vector, spec.name, raw=True)
+        value = spec.value_of(vector)
+        clips: list[Clip] = []
+        steps = []
+        for point, before in raw.items():
+            settled = semantics.settle(part, before, self.scheme.rounding)
+            clips.extend(settled.clips)
+            cut = "".join(f" ({c.kind} {self._canonical(c.bound)})" for c in settled.clips)
+            steps.append(f"{point} {self._canonical(before)}{cut} → {value[point]}")
+        r = self.scheme.rounding
+        rounding = (
+            "; ".join(steps) + f" ({r.places} places, {r.mode}, per period)"
+            if semantics.is_rounded(part)
+            else None
+        )
+        return _Facts(
+            value,
+            raw,
+            spec.inputs_of(vector),
+            spec.children_of(vector),
+            tuple(clips),
+            None,
+            rounding,
+            (),
+            self._ranks(spec, unit) if spec.ranked else (),
         )
 
     def _formula_clips(

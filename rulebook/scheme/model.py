@@ -144,6 +144,10 @@ class Value:
     """`value`; `veto` (a one-vote-veto condition); `outcome` (a label chosen by conditions);
     `constraint` (a test the data must pass); `condition` (a ranking's demotion test,
     `vetoed`)."""
+    period_of: str | None = None
+    """Set on `<node>.periods`, the period scores of a per-period node (`per:` in the tree):
+    each point is floored, capped and rounded by that node's period rule
+    (`rulebook.engine.semantics.period_part`)."""
 
 
 @attrs.frozen
@@ -169,10 +173,26 @@ class Node:
     """Declared directions: (indicator, `increasing`|`decreasing`) — more of the indicator
     never lowers (raises) this node; checked by `rulebook test --properties`."""
     location: Location | None = None
+    per: str | None = None
+    """`period` or a period-group set: the node is scored once per point of that axis (its
+    period scores are the value `<id>.periods`) and its own score aggregates them."""
+    aggregate: str | None = None
+    """The period aggregator (`rulebook.engine.semantics.AGGREGATORS`) forming a per-period
+    item's score from its period scores."""
+    period_min: Decimal | None = None
+    period_max: Decimal | None = None
+    """The floor and cap applied to each period score before it is rounded."""
+    period_standard: Decimal | None = None
+    """Nominal points per period, for points lost per period."""
 
     @property
     def is_item(self) -> bool:
         return self.formula is not None
+
+    @property
+    def periods_name(self) -> str | None:
+        """The value holding this node's period scores, or None for a node scored once."""
+        return f"{self.id}.periods" if self.per is not None else None
 
 
 @attrs.frozen

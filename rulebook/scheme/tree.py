@@ -16,7 +16,7 @@ import attrs
 
 from rulebook.errors import did_you_mean
 from rulebook.expr import syntax as ex
-from rulebook.scheme import keys
+from rulebook.scheme import keys, periodnodes
 from rulebook.scheme.context import Context, Formula
 from rulebook.scheme.loader import Path_
 from rulebook.scheme.lowering import lower_value
@@ -66,19 +66,23 @@ def lower_node(cx: Context, body: Any, path: Path_, parent: Node | None) -> str 
         cx.error(
             (*path, "max"), f"cap `max: {hi}` is below floor `min: {lo}`", "swap them or fix one"
         )
+    children_raw = fields.get("children")
+    period = periodnodes.read_fields(cx, fields, path, parent, group=children_raw is not None)
+    standard = cx.number(fields.get("standard"), (*path, "standard"), "`standard`")
     base = Node(
         node_id,
         cx.text(fields.get("label"), (*path, "label"), "label", local),
         role,
-        standard=cx.number(fields.get("standard"), (*path, "standard"), "`standard`"),
         max=hi,
         min=lo,
         note=cx.text(fields.get("note"), (*path, "note"), "note"),
         unit=cx.text(fields.get("unit"), (*path, "unit"), "unit"),
         monotone=read_monotone(cx, fields.get("monotone"), (*path, "monotone")),
         location=cx.src.loc((*path, "id"), key=True),
+        **periodnodes.node_fields(
+            period, standard, lambda axis: periodnodes.shares_of(cx, axis)
+        ),
     )
-    children_raw = fields.get("children")
     has_formula = "expr" in fields or "use" in fields
     if children_raw is not None and has_formula:
         cx.error(
@@ -94,6 +98,7 @@ def lower_node(cx: Context, body: Any, path: Path_, parent: Node | None) -> str 
             lower_node(cx, c, (*path, "children", i), base) for i, c in enumerate(children_raw)
         ]
         cx.nodes[node_id] = attrs.evolve(base, children=tuple(c for c in children if c))
+        periodnodes.group_periods(cx, cx.nodes[node_id], path)
         for key in ("let", "with"):
             if key in fields:
                 cx.error(
@@ -119,11 +124,15 @@ def lower_node(cx: Context, body: Any, path: Path_, parent: Node | None) -> str 
         return node_id  # reported; keep the id so references do not cascade
     given = fields.get("with")
     given = given if isinstance(given, dict) else {}
-    cx.nodes[node_id] = attrs.evolve(
-        base,
-        formula=formula,
-        pattern=fields.get("use"),
-        arguments=tuple((str(k), str(v)) for k, v in given.items()),
+    cx.nodes[node_id] = periodnodes.split_item(
+        cx,
+        attrs.evolve(
+            base,
+            formula=formula,
+            pattern=fields.get("use"),
+            arguments=tuple((str(k), str(v)) for k, v in given.items()),
+        ),
+        path,
     )
     return node_id
 
