@@ -54,8 +54,11 @@ def read_fields(
     raw = fields.get("per")
     if raw is not None:
         if not cx.periods:
-            cx.error((*path, "per"), "`per` needs periods, and the scheme declares none",
-                     "declare them under `periods:`")
+            cx.error(
+                (*path, "per"),
+                "`per` needs periods, and the scheme declares none",
+                "declare them under `periods:`",
+            )
         elif raw != "period" and (not isinstance(raw, str) or raw not in cx.period_groups):
             cx.error(
                 (*path, "per"),
@@ -97,8 +100,7 @@ def read_fields(
                 cx.error(
                     (*path, key),
                     f"`{key}` belongs to a per-period node, and this node is scored once",
-                    "add `per: period` (or a period-group set) to the node, or remove "
-                    f"`{key}`",
+                    f"add `per: period` (or a period-group set) to the node, or remove `{key}`",
                     key=True,
                 )
     if per is not None and group:
