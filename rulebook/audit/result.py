@@ -15,7 +15,7 @@ import attrs
 
 from rulebook import arith
 from rulebook.arith import PRECISION, SNAP_PLACES, canonical
-from rulebook.audit.trail import Auditor, NodeAudit, PointsLost
+from rulebook.audit.trail import Auditor, NodeAudit, PeriodPointsLost, PointsLost
 from rulebook.engine.ranking import rank
 from rulebook.scheme.model import Scheme
 from rulebook.version import __version__
@@ -182,6 +182,11 @@ class Result:
         """The items where `unit` fell below the standard, biggest loss first."""
         return Auditor(self).points_lost(self.unit(unit))
 
+    def period_points_lost(self, unit: str) -> list[PeriodPointsLost]:
+        """The periods in which `unit`'s per-period items fell below their `period_standard`,
+        biggest loss first."""
+        return Auditor(self).period_points_lost(self.unit(unit))
+
     def audits(self, unit: str) -> Iterator[NodeAudit]:
         """The audit of every scored node (tree order, then `total`) and every named value."""
         auditor = Auditor(self)
@@ -235,6 +240,18 @@ class Result:
             entry = layout.entry(unit, int(total_rank))
             if auditor is not None:
                 entry["points_lost"] = auditor.points_lost_dicts(unit, layout.fixed, layout.plain)
+                if layout.periods:
+                    entry["period_points_lost"] = [
+                        {
+                            "node": p.node,
+                            "label": p.label,
+                            "period": p.period,
+                            "standard": layout.plain(p.standard),
+                            "value": layout.fixed(p.value),
+                            "lost": layout.fixed(p.lost),
+                        }
+                        for p in auditor.period_points_lost(unit)
+                    ]
                 entry["audit"] = {
                     name: auditor.explain_dict(unit, name, layout.plain) for name in layout.audited
                 }

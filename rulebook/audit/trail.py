@@ -135,6 +135,18 @@ class NodeAudit:
 
 
 @attrs.frozen
+class PeriodPointsLost:
+    """A period in which a per-period item fell below its `period_standard`."""
+
+    node: str
+    label: str
+    period: str
+    standard: Decimal
+    value: Decimal
+    lost: Decimal
+
+
+@attrs.frozen
 class PointsLost:
     """An item where a unit fell below the standard, with the inputs that explain it."""
 
@@ -443,6 +455,27 @@ class Auditor:
             }
             for spec, standard, value, lost, inputs in self._losses(unit)
         ]
+
+    def period_points_lost(self, unit: UnitScores) -> list[PeriodPointsLost]:
+        """Per-period items below their `period_standard`, one entry per period, the biggest
+        loss first (ties in tree then period order)."""
+        out = []
+        for name in self.scheme.score_ids:
+            node = self.scheme.nodes.get(name)
+            if node is None or node.per is None or node.period_standard is None:
+                continue
+            if not node.is_item:
+                continue
+            standard = node.period_standard
+            for period, value in unit.value(f"{name}.periods").items():
+                if value < standard:
+                    out.append(
+                        PeriodPointsLost(
+                            name, node.label, period, standard, value, standard - value
+                        )
+                    )
+        out.sort(key=lambda row: -row.lost)
+        return out
 
     def _losses(
         self, unit: UnitScores
