@@ -9,6 +9,7 @@ from decimal import Decimal
 import attrs
 
 from rulebook.audit.result import UnitResult
+from rulebook.engine import semantics
 from rulebook.scheme.model import Scheme
 
 
@@ -48,3 +49,14 @@ def scores(unit: UnitResult, node_id: str) -> list[Decimal]:
 def any_per_period(scheme: Scheme) -> bool:
     """True when some node of the tree is scored per period."""
     return any(n.per is not None for n in scheme.nodes.values())
+
+
+def clipped(scheme: Scheme, node_id: str, raw: dict[str, Decimal]) -> dict[str, Decimal]:
+    """Points the node's period floor and cap removed (or added back) in each period, by the
+    one rule (`semantics.settle` with `semantics.period_part`)."""
+    part = semantics.period_part(scheme.nodes[node_id])
+    out = {}
+    for point, before in raw.items():
+        settled = semantics.settle(part, before, scheme.rounding)
+        out[point] = sum((c.clipped for c in settled.clips), Decimal(0))
+    return out
