@@ -114,7 +114,7 @@ def read_fields(
                     key=True,
                 )
         out = attrs.evolve(out, period_min=None, period_max=None)
-    if per is not None and not group and aggregate is None:
+    if per is not None and not group and aggregate is None and given is None:
         cx.error(
             (*path, "per") if raw is not None else (*path, "id"),
             "a per-period item needs `aggregate:` — how its period scores form its score",
@@ -160,7 +160,7 @@ def shares_of(cx: Context, axis: str) -> list[Decimal]:
 def split_item(cx: Context, node: Node, path: Path_) -> Node:
     """A per-period item: its formula moves to `<id>.periods`, evaluated per point; the node
     reads `<aggregate>(<id>.periods)`. Returns the node as it is to be stored."""
-    if node.per is None or node.formula is None or node.aggregate is None:
+    if node.per is None or node.formula is None:
         return node
     name = f"{node.id}.periods"
     if not cx.claim(name, (*path, "id"), "value"):
@@ -171,7 +171,9 @@ def split_item(cx: Context, node: Node, path: Path_) -> Node:
             cx.formulas[i] = attrs.evolve(f, owner=name, axis=node.per)
             break
     _add_periods(cx, node, name, node.formula)
-    aggregate = _parse(f"{node.aggregate}({name})")
+    # without a (valid) aggregator an error is reported already; `sum` stands in so the
+    # formula is still checked per period and nothing cascades
+    aggregate = _parse(f"{node.aggregate or 'sum'}({name})")
     cx.formulas.append(Formula(node.id, aggregate, (*path, "id"), None, "score"))
     return attrs.evolve(node, formula=aggregate)
 
