@@ -219,12 +219,12 @@ class Analyzer:
             self.raws[name] = total
             return total
         if name in scheme.values:
-            value = scheme.values[name]
-            found = self.expr(value.formula.tree)
-            if value.period_of is None or not isinstance(found, Interval):
+            entry = scheme.values[name]
+            found = self.expr(entry.formula.tree)
+            if entry.period_of is None or not isinstance(found, Interval):
                 return found
             # a per-period node's period scores: each point settled by its period rule
-            return self.settled(semantics.period_part(scheme.nodes[value.period_of]), found)
+            return self.settled(semantics.period_part(scheme.nodes[entry.period_of]), found)
         node = scheme.nodes[name]
         if node.formula is not None:
             raw = self.expr(node.formula.tree)

@@ -204,13 +204,13 @@ class _Generator:
                     f"v[{slot + i}] = {settle}",
                 ]
         else:
-            i = self.variable("i")
+            loop = self.variable("i")
             indices = self.constant(tuple(range(size)))
             body = [
-                f"for {i} in {indices}:",
-                f"    r = {self.expr(formula, (axis, i))}",
-                f"    v[{raw_slot} + {i}] = r",
-                f"    v[{slot} + {i}] = {settle}",
+                f"for {loop} in {indices}:",
+                f"    r = {self.expr(formula, (axis, loop))}",
+                f"    v[{raw_slot} + {loop}] = r",
+                f"    v[{slot} + {loop}] = {settle}",
             ]
         return [*self.memo_lines(), *body]
 

@@ -1,7 +1,8 @@
 """CSV renderings, written row by row.
 
 - wide (`--format csv`): one row per unit — unit, rank (for a scheme that ranks), total, every
-  scored node (a per-period node followed by its period scores, `id[M01]`, …), every output (header `id [unit]`), every outcome, and the vetoes with reasons.
+  scored node (a per-period node followed by its period scores, `id[M01]`, …), every output
+  (header `id [unit]`), every outcome, and the vetoes with reasons.
 - long (`--format csv-long`): the audit as rows — unit, node, label, kind, period, value, raw,
   clipped, measure — per scored node and output (`clipped` from the audit's clips; a
   per-period node also one row per period), then per
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from typing import Any, TextIO
 
@@ -99,12 +100,12 @@ def _wide_text_rows(result: Result) -> Iterator[list[str]]:
         yield row
 
 
-def _with_periods(result: Result, unit: UnitResult, scores: list[str]) -> list[str]:
+def _with_periods(result: Result, unit: UnitResult, scores: Sequence[str]) -> list[str]:
     """The shown scores of the tree (total excluded), each per-period node's followed by its
     period scores (the columns `id[M01]`, … of `wide_header`)."""
     scheme = result.scheme
     if not periods.any_per_period(scheme):
-        return scores
+        return list(scores)
     places = scheme.rounding.places
     out = []
     for node_id, shown in zip(scheme.score_ids, scores, strict=False):
@@ -126,7 +127,8 @@ def long_rows(result: Result) -> Iterator[tuple[Any, ...]]:
             yield (unit.unit, node_id, a.label, kind, "", a.value, a.raw, a.clipped, measure)
             if periods.has_periods(scheme, node_id):  # one row per period: score, raw, clipped
                 p = auditor.explain(unit, f"{node_id}.periods")
-                assert isinstance(p.value, dict) and isinstance(p.raw, dict)
+                assert isinstance(p.value, dict)
+                assert isinstance(p.raw, dict)
                 cut = periods.clipped(scheme, node_id, p.raw)
                 for point, value in p.value.items():
                     yield (
