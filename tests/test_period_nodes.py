@@ -492,3 +492,50 @@ def test_mistakes_are_located_errors(tree: str, words: str) -> None:
     found = [p for p in info.value.problems if words in p.message]
     assert found, str(info.value)
     assert found[0].location is not None and found[0].location.line == 4
+
+
+def test_lets_of_a_per_period_item_are_per_period_unless_they_say() -> None:
+    """`share` (no `per`) is computed per month: x / k = 1/3, 2/3 → 10 × share = 3.33, 6.67;
+    `total_x` says `per_period: false`: sum(x) = 3, once. Score 3.33 + 6.67 + 0 = 10.00."""
+    text = """
+scheme: {id: l, title: l}
+periods: {M01: {weight: 1}, M02: {weight: 1}}
+indicators: {x: {type: count, per_period: true}, k: {type: count, min: 1}}
+tree:
+  - id: a
+    per: period
+    aggregate: sum
+    let:
+      share: "x / k"
+      total_x: {expr: "sum(x)", per_period: false}
+    expr: "10 * share + 0 * total_x"
+"""
+    result = score(text, {"u": {"x": {"M01": 1, "M02": 2}, "k": 3}})
+    u = result.unit("u")
+    assert u.period_scores["a"] == {"M01": D("3.33"), "M02": D("6.67")}
+    assert u.values["a.total_x"] == D(3)
+    assert set(u.values["a.share"]) == {"M01", "M02"}
+    assert u.scores["a"] == D("10.00")
+
+
+def test_the_columnar_frame_has_a_column_per_period() -> None:
+    """CAPS, homes 3, visits 1, 4, 3, 2 → visits period scores 3.33, 10.00, 10.00, 6.67."""
+    units = {
+        "u": {
+            "homes": 3,
+            "visits": {"M01": 1, "M02": 4, "M03": 3, "M04": 2},
+            "late": dict.fromkeys(("M01", "M02", "M03", "M04"), 0),
+        }
+    }
+    frame = columnar.evaluate(scheme(CAPS), {"units": units}).to_frame()
+    assert list(frame.columns[:7]) == [
+        "unit",
+        "monthly",
+        "monthly[M01]",
+        "monthly[M02]",
+        "monthly[M03]",
+        "monthly[M04]",
+        "monthly.visits",
+    ]
+    assert frame["monthly.visits[M02]"][0] == D("10.00")
+    assert frame["monthly.visits[M04]"][0] == D("6.67")

@@ -157,6 +157,18 @@ def shares_of(cx: Context, axis: str) -> list[Decimal]:
     return [g.share for g in cx.period_groups.get(axis, ())]
 
 
+def along(body: Any, per: str | None) -> Any:
+    """A `let` of an item scored along `per`: computed along that axis too, unless the let
+    declares its own (`per:` or `per_period:`)."""
+    if per is None:
+        return body
+    if isinstance(body, dict):
+        if "per" in body or "per_period" in body:
+            return body
+        return {**body, "per": per}
+    return {"expr": body, "per": per}
+
+
 def split_item(cx: Context, node: Node, path: Path_) -> Node:
     """A per-period item: its formula moves to `<id>.periods`, evaluated per point; the node
     reads `<aggregate>(<id>.periods)`. Returns the node as it is to be stored."""
@@ -174,7 +186,7 @@ def split_item(cx: Context, node: Node, path: Path_) -> Node:
     # without a (valid) aggregator an error is reported already; `sum` stands in so the
     # formula is still checked per period and nothing cascades
     aggregate = _parse(f"{node.aggregate or 'sum'}({name})")
-    cx.formulas.append(Formula(node.id, aggregate, (*path, "id"), None, "score"))
+    cx.formulas.append(Formula(node.id, aggregate, (*path, "id"), None, "aggregate"))
     return attrs.evolve(node, formula=aggregate)
 
 

@@ -119,7 +119,7 @@ def lower_node(cx: Context, body: Any, path: Path_, parent: Node | None) -> str 
                 "an item needs `expr: ...` (or `use: pattern`), a group `children:`",
             )
         return None
-    formula = item_formula(cx, node_id, fields, path)
+    formula = item_formula(cx, node_id, fields, path, base.per)
     if formula is None:
         return node_id  # reported; keep the id so references do not cascade
     given = fields.get("with")
@@ -137,8 +137,11 @@ def lower_node(cx: Context, body: Any, path: Path_, parent: Node | None) -> str 
     return node_id
 
 
-def item_formula(cx: Context, node_id: str, fields: dict[str, Any], path: Path_) -> ex.Expr | None:
-    """The item's formula with its lets (own and its pattern's) registered as values."""
+def item_formula(
+    cx: Context, node_id: str, fields: dict[str, Any], path: Path_, per: str | None = None
+) -> ex.Expr | None:
+    """The item's formula with its lets (own and its pattern's) registered as values. The lets
+    of a per-period item (`per`) are computed along its axis unless they say otherwise."""
     pattern_name = fields.get("use")
     own_lets = fields.get("let") or {}
     pattern: dict[str, Any] = {}
@@ -180,8 +183,15 @@ def item_formula(cx: Context, node_id: str, fields: dict[str, Any], path: Path_)
         if cx.identifier(name, (*pattern_path, "let", name), "let value") and cx.claim(
             f"{node_id}.{name}", (*path, "id"), "value"
         ):
+            where: Path_ = (*pattern_path, "let", name)
             lower_value(
-                cx, f"{node_id}.{name}", body, (*pattern_path, "let", name), local, replacements
+                cx,
+                f"{node_id}.{name}",
+                periodnodes.along(body, per),
+                where,
+                local,
+                replacements,
+                code_path=None if isinstance(body, dict) else where,
             )
     for name, body in own_lets.items():
         if name in pattern_lets:
@@ -194,7 +204,15 @@ def item_formula(cx: Context, node_id: str, fields: dict[str, Any], path: Path_)
         if cx.identifier(name, (*path, "let", name), "let value") and cx.claim(
             f"{node_id}.{name}", (*path, "let", name), "value"
         ):
-            lower_value(cx, f"{node_id}.{name}", body, (*path, "let", name), local)
+            where = (*path, "let", name)
+            lower_value(
+                cx,
+                f"{node_id}.{name}",
+                periodnodes.along(body, per),
+                where,
+                local,
+                code_path=None if isinstance(body, dict) else where,
+            )
     if override:
         assert isinstance(pattern_name, str)
         full = f"{node_id}.{pattern_name}"
