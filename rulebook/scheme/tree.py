@@ -204,14 +204,14 @@ def item_formula(
         if cx.identifier(name, (*path, "let", name), "let value") and cx.claim(
             f"{node_id}.{name}", (*path, "let", name), "value"
         ):
-            where = (*path, "let", name)
+            own: Path_ = (*path, "let", name)
             lower_value(
                 cx,
                 f"{node_id}.{name}",
                 periodnodes.along(body, per),
-                where,
+                own,
                 local,
-                code_path=None if isinstance(body, dict) else where,
+                code_path=None if isinstance(body, dict) else own,
             )
     if override:
         assert isinstance(pattern_name, str)

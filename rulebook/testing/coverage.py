@@ -116,9 +116,9 @@ def measure(scheme: Scheme, results: list[Result], asserted: set[str]) -> Covera
                     settled = semantics.settle(node, unit.value(node.id, raw=True), scheme.rounding)
                     limits_declared.update(f"{node.id} {_KEY[clip.kind]}" for clip in settled.clips)
                     if node.per is not None:  # each period score by the node's period rule
-                        part = semantics.period_part(node)
+                        rule = semantics.period_part(node)
                         for raw in unit.value(f"{node.id}.periods", raw=True).values():
-                            clips = semantics.settle(part, raw, scheme.rounding).clips
+                            clips = semantics.settle(rule, raw, scheme.rounding).clips
                             limits_declared.update(
                                 f"{node.id} period_{_KEY[clip.kind]}" for clip in clips
                             )
