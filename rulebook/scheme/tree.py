@@ -183,15 +183,15 @@ def item_formula(
         if cx.identifier(name, (*pattern_path, "let", name), "let value") and cx.claim(
             f"{node_id}.{name}", (*path, "id"), "value"
         ):
-            where: Path_ = (*pattern_path, "let", name)
+            at: Path_ = (*pattern_path, "let", name)
             lower_value(
                 cx,
                 f"{node_id}.{name}",
                 periodnodes.along(body, per),
-                where,
+                at,
                 local,
                 replacements,
-                code_path=None if isinstance(body, dict) else where,
+                code_path=None if isinstance(body, dict) else at,
             )
     for name, body in own_lets.items():
         if name in pattern_lets:
