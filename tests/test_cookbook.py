@@ -55,7 +55,10 @@ def test_recipe(title: str, scheme_text: str, data_text: str, expected: str) -> 
     for line in expected.strip().splitlines():
         unit_name, name, want = line.split()
         unit = result.unit(unit_name)
-        if name == "vetoed":
+        if name.endswith("]"):  # `node[M01]`: a per-period node's period score (or a value's)
+            base, point = name[:-1].split("[")
+            got = str(unit.value(f"{base}.periods" if base in scheme.nodes else base, point))
+        elif name == "vetoed":
             got = ",".join(unit.vetoes)
         elif name in scheme.outcomes:
             got = unit.outcomes[name]

@@ -495,7 +495,12 @@ class Analyzer:
             self.raws[name] = total
             return total
         if name in scheme.values:
-            return self.expr(scheme.values[name].formula.tree)
+            entry = scheme.values[name]
+            found = self.expr(entry.formula.tree)
+            if entry.period_of is None or not isinstance(found, Interval):
+                return found
+            # a per-period node's period scores: each point settled by its period rule
+            return self.settled(semantics.period_part(scheme.nodes[entry.period_of]), found)
         node = scheme.nodes[name]
         if node.formula is not None:
             raw = self.expr(node.formula.tree)
@@ -508,6 +513,18 @@ class Analyzer:
             raw = semantics.combine_children(parts, Interval(ZERO, ZERO, True))
         assert isinstance(raw, Interval)
         self.raws[name] = raw
+        value = self.settled(node, raw)
+        if node.standard is not None and (value.hi is None or value.hi > node.standard):
+            self.flag("can exceed its standard")
+        if value.lo is None or value.hi is None:
+            self.flag("unbounded")
+        elif value.lo == value.hi:
+            self.flag(f"always {arith.canonical(value.lo)}: the data cannot change it")
+        return value
+
+    def settled(self, node: semantics.Scored, raw: Interval) -> Interval:
+        """`semantics.bound` then rounding over an interval, flagging a floor or cap that can
+        clip."""
 
         def at_least(x: Interval, low: Interval) -> Interval:
             out = _imax(x, low)
@@ -524,12 +541,6 @@ class Analyzer:
         value = semantics.bound(raw, _point(node.min), _point(node.max), at_least, at_most)
         if semantics.is_rounded(node):
             value = self.rounded(value)
-        if node.standard is not None and (value.hi is None or value.hi > node.standard):
-            self.flag("can exceed its standard")
-        if value.lo is None or value.hi is None:
-            self.flag("unbounded")
-        elif value.lo == value.hi:
-            self.flag(f"always {arith.canonical(value.lo)}: the data cannot change it")
         return value
 
     def rounded(self, x: Interval) -> Interval:

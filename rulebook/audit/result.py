@@ -16,7 +16,7 @@ import attrs
 from rulebook import arith
 from rulebook.arith import PRECISION, SNAP_PLACES, canonical
 from rulebook.audit.groups import GroupRow, group_dicts, group_rows
-from rulebook.audit.trail import Auditor, NodeAudit, PointsLost
+from rulebook.audit.trail import Auditor, NodeAudit, PeriodPointsLost, PointsLost
 from rulebook.engine.ranking import rank
 from rulebook.scheme.model import Scheme
 from rulebook.version import __version__
@@ -94,7 +94,24 @@ class UnitResult:
     @property
     def values(self) -> Mapping[str, Any]:
         """Named intermediate values (`values:` and items' `let:`), not vetoes or outcomes."""
-        return self._view(tuple(n for n, v in self.scheme.values.items() if v.kind == "value"))
+        return self._view(
+            tuple(
+                n
+                for n, v in self.scheme.values.items()
+                if v.kind == "value" and v.period_of is None
+            )
+        )
+
+    @property
+    def period_scores(self) -> Mapping[str, Mapping[str, Decimal]]:
+        """Each per-period node's score in every period (or period group), by node id — the
+        values `<id>.periods`, each point floored, capped and rounded by the node's period
+        rule. Empty when the scheme has no per-period node."""
+        return {
+            n.id: self.value(n.id + ".periods")
+            for n in self.scheme.nodes.values()
+            if n.per is not None
+        }
 
     @property
     def outputs(self) -> Mapping[str, Decimal]:
@@ -166,6 +183,11 @@ class Result:
         """The items where `unit` fell below the standard, biggest loss first."""
         return Auditor(self).points_lost(self.unit(unit))
 
+    def period_points_lost(self, unit: str) -> list[PeriodPointsLost]:
+        """The periods in which `unit`'s per-period items fell below their `period_standard`,
+        biggest loss first."""
+        return Auditor(self).period_points_lost(self.unit(unit))
+
     def audits(self, unit: str) -> Iterator[NodeAudit]:
         """The audit of every scored node (tree order, then `total`) and every named value."""
         auditor = Auditor(self)
@@ -232,6 +254,18 @@ class Result:
             entry = layout.entry(unit, int(total_rank))
             if auditor is not None:
                 entry["points_lost"] = auditor.points_lost_dicts(unit, layout.fixed, layout.plain)
+                if layout.periods:
+                    entry["period_points_lost"] = [
+                        {
+                            "node": p.node,
+                            "label": p.label,
+                            "period": p.period,
+                            "standard": layout.plain(p.standard),
+                            "value": layout.fixed(p.value),
+                            "lost": layout.fixed(p.lost),
+                        }
+                        for p in auditor.period_points_lost(unit)
+                    ]
                 entry["audit"] = {
                     name: auditor.explain_dict(unit, name, layout.plain) for name in layout.audited
                 }
@@ -289,7 +323,14 @@ class _Layout:
         def spread(names: Any) -> list[tuple[str, int, tuple[str, ...]]]:
             return [(n, slots[n], scheme.axis_ids(scheme.axis_of(n))) for n in names if n in slots]
 
-        self.values = spread(n for n, v in scheme.values.items() if v.kind == "value")
+        self.values = spread(
+            n for n, v in scheme.values.items() if v.kind == "value" and v.period_of is None
+        )
+        self.periods = [
+            (n, slots[f"{n}.periods"], scheme.axis_ids(scheme.nodes[n].per))
+            for n in (*scheme.score_ids, *scheme.output_ids)
+            if n in scheme.nodes and scheme.nodes[n].per is not None
+        ]
         self.ranks = spread(scheme.rankings)
         self.outcomes = spread(scheme.outcomes)
         self.audited = (*scheme.score_ids, *scheme.output_ids, *scheme.values)
@@ -352,6 +393,23 @@ class _Layout:
 
     def entry(self, unit: UnitResult, total_rank: int) -> dict[str, Any]:
         vector, scheme, fixed, plain = unit.vector, self.scheme, self.fixed, self.canonical
+        entry = self._entry(unit, total_rank, vector, scheme, fixed, plain)
+        if self.periods:  # only schemes with per-period nodes carry the key
+            entry["period_scores"] = {
+                n: {p: fixed(vector[slot + k]) for k, p in enumerate(ids)}
+                for n, slot, ids in self.periods
+            }
+        return entry
+
+    def _entry(
+        self,
+        unit: UnitResult,
+        total_rank: int,
+        vector: list[Any],
+        scheme: Scheme,
+        fixed: Any,
+        plain: Any,
+    ) -> dict[str, Any]:
         return {
             "unit": unit.unit,
             "total": fixed(vector[self.total]),

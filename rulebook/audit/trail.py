@@ -159,6 +159,18 @@ class NodeAudit:
 
 
 @attrs.frozen
+class PeriodPointsLost:
+    """A period in which a per-period item fell below its `period_standard`."""
+
+    node: str
+    label: str
+    period: str
+    standard: Decimal
+    value: Decimal
+    lost: Decimal
+
+
+@attrs.frozen
 class PointsLost:
     """An item where a unit fell below the standard, with the inputs that explain it."""
 
@@ -427,6 +439,11 @@ class Auditor:
         self._last_facts: dict[str, _Facts] = {}
         self._text: dict[Decimal, str] = {}
         self._standards: list[_Spec] | None = None  # items with a standard
+        self._period_parts = {
+            n: semantics.period_part(self.scheme.nodes[v.period_of])
+            for n, v in self.scheme.values.items()
+            if v.period_of is not None
+        }  # the period scores of per-period nodes, and the rule each point is settled by
 
     # -- public ---------------------------------------------------------------------------------
 
@@ -503,6 +520,27 @@ class Auditor:
             for spec, standard, value, lost, inputs in self._losses(unit)
         ]
 
+    def period_points_lost(self, unit: UnitScores) -> list[PeriodPointsLost]:
+        """Per-period items below their `period_standard`, one entry per period, the biggest
+        loss first (ties in tree then period order)."""
+        out = []
+        for name in self.scheme.score_ids:
+            node = self.scheme.nodes.get(name)
+            if node is None or node.per is None or node.period_standard is None:
+                continue
+            if not node.is_item:
+                continue
+            standard = node.period_standard
+            for period, value in unit.value(f"{name}.periods").items():
+                if value < standard:
+                    out.append(
+                        PeriodPointsLost(
+                            name, node.label, period, standard, value, standard - value
+                        )
+                    )
+        out.sort(key=lambda row: -row.lost)
+        return out
+
     def _losses(
         self, unit: UnitScores
     ) -> list[tuple[_Spec, Decimal, Decimal, Decimal, tuple[Any, ...]]]:
@@ -541,6 +579,8 @@ class Auditor:
 
     def _work_out(self, unit: UnitScores, spec: _Spec) -> _Facts:
         vector = unit.vector
+        if spec.name in self._period_parts:
+            return self._period_facts(unit, spec, self._period_parts[spec.name])
         value = spec.value_of(vector)
         raw = spec.raw_of(vector) if spec.kind != "value" else value
         ranks = self._ranks(spec, unit) if spec.ranked else ()
@@ -586,6 +626,39 @@ class Auditor:
             ranks,
             reads,
             aggregates,
+        )
+
+    def _period_facts(
+        self, unit: UnitScores, spec: _Spec, part: semantics.PeriodPart
+    ) -> _Facts:
+        """The period scores of a per-period node: each period's raw value, the floor and cap
+        of the node's period rule that changed it, and raw → settled per period."""
+        vector = unit.vector
+        raw = self.scheme.program.plan.read(vector, spec.name, raw=True)
+        value = spec.value_of(vector)
+        clips: list[Clip] = []
+        steps = []
+        for point, before in raw.items():
+            settled = semantics.settle(part, before, self.scheme.rounding)
+            clips.extend(settled.clips)
+            cut = "".join(f" ({c.kind} {self._canonical(c.bound)})" for c in settled.clips)
+            steps.append(f"{point} {self._canonical(before)}{cut} → {value[point]}")
+        r = self.scheme.rounding
+        rounding = (
+            "; ".join(steps) + f" ({r.places} places, {r.mode}, per period)"
+            if semantics.is_rounded(part)
+            else None
+        )
+        return _Facts(
+            value,
+            raw,
+            spec.inputs_of(vector),
+            spec.children_of(vector),
+            tuple(clips),
+            None,
+            rounding,
+            (),
+            self._ranks(spec, unit) if spec.ranked else (),
         )
 
     def _formula_clips(

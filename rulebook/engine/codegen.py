@@ -163,9 +163,12 @@ class _Generator:
         return out
 
     def value_statements(self, name: str, slot: int) -> list[str]:
-        formula = self.scheme.values[name].formula
+        value = self.scheme.values[name]
+        formula = value.formula
         axis = self.scheme.axis_of(name)
         self.memos = []
+        if value.period_of is not None:
+            return self.period_statements(value.period_of, name, slot, formula, str(axis))
         if axis is None:
             body = [f"v[{slot}] = {self.expr(formula, None)}"]
         elif self.scheme.axis_size(axis) <= UNROLL:
@@ -179,6 +182,37 @@ class _Generator:
             body = [
                 f"for {i} in {indices}:",
                 f"    v[{slot} + {i}] = {self.expr(formula, (axis, i))}",
+            ]
+        return [*self.memo_lines(), *body]
+
+    def period_statements(
+        self, node_id: str, name: str, slot: int, formula: Expr, axis: str
+    ) -> list[str]:
+        """The period scores of a per-period node: at each point the raw value, then the
+        node's period rule (`semantics.period_part`) applied by `semantics.score`."""
+        part = semantics.period_part(self.scheme.nodes[node_id])
+        raw_slot = self.plan.raw_slots[name]
+        low = "None" if part.min is None else self.constant(part.min)
+        high = "None" if part.max is None else self.constant(part.max)
+        rounded = semantics.is_rounded(part)
+        settle = f"_score(r, {low}, {high}, True, _Q, _M)" if rounded else "r"
+        size = self.scheme.axis_size(axis)
+        if size <= UNROLL:
+            body = []
+            for i in range(size):
+                body += [
+                    f"r = {self.expr(formula, (axis, i))}",
+                    f"v[{raw_slot + i}] = r",
+                    f"v[{slot + i}] = {settle}",
+                ]
+        else:
+            loop = self.variable("i")
+            indices = self.constant(tuple(range(size)))
+            body = [
+                f"for {loop} in {indices}:",
+                f"    r = {self.expr(formula, (axis, loop))}",
+                f"    v[{raw_slot} + {loop}] = r",
+                f"    v[{slot} + {loop}] = {settle}",
             ]
         return [*self.memo_lines(), *body]
 

@@ -122,8 +122,18 @@ def reference_stages(scheme: Scheme) -> list[Callable[[list[Any]], None]]:
         if name in scheme.values:
             value = scheme.values[name]
             memo: dict[int, Any] = {}
+            part = (
+                semantics.period_part(scheme.nodes[value.period_of])
+                if value.period_of is not None
+                else None
+            )
             for ctx in axes.points(scheme, scheme.axis_of(name)):
-                v[slot + (ctx[1] if ctx else 0)] = interpreter.run(value.formula.tree, v, ctx, memo)
+                at = ctx[1] if ctx else 0
+                result = interpreter.run(value.formula.tree, v, ctx, memo)
+                if part is not None:  # a per-period node's score at this point
+                    v[plan.raw_slots[name] + at] = result
+                    result = semantics.settle(part, result, rounding).value
+                v[slot + at] = result
             return
         if name == "total":
             raw = semantics.total_of(

@@ -67,6 +67,9 @@ def lay_out(scheme: Scheme) -> Plan:
         if name in scheme.nodes or name == "total":
             raw_slots[name] = size
             size += 1
+        elif name in scheme.values and scheme.values[name].period_of is not None:
+            raw_slots[name] = size  # a per-period node's raw period scores, one per point
+            size += scheme.axis_size(axis)
     stage_of: dict[str, int] = {}
     for name in order:
         before = max((stage_of.get(p, 0) for p in graph.predecessors(name)), default=0)

@@ -46,7 +46,9 @@ class Plan:
     slots: Mapping[str, int]
     """First slot of each name; a name that varies has one slot per point of its axis."""
     raw_slots: Mapping[str, int]
-    """Slot of each scored node's (and the total's) raw value, before floor, cap and rounding."""
+    """Slot of each scored node's (and the total's) raw value, before floor, cap and rounding;
+    for the period scores of a per-period node (`<id>.periods`), the first of one raw slot per
+    point."""
     points: Mapping[str, tuple[str, ...]]
     """The period or group ids a name varies over (absent for a one-value name)."""
     size: int
@@ -69,7 +71,7 @@ class Plan:
         ids = self.points.get(name, ())
         if point is None:
             return table[name]
-        if raw or not ids:
+        if not ids:
             raise KeyError(
                 f"`{name}` has one value, not one per period or group (asked for `{point}`)"
             )
@@ -83,7 +85,7 @@ class Plan:
         """`name`'s value in one unit's slot list: a single value, or — for a name that varies
         and no `point` — a mapping of its periods (or groups) to values."""
         slot = self.slot(name, point, raw=raw)
-        ids = () if raw or point is not None else self.points.get(name, ())
+        ids = () if point is not None else self.points.get(name, ())
         if ids:
             return {p: vector[slot + i] for i, p in enumerate(ids)}
         return vector[slot]

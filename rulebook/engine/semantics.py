@@ -197,6 +197,37 @@ def settle(node: Scored, raw: Decimal, rounding: Rounding) -> Settled:
     return Settled(raw, clamped, value, tuple(clips))
 
 
+class PerPeriod(Protocol):
+    """What the period rule reads of a per-period node (`rulebook.scheme.model.Node`)."""
+
+    @property
+    def role(self) -> str: ...
+    @property
+    def is_item(self) -> bool: ...
+    @property
+    def period_min(self) -> Decimal | None: ...
+    @property
+    def period_max(self) -> Decimal | None: ...
+
+
+@attrs.frozen
+class PeriodPart:
+    """A per-period node as seen at one period: scored by the same rule as any node (`score`,
+    `settle`, `is_rounded`) with its period floor and cap. An item's period score is rounded;
+    a group's is the plain sum of its children's period scores unless it declares a period
+    floor or cap — exactly as for the node's own score."""
+
+    role: str
+    min: Decimal | None
+    max: Decimal | None
+    is_item: bool
+
+
+def period_part(node: PerPeriod) -> PeriodPart:
+    """The rule each period score of `node` is settled by."""
+    return PeriodPart(node.role, node.period_min, node.period_max, node.is_item)
+
+
 def combine_children(values: Iterable[T], zero: T) -> T:
     """A group's raw value: the plain sum of its children's scores."""
     total = zero

@@ -1,12 +1,14 @@
 """CSV renderings, written row by row.
 
 - wide (`--format csv`): one row per unit — unit, rank (for a scheme that ranks), total, every
-  scored node, every output (header `id [unit]`), every outcome, and the vetoes with reasons.
+  scored node (a per-period node followed by its period scores, `id[M01]`, …), every output
+  (header `id [unit]`), every outcome, and the vetoes with reasons.
 - long (`--format csv-long`): the audit as rows — unit, node, label, kind, period, value, raw,
-  clipped, measure — per scored node and output (`clipped` from the audit's clips), then per
-  named value, rank, outcome and veto (one row per period for per-period ones); then, for a
-  scheme with aggregates, the group rows: `unit` is the group in brackets (`[街道 = 慈城镇]`,
-  `[全部单位]`), kind `aggregate` or `group` (a group value).
+  clipped, measure — per scored node and output (`clipped` from the audit's clips; a
+  per-period node also one row per period), then per named value, rank, outcome and veto (one
+  row per period for per-period ones); then, for a scheme with aggregates, the group rows: `unit`
+  is the group in brackets (`[街道 = 慈城镇]`, `[全部单位]`), kind `aggregate` or `group` (a group
+  value).
 
 Text that a spreadsheet would read as a formula gets a leading `'`; numbers are written as
 numbers (`-3.00` stays `-3.00`).
@@ -16,13 +18,13 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from typing import Any, TextIO
 
-from rulebook.audit.result import Result
+from rulebook.audit.result import Result, UnitResult
 from rulebook.audit.trail import Auditor
-from rulebook.render import view
+from rulebook.render import periods, view
 from rulebook.render.progress import Tick
 from rulebook.render.safe import csv_text
 from rulebook.render.tabular import text
@@ -38,7 +40,9 @@ def wide_header(result: Result) -> list[str]:
         *(["rank"] if view.shows_rank(scheme) else []),
         *(["total"] if view.has_points(scheme) else []),
     ]
-    head += [i for i in scheme.score_ids if i != "total" and view.has_points(scheme)]
+    for i in scheme.score_ids if view.has_points(scheme) else ():
+        if i != "total":
+            head += [i, *(f"{i}[{p.id}]" for p in periods.points(scheme, i))]
     head += [
         f"{i} [{view.measure(scheme, i)}]" if view.measure(scheme, i) else i
         for i in scheme.output_ids
@@ -54,10 +58,11 @@ def wide_rows(result: Result) -> Iterator[list[Any]]:
     with the places they are shown with (scores fixed, counts exact), text as str."""
     scheme = result.scheme
     points = view.has_points(scheme)
-    for u in view.summaries(result):
+    for u, unit in zip(view.summaries(result), result.units, strict=True):
         row: list[Any] = [u.unit, *([u.rank] if u.rank is not None else [])]
         if points:
-            row += [Decimal(u.total), *(Decimal(s) for s in u.scores[:-1])]
+            row += [Decimal(u.total)]
+            row += [Decimal(s) for s in _with_periods(result, unit, u.scores[:-1])]
         row += [Decimal(s) for s in u.outputs]
         row += list(u.outcomes)
         if scheme.vetoes:
@@ -86,15 +91,30 @@ def _wide_text_rows(result: Result) -> Iterator[list[str]]:
     score shown with 1 to 10 places is already the text `_cell` would write for it."""
     scheme = result.scheme
     points = view.has_points(scheme)
-    for u in view.summaries(result):
+    for u, unit in zip(view.summaries(result), result.units, strict=True):
         row = [csv_text(u.unit), *([str(u.rank)] if u.rank is not None else [])]
         if points:
-            row += [u.total, *u.scores[:-1]]
+            row += [u.total, *_with_periods(result, unit, u.scores[:-1])]
         row += [_cell(Decimal(s)) for s in u.outputs]
         row += [_cell(o) for o in u.outcomes]
         if scheme.vetoes:
             row.append(_cell("; ".join(u.reasons)))
         yield row
+
+
+def _with_periods(result: Result, unit: UnitResult, scores: Sequence[str]) -> list[str]:
+    """The shown scores of the tree (total excluded), each per-period node's followed by its
+    period scores (the columns `id[M01]`, … of `wide_header`)."""
+    scheme = result.scheme
+    if not periods.any_per_period(scheme):
+        return list(scores)
+    places = scheme.rounding.places
+    out = []
+    for node_id, shown in zip(scheme.score_ids, scores, strict=False):
+        out.append(shown)
+        if periods.has_periods(scheme, node_id):
+            out += [view.fixed(v, places) for v in periods.scores(unit, node_id)]
+    return out
 
 
 def long_rows(result: Result) -> Iterator[tuple[Any, ...]]:
@@ -107,6 +127,23 @@ def long_rows(result: Result) -> Iterator[tuple[Any, ...]]:
             measure = view.measure(scheme, node_id) if node_id != "total" else ""
             kind = "output" if node_id in scheme.output_ids else a.kind
             yield (unit.unit, node_id, a.label, kind, "", a.value, a.raw, a.clipped, measure)
+            if periods.has_periods(scheme, node_id):  # one row per period: score, raw, clipped
+                p = auditor.explain(unit, f"{node_id}.periods")
+                assert isinstance(p.value, dict)
+                assert isinstance(p.raw, dict)
+                cut = periods.clipped(scheme, node_id, p.raw)
+                for point, value in p.value.items():
+                    yield (
+                        unit.unit,
+                        node_id,
+                        a.label,
+                        kind,
+                        point,
+                        value,
+                        p.raw[point],
+                        cut[point],
+                        measure,
+                    )
         for kind, table, labels in (
             ("value", unit.values, scheme.values),
             ("rank", unit.ranks, scheme.rankings),

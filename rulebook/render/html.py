@@ -20,7 +20,7 @@ from typing import TextIO
 from rulebook.audit.result import Result, UnitResult
 from rulebook.audit.trail import Auditor, NodeAudit
 from rulebook.engine import semantics
-from rulebook.render import view
+from rulebook.render import periods, view
 from rulebook.render.grouprows import group_tables
 from rulebook.render.html_diff import STYLE as _DIFF_STYLE
 from rulebook.render.progress import Tick
@@ -326,8 +326,36 @@ def _node(auditor: Auditor, unit: UnitResult, node_id: str, open_: bool = False)
         f'<span class="v">{escape(value)}</span>{standard}</summary>'
     )
     body = f'<div class="audit">{escape(_audit_text(scheme, audit))}</div>'
+    body += _period_table(auditor, unit, node_id)
     children = "".join(_node(auditor, unit, c) for c in node.children)
     return f"<details{' open' if open_ else ''}>{head}{body}{children}</details>"
+
+
+def _period_table(auditor: Auditor, unit: UnitResult, node_id: str) -> str:
+    """A per-period node's scores, one column per period (or group): label, score, and with a
+    `period_standard` the points lost in each; then each period's raw → settled value."""
+    scheme = auditor.scheme
+    shown = periods.points(scheme, node_id)
+    if not shown:
+        return ""
+    values = periods.scores(unit, node_id)
+    places = scheme.rounding.places
+    head = "".join(f'<th title="{escape(p.id)}">{escape(p.label)}</th>' for p in shown)
+    cells = "".join(f'<td class="n">{view.fixed(v, places)}</td>' for v in values)
+    rows = [f"<tr><th></th>{head}</tr>", f"<tr><th>{escape(node_id)}</th>{cells}</tr>"]
+    standard = shown[0].standard
+    if standard is not None:
+        lost = "".join(
+            f'<td class="n lost">{view.fixed(max(standard - v, Decimal(0)), places)}</td>'
+            for v in values
+        )
+        rows.append(f"<tr><th>{escape(view.words(scheme)['points_lost'])}</th>{lost}</tr>")
+    working = auditor.explain(unit, f"{node_id}.periods")
+    text = working.rounding or ""
+    return (
+        f'<table class="periods">{"".join(rows)}</table>'
+        + (f'<div class="audit">{escape(text)}</div>' if text else "")
+    )
 
 
 def _audit_text(scheme: Scheme, a: NodeAudit) -> str:

@@ -12,7 +12,7 @@ from typing import TextIO
 
 from rulebook.arith import canonical
 from rulebook.audit.result import Result
-from rulebook.render import view
+from rulebook.render import periods, view
 from rulebook.render.grouprows import GroupTable, group_tables
 from rulebook.render.safe import terminal
 from rulebook.render.textwidth import display_width, pad
@@ -139,6 +139,7 @@ def _rows(result: Result, units: Sequence[view.UnitSummary]) -> list[Row]:
                 [u.scores[k] for u in units],
             )
         )
+        rows.extend(_period_rows(result, i))
     if view.shows_rank(scheme):
         rows.append(("rank", w["rank"], "", [str(u.rank) for u in units]))
     if scheme.output_ids:
@@ -162,6 +163,28 @@ def _rows(result: Result, units: Sequence[view.UnitSummary]) -> list[Row]:
             ("vetoed", w["vetoed"], "", [terminal(", ".join(u.vetoes)) or w["none"] for u in units])
         )
     return rows
+
+
+def _period_rows(result: Result, node_id: str) -> list[Row]:
+    """Under a per-period node, one row per period (or period group): `· M01`, its label, the
+    standard per period and each unit's score in it. Units stay the columns, so the table
+    reads the same at 80 and 200 columns."""
+    scheme = result.scheme
+    shown = periods.points(scheme, node_id)
+    if not shown:
+        return []
+    places = scheme.rounding.places
+    by_unit = [periods.scores(u, node_id) for u in result.units]
+    indent = "  " * (scheme.depth(node_id) + 1)
+    return [
+        (
+            f"{indent}· {terminal(p.id)}",
+            terminal(p.label),
+            "" if p.standard is None else canonical(p.standard),
+            [view.fixed(scores[k], places) for scores in by_unit],
+        )
+        for k, p in enumerate(shown)
+    ]
 
 
 def _row_name(depth: int, node_id: str) -> str:

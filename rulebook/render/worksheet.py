@@ -121,6 +121,7 @@ def _worksheet(result: Result, unit: str, node: str | None) -> str:
             f"{pad(name, name_w)}  {pad(a.label, label_w)}  "
             f"{pad(value, value_w, '>')}  {formula}  {tail}".rstrip()
         )
+        lines += _per_period(auditor, target, a.node, name_w + label_w + value_w + 6)
     if node is not None and len(audits) == 1:
         lines += ["", detail(audits[0], scheme)]
     if node is None:
@@ -130,7 +131,27 @@ def _worksheet(result: Result, unit: str, node: str | None) -> str:
             for p in lost:
                 why = ", ".join(f"{i.name}={show(i.value)}" for i in p.inputs)
                 lines.append(f"  {format(p.lost, 'f'):>8}  {p.node}  {p.label}  ({why})")
+        by_period = auditor.period_points_lost(target)
+        if by_period:
+            lines += ["", "points lost per period (period standard − period score):"]
+            lines += [
+                f"  {format(p.lost, 'f'):>8}  {p.node} {p.period}  {p.label}" for p in by_period
+            ]
     return "\n".join(lines) + "\n"
+
+
+def _per_period(auditor: Auditor, unit: UnitResult, node_id: str, indent: int) -> list[str]:
+    """Under a per-period node: its period formula (items) and each period's raw → score."""
+    scheme = auditor.scheme
+    node = scheme.nodes.get(node_id)
+    if node is None or node.per is None:
+        return []
+    a = auditor.explain(unit, f"{node_id}.periods")
+    lead = " " * indent
+    out = [f"{lead}per {node.per}: = {annotate(a)}"]
+    if a.rounding:
+        out.append(f"{lead}  {a.rounding}")
+    return out
 
 
 def _value(scheme: Scheme, a: NodeAudit) -> str:

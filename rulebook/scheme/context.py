@@ -46,7 +46,8 @@ class Formula:
     expr: ex.Expr
     path: Path_
     axis: str | None  # None, "period" or a period-group set
-    kind: str  # "value" (number or yes/no), "score" (number), "condition" (yes/no), "case"
+    kind: str  # "value" (number or yes/no), "score" (number), "condition" (yes/no), "case",
+    # "aggregate" (a per-period item's own score, `sum(<id>.periods)`: for the graph only)
 
 
 class Context:

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 import attrs
 
+from rulebook.engine.semantics import AGGREGATORS as PERIOD_AGGREGATORS
 from rulebook.expr.functions import PERIOD_NAMES
 from rulebook.scheme.model import INDICATOR_TYPES, ROLES, ROUNDING_MODES
 
@@ -366,6 +367,20 @@ NODE = Record(
             MapOf(Choice(("increasing", "decreasing")), ids=False),
             "declared directions: indicator: increasing or decreasing",
         ),
+        Key(
+            "per",
+            NAME,
+            "`period` or a period-group set: scored once per period (or group); "
+            "children inherit it",
+        ),
+        Key(
+            "aggregate",
+            Choice(tuple(PERIOD_AGGREGATORS)),
+            "with `per`: how the period scores form the node's score (sum, wsum, mean, ...)",
+        ),
+        Key("period_max", NUMBER, "with `per`: a cap on each period score before rounding"),
+        Key("period_min", NUMBER, "with `per`: a floor on each period score before rounding"),
+        Key("period_standard", NUMBER, "with `per`: nominal points per period (points lost)"),
     ),
     excludes=(("children", ("expr", "use", "let", "with")),),
 )

@@ -137,6 +137,10 @@ class Value:
     """The clause of the source document this comes from (`reference:`), shown in reports."""
     by: str | None = None
     """For a `group` value: the indicator whose value groups the units (None: all units)."""
+    period_of: str | None = None
+    """Set on `<node>.periods`, the period scores of a per-period node (`per:` in the tree):
+    each point is floored, capped and rounded by that node's period rule
+    (`rulebook.engine.semantics.period_part`)."""
 
 
 @attrs.frozen
@@ -164,10 +168,26 @@ class Node:
     location: Location | None = None
     reference: str = ""
     """The clause of the source document this comes from (`reference:`), shown in reports."""
+    per: str | None = None
+    """`period` or a period-group set: the node is scored once per point of that axis (its
+    period scores are the value `<id>.periods`) and its own score aggregates them."""
+    aggregate: str | None = None
+    """The period aggregator (`rulebook.engine.semantics.AGGREGATORS`) forming a per-period
+    item's score from its period scores."""
+    period_min: Decimal | None = None
+    period_max: Decimal | None = None
+    """The floor and cap applied to each period score before it is rounded."""
+    period_standard: Decimal | None = None
+    """Nominal points per period, for points lost per period."""
 
     @property
     def is_item(self) -> bool:
         return self.formula is not None
+
+    @property
+    def periods_name(self) -> str | None:
+        """The value holding this node's period scores, or None for a node scored once."""
+        return f"{self.id}.periods" if self.per is not None else None
 
 
 @attrs.frozen

@@ -139,6 +139,8 @@ def check_types(cx: Context, graph: DependencyGraph) -> None:
         if name in cx.aggregates:
             aggregates.check_type(cx, name, infos)
         for f in by_owner.get(name, ()):
+            if f.kind == "aggregate":  # a per-period item's `sum(<id>.periods)`: well-typed
+                continue  # by construction (its argument's own errors are reported there)
             axis = f.axis
             if name.endswith(".demote_if") and name[: -len(".demote_if")] in cx.rankings:
                 basis = infos.get(cx.rankings[name[: -len(".demote_if")]].basis)

@@ -16,7 +16,7 @@ import attrs
 
 from rulebook.errors import did_you_mean
 from rulebook.expr import syntax as ex
-from rulebook.scheme import constants, keys
+from rulebook.scheme import constants, keys, periodnodes
 from rulebook.scheme.context import Context, Formula
 from rulebook.scheme.loader import Path_
 from rulebook.scheme.lowering import lower_value
@@ -66,11 +66,13 @@ def lower_node(cx: Context, body: Any, path: Path_, parent: Node | None) -> str 
         cx.error(
             (*path, "max"), f"cap `max: {hi}` is below floor `min: {lo}`", "swap them or fix one"
         )
+    children_raw = fields.get("children")
+    period = periodnodes.read_fields(cx, fields, path, parent, group=children_raw is not None)
+    standard = cx.number(fields.get("standard"), (*path, "standard"), "`standard`")
     base = Node(
         node_id,
         cx.text(fields.get("label"), (*path, "label"), "label", local),
         role,
-        standard=cx.number(fields.get("standard"), (*path, "standard"), "`standard`"),
         max=hi,
         min=lo,
         note=cx.text(fields.get("note"), (*path, "note"), "note"),
@@ -78,8 +80,10 @@ def lower_node(cx: Context, body: Any, path: Path_, parent: Node | None) -> str 
         monotone=read_monotone(cx, fields.get("monotone"), (*path, "monotone")),
         location=cx.src.loc((*path, "id"), key=True),
         reference=cx.text(fields.get("reference"), (*path, "reference"), "reference"),
+        **periodnodes.node_fields(
+            period, standard, lambda axis: periodnodes.shares_of(cx, axis)
+        ),
     )
-    children_raw = fields.get("children")
     has_formula = "expr" in fields or "use" in fields
     if children_raw is not None and has_formula:
         cx.error(
@@ -95,6 +99,7 @@ def lower_node(cx: Context, body: Any, path: Path_, parent: Node | None) -> str 
             lower_node(cx, c, (*path, "children", i), base) for i, c in enumerate(children_raw)
         ]
         cx.nodes[node_id] = attrs.evolve(base, children=tuple(c for c in children if c))
+        periodnodes.group_periods(cx, cx.nodes[node_id], path)
         for key in ("let", "with"):
             if key in fields:
                 cx.error(
@@ -115,25 +120,35 @@ def lower_node(cx: Context, body: Any, path: Path_, parent: Node | None) -> str 
                 "an item needs `expr: ...` (or `use: pattern`), a group `children:`",
             )
         return None
-    formula = item_formula(cx, node_id, fields, path, base.reference)
+    formula = item_formula(cx, node_id, fields, path, base.reference, base.per)
     if formula is None:
         return node_id  # reported; keep the id so references do not cascade
     given = fields.get("with")
     given = given if isinstance(given, dict) else {}
-    cx.nodes[node_id] = attrs.evolve(
-        base,
-        formula=formula,
-        pattern=fields.get("use"),
-        arguments=tuple((str(k), str(v)) for k, v in given.items()),
+    cx.nodes[node_id] = periodnodes.split_item(
+        cx,
+        attrs.evolve(
+            base,
+            formula=formula,
+            pattern=fields.get("use"),
+            arguments=tuple((str(k), str(v)) for k, v in given.items()),
+        ),
+        path,
     )
     return node_id
 
 
 def item_formula(
-    cx: Context, node_id: str, fields: dict[str, Any], path: Path_, reference: str = ""
+    cx: Context,
+    node_id: str,
+    fields: dict[str, Any],
+    path: Path_,
+    reference: str = "",
+    per: str | None = None,
 ) -> ex.Expr | None:
     """The item's formula with its lets (own and its pattern's) registered as values; a let
-    that cites no clause itself cites the item's `reference`."""
+    that cites no clause itself cites the item's `reference`. The lets of a per-period item
+    (`per`) are computed along its axis unless they say otherwise."""
     pattern_name = fields.get("use")
     own_lets = fields.get("let") or {}
     pattern: dict[str, Any] = {}
@@ -175,13 +190,15 @@ def item_formula(
         if cx.identifier(name, (*pattern_path, "let", name), "let value") and cx.claim(
             f"{node_id}.{name}", (*path, "id"), "value"
         ):
+            at: Path_ = (*pattern_path, "let", name)
             lower_value(
                 cx,
                 f"{node_id}.{name}",
-                body,
-                (*pattern_path, "let", name),
+                periodnodes.along(body, per),
+                at,
                 local,
                 replacements,
+                code_path=None if isinstance(body, dict) else at,
                 reference=reference,
             )
     for name, body in own_lets.items():
@@ -195,8 +212,15 @@ def item_formula(
         if cx.identifier(name, (*path, "let", name), "let value") and cx.claim(
             f"{node_id}.{name}", (*path, "let", name), "value"
         ):
+            own: Path_ = (*path, "let", name)
             lower_value(
-                cx, f"{node_id}.{name}", body, (*path, "let", name), local, reference=reference
+                cx,
+                f"{node_id}.{name}",
+                periodnodes.along(body, per),
+                own,
+                local,
+                code_path=None if isinstance(body, dict) else own,
+                reference=reference,
             )
     if override:
         assert isinstance(pattern_name, str)

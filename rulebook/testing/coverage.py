@@ -127,6 +127,13 @@ def measure(scheme: Scheme, results: list[Result], asserted: set[str]) -> Covera
                 for node in scheme.nodes.values():
                     settled = semantics.settle(node, unit.value(node.id, raw=True), scheme.rounding)
                     limits_declared.update(f"{node.id} {_KEY[clip.kind]}" for clip in settled.clips)
+                    if node.per is not None:  # each period score by the node's period rule
+                        rule = semantics.period_part(node)
+                        for raw in unit.value(f"{node.id}.periods", raw=True).values():
+                            clips = semantics.settle(rule, raw, scheme.rounding).clips
+                            limits_declared.update(
+                                f"{node.id} period_{_KEY[clip.kind]}" for clip in clips
+                            )
     never: list[str] = []
     branches = taken = limits = hit = rows = matched = 0
     for owner, tree in formulas:
@@ -152,7 +159,12 @@ def measure(scheme: Scheme, results: list[Result], asserted: set[str]) -> Covera
                 else:
                     never.append(f"{owner}: `{_source(part)}` never clipped")
     for node in scheme.nodes.values():
-        for key, bound in (("min", node.min), ("max", node.max)):
+        for key, bound in (
+            ("min", node.min),
+            ("max", node.max),
+            ("period_min", node.period_min),
+            ("period_max", node.period_max),
+        ):
             if bound is not None:
                 limits += 1
                 if f"{node.id} {key}" in limits_declared:

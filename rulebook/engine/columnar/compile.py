@@ -109,7 +109,14 @@ class ColumnEval:
         if name in scheme.values:
             value = scheme.values[name]
             for ctx in axes.points(scheme, scheme.axis_of(name)):
-                self.cols[slot + (ctx[1] if ctx else 0)] = self.expr(value.formula.tree, ctx)
+                at = ctx[1] if ctx else 0
+                result = self.expr(value.formula.tree, ctx)
+                if value.period_of is not None:  # a per-period node's score at this point
+                    part = semantics.period_part(scheme.nodes[value.period_of])
+                    result = self._num(result)
+                    self.cols[self.raw_slots[name] + at] = result
+                    result = self._settle(part, result)
+                self.cols[slot + at] = result
             return
         if name == "total":
             terms = [
@@ -128,17 +135,21 @@ class ColumnEval:
                 Column(a.const(0), a),
             ).num
         self.cols[self.raw_slots[name]] = raw
-        if semantics.is_rounded(node):
-            clamped = semantics.bound(
-                raw,
-                None if node.min is None else a.const(node.min),
-                None if node.max is None else a.const(node.max),
-                a.at_least,
-                a.at_most,
-            )
-            self.cols[slot] = a.round_to(clamped, self.rounding.places, self.rounding.decimal_mode)
-        else:
-            self.cols[slot] = raw
+        self.cols[slot] = self._settle(node, raw)
+
+    def _settle(self, node: semantics.Scored, raw: Num) -> Num:
+        """`semantics.score` over a column: floor, cap, then rounding if the node is rounded."""
+        a = self.arith
+        if not semantics.is_rounded(node):
+            return raw
+        clamped = semantics.bound(
+            raw,
+            None if node.min is None else a.const(node.min),
+            None if node.max is None else a.const(node.max),
+            a.at_least,
+            a.at_most,
+        )
+        return a.round_to(clamped, self.rounding.places, self.rounding.decimal_mode)
 
     # -- expressions ---------------------------------------------------------------------------
 

@@ -99,9 +99,10 @@ class ColumnarResult:
     # -- frames -------------------------------------------------------------------------------
 
     def to_frame(self, kind: str = "units") -> Any:
-        """`units`: one row per unit — every score, `total` and output (exact Decimal objects),
-        each rank (int64), outcome (str) and veto flag (bool). `long`: one row per unit, name and
-        period for every slot (values, per-period intermediates and ranks included)."""
+        """`units`: one row per unit — every score (a per-period node's followed by its period
+        scores, `id[M01]`), `total` and output (exact Decimal objects), each rank (int64),
+        outcome (str) and veto flag (bool). `long`: one row per unit, name and period for every
+        slot (values, per-period intermediates and ranks included)."""
         import pandas as pd
 
         scheme = self.scheme
@@ -109,6 +110,10 @@ class ColumnarResult:
             data: dict[str, Any] = {"unit": list(self.units)}
             for name in (*scheme.score_ids, *scheme.output_ids):
                 data[name] = self.column(name)
+                node = scheme.nodes.get(name)
+                if node is not None and node.per is not None:  # `id[M01]`: its period scores
+                    for key, slot in self._points(f"{name}.periods"):
+                        data[key.replace(".periods[", "[", 1)] = self._column(slot)
             for name in scheme.rankings:
                 for key, slot in self._points(name):
                     data[key] = np.array([int(r) for r in self._column(slot)], dtype=np.int64)

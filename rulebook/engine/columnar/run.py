@@ -121,7 +121,9 @@ class Run:
             start = program.plan.slots[name]
             slots.extend(range(start, start + scheme.axis_size(scheme.axis_of(name))))
             if name in program.plan.raw_slots:
-                slots.append(program.plan.raw_slots[name])
+                raw = program.plan.raw_slots[name]
+                width = scheme.axis_size(scheme.axis_of(name)) if name in scheme.values else 1
+                slots.extend(range(raw, raw + width))
         if stage == 0:
             slots.extend(self.input_slots)
         for slot in slots:
