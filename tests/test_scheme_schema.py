@@ -105,6 +105,16 @@ SEMANTIC = {
     "67-default-outside-domain",
     "68-parameter-past-the-ceiling",
     "69-limits-past-the-hard-maximum",
+    "70-table-band-gap",
+    "71-table-band-overlap",
+    "72-table-band-unordered",
+    "73-table-lookup-unmapped-value",
+    "74-table-lookup-unknown-key",
+    "75-table-lookup-of-a-number",
+    "76-table-name-clash",
+    "77-table-named-like-a-function",
+    "78-table-band-misses-the-domain",
+    "79-table-empty-band",
 }
 """Corpus files whose mistake is in the meaning of names or formulas: out of a schema's reach."""
 
