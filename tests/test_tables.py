@@ -186,7 +186,7 @@ def test_table_called_directly() -> None:
     assert (table(D("0.99")), table(D(1))) == (D(7), D(9))
     assert table.match(D(1)) == ("x ≥ 1", D(9))
     lookup = Table("w", "lookup", mapping={"a": D(2)})
-    with pytest.raises(TableMiss):
+    with pytest.raises(TableMiss, match="table `w` has no row for 'b' \\(it maps a\\)"):
         lookup("b")
 
 

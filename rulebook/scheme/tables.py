@@ -33,9 +33,14 @@ class TableMiss(ArithmeticError):
     def __init__(self, table: Table, value: Any) -> None:
         self.table, self.value = table, value
         shown = canonical(value) if isinstance(value, Decimal) else repr(value)
-        super().__init__(
-            f"{shown} is outside every band of table `{table.name}` (it covers {table.covers()})"
-        )
+        if table.kind == "lookup":
+            message = f"table `{table.name}` has no row for {shown} (it maps {table.covers()})"
+        else:
+            message = (
+                f"{shown} is outside every band of table `{table.name}` "
+                f"(it covers {table.covers()})"
+            )
+        super().__init__(message)
         self.hint = (
             f"add a band for {shown} to `tables.{table.name}`, or declare "
             "`otherwise: <value>` for values outside the bands"
