@@ -115,6 +115,16 @@ SEMANTIC = {
     "84-aggregate-two-functions",
     "85-group-value-reads-a-unit-name",
     "86-group-value-mixes-groupings",
+    "70-table-band-gap",
+    "71-table-band-overlap",
+    "72-table-band-unordered",
+    "73-table-lookup-unmapped-value",
+    "74-table-lookup-unknown-key",
+    "75-table-lookup-of-a-number",
+    "76-table-name-clash",
+    "77-table-named-like-a-function",
+    "78-table-band-misses-the-domain",
+    "79-table-empty-band",
 }
 """Corpus files whose mistake is in the meaning of names or formulas: out of a schema's reach."""
 

@@ -186,7 +186,7 @@ def test_table_called_directly() -> None:
     assert (table(D("0.99")), table(D(1))) == (D(7), D(9))
     assert table.match(D(1)) == ("x ≥ 1", D(9))
     lookup = Table("w", "lookup", mapping={"a": D(2)})
-    with pytest.raises(TableMiss):
+    with pytest.raises(TableMiss, match="table `w` has no row for 'b' \\(it maps a\\)"):
         lookup("b")
 
 
@@ -485,3 +485,12 @@ def test_json_with_table_reads_validates_against_the_published_schema() -> None:
             "result": "0",
         }
     ]
+
+
+def test_bounds_flag_a_call_that_can_fall_outside_the_bands() -> None:
+    """With x undeclared, `closed(x)` (5 ≤ x < 10) can miss: flagged; the vital-signs
+    calls cannot (resp_score is open at both ends, pulse_score has `otherwise`)."""
+    flags = {b.name: b.flags for b in analyze(scheme(OPEN))}
+    assert flags["g.a"] == ("`closed` can be called outside its bands (an evaluation error)",)
+    vitals = {b.name: b.flags for b in analyze(scheme(VITALS))}
+    assert not any("outside its bands" in f for fs in vitals.values() for f in fs)

@@ -18,7 +18,7 @@ import attrs
 
 from rulebook import arith
 from rulebook.arith import CONTEXT
-from rulebook.audit.tables import table_range
+from rulebook.audit.tables import reaches_past, table_range
 from rulebook.engine import semantics
 from rulebook.expr.syntax import inner_axis
 from rulebook.scheme.model import Scheme
@@ -793,6 +793,12 @@ class Analyzer:
         if table is not None:  # over the rows the argument can reach (rulebook.audit.tables)
             arg = self.num(node.args[0]) if table.kind == "band" else Interval(None, None)
             least, most = table_range(table, arg.lo, arg.hi)
+            if (
+                table.kind == "band"
+                and table.otherwise is None
+                and reaches_past(table, arg.lo, arg.hi)
+            ):
+                self.flag(f"`{fname}` can be called outside its bands (an evaluation error)")
             return Interval(least, most, all(v == v.to_integral_value() for v in table.values()))
         args = [self.num(a) for a in node.args]
         if fname in ("min", "max"):

@@ -123,15 +123,19 @@ def table_range(table: Table, lo: Decimal | None, hi: Decimal | None) -> tuple[D
         values = list(table.mapping.values())
         return min(values), max(values)
     reached = [b.value for b in table.bands if _reaches(b, lo, hi)]
-    first, last = table.bands[0], table.bands[-1]
-    past = (first.low is not None and (lo is None or _before(lo, first.low))) or (
-        last.high is not None and (hi is None or _after(hi, last.high))
-    )
-    if past and table.otherwise is not None:
+    if reaches_past(table, lo, hi) and table.otherwise is not None:
         reached.append(table.otherwise)
     if not reached:  # every value in [lo, hi] is an evaluation error: no number results
         reached = list(table.values())
     return min(reached), max(reached)
+
+
+def reaches_past(table: Table, lo: Decimal | None, hi: Decimal | None) -> bool:
+    """Whether some x in [lo, hi] lies outside every band of a band table."""
+    first, last = table.bands[0], table.bands[-1]
+    return (first.low is not None and (lo is None or _before(lo, first.low))) or (
+        last.high is not None and (hi is None or _after(hi, last.high))
+    )
 
 
 def _reaches(band: Band, lo: Decimal | None, hi: Decimal | None) -> bool:

@@ -36,7 +36,7 @@ from rulebook.scheme.sections import (
     read_rounding,
     read_top,
 )
-from rulebook.scheme.tables import read_tables
+from rulebook.scheme.table_checks import read_tables
 from rulebook.scheme.tree import read_tree
 
 

@@ -14,8 +14,7 @@ import attrs
 from rulebook.errors import Problem, did_you_mean
 from rulebook.expr import syntax as ex
 from rulebook.expr.functions import PERIOD_NAMES
-from rulebook.scheme import tables
-from rulebook.scheme import aggregates
+from rulebook.scheme import aggregates, table_checks, tables
 from rulebook.scheme.context import Context, Formula
 from rulebook.scheme.graph import DependencyGraph, Read, dependency_graph
 from rulebook.scheme.loader import Path_
@@ -150,7 +149,7 @@ def check_types(cx: Context, graph: DependencyGraph) -> None:
                     per_period=axis == "period",
                     group=axis if axis not in (None, "period") else None,
                 )
-            calls: list[tables.Call] = []
+            calls: list[table_checks.Call] = []
             try:
                 got = ex.check(
                     f.expr,
@@ -164,7 +163,7 @@ def check_types(cx: Context, graph: DependencyGraph) -> None:
                 if not err.message.startswith("unknown name"):  # reported already
                     cx.expr_error(f.path, err, f.expr.text)
                 continue
-            tables.check_calls(cx, f.path, f.expr.text, calls)
+            table_checks.check_calls(cx, f.path, f.expr.text, calls)
             want = {"score": ex.NUM, "condition": ex.BOOL, "case": ex.BOOL}.get(f.kind)
             if want is not None and got != want:
                 hint = (
