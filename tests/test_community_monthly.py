@@ -156,7 +156,9 @@ def test_demoted_within_caps_only_demoted_ranks() -> None:
     st.integers(1, 4),
     st.sampled_from(["competition", "dense"]),
 )
-def test_demoted_within_properties(units: list[tuple[D, bool]], within: int, method: str) -> None:
+def test_demoted_within_properties(
+    units: list[tuple[D, bool]], within: int, method: RankMethod
+) -> None:
     """From the bottom: every demoted unit ranks within `within` places; every other unit keeps
     the rank it has without the option, and that rank is past every demoted unit's."""
     values = [v for v, _ in units]
