@@ -9,12 +9,15 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 
 import rulebook
 from rulebook import columnar
 from rulebook.engine.columnar.result import same
 from rulebook.engine.ranking import rank
 from rulebook.errors import DataError
+from rulebook.scheme.model import RankMethod
 
 from conftest import shipped
 
@@ -142,6 +145,32 @@ def test_demoted_within_caps_only_demoted_ranks() -> None:
     ]
     # one demoted unit (60): it is 1st, the two lowest others (10, 20) fill places 2 and 3
     assert rank(values, order="asc", demoted=[False] * 5 + [True], within=3) == [6, 5, 4, 3, 2, 1]
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(-5, 5).map(D), st.booleans()),
+        min_size=1,
+        max_size=12,
+    ),
+    st.integers(1, 4),
+    st.sampled_from(["competition", "dense"]),
+)
+def test_demoted_within_properties(
+    units: list[tuple[D, bool]], within: int, method: RankMethod
+) -> None:
+    """From the bottom: every demoted unit ranks within `within` places; every other unit keeps
+    the rank it has without the option, and that rank is past every demoted unit's."""
+    values = [v for v, _ in units]
+    flags = [f for _, f in units]
+    plain = rank(values, order="asc", method=method, demoted=flags)
+    capped = rank(values, order="asc", method=method, demoted=flags, within=within)
+    for flag, before, after in zip(flags, plain, capped, strict=True):
+        if flag:
+            assert after == min(before, within)
+        else:
+            assert after == before
+            assert all(after > c for c, f in zip(capped, flags, strict=True) if f)
 
 
 FOUR_DEMOTED = ("和平社区", "滨江社区", "东园社区", "北湖社区")

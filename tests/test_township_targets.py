@@ -45,15 +45,14 @@ def test_longjie_misses_the_sterilization_task_and_loses_subsidy(result: ruleboo
     }
 
 
-def test_dongkeng_sex_ratio_half_year_and_exam_criticism(result: rulebook.Result) -> None:
+def test_dongkeng_sex_ratio_and_half_year(result: rulebook.Result) -> None:
     """东坑村委会: H1 3 boys, 0 girls → not met; awareness 89.5% < 90 → not met: 17 of 19 at
     H1 → 不合格. Year end: 4 boys : 3 girls = 133.3 > 117 → not met; awareness 90% → met;
-    induction task 2 (not one of the three named villages), 2 done → met; 18 of 20 free
-    pre-pregnancy exams → missed, and 措施（四） 通报批评 once. 22 − 2 = 20."""
+    induction task 2 (not one of the three named villages), 2 done → met. 21 of 22."""
     unit = result.unit("东坑村委会")
     assert unit.values["half_year_met"] == D(17)
-    assert missed(unit) == ["targets.sex_ratio", "targets.exams"]
-    assert unit.total == D(20) and unit.outputs["exam_criticism"] == D(1)
+    assert missed(unit) == ["targets.sex_ratio"]
+    assert unit.total == D(21) and unit.outputs["exam_criticism"] == D(0)
     assert unit.outcomes["half_year"] == "不合格" and unit.outcomes["year_end"] == "不合格"
 
 
@@ -77,14 +76,17 @@ def test_unit_specific_induction_targets(result: rulebook.Result) -> None:
 
 def test_concealment_fails_the_records_target_not_a_veto(result: rulebook.Result) -> None:
     """新围村委会: a record error (错报/漏报) at H1 and a concealed case (瞒报) at year end;
-    clause 8 counts all three, so the records target is missed at both assessments: 18 of 19 at H1,
-    21 of 22 at year end, both 不合格. No veto exists any more (clause 12's 一票否决 is the
-    consequence of failing), and a concealing unit cannot show all targets met."""
+    clause 8 counts all three, so the records target is missed at both assessments: 18 of 19
+    at H1; at year end records and the free pre-pregnancy exams (18 of 20) are missed: 22 − 2
+    = 20, both 不合格. No veto exists any more (clause 12's 一票否决 is the consequence of
+    failing), and a concealing unit cannot show all targets met. 措施（四）: exams missed →
+    通报批评 1 次."""
     unit = result.unit("新围村委会")
     assert unit.vetoes == () and not result.scheme.vetoes
-    assert missed(unit) == ["targets.records"]
+    assert missed(unit) == ["targets.records", "targets.exams"]
     assert unit.values["targets.records.ok"] == {"H1": D(0), "Y": D(0)}
-    assert unit.total == D(21) and unit.values["half_year_met"] == D(18)
+    assert unit.total == D(20) and unit.values["half_year_met"] == D(18)
+    assert unit.outputs["exam_criticism"] == D(1)
     assert unit.outcomes["half_year"] == "不合格" and unit.outcomes["year_end"] == "不合格"
 
 
