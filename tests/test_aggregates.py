@@ -185,8 +185,8 @@ def test_table_html_csv_long_and_xlsx_show_the_group_rows(
     html = to_html(pooled)
     assert '<table class="groups">' in html and "慈城镇 (2)" in html
     long = to_csv(pooled, long=True).splitlines()
-    assert "[所属街道 = 慈城镇],street_rate,街道知晓率,group,,55,,," in long
-    assert "[全部单位],district_met,,group,,false,,," in long
+    assert "[所属街道 = 慈城镇],street_rate,街道知晓率,group_value,,55,,," in long
+    assert "[全部单位],district_met,,group_value,,false,,," in long
     assert "[" not in to_csv(pooled)  # the wide table stays one row per unit
     pytest.importorskip("openpyxl")
     from rulebook.render.excel import write_xlsx

@@ -6,7 +6,7 @@
   clipped, measure — per scored node and output (`clipped` from the audit's clips), then per
   named value, rank, outcome and veto (one row per period for per-period ones); then, for a
   scheme with aggregates, the group rows: `unit` is the group in brackets (`[街道 = 慈城镇]`,
-  `[全部单位]`), kind `aggregate` or `group` (a group value).
+  `[全部单位]`), kind `aggregate` or `group_value`.
 
 Text that a spreadsheet would read as a formula gets a leading `'`; numbers are written as
 numbers (`-3.00` stays `-3.00`).
@@ -154,7 +154,7 @@ def group_long_rows(result: Result) -> Iterator[tuple[Any, ...]]:
         where = f"[{row.label(scheme)}]"
         for name, value in row.values.items():
             agg = scheme.aggregates.get(name)
-            kind, label = ("aggregate", agg.label) if agg else ("group", scheme.values[name].label)
+            kind, label = ("aggregate", agg.label) if agg else ("group_value", scheme.values[name].label)
             if isinstance(value, dict):
                 for period, v in value.items():
                     yield (where, name, label, kind, period, v, None, None, "")

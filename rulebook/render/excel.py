@@ -132,7 +132,7 @@ def _group_rows(result: Result) -> Iterator[tuple[Any, ...]]:
         group = row.group if row.group is not None else row.label(scheme)
         for name, value in row.values.items():
             agg = scheme.aggregates.get(name)
-            kind, label = ("aggregate", agg.label) if agg else ("group", scheme.values[name].label)
+            kind, label = ("aggregate", agg.label) if agg else ("group_value", scheme.values[name].label)
             points = value.items() if isinstance(value, dict) else (("", value),)
             for period, v in points:
                 yield (by, group, len(row.units), name, label, kind, period, v)

@@ -24,7 +24,7 @@ YES_NO = {"zh": ("是", "否"), "en": ("yes", "no")}
 @attrs.frozen
 class GroupTable:
     """One grouping: its title, the groups (column heads) with their unit counts, and one row
-    per name: (name, label, kind `aggregate`|`group`, cell texts)."""
+    per name: (name, label, kind `aggregate`|`group_value`, cell texts)."""
 
     title: str
     groups: tuple[str, ...]
@@ -50,7 +50,7 @@ def group_tables(result: Result) -> list[GroupTable]:
                     (
                         name,
                         label_of(scheme, name),
-                        "aggregate" if name in scheme.aggregates else "group",
+                        "aggregate" if name in scheme.aggregates else "group_value",
                         tuple(cell(scheme, r.values[name]) for r in rows),
                     )
                     for name in names
