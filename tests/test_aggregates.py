@@ -515,3 +515,30 @@ def test_a_result_diff_lists_the_group_rows_that_changed(pooled: rulebook.Result
     assert diff.to_dict()["groups"][0]["changes"] == [
         {"period": None, "old": "false", "new": "true"}
     ]
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(data=st.data())
+def test_bounds_contain_every_scored_value_of_a_scheme_with_aggregates(
+    data: st.DataObject,
+) -> None:
+    from rulebook.audit.bounds import analyze
+
+    scheme = rulebook.loads(ENGINES, "engines.yaml")
+    sample = data.draw(from_scheme(scheme, units=(1, 9)))
+    try:
+        result = rulebook.evaluate(scheme, sample)
+    except EvaluationError:
+        return
+    for bound in analyze(scheme):
+        if not isinstance(bound.bounds, Interval):
+            continue
+        for unit in result:
+            value = unit.value(bound.name)
+            points = value.values() if isinstance(value, dict) else [value]
+            for v in points:
+                assert bound.bounds.contains(v), f"{unit.unit} {bound.name} {v} {bound.bounds}"

@@ -23,6 +23,7 @@ from typing import Any, TextIO
 from rulebook.audit.result import Result
 from rulebook.audit.trail import Auditor
 from rulebook.render import view
+from rulebook.render.grouprows import kind_of, label_of
 from rulebook.render.progress import Tick
 from rulebook.render.safe import csv_text
 from rulebook.render.tabular import text
@@ -153,8 +154,7 @@ def group_long_rows(result: Result) -> Iterator[tuple[Any, ...]]:
     for row in result.groups:
         where = f"[{row.label(scheme)}]"
         for name, value in row.values.items():
-            agg = scheme.aggregates.get(name)
-            kind, label = ("aggregate", agg.label) if agg else ("group_value", scheme.values[name].label)
+            kind, label = kind_of(scheme, name), label_of(scheme, name)
             if isinstance(value, dict):
                 for period, v in value.items():
                     yield (where, name, label, kind, period, v, None, None, "")
