@@ -542,3 +542,26 @@ def test_bounds_contain_every_scored_value_of_a_scheme_with_aggregates(
             points = value.values() if isinstance(value, dict) else [value]
             for v in points:
                 assert bound.bounds.contains(v), f"{unit.unit} {bound.name} {v} {bound.bounds}"
+
+
+def test_scheme_test_cases_can_expect_aggregates_and_group_values(tmp_path: Path) -> None:
+    """A `*.tests.yaml` case checks the unit's group's values: 慈城镇 pools 11 of 20 = 55; a
+    wrong expectation (56) fails with what it got, never a traceback."""
+    from rulebook.testing.cases import run_file
+
+    (tmp_path / "pooled.yaml").write_text(POOLED, encoding="utf-8")
+    units = json.dumps(POOLED_DATA["units"], ensure_ascii=False)
+    (tmp_path / "pooled.tests.yaml").write_text(
+        "scheme: pooled.yaml\ncases:\n"
+        f"  - name: right\n    units: {units}\n"
+        "    expect: {a2: {street_aware: 11, street_rate: 55, best_total: 80}}\n"
+        f"  - name: wrong\n    units: {units}\n"
+        "    expect: {a2: {street_rate: 56, street_aware: 12}}\n",
+        encoding="utf-8",
+    )
+    right, wrong = run_file(tmp_path / "pooled.tests.yaml")
+    assert right.passed
+    assert [(f.key, f.got) for f in wrong.failures] == [
+        ("street_rate", "55"),
+        ("street_aware", "11"),
+    ]
