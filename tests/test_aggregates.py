@@ -185,8 +185,8 @@ def test_table_html_csv_long_and_xlsx_show_the_group_rows(
     html = to_html(pooled)
     assert '<table class="groups">' in html and "慈城镇 (2)" in html
     long = to_csv(pooled, long=True).splitlines()
-    assert "[所属街道 = 慈城镇],street_rate,街道知晓率,group,,55,,," in long
-    assert "[全部单位],district_met,,group,,false,,," in long
+    assert "[所属街道 = 慈城镇],street_rate,街道知晓率,group_value,,55,,," in long
+    assert "[全部单位],district_met,,group_value,,false,,," in long
     assert "[" not in to_csv(pooled)  # the wide table stays one row per unit
     pytest.importorskip("openpyxl")
     from rulebook.render.excel import write_xlsx
@@ -514,4 +514,54 @@ def test_a_result_diff_lists_the_group_rows_that_changed(pooled: rulebook.Result
     assert "[all units] district_met: false → true" in diff.render()
     assert diff.to_dict()["groups"][0]["changes"] == [
         {"period": None, "old": "false", "new": "true"}
+    ]
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(data=st.data())
+def test_bounds_contain_every_scored_value_of_a_scheme_with_aggregates(
+    data: st.DataObject,
+) -> None:
+    from rulebook.audit.bounds import analyze
+
+    scheme = rulebook.loads(ENGINES, "engines.yaml")
+    sample = data.draw(from_scheme(scheme, units=(1, 9)))
+    try:
+        result = rulebook.evaluate(scheme, sample)
+    except EvaluationError:
+        return
+    for bound in analyze(scheme):
+        if not isinstance(bound.bounds, Interval):
+            continue
+        for unit in result:
+            value = unit.value(bound.name)
+            points = value.values() if isinstance(value, dict) else [value]
+            for v in points:
+                assert bound.bounds.contains(v), f"{unit.unit} {bound.name} {v} {bound.bounds}"
+
+
+def test_scheme_test_cases_can_expect_aggregates_and_group_values(tmp_path: Path) -> None:
+    """A `*.tests.yaml` case checks the unit's group's values: 慈城镇 pools 11 of 20 = 55; a
+    wrong expectation (56) fails with what it got, never a traceback."""
+    from rulebook.testing.cases import run_file
+
+    (tmp_path / "pooled.yaml").write_text(POOLED, encoding="utf-8")
+    units = json.dumps(POOLED_DATA["units"], ensure_ascii=False)
+    (tmp_path / "pooled.tests.yaml").write_text(
+        "scheme: pooled.yaml\ncases:\n"
+        f"  - name: right\n    units: {units}\n"
+        "    expect: {a2: {street_aware: 11, street_rate: 55, best_total: 80}}\n"
+        f"  - name: wrong\n    units: {units}\n"
+        "    expect: {a2: {street_rate: 56, street_aware: 12}}\n",
+        encoding="utf-8",
+    )
+    right, wrong = run_file(tmp_path / "pooled.tests.yaml")
+    assert right.passed
+    assert [(f.key, f.got) for f in wrong.failures] == [
+        ("street_rate", "55"),
+        ("street_aware", "11"),
     ]

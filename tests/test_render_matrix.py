@@ -162,9 +162,12 @@ def test_jsonl_is_the_head_then_one_unit_per_line(
     buffer = io.StringIO()
     write_jsonl(result, buffer)
     lines = buffer.getvalue().splitlines()
-    assert len(lines) == 1 + len(result.units)
+    groups = 1 if result.scheme.groupings else 0  # a last line of group rows
+    assert len(lines) == 1 + len(result.units) + groups
     assert json.loads(lines[0])["manifest"] == doc["manifest"]
-    for line, unit in zip(lines[1:], doc["units"], strict=True):
+    if groups:
+        assert json.loads(lines[-1]) == {"groups": doc["groups"]}
+    for line, unit in zip(lines[1 : 1 + len(result.units)], doc["units"], strict=True):
         got = json.loads(line)
         assert "audit" not in got
         assert {k: got[k] for k in ("unit", "total", "outputs", "outcomes", "vetoes")} == {
@@ -292,6 +295,8 @@ def test_long_csv_clipped_and_outputs_match_json(
     by_unit = {u["unit"]: u for u in doc["units"]}
     seen_outputs = 0
     for row in rows:
+        if row["kind"] in ("aggregate", "group_value"):  # group rows: after every unit
+            continue
         unit = by_unit[row["unit"].removeprefix("'")]
         if row["kind"] in ("item", "group", "output"):
             assert Decimal(row["clipped"]) == Decimal(unit["audit"][row["node"]]["clipped"])

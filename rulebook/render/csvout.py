@@ -7,8 +7,7 @@
   clipped, measure — per scored node and output (`clipped` from the audit's clips; a
   per-period node also one row per period), then per named value, rank, outcome and veto (one
   row per period for per-period ones); then, for a scheme with aggregates, the group rows: `unit`
-  is the group in brackets (`[街道 = 慈城镇]`, `[全部单位]`), kind `aggregate` or `group` (a group
-  value).
+  is the group in brackets (`[街道 = 慈城镇]`, `[全部单位]`), kind `aggregate` or `group_value`.
 
 Text that a spreadsheet would read as a formula gets a leading `'`; numbers are written as
 numbers (`-3.00` stays `-3.00`).
@@ -25,6 +24,7 @@ from typing import Any, TextIO
 from rulebook.audit.result import Result, UnitResult
 from rulebook.audit.trail import Auditor
 from rulebook.render import periods, view
+from rulebook.render.grouprows import kind_of, label_of
 from rulebook.render.progress import Tick
 from rulebook.render.safe import csv_text
 from rulebook.render.tabular import text
@@ -190,8 +190,7 @@ def group_long_rows(result: Result) -> Iterator[tuple[Any, ...]]:
     for row in result.groups:
         where = f"[{row.label(scheme)}]"
         for name, value in row.values.items():
-            agg = scheme.aggregates.get(name)
-            kind, label = ("aggregate", agg.label) if agg else ("group", scheme.values[name].label)
+            kind, label = kind_of(scheme, name), label_of(scheme, name)
             if isinstance(value, dict):
                 for period, v in value.items():
                     yield (where, name, label, kind, period, v, None, None, "")

@@ -21,6 +21,7 @@ from typing import IO, Any
 from rulebook.audit.result import Result
 from rulebook.errors import Location
 from rulebook.render.csvout import LONG_HEADER, long_rows, wide_header, wide_rows
+from rulebook.render.grouprows import kind_of, label_of
 from rulebook.render.textwidth import display_width
 from rulebook.scheme.model import Scheme
 
@@ -161,8 +162,7 @@ def _group_rows(result: Result) -> Iterator[tuple[Any, ...]]:
         by = row.by or ""
         group = row.group if row.group is not None else row.label(scheme)
         for name, value in row.values.items():
-            agg = scheme.aggregates.get(name)
-            kind, label = ("aggregate", agg.label) if agg else ("group", scheme.values[name].label)
+            kind, label = kind_of(scheme, name), label_of(scheme, name)
             points = value.items() if isinstance(value, dict) else (("", value),)
             for period, v in points:
                 yield (by, group, len(row.units), name, label, kind, period, v)

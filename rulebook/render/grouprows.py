@@ -24,7 +24,7 @@ YES_NO = {"zh": ("是", "否"), "en": ("yes", "no")}
 @attrs.frozen
 class GroupTable:
     """One grouping: its title, the groups (column heads) with their unit counts, and one row
-    per name: (name, label, kind `aggregate`|`group`, cell texts)."""
+    per name: (name, label, kind `aggregate`|`group_value`, cell texts)."""
 
     title: str
     groups: tuple[str, ...]
@@ -50,7 +50,7 @@ def group_tables(result: Result) -> list[GroupTable]:
                     (
                         name,
                         label_of(scheme, name),
-                        "aggregate" if name in scheme.aggregates else "group",
+                        kind_of(scheme, name),
                         tuple(cell(scheme, r.values[name]) for r in rows),
                     )
                     for name in names
@@ -67,6 +67,11 @@ def title(scheme: Scheme, by: str | None) -> str:
         return "全部单位" if zh else "all units"
     label = scheme.indicators[by].label or by
     return f"按{label}" if zh else f"by {label}"
+
+
+def kind_of(scheme: Scheme, name: str) -> str:
+    """`aggregate` or `group_value` (a tree node's kind `group` is another thing)."""
+    return "aggregate" if name in scheme.aggregates else "group_value"
 
 
 def label_of(scheme: Scheme, name: str) -> str:

@@ -258,7 +258,12 @@ def _compare(
     if key in (*scheme.score_ids, *scheme.output_ids):
         got = got_unit.scores[key] if key in scheme.score_ids else got_unit.outputs[key]
     elif key in scheme.values and scheme.axis_of(key) is None:
-        got = got_unit.values[key]
+        got = got_unit.value(key)  # also a group value (`group_values:`), the unit's group's
+    elif key in scheme.aggregates and scheme.axis_of(key) is None:  # the unit's group's value
+        got = got_unit.value(key)
+        number = _decimal(want)
+        matched = number is not None and abs(got - number) <= tolerance
+        return None if matched else (format(got, "f"), "")
     else:
         return ("no such node, output, annual value or outcome", "")
     number = _decimal(want)
