@@ -69,6 +69,7 @@ def with_parameters(
 
 def with_params_file(scheme: Scheme, params: ParamsFile) -> Scheme:
     """`scheme` with the values of a params file (problems located in that file)."""
+    check_values(params.data, scheme, params.source)  # before its digest is taken
     return with_parameters(
         scheme, params.data, source=params.source, file=params.file, digest=params.digest
     )

@@ -10,6 +10,7 @@ so every load-time check runs on them (`rulebook.api.with_parameters`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
@@ -33,12 +34,17 @@ PARAMS_KEYS = ("value", "by_unit")
 
 @attrs.frozen
 class ParamsFile:
-    """A params file read and parsed: its data, source map and canonical digest."""
+    """A params file read and parsed: its data and source map."""
 
     file: str
     data: Any
     source: Source
-    digest: str
+
+    @property
+    def digest(self) -> str:
+        """The canonical digest of its data (formatting and comments aside); asked only once
+        the values are checked (a number past the ceiling has no canonical form)."""
+        return arith.digest(self.data)
 
 
 def read_params_file(path: str | Path) -> ParamsFile:
@@ -48,9 +54,7 @@ def read_params_file(path: str | Path) -> ParamsFile:
     try:
         text = read_text(path, limit=MAX_PARAMS_BYTES)
     except RefusedPath as exc:
-        reason = exc.reason.replace("MAX_FILE_BYTES", "MAX_PARAMS_BYTES").replace(
-            f"= {MAX_PARAMS_BYTES // (1024 * 1024)} MB", "= 256 KB"
-        )
+        reason = re.sub(r"MAX_\w+ = 0 MB", "MAX_PARAMS_BYTES = 256 KB", exc.reason)
         raise ParameterError(
             [Problem(f"params file: {reason}", Location(name, 1, 1), exc.hint)]
         ) from None
@@ -63,7 +67,7 @@ def parse_params_text(text: str, file: str = "<params>") -> ParamsFile:
         data, source = load_text(text, file)
     except SchemeError as exc:
         raise ParameterError(exc.problems) from None
-    return ParamsFile(file, data, source, arith.digest(data))
+    return ParamsFile(file, data, source)
 
 
 def check_values(

@@ -288,6 +288,7 @@ def read_parameters(cx: Context, raw: Any) -> None:
                 "`required: true` means the value comes at run time (`--params FILE`): "
                 "remove `value`/`by_unit`, or remove `required`",
             )
+            cx.awaited[name] = Awaited(name, label, note)  # known: its uses are not reported
             continue
         override = cx.overrides.get(name)
         if override is not None:
@@ -303,6 +304,7 @@ def read_parameters(cx: Context, raw: Any) -> None:
             written = "`value: null`" if "value" in fields else "no `value`"
             if not isinstance(body, dict):
                 written = "no value"
+            cx.awaited[name] = Awaited(name, label, note)  # known: its uses are not reported
             cx.error(
                 value_path,
                 f"parameter `{name}` has {written}",
@@ -312,7 +314,8 @@ def read_parameters(cx: Context, raw: Any) -> None:
             )
             continue
         value = cx.number(fields.get("value"), value_path, f"parameter `{name}`")
-        if value is None:
+        if value is None:  # reported; known, so that its uses are not reported as well
+            cx.awaited[name] = Awaited(name, label, note)
             continue
         by_unit: dict[str, Decimal] = {}
         raw_units = fields.get("by_unit")
