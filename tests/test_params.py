@@ -93,7 +93,7 @@ def test_with_parameters_scores_with_the_given_value() -> None:
 
 
 def test_a_value_given_at_run_time_replaces_the_written_one() -> None:
-    """bonus 2 -> 1: a (done 4 < 5) scores 5 + 1 = 6."""
+    """Bonus 2 -> 1: a (done 4 < 5) scores 5 + 1 = 6."""
     scheme = rulebook.loads(YEARLY, "yearly.yaml", params={"target": 5, "bonus": 1})
     assert totals(scheme) == {"a": "6.00", "b": "10.00"}
 
@@ -104,11 +104,11 @@ def test_earlier_run_time_values_stay_and_the_original_is_untouched() -> None:
     second = rulebook.with_parameters(first, {"bonus": 1})
     assert totals(second) == {"a": "6.00", "b": "10.00"}
     assert totals(first) == {"a": "7.00", "b": "10.00"}
-    assert original.awaited  # still awaiting: a new scheme was built, not this one changed
+    assert list(original.awaited) == ["target"]  # a new scheme was built, this one unchanged
 
 
 def test_by_unit_values_at_run_time() -> None:
-    """target 8 for all but a, whose target is 4: a (done 4) meets it -> 10; b (7 < 8) -> 7."""
+    """Target 8 for all but a, whose target is 4: a (done 4) meets it -> 10; b (7 < 8) -> 7."""
     scheme = rulebook.loads(
         YEARLY, "yearly.yaml", params={"target": {"value": 8, "by_unit": {"a": 4}}}
     )
@@ -121,7 +121,7 @@ def test_a_float_is_taken_from_its_shortest_repr() -> None:
 
 
 def test_every_load_time_check_runs_again_bounds_follow_the_new_value() -> None:
-    """bounds of work: [5 + bonus, 10]; bonus 2 -> [7, 10], bonus 1 -> [6, 10]."""
+    """Bounds of work: [5 + bonus, 10]; bonus 2 -> [7, 10], bonus 1 -> [6, 10]."""
     from rulebook.audit.bounds import analyze
 
     def work(scheme: rulebook.Scheme) -> tuple[Decimal | None, Decimal | None]:
@@ -299,9 +299,18 @@ def test_the_manifest_records_the_values_and_the_params_file_digest(
     }
     schema = json.loads((ROOT / "docs" / "result.schema.json").read_text(encoding="utf-8"))
     jsonschema.validate(document, schema)
-    assert run(
-        "score", str(files["scheme"]), str(files["data"]), "--params", str(path), "--format", "json"
-    )[1] == out  # the same run gives the same bytes
+    assert (
+        run(
+            "score",
+            str(files["scheme"]),
+            str(files["data"]),
+            "--params",
+            str(path),
+            "--format",
+            "json",
+        )[1]
+        == out
+    )  # the same run gives the same bytes
 
 
 def test_no_params_no_manifest_entry() -> None:

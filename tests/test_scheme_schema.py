@@ -70,6 +70,7 @@ STRUCTURAL = {
 
 SEMANTIC = {
     "p1-parameter-value-null",
+    "p4-duration-bad-max",
     "p3-parameter-required-with-value",
     "08-duplicate-node-id",
     "11-unknown-name",
