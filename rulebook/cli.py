@@ -1,6 +1,7 @@
 """The `rulebook` command: a thin layer over the public API.
 
-Exit codes: 0 success; 1 usage error; 2 scheme error (also a tests file's); 3 data error;
+Exit codes: 0 success; 1 usage error (also a missing `required` parameter or a wrong `--params`
+file); 2 scheme error (also a tests file's); 3 data error;
 4 evaluation error; 5 scheme test cases failed; 6 the output could not be written (nothing partial
 is left); 70 a bug in rulebook (one line naming the exception; RULEBOOK_DEBUG=1 shows the
 traceback); 130 interrupted (Ctrl-C); 141 standard output closed early (e.g. `| head`), silently.
@@ -66,7 +67,7 @@ def _parser() -> _Parser:
         prog="rulebook",
         description="Score assessment schemes written in YAML.",
         epilog="A data file `-` is read from standard input; `-o -` writes to "
-        "standard output. Exit codes: 0 ok, 1 usage, 2 scheme error, 3 data "
+        "standard output. Exit codes: 0 ok, 1 usage (also --params), 2 scheme error, 3 data "
         "error, 4 evaluation error, 5 test cases failed, 6 cannot write the "
         "output, 70 a bug in rulebook, 130 interrupted, 141 output closed.",
     )

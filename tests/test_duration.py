@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import rulebook
@@ -353,3 +353,35 @@ def test_the_template_gives_a_duration_column_text_format_and_a_hint(tmp_path: P
     comment: Any = sheet["B1"].comment
     assert "time ≤ 9:59.99" in comment.text
     assert "m:ss.xx (4:36.11)" in comment.text
+
+
+_value = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 700),
+    st.decimals(-5, 700, places=2, allow_nan=False),
+    st.floats(-5, 700),
+    st.just(float("nan")),
+    st.builds(duration_text, st.decimals(0, 700, places=2, allow_nan=False)),
+    st.sampled_from(["4:76", "1:2:3:4", "-4:36", "4:5", "abc", "", "9:59.99", "10:00"]),
+    st.builds(dt.timedelta, seconds=st.integers(0, 700), microseconds=st.integers(0, 10**6 - 1)),
+    st.builds(dt.time, minute=st.integers(0, 11), second=st.integers(0, 59)),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.text("ab", min_size=1, max_size=2), _value, min_size=1, max_size=3))
+def test_fast_and_careful_passes_agree_on_durations(values: dict[str, Any]) -> None:
+    """The generated fast check accepts duration data exactly when the careful pass finds no
+    problem, and then gives the same seconds."""
+    from rulebook.data.check import _Checker
+    from rulebook.data.fast import fast_check
+
+    scheme = rulebook.loads(RUN, "run.yaml")
+    units = {name: {"time": value} for name, value in values.items()}
+    fast = fast_check({"units": units}, scheme)
+    careful = _Checker(scheme, None)
+    data = careful.run({"units": units})
+    assert (fast is not None) == (not careful.problems)
+    if fast is not None:
+        assert fast == data.units

@@ -386,3 +386,15 @@ def test_a_tests_file_without_a_required_parameter_is_located(
     tests.write_text("".join(lines[:2] + lines[5:]), encoding="utf-8")
     code, _, err = run("test", str(tests))
     assert f"{tests}:4:14: error: unknown parameter `targit`" in err
+
+
+def test_the_audit_says_a_value_was_given_at_run_time() -> None:
+    scheme = rulebook.loads(YEARLY, "yearly.yaml", params={"target": 5})
+    result = rulebook.evaluate(scheme, rulebook.parse_data(DATA, scheme, "data"))
+    inputs = {i.name: (i.kind, i.label, i.value) for i in result.explain("a", "work").inputs}
+    assert inputs["target"] == (
+        "parameter",
+        "this year's target, given at run time (--params)",
+        Decimal(5),
+    )
+    assert inputs["bonus"] == ("parameter", "", Decimal(2))

@@ -32,6 +32,10 @@ from rulebook.scheme.loader import Path_
 from rulebook.scheme.model import Indicator, Scheme
 
 
+_REPORTED: Any = object()
+"""A value whose problem is already recorded (it is not checked further)."""
+
+
 class _ValueChecker:
     """The rules for one value of one indicator (type, ceiling, declared domain), with each
     problem recorded at its path; shared by the data check and the scheme's `default` check."""
@@ -83,7 +87,7 @@ class _ValueChecker:
             )
         if kind == "duration":
             raw = self.duration(unit, ind, raw, path, period)
-            if raw is None:
+            if raw is _REPORTED:
                 return None
         value = exact_number(raw)
         if not isinstance(value, Decimal | None):
@@ -146,19 +150,20 @@ class _ValueChecker:
     def duration(
         self, unit: str, ind: Indicator, raw: Any, path: Path_, period: str | None
     ) -> Any:
-        """A duration's value as seconds: text (`4:36.11`) or a time value parsed, a number
-        kept (seconds); None, reported, when it is not a duration."""
+        """A duration's value as seconds: text (`4:36.11`) or a time value parsed, anything else
+        kept for the number checks; _REPORTED when it is text or a number no duration can be."""
         if isinstance(raw, str):
             seconds = parse_duration(raw)
             if isinstance(seconds, str):
-                return self.bad(unit, ind, path, period, seconds, f"write {DURATION_FORMS}")
+                self.bad(unit, ind, path, period, seconds, f"write {DURATION_FORMS}")
+                return _REPORTED
             return seconds
         timed = duration_seconds(raw)
-        if timed is not None:
+        if isinstance(timed, Decimal):
             return timed
         number = exact_number(raw)
         if isinstance(number, Decimal) and number < 0:
-            return self.bad(
+            self.bad(
                 unit,
                 ind,
                 path,
@@ -166,6 +171,7 @@ class _ValueChecker:
                 f"{number} is negative: a duration cannot be",
                 f"write {DURATION_FORMS}",
             )
+            return _REPORTED
         return raw
 
     def bad(

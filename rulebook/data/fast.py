@@ -15,7 +15,7 @@ from typing import Any
 
 from rulebook.data.check import _Checker
 from rulebook.data.dataset import UnitData
-from rulebook.data.values import MISSING, parse_duration, plain_bool
+from rulebook.data.values import MISSING, duration_seconds, parse_duration, plain_bool
 from rulebook.scheme.model import Indicator, Scheme
 
 _UnitCheck = Callable[[dict[Any, Any]], dict[str, Any] | None]
@@ -128,13 +128,18 @@ def _scalar(ind: Indicator, k: int, env: dict[str, Any], pad: str) -> list[str]:
         env[f"E{k}"] = frozenset(ind.values)
         return [f"{pad}if type(v) is not str or v not in E{k}:", f"{pad}    return None"]
     pre: list[str] = []
-    if ind.type == "duration":  # text parsed to seconds; then checked like any number
-        env["PD"] = parse_duration
+    if ind.type == "duration":  # text or a time value made seconds; then checked as a number
+        env["PD"], env["DS"] = parse_duration, duration_seconds
         pre = [
             f"{pad}if type(v) is str:",
             f"{pad}    v = PD(v)",
             f"{pad}    if type(v) is str:",
             f"{pad}        return None",
+            f"{pad}elif type(v) is not int and type(v) is not Dec and type(v) is not float:",
+            f"{pad}    w = DS(v)",
+            f"{pad}    if w is None or w is M:",
+            f"{pad}        return None",
+            f"{pad}    v = w",
         ]
     # an int is compared with whole-number bounds first, then made a Decimal
     low = None if ind.min is None else int(ind.min.to_integral_value(ROUND_CEILING))
