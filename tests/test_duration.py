@@ -385,3 +385,15 @@ def test_fast_and_careful_passes_agree_on_durations(values: dict[str, Any]) -> N
     assert (fast is not None) == (not careful.problems)
     if fast is not None:
         assert fast == data.units
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    st.lists(st.decimals(0, Decimal("599.99"), places=2, allow_nan=False), min_size=1, max_size=6)
+)
+def test_compiled_and_reference_engines_agree_on_times(seconds: list[Decimal]) -> None:
+    scheme = rulebook.loads(RUN, "run.yaml")
+    data = {"units": {f"u{i}": {"time": duration_text(s)} for i, s in enumerate(seconds)}}
+    compiled = rulebook.evaluate(scheme, data)
+    reference = rulebook.evaluate(scheme, data, engine="reference")
+    assert compiled.to_dict() == reference.to_dict()
