@@ -31,7 +31,6 @@ from rulebook.expr.slips import plain_number
 from rulebook.scheme.loader import Path_
 from rulebook.scheme.model import Indicator, Scheme
 
-
 _REPORTED: Any = object()
 """A value whose problem is already recorded (it is not checked further)."""
 
