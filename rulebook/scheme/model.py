@@ -128,13 +128,13 @@ class Parameter:
     by_unit: dict[str, Decimal] = attrs.field(factory=dict)
     """Unit-specific values (e.g. a target of 3 for three named villages, 2 for the rest)."""
     supplied: bool = False
-    """True when the value came at run time (`--params FILE`, `Scheme.with_parameters`)."""
+    """True when the value came at run time (`--params FILE`, `rulebook.with_parameters`)."""
 
 
 @attrs.frozen
 class Awaited:
     """A parameter declared `required: true` and not yet given: the scheme loads, but scores
-    only once a value is supplied at run time (`--params FILE`, `Scheme.with_parameters`)."""
+    only once a value is supplied at run time (`--params FILE`, `rulebook.with_parameters`)."""
 
     name: str
     label: str = ""
@@ -271,7 +271,7 @@ class Scheme:
     digest: str = ""
     awaited: dict[str, Awaited] = attrs.field(factory=dict)
     """Parameters declared `required: true` with no value yet: the scheme cannot score until
-    they are supplied (`Scheme.with_parameters`, `--params FILE`)."""
+    they are supplied (`rulebook.with_parameters`, `--params FILE`)."""
     supplied: Supplied | None = None
     """The run-time parameter values this scheme was built with (None: the file's own)."""
     _program: Program | None = attrs.field(default=None, eq=False, repr=False)

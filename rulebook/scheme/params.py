@@ -1,11 +1,12 @@
-"""Run-time parameters: values given when scoring (`--params FILE`, `Scheme.with_parameters`)
+"""Run-time parameters: values given when scoring (`--params FILE`, `rulebook.with_parameters`)
 that replace the scheme's own, and the `required: true` parameters that must be given.
 
-A params file is untrusted input: read confined and size-bounded (rulebook.files), parsed by the
-scheme loader (exact decimals, a source map), and checked whole — every unknown name (with "did
-you mean"), non-number and out-of-limit number is reported, located in the params file, before
-anything is built. The scheme is then built again with the new values,
-so every load-time check runs on them (`rulebook.api.with_parameters`).
+A params file is untrusted input: read through rulebook.files (a regular file, at most
+MAX_PARAMS_BYTES; only inside its folder when a tests file names it), parsed by the scheme
+loader (exact decimals, a source map), and checked whole — every unknown name (with "did you
+mean"), non-number and out-of-limit number is reported, located in the params file, before
+anything is built. The scheme is then built again with the new values, so every load-time check
+runs on them (`rulebook.api.with_parameters`).
 """
 
 from __future__ import annotations
