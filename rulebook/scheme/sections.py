@@ -125,6 +125,14 @@ def read_period_groups(cx: Context, raw: Any) -> dict[str, tuple[PeriodGroup, ..
             cx.error(path, f"`{set_name}` is already a period name", key=True)
             continue
         body = cx.mapping(groups, path, keys_of(groups), f"period-group set `{set_name}`")
+        if groups is None or groups == {}:  # `quarters:` with nothing: a set of no groups
+            cx.error(
+                path,
+                f"period-group set `{set_name}` lists no groups",
+                "e.g. quarters: {Q1: [M01, M02, M03], Q2: [M04, M05, M06], …}",
+                key=True,
+            )
+            continue
         found: list[PeriodGroup] = []
         seen: dict[str, str] = {}
         for gid, members in body.items():
