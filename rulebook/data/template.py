@@ -67,7 +67,8 @@ def describe(ind: Indicator) -> str:
     elif ind.type == "duration":
         low = "" if ind.min is None or not ind.min else f"{duration_text(ind.min)} ≤ "
         high = "" if ind.max is None else f" ≤ {duration_text(ind.max)}"
-        parts.append(f"{low}time{high}")
+        if low or high:
+            parts.append(f"{low}time{high}")
         parts.append("a time typed as text: m:ss.xx (4:36.11), h:mm:ss or seconds")
     else:
         low = "" if ind.min is None else f"{ind.min} ≤ "
