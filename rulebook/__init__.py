@@ -8,7 +8,7 @@ result.unit("village_a").scores["committee.meetings"]
 
 from __future__ import annotations
 
-from rulebook.api import check, load, loads
+from rulebook.api import check, load, loads, with_parameters
 from rulebook.audit.result import Result, UnitResult
 from rulebook.audit.trail import Branch, Input, NodeAudit, PointsLost, RankRead
 from rulebook.data.api import check_data, parse_data, read_data
@@ -19,6 +19,7 @@ from rulebook.errors import (
     DataError,
     EvaluationError,
     Location,
+    ParameterError,
     Problem,
     RulebookError,
     SchemeError,
@@ -35,6 +36,7 @@ __all__ = [
     "Input",
     "Location",
     "NodeAudit",
+    "ParameterError",
     "PointsLost",
     "Problem",
     "RankRead",
@@ -52,4 +54,5 @@ __all__ = [
     "loads",
     "parse_data",
     "read_data",
+    "with_parameters",
 ]

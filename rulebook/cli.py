@@ -1,6 +1,7 @@
 """The `rulebook` command: a thin layer over the public API.
 
-Exit codes: 0 success; 1 usage error; 2 scheme error (also a tests file's); 3 data error;
+Exit codes: 0 success; 1 usage error (also a missing `required` parameter or a wrong `--params`
+file); 2 scheme error (also a tests file's); 3 data error;
 4 evaluation error; 5 scheme test cases failed; 6 the output could not be written (nothing partial
 is left); 70 a bug in rulebook (one line naming the exception; RULEBOOK_DEBUG=1 shows the
 traceback); 130 interrupted (Ctrl-C); 141 standard output closed early (e.g. `| head`), silently.
@@ -30,6 +31,7 @@ from rulebook.errors import (
     DataError,
     EvaluationError,
     Location,
+    ParameterError,
     Problem,
     RulebookError,
     SchemeError,
@@ -40,7 +42,7 @@ from rulebook.render.progress import reading_bar, scoring_bar
 from rulebook.render.safe import terminal, terminal_lines
 from rulebook.render.worksheet import worksheet
 from rulebook.render.writers import FORMATS, write_result
-from rulebook.scheme.model import Scheme
+from rulebook.scheme.model import Scheme, missing_parameters
 from rulebook.testing.cases import find, load_scheme, parse_file, run_file
 
 EXIT_OK, EXIT_USAGE, EXIT_SCHEME, EXIT_DATA, EXIT_EVALUATION = 0, 1, 2, 3, 4
@@ -65,7 +67,7 @@ def _parser() -> _Parser:
         prog="rulebook",
         description="Score assessment schemes written in YAML.",
         epilog="A data file `-` is read from standard input; `-o -` writes to "
-        "standard output. Exit codes: 0 ok, 1 usage, 2 scheme error, 3 data "
+        "standard output. Exit codes: 0 ok, 1 usage (also --params), 2 scheme error, 3 data "
         "error, 4 evaluation error, 5 test cases failed, 6 cannot write the "
         "output, 70 a bug in rulebook, 130 interrupted, 141 output closed.",
     )
@@ -83,6 +85,7 @@ def _parser() -> _Parser:
         "(needs -o and the `excel` extra)",
     )
     score.add_argument("-o", "--output", help="write to this file instead of standard output")
+    _params_option(score)
     score.add_argument(
         "--audit",
         action="store_true",
@@ -111,6 +114,7 @@ def _parser() -> _Parser:
     explain.add_argument("data", help="the data file (YAML, JSON, CSV or xlsx)")
     explain.add_argument("--unit", required=True, help="the unit's name as in the data")
     explain.add_argument("--node", help="a node id (or named value) to show in detail")
+    _params_option(explain)
     explain.add_argument(
         "--encoding", help="the data's text encoding (default: UTF-8; for CSV, UTF-8 else GB18030)"
     )
@@ -123,10 +127,12 @@ def _parser() -> _Parser:
     _analysis_options(explain)
     chk = commands.add_parser("check", help="check a scheme and report every problem")
     chk.add_argument("scheme", help="the scheme YAML file")
+    _params_option(chk)
     bnd = commands.add_parser(
         "bounds", help="guaranteed [low, high] of every node, from the declared domains"
     )
     bnd.add_argument("scheme", help="the scheme YAML file")
+    _params_option(bnd)
     test = commands.add_parser("test", help="run a scheme's YAML test cases (*.tests.yaml)")
     test.add_argument("paths", nargs="+", help="tests files, or folders to search for them")
     test.add_argument(
@@ -168,7 +174,27 @@ def _parser() -> _Parser:
         'report with a "what changed" section',
     )
     diff.add_argument("-o", "--output", help="write to this file instead of standard output")
+    _params_option(diff)
     return parser
+
+
+def _params_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--params",
+        metavar="FILE",
+        help="run-time parameter values (YAML or JSON: `name: number` or `name: {value: n, "
+        "by_unit: {unit: n}}` per line) replacing the scheme's own; required for parameters "
+        "declared `required: true` (docs/scheme-format.md)",
+    )
+
+
+def _load(path: str, params: str | None, *, scoring: bool = True) -> Scheme:
+    """The scheme at `path` with the params file's values; when `scoring`, a ParameterError
+    (exit 1, like other usage errors) if a `required` parameter is still not given."""
+    scheme = load(path, params=params)
+    if scoring and scheme.awaited:
+        raise missing_parameters(scheme)
+    return scheme
 
 
 def _guarded(run: Callable[..., int]) -> Callable[..., int]:
@@ -301,9 +327,9 @@ def main(
         return int(exc.code or 0)
     args.stdin = stdin or sys.stdin
     if args.command == "check":
-        return _check(args.scheme, out, err)
+        return _check(args.scheme, out, err, args.params)
     if args.command == "bounds":
-        return _bounds(args.scheme, out, err)
+        return _bounds(args.scheme, out, err, args.params)
     if args.command == "template":
         return _template(args.scheme, args.output, args.format, err)
     if args.command == "schema":
@@ -322,14 +348,17 @@ def _schema(out: TextIO) -> int:
     return EXIT_OK
 
 
-def _bounds(path: str, out: TextIO, err: TextIO) -> int:
+def _bounds(path: str, out: TextIO, err: TextIO, params: str | None = None) -> int:
     from rulebook.audit.bounds import analyze, render
 
     try:
-        scheme = load(path)
+        scheme = _load(path, params)
     except SchemeError as exc:
         err.write(str(exc) + "\n")
         return EXIT_SCHEME
+    except ParameterError as exc:
+        err.write(str(exc) + "\n")
+        return EXIT_USAGE
     out.write(render(scheme, analyze(scheme)))
     return EXIT_OK
 
@@ -413,10 +442,13 @@ def _properties(tests_file: Path, out: TextIO, examples: int) -> tuple[int, int]
 def _scored(args: argparse.Namespace, err: TextIO) -> Result | int:
     """Load, check and score; on failure write the error and return the exit code."""
     try:
-        scheme = load(args.scheme)
+        scheme = _load(args.scheme, getattr(args, "params", None))
     except SchemeError as exc:
         err.write(str(exc) + "\n")
         return EXIT_SCHEME
+    except ParameterError as exc:
+        err.write(str(exc) + "\n")
+        return EXIT_USAGE
     quiet = getattr(args, "quiet", False)
     try:
         with reading_bar(args.data, err, quiet=quiet):
@@ -490,7 +522,7 @@ def _template(path: str, output: str, fmt: str | None, err: TextIO) -> int:
     return EXIT_OK
 
 
-def _check(path: str, out: TextIO, err: TextIO) -> int:
+def _check(path: str, out: TextIO, err: TextIO, params: str | None = None) -> int:
     problems = check(path)
     errors = [p for p in problems if p.severity == "error"]
     for problem in problems:
@@ -498,7 +530,14 @@ def _check(path: str, out: TextIO, err: TextIO) -> int:
     if errors:
         err.write(f"{len(errors)} error(s), {len(problems) - len(errors)} warning(s)\n")
         return EXIT_SCHEME
-    scheme = load(path)
+    try:
+        scheme = _load(path, params, scoring=False)
+    except SchemeError as exc:  # the params' values broke a load-time check
+        err.write(str(exc) + "\n")
+        return EXIT_SCHEME
+    except ParameterError as exc:
+        err.write(str(exc) + "\n")
+        return EXIT_USAGE
     items = sum(1 for n in scheme.nodes.values() if n.is_item)
     out.write(
         f"ok: {path}: {scheme.id} — {len(scheme.indicators)} indicators, "
@@ -506,6 +545,12 @@ def _check(path: str, out: TextIO, err: TextIO) -> int:
         f"{len(scheme.values)} values, {len(scheme.rankings)} rankings, "
         f"{len(scheme.periods)} periods; {len(problems)} warning(s)\n"
     )
+    for need in scheme.awaited.values():
+        about = f" ({need.label})" if need.label else ""
+        out.write(
+            f"{need.location}: needs parameter `{need.name}`{about} at run time: "
+            f"score with `--params FILE`, FILE holding a line `{need.name}: <number>`\n"
+        )
     return EXIT_OK
 
 
@@ -724,7 +769,10 @@ def _diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 piped = buffer.read() if buffer is not None else stdin.read().encode("utf-8")
             stdin = io.TextIOWrapper(io.BytesIO(piped), encoding="utf-8")
         scored = _scored(
-            argparse.Namespace(scheme=scheme_path, data=data_path, stdin=stdin, encoding=None), err
+            argparse.Namespace(
+                scheme=scheme_path, data=data_path, stdin=stdin, encoding=None, params=args.params
+            ),
+            err,
         )
         if isinstance(scored, int):
             return scored

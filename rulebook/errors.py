@@ -87,6 +87,11 @@ class DataError(_ProblemsError, ValueError):
     """The indicator data does not fit the scheme; `problems` names unit, indicator and period."""
 
 
+class ParameterError(_ProblemsError, ValueError):
+    """Run-time parameters are missing or wrong (a params file's unknown name, a non-number,
+    a `required` parameter not given); `problems` locates each in the params file or scheme."""
+
+
 class EvaluationError(RulebookError, ArithmeticError):
     """An expression failed at run time (e.g. division by zero) for one unit and node."""
 

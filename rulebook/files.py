@@ -95,12 +95,12 @@ def read_text(path: str | Path, *, limit: int = MAX_FILE_BYTES) -> str:
         raise RefusedPath(
             f"cannot read file: {exc.strerror or exc}", "check the path and its permissions"
         ) from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):  # checked before wrapping: a folder cannot be wrapped
+        os.close(fd)
+        kind = "a folder" if stat.S_ISDIR(info.st_mode) else "a device, pipe or socket"
+        raise RefusedPath(f"not a regular file ({kind})", "name a YAML or JSON file")
     with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise RefusedPath(
-                "not a regular file (a device, pipe or socket)", "name a YAML or JSON file"
-            )
         if info.st_size > limit:
             raise RefusedPath(_too_big(info.st_size, limit), "split the file or shrink it")
         data = handle.read(limit + 1)

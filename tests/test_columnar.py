@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_cookbook import RECIPES
+from test_cookbook import RECIPES, load_recipe
 
 import rulebook
 from rulebook import columnar
@@ -80,7 +80,7 @@ def test_shipped_schemes_columnar_equals_per_unit(name: str, data: st.DataObject
 def test_cookbook_schemes_columnar_equals_per_unit(
     title: str, scheme_text: str, data: st.DataObject
 ) -> None:
-    scheme = rulebook.loads(scheme_text, f"cookbook: {title}")
+    scheme = load_recipe(title, scheme_text)
     assert_same(scheme, data.draw(from_scheme(scheme, units=(1, 10))))
 
 

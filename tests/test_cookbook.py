@@ -1,5 +1,6 @@
 """Every recipe in docs/cookbook.md runs: its scheme loads, its data scores, and each expected
-line (`unit node value`) holds — a node id, an outcome name, or `vetoed` (the fired veto ids)."""
+line (`unit node value`) holds — a node id, an outcome name, or `vetoed` (the fired veto ids).
+A recipe may also have a ```yaml params``` block: the run-time parameters it is scored with."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import rulebook
 
 COOKBOOK = Path(__file__).resolve().parent.parent / "docs" / "cookbook.md"
 BLOCK = re.compile(
-    r"^```(yaml scheme|yaml data|text expected)\n(.*?)^```", re.MULTILINE | re.DOTALL
+    r"^```(yaml scheme|yaml data|yaml params|text expected)\n(.*?)^```", re.MULTILINE | re.DOTALL
 )
 
 
@@ -27,6 +28,30 @@ def recipes() -> list[tuple[str, str, str, str]]:
 
 
 RECIPES = recipes()
+
+
+def _params() -> dict[str, str]:
+    """The ```yaml params``` block of each recipe that has one, by title."""
+    out = {}
+    for section in COOKBOOK.read_text(encoding="utf-8").split("\n## ")[1:]:
+        blocks = dict(BLOCK.findall(section))
+        if "yaml params" in blocks:
+            out[section.splitlines()[0]] = blocks["yaml params"]
+    return out
+
+
+PARAMS = _params()
+
+
+def load_recipe(title: str, scheme_text: str) -> rulebook.Scheme:
+    """A recipe's scheme, with its run-time parameters when it gives some."""
+    from rulebook.api import with_params_file
+    from rulebook.scheme.params import parse_params_text
+
+    scheme = rulebook.loads(scheme_text, f"cookbook: {title}")
+    if title in PARAMS:
+        scheme = with_params_file(scheme, parse_params_text(PARAMS[title], "params"))
+    return scheme
 
 
 def test_the_cookbook_covers_the_clauses_of_the_seeds() -> None:
@@ -50,7 +75,7 @@ def test_the_cookbook_covers_the_clauses_of_the_seeds() -> None:
     ids=[r[0].split(" — ")[0] for r in RECIPES],
 )
 def test_recipe(title: str, scheme_text: str, data_text: str, expected: str) -> None:
-    scheme = rulebook.loads(scheme_text, f"cookbook: {title}")
+    scheme = load_recipe(title, scheme_text)
     result = rulebook.evaluate(scheme, rulebook.parse_data(data_text, scheme, "data"))
     for line in expected.strip().splitlines():
         unit_name, name, want = line.split()

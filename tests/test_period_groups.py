@@ -160,3 +160,22 @@ def test_two_group_sets_over_the_same_months() -> None:
     assert unit.values["by_half"] == {"H1": D(1), "H2": D(9)}
     assert unit.values["month_mix"] == {"M1": D(2), "M2": D(-6), "M3": D(-2), "M4": D(-2)}
     assert unit.scores["g.mix"] == D(-8) and unit.scores["g.halves"] == D(9)
+
+
+@pytest.mark.parametrize("empty", ["", "{}"])
+def test_a_group_set_with_no_groups_is_a_located_error(empty: str) -> None:
+    """`quarters:` with nothing was read as a set of no groups (the schema refused it: a
+    mapping is required), so a value `per: quarters` had no group to be computed for."""
+    found = problems(
+        f"""\
+        scheme: {{id: s, title: s}}
+        periods: {{M1: 1, M2: 1}}
+        period_groups:
+          quarters: {empty}
+        indicators: {{points: {{type: count, per_period: true}}}}
+        tree:
+          - {{id: g, children: [{{id: p, expr: "period_sum(points)"}}]}}
+        """
+    )
+    wanted = "test.yaml:4:3: error: period-group set `quarters` lists no groups"
+    assert any(wanted in p for p in found)

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_cookbook import RECIPES
+from test_cookbook import RECIPES, load_recipe
 
 import rulebook
 from rulebook.render.csvout import to_csv
@@ -88,7 +88,7 @@ def _shipped() -> list[tuple[str, rulebook.Result]]:
 def _cases() -> list[tuple[str, rulebook.Result]]:
     cases = _shipped()
     for title, scheme_text, data_text, _ in RECIPES:
-        scheme = rulebook.loads(scheme_text, f"cookbook: {title}")
+        scheme = load_recipe(title, scheme_text)
         cases.append(
             (
                 f"cookbook:{scheme.id}",

@@ -57,6 +57,7 @@ STRUCTURAL = {
     "40-let-in-group": "a node with both `children` and `let`",
     "42-not-a-mapping": "the file is a list, not a mapping",
     "46-thousands-in-flow-mapping": "`1,000` in `{…}`: an unknown key `000`",
+    "p2-parameter-no-value": "`limit:` with nothing: neither a number nor a mapping",
     "47-thousands-as-text": "`standard_total: 1,000`: text where a number belongs",
     "55-enum-no-read-as-false": "an enum value `no` read as false: not a string",
     "56-zero-width-space-in-key": "unknown key `expr` + U+200B",
@@ -69,6 +70,9 @@ STRUCTURAL = {
 """Corpus files whose mistake is in the structure, each with what the schema must catch."""
 
 SEMANTIC = {
+    "p1-parameter-value-null",
+    "p4-duration-bad-max",
+    "p3-parameter-required-with-value",
     "08-duplicate-node-id",
     "11-unknown-name",
     "12-expression-syntax",

@@ -26,6 +26,7 @@ from rulebook.analysis.result_diff import (
 from rulebook.arith import canonical
 from rulebook.audit.result import Result
 from rulebook.data.dataset import DataSet, InputValue, UnitData
+from rulebook.data.values import DURATION_FORMS, parse_duration
 from rulebook.engine.evaluate import evaluate
 from rulebook.errors import DataError, Problem, did_you_mean
 from rulebook.scheme.model import Indicator, Scheme
@@ -153,6 +154,11 @@ def parse_value(indicator: Indicator, raw: Any, setting: str) -> InputValue:
         )
     if isinstance(raw, float | bool):
         raise _bad(setting, f"{raw!r} is not an exact number", "give the value as text or int")
+    if indicator.type == "duration" and isinstance(raw, str) and ":" in raw:
+        seconds = parse_duration(raw)
+        if isinstance(seconds, str):
+            raise _bad(setting, seconds, f"write {DURATION_FORMS}")
+        raw = seconds
     try:
         value = Decimal(raw) if isinstance(raw, int | Decimal) else Decimal(str(raw).strip())
     except InvalidOperation:

@@ -214,6 +214,7 @@ class Result:
                 "level": scheme.rounding.level,
             },
             "arithmetic": {"precision": PRECISION, "snap_places": SNAP_PLACES},
+            **_supplied(scheme),
         }
 
     def to_dict(self, *, audit: bool = True) -> dict[str, Any]:
@@ -270,6 +271,16 @@ class Result:
                     name: auditor.explain_dict(unit, name, layout.plain) for name in layout.audited
                 }
             yield entry
+
+
+def _supplied(scheme: Scheme) -> dict[str, Any]:
+    """The manifest's `parameters`: the values supplied at run time (`--params FILE`) and the
+    params file's digest, so the run can be repeated; nothing when none were supplied."""
+    given = scheme.supplied
+    if given is None:
+        return {}
+    head = {"digest": given.digest} if given.digest else {}
+    return {"parameters": {**head, "values": given.values}}
 
 
 def _streamed_digest(data: Any) -> str:

@@ -931,7 +931,11 @@ class Auditor:
     def _describe(self, name: str) -> tuple[str, str]:
         scheme = self.scheme
         if name in scheme.parameters:
-            return "parameter", scheme.parameters[name].label
+            parameter = scheme.parameters[name]
+            if parameter.supplied:  # the audit says where a value that is not in the file came from
+                given = "given at run time (--params)"
+                return "parameter", f"{parameter.label}, {given}" if parameter.label else given
+            return "parameter", parameter.label
         if name in scheme.indicators:
             return "indicator", scheme.indicators[name].label
         if name in scheme.values:

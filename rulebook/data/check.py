@@ -18,11 +18,21 @@ from typing import Any
 
 from rulebook.arith import NumberLimits, number_problem
 from rulebook.data.dataset import DataSet, Locator, UnitData
-from rulebook.data.values import exact_number, plain_bool
+from rulebook.data.values import (
+    DURATION_FORMS,
+    duration_seconds,
+    duration_text,
+    exact_number,
+    parse_duration,
+    plain_bool,
+)
 from rulebook.errors import Problem, did_you_mean
 from rulebook.expr.slips import plain_number
 from rulebook.scheme.loader import Path_
 from rulebook.scheme.model import Indicator, Scheme
+
+_REPORTED: Any = object()
+"""A value whose problem is already recorded (it is not checked further)."""
 
 
 class _ValueChecker:
@@ -74,6 +84,10 @@ class _ValueChecker:
                 f"{_spelled(raw)} is not one of {', '.join(ind.values)}",
                 did_you_mean(str(raw), ind.values),
             )
+        if kind == "duration":
+            raw = self.duration(unit, ind, raw, path, period)
+            if raw is _REPORTED:
+                return None
         value = exact_number(raw)
         if not isinstance(value, Decimal | None):
             return self.bad(
@@ -102,6 +116,8 @@ class _ValueChecker:
             )
         if value is None:
             hint = "write the number without quotes" if _is_number_text(raw) else None
+            if isinstance(raw, str) and ":" in raw and isinstance(parse_duration(raw), Decimal):
+                hint = "a time such as 4:36.11 needs an indicator declared `type: duration`"
             return self.bad(
                 unit, ind, path, period, f"expected a number, got {_spelled(raw)}", hint
             )
@@ -119,11 +135,43 @@ class _ValueChecker:
             )
         if kind == "count" and value != value.to_integral_value():
             self.bad(unit, ind, path, period, f"a count must be a whole number, got {value}")
+        shown, low, high = (
+            (_timed(value), _timed(ind.min), _timed(ind.max))
+            if kind == "duration"
+            else (str(value), str(ind.min), str(ind.max))
+        )
         if ind.min is not None and value < ind.min:
-            self.bad(unit, ind, path, period, f"{value} is below the declared minimum {ind.min}")
+            self.bad(unit, ind, path, period, f"{shown} is below the declared minimum {low}")
         if ind.max is not None and value > ind.max:
-            self.bad(unit, ind, path, period, f"{value} is above the declared maximum {ind.max}")
+            self.bad(unit, ind, path, period, f"{shown} is above the declared maximum {high}")
         return value
+
+    def duration(
+        self, unit: str, ind: Indicator, raw: Any, path: Path_, period: str | None
+    ) -> Any:
+        """A duration's value as seconds: text (`4:36.11`) or a time value parsed, anything else
+        kept for the number checks; _REPORTED when it is text or a number no duration can be."""
+        if isinstance(raw, str):
+            seconds = parse_duration(raw)
+            if isinstance(seconds, str):
+                self.bad(unit, ind, path, period, seconds, f"write {DURATION_FORMS}")
+                return _REPORTED
+            return seconds
+        timed = duration_seconds(raw)
+        if isinstance(timed, Decimal):
+            return timed
+        number = exact_number(raw)
+        if isinstance(number, Decimal) and number < 0:
+            self.bad(
+                unit,
+                ind,
+                path,
+                period,
+                f"{number} is negative: a duration cannot be",
+                f"write {DURATION_FORMS}",
+            )
+            return _REPORTED
+        return raw
 
     def bad(
         self,
@@ -257,6 +305,11 @@ class _Checker(_ValueChecker):
                 continue
             out[period] = self.scalar(unit, ind, raw[period], (*path, period), period)
         return out
+
+
+def _timed(seconds: Decimal | None) -> str:
+    """A duration for a message: `10:00 (600 s)`."""
+    return "" if seconds is None else f"{duration_text(seconds)} ({seconds} s)"
 
 
 def _short(raw: Any) -> str:

@@ -228,6 +228,8 @@ class _Builder:
             return None
         if tag == "tag:yaml.org,2002:bool":
             return text.lower() in ("true", "yes", "on", "y")
+        if ":" in text and tag in _SEXAGESIMAL:
+            return text  # `4:36`, `4:36.11`: a time, read exactly by a duration indicator
         if tag == "tag:yaml.org,2002:int":
             if len(text.replace("_", "")) > 40:
                 return text  # absurdly long: kept as text, so the type check reports it
@@ -255,6 +257,9 @@ class _Builder:
 _NON_FINITE = {".nan": Decimal("NaN"), ".inf": Decimal("Infinity"), "-.inf": Decimal("-Infinity")}
 """YAML's not-a-number and infinities, as Decimals the data check refuses by name."""
 _PLAIN_TOKEN = re.compile(r"[^\s,\[\]{}#]+")
+_SEXAGESIMAL = frozenset({"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"})
+"""YAML 1.1 reads `4:36` as the base-60 int 276 and `4:36.11` as a float: both are kept as the
+text written, which a `duration` indicator reads exactly (and a number indicator refuses)."""
 
 
 class _Duplicate:

@@ -15,7 +15,7 @@ from typing import Any
 
 from rulebook.data.check import _Checker
 from rulebook.data.dataset import UnitData
-from rulebook.data.values import MISSING, plain_bool
+from rulebook.data.values import MISSING, duration_seconds, parse_duration, plain_bool
 from rulebook.scheme.model import Indicator, Scheme
 
 _UnitCheck = Callable[[dict[Any, Any]], dict[str, Any] | None]
@@ -127,13 +127,27 @@ def _scalar(ind: Indicator, k: int, env: dict[str, Any], pad: str) -> list[str]:
     if ind.type == "enum":
         env[f"E{k}"] = frozenset(ind.values)
         return [f"{pad}if type(v) is not str or v not in E{k}:", f"{pad}    return None"]
+    pre: list[str] = []
+    if ind.type == "duration":  # text or a time value made seconds; then checked as a number
+        env["PD"], env["DS"] = parse_duration, duration_seconds
+        pre = [
+            f"{pad}if type(v) is str:",
+            f"{pad}    v = PD(v)",
+            f"{pad}    if type(v) is str:",
+            f"{pad}        return None",
+            f"{pad}elif type(v) is not int and type(v) is not Dec and type(v) is not float:",
+            f"{pad}    w = DS(v)",
+            f"{pad}    if w is None or w is M:",
+            f"{pad}        return None",
+            f"{pad}    v = w",
+        ]
     # an int is compared with whole-number bounds first, then made a Decimal
     low = None if ind.min is None else int(ind.min.to_integral_value(ROUND_CEILING))
     high = None if ind.max is None else int(ind.max.to_integral_value(ROUND_FLOOR))
     tests = ([f"v < {low}"] if low is not None else []) + (
         [f"v > {high}"] if high is not None else []
     )
-    out = [f"{pad}t = type(v)", f"{pad}if t is int:"]
+    out = [*pre, f"{pad}t = type(v)", f"{pad}if t is int:"]
     if tests:
         out += [f"{pad}    if {' or '.join(tests)}:", f"{pad}        return None"]
     small = (

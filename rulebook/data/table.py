@@ -19,7 +19,7 @@ from typing import Any
 
 from rulebook.data.dataset import DataSet
 from rulebook.data.validate import checked
-from rulebook.data.values import MISSING, exact_number
+from rulebook.data.values import MISSING, duration_seconds, exact_number
 from rulebook.errors import DataError, Location, Problem, did_you_mean
 from rulebook.scheme.loader import Path_
 from rulebook.scheme.model import Indicator, Scheme
@@ -371,10 +371,16 @@ def _unit_name(cell: Any) -> str | None:
 def _cell_value(ind: Indicator, cell: Any) -> Any:
     """A cell as the value the checker expects: Decimal, bool or text; MISSING when empty.
     Text that is not a valid value is kept as text, so the checker reports it."""
+    if ind.type == "duration":
+        timed = duration_seconds(cell)  # an Excel time or duration cell, a pandas Timedelta
+        if timed is not None:
+            return timed
     if isinstance(cell, str):
         text = cell.strip()
         if not text:
             return MISSING
+        if ind.type == "duration":
+            return text  # `4:36.11`: parsed (or reported) by the check
         if ind.type == "bool":
             low = text.lower()
             return True if low in TRUE_WORDS else False if low in FALSE_WORDS else text

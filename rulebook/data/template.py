@@ -19,6 +19,7 @@ from typing import Any
 import attrs
 
 from rulebook.data.table import header_names
+from rulebook.data.values import duration_text
 from rulebook.data.xlsx_reader import SHEET_NAMES
 from rulebook.files import replacing
 from rulebook.render.textwidth import display_width
@@ -63,6 +64,12 @@ def describe(ind: Indicator) -> str:
         parts.append("one of: " + ", ".join(ind.values))
     elif ind.type == "bool":
         parts.append("是 / 否")
+    elif ind.type == "duration":
+        low = "" if ind.min is None or not ind.min else f"{duration_text(ind.min)} ≤ "
+        high = "" if ind.max is None else f" ≤ {duration_text(ind.max)}"
+        if low or high:
+            parts.append(f"{low}time{high}")
+        parts.append("a time typed as text: m:ss.xx (4:36.11), h:mm:ss or seconds")
     else:
         low = "" if ind.min is None else f"{ind.min} ≤ "
         high = "" if ind.max is None else f" ≤ {ind.max}"
@@ -128,6 +135,9 @@ def template_xlsx(scheme: Scheme) -> Any:
             width=260,
             height=160,
         )
+        if ind.type == "duration":  # typed as text, so Excel keeps `4:36.11` as written
+            for row in range(2, ROWS + 2):
+                sheet.cell(row=row, column=col).number_format = "@"
         validation = _validation(ind, DataValidation, book)
         if validation is not None:
             sheet.add_data_validation(validation)
@@ -150,6 +160,10 @@ def _validation(ind: Indicator, DataValidation: Any, book: Any) -> Any:  # noqa:
     }
     if ind.type == "bool":
         return DataValidation(type="list", formula1='"' + ",".join(BOOL_CHOICES) + '"', **common)
+    if ind.type == "duration":
+        return DataValidation(
+            type="textLength", operator="lessThanOrEqual", formula1="20", **common
+        )
     if ind.type == "enum":
         listed = ",".join(ind.values)
         if len(listed) <= 250 and not any("," in v or '"' in v for v in ind.values):

@@ -14,6 +14,7 @@ from typing import Any
 from rulebook.arith import canonical
 from rulebook.audit.result import Result, UnitResult
 from rulebook.audit.trail import Auditor, NodeAudit
+from rulebook.data.values import duration_text
 from rulebook.render import view
 from rulebook.render.safe import terminal_lines
 from rulebook.render.textwidth import display_width, pad
@@ -182,6 +183,19 @@ def _verdict(result: Result, target: UnitResult) -> list[str]:
     return lines
 
 
+def _input(scheme: Scheme | None, name: str, value: Any) -> str:
+    """An input as the worksheet echoes it; a duration indicator's as a time and its seconds
+    (`4:36.11 (276.11 s)`), the seconds being what formulas read."""
+    ind = scheme.indicators.get(name) if scheme is not None else None
+    if ind is None or ind.type != "duration":
+        return show(value)
+    if isinstance(value, Mapping):
+        return ", ".join(f"{k} {_input(scheme, name, v)}" for k, v in value.items())
+    if not isinstance(value, Decimal):
+        return show(value)
+    return f"{duration_text(value)} ({show(value)} s)"
+
+
 def detail(a: NodeAudit, scheme: Scheme | None = None) -> str:
     """Everything about one node: formula, inputs with labels, periods, ranks, clips, source.
     With the scheme, a total's parts carry their signs (`− deduction`)."""
@@ -199,7 +213,7 @@ def detail(a: NodeAudit, scheme: Scheme | None = None) -> str:
         )
     for i in a.inputs:
         label = f": {i.label}" if i.label else ""
-        lines.append(f"  input     {i.name} = {show(i.value)}  ({i.kind}{label})")
+        lines.append(f"  input     {i.name} = {_input(scheme, i.name, i.value)}  ({i.kind}{label})")
     for sign, c, v in terms:
         lines.append(f"  child     {sign} {c} = {format(v, 'f')}")
     if a.periods:

@@ -9,6 +9,7 @@ reports every problem.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -25,7 +26,7 @@ from rulebook.scheme.lowering import (
     read_values,
     read_vetoes,
 )
-from rulebook.scheme.model import Scheme, default_language
+from rulebook.scheme.model import Parameter, Scheme, default_language
 from rulebook.scheme.resolve import resolve
 from rulebook.scheme.sections import (
     read_indicators,
@@ -40,9 +41,14 @@ from rulebook.scheme.table_checks import read_tables
 from rulebook.scheme.tree import read_tree
 
 
-def build(data: Any, source: Source) -> tuple[Scheme, list[Problem]]:
-    """Build the scheme; raise SchemeError with every problem, else return it with warnings."""
+def build(
+    data: Any, source: Source, overrides: Mapping[str, Parameter] | None = None
+) -> tuple[Scheme, list[Problem]]:
+    """Build the scheme; raise SchemeError with every problem, else return it with warnings.
+    `overrides` are run-time parameter values (checked names, see rulebook.scheme.params)
+    that replace the written ones."""
     cx = Context(source)
+    cx.overrides = dict(overrides or {})
     scheme = _build(cx, data)
     return scheme, [p for p in cx.problems if p.severity != "error"]
 
@@ -95,6 +101,7 @@ def _build(cx: Context, data: Any) -> Scheme:
         periods=cx.periods,
         indicators=cx.indicators,
         parameters=cx.parameters,
+        awaited=cx.awaited,
         values=cx.values,
         nodes=cx.nodes,
         roots=roots,

@@ -25,6 +25,7 @@ from rulebook.scheme import constants, keys
 from rulebook.scheme.loader import Path_, Source
 from rulebook.scheme.model import (
     Aggregate,
+    Awaited,
     Indicator,
     Node,
     Outcome,
@@ -58,6 +59,8 @@ class Context:
         self.problems: list[Problem] = []
         self.indicators: dict[str, Indicator] = {}
         self.parameters: dict[str, Parameter] = {}
+        self.awaited: dict[str, Awaited] = {}  # `required: true` parameters with no value yet
+        self.overrides: dict[str, Parameter] = {}  # run-time values (`--params`), by name
         self.values: dict[str, Value] = {}
         self.nodes: dict[str, Node] = {}
         self.rankings: dict[str, Ranking] = {}

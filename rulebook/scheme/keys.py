@@ -139,6 +139,8 @@ Shape = Scalar | Number | Whole | Choice | ListOf | MapOf | Either | Ref | Recor
 TEXT, NUMBER, FLAG = Scalar("text"), Number(), Scalar("flag")
 FORMULA, NAME, ID, ANY = Scalar("formula"), Scalar("name"), Scalar("id"), Scalar("any")
 EMPTY = Scalar("empty")
+DURATION_OR_NUMBER = Either((NUMBER, NAME))
+"""A number, or for a `duration` indicator a time written `m:ss.xx` (a string in the schema)."""
 
 LABEL = Key("label", TEXT, "name shown to people (may be Chinese)")
 NOTE = Key("note", TEXT, "the reading of the source clause, for reviewers")
@@ -235,14 +237,25 @@ INDICATOR = Record(
         Key(
             "type",
             Choice(INDICATOR_TYPES),
-            "bool, count (whole >= 0), rate (0-100), decimal or enum",
+            "bool, count (whole >= 0), rate (0-100), decimal, enum, or duration "
+            "(a time such as 4:36.11, in seconds)",
             required=True,
         ),
         LABEL,
         Key("unit", TEXT, "what it is counted in (例, 人, %)"),
         Key("per_period", FLAG, "true: one value per period, {Q1: ..., Q2: ...}"),
-        Key("min", NUMBER, "lowest allowed value; data outside is an error, never clamped"),
-        Key("max", NUMBER, "highest allowed value; data outside is an error, never clamped"),
+        Key(
+            "min",
+            DURATION_OR_NUMBER,
+            "lowest allowed value; data outside is an error, never clamped "
+            "(a duration's may be written 4:36.11)",
+        ),
+        Key(
+            "max",
+            DURATION_OR_NUMBER,
+            "highest allowed value; data outside is an error, never clamped "
+            "(a duration's may be written 4:36.11)",
+        ),
         Key(
             "values",
             ListOf(NAME, non_empty=True),
@@ -260,7 +273,12 @@ PARAMETER = Record(
     "parameter",
     "a named constant formulas read",
     (
-        Key("value", NUMBER, "the value", required=True),
+        Key("value", NUMBER, "the value (leave it out only with `required: true`)"),
+        Key(
+            "required",
+            FLAG,
+            "true: no value in the file; supplied at run time (`--params FILE`)",
+        ),
         LABEL,
         NOTE,
         REFERENCE,

@@ -387,6 +387,8 @@ class _Converter:
             return None
         if tag == "tag:yaml.org,2002:bool":
             return text.lower() in ("true", "yes", "on", "y")
+        if ":" in text and tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float"):
+            return text  # YAML 1.1's base 60 (`4:36.11`): a duration, read from its text
         if tag == "tag:yaml.org,2002:int":
             return _yaml_int(text)
         if tag == "tag:yaml.org,2002:float":

@@ -249,7 +249,7 @@ def read_constraints(cx: Context, raw: Any) -> None:
         if formula is None:
             continue
         for ref, offset in formula.formula.names():
-            if ref not in cx.indicators and ref not in cx.parameters:
+            if ref not in cx.indicators and ref not in cx.parameters and ref not in cx.awaited:
                 cx.expr_error(
                     (*path, "require"),
                     ex.ExprError(

@@ -18,15 +18,16 @@ import attrs
 from rulebook.arith import DEFAULT_LIMITS, NumberLimits
 from rulebook.engine.semantics import ROUNDING_MODES as ROUNDING_MODES  # noqa: PLC0414
 from rulebook.engine.semantics import RoundingMode as RoundingMode  # noqa: PLC0414
-from rulebook.errors import Location
+from rulebook.errors import Location, ParameterError, Problem
 from rulebook.expr.syntax import Expr
+from rulebook.scheme.loader import Source
 
 if TYPE_CHECKING:
     from rulebook.engine.plan import Program
     from rulebook.scheme.tables import Table
 
 
-IndicatorType = Literal["bool", "count", "rate", "decimal", "enum"]
+IndicatorType = Literal["bool", "count", "rate", "decimal", "enum", "duration"]
 INDICATOR_TYPES: tuple[IndicatorType, ...] = get_args(IndicatorType)
 
 Role = Literal["category", "bonus", "deduction", "output"]
@@ -114,6 +115,29 @@ class Parameter:
     """Unit-specific values (e.g. a target of 3 for three named villages, 2 for the rest)."""
     reference: str = ""
     """The clause of the source document this comes from (`reference:`), shown in reports."""
+    supplied: bool = False
+    """True when the value came at run time (`--params FILE`, `rulebook.with_parameters`)."""
+
+
+@attrs.frozen
+class Awaited:
+    """A parameter declared `required: true` and not yet given: the scheme loads, but scores
+    only once a value is supplied at run time (`--params FILE`, `rulebook.with_parameters`)."""
+
+    name: str
+    label: str = ""
+    note: str = ""
+    location: Location | None = None
+
+
+@attrs.frozen
+class Supplied:
+    """The parameter values a run supplied (for the run manifest): name -> value (and by_unit),
+    and the digest of the params file they came from, if any."""
+
+    values: dict[str, Any]
+    file: str = ""
+    digest: str = ""
 
 
 @attrs.frozen
@@ -295,12 +319,21 @@ class Scheme:
     notes: tuple[str, ...] = ()
     source_file: str = ""
     digest: str = ""
+    awaited: dict[str, Awaited] = attrs.field(factory=dict)
+    """Parameters declared `required: true` with no value yet: the scheme cannot score until
+    they are supplied (`rulebook.with_parameters`, `--params FILE`)."""
+    supplied: Supplied | None = None
+    """The run-time parameter values this scheme was built with (None: the file's own)."""
     _program: Program | None = attrs.field(default=None, eq=False, repr=False)
     """The compiled program (`rulebook.engine.plan.Program`), attached by `rulebook.load`."""
+    origin: Origin | None = attrs.field(default=None, eq=False, repr=False)
+    """What the scheme was built from, kept so `rulebook.with_parameters` can build it again."""
 
     @property
     def program(self) -> Program:
         """The compiled program: the execution plan and one generated function per stage."""
+        if self.awaited:
+            raise missing_parameters(self)
         if self._program is None:
             raise ValueError(
                 f"scheme `{self.id}` is not compiled: load it with rulebook.load or rulebook.loads"
@@ -370,6 +403,37 @@ class Scheme:
 
     def depth(self, node_id: str) -> int:
         return 0 if node_id == "total" else node_id.count(".")
+
+
+@attrs.frozen
+class Origin:
+    """The loaded YAML, its source map and the run-time values a scheme was built with."""
+
+    data: Any
+    source: Source
+    overrides: dict[str, Parameter] = attrs.field(factory=dict)
+
+
+def missing_parameters(scheme: Scheme) -> ParameterError:
+    """The error for scoring a scheme whose `required` parameters were not given: each one
+    named at its declaration, with how to give it."""
+    lines = "; ".join(f"`{n}: <number>`" for n in scheme.awaited)
+    source = scheme.origin.source if scheme.origin is not None else None
+    return ParameterError(
+        [
+            Problem(
+                f"parameter `{p.name}`"
+                + (f" ({p.label})" if p.label else "")
+                + " is required at run time and was not given",
+                p.location,
+                f"write a params file with a line {lines} and score with `--params FILE` "
+                "(Python: rulebook.load(path, params={...}) or "
+                "rulebook.with_parameters(scheme, {...}))",
+                source.line_text(p.location) if source and p.location else None,
+            )
+            for p in scheme.awaited.values()
+        ]
+    )
 
 
 def default_language(labels: Iterable[str]) -> str:

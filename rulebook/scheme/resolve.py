@@ -98,6 +98,7 @@ def known_names(cx: Context) -> set[str]:
     return {
         *cx.indicators,
         *cx.parameters,
+        *cx.awaited,
         *cx.values,
         *cx.nodes,
         *cx.rankings,
@@ -113,7 +114,7 @@ def check_types(cx: Context, graph: DependencyGraph) -> None:
     for name, ind in cx.indicators.items():
         kind = ex.BOOL if ind.type == "bool" else (f"enum:{name}" if ind.type == "enum" else ex.NUM)
         infos[name] = ex.NameInfo(kind, "period" if ind.per_period else None, ind.values)
-    for name in cx.parameters:
+    for name in (*cx.parameters, *cx.awaited):
         infos[name] = ex.NameInfo(ex.NUM)
     for name in cx.outcomes:
         infos[name] = ex.NameInfo("label")

@@ -12,6 +12,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, cast
 
+import attrs
+
+from rulebook.data.values import DURATION_FORMS, parse_duration
 from rulebook.errors import SchemeError, did_you_mean
 from rulebook.expr import slips
 from rulebook.scheme import keys
@@ -20,6 +23,7 @@ from rulebook.scheme.loader import Path_
 from rulebook.scheme.model import (
     INDICATOR_TYPES,
     ROUNDING_MODES,
+    Awaited,
     Indicator,
     IndicatorType,
     Parameter,
@@ -121,6 +125,14 @@ def read_period_groups(cx: Context, raw: Any) -> dict[str, tuple[PeriodGroup, ..
             cx.error(path, f"`{set_name}` is already a period name", key=True)
             continue
         body = cx.mapping(groups, path, keys_of(groups), f"period-group set `{set_name}`")
+        if groups is None or groups == {}:  # `quarters:` with nothing: a set of no groups
+            cx.error(
+                path,
+                f"period-group set `{set_name}` lists no groups",
+                "e.g. quarters: {Q1: [M01, M02, M03], Q2: [M04, M05, M06], …}",
+                key=True,
+            )
+            continue
         found: list[PeriodGroup] = []
         seen: dict[str, str] = {}
         for gid, members in body.items():
@@ -178,9 +190,15 @@ def read_indicators(cx: Context, raw: Any) -> None:
                     or "types: " + ", ".join(INDICATOR_TYPES),
                 )
             kind = "decimal"  # reported; read on as a number so formulas do not cascade
-        lo = cx.number(fields.get("min"), (*path, "min"), "`min`")
-        hi = cx.number(fields.get("max"), (*path, "max"), "`max`")
-        if kind == "count":
+        if kind == "duration":
+            lo = _duration_bound(cx, fields.get("min"), (*path, "min"), "`min`")
+            hi = _duration_bound(cx, fields.get("max"), (*path, "max"), "`max`")
+        else:
+            lo = cx.number(fields.get("min"), (*path, "min"), "`min`")
+            hi = cx.number(fields.get("max"), (*path, "max"), "`max`")
+        if kind == "duration" and lo is not None and lo < 0:
+            cx.error((*path, "min"), "a duration cannot be negative: `min` must be 0 or more")
+        if kind in ("count", "duration"):
             lo = Decimal(0) if lo is None else lo
         if kind == "rate":
             lo = Decimal(0) if lo is None else lo
@@ -228,6 +246,17 @@ def read_indicators(cx: Context, raw: Any) -> None:
         _check_default(cx, cx.indicators[name], path)
 
 
+def _duration_bound(cx: Context, raw: Any, path: Path_, what: str) -> Decimal | None:
+    """A duration indicator's `min`/`max`: seconds (a number) or a duration (`4:36.11`)."""
+    if not isinstance(raw, str):
+        return cx.number(raw, path, what)
+    seconds = parse_duration(raw)
+    if isinstance(seconds, str):
+        cx.error(path, f"{what} of a duration: {seconds}", f"write {DURATION_FORMS}")
+        return None
+    return cx.number(seconds, path, what)
+
+
 def _check_default(cx: Context, ind: Indicator, path: Path_) -> None:
     """A `default` must itself be a valid value of its indicator: reported here, at the
     default, rather than against the first data file that leaves the indicator out."""
@@ -244,7 +273,9 @@ def _check_default(cx: Context, ind: Indicator, path: Path_) -> None:
 
 
 def read_parameters(cx: Context, raw: Any) -> None:
-    """`parameters:` name -> number or {value, label, note, by_unit}."""
+    """`parameters:` name -> number or {value, required, label, note, by_unit}. A run-time
+    value (`cx.overrides`) replaces the written one; a `required: true` parameter with none is
+    awaited (the scheme loads but cannot score)."""
     spec = cx.mapping(raw, ("parameters",), keys_of(raw), "`parameters`")
     for name, body in spec.items():
         path: Path_ = ("parameters", name)
@@ -255,11 +286,45 @@ def read_parameters(cx: Context, raw: Any) -> None:
             path,
             keys.PARAMETER.names,
             f"parameter `{name}`",
-            keys.PARAMETER.required,
         )
+        label = cx.text(fields.get("label"), (*path, "label"), "label")
+        note = cx.text(fields.get("note"), (*path, "note"), "note")
+        required = cx.flag(fields.get("required"), (*path, "required"), "`required`")
+        if required and (fields.get("value") is not None or fields.get("by_unit") is not None):
+            cx.error(
+                (*path, "required"),
+                f"parameter `{name}` is `required: true` and also has a value in the file",
+                "`required: true` means the value comes at run time (`--params FILE`): "
+                "remove `value`/`by_unit`, or remove `required`",
+            )
+            cx.awaited[name] = Awaited(name, label, note)  # known: its uses are not reported
+            continue
+        override = cx.overrides.get(name)
+        if override is not None:
+            cx.parameters[name] = attrs.evolve(
+                override, label=label, note=note, location=cx.src.loc(path, key=True)
+            )
+            continue
+        if required:
+            cx.awaited[name] = Awaited(name, label, note, cx.src.loc(path, key=True))
+            continue
         value_path = (*path, "value") if isinstance(body, dict) else path
+        if fields.get("value") is None:
+            written = "`value: null`" if "value" in fields else "no `value`"
+            if not isinstance(body, dict):
+                written = "no value"
+            cx.awaited[name] = Awaited(name, label, note)  # known: its uses are not reported
+            cx.error(
+                value_path,
+                f"parameter `{name}` has {written}",
+                f"write its number (`{name}: 30`), or, when it changes from run to run "
+                f"(a yearly target), declare `{name}: {{required: true}}` and give it at run "
+                "time with `--params FILE`",
+            )
+            continue
         value = cx.number(fields.get("value"), value_path, f"parameter `{name}`")
-        if value is None:
+        if value is None:  # reported; known, so that its uses are not reported as well
+            cx.awaited[name] = Awaited(name, label, note)
             continue
         by_unit: dict[str, Decimal] = {}
         raw_units = fields.get("by_unit")
@@ -279,8 +344,8 @@ def read_parameters(cx: Context, raw: Any) -> None:
         cx.parameters[name] = Parameter(
             name,
             value,
-            cx.text(fields.get("label"), (*path, "label"), "label"),
-            cx.text(fields.get("note"), (*path, "note"), "note"),
+            label,
+            note,
             cx.src.loc(path, key=True),
             by_unit,
             cx.text(fields.get("reference"), (*path, "reference"), "reference"),

@@ -24,17 +24,18 @@ from typing import Any
 
 import attrs
 
-from rulebook.api import loads
+from rulebook.api import loads, with_parameters, with_params_file
 from rulebook.audit.result import Result
 from rulebook.data.api import check_data
 from rulebook.engine.evaluate import evaluate
-from rulebook.errors import Location, Problem, SchemeError
+from rulebook.errors import Location, ParameterError, Problem, SchemeError
 from rulebook.files import MAX_TESTS_FILE_BYTES, RefusedPath, confined, read_text
 from rulebook.render.worksheet import annotate, summary
 from rulebook.scheme.loader import Source, load_text
 from rulebook.scheme.model import Scheme
+from rulebook.scheme.params import parse_params_text
 
-CASE_KEYS = ("name", "note", "data", "units", "overrides", "expect", "tolerance")
+CASE_KEYS = ("name", "note", "data", "units", "overrides", "params", "expect", "tolerance")
 """A case's keys; `note` (the hand working, for reviewers) is read by people only."""
 
 
@@ -131,7 +132,7 @@ def parse_file(path: str | Path) -> CasesFile:
 def load_scheme(tests: CasesFile) -> Scheme:
     """The scheme the tests file tests, read only from inside its folder."""
     path, text = _confined_text(tests, ("scheme",), _scheme_name(tests), "scheme")
-    return loads(text, str(path))
+    return _with_params(tests, loads(text, str(path)), ("params",))
 
 
 def run_case(tests: CasesFile, scheme: Scheme, index: int) -> CaseResult:
@@ -192,6 +193,19 @@ def _run_case(
     location = source.loc(path)
     name = str(case.get("name", f"case {path[-1]}"))
     units = _units(case, path, tests)
+    scheme = _with_params(tests, scheme, (*path, "params"))
+    if scheme.awaited:
+        needed = ", ".join(f"`{n}: <number>`" for n in scheme.awaited)
+        raise SchemeError(
+            [
+                source.problem(
+                    path,
+                    f"case `{name}`: the scheme needs parameters given at run time "
+                    f"({', '.join(scheme.awaited)})",
+                    f"give them in the tests file or the case: `params: {{{needed}}}`",
+                )
+            ]
+        )
     for unit, changes in (case.get("overrides") or {}).items():
         if unit not in units:
             raise SchemeError(
@@ -224,6 +238,29 @@ def _run_case(
         str(k) for expected in (case.get("expect") or {}).values() for k in (expected or {})
     )
     return CaseResult(name, location, tuple(failures), result, asserted)
+
+
+def _with_params(tests: CasesFile, scheme: Scheme, at: tuple[str | int, ...]) -> Scheme:
+    """`scheme` with the run-time parameters written at `at` (the file's or a case's
+    `params:`: a mapping, or the name of a params file beside the tests file); a wrong name or
+    value is a SchemeError located in the tests file (or the params file it names)."""
+    raw: Any = tests.raw
+    for step in at:
+        if isinstance(raw, dict):
+            raw = raw.get(step)
+        elif isinstance(raw, list) and isinstance(step, int) and step < len(raw):
+            raw = raw[step]
+        else:
+            raw = None
+    if raw is None:
+        return scheme
+    try:
+        if isinstance(raw, str):
+            file, text = _confined_text(tests, at, raw, "params")
+            return with_params_file(scheme, parse_params_text(text, str(file)))
+        return with_parameters(scheme, raw, source=tests.source, at=at)
+    except ParameterError as exc:
+        raise SchemeError(exc.problems) from None
 
 
 def _units(
