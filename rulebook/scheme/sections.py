@@ -302,7 +302,11 @@ def read_parameters(cx: Context, raw: Any) -> None:
         override = cx.overrides.get(name)
         if override is not None:
             cx.parameters[name] = attrs.evolve(
-                override, label=label, note=note, location=cx.src.loc(path, key=True)
+                override,
+                label=label,
+                note=note,
+                location=cx.src.loc(path, key=True),
+                reference=cx.text(fields.get("reference"), (*path, "reference"), "reference"),
             )
             continue
         if required:
