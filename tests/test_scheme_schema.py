@@ -64,6 +64,7 @@ STRUCTURAL = {
     "62-title-not-text": "mappings where the title and version belong",
     "63-standard-total-not-a-number": "a list where a number belongs",
     "64-python-keyword-id": "`lambda` is a reserved id",
+    "periodnode-unknown-aggregator": "`aggregate: summ` is not a period aggregator",
 }
 """Corpus files whose mistake is in the structure, each with what the schema must catch."""
 
@@ -105,6 +106,13 @@ SEMANTIC = {
     "67-default-outside-domain",
     "68-parameter-past-the-ceiling",
     "69-limits-past-the-hard-maximum",
+    "periodnode-aggregate-on-a-node-scored-once",
+    "periodnode-child-on-another-axis",
+    "periodnode-per-item-without-aggregate",
+    "periodnode-per-names-no-set",
+    "periodnode-per-without-periods",
+    "periodnode-period-cap-on-a-group",
+    "periodnode-period-scores-read-unaggregated",
 }
 """Corpus files whose mistake is in the meaning of names or formulas: out of a schema's reach."""
 
