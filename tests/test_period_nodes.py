@@ -174,6 +174,15 @@ def test_points_lost_per_period() -> None:
             }
         },
     )
+    # the year: visits 40 − 30 = 10 (standard 4 × 10), reports 20 − 13 = 7, explained by
+    # what the period formulas read
+    year = result.points_lost("u")
+    assert [(p.node, p.lost) for p in year] == [
+        ("monthly.visits", D("10.00")),
+        ("monthly.reports", D("7.00")),
+    ]
+    assert [i.name for i in year[0].inputs] == ["visits", "homes"]
+    assert year[1].inputs[0].value == {"M01": 0, "M02": 3, "M03": 1, "M04": 0}
     lost = [(p.node, p.period, p.lost) for p in result.period_points_lost("u")]
     assert lost == [
         ("monthly.visits", "M01", D("6.67")),

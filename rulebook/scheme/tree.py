@@ -79,9 +79,7 @@ def lower_node(cx: Context, body: Any, path: Path_, parent: Node | None) -> str 
         unit=cx.text(fields.get("unit"), (*path, "unit"), "unit"),
         monotone=read_monotone(cx, fields.get("monotone"), (*path, "monotone")),
         location=cx.src.loc((*path, "id"), key=True),
-        **periodnodes.node_fields(
-            period, standard, lambda axis: periodnodes.shares_of(cx, axis)
-        ),
+        **periodnodes.node_fields(period, standard, lambda axis: periodnodes.shares_of(cx, axis)),
     )
     has_formula = "expr" in fields or "use" in fields
     if children_raw is not None and has_formula:
