@@ -553,19 +553,26 @@ def test_the_columnar_frame_has_a_column_per_period() -> None:
 def test_coverage_counts_the_period_caps(tmp_path: Path) -> None:
     """CAPS with one case, homes 3, visits 1, 4, 3, 2, late 0 every month: `period_max: 10` of
     visits clips in M02 (13.33); `period_min: 0` of reports never clips (5 − 0 ≥ 0); the
-    item cap `max: 35` never clips (30 ≤ 35). Limits hit: 1 of 3."""
-    from rulebook.cli import EXIT_OK, main
+    item cap `max: 35` never clips (30 ≤ 35). Limits hit: 1 of 3. A case may assert a period
+    score as `node[M02]`; a wrong one and an unknown period fail, located."""
+    from rulebook.cli import EXIT_TESTS_FAILED, main
 
     (tmp_path / "caps.yaml").write_text(CAPS, encoding="utf-8")
     (tmp_path / "caps.tests.yaml").write_text(
         "cases:\n  - name: one\n    units: {u: {homes: 3, visits: {M01: 1, M02: 4, M03: 3,"
         " M04: 2}, late: {M01: 0, M02: 0, M03: 0, M04: 0}}}\n"
-        "    expect: {u: {monthly.visits: 30, monthly.reports: 20}}\n",
+        "    expect: {u: {monthly.visits: 30, monthly.reports: 20, 'monthly.visits[M02]': 10}}\n"
+        "  - name: two\n    units: {u: {homes: 3, visits: {M01: 1, M02: 4, M03: 3,"
+        " M04: 2}, late: {M01: 0, M02: 0, M03: 0, M04: 0}}}\n"
+        "    expect:\n      u:\n        monthly.visits[M01]: 3.34\n"
+        "        monthly.visits[M09]: 1\n",
         encoding="utf-8",
     )
     out = io.StringIO()
-    assert main(["test", "--coverage", str(tmp_path)], out, io.StringIO()) == EXIT_OK
+    assert main(["test", "--coverage", str(tmp_path)], out, io.StringIO()) == EXIT_TESTS_FAILED
     text = out.getvalue()
+    # case two fails twice: M01 is 10 × 1/3 → 3.33 (3.34 was asserted), and there is no M09
+    assert "3.34" in text and "3.33" in text and "no period `M09` of `monthly.visits`" in text
     assert "caps and floors hit 1/3" in text
     assert "never: monthly.reports: `period_min: 0` never clipped" in text
     assert "never: monthly.visits: `max: 35` never clipped" in text
