@@ -577,3 +577,18 @@ def test_coverage_counts_the_period_caps(tmp_path: Path) -> None:
     assert "never: monthly.reports: `period_min: 0` never clipped" in text
     assert "never: monthly.visits: `max: 35` never clipped" in text
     assert "monthly.visits: `period_max" not in text
+
+
+def test_scheme_diff_names_a_changed_period_cap() -> None:
+    """CAPS with visits' `period_max` 10 → 12: one field of one node changes (the period
+    scores' formula is unchanged)."""
+    from rulebook.analysis.scheme_diff import diff_schemes
+
+    changed = CAPS.replace("period_max: 10", "period_max: 12")
+    changes = diff_schemes(scheme(CAPS), scheme(changed))
+    assert [(c.section, c.name, c.status) for c in changes.changes] == [
+        ("nodes", "monthly.visits", "changed")
+    ]
+    entry = changes.find("nodes", "monthly.visits")
+    assert entry is not None
+    assert [(f.field, f.old, f.new) for f in entry.fields] == [("period_max", "10", "12")]
