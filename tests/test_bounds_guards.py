@@ -291,14 +291,14 @@ def _all_schemes() -> list[tuple[str, rulebook.Scheme]]:
     import sys
 
     sys.path.insert(0, str(ROOT / "tests"))
-    from test_cookbook import RECIPES
+    from test_cookbook import RECIPES, load_recipe
 
     out = [
         (p.stem, rulebook.load(p))
         for p in sorted((ROOT / "schemes").glob("*.yaml"))
         if not p.name.endswith(".tests.yaml")
     ]
-    out += [(r[0], rulebook.loads(r[1], r[0])) for r in RECIPES]
+    out += [(r[0], load_recipe(r[0], r[1])) for r in RECIPES]
     return out
 
 

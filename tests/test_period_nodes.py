@@ -174,6 +174,15 @@ def test_points_lost_per_period() -> None:
             }
         },
     )
+    # the year: visits 40 − 30 = 10 (standard 4 × 10), reports 20 − 13 = 7, explained by
+    # what the period formulas read
+    year = result.points_lost("u")
+    assert [(p.node, p.lost) for p in year] == [
+        ("monthly.visits", D("10.00")),
+        ("monthly.reports", D("7.00")),
+    ]
+    assert [i.name for i in year[0].inputs] == ["visits", "homes"]
+    assert year[1].inputs[0].value == {"M01": 0, "M02": 3, "M03": 1, "M04": 0}
     lost = [(p.node, p.period, p.lost) for p in result.period_points_lost("u")]
     assert lost == [
         ("monthly.visits", "M01", D("6.67")),
@@ -544,20 +553,42 @@ def test_the_columnar_frame_has_a_column_per_period() -> None:
 def test_coverage_counts_the_period_caps(tmp_path: Path) -> None:
     """CAPS with one case, homes 3, visits 1, 4, 3, 2, late 0 every month: `period_max: 10` of
     visits clips in M02 (13.33); `period_min: 0` of reports never clips (5 − 0 ≥ 0); the
-    item cap `max: 35` never clips (30 ≤ 35). Limits hit: 1 of 3."""
-    from rulebook.cli import EXIT_OK, main
+    item cap `max: 35` never clips (30 ≤ 35). Limits hit: 1 of 3. A case may assert a period
+    score as `node[M02]`; a wrong one and an unknown period fail, located."""
+    from rulebook.cli import EXIT_TESTS_FAILED, main
 
     (tmp_path / "caps.yaml").write_text(CAPS, encoding="utf-8")
     (tmp_path / "caps.tests.yaml").write_text(
         "cases:\n  - name: one\n    units: {u: {homes: 3, visits: {M01: 1, M02: 4, M03: 3,"
         " M04: 2}, late: {M01: 0, M02: 0, M03: 0, M04: 0}}}\n"
-        "    expect: {u: {monthly.visits: 30, monthly.reports: 20}}\n",
+        "    expect: {u: {monthly.visits: 30, monthly.reports: 20, 'monthly.visits[M02]': 10}}\n"
+        "  - name: two\n    units: {u: {homes: 3, visits: {M01: 1, M02: 4, M03: 3,"
+        " M04: 2}, late: {M01: 0, M02: 0, M03: 0, M04: 0}}}\n"
+        "    expect:\n      u:\n        monthly.visits[M01]: 3.34\n"
+        "        monthly.visits[M09]: 1\n",
         encoding="utf-8",
     )
     out = io.StringIO()
-    assert main(["test", "--coverage", str(tmp_path)], out, io.StringIO()) == EXIT_OK
+    assert main(["test", "--coverage", str(tmp_path)], out, io.StringIO()) == EXIT_TESTS_FAILED
     text = out.getvalue()
+    # case two fails twice: M01 is 10 × 1/3 → 3.33 (3.34 was asserted), and there is no M09
+    assert "3.34" in text and "3.33" in text and "no period `M09` of `monthly.visits`" in text
     assert "caps and floors hit 1/3" in text
     assert "never: monthly.reports: `period_min: 0` never clipped" in text
     assert "never: monthly.visits: `max: 35` never clipped" in text
     assert "monthly.visits: `period_max" not in text
+
+
+def test_scheme_diff_names_a_changed_period_cap() -> None:
+    """CAPS with visits' `period_max` 10 → 12: one field of one node changes (the period
+    scores' formula is unchanged)."""
+    from rulebook.analysis.scheme_diff import diff_schemes
+
+    changed = CAPS.replace("period_max: 10", "period_max: 12")
+    changes = diff_schemes(scheme(CAPS), scheme(changed))
+    assert [(c.section, c.name, c.status) for c in changes.changes] == [
+        ("nodes", "monthly.visits", "changed")
+    ]
+    entry = changes.find("nodes", "monthly.visits")
+    assert entry is not None
+    assert [(f.field, f.old, f.new) for f in entry.fields] == [("period_max", "10", "12")]

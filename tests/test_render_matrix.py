@@ -294,10 +294,17 @@ def test_long_csv_clipped_and_outputs_match_json(
     rows = _csv(to_csv(result, long=True))
     by_unit = {u["unit"]: u for u in doc["units"]}
     seen_outputs = 0
+    period_clips: dict[tuple[str, str], Decimal] = {}
     for row in rows:
         if row["kind"] in ("aggregate", "group_value"):  # group rows: after every unit
             continue
         unit = by_unit[row["unit"].removeprefix("'")]
+        if row["kind"] in ("item", "group", "output") and row["period"]:
+            # a per-period node's period rows: together, what its period scores' audit clipped
+            key = (unit["unit"], row["node"])
+            period_clips[key] = period_clips.get(key, Decimal(0)) + Decimal(row["clipped"])
+            assert row["value"] == unit["period_scores"][row["node"]][row["period"]]
+            continue
         if row["kind"] in ("item", "group", "output"):
             assert Decimal(row["clipped"]) == Decimal(unit["audit"][row["node"]]["clipped"])
         if row["kind"] == "output":
@@ -309,6 +316,8 @@ def test_long_csv_clipped_and_outputs_match_json(
         if row["kind"] == "veto":
             assert row["value"] == scheme.vetoes[row["node"]].reason
     assert seen_outputs == len(scheme.output_ids) * len(doc["units"])
+    for (name, node), clipped in period_clips.items():
+        assert clipped == Decimal(by_unit[name]["audit"][f"{node}.periods"]["clipped"])
     vetoes = sum(len(u["vetoes"]) for u in doc["units"])
     assert sum(1 for r in rows if r["kind"] == "veto") == vetoes
 

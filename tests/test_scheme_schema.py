@@ -66,6 +66,7 @@ STRUCTURAL = {
     "63-standard-total-not-a-number": "a list where a number belongs",
     "64-python-keyword-id": "`lambda` is a reserved id",
     "91-reference-not-text": "a mapping where a `reference` (text) belongs",
+    "periodnode-unknown-aggregator": "`aggregate: summ` is not a period aggregator",
 }
 """Corpus files whose mistake is in the structure, each with what the schema must catch."""
 
@@ -129,6 +130,13 @@ SEMANTIC = {
     "77-table-named-like-a-function",
     "78-table-band-misses-the-domain",
     "79-table-empty-band",
+    "periodnode-aggregate-on-a-node-scored-once",
+    "periodnode-child-on-another-axis",
+    "periodnode-per-item-without-aggregate",
+    "periodnode-per-names-no-set",
+    "periodnode-per-without-periods",
+    "periodnode-period-cap-on-a-group",
+    "periodnode-period-scores-read-unaggregated",
 }
 """Corpus files whose mistake is in the meaning of names or formulas: out of a schema's reach."""
 

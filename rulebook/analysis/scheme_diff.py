@@ -237,6 +237,11 @@ def _entries(scheme: Scheme, section: str) -> dict[str, Entry]:
                     "arguments": n.arguments,
                     "unit": n.unit,
                     "monotone": n.monotone,
+                    "per": n.per,
+                    "aggregate": n.aggregate,
+                    "period_max": n.period_max,
+                    "period_min": n.period_min,
+                    "period_standard": n.period_standard,
                 },
             )
             for i in ids

@@ -497,10 +497,10 @@ class Auditor:
                 lost,
                 tuple(
                     Input(n, k, label, v)
-                    for (n, k, label), v in zip(spec.inputs, inputs, strict=True)
+                    for (n, k, label), v in zip(reads.inputs, inputs, strict=True)
                 ),
             )
-            for spec, standard, value, lost, inputs in self._losses(unit)
+            for spec, standard, value, lost, inputs, reads in self._losses(unit)
         ]
 
     def points_lost_dicts(
@@ -515,9 +515,9 @@ class Auditor:
                 "standard": plain(standard),
                 "value": fixed(value),
                 "lost": fixed(lost),
-                "inputs": {head[0]: plain(v) for head, v in zip(spec.inputs, inputs, strict=True)},
+                "inputs": {head[0]: plain(v) for head, v in zip(reads.inputs, inputs, strict=True)},
             }
-            for spec, standard, value, lost, inputs in self._losses(unit)
+            for spec, standard, value, lost, inputs, reads in self._losses(unit)
         ]
 
     def period_points_lost(self, unit: UnitScores) -> list[PeriodPointsLost]:
@@ -543,9 +543,10 @@ class Auditor:
 
     def _losses(
         self, unit: UnitScores
-    ) -> list[tuple[_Spec, Decimal, Decimal, Decimal, tuple[Any, ...]]]:
-        """(spec, standard, value, points lost, inputs' values) of each item below its
-        standard, the biggest loss first (ties in tree order)."""
+    ) -> list[tuple[_Spec, Decimal, Decimal, Decimal, tuple[Any, ...], _Spec]]:
+        """(spec, standard, value, points lost, inputs' values, the spec whose inputs those
+        are) of each item below its standard, the biggest loss first (ties in tree order). A
+        per-period item's inputs are those its period formula reads (`<id>.periods`)."""
         if self._standards is None:
             self._standards = [
                 self._spec(n)
@@ -559,9 +560,11 @@ class Auditor:
             value, standard = spec.value_of(vector), spec.standard
             assert standard is not None
             if value < standard:
-                out.append(
-                    (spec, standard, value, standard - value, self._facts(unit, spec).inputs)
-                )
+                reads = spec
+                if spec.node is not None and spec.node.per is not None:
+                    reads = self._spec(f"{spec.name}.periods")
+                inputs = self._facts(unit, reads).inputs
+                out.append((spec, standard, value, standard - value, inputs, reads))
         out.sort(key=lambda row: -row[3])
         return out
 
@@ -628,9 +631,7 @@ class Auditor:
             aggregates,
         )
 
-    def _period_facts(
-        self, unit: UnitScores, spec: _Spec, part: semantics.PeriodPart
-    ) -> _Facts:
+    def _period_facts(self, unit: UnitScores, spec: _Spec, part: semantics.PeriodPart) -> _Facts:
         """The period scores of a per-period node: each period's raw value, the floor and cap
         of the node's period rule that changed it, and raw → settled per period."""
         vector = unit.vector

@@ -352,9 +352,8 @@ def _period_table(auditor: Auditor, unit: UnitResult, node_id: str) -> str:
         rows.append(f"<tr><th>{escape(view.words(scheme)['points_lost'])}</th>{lost}</tr>")
     working = auditor.explain(unit, f"{node_id}.periods")
     text = working.rounding or ""
-    return (
-        f'<table class="periods">{"".join(rows)}</table>'
-        + (f'<div class="audit">{escape(text)}</div>' if text else "")
+    return f'<table class="periods">{"".join(rows)}</table>' + (
+        f'<div class="audit">{escape(text)}</div>' if text else ""
     )
 
 

@@ -66,6 +66,8 @@ def summary(audit: NodeAudit) -> str:
     for clip in audit.clips:
         verb = "floored" if clip.kind == "floor" else "capped"
         key = "min" if clip.kind == "floor" else "max"
+        if audit.kind == "value":  # a value's declared clip: a per-period node's period rule
+            key = f"period_{key}"
         where = "" if clip.source == "formula" else f" by `{key}:`"
         parts.append(
             f"→ {show(clip.before)} {verb} at {show(clip.bound)}{where} "

@@ -292,7 +292,14 @@ def _compare(
     if key in scheme.outcomes:
         label = got_unit.outcomes[key]
         return None if label == str(want) else (label, "")
-    if key in (*scheme.score_ids, *scheme.output_ids):
+    explained = key
+    base, _, point = key.removesuffix("]").partition("[")
+    if key.endswith("]") and base in scheme.nodes and scheme.nodes[base].per is not None:
+        explained = f"{base}.periods"  # `node[M01]`: a per-period node's score in a period
+        if point not in scheme.axis_ids(scheme.nodes[base].per):
+            return (f"no period `{point}` of `{base}`", "")
+        got = got_unit.value(explained, point)
+    elif key in (*scheme.score_ids, *scheme.output_ids):
         got = got_unit.scores[key] if key in scheme.score_ids else got_unit.outputs[key]
     elif key in scheme.values and scheme.axis_of(key) is None:
         got = got_unit.value(key)  # also a group value (`group_values:`), the unit's group's
@@ -306,7 +313,7 @@ def _compare(
     number = _decimal(want)
     if number is not None and abs(got - number) <= tolerance:
         return None
-    audit = result.explain(unit, key)
+    audit = result.explain(unit, explained)
     line = f"= {annotate(audit)}" if audit.expression else ""
     tail = summary(audit)
     where = f"{audit.location.file}:{audit.location.line}" if audit.location else ""
