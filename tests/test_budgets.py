@@ -51,14 +51,14 @@ def test_nine_nested_sums_over_months_load_and_score_quickly() -> None:
     worked by the recurrence in `_expected_nested`; both engines and the audit agree."""
     formula = _nested(9)
     assert len(formula) == 82
-    start = time.perf_counter()
+    start = time.process_time()
     loaded = scheme(_monthly(formula))
     data = {"units": {"u": {"x": {f"M{i:02d}": 1 for i in range(1, 13)}}}}
     for engine in ("compiled", "reference"):
         result = rulebook.evaluate(loaded, data, engine=engine)
         assert result.unit("u").value("g.a") == D(_expected_nested(9, 12, 1))
     result.to_dict()  # the full audit
-    assert time.perf_counter() - start < 5
+    assert time.process_time() - start < 5
 
 
 def test_generated_code_grows_linearly_with_nesting() -> None:
@@ -72,14 +72,14 @@ def test_generated_code_grows_linearly_with_nesting() -> None:
 def test_a_group_of_3000_children_compiles_and_sums() -> None:
     """3,000 children each scoring x = 2: the group is 6,000 and so is the total."""
     kids = ", ".join(f"{{id: c{i}, expr: x}}" for i in range(3000))
-    start = time.perf_counter()
+    start = time.process_time()
     loaded = scheme(f"""
     scheme: {{id: wide, title: wide}}
     indicators: {{x: {{type: count}}}}
     tree:
       - {{id: g, children: [{kids}]}}
     """)
-    assert time.perf_counter() - start < 10
+    assert time.process_time() - start < 10
     unit = rulebook.evaluate(loaded, {"units": {"u": {"x": 2}}}).unit("u")
     assert (unit.value("g"), unit.total) == (D("6000.00"), D("6000.00"))
 
@@ -106,7 +106,7 @@ def test_3000_periods_compile_in_a_loop_and_score() -> None:
     """3,000 equal-weight periods with y = 1 in each: twice = 2 × 1 + sum(y) = 3002 in every
     period; wsum(twice) = 3002 (shares sum to 1); mean(y) = 1; the item is 3003."""
     periods = ", ".join(f"P{i}: {{weight: 1}}" for i in range(3000))
-    start = time.perf_counter()
+    start = time.process_time()
     loaded = scheme(f"""
     scheme: {{id: long, title: long}}
     periods: {{{periods}}}
@@ -115,7 +115,7 @@ def test_3000_periods_compile_in_a_loop_and_score() -> None:
     tree:
       - {{id: g, children: [{{id: w, expr: "wsum(twice) + mean(y)"}}]}}
     """)
-    assert time.perf_counter() - start < 10
+    assert time.process_time() - start < 10
     data = {"units": {"u": {"y": {f"P{i}": 1 for i in range(3000)}}}}
     for engine in ("compiled", "reference"):
         unit = rulebook.evaluate(loaded, data, engine=engine).unit("u")

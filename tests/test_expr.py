@@ -69,11 +69,11 @@ def test_allowed_expressions_parse(text: str) -> None:
 
 @pytest.mark.parametrize(("text", "words"), REJECTED)
 def test_disallowed_constructs_are_rejected_quickly(text: str, words: str) -> None:
-    start = time.perf_counter()
+    start = time.process_time()
     with pytest.raises(ex.ExprError) as info:
         ex.parse(text)
     assert words in info.value.message
-    assert time.perf_counter() - start < 0.1
+    assert time.process_time() - start < 0.1
 
 
 def test_literals_are_exact_decimals_from_their_text() -> None:

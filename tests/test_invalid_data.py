@@ -59,8 +59,8 @@ def test_a_device_named_as_data_is_refused_before_reading(suffix: str, tmp_path:
         pytest.skip("no /dev/zero here")
     link = tmp_path / f"zero{suffix}"
     link.symlink_to("/dev/zero")
-    start = time.perf_counter()
+    start = time.process_time()
     with pytest.raises(rulebook.DataError) as info:
         rulebook.read_data(link, rulebook.load(SCHEME))
-    assert time.perf_counter() - start < 5
+    assert time.process_time() - start < 5
     assert f"{link}:1:1" in str(info.value) and "not a regular file (a device)" in str(info.value)

@@ -117,10 +117,10 @@ def test_a_caret_for_a_space_character_points_at_it() -> None:
 def _refused(text: str, file: str = "h.yaml") -> tuple[str, float]:
     import time
 
-    start = time.perf_counter()
+    start = time.process_time()
     with pytest.raises(SchemeError) as info:
         load_text(text, file)
-    return str(info.value), time.perf_counter() - start
+    return str(info.value), time.process_time() - start
 
 
 def test_a_52_byte_recursive_alias_fails_at_the_alias() -> None:

@@ -72,20 +72,20 @@ def test_numbers_within_the_ceiling_pass(text: str) -> None:
 
 def test_by_rank_never_converts_a_huge_rank() -> None:
     """A rank of 10^999999 (a count with no declared max) used to spend > 30 s in int()."""
-    start = time.monotonic()
+    start = time.process_time()
     assert by_rank(Decimal("1.0e+999999"), Decimal(4), Decimal(2)) == 0
     assert by_rank(Decimal(2), Decimal(4), Decimal(2)) == 2
     assert by_rank(Decimal("1.5"), Decimal(4), Decimal(2)) == 0
-    assert time.monotonic() - start < 1
+    assert time.process_time() - start < 1
 
 
 def test_did_you_mean_is_not_quadratic() -> None:
     """1,000 misspelt names against 1,000 declared ones used to take about 20 s; the bound here
-    is generous for a loaded CI machine."""
+    is on this process's CPU time, so other work on a loaded machine does not count."""
     declared = [f"indicator_{i:04d}_rate" for i in range(1000)]
-    start = time.monotonic()
+    start = time.process_time()
     hints = [did_you_mean(f"indicatr_{i:04d}_rate", declared) for i in range(1000)]
-    assert time.monotonic() - start < 10
+    assert time.process_time() - start < 10
     assert hints[7] == "did you mean `indicator_0007_rate`?"
 
 
@@ -116,10 +116,10 @@ def test_a_data_value_beyond_the_ceiling_is_named_with_its_unit_fast(
     field = "rate" if "." in value[:3] else "place"
     other = {"rate": "place", "place": "rate"}[field]
     text = f"units:\n  甲村: {{{field}: {value}, {other}: 1}}\n"
-    start = time.monotonic()
+    start = time.process_time()
     with pytest.raises(rulebook.DataError) as caught:
         rulebook.parse_data(text, s, "d.yaml")
-    assert time.monotonic() - start < 5
+    assert time.process_time() - start < 5
     message = str(caught.value)
     assert "unit `甲村`" in message and f"indicator `{field}`" in message and words in message
     assert len(message) < 2000
