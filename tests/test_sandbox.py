@@ -56,10 +56,10 @@ def test_the_corpus_is_large_enough() -> None:
 )
 def test_hostile_expression_is_rejected_at_load_quickly(expression: str) -> None:
     text = SCHEME.replace("EXPR", expression)
-    start = time.perf_counter()
+    start = time.process_time()
     with pytest.raises(rulebook.SchemeError) as info:
         rulebook.loads(text, "hostile.yaml")
-    elapsed = time.perf_counter() - start
+    elapsed = time.process_time() - start
     assert elapsed < 0.1, f"took {elapsed * 1000:.0f} ms"
     errors = [p for p in info.value.problems if p.severity == "error"]
     assert errors and all(p.location is not None for p in errors)
@@ -131,7 +131,7 @@ def test_huge_arithmetic_fails_in_milliseconds_at_run_time() -> None:
     decimal context traps it at once."""
     text = SCHEME.replace("EXPR", "((meetings_missed ** 100) ** 100) ** 100")
     scheme = rulebook.loads(text, "big.yaml")
-    start = time.perf_counter()
+    start = time.process_time()
     with pytest.raises(rulebook.EvaluationError, match="overflow"):
         rulebook.evaluate(scheme, {"units": {"u": {"meetings_missed": 99, "flag": True}}})
-    assert time.perf_counter() - start < 0.1
+    assert time.process_time() - start < 0.1
