@@ -33,8 +33,16 @@ def village_result(village: rulebook.Scheme, village_data: rulebook.DataSet) -> 
     return rulebook.evaluate(village, village_data)
 
 
+def load_shipped(path: Path | str) -> rulebook.Scheme:
+    """A shipped scheme (a path, or its stem) with its example year's run-time parameters when
+    it declares required ones (`schemes/examples/<stem>.params.yaml`)."""
+    path = SCHEMES / f"{path}.yaml" if isinstance(path, str) else path
+    params = SCHEMES / "examples" / f"{path.stem}.params.yaml"
+    return rulebook.load(path, params=params if params.exists() else None)
+
+
 def shipped(stem: str) -> tuple[rulebook.Result, Path]:
     """The shipped scheme `stem` scored on its example data, and its expected-results file."""
-    scheme = rulebook.load(SCHEMES / f"{stem}.yaml")
+    scheme = load_shipped(stem)
     data = rulebook.read_data(SCHEMES / "examples" / f"{stem}.data.yaml", scheme)
     return rulebook.evaluate(scheme, data), SCHEMES / "examples" / f"{stem}.expected.json"

@@ -16,6 +16,8 @@ import rulebook
 from rulebook.audit.bounds import Interval, NodeBounds, analyze
 from rulebook.testing.properties import from_scheme
 
+from conftest import load_shipped
+
 ALARM = "divides by a value that can be 0 (check that it is guarded)"
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -294,7 +296,7 @@ def _all_schemes() -> list[tuple[str, rulebook.Scheme]]:
     from test_cookbook import RECIPES, load_recipe
 
     out = [
-        (p.stem, rulebook.load(p))
+        (p.stem, load_shipped(p))
         for p in sorted((ROOT / "schemes").glob("*.yaml"))
         if not p.name.endswith(".tests.yaml")
     ]

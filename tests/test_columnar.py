@@ -22,6 +22,8 @@ from rulebook.engine.columnar.result import same
 from rulebook.errors import DataError, EvaluationError
 from rulebook.testing.properties import from_scheme
 
+from conftest import load_shipped
+
 SCHEMES = Path(__file__).resolve().parent.parent / "schemes"
 SHIPPED = sorted(p.stem for p in SCHEMES.glob("*.yaml") if not p.stem.endswith(".tests"))
 SETTINGS = settings(
@@ -59,7 +61,7 @@ def assert_same(scheme: rulebook.Scheme, data: Any) -> Any:
     return got
 
 
-_loaded = {name: rulebook.load(SCHEMES / f"{name}.yaml") for name in SHIPPED}
+_loaded = {name: load_shipped(name) for name in SHIPPED}
 
 
 @pytest.mark.parametrize("name", SHIPPED)

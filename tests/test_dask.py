@@ -17,6 +17,8 @@ import rulebook.dask
 from rulebook import columnar
 from rulebook.testing.properties import from_scheme
 
+from conftest import load_shipped
+
 dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("distributed")
 
@@ -57,8 +59,12 @@ def assert_dask_same(scheme: rulebook.Scheme, frame: pd.DataFrame, partitions: i
 
 @pytest.mark.parametrize("name", SHIPPED)
 def test_example_data_on_the_cluster_equals_single_process(client: Any, name: str) -> None:
-    scheme = rulebook.load(SCHEMES / f"{name}.yaml")
+    scheme = load_shipped(name)
     data = rulebook.read_data(SCHEMES / "examples" / f"{name}.data.yaml", scheme)
+    if scheme.aggregates:  # cross-unit aggregates are not computed across partitions
+        with pytest.raises(ValueError, match="aggregates"):
+            assert_dask_same(scheme, frame_of(scheme, data), partitions=2)
+        return
     assert_dask_same(scheme, frame_of(scheme, data), partitions=2)
 
 

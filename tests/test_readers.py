@@ -21,12 +21,14 @@ from rulebook.data.check import _Checker
 from rulebook.data.fast import fast_check
 from rulebook.data.template import columns
 
+from conftest import load_shipped
+
 ROOT = Path(__file__).resolve().parent.parent
 STEMS = sorted(p.stem for p in (ROOT / "schemes").glob("*.yaml") if ".tests" not in p.name)
 
 
 def _shipped(stem: str) -> tuple[rulebook.Scheme, rulebook.DataSet, dict[str, Any]]:
-    scheme = rulebook.load(ROOT / "schemes" / f"{stem}.yaml")
+    scheme = load_shipped(stem)
     path = ROOT / "schemes" / "examples" / f"{stem}.data.yaml"
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))["units"]  # floats: see _text
     return scheme, rulebook.read_data(path, scheme), raw

@@ -28,7 +28,7 @@ from rulebook.render.jsonout import write_jsonl
 from rulebook.render.table import to_table
 from rulebook.render.worksheet import worksheet
 
-from conftest import ROOT
+from conftest import ROOT, load_shipped
 
 ENGLISH = """
 scheme: {id: english, title: Clinic review}
@@ -79,7 +79,7 @@ def _shipped() -> list[tuple[str, rulebook.Result]]:
     for path in sorted((ROOT / "schemes").glob("*.yaml")):
         if path.name.endswith(".tests.yaml"):
             continue
-        scheme = rulebook.load(path)
+        scheme = load_shipped(path)
         data = rulebook.read_data(ROOT / "schemes" / "examples" / f"{path.stem}.data.yaml", scheme)
         out.append((path.stem, rulebook.evaluate(scheme, data)))
     return out

@@ -19,6 +19,8 @@ import rulebook
 from rulebook.cli import EXIT_OK, main
 from rulebook.data.template import columns
 
+from conftest import load_shipped
+
 ROOT = Path(__file__).resolve().parent.parent
 STEMS = sorted(p.stem for p in (ROOT / "schemes").glob("*.yaml") if ".tests" not in p.name)
 openpyxl = pytest.importorskip("openpyxl")
@@ -27,7 +29,7 @@ openpyxl = pytest.importorskip("openpyxl")
 def _shipped(stem: str) -> tuple[rulebook.Scheme, rulebook.DataSet, dict[str, Any]]:
     import yaml
 
-    scheme = rulebook.load(ROOT / "schemes" / f"{stem}.yaml")
+    scheme = load_shipped(stem)
     path = ROOT / "schemes" / "examples" / f"{stem}.data.yaml"
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))["units"]
     return scheme, rulebook.read_data(path, scheme), raw
@@ -78,10 +80,19 @@ def test_xlsx_template_filled_in_scores_like_the_yaml_example(stem: str, tmp_pat
     book.save(target)
     data = rulebook.read_data(target, scheme)
     assert data.units == expected.units
-    code, out, err = _run(["score", f"schemes/{stem}.yaml", str(target), "--format", "csv"])
+    params = Path(f"schemes/examples/{stem}.params.yaml")
+    given = ["--params", str(params)] if params.exists() else []
+    code, out, err = _run(["score", f"schemes/{stem}.yaml", str(target), "--format", "csv", *given])
     assert code == EXIT_OK, err
     yaml_run = _run(
-        ["score", f"schemes/{stem}.yaml", f"schemes/examples/{stem}.data.yaml", "--format", "csv"]
+        [
+            "score",
+            f"schemes/{stem}.yaml",
+            f"schemes/examples/{stem}.data.yaml",
+            "--format",
+            "csv",
+            *given,
+        ]
     )
     assert out == yaml_run[1]
 

@@ -78,6 +78,7 @@ def read_aggregates(cx: Context, raw: Any) -> None:
             label=cx.text(fields.get("label"), (*path, "label"), "label"),
             note=cx.text(fields.get("note"), (*path, "note"), "note"),
             location=cx.src.loc(path, key=True),
+            reference=cx.text(fields.get("reference"), (*path, "reference"), "reference"),
         )
 
 

@@ -359,6 +359,7 @@ AGGREGATE = Record(
         Key("per", NAME, "count only: `period` or a period-group set, as for values"),
         LABEL,
         NOTE,
+        REFERENCE,
     ),
 )
 

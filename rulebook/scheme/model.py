@@ -262,6 +262,8 @@ class Aggregate:
     label: str = ""
     note: str = ""
     location: Location | None = None
+    reference: str = ""
+    """The clause of the source document this comes from (`reference:`), shown in reports."""
 
 
 @attrs.frozen

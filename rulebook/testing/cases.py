@@ -310,6 +310,8 @@ def _compare(
         return None if matched else (format(got, "f"), "")
     else:
         return ("no such node, output, annual value or outcome", "")
+    if isinstance(got, bool) or isinstance(want, bool):  # a yes/no value
+        return None if got is want else (_shown(got), "")
     number = _decimal(want)
     if number is not None and abs(got - number) <= tolerance:
         return None
@@ -330,6 +332,8 @@ def _decimal(value: Any) -> Decimal | None:
 
 
 def _shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
     return format(value, "f") if isinstance(value, Decimal) else str(value)
 
 
