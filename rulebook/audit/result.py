@@ -16,6 +16,7 @@ import attrs
 from rulebook import arith
 from rulebook.arith import PRECISION, SNAP_PLACES, canonical
 from rulebook.audit.trail import Auditor, NodeAudit, PointsLost
+from rulebook.engine.semantics import NA
 from rulebook.engine.ranking import rank
 from rulebook.scheme.model import Scheme
 from rulebook.version import __version__
@@ -279,13 +280,20 @@ class _Layout:
         self.ranks = spread(scheme.rankings)
         self.outcomes = spread(scheme.outcomes)
         self.audited = (*scheme.score_ids, *scheme.output_ids, *scheme.values)
+        na = scheme.not_applicable_names
+        self.may_be_na = [  # scores that may be n/a: listed per unit under `not_applicable`
+            (n, slots[n]) for n in (*scheme.score_ids, *scheme.output_ids) if n in na
+        ]
 
         self._fixed: dict[Decimal, str] = {}
         self._canonical: dict[Decimal, str] = {}
 
-    def fixed(self, value: Decimal) -> str:
+    def fixed(self, value: Decimal) -> str | None:
         """`_fixed` at the scheme's places, remembered by value (units share most values; the
-        text depends only on the number, and zero is never cached so `-0` cannot leak)."""
+        text depends only on the number, and zero is never cached so `-0` cannot leak); None
+        (JSON null) for a score that does not apply."""
+        if value is NA:
+            return None
         text = self._fixed.get(value)
         if text is None:
             text = _fixed(value, self.places)
@@ -295,6 +303,8 @@ class _Layout:
 
     def canonical(self, value: Any) -> Any:
         """`_plain`, remembered by value for decimals (the text depends only on the number)."""
+        if value is NA:
+            return None
         if value.__class__ is not Decimal:
             return _plain(value)
         text = self._canonical.get(value)
@@ -338,7 +348,7 @@ class _Layout:
 
     def entry(self, unit: UnitResult, total_rank: int) -> dict[str, Any]:
         vector, scheme, fixed, plain = unit.vector, self.scheme, self.fixed, self.canonical
-        return {
+        entry = {
             "unit": unit.unit,
             "total": fixed(vector[self.total]),
             "rank": total_rank,
@@ -354,6 +364,9 @@ class _Layout:
                 if vector[i] is True
             ],
         }
+        if self.may_be_na:  # a scheme with not-applicable items: which ones do not apply
+            entry["not_applicable"] = [n for n, i in self.may_be_na if vector[i] is NA]
+        return entry
 
 
 def _fixed(value: Decimal, places: int) -> str:
@@ -361,6 +374,8 @@ def _fixed(value: Decimal, places: int) -> str:
 
 
 def _plain(value: Any) -> Any:
+    if value is NA:
+        return None
     if isinstance(value, Mapping):
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, bool):

@@ -21,6 +21,7 @@ from typing import Any, NamedTuple, Protocol
 import attrs
 
 from rulebook.arith import CONTEXT, canonical
+from rulebook.audit import applicable
 from rulebook.engine import semantics
 from rulebook.engine.codegen import compile_expression
 from rulebook.engine.semantics import Clip
@@ -88,6 +89,10 @@ class NodeAudit:
     periods: tuple[tuple[str, Decimal], ...]
     standard: Decimal | None
     location: Location | None
+    not_applicable: str | None = None
+    """Why the node does not apply to this unit (its value is then n/a), else None."""
+    combined: str | None = None
+    """For a group or the total with n/a children: what its `not_applicable:` rule did."""
 
     @property
     def clipped(self) -> Decimal:
@@ -130,6 +135,8 @@ class NodeAudit:
             self.rounding,
             tuple((b.condition, b.taken) for b in self.branches),
             self.ranks,
+            self.not_applicable,
+            self.combined,
         )
         return render(static, facts, plain or _plain_value)
 
@@ -200,18 +207,25 @@ class _Facts(NamedTuple):
     rounding: str | None
     branches: tuple[tuple[str, bool], ...]
     ranks: tuple[RankRead, ...]
+    not_applicable: str | None = None
+    combined: str | None = None
+
+
+def _score_text(value: Any) -> str | None:
+    """A score in an audit dict: its decimal text; None (JSON null) when it is n/a."""
+    return None if value is semantics.NA else format(value, "f")
 
 
 def render(static: _Static, facts: _Facts, plain: Callable[[Any], Any]) -> dict[str, Any]:
     """A node's audit as JSON-ready data: the one rendering behind `NodeAudit.to_dict` and the
     audit of `Result.to_dict(audit=True)`; hot when every unit is audited, so written for speed."""
-    value, raw, inputs, children, clips, _, rounding, branches, ranks = facts
+    value, raw, inputs, children, clips, _, rounding, branches, ranks = facts[:9]
     kind = static.kind
     if kind != "value":
         out: dict[str, Any] = {
             "kind": kind,
             "label": static.label,
-            "value": format(value, "f"),
+            "value": _score_text(value),
             "raw": plain(raw),
         }
     else:
@@ -235,7 +249,7 @@ def render(static: _Static, facts: _Facts, plain: Callable[[Any], Any]) -> dict[
         ]
     if children:
         out["children"] = {
-            c: format(v, "f") for c, v in zip(static.children, children, strict=True)
+            c: _score_text(v) for c, v in zip(static.children, children, strict=True)
         }
     if clips:
         out["clips"] = [
@@ -277,6 +291,10 @@ def render(static: _Static, facts: _Facts, plain: Callable[[Any], Any]) -> dict[
         out["lost"] = (
             format(max(standard - value, _ZERO), "f") if isinstance(value, Decimal) else None
         )
+    if facts.not_applicable is not None:
+        out["not_applicable"] = facts.not_applicable
+    if facts.combined is not None:
+        out["combined"] = facts.combined
     if static.source is not None:
         out["source"] = static.source
     if static.note:
@@ -366,6 +384,11 @@ class Auditor:
         self._last_facts: dict[str, _Facts] = {}
         self._text: dict[Decimal, str] = {}
         self._standards: list[_Spec] | None = None  # items with a standard
+        na = self.scheme.not_applicable_names
+        self._combining = frozenset(  # groups (and the total) that may meet an n/a child
+            [n.id for n in self.scheme.nodes.values() if any(c in na for c in n.children)]
+            + (["total"] if any(r in na for r in self.scheme.roots) else [])
+        )
 
     # -- public ---------------------------------------------------------------------------------
 
@@ -396,6 +419,8 @@ class Auditor:
             spec.periods,
             spec.standard,
             spec.location,
+            facts.not_applicable,
+            facts.combined,
         )
 
     def explain_dict(
@@ -456,7 +481,7 @@ class Auditor:
         for spec in self._standards:
             value, standard = spec.value_of(vector), spec.standard
             assert standard is not None
-            if value < standard:
+            if value is not semantics.NA and value < standard:  # an n/a item loses nothing
                 out.append(
                     (spec, standard, value, standard - value, self._facts(unit, spec).inputs)
                 )
@@ -479,6 +504,24 @@ class Auditor:
         vector = unit.vector
         value = spec.value_of(vector)
         raw = spec.raw_of(vector) if spec.kind != "value" else value
+        if value is semantics.NA or raw is semantics.NA:  # nothing computed: say why
+            return _Facts(
+                value,
+                raw,
+                spec.inputs_of(vector),
+                spec.children_of(vector),
+                (),
+                None,
+                None,
+                (),
+                (),
+                applicable.why_not_applicable(self.scheme, spec.name, vector),
+            )
+        combined = (
+            applicable.how_combined(self.scheme, spec.name, vector)
+            if spec.name in self._combining
+            else None
+        )
         ranks = self._ranks(spec, unit) if spec.ranked else ()
         taken: list[tuple[str, bool]] = []
         clips: list[Clip] = []
@@ -499,6 +542,8 @@ class Auditor:
                 None,
                 tuple(taken),
                 ranks,
+                None,
+                combined,
             )
         if node.min is None and node.max is None:
             clamped = raw
@@ -516,6 +561,8 @@ class Auditor:
             self._rounding(clamped, value, node.min, node.max, spec.item),
             tuple(taken),
             ranks,
+            None,
+            combined,
         )
 
     def _formula_clips(

@@ -66,3 +66,14 @@ def plain_bool(raw: Any) -> Any:
     if kind.__module__ == "numpy" and kind.__name__ in ("bool", "bool_"):
         return bool(raw)
     return raw
+
+
+NA_MARKERS: Final = ("n/a", "不适用")
+"""Data that marks an indicator not applicable to a unit: `n/a` (any letter case, e.g. `N/A`)
+or `不适用`, as a YAML/JSON string, a CSV or xlsx cell, or a pandas cell (surrounding spaces
+ignored). NaN and empty cells stay *missing* (the indicator's default applies)."""
+
+
+def is_na_marker(raw: Any) -> bool:
+    """Whether `raw` is a not-applicable marker (`NA_MARKERS`)."""
+    return isinstance(raw, str) and raw.strip().lower() in NA_MARKERS

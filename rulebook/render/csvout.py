@@ -20,6 +20,7 @@ from typing import Any, TextIO
 
 from rulebook.audit.result import Result
 from rulebook.audit.trail import Auditor
+from rulebook.engine import semantics
 from rulebook.render import view
 from rulebook.render.progress import Tick
 from rulebook.render.safe import csv_text
@@ -52,11 +53,16 @@ def wide_rows(result: Result) -> Iterator[list[Any]]:
     with the places they are shown with (scores fixed, counts exact), text as str."""
     scheme = result.scheme
     points = view.has_points(scheme)
+    na = view.na_text(scheme)
+
+    def number(text: str) -> Decimal | str:
+        return text if text == na else Decimal(text)  # a score that does not apply: the word
+
     for u in view.summaries(result):
         row: list[Any] = [u.unit, *([u.rank] if u.rank is not None else [])]
         if points:
-            row += [Decimal(u.total), *(Decimal(s) for s in u.scores[:-1])]
-        row += [Decimal(s) for s in u.outputs]
+            row += [number(u.total), *(number(s) for s in u.scores[:-1])]
+        row += [number(s) for s in u.outputs]
         row += list(u.outcomes)
         if scheme.vetoes:
             row.append("; ".join(u.reasons))
@@ -99,12 +105,15 @@ def long_rows(result: Result) -> Iterator[tuple[Any, ...]]:
     """The long table's rows (decimals stay Decimals), unit by unit, from the audit."""
     scheme = result.scheme
     auditor = Auditor(result)
+    na = view.na_text(scheme)
     for unit in result.units:
         for node_id in (*scheme.score_ids, *scheme.output_ids):
             a = auditor.explain(unit, node_id)
             measure = view.measure(scheme, node_id) if node_id != "total" else ""
             kind = "output" if node_id in scheme.output_ids else a.kind
-            yield (unit.unit, node_id, a.label, kind, "", a.value, a.raw, a.clipped, measure)
+            value = na if a.value is semantics.NA else a.value
+            raw = na if a.raw is semantics.NA else a.raw
+            yield (unit.unit, node_id, a.label, kind, "", value, raw, a.clipped, measure)
         for kind, table, labels in (
             ("value", unit.values, scheme.values),
             ("rank", unit.ranks, scheme.rankings),

@@ -14,6 +14,7 @@ from typing import Any
 from rulebook.arith import canonical
 from rulebook.audit.result import Result, UnitResult
 from rulebook.audit.trail import Auditor, NodeAudit
+from rulebook.engine import semantics
 from rulebook.render import view
 from rulebook.render.safe import terminal_lines
 from rulebook.render.textwidth import display_width, pad
@@ -58,6 +59,10 @@ def annotate(audit: NodeAudit) -> str:
 def summary(audit: NodeAudit) -> str:
     """One line of what happened after the formula: clips, branches, ranks."""
     parts = []
+    if audit.not_applicable is not None:
+        parts.append(f"[not applicable: {audit.not_applicable}]")
+    if audit.combined is not None:
+        parts.append(f"[{audit.combined}]")
     for branch in audit.branches:
         parts.append(f"[{branch.condition}: {'yes' if branch.taken else 'no'}]")
     for clip in audit.clips:
@@ -105,7 +110,11 @@ def _worksheet(result: Result, unit: str, node: str | None) -> str:
     places = scheme.rounding.places
     lines = [
         f"{scheme.title} — {unit}"
-        + (f": {view.fixed(target.total, places)}" if view.has_points(scheme) else "")
+        + (
+            f": {view.fixed(target.total, places, view.na_text(scheme))}"
+            if view.has_points(scheme)
+            else ""
+        )
     ]
     if node is None:
         lines += _verdict(result, target)
@@ -132,6 +141,8 @@ def _worksheet(result: Result, unit: str, node: str | None) -> str:
 
 
 def _value(scheme: Scheme, a: NodeAudit) -> str:
+    if a.value is semantics.NA:
+        return view.na_text(scheme)
     if a.node in scheme.output_ids and isinstance(a.value, Decimal):
         unit = view.measure(scheme, a.node)
         return view.output_text(scheme, a.node, a.value) + (f" {unit}" if unit else "")
@@ -175,6 +186,10 @@ def detail(a: NodeAudit, scheme: Scheme | None = None) -> str:
         lines.append(f"  input     {i.name} = {show(i.value)}  ({i.kind}{label})")
     for sign, c, v in terms:
         lines.append(f"  child     {sign} {c} = {format(v, 'f')}")
+    if a.not_applicable is not None:
+        lines.append(f"  n/a       not applicable: {a.not_applicable}")
+    if a.combined is not None:
+        lines.append(f"  n/a rule  {a.combined}")
     if a.periods:
         lines.append("  weights   " + ", ".join(f"{p} {show(w)}" for p, w in a.periods))
     for b in a.branches:

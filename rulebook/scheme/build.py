@@ -14,7 +14,7 @@ from typing import Any
 
 from rulebook.arith import DEFAULT_LIMITS, HARD_MAX_DIGITS, HARD_MAX_EXPONENT, NumberLimits
 from rulebook.errors import Problem, SchemeError
-from rulebook.scheme import keys
+from rulebook.scheme import applicability, keys
 from rulebook.scheme.context import Context, kind_of
 from rulebook.scheme.loader import Source
 from rulebook.scheme.lowering import (
@@ -35,7 +35,7 @@ from rulebook.scheme.sections import (
     read_rounding,
     read_top,
 )
-from rulebook.scheme.tree import read_tree
+from rulebook.scheme.tree import check_standards, read_na_rule, read_tree
 
 
 def build(data: Any, source: Source) -> tuple[Scheme, list[Problem]]:
@@ -77,7 +77,26 @@ def _build(cx: Context, data: Any) -> Scheme:
     notes = _notes(cx, meta.get("notes"))
     for unread in ("source", "units"):  # for readers only, but still text
         cx.text(meta.get(unread), ("scheme", unread), unread)
+    total_rule = read_na_rule(cx, total.get("not_applicable"), ("total", "not_applicable"))
+    check_standards(
+        cx,
+        total_rule,
+        tuple(r for r in roots if r in cx.nodes and cx.nodes[r].role == "category"),
+        ("total", "not_applicable"),
+    )
     resolve(cx)
+    if not any(p.severity == "error" for p in cx.problems):
+        cx.problems.extend(
+            applicability.problems(
+                cx.indicators,
+                cx.values,
+                cx.nodes,
+                roots,
+                total_rule,
+                {r.name: (r.basis, r.demote, r.location) for r in cx.rankings.values()},
+                cx.src.loc(()),
+            )
+        )
     if any(p.severity == "error" for p in cx.problems):
         raise SchemeError(cx.problems)
     return Scheme(
@@ -97,6 +116,7 @@ def _build(cx: Context, data: Any) -> Scheme:
         vetoes=cx.vetoes,
         outcomes=cx.outcomes,
         total_label=total_label,
+        total_not_applicable=total_rule,
         language=language,
         limits=cx.limits,
         notes=notes,

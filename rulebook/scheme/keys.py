@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 import attrs
 
+from rulebook.engine.semantics import NA_RULES
 from rulebook.expr.functions import PERIOD_NAMES
 from rulebook.scheme.model import INDICATOR_TYPES, ROLES, ROUNDING_MODES
 
@@ -245,6 +246,11 @@ INDICATOR = Record(
         Key("default", ANY, "value used when a unit omits the indicator (else it is required)"),
         NOTE,
         Key("record_only", FLAG, "true: recorded but read by no formula"),
+        Key(
+            "na",
+            Choice(("allowed",)),
+            "allowed: a unit's data may mark it not applicable (n/a, 不适用)",
+        ),
     ),
     required_when=(("values", "type", "enum"),),
 )
@@ -335,11 +341,29 @@ NODE = Record(
             MapOf(Choice(("increasing", "decreasing")), ids=False),
             "declared directions: indicator: increasing or decreasing",
         ),
+        Key("applies", FORMULA, "a yes/no formula: the node is not applicable where it is false"),
+        Key(
+            "not_applicable",
+            Choice(NA_RULES),
+            "what this group does with not-applicable children: rescale, full or zero",
+        ),
     ),
     excludes=(("children", ("expr", "use", "let", "with")),),
 )
 
-TOTAL = Record("total", "how the total is shown", (LABEL, NOTE))
+TOTAL = Record(
+    "total",
+    "how the total is shown",
+    (
+        LABEL,
+        NOTE,
+        Key(
+            "not_applicable",
+            Choice(NA_RULES),
+            "what the total does with not-applicable category roots: rescale, full or zero",
+        ),
+    ),
+)
 
 VETO = Record(
     "veto",

@@ -113,6 +113,8 @@ class Indicator:
     note: str = ""
     record_only: bool = False
     location: Location | None = None
+    na_allowed: bool = False
+    """`na: allowed`: a unit's data may mark this indicator not applicable (`n/a`, `不适用`)."""
 
 
 @attrs.frozen
@@ -169,6 +171,12 @@ class Node:
     """Declared directions: (indicator, `increasing`|`decreasing`) — more of the indicator
     never lowers (raises) this node; checked by `rulebook test --properties`."""
     location: Location | None = None
+    applies: tuple[str, ...] = ()
+    """The `applies:` conditions (yes/no values) of this node and its ancestors, outermost
+    first: the node is not applicable to a unit for which any does not hold."""
+    not_applicable: str | None = None
+    """What this group does with a not-applicable child: `rescale`, `full` or `zero`
+    (`rulebook.engine.semantics.applicable_sum`); None: no child may be not applicable."""
 
     @property
     def is_item(self) -> bool:
@@ -238,6 +246,8 @@ class Scheme:
     vetoes: dict[str, Veto] = attrs.field(factory=dict)
     outcomes: dict[str, Outcome] = attrs.field(factory=dict)
     total_label: str = "总分"
+    total_not_applicable: str | None = None
+    """`total: not_applicable:` — how the total combines category roots that do not apply."""
     language: str = "zh"
     """`zh` or `en`: the language of headers in renderings (`scheme.language`, else from labels)."""
     limits: NumberLimits = DEFAULT_LIMITS
@@ -266,6 +276,14 @@ class Scheme:
     def output_ids(self) -> tuple[str, ...]:
         """Every node under an `output` root (money and other non-point results), tree order."""
         return self._tree_ids(outputs=True)
+
+    @functools.cached_property
+    def not_applicable_names(self) -> dict[str, str]:
+        """Every name that may be not applicable to a unit, with the reason
+        (`rulebook.scheme.applicability`); empty for a scheme that uses no n/a feature."""
+        from rulebook.scheme.applicability import na_names  # the model imports no rule
+
+        return na_names(self)
 
     def _tree_ids(self, *, outputs: bool) -> tuple[str, ...]:
         out: list[str] = []

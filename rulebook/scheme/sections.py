@@ -223,8 +223,23 @@ def read_indicators(cx: Context, raw: Any) -> None:
             record_only=cx.flag(fields.get("record_only"), (*path, "record_only"), "`record_only`"),
             note=cx.text(fields.get("note"), (*path, "note"), "note"),
             location=cx.src.loc(path, key=True),
+            na_allowed=_na_allowed(cx, fields.get("na"), (*path, "na")),
         )
         _check_default(cx, cx.indicators[name], path)
+
+
+def _na_allowed(cx: Context, raw: Any, path: Path_) -> bool:
+    """`na: allowed` on an indicator: a unit's data may mark it not applicable."""
+    if raw is None:
+        return False
+    if raw != "allowed":
+        cx.error(
+            path,
+            f"`na` must be `allowed`, got {kind_of(raw) if not isinstance(raw, str) else raw}",
+            "write `na: allowed` to let data mark this indicator `n/a` (不适用), or remove it",
+        )
+        return False
+    return True
 
 
 def _check_default(cx: Context, ind: Indicator, path: Path_) -> None:
