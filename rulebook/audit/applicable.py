@@ -74,9 +74,7 @@ def how_combined(scheme: Scheme, name: str, vector: Sequence[Any]) -> str | None
     if vector[plan.slots[name]] is semantics.NA:
         return None
     skipped = [r for r in others if vector[plan.slots[r]] is semantics.NA]
-    tail = (
-        "; n/a and so not counted: " + ", ".join(f"`{r}`" for r in skipped) if skipped else ""
-    )
+    tail = "; n/a and so not counted: " + ", ".join(f"`{r}`" for r in skipped) if skipped else ""
     if not semantics.reads_na(values):
         return tail.lstrip("; ") or None
     missing = [c for c, v in zip(children, values, strict=True) if v is semantics.NA]
@@ -84,14 +82,11 @@ def how_combined(scheme: Scheme, name: str, vector: Sequence[Any]) -> str | None
     listed = ", ".join(f"`{c}`" for c in missing)
     if rule == "rescale":
         whole, share = semantics.rescale_factor(values, standards)
-        kept = semantics.combine_children(
-            (v for v in values if v is not semantics.NA), Decimal(0)
-        )
+        kept = semantics.combine_children((v for v in values if v is not semantics.NA), Decimal(0))
         raw = vector[plan.raw_slots[name]]
         return (
             f"{RULE_NAMES['rescale']}: {listed} n/a; applicable children "
-            f"{canonical(kept)} × {canonical(whole)} / {canonical(share)} = {canonical(raw)}"
-            + tail
+            f"{canonical(kept)} × {canonical(whole)} / {canonical(share)} = {canonical(raw)}" + tail
         )
     if rule == "full":
         counted = ", ".join(

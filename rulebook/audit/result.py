@@ -16,8 +16,8 @@ import attrs
 from rulebook import arith
 from rulebook.arith import PRECISION, SNAP_PLACES, canonical
 from rulebook.audit.trail import Auditor, NodeAudit, PointsLost
-from rulebook.engine.semantics import NA
 from rulebook.engine.ranking import rank
+from rulebook.engine.semantics import NA, NotApplicable
 from rulebook.scheme.model import Scheme
 from rulebook.version import __version__
 
@@ -288,11 +288,11 @@ class _Layout:
         self._fixed: dict[Decimal, str] = {}
         self._canonical: dict[Decimal, str] = {}
 
-    def fixed(self, value: Decimal) -> str | None:
+    def fixed(self, value: Decimal | NotApplicable) -> str | None:
         """`_fixed` at the scheme's places, remembered by value (units share most values; the
         text depends only on the number, and zero is never cached so `-0` cannot leak); None
         (JSON null) for a score that does not apply."""
-        if value is NA:
+        if isinstance(value, NotApplicable):
             return None
         text = self._fixed.get(value)
         if text is None:
@@ -348,7 +348,7 @@ class _Layout:
 
     def entry(self, unit: UnitResult, total_rank: int) -> dict[str, Any]:
         vector, scheme, fixed, plain = unit.vector, self.scheme, self.fixed, self.canonical
-        entry = {
+        entry: dict[str, Any] = {
             "unit": unit.unit,
             "total": fixed(vector[self.total]),
             "rank": total_rank,

@@ -29,7 +29,7 @@ from rulebook.errors import Location
 from rulebook.expr.syntax import value_names
 from rulebook.scheme.model import Scheme
 
-Value = Decimal | bool | str
+Value = Decimal | bool | str | semantics.NotApplicable
 PerPeriodValue = Value | Mapping[str, Value]
 
 
@@ -448,7 +448,10 @@ class Auditor:
         ]
 
     def points_lost_dicts(
-        self, unit: UnitScores, fixed: Callable[[Decimal], str], plain: Callable[[Any], Any]
+        self,
+        unit: UnitScores,
+        fixed: Callable[[Decimal], str | None],
+        plain: Callable[[Any], Any],
     ) -> list[dict[str, Any]]:
         """`points_lost` as the JSON contract writes it (scores by `fixed`, other values by
         `plain`), without building the objects."""

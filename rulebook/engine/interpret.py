@@ -174,7 +174,7 @@ def reference_stages(scheme: Scheme) -> list[Callable[[list[Any]], None]]:
         v[plan.raw_slots[name]] = raw
         v[slot] = (
             semantics.score(raw, node.min, node.max, True, rounding.quantum, rounding.decimal_mode)
-            if semantics.is_rounded(node) and raw is not semantics.NA
+            if semantics.is_rounded(node) and not isinstance(raw, semantics.NotApplicable)
             else raw
         )
 

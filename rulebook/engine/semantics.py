@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import Final, Literal, Protocol, TypeVar
+from typing import Final, Literal, Protocol, TypeVar, cast
 
 import attrs
 
@@ -266,14 +266,14 @@ AGGREGATORS: dict[str, Aggregator] = {
 # -- not applicable -------------------------------------------------------------------------------
 
 
-class _NotApplicable:
+class NotApplicable:
     """The value of an indicator, value or node that does not apply to a unit (不适用): never a
     number, never 0. A formula that reads it is not applicable itself (`reads_na`); a parent
     combines it by its `not_applicable:` rule (`applicable_sum`)."""
 
-    _instance: _NotApplicable | None = None
+    _instance: NotApplicable | None = None
 
-    def __new__(cls) -> _NotApplicable:
+    def __new__(cls) -> NotApplicable:  # noqa: PYI034 - one instance, whatever the subclass
         if cls._instance is None:
             cls._instance = super().__new__(cls)
         return cls._instance
@@ -291,7 +291,7 @@ class _NotApplicable:
         return "NA"  # pickles as the module's one instance
 
 
-NA: Final = _NotApplicable()
+NA: Final = NotApplicable()
 """The one not-applicable value; test with `value is NA`."""
 
 NaRule = Literal["rescale", "full", "zero"]
@@ -319,7 +319,7 @@ def applies(conditions: Iterable[object]) -> bool:
     return all(c is True for c in conditions)
 
 
-def na_term(value: T, standard: T | None, rule: str | None, zero: T) -> T:
+def na_term(standard: T | None, rule: str | None, zero: T) -> T:
     """What a not-applicable child counts under `full` (its standard) and `zero` (0)."""
     if rule == "full":
         assert standard is not None  # checked at load
@@ -328,10 +328,10 @@ def na_term(value: T, standard: T | None, rule: str | None, zero: T) -> T:
 
 
 def applicable_sum(
-    values: Sequence[Decimal | _NotApplicable],
+    values: Sequence[Decimal | NotApplicable],
     standards: Sequence[Decimal | None],
     rule: str | None,
-) -> Decimal | _NotApplicable:
+) -> Decimal | NotApplicable:
     """A group's raw value from its children's scores, some perhaps not applicable.
 
     No child n/a: the plain sum (`combine_children`). Every child n/a: n/a, except under `full`
@@ -340,20 +340,24 @@ def applicable_sum(
     Σ standard(all) / Σ standard(applicable). A group without a rule never gets an n/a child
     (`rulebook.scheme.applicability` refuses such a scheme at load)."""
     if not reads_na(values):
-        return combine_children(values, ZERO)  # type: ignore[arg-type]
+        return combine_children(cast("Sequence[Decimal]", values), ZERO)
     if rule == "rescale":
-        kept = [(v, s) for v, s in zip(values, standards, strict=True) if v is not NA]
+        kept = [
+            (cast("Decimal", v), cast("Decimal", s))
+            for v, s in zip(values, standards, strict=True)
+            if v is not NA
+        ]
         if not kept:
             return NA
         share = combine_children((s for _, s in kept), ZERO)
-        whole = combine_children(standards, ZERO)
-        return combine_children((v for v, _ in kept), ZERO) * whole / share  # type: ignore[no-any-return]
+        whole = combine_children(cast("Sequence[Decimal]", standards), ZERO)
+        return combine_children((v for v, _ in kept), ZERO) * whole / share
     if rule in ("full", "zero"):
         if rule == "zero" and all(v is NA for v in values):
             return NA
         return combine_children(
             (
-                na_term(s, s, rule, ZERO) if v is NA else v
+                na_term(s, rule, ZERO) if v is NA else cast("Decimal", v)
                 for v, s in zip(values, standards, strict=True)
             ),
             ZERO,
@@ -366,32 +370,31 @@ def rescale_factor(
 ) -> tuple[Decimal, Decimal]:
     """(Σ every child's standard, Σ the applicable children's standards): the audit shows the
     scaling `applicable_sum` applied under `rescale`."""
-    whole = combine_children(standards, ZERO)
-    share = combine_children(
-        (s for v, s in zip(values, standards, strict=True) if v is not NA), ZERO
-    )
-    return whole, share  # type: ignore[return-value]
+    known = cast("Sequence[Decimal]", standards)  # every child has one under `rescale`
+    whole = combine_children(known, ZERO)
+    share = combine_children((s for v, s in zip(values, known, strict=True) if v is not NA), ZERO)
+    return whole, share
 
 
 def total_with_na(
-    terms: Sequence[tuple[Decimal | _NotApplicable, Sign]],
+    terms: Sequence[tuple[Decimal | NotApplicable, Sign]],
     categories: Sequence[bool],
     standards: Sequence[Decimal | None],
     rule: str | None,
-) -> Decimal | _NotApplicable:
+) -> Decimal | NotApplicable:
     """The total when some roots may not apply: the category roots are combined by the total's
     `not_applicable:` rule exactly as a group's children (`applicable_sum`); a bonus or
     deduction root that does not apply adds or subtracts nothing. The total is n/a only when
     the categories' part is n/a and no bonus or deduction applies."""
     if not reads_na(v for v, _ in terms):
-        return total_of(terms, ZERO)  # type: ignore[arg-type]
+        return total_of(cast("Sequence[tuple[Decimal, Sign]]", terms), ZERO)
     picked = [i for i, c in enumerate(categories) if c]
     part = applicable_sum([terms[i][0] for i in picked], [standards[i] for i in picked], rule)
     rest = [(v, sign) for (v, sign), c in zip(terms, categories, strict=True) if not c]
-    kept = [(v, s) for v, s in rest if v is not NA]
-    if part is NA:
-        return total_of(kept, ZERO) if kept else NA  # type: ignore[arg-type]
-    return part + total_of(kept, ZERO)  # type: ignore[arg-type, operator]
+    kept = [(cast("Decimal", v), s) for v, s in rest if v is not NA]
+    if isinstance(part, NotApplicable):
+        return total_of(kept, ZERO) if kept else NA
+    return part + total_of(kept, ZERO)
 
 
 def total_is_rounded(rule: str | None) -> bool:
@@ -400,8 +403,41 @@ def total_is_rounded(rule: str | None) -> bool:
     return rule == "rescale"
 
 
-def rounded_total(raw: Decimal | _NotApplicable, rule: str | None, quantum: Decimal, mode: str) -> Decimal | _NotApplicable:
+def rounded_total(
+    raw: Decimal | NotApplicable, rule: str | None, quantum: Decimal, mode: str
+) -> Decimal | NotApplicable:
     """The total's score from its raw value (`total_is_rounded`)."""
-    if raw is NA or not total_is_rounded(rule):
+    if isinstance(raw, NotApplicable) or not total_is_rounded(rule):
         return raw
-    return arith.round_score(raw, quantum, mode)  # type: ignore[arg-type]
+    return arith.round_score(raw, quantum, mode)
+
+
+def na_alternative(standard: Decimal | None, rule: str | None) -> Decimal | None:
+    """What a child that may be n/a can count instead of its own value, for the bounds: its
+    standard under `full`, 0 under `zero`; None under `rescale` (see `rescaled_span`)."""
+    if rule == "full":
+        return standard
+    if rule == "zero":
+        return ZERO
+    return None
+
+
+def rescaled_span(
+    lows: Sequence[Decimal | None], highs: Sequence[Decimal | None], standards: Sequence[Decimal]
+) -> tuple[Decimal | None, Decimal | None]:
+    """Bounds of `applicable_sum` under `rescale` over every set of applicable children, each
+    child i within [lows[i], highs[i]] (None: unbounded) with standard s_i > 0: the result is
+    Σ s × (Σ_A v_i / Σ_A s_i), and a ratio of sums lies between the least and the greatest
+    v_i / s_i (the mediant inequality), so Σ s × min(lo_i / s_i) … Σ s × max(hi_i / s_i)."""
+    whole = combine_children(standards, ZERO)
+    lo = (
+        None
+        if any(v is None for v in lows)
+        else whole * min(v / s for v, s in zip(lows, standards, strict=True))  # type: ignore[operator]
+    )
+    hi = (
+        None
+        if any(v is None for v in highs)
+        else whole * max(v / s for v, s in zip(highs, standards, strict=True))  # type: ignore[operator]
+    )
+    return lo, hi

@@ -107,10 +107,10 @@ def shows_rank(scheme: Scheme) -> bool:
     return bool(scheme.rankings) and has_points(scheme)
 
 
-def fixed(value: Decimal | object, places: int, na: str = "n/a") -> str:
+def fixed(value: Decimal | semantics.NotApplicable, places: int, na: str = "n/a") -> str:
     """A score as the scheme rounds it: `places` decimals; `na` (the scheme's word, see
     `na_text`) for a score that does not apply — never a stand-in 0."""
-    if value is semantics.NA:
+    if isinstance(value, semantics.NotApplicable):
         return na
     return f"{value:.{places}f}"
 
@@ -170,7 +170,10 @@ def terms_line(scheme: Scheme, audit: NodeAudit, *, full_ids: bool = False) -> s
     parts = []
     for i, (sign, child, value) in enumerate(terms(scheme, audit)):
         name = child if full_ids else child.rsplit(".", 1)[-1]
-        text = f"{name} {fixed(value, 0, na_text(scheme)) if value is semantics.NA else format(value, 'f')}"
+        shown = (
+            na_text(scheme) if isinstance(value, semantics.NotApplicable) else format(value, "f")
+        )
+        text = f"{name} {shown}"
         parts.append(text if i == 0 and sign == "+" else f"{sign} {text}")
     return "= " + " ".join(parts)
 
@@ -204,7 +207,7 @@ def summaries(result: Result) -> Iterator[UnitSummary]:
     # scores and outputs have one slot each; read them straight from the slot list
     score_slots = [plan.slots[i] for i in score_ids]
     output_slots = [(i, plan.slots[i]) for i in output_ids]
-    na, NA = na_text(scheme), semantics.NA
+    na, not_applicable = na_text(scheme), semantics.NA
     for unit, rank in zip(result.units, result.total_ranks(), strict=True):
         vector = unit.vector
         outcomes = unit.outcomes
@@ -213,10 +216,15 @@ def summaries(result: Result) -> Iterator[UnitSummary]:
             unit.unit,
             fixed(unit.total, places, na),
             int(rank) if ranked else None,
-            tuple([na if vector[s] is NA else f"{vector[s]:.{places}f}" for s in score_slots]),
             tuple(
                 [
-                    na if vector[s] is NA else output_text(scheme, i, vector[s])
+                    na if vector[s] is not_applicable else f"{vector[s]:.{places}f}"
+                    for s in score_slots
+                ]
+            ),
+            tuple(
+                [
+                    na if vector[s] is not_applicable else output_text(scheme, i, vector[s])
                     for i, s in output_slots
                 ]
             ),

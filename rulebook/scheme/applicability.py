@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from rulebook.errors import Location, Problem
-from rulebook.scheme.model import Indicator, Node, Scheme, Value
+from rulebook.scheme.model import Indicator, Node, Value
 
 
 def reasons(
@@ -68,9 +68,12 @@ def own_reason(
     if node.formula is not None:
         hit = next((r for r, _ in node.formula.names() if r in found), None)
         return None if hit is None else f"reads `{hit}`, which may be n/a"
-    if node.not_applicable != "full" and node.children:
-        if all(own_reason(nodes[c], parents, found, nodes) for c in node.children):
-            return "every child may be n/a"
+    if (
+        node.not_applicable != "full"
+        and node.children
+        and all(own_reason(nodes[c], parents, found, nodes) for c in node.children)
+    ):
+        return "every child may be n/a"
     return None
 
 
@@ -154,17 +157,22 @@ def problems(
     return out
 
 
-def na_names(scheme: Scheme) -> dict[str, str]:
-    """`reasons` for a built scheme, with `total` when the total itself may be n/a: its
-    category part may be (`applicable_sum`: every category root may be, and the rule is not
-    `full`) and so may every bonus and deduction root."""
-    found = reasons(scheme.indicators, scheme.values, scheme.nodes)
-    roots = [scheme.nodes[r] for r in scheme.roots if scheme.nodes[r].role != "output"]
-    categories = [n for n in roots if n.role == "category"]
+def na_names(
+    indicators: Mapping[str, Indicator],
+    values: Mapping[str, Value],
+    nodes: Mapping[str, Node],
+    roots: tuple[str, ...],
+    total_rule: str | None,
+) -> dict[str, str]:
+    """`reasons`, with `total` when the total itself may be n/a: its category part may be
+    (`semantics.total_with_na`: every category root may be, and the rule is not `full`) and
+    so may every bonus and deduction root."""
+    found = reasons(indicators, values, nodes)
+    terms = [nodes[r] for r in roots if r in nodes and nodes[r].role != "output"]
     if (
-        categories
-        and scheme.total_not_applicable != "full"
-        and all(n.id in found for n in roots)
+        any(n.role == "category" for n in terms)
+        and total_rule != "full"
+        and all(n.id in found for n in terms)
     ):
         found["total"] = "every top-level node may be n/a"
     return found

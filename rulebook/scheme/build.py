@@ -117,6 +117,9 @@ def _build(cx: Context, data: Any) -> Scheme:
         outcomes=cx.outcomes,
         total_label=total_label,
         total_not_applicable=total_rule,
+        not_applicable_names=applicability.na_names(
+            cx.indicators, cx.values, cx.nodes, roots, total_rule
+        ),
         language=language,
         limits=cx.limits,
         notes=notes,

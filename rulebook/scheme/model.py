@@ -248,6 +248,9 @@ class Scheme:
     total_label: str = "总分"
     total_not_applicable: str | None = None
     """`total: not_applicable:` — how the total combines category roots that do not apply."""
+    not_applicable_names: dict[str, str] = attrs.field(factory=dict, eq=False, repr=False)
+    """Every name that may be not applicable to a unit, with the reason, `total` included when
+    it may be (`rulebook.scheme.applicability`); empty for a scheme that uses no n/a feature."""
     language: str = "zh"
     """`zh` or `en`: the language of headers in renderings (`scheme.language`, else from labels)."""
     limits: NumberLimits = DEFAULT_LIMITS
@@ -276,14 +279,6 @@ class Scheme:
     def output_ids(self) -> tuple[str, ...]:
         """Every node under an `output` root (money and other non-point results), tree order."""
         return self._tree_ids(outputs=True)
-
-    @functools.cached_property
-    def not_applicable_names(self) -> dict[str, str]:
-        """Every name that may be not applicable to a unit, with the reason
-        (`rulebook.scheme.applicability`); empty for a scheme that uses no n/a feature."""
-        from rulebook.scheme.applicability import na_names  # the model imports no rule
-
-        return na_names(self)
 
     def _tree_ids(self, *, outputs: bool) -> tuple[str, ...]:
         out: list[str] = []

@@ -14,13 +14,13 @@ from typing import Any
 
 import attrs
 
+from rulebook.engine.semantics import NA_RULES
 from rulebook.errors import did_you_mean
 from rulebook.expr import syntax as ex
 from rulebook.scheme import keys
 from rulebook.scheme.context import Context, Formula
 from rulebook.scheme.loader import Path_
 from rulebook.scheme.lowering import _lower_condition, lower_value
-from rulebook.engine.semantics import NA_RULES
 from rulebook.scheme.model import ROLES, Direction, Node
 
 
@@ -101,7 +101,9 @@ def lower_node(cx: Context, body: Any, path: Path_, parent: Node | None) -> str 
             lower_node(cx, c, (*path, "children", i), base) for i, c in enumerate(children_raw)
         ]
         cx.nodes[node_id] = attrs.evolve(base, children=tuple(c for c in children if c))
-        check_standards(cx, base.not_applicable, cx.nodes[node_id].children, (*path, "not_applicable"))
+        check_standards(
+            cx, base.not_applicable, cx.nodes[node_id].children, (*path, "not_applicable")
+        )
         for key in ("let", "with"):
             if key in fields:
                 cx.error(
@@ -294,9 +296,7 @@ def read_na_rule(cx: Context, raw: Any, path: Path_) -> str | None:
     return str(raw)
 
 
-def check_standards(
-    cx: Context, rule: str | None, children: tuple[str, ...], path: Path_
-) -> None:
+def check_standards(cx: Context, rule: str | None, children: tuple[str, ...], path: Path_) -> None:
     """`rescale` and `full` read every child's `standard` (rescale: each above 0): a child
     without one is reported at the rule."""
     if rule not in ("rescale", "full"):
