@@ -85,6 +85,7 @@ def problems(
     total_rule: str | None,
     rankings: Mapping[str, tuple[str, str | None, Location | None]],
     scheme_location: Location,
+    written: Mapping[str, Location | None] | None = None,
 ) -> list[Problem]:
     """The load errors: a group (or the total) without a rule over a child that may be n/a; a
     veto, outcome, constraint or ranking that reads a name that may be n/a."""
@@ -128,8 +129,8 @@ def problems(
                 break
     applies = {a for n in nodes.values() for a in n.applies}
     for name, value in values.items():
-        if value.kind == "value" or name in applies:
-            continue
+        if value.kind == "value" or name in applies or name == "vetoed":
+            continue  # (`vetoed` reads the vetoes, each reported itself)
         hit = next((r for r, _ in value.formula.names() if r in found), None)
         if hit is not None:
             what = {"veto": "a veto", "outcome": "an outcome", "constraint": "a constraint"}
@@ -138,7 +139,7 @@ def problems(
                     f"{what.get(value.kind, 'a yes/no condition')} `{name}` reads `{hit}`, "
                     f"which may be not applicable ({found[hit]}); a yes/no test has no n/a "
                     "answer",
-                    value.location,
+                    (written or {}).get(name) or value.location,
                     "read a value that always applies, or give the node an `applies:` "
                     "condition that excludes the case",
                 )

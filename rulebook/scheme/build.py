@@ -95,6 +95,7 @@ def _build(cx: Context, data: Any) -> Scheme:
                 total_rule,
                 {r.name: (r.basis, r.demote, r.location) for r in cx.rankings.values()},
                 cx.src.loc(()),
+                {f.owner: cx.src.loc(f.path) for f in cx.formulas},
             )
         )
     if any(p.severity == "error" for p in cx.problems):
