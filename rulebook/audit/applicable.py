@@ -83,10 +83,12 @@ def how_combined(scheme: Scheme, name: str, vector: Sequence[Any]) -> str | None
     if rule == "rescale":
         whole, share = semantics.rescale_factor(values, standards)
         kept = semantics.combine_children((v for v in values if v is not semantics.NA), Decimal(0))
-        raw = vector[plan.raw_slots[name]]
+        scaled = semantics.applicable_sum(values, standards, rule)
+        assert isinstance(scaled, Decimal)  # some child applies
         return (
             f"{RULE_NAMES['rescale']}: {listed} n/a; applicable children "
-            f"{canonical(kept)} × {canonical(whole)} / {canonical(share)} = {canonical(raw)}" + tail
+            f"{canonical(kept)} × {canonical(whole)} / {canonical(share)} = "
+            f"{canonical(scaled)}" + tail
         )
     if rule == "full":
         counted = ", ".join(
