@@ -1,7 +1,7 @@
 """Not-applicable items (不适用): the data marker, `applies:` conditions, and the parents'
 rules `rescale` (缺项按比例折算), `full` (不适用项按满分计) and `zero`, worked by hand on a nested
-scheme and its total; the load and data errors; the audit's sentences; every rendering; bounds; and the
-three engines holding to one another on generated data."""
+scheme and its total; the load and data errors; the audit's sentences; every rendering;
+bounds; and the three engines holding to one another on generated data."""
 
 from __future__ import annotations
 
@@ -365,10 +365,12 @@ def test_a_chinese_scheme_writes_buyongshi() -> None:
 
 
 def test_bounds_by_hand(nested: rulebook.Scheme) -> None:
-    """Worked: inner (zero): x, y in [0, 10] or 0 → [0, 20]; w (full): p in [0, 5], q in [0, 10] or its
-    standard 15 → [0, 20]; outer (rescale): 50 × [min(0/20, 0/10, 0/20), max(20/20, 10/10,
-    20/20)] = [0, 50]; total (rescale over outer 50, side 30 → 80): 80 × [0, max(50/50,
-    30/30)] = [0, 80], plus the bonus [0, 10] (or 0) → [0, 90]."""
+    """Worked:
+    inner (zero): x, y in [0, 10] or 0 → [0, 20];
+    w (full): p in [0, 5], q in [0, 10] or its standard 15 → [0, 20];
+    outer (rescale): 50 × [min(0/20, 0/10, 0/20), max(20/20, 10/10, 20/20)] = [0, 50];
+    total (rescale over outer 50 and side 30, Σ 80): 80 × [0, max(50/50, 30/30)] = [0, 80],
+    plus the bonus [0, 10] (or 0) → [0, 90]."""
     found = {b.name: b.bounds for b in analyze(nested)}
     assert found["outer.inner"] == Interval(D(0), D(20))
     assert found["outer.w"] == Interval(D(0), D(20))
