@@ -23,6 +23,8 @@ from rulebook.version import __version__
 
 FORMAT_VERSION = 1
 
+_BELOW_ALL = Decimal("-Infinity")
+
 PerPeriod = Mapping[str, Decimal | bool]
 
 
@@ -155,8 +157,10 @@ class Result:
         raise KeyError(name)
 
     def total_ranks(self) -> list[Decimal]:
-        """Competition rank of each unit by total, highest first, in unit order."""
-        return rank([u.total for u in self.units])
+        """Competition rank of each unit by total, highest first, in unit order (a total that
+        is n/a — nothing applies to the unit — ranks last)."""
+        totals: list[Any] = [u.value("total") for u in self.units]
+        return rank([_BELOW_ALL if t is NA else t for t in totals])
 
     def explain(self, unit: str, node: str = "total") -> NodeAudit:
         """Why `unit` has its value at `node` (a node id, `total`, or a named value)."""
