@@ -437,3 +437,50 @@ def test_a_different_na_rule_reaches_both_engines_and_the_audit(
             "2.00"
         )
     assert columnar.evaluate(loaded, data).to_result().unit("U3").scores["outer"] == D("2.00")
+
+
+def test_a_total_where_nothing_applies_is_na_and_ranks_last() -> None:
+    """The only category does not apply to u (kind is 居委会) and there is no bonus: the total
+    is n/a — null in JSON, `n/a` in the table — and u ranks after v (total 20)."""
+    loaded = scheme(
+        """
+        scheme: {id: t, title: t, language: en}
+        indicators: {kind: {type: enum, values: [村委会, 居委会]}}
+        rankings: {}
+        tree:
+          - {id: task, standard: 20, applies: "kind == '村委会'",
+             children: [{id: done, standard: 20, expr: "20"}]}
+        total: {not_applicable: zero}
+        """
+    )
+    result = rulebook.evaluate(
+        loaded, {"units": {"u": {"kind": "居委会"}, "v": {"kind": "村委会"}}}
+    )
+    assert result.unit("u").total is NA and result.unit("v").total == D("20.00")
+    assert result.total_ranks() == [2, 1]
+    doc = json.loads(to_json(result, audit=False))
+    assert doc["units"][0]["total"] is None
+    assert doc["units"][0]["not_applicable"] == ["task", "task.done", "total"]
+    assert result.explain("u", "total").not_applicable == "no top-level node applies"
+
+
+def test_diff_and_goals_read_na_as_na(nested: rulebook.Scheme) -> None:
+    """U1 loses `a` (4 → n/a): x goes 4.00 → n/a with no delta (n/a), inner 10 → 6; the
+    total 30 → 22. A goal on a node that does not apply is unmet, and the search does not
+    invent values for an n/a input: U3 reaches w ≥ 10 only by `open` (→ true)."""
+    from rulebook.analysis.goal import parse_goal
+    from rulebook.analysis.goals import what_it_takes
+    from rulebook.analysis.result_diff import diff_results
+
+    before = rulebook.evaluate(nested, {"units": {"U1": UNITS["U1"]}})
+    after = rulebook.evaluate(nested, {"units": {"U1": {**UNITS["U1"], "a": "n/a"}}})
+    unit = diff_results(before, after).unit("U1").to_dict(2)
+    nodes = {n["node"]: (n["old"], n["new"], n["delta"]) for n in unit["nodes"]}
+    assert nodes["outer.inner.x"] == ("4.00", "n/a", "n/a")
+    assert nodes["outer.inner"] == ("10.00", "6.00", "-4.00")
+    assert unit["total"] == {"old": "30.00", "new": "22.00", "delta": "-8.00"}
+    data = rulebook.check_data({"units": {"U3": UNITS["U3"]}}, nested)
+    report = what_it_takes(nested, data, "U3", parse_goal(nested, "outer.w=10"))
+    assert report.now.startswith("outer.w is n/a")
+    changed = [[(c.indicator, c.new) for c in s.changes] for s in report.suggestions]
+    assert changed == [[("open", True)]]
