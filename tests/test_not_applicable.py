@@ -484,3 +484,29 @@ def test_diff_and_goals_read_na_as_na(nested: rulebook.Scheme) -> None:
     assert report.now.startswith("outer.w is n/a")
     changed = [[(c.indicator, c.new) for c in s.changes] for s in report.suggestions]
     assert changed == [[("open", True)]]
+
+
+def test_scheme_test_cases_may_expect_na(tmp_path: Path) -> None:
+    """`expect: {node: n/a}` holds for a node that does not apply, and a number expected of
+    an n/a node (or n/a of a scored one) fails with `got n/a` / `got 2.00`."""
+    from rulebook.testing.cases import run_file
+
+    (tmp_path / "s.yaml").write_text(textwrap.dedent(NESTED), encoding="utf-8")
+    (tmp_path / "s.tests.yaml").write_text(
+        textwrap.dedent(
+            """
+            scheme: s.yaml
+            cases:
+              - name: by hand
+                units: {U3: {a: n/a, b: N/A, c: 2, open: false}}
+                expect: {U3: {outer.w: n/a, outer: 10, total: 16}}
+              - name: wrong
+                units: {U3: {a: n/a, b: N/A, c: 2, open: false}}
+                expect: {U3: {outer.w: 3, outer.z: n/a}}
+            """
+        ),
+        encoding="utf-8",
+    )
+    first, second = run_file(tmp_path / "s.tests.yaml")
+    assert first.failures == ()
+    assert [(f.key, f.got) for f in second.failures] == [("outer.w", "n/a"), ("outer.z", "2.00")]

@@ -27,7 +27,9 @@ import attrs
 from rulebook.api import loads
 from rulebook.audit.result import Result
 from rulebook.data.api import check_data
+from rulebook.data.values import is_na_marker
 from rulebook.engine.evaluate import evaluate
+from rulebook.engine.semantics import NA
 from rulebook.errors import Location, Problem, SchemeError
 from rulebook.files import MAX_TESTS_FILE_BYTES, RefusedPath, confined, read_text
 from rulebook.render.worksheet import annotate, summary
@@ -254,6 +256,7 @@ def _compare(
     if key in scheme.outcomes:
         label = got_unit.outcomes[key]
         return None if label == str(want) else (label, "")
+    got: Any  # a Decimal, or NA for a node that does not apply
     if key in (*scheme.score_ids, *scheme.output_ids):
         got = got_unit.scores[key] if key in scheme.score_ids else got_unit.outputs[key]
     elif key in scheme.values and scheme.axis_of(key) is None:
@@ -261,7 +264,10 @@ def _compare(
     else:
         return ("no such node, output, annual value or outcome", "")
     number = _decimal(want)
-    if number is not None and abs(got - number) <= tolerance:
+    if got is NA or is_na_marker(want):  # `n/a` expects a node that does not apply
+        if got is NA and is_na_marker(want):
+            return None
+    elif number is not None and abs(got - number) <= tolerance:
         return None
     audit = result.explain(unit, key)
     line = f"= {annotate(audit)}" if audit.expression else ""
