@@ -510,3 +510,18 @@ def test_scheme_test_cases_may_expect_na(tmp_path: Path) -> None:
     first, second = run_file(tmp_path / "s.tests.yaml")
     assert first.failures == ()
     assert [(f.key, f.got) for f in second.failures] == [("outer.w", "n/a"), ("outer.z", "2.00")]
+
+
+def test_the_template_lets_n_a_be_entered(nested: rulebook.Scheme) -> None:
+    """The xlsx template's check on `a` (na: allowed) warns rather than refuses, so `n/a` can be
+    typed; its prompt says so. `c` (no marker allowed) still refuses."""
+    pytest.importorskip("openpyxl")
+    from rulebook.data.template import describe, template_xlsx
+
+    sheet = template_xlsx(nested).worksheets[0]
+    style = {
+        str(v.sqref).split(":")[0][0]: v.errorStyle for v in sheet.data_validations.dataValidation
+    }
+    assert (style["B"], style["D"]) == ("warning", None)
+    assert "or n/a (不适用) where it does not apply" in describe(nested.indicators["a"])
+    assert "n/a" not in describe(nested.indicators["c"])
