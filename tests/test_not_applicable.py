@@ -525,3 +525,18 @@ def test_the_template_lets_n_a_be_entered(nested: rulebook.Scheme) -> None:
     assert (style["B"], style["D"]) == ("warning", None)
     assert "or n/a (不适用) where it does not apply" in describe(nested.indicators["a"])
     assert "n/a" not in describe(nested.indicators["c"])
+
+
+def test_the_fast_data_check_takes_the_marker_as_the_careful_one_does(
+    nested: rulebook.Scheme,
+) -> None:
+    """The generated fast pass accepts the markers (no fall back to the careful pass) and
+    gives the same values."""
+    from rulebook.data.check import _Checker
+    from rulebook.data.fast import fast_check
+
+    fast = fast_check({"units": UNITS}, nested)
+    assert fast is not None
+    careful = _Checker(nested, None).run({"units": UNITS}).units
+    assert [u.values for u in fast] == [u.values for u in careful]
+    assert fast[2].values["b"] is NA
