@@ -172,7 +172,7 @@ def detail(a: NodeAudit, scheme: Scheme | None = None) -> str:
     terms = view.terms(scheme, a) if scheme is not None else [("+", c, v) for c, v in a.children]
     lines = [
         f"{a.node}  {a.label}  [{a.kind}]",
-        f"  value     {show(a.value) if a.kind == 'value' else format(a.value, 'f')}",
+        f"  value     {_detail_value(a, scheme)}",
     ]
     if a.expression:
         lines.append(f"  formula   {' '.join(a.expression.split())}")
@@ -217,6 +217,13 @@ def detail(a: NodeAudit, scheme: Scheme | None = None) -> str:
     if a.note:
         lines.append(f"  note      {' '.join(a.note.split())}")
     return "\n".join(lines) + "\n"
+
+
+def _detail_value(a: NodeAudit, scheme: Scheme | None) -> str:
+    """The value line of `detail`: the scheme's word for a node that does not apply."""
+    if a.value is semantics.NA:
+        return view.na_text(scheme) if scheme is not None else "n/a"
+    return show(a.value) if a.kind == "value" else format(a.value, "f")
 
 
 def _where(a: NodeAudit) -> str:
