@@ -64,6 +64,7 @@ STRUCTURAL = {
     "62-title-not-text": "mappings where the title and version belong",
     "63-standard-total-not-a-number": "a list where a number belongs",
     "64-python-keyword-id": "`lambda` is a reserved id",
+    "72-na-unknown-rule": "`rescaled` is not one of the not_applicable rules",
 }
 """Corpus files whose mistake is in the structure, each with what the schema must catch."""
 
@@ -105,6 +106,11 @@ SEMANTIC = {
     "67-default-outside-domain",
     "68-parameter-past-the-ceiling",
     "69-limits-past-the-hard-maximum",
+    "70-na-rescale-without-standards",
+    "71-na-group-without-rule",
+    "73-na-veto-reads-na",
+    "74-na-rule-on-an-item",
+    "75-na-total-without-rule",
 }
 """Corpus files whose mistake is in the meaning of names or formulas: out of a schema's reach."""
 
