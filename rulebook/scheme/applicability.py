@@ -22,59 +22,66 @@ def reasons(
     values: Mapping[str, Value],
     nodes: Mapping[str, Node],
 ) -> dict[str, str]:
-    """Every name that may be n/a, with a short reason (for messages and the audit). Computed
-    to a fixed point, so it needs no dependency order; empty at once for a scheme that uses no
-    n/a feature."""
+    """Every name that may be n/a, with a short reason (for messages and the audit); empty at
+    once for a scheme that uses no n/a feature."""
+    return analyse(indicators, values, nodes)[0]
+
+
+def analyse(
+    indicators: Mapping[str, Indicator],
+    values: Mapping[str, Value],
+    nodes: Mapping[str, Node],
+) -> tuple[dict[str, str], dict[str, str]]:
+    """(`found`, `own`): every name that may be n/a with the reason, and the nodes that may be
+    n/a on their own account — not only because an ancestor's `applies:` may fail, which is
+    the case a parent's rule need not cover. A worklist from the sources (the indicators that
+    allow n/a, the nodes with `applies:`) along who reads whom and child → parent: linear in
+    the scheme's size."""
     found: dict[str, str] = {
         n: f"data may mark `{n}` n/a (na: allowed)" for n, i in indicators.items() if i.na_allowed
     }
+    own: dict[str, str] = {}
     if not found and not any(n.applies for n in nodes.values()):
-        return {}
+        return {}, {}
     parents = {c: n.id for n in nodes.values() for c in n.children}
-    reads = {name: [r for r, _ in v.formula.names()] for name, v in values.items()}
-    reads.update(
-        {n.id: [r for r, _ in n.formula.names()] for n in nodes.values() if n.formula is not None}
-    )
-    changed = True
-    while changed:
-        changed = False
-        for name, names in reads.items():
-            if name in found:
-                continue
-            hit = next((r for r in names if r in found), None)
-            if hit is not None:
-                found[name] = f"reads `{hit}`, which may be n/a"
-                changed = True
-        for node in nodes.values():
-            if node.id in found:
-                continue
-            why = own_reason(node, parents, found, nodes)
-            if why is None and node.applies:
-                why = f"`applies:` of `{node.applies[-1].rsplit('.', 1)[0]}`"
-            if why is not None:
-                found[node.id] = why
-                changed = True
-    return found
+    readers: dict[str, list[str]] = {}
+    for name, value in values.items():
+        for read, _ in value.formula.names():
+            readers.setdefault(read, []).append(name)
+    for node in nodes.values():
+        if node.formula is not None:
+            for read, _ in node.formula.names():
+                readers.setdefault(read, []).append(node.id)
+    queue = list(found)
 
+    def mark(name: str, why: str, *, by_itself: bool) -> None:
+        if by_itself and name in nodes and name not in own:
+            own[name] = why
+            group = nodes.get(parents.get(name, ""))
+            if (
+                group is not None
+                and group.id not in own
+                and group.not_applicable != "full"
+                and all(c in own for c in group.children)
+            ):
+                mark(group.id, "every child may be n/a", by_itself=True)
+        if name not in found:
+            found[name] = why
+            queue.append(name)
 
-def own_reason(
-    node: Node, parents: Mapping[str, str], found: Mapping[str, str], nodes: Mapping[str, Node]
-) -> str | None:
-    """Why `node` may be n/a on its own account (not because an ancestor does not apply)."""
-    parent = nodes.get(parents.get(node.id, ""))
-    inherited = parent.applies if parent is not None else ()
-    if len(node.applies) > len(inherited):
-        return f"its `applies:` condition `{node.id}.applies`"
-    if node.formula is not None:
-        hit = next((r for r, _ in node.formula.names() if r in found), None)
-        return None if hit is None else f"reads `{hit}`, which may be n/a"
-    if (
-        node.not_applicable != "full"
-        and node.children
-        and all(own_reason(nodes[c], parents, found, nodes) for c in node.children)
-    ):
-        return "every child may be n/a"
-    return None
+    for node in nodes.values():
+        parent = nodes.get(parents.get(node.id, ""))
+        if len(node.applies) > len(parent.applies if parent is not None else ()):
+            mark(node.id, f"its `applies:` condition `{node.id}.applies`", by_itself=True)
+    for node in nodes.values():
+        if node.applies and node.id not in found:
+            mark(node.id, f"`applies:` of `{node.applies[-1].rsplit('.', 1)[0]}`", by_itself=False)
+    while queue:
+        name = queue.pop()
+        for reader in readers.get(name, ()):
+            if reader not in own:
+                mark(reader, f"reads `{name}`, which may be n/a", by_itself=True)
+    return found, own
 
 
 def problems(
@@ -89,10 +96,9 @@ def problems(
 ) -> list[Problem]:
     """The load errors: a group (or the total) without a rule over a child that may be n/a; a
     veto, outcome, constraint or ranking that reads a name that may be n/a."""
-    found = reasons(indicators, values, nodes)
+    found, own = analyse(indicators, values, nodes)
     if not found:
         return []
-    parents = {c: n.id for n in nodes.values() for c in n.children}
     out: list[Problem] = []
     hint_rule = (
         "add `not_applicable: rescale` (缺项按比例折算), `full` (不适用项按满分计) or `zero`"
@@ -101,7 +107,7 @@ def problems(
         if node.formula is not None or node.not_applicable is not None:
             continue
         for child in node.children:
-            why = own_reason(nodes[child], parents, found, nodes)
+            why = own.get(child)
             if why is not None:
                 out.append(
                     Problem(
@@ -116,7 +122,7 @@ def problems(
         for root in roots:
             if nodes[root].role == "output":
                 continue
-            why = own_reason(nodes[root], parents, found, nodes)
+            why = own.get(root)
             if why is not None:
                 out.append(
                     Problem(
