@@ -431,9 +431,7 @@ def exact_text(value: Decimal) -> str:
     return "0" if value.is_zero() else format(value.normalize(), "f")
 
 
-def _fixed(
-    value: Decimal | NotApplicable | None, places: int, *, sign: bool = False
-) -> str | None:
+def _fixed(value: Decimal | NotApplicable | None, places: int, *, sign: bool = False) -> str | None:
     if value is None:
         return None
     if isinstance(value, NotApplicable):
