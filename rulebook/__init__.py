@@ -14,7 +14,7 @@ from rulebook.audit.trail import Branch, Input, NodeAudit, PointsLost, RankRead
 from rulebook.data.api import check_data, parse_data, read_data
 from rulebook.data.dataset import DataSet, UnitData
 from rulebook.engine.evaluate import evaluate
-from rulebook.engine.semantics import Clip
+from rulebook.engine.semantics import NA, Clip
 from rulebook.errors import (
     DataError,
     EvaluationError,
@@ -28,6 +28,7 @@ from rulebook.scheme.model import Scheme
 from rulebook.version import __version__
 
 __all__ = [
+    "NA",
     "Branch",
     "Clip",
     "DataError",

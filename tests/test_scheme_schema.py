@@ -67,6 +67,7 @@ STRUCTURAL = {
     "64-python-keyword-id": "`lambda` is a reserved id",
     "91-reference-not-text": "a mapping where a `reference` (text) belongs",
     "periodnode-unknown-aggregator": "`aggregate: summ` is not a period aggregator",
+    "72-na-unknown-rule": "`rescaled` is not one of the not_applicable rules",
 }
 """Corpus files whose mistake is in the structure, each with what the schema must catch."""
 
@@ -137,6 +138,11 @@ SEMANTIC = {
     "periodnode-per-without-periods",
     "periodnode-period-cap-on-a-group",
     "periodnode-period-scores-read-unaggregated",
+    "70-na-rescale-without-standards",
+    "71-na-group-without-rule",
+    "73-na-veto-reads-na",
+    "74-na-rule-on-an-item",
+    "75-na-total-without-rule",
 }
 """Corpus files whose mistake is in the meaning of names or formulas: out of a schema's reach."""
 

@@ -13,6 +13,7 @@ import attrs
 
 from rulebook.arith import canonical
 from rulebook.audit.result import Result, UnitResult
+from rulebook.engine.semantics import NotApplicable
 from rulebook.errors import RulebookError, did_you_mean
 from rulebook.scheme.model import Scheme
 
@@ -49,8 +50,8 @@ class Goal:
         if self.kind == "score":
             return (_score(unit, self.target),)
         if self.kind == "rank":
-            return (-rank_of(result, unit.unit), unit.total)
-        return (Decimal(self.met(result, unit)), unit.total)
+            return (-rank_of(result, unit.unit), _score(unit, "total"))
+        return (Decimal(self.met(result, unit)), _score(unit, "total"))
 
     def describe(self) -> str:
         if self.kind == "score":
@@ -65,7 +66,13 @@ class Goal:
 
 
 def _score(unit: UnitResult, node: str) -> Decimal:
-    return unit.total if node == "total" else unit.scores[node]
+    """The score a goal reads; a score that does not apply meets no goal and is below every
+    number the search compares it with (−∞, never shown)."""
+    value = unit.total if node == "total" else unit.scores[node]
+    return _BELOW_ALL if isinstance(value, NotApplicable) else value
+
+
+_BELOW_ALL = Decimal("-Infinity")
 
 
 def rank_of(result: Result, unit: str) -> Decimal:

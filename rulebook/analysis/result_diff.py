@@ -19,6 +19,7 @@ from rulebook.analysis.scheme_diff import SchemeDiff, diff_schemes
 from rulebook.arith import canonical
 from rulebook.audit.result import Result, UnitResult
 from rulebook.audit.trail import Auditor, NodeAudit
+from rulebook.engine.semantics import NA, NotApplicable
 from rulebook.render.textwidth import display_width, pad
 
 NODE_FIELDS = ("formula", "pattern", "arguments", "standard", "max", "min", "role")
@@ -61,13 +62,16 @@ class NodeChange:
     node: str
     label: str
     depth: int
-    old: Decimal | None
-    new: Decimal | None
+    old: Decimal | NotApplicable | None
+    new: Decimal | NotApplicable | None
     fields: tuple[tuple[str, str | None, str | None], ...] = ()
     inputs: tuple[InputChange, ...] = ()
 
     @property
-    def delta(self) -> Decimal:
+    def delta(self) -> Decimal | NotApplicable:
+        """New − old (a side without the node counts 0); n/a when either side is n/a."""
+        if isinstance(self.old, NotApplicable) or isinstance(self.new, NotApplicable):
+            return NA
         return (self.new or Decimal(0)) - (self.old or Decimal(0))
 
     def to_dict(self, places: int) -> dict[str, Any]:
@@ -114,8 +118,12 @@ class UnitDiff:
         )
 
     @property
-    def delta(self) -> Decimal:
-        return self.total[1] - self.total[0]
+    def delta(self) -> Decimal | NotApplicable:
+        """The total's change; n/a when either total is n/a."""
+        old, new = self.total
+        if isinstance(old, NotApplicable) or isinstance(new, NotApplicable):
+            return NA
+        return new - old
 
     def to_dict(self, places: int) -> dict[str, Any]:
         return {
@@ -455,6 +463,8 @@ def _changes(
 def _text(value: Any, exact: bool = False) -> str | None:
     if value is None:
         return None
+    if isinstance(value, NotApplicable):
+        return "n/a"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, Decimal):
@@ -467,9 +477,11 @@ def exact_text(value: Decimal) -> str:
     return "0" if value.is_zero() else format(value.normalize(), "f")
 
 
-def _fixed(value: Decimal | None, places: int, *, sign: bool = False) -> str | None:
+def _fixed(value: Decimal | NotApplicable | None, places: int, *, sign: bool = False) -> str | None:
     if value is None:
         return None
+    if isinstance(value, NotApplicable):
+        return "n/a"  # not applicable on that side: never a number
     text = f"{value:.{places}f}"
     return f"+{text}" if sign and value > 0 else text
 

@@ -17,6 +17,7 @@ from rulebook.analysis.whatif import Point, edited, read, unit_values
 from rulebook.arith import canonical
 from rulebook.data.dataset import DataSet, InputValue
 from rulebook.engine.evaluate import evaluate
+from rulebook.engine.semantics import NotApplicable
 from rulebook.errors import DataError, EvaluationError
 from rulebook.scheme.graph import DependencyGraph
 from rulebook.scheme.model import Indicator, Scheme
@@ -281,6 +282,8 @@ class Search:
         return out
 
     def candidates(self, ind: Indicator, current: InputValue) -> list[InputValue]:
+        if isinstance(current, NotApplicable):
+            return []  # not applicable to the unit: no value of it is searched
         if ind.type == "bool":
             return [not current]
         if ind.type == "enum":

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ast
 import itertools
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, Inexact, localcontext
 
 import attrs
@@ -441,6 +441,8 @@ class Analyzer:
                     continue
                 self.current, self.axis, self.inlined = name, scheme.axis_of(name), 0
                 self.ranges[name] = self.name_range(name)
+                if name in scheme.not_applicable_names:
+                    self.flag(f"may be n/a ({scheme.not_applicable_names[name]})")
         out = []
         for name in (*scheme.score_ids, *scheme.output_ids, *scheme.values):
             node = scheme.nodes.get(name)
@@ -491,6 +493,14 @@ class Analyzer:
                 part = self.ranges[root]
                 assert isinstance(part, Interval)
                 terms.append((part, sign))
+            if any(r in scheme.not_applicable_names for r, _ in semantics.total_terms(scheme)):
+                total = self.total_with_na()
+                self.raws[name] = total
+                return (
+                    self.rounded(total)
+                    if semantics.total_is_rounded(scheme.total_not_applicable)
+                    else total
+                )
             total = semantics.total_of(terms, Interval(ZERO, ZERO, True))
             self.raws[name] = total
             return total
@@ -505,12 +515,7 @@ class Analyzer:
         if node.formula is not None:
             raw = self.expr(node.formula.tree)
         else:
-            parts = []
-            for child in node.children:
-                part = self.ranges[child]
-                assert isinstance(part, Interval)
-                parts.append(part)
-            raw = semantics.combine_children(parts, Interval(ZERO, ZERO, True))
+            raw = self.children_range(node.children, node.not_applicable)
         assert isinstance(raw, Interval)
         self.raws[name] = raw
         value = self.settled(node, raw)
@@ -542,6 +547,56 @@ class Analyzer:
         if semantics.is_rounded(node):
             value = self.rounded(value)
         return value
+
+    def children_range(self, children: Sequence[str], rule: str | None) -> Interval:
+        """A group's raw range: the plain sum; with children that may be n/a, their parent's
+        rule (`semantics.applicable_sum`): under `full`/`zero` such a child may count its
+        standard/0 instead (`semantics.na_alternative`), under `rescale` the scaled sum lies
+        within `semantics.rescaled_span`."""
+        parts = []
+        for child in children:
+            part = self.ranges[child]
+            assert isinstance(part, Interval)
+            parts.append(part)
+        na = self.scheme.not_applicable_names
+        maybe = [c in na for c in children]
+        if not any(maybe):
+            return semantics.combine_children(parts, Interval(ZERO, ZERO, True))
+        standards = [self.scheme.nodes[c].standard for c in children]
+        if rule == "rescale":
+            lo, hi = semantics.rescaled_span(
+                [p.lo for p in parts],
+                [p.hi for p in parts],
+                standards,  # type: ignore[arg-type]
+            )
+            self.flag("rescaled over the applicable children (not_applicable: rescale)")
+            return Interval(lo, hi, False)
+        widened = []
+        for part, may, standard in zip(parts, maybe, standards, strict=True):
+            other = semantics.na_alternative(standard, rule)
+            widened.append(part.union(Interval.point(other)) if may and other is not None else part)
+        return semantics.combine_children(widened, Interval(ZERO, ZERO, True))
+
+    def total_with_na(self) -> Interval:
+        """The total's range when roots may be n/a (`semantics.total_with_na`): the category
+        roots by the total's rule, a bonus or deduction that may be n/a also as 0."""
+        scheme = self.scheme
+        terms = semantics.total_terms(scheme)
+        categories = [r for r, _ in terms if scheme.nodes[r].role == "category"]
+        out = (
+            self.children_range(categories, scheme.total_not_applicable)
+            if categories
+            else Interval(ZERO, ZERO, True)
+        )
+        for root, sign in terms:
+            if scheme.nodes[root].role == "category":
+                continue
+            part = self.ranges[root]
+            assert isinstance(part, Interval)
+            if root in scheme.not_applicable_names:
+                part = part.union(Interval(ZERO, ZERO, True))
+            out = out + (part if sign > 0 else -part)
+        return out
 
     def rounded(self, x: Interval) -> Interval:
         r = self.scheme.rounding

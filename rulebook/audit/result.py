@@ -18,10 +18,13 @@ from rulebook.arith import PRECISION, SNAP_PLACES, canonical
 from rulebook.audit.groups import GroupRow, group_dicts, group_rows
 from rulebook.audit.trail import Auditor, NodeAudit, PeriodPointsLost, PointsLost
 from rulebook.engine.ranking import rank
+from rulebook.engine.semantics import NA, NotApplicable
 from rulebook.scheme.model import Scheme
 from rulebook.version import __version__
 
 FORMAT_VERSION = 1
+
+_BELOW_ALL = Decimal("-Infinity")
 
 PerPeriod = Mapping[str, Decimal | bool]
 
@@ -172,8 +175,10 @@ class Result:
         raise KeyError(name)
 
     def total_ranks(self) -> list[Decimal]:
-        """Competition rank of each unit by total, highest first, in unit order."""
-        return rank([u.total for u in self.units])
+        """Competition rank of each unit by total, highest first, in unit order (a total that
+        is n/a — nothing applies to the unit — ranks last)."""
+        totals: list[Any] = [u.value("total") for u in self.units]
+        return rank([_BELOW_ALL if t is NA else t for t in totals])
 
     def explain(self, unit: str, node: str = "total") -> NodeAudit:
         """Why `unit` has its value at `node` (a node id, `total`, or a named value)."""
@@ -345,13 +350,20 @@ class _Layout:
         self.ranks = spread(scheme.rankings)
         self.outcomes = spread(scheme.outcomes)
         self.audited = (*scheme.score_ids, *scheme.output_ids, *scheme.values)
+        na = scheme.not_applicable_names
+        self.may_be_na = [  # scores that may be n/a: listed per unit under `not_applicable`
+            (n, slots[n]) for n in (*scheme.score_ids, *scheme.output_ids) if n in na
+        ]
 
         self._fixed: dict[Decimal, str] = {}
         self._canonical: dict[Decimal, str] = {}
 
-    def fixed(self, value: Decimal) -> str:
+    def fixed(self, value: Decimal | NotApplicable) -> str | None:
         """`_fixed` at the scheme's places, remembered by value (units share most values; the
-        text depends only on the number, and zero is never cached so `-0` cannot leak)."""
+        text depends only on the number, and zero is never cached so `-0` cannot leak); None
+        (JSON null) for a score that does not apply."""
+        if isinstance(value, NotApplicable):
+            return None
         text = self._fixed.get(value)
         if text is None:
             text = _fixed(value, self.places)
@@ -361,6 +373,8 @@ class _Layout:
 
     def canonical(self, value: Any) -> Any:
         """`_plain`, remembered by value for decimals (the text depends only on the number)."""
+        if value is NA:
+            return None
         if value.__class__ is not Decimal:
             return _plain(value)
         text = self._canonical.get(value)
@@ -405,6 +419,8 @@ class _Layout:
     def entry(self, unit: UnitResult, total_rank: int) -> dict[str, Any]:
         vector, scheme, fixed, plain = unit.vector, self.scheme, self.fixed, self.canonical
         entry = self._entry(unit, total_rank, vector, scheme, fixed, plain)
+        if self.may_be_na:  # a scheme with not-applicable items: which ones do not apply
+            entry["not_applicable"] = [n for n, i in self.may_be_na if vector[i] is NA]
         if self.periods:  # only schemes with per-period nodes carry the key
             entry["period_scores"] = {
                 n: {p: fixed(vector[slot + k]) for k, p in enumerate(ids)}
@@ -454,6 +470,8 @@ def _fixed(value: Decimal, places: int) -> str:
 
 
 def _plain(value: Any) -> Any:
+    if value is NA:
+        return None
     if isinstance(value, Mapping):
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, bool):

@@ -21,6 +21,7 @@ from typing import Any, NamedTuple, Protocol
 import attrs
 
 from rulebook.arith import CONTEXT, canonical
+from rulebook.audit import applicable
 from rulebook.audit.tables import TableRead, calls_tables, table_reads
 from rulebook.engine import semantics
 from rulebook.engine.codegen import compile_expression
@@ -29,7 +30,7 @@ from rulebook.errors import Location
 from rulebook.expr.syntax import value_names
 from rulebook.scheme.model import Scheme
 
-Value = Decimal | bool | str
+Value = Decimal | bool | str | semantics.NotApplicable
 PerPeriodValue = Value | Mapping[str, Value]
 
 
@@ -109,6 +110,10 @@ class NodeAudit:
     tables: tuple[TableRead, ...] = ()
     """The table calls the formula made: argument, row matched, value (`rulebook.audit.tables`)."""
     aggregates: tuple[AggregateRead, ...] = ()
+    not_applicable: str | None = None
+    """Why the node does not apply to this unit (its value is then n/a), else None."""
+    combined: str | None = None
+    """For a group or the total with n/a children: what its `not_applicable:` rule did."""
 
     @property
     def clipped(self) -> Decimal:
@@ -154,6 +159,8 @@ class NodeAudit:
             self.ranks,
             self.tables,
             self.aggregates,
+            self.not_applicable,
+            self.combined,
         )
         return render(static, facts, plain or _plain_value)
 
@@ -241,18 +248,25 @@ class _Facts(NamedTuple):
     ranks: tuple[RankRead, ...]
     tables: tuple[TableRead, ...] = ()
     aggregates: tuple[AggregateRead, ...] = ()
+    not_applicable: str | None = None
+    combined: str | None = None
+
+
+def _score_text(value: Any) -> str | None:
+    """A score in an audit dict: its decimal text; None (JSON null) when it is n/a."""
+    return None if value is semantics.NA else format(value, "f")
 
 
 def render(static: _Static, facts: _Facts, plain: Callable[[Any], Any]) -> dict[str, Any]:
     """A node's audit as JSON-ready data: the one rendering behind `NodeAudit.to_dict` and the
     audit of `Result.to_dict(audit=True)`; hot when every unit is audited, so written for speed."""
-    value, raw, inputs, children, clips, _, rounding, branches, ranks, tables, aggregates = facts
+    value, raw, inputs, children, clips, _, rounding, branches, ranks, tables, aggregates = facts[:11]
     kind = static.kind
     if kind != "value":
         out: dict[str, Any] = {
             "kind": kind,
             "label": static.label,
-            "value": format(value, "f"),
+            "value": _score_text(value),
             "raw": plain(raw),
         }
     else:
@@ -276,7 +290,7 @@ def render(static: _Static, facts: _Facts, plain: Callable[[Any], Any]) -> dict[
         ]
     if children:
         out["children"] = {
-            c: format(v, "f") for c, v in zip(static.children, children, strict=True)
+            c: _score_text(v) for c, v in zip(static.children, children, strict=True)
         }
     if clips:
         out["clips"] = [
@@ -343,6 +357,10 @@ def render(static: _Static, facts: _Facts, plain: Callable[[Any], Any]) -> dict[
         out["lost"] = (
             format(max(standard - value, _ZERO), "f") if isinstance(value, Decimal) else None
         )
+    if facts.not_applicable is not None:
+        out["not_applicable"] = facts.not_applicable
+    if facts.combined is not None:
+        out["combined"] = facts.combined
     if static.source is not None:
         out["source"] = static.source
     if static.reference:
@@ -439,6 +457,11 @@ class Auditor:
         self._last_facts: dict[str, _Facts] = {}
         self._text: dict[Decimal, str] = {}
         self._standards: list[_Spec] | None = None  # items with a standard
+        na = self.scheme.not_applicable_names
+        self._combining = frozenset(  # groups (and the total) that may meet an n/a child
+            [n.id for n in self.scheme.nodes.values() if any(c in na for c in n.children)]
+            + (["total"] if any(r in na for r in self.scheme.roots) else [])
+        )
         self._period_parts = {
             n: semantics.period_part(self.scheme.nodes[v.period_of])
             for n, v in self.scheme.values.items()
@@ -477,6 +500,8 @@ class Auditor:
             spec.reference,
             facts.tables,
             facts.aggregates,
+            facts.not_applicable,
+            facts.combined,
         )
 
     def explain_dict(
@@ -504,7 +529,10 @@ class Auditor:
         ]
 
     def points_lost_dicts(
-        self, unit: UnitScores, fixed: Callable[[Decimal], str], plain: Callable[[Any], Any]
+        self,
+        unit: UnitScores,
+        fixed: Callable[[Decimal], str | None],
+        plain: Callable[[Any], Any],
     ) -> list[dict[str, Any]]:
         """`points_lost` as the JSON contract writes it (scores by `fixed`, other values by
         `plain`), without building the objects."""
@@ -532,7 +560,7 @@ class Auditor:
                 continue
             standard = node.period_standard
             for period, value in unit.value(f"{name}.periods").items():
-                if value < standard:
+                if value is not semantics.NA and value < standard:
                     out.append(
                         PeriodPointsLost(
                             name, node.label, period, standard, value, standard - value
@@ -559,7 +587,7 @@ class Auditor:
         for spec in self._standards:
             value, standard = spec.value_of(vector), spec.standard
             assert standard is not None
-            if value < standard:
+            if value is not semantics.NA and value < standard:  # an n/a item loses nothing
                 reads = spec
                 if spec.node is not None and spec.node.per is not None:
                     reads = self._spec(f"{spec.name}.periods")
@@ -586,6 +614,24 @@ class Auditor:
             return self._period_facts(unit, spec, self._period_parts[spec.name])
         value = spec.value_of(vector)
         raw = spec.raw_of(vector) if spec.kind != "value" else value
+        if value is semantics.NA or raw is semantics.NA:  # nothing computed: say why
+            return _Facts(
+                value,
+                raw,
+                spec.inputs_of(vector),
+                spec.children_of(vector),
+                (),
+                None,
+                None,
+                (),
+                (),
+                not_applicable=applicable.why_not_applicable(self.scheme, spec.name, vector),
+            )
+        combined = (
+            applicable.how_combined(self.scheme, spec.name, vector)
+            if spec.name in self._combining
+            else None
+        )
         ranks = self._ranks(spec, unit) if spec.ranked else ()
         reads = table_reads(self.scheme, *spec.reads_tables, vector) if spec.reads_tables else ()
         aggregates = self._aggregate_reads(spec, unit) if spec.aggregated else ()
@@ -610,6 +656,8 @@ class Auditor:
                 ranks,
                 reads,
                 aggregates,
+                None,
+                combined,
             )
         if node.min is None and node.max is None:
             clamped = raw
@@ -629,6 +677,8 @@ class Auditor:
             ranks,
             reads,
             aggregates,
+            None,
+            combined,
         )
 
     def _period_facts(self, unit: UnitScores, spec: _Spec, part: semantics.PeriodPart) -> _Facts:

@@ -23,9 +23,11 @@ from rulebook.data.values import (
     duration_seconds,
     duration_text,
     exact_number,
+    is_na_marker,
     parse_duration,
     plain_bool,
 )
+from rulebook.engine.semantics import NA
 from rulebook.errors import Problem, did_you_mean
 from rulebook.expr.slips import plain_number
 from rulebook.scheme.loader import Path_
@@ -59,6 +61,8 @@ class _ValueChecker:
     def scalar(self, unit: str, ind: Indicator, raw: Any, path: Path_, period: str | None) -> Any:
         kind = ind.type
         raw = plain_bool(raw)
+        if is_na_marker(raw) and raw not in ind.values:
+            return self.not_applicable(unit, ind, raw, path, period)
         if kind == "bool":
             if raw is True or raw is False:
                 return raw
@@ -173,6 +177,24 @@ class _ValueChecker:
             return _REPORTED
         return raw
 
+    def not_applicable(
+        self, unit: str, ind: Indicator, raw: str, path: Path_, period: str | None
+    ) -> Any:
+        """The marker `n/a` / `不适用`: NA for an indicator declared `na: allowed`, else an
+        error that says how to allow it."""
+        if ind.na_allowed:
+            return NA
+        return self.bad(
+            unit,
+            ind,
+            path,
+            period,
+            f"`{raw.strip()}` marks the indicator not applicable, but `{ind.name}` does not "
+            "declare that it may be",
+            f"give a value, or declare `na: allowed` on indicator `{ind.name}` in the scheme "
+            "(and a `not_applicable:` rule on the groups above what reads it)",
+        )
+
     def bad(
         self,
         unit: str,
@@ -279,6 +301,9 @@ class _Checker(_ValueChecker):
                 )
                 return None
             return self.scalar(unit, ind, raw, path, None)
+        if is_na_marker(raw):  # the whole indicator, every period
+            value = self.scalar(unit, ind, raw, path, None)
+            return dict.fromkeys(self.period_ids, value)
         if not isinstance(raw, dict):
             self.error(
                 path,

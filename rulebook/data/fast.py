@@ -13,9 +13,12 @@ from collections.abc import Callable
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
 
+import attrs
+
 from rulebook.data.check import _Checker
 from rulebook.data.dataset import UnitData
-from rulebook.data.values import MISSING, duration_seconds, parse_duration, plain_bool
+from rulebook.data.values import MISSING, NA_MARKERS, duration_seconds, parse_duration, plain_bool
+from rulebook.engine.semantics import NA
 from rulebook.scheme.model import Indicator, Scheme
 
 _UnitCheck = Callable[[dict[Any, Any]], dict[str, Any] | None]
@@ -115,7 +118,20 @@ _SMALL = tuple(Decimal(i) for i in range(1024))
 
 
 def _scalar(ind: Indicator, k: int, env: dict[str, Any], pad: str) -> list[str]:
-    """Lines that accept `v` as a valid value of `ind` (converted), or return None."""
+    """Lines that accept `v` as a valid value of `ind` (converted), or return None; for an
+    indicator declared `na: allowed`, the marker (`n/a`, `不适用`) becomes NA, as in the
+    careful pass (an enum value spelt like the marker stays the enum value)."""
+    if ind.na_allowed:
+        env["NA"], env["NAM"] = NA, frozenset(NA_MARKERS)
+        env[f"V{k}"] = frozenset(ind.values)
+        own = f" and v not in V{k}" if ind.values else ""
+        plain = attrs.evolve(ind, na_allowed=False)
+        return [
+            f"{pad}if type(v) is str and v.strip().lower() in NAM{own}:",
+            f"{pad}    v = NA",
+            f"{pad}else:",
+            *_scalar(plain, k, env, pad + "    "),
+        ]
     if ind.type == "bool":
         env["plain"] = plain_bool
         return [

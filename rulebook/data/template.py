@@ -77,6 +77,8 @@ def describe(ind: Indicator) -> str:
             parts.append(f"{low}value{high}")
         if ind.type == "count":
             parts.append("whole number")
+    if ind.na_allowed:
+        parts.append("or n/a (不适用) where it does not apply")
     if ind.unit:
         parts.append(f"unit: {ind.unit}")
     parts.append("default: " + str(ind.default) if ind.default is not None else "required")
@@ -158,14 +160,18 @@ def _validation(ind: Indicator, DataValidation: Any, book: Any) -> Any:  # noqa:
         "promptTitle": (ind.label or ind.name)[:32],
         "prompt": describe(ind)[:255],
     }
+    if ind.na_allowed:  # `n/a` must be enterable: the check warns instead of refusing
+        common["errorStyle"] = "warning"
+    marker = ("n/a",) if ind.na_allowed else ()
     if ind.type == "bool":
-        return DataValidation(type="list", formula1='"' + ",".join(BOOL_CHOICES) + '"', **common)
+        choices = ",".join((*BOOL_CHOICES, *marker))
+        return DataValidation(type="list", formula1=f'"{choices}"', **common)
     if ind.type == "duration":
         return DataValidation(
             type="textLength", operator="lessThanOrEqual", formula1="20", **common
         )
     if ind.type == "enum":
-        listed = ",".join(ind.values)
+        listed = ",".join((*ind.values, *marker))
         if len(listed) <= 250 and not any("," in v or '"' in v for v in ind.values):
             return DataValidation(type="list", formula1=f'"{listed}"', **common)
         return DataValidation(type="list", formula1=_choices_range(book, ind), **common)

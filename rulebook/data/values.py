@@ -147,3 +147,14 @@ def duration_text(seconds: Decimal) -> str:
     if hours:
         return f"{sign}{hours}:{minutes:02d}:{secs:02d}{tail}"
     return f"{sign}{minutes}:{secs:02d}{tail}"
+
+
+NA_MARKERS: Final = ("n/a", "不适用")
+"""Data that marks an indicator not applicable to a unit: `n/a` (any letter case, e.g. `N/A`)
+or `不适用`, as a YAML/JSON string, a CSV or xlsx cell, or a pandas cell (surrounding spaces
+ignored). NaN and empty cells stay *missing* (the indicator's default applies)."""
+
+
+def is_na_marker(raw: Any) -> bool:
+    """Whether `raw` is a not-applicable marker (`NA_MARKERS`)."""
+    return isinstance(raw, str) and raw.strip().lower() in NA_MARKERS

@@ -97,7 +97,14 @@ class _Generator:
             "_total": semantics.total_of,
             "_Q": scheme.rounding.quantum,
             "_M": scheme.rounding.decimal_mode,
+            "_NA": semantics.NA,
+            "_reads_na": semantics.reads_na,
+            "_applies": semantics.applies,
+            "_asum": semantics.applicable_sum,
+            "_total_na": semantics.total_with_na,
+            "_rtotal": semantics.rounded_total,
         }
+        self.na = scheme.not_applicable_names
         self.constant_names: dict[tuple[type, Any], str] = {}
         for name, sig in FUNCTIONS.items():
             self.bindings[f"_f_{name}"] = sig.implementation
@@ -136,11 +143,23 @@ class _Generator:
         scheme, plan = self.scheme, self.plan
         slot = plan.slots[name]
         if name in scheme.values:
-            return self.value_statements(name, slot)
+            return self.guarded(name, (), self.value_statements(name, slot))
         if name == "total":
             terms = ", ".join(
                 f"(v[{plan.slots[root]}], {sign})" for root, sign in semantics.total_terms(scheme)
             )
+            roots = [root for root, _ in semantics.total_terms(scheme)]
+            if any(root in self.na for root in roots):
+                nodes = [scheme.nodes[root] for root in roots]
+                rule = scheme.total_not_applicable
+                return [
+                    f"r = _total_na(({terms},), "
+                    f"{self.constant(tuple(n.role == 'category' for n in nodes))}, "
+                    f"{self.constant(tuple(n.standard for n in nodes))}, "
+                    f"{self.constant(rule)})",
+                    f"v[{plan.raw_slots[name]}] = r",
+                    f"v[{slot}] = _rtotal(r, {self.constant(rule)}, _Q, _M)",
+                ]
             return [
                 f"r = _total(({terms}{',' if terms else ''}), {self.constant(Decimal(0))})",
                 f"v[{plan.raw_slots[name]}] = r",
@@ -150,6 +169,13 @@ class _Generator:
         self.memos = []
         if node.formula is not None:
             raw = self.expr(node.formula, None)
+        elif any(c in self.na for c in node.children):
+            parts = ", ".join(f"v[{plan.slots[c]}]" for c in node.children)
+            standards = tuple(scheme.nodes[c].standard for c in node.children)
+            raw = (
+                f"_asum(({parts},), {self.constant(standards)}, "
+                f"{self.constant(node.not_applicable)})"
+            )
         else:
             parts = ", ".join(f"v[{plan.slots[c]}]" for c in node.children)
             raw = f"_children(({parts}{',' if parts else ''}), {self.constant(Decimal(0))})"
@@ -157,10 +183,46 @@ class _Generator:
         if semantics.is_rounded(node):
             low = "None" if node.min is None else self.constant(node.min)
             high = "None" if node.max is None else self.constant(node.max)
-            out.append(f"v[{slot}] = _score(r, {low}, {high}, True, _Q, _M)")
+            score = f"_score(r, {low}, {high}, True, _Q, _M)"
+            if name in self.na:
+                score = f"(r if r is _NA else {score})"
+            out.append(f"v[{slot}] = {score}")
         else:
             out.append(f"v[{slot}] = r")
-        return out
+        return self.guarded(name, node.applies, out)
+
+    def guarded(self, name: str, conditions: tuple[str, ...], body: list[str]) -> list[str]:
+        """`body` under the not-applicable rule: when a condition of the node does not hold or
+        the formula reads a not-applicable value, every slot of `name` is n/a instead. Only a
+        name that may be n/a (`rulebook.scheme.applicability`) gets the test."""
+        if name not in self.na:
+            return body
+        plan, scheme = self.plan, self.scheme
+        formula = (
+            scheme.values[name].formula if name in scheme.values else scheme.nodes[name].formula
+        )
+        reads = sorted({r for r, _ in formula.names() if r in self.na}) if formula else []
+        slots = [
+            plan.slots[r] + i for r in reads for i in range(scheme.axis_size(scheme.axis_of(r)))
+        ]
+        tests = []
+        if conditions:
+            tests.append(
+                "not _applies((" + "".join(f"v[{plan.slots[c]}], " for c in conditions) + "))"
+            )
+        if slots:
+            tests.append("_reads_na((" + "".join(f"v[{s}], " for s in slots) + "))")
+        if not tests:
+            return body
+        targets = [plan.slots[name] + i for i in range(scheme.axis_size(scheme.axis_of(name)))]
+        if name in plan.raw_slots:
+            targets.append(plan.raw_slots[name])
+        return [
+            f"if {' or '.join(tests)}:",
+            *(f"    v[{t}] = _NA" for t in targets),
+            "else:",
+            *("    " + line for line in body),
+        ]
 
     def value_statements(self, name: str, slot: int) -> list[str]:
         value = self.scheme.values[name]

@@ -18,7 +18,7 @@ from simpleeval import SimpleEval
 
 from rulebook.arith import CONTEXT
 from rulebook.engine import semantics
-from rulebook.expr.functions import AGGREGATORS, FUNCTIONS, ZERO
+from rulebook.expr.functions import AGGREGATORS, FUNCTIONS
 from rulebook.scheme import axes
 from rulebook.scheme.model import Scheme
 
@@ -117,8 +117,31 @@ def reference_stages(scheme: Scheme) -> list[Callable[[list[Any]], None]]:
     interpreter = Interpreter(scheme)
     rounding = scheme.rounding
 
+    na = scheme.not_applicable_names
+
+    def not_applicable(name: str, v: list[Any]) -> bool:
+        """The not-applicable rule (`semantics.applies`, `semantics.reads_na`) for `name`."""
+        if name not in na:
+            return False
+        node = scheme.nodes.get(name)
+        if node is not None and not semantics.applies(v[plan.slots[c]] for c in node.applies):
+            return True
+        formula = scheme.values[name].formula if node is None else node.formula
+        if formula is None:
+            return False
+        reads = {r for r, _ in formula.names() if r in na}
+        return semantics.reads_na(
+            v[plan.slots[r] + i] for r in reads for i in range(scheme.axis_size(scheme.axis_of(r)))
+        )
+
     def compute(name: str, v: list[Any]) -> None:
         slot = plan.slots[name]
+        if name != "total" and not_applicable(name, v):
+            for i in range(scheme.axis_size(scheme.axis_of(name))):
+                v[slot + i] = semantics.NA
+            if name in plan.raw_slots:
+                v[plan.raw_slots[name]] = semantics.NA
+            return
         if name in scheme.values:
             value = scheme.values[name]
             memo: dict[int, Any] = {}
@@ -136,20 +159,32 @@ def reference_stages(scheme: Scheme) -> list[Callable[[list[Any]], None]]:
                 v[slot + at] = result
             return
         if name == "total":
-            raw = semantics.total_of(
-                [(v[plan.slots[root]], sign) for root, sign in semantics.total_terms(scheme)], ZERO
+            terms = [(v[plan.slots[root]], sign) for root, sign in semantics.total_terms(scheme)]
+            nodes = [scheme.nodes[root] for root, _ in semantics.total_terms(scheme)]
+            raw = semantics.total_with_na(
+                terms,
+                [n.role == "category" for n in nodes],
+                [n.standard for n in nodes],
+                scheme.total_not_applicable,
             )
-            v[plan.raw_slots[name]] = v[slot] = raw
+            v[plan.raw_slots[name]] = raw
+            v[slot] = semantics.rounded_total(
+                raw, scheme.total_not_applicable, rounding.quantum, rounding.decimal_mode
+            )
             return
         node = scheme.nodes[name]
         if node.formula is not None:
             raw = interpreter.run(node.formula.tree, v, None)
         else:
-            raw = semantics.combine_children((v[plan.slots[c]] for c in node.children), ZERO)
+            raw = semantics.applicable_sum(
+                [v[plan.slots[c]] for c in node.children],
+                [scheme.nodes[c].standard for c in node.children],
+                node.not_applicable,
+            )
         v[plan.raw_slots[name]] = raw
         v[slot] = (
             semantics.score(raw, node.min, node.max, True, rounding.quantum, rounding.decimal_mode)
-            if semantics.is_rounded(node)
+            if semantics.is_rounded(node) and not isinstance(raw, semantics.NotApplicable)
             else raw
         )
 

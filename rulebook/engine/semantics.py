@@ -20,7 +20,7 @@ from decimal import (
     ROUND_UP,
     Decimal,
 )
-from typing import Literal, Protocol, TypeVar
+from typing import Final, Literal, Protocol, TypeVar, cast
 
 import attrs
 
@@ -64,6 +64,8 @@ class Scored(Protocol):
     def max(self) -> Decimal | None: ...
     @property
     def is_item(self) -> bool: ...
+    @property
+    def not_applicable(self) -> str | None: ...
 
 
 class Rounding(Protocol):
@@ -118,9 +120,15 @@ class Settled:
 
 
 def is_rounded(node: Scored) -> bool:
-    """Items and any node with a declared cap or floor are rounded; a plain group is the exact
-    sum of its (already rounded) children."""
-    return node.is_item or node.min is not None or node.max is not None
+    """Items, any node with a declared cap or floor, and a group that rescales its applicable
+    children (`not_applicable: rescale`, whose scaling may leave the quantum) are rounded; a
+    plain group is the exact sum of its (already rounded) children."""
+    return (
+        node.is_item
+        or node.min is not None
+        or node.max is not None
+        or node.not_applicable == "rescale"
+    )
 
 
 def bound(
@@ -324,3 +332,183 @@ AGGREGATORS: dict[str, Aggregator] = {
         Aggregator("period_max", "largest value over the periods", lambda v, s: max(v)),
     )
 }
+
+
+# -- not applicable -------------------------------------------------------------------------------
+
+
+class NotApplicable:
+    """The value of an indicator, value or node that does not apply to a unit (不适用): never a
+    number, never 0. A formula that reads it is not applicable itself (`reads_na`); a parent
+    combines it by its `not_applicable:` rule (`applicable_sum`)."""
+
+    _instance: NotApplicable | None = None
+
+    def __new__(cls) -> NotApplicable:  # noqa: PYI034 - one instance, whatever the subclass
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "NA"
+
+    def __str__(self) -> str:
+        return "n/a"
+
+    def __format__(self, spec: str) -> str:
+        return "n/a"  # a renderer that knows the language writes 不适用 (`render.view`)
+
+    def __reduce__(self) -> str:
+        return "NA"  # pickles as the module's one instance
+
+
+NA: Final = NotApplicable()
+"""The one not-applicable value; test with `value is NA`."""
+
+NaRule = Literal["rescale", "full", "zero"]
+NA_RULES: tuple[NaRule, ...] = ("rescale", "full", "zero")
+"""What a parent does with a not-applicable child: `rescale` (缺项按比例折算: the applicable
+children's sum × Σ every child's standard / Σ the applicable children's standards), `full`
+(不适用项按满分计: the child counts its standard) or `zero` (the child counts 0)."""
+
+
+def is_na(value: object) -> bool:
+    """Whether `value` is the not-applicable value."""
+    return value is NA
+
+
+def reads_na(values: Iterable[object]) -> bool:
+    """The propagation rule: a formula (item, value or `applies` condition) that reads any
+    not-applicable value — at any period — is not applicable; it is never computed with a
+    stand-in number."""
+    return any(v is NA for v in values)
+
+
+def applies(conditions: Iterable[object]) -> bool:
+    """A node applies when every `applies:` condition on it and on its ancestors is true (a
+    condition that is itself not applicable does not hold)."""
+    return all(c is True for c in conditions)
+
+
+def na_term(standard: T | None, rule: str | None, zero: T) -> T:
+    """What a not-applicable child counts under `full` (its standard) and `zero` (0)."""
+    if rule == "full":
+        assert standard is not None  # checked at load
+        return standard
+    return zero
+
+
+def applicable_sum(
+    values: Sequence[Decimal | NotApplicable],
+    standards: Sequence[Decimal | None],
+    rule: str | None,
+) -> Decimal | NotApplicable:
+    """A group's raw value from its children's scores, some perhaps not applicable.
+
+    No child n/a: the plain sum (`combine_children`). Every child n/a: n/a, except under `full`
+    (each child counts its standard). Otherwise by `rule`: `full` counts an n/a child's
+    standard, `zero` counts 0, `rescale` scales the applicable children's sum by
+    Σ standard(all) / Σ standard(applicable). A group without a rule never gets an n/a child
+    (`rulebook.scheme.applicability` refuses such a scheme at load)."""
+    if not reads_na(values):
+        return combine_children(cast("Sequence[Decimal]", values), ZERO)
+    if rule == "rescale":
+        kept = [
+            (cast("Decimal", v), cast("Decimal", s))
+            for v, s in zip(values, standards, strict=True)
+            if v is not NA
+        ]
+        if not kept:
+            return NA
+        share = combine_children((s for _, s in kept), ZERO)
+        whole = combine_children(cast("Sequence[Decimal]", standards), ZERO)
+        return combine_children((v for v, _ in kept), ZERO) * whole / share
+    if rule in ("full", "zero"):
+        if rule == "zero" and all(v is NA for v in values):
+            return NA
+        return combine_children(
+            (
+                na_term(s, rule, ZERO) if v is NA else cast("Decimal", v)
+                for v, s in zip(values, standards, strict=True)
+            ),
+            ZERO,
+        )
+    raise ValueError("a not-applicable child under a group without a `not_applicable:` rule")
+
+
+def rescale_factor(
+    values: Sequence[object], standards: Sequence[Decimal | None]
+) -> tuple[Decimal, Decimal]:
+    """(Σ every child's standard, Σ the applicable children's standards): the audit shows the
+    scaling `applicable_sum` applied under `rescale`."""
+    known = cast("Sequence[Decimal]", standards)  # every child has one under `rescale`
+    whole = combine_children(known, ZERO)
+    share = combine_children((s for v, s in zip(values, known, strict=True) if v is not NA), ZERO)
+    return whole, share
+
+
+def total_with_na(
+    terms: Sequence[tuple[Decimal | NotApplicable, Sign]],
+    categories: Sequence[bool],
+    standards: Sequence[Decimal | None],
+    rule: str | None,
+) -> Decimal | NotApplicable:
+    """The total when some roots may not apply: the category roots are combined by the total's
+    `not_applicable:` rule exactly as a group's children (`applicable_sum`); a bonus or
+    deduction root that does not apply adds or subtracts nothing. The total is n/a only when
+    the categories' part is n/a and no bonus or deduction applies."""
+    if not reads_na(v for v, _ in terms):
+        return total_of(cast("Sequence[tuple[Decimal, Sign]]", terms), ZERO)
+    picked = [i for i, c in enumerate(categories) if c]
+    part = applicable_sum([terms[i][0] for i in picked], [standards[i] for i in picked], rule)
+    rest = [(v, sign) for (v, sign), c in zip(terms, categories, strict=True) if not c]
+    kept = [(cast("Decimal", v), s) for v, s in rest if v is not NA]
+    if isinstance(part, NotApplicable):
+        return total_of(kept, ZERO) if kept else NA
+    return part + total_of(kept, ZERO)
+
+
+def total_is_rounded(rule: str | None) -> bool:
+    """The total is the exact signed sum of its roots, except under `rescale`, whose scaling
+    may leave the quantum: then it is rounded like an item."""
+    return rule == "rescale"
+
+
+def rounded_total(
+    raw: Decimal | NotApplicable, rule: str | None, quantum: Decimal, mode: str
+) -> Decimal | NotApplicable:
+    """The total's score from its raw value (`total_is_rounded`)."""
+    if isinstance(raw, NotApplicable) or not total_is_rounded(rule):
+        return raw
+    return arith.round_score(raw, quantum, mode)
+
+
+def na_alternative(standard: Decimal | None, rule: str | None) -> Decimal | None:
+    """What a child that may be n/a can count instead of its own value, for the bounds: its
+    standard under `full`, 0 under `zero`; None under `rescale` (see `rescaled_span`)."""
+    if rule == "full":
+        return standard
+    if rule == "zero":
+        return ZERO
+    return None
+
+
+def rescaled_span(
+    lows: Sequence[Decimal | None], highs: Sequence[Decimal | None], standards: Sequence[Decimal]
+) -> tuple[Decimal | None, Decimal | None]:
+    """Bounds of `applicable_sum` under `rescale` over every set of applicable children, each
+    child i within [lows[i], highs[i]] (None: unbounded) with standard s_i > 0: the result is
+    Σ s × (Σ_A v_i / Σ_A s_i), and a ratio of sums lies between the least and the greatest
+    v_i / s_i (the mediant inequality), so Σ s × min(lo_i / s_i) … Σ s × max(hi_i / s_i)."""
+    whole = combine_children(standards, ZERO)
+    lo = (
+        None
+        if any(v is None for v in lows)
+        else whole * min(v / s for v, s in zip(lows, standards, strict=True))  # type: ignore[operator]
+    )
+    hi = (
+        None
+        if any(v is None for v in highs)
+        else whole * max(v / s for v, s in zip(highs, standards, strict=True))  # type: ignore[operator]
+    )
+    return lo, hi

@@ -23,6 +23,7 @@ from typing import Any, TextIO
 
 from rulebook.audit.result import Result, UnitResult
 from rulebook.audit.trail import Auditor
+from rulebook.engine import semantics
 from rulebook.render import periods, view
 from rulebook.render.grouprows import kind_of, label_of
 from rulebook.render.progress import Tick
@@ -58,12 +59,17 @@ def wide_rows(result: Result) -> Iterator[list[Any]]:
     with the places they are shown with (scores fixed, counts exact), text as str."""
     scheme = result.scheme
     points = view.has_points(scheme)
+    na = view.na_text(scheme)
+
+    def number(text: str) -> Decimal | str:
+        return text if text == na else Decimal(text)  # a score that does not apply: the word
+
     for u, unit in zip(view.summaries(result), result.units, strict=True):
         row: list[Any] = [u.unit, *([u.rank] if u.rank is not None else [])]
         if points:
-            row += [Decimal(u.total)]
-            row += [Decimal(s) for s in _with_periods(result, unit, u.scores[:-1])]
-        row += [Decimal(s) for s in u.outputs]
+            row += [number(u.total)]
+            row += [number(s) for s in _with_periods(result, unit, u.scores[:-1])]
+        row += [number(s) for s in u.outputs]
         row += list(u.outcomes)
         if scheme.vetoes:
             row.append("; ".join(u.reasons))
@@ -121,12 +127,15 @@ def long_rows(result: Result) -> Iterator[tuple[Any, ...]]:
     """The long table's rows (decimals stay Decimals), unit by unit, from the audit."""
     scheme = result.scheme
     auditor = Auditor(result)
+    na = view.na_text(scheme)
     for unit in result.units:
         for node_id in (*scheme.score_ids, *scheme.output_ids):
             a = auditor.explain(unit, node_id)
             measure = view.measure(scheme, node_id) if node_id != "total" else ""
             kind = "output" if node_id in scheme.output_ids else a.kind
-            yield (unit.unit, node_id, a.label, kind, "", a.value, a.raw, a.clipped, measure)
+            value = na if a.value is semantics.NA else a.value
+            raw = na if a.raw is semantics.NA else a.raw
+            yield (unit.unit, node_id, a.label, kind, "", value, raw, a.clipped, measure)
             if periods.has_periods(scheme, node_id):  # one row per period: score, raw, clipped
                 p = auditor.explain(unit, f"{node_id}.periods")
                 assert isinstance(p.value, dict)

@@ -15,7 +15,7 @@ import io
 from collections.abc import Mapping
 from decimal import Decimal
 from html import escape
-from typing import TextIO
+from typing import Any, TextIO
 
 from rulebook.audit.result import Result, UnitResult
 from rulebook.audit.trail import Auditor, NodeAudit
@@ -207,7 +207,7 @@ def _chart(result: Result) -> str:
     negative = [r for r, sign in semantics.total_terms(scheme) if sign < 0]
     zero = Decimal(0)
     widest = max(
-        (sum((max(u.scores[r], zero) for r in positive), zero) for u in result.units),
+        (sum((_bar(u.scores[r]) for r in positive), zero) for u in result.units),
         default=Decimal(1),
     ) or Decimal(1)
     label_w, bar_w, row_h = 110, 620, 22
@@ -224,25 +224,25 @@ def _chart(result: Result) -> str:
         )
         x = Decimal(label_w)
         for k, root in enumerate(positive):
-            value = max(unit.scores[root], zero)
+            value = _bar(unit.scores[root])
             bar = value / widest * bar_w
             out.append(
                 f'<rect x="{_px(x)}" y="{y}" width="{_px(bar)}" height="{row_h - 6}" '
                 f'fill="{PALETTE[k % len(PALETTE)]}"><title>'
-                f"{escape(scheme.nodes[root].label)} {format(unit.scores[root], 'f')}"
+                f"{escape(scheme.nodes[root].label)} {_text(scheme, unit.scores[root])}"
                 "</title></rect>"
             )
             x += bar
         for root in negative:
-            bar = max(unit.scores[root], zero) / widest * bar_w
+            bar = _bar(unit.scores[root]) / widest * bar_w
             out.append(
                 f'<rect x="{_px(x - bar)}" y="{y + row_h - 8}" width="{_px(bar)}" '
                 f'height="3" fill="#555"><title>{escape(scheme.nodes[root].label)} '
-                f"−{format(unit.scores[root], 'f')}</title></rect>"
+                f"−{_text(scheme, unit.scores[root])}</title></rect>"
             )
         out.append(
             f'<text x="{_px(x + 6)}" y="{y + 14}" font-size="12">'
-            f"{format(unit.total, 'f')}</text></g>"
+            f"{escape(_text(scheme, unit.total))}</text></g>"
         )
     out.append("</svg>")
     legend = "".join(
@@ -292,7 +292,7 @@ def _unit(
     if terms:
         total = auditor.explain(unit, "total")
         tree += f'<div class="audit">{escape(_audit_text(scheme, total))}</div>'
-        heading = f' — <span class="v">{format(unit.total, "f")}</span>'
+        heading = f' — <span class="v">{escape(_text(scheme, unit.total))}</span>'
     else:
         heading = ""
     outputs = [r for r in scheme.roots if r not in terms]
@@ -320,7 +320,7 @@ def _node(auditor: Auditor, unit: UnitResult, node_id: str, open_: bool = False)
             f" {node.unit}" if node.unit else ""
         )
     else:
-        value = format(audit.value, "f")
+        value = _text(scheme, audit.value)
     head = (
         f"<summary>{escape(node_id)} {escape(node.label)} "
         f'<span class="v">{escape(value)}</span>{standard}</summary>'
@@ -386,6 +386,16 @@ def _audit_text(scheme: Scheme, a: NodeAudit) -> str:
 def _cited(reference: str) -> str:
     """The clause an outcome or veto cites, escaped, after its verdict; "" when none."""
     return f' <span class="std">〔{escape(reference)}〕</span>' if reference else ""
+
+
+def _text(scheme: Scheme, value: Any) -> str:
+    """A score as shown: exact decimals, or the scheme's word for not applicable."""
+    return view.na_text(scheme) if value is semantics.NA else format(value, "f")
+
+
+def _bar(value: Any) -> Decimal:
+    """A bar's length: the score, at least 0; no bar for a score that does not apply."""
+    return Decimal(0) if value is semantics.NA else max(value, Decimal(0))
 
 
 def _anchor(name: str) -> str:

@@ -40,6 +40,7 @@ WORDS: dict[str, dict[str, str]] = {
         "deduction": "扣减",
         "summary": "汇总",
         "ranking_line": "排名 ranking",
+        "na": "不适用",
     },
     "en": {
         "node": "node",
@@ -61,6 +62,7 @@ WORDS: dict[str, dict[str, str]] = {
         "deduction": "deducted",
         "summary": "summary",
         "ranking_line": "ranking",
+        "na": "n/a",
     },
 }
 """Header words per `scheme.language`."""
@@ -105,9 +107,17 @@ def shows_rank(scheme: Scheme) -> bool:
     return bool(scheme.rankings) and has_points(scheme)
 
 
-def fixed(value: Decimal, places: int) -> str:
-    """A score as the scheme rounds it: `places` decimals."""
+def fixed(value: Decimal | semantics.NotApplicable, places: int, na: str = "n/a") -> str:
+    """A score as the scheme rounds it: `places` decimals; `na` (the scheme's word, see
+    `na_text`) for a score that does not apply — never a stand-in 0."""
+    if isinstance(value, semantics.NotApplicable):
+        return na
     return f"{value:.{places}f}"
+
+
+def na_text(scheme: Scheme) -> str:
+    """How a not-applicable score is written: `不适用` (zh) or `n/a` (en)."""
+    return words(scheme)["na"]
 
 
 def measure(scheme: Scheme, node_id: str) -> str:
@@ -160,7 +170,10 @@ def terms_line(scheme: Scheme, audit: NodeAudit, *, full_ids: bool = False) -> s
     parts = []
     for i, (sign, child, value) in enumerate(terms(scheme, audit)):
         name = child if full_ids else child.rsplit(".", 1)[-1]
-        text = f"{name} {format(value, 'f')}"
+        shown = (
+            na_text(scheme) if isinstance(value, semantics.NotApplicable) else format(value, "f")
+        )
+        text = f"{name} {shown}"
         parts.append(text if i == 0 and sign == "+" else f"{sign} {text}")
     return "= " + " ".join(parts)
 
@@ -194,16 +207,27 @@ def summaries(result: Result) -> Iterator[UnitSummary]:
     # scores and outputs have one slot each; read them straight from the slot list
     score_slots = [plan.slots[i] for i in score_ids]
     output_slots = [(i, plan.slots[i]) for i in output_ids]
+    na, not_applicable = na_text(scheme), semantics.NA
     for unit, rank in zip(result.units, result.total_ranks(), strict=True):
         vector = unit.vector
         outcomes = unit.outcomes
         vetoes = unit.vetoes
         yield UnitSummary(
             unit.unit,
-            fixed(unit.total, places),
+            fixed(unit.total, places, na),
             int(rank) if ranked else None,
-            tuple([f"{vector[s]:.{places}f}" for s in score_slots]),
-            tuple([output_text(scheme, i, vector[s]) for i, s in output_slots]),
+            tuple(
+                [
+                    na if vector[s] is not_applicable else f"{vector[s]:.{places}f}"
+                    for s in score_slots
+                ]
+            ),
+            tuple(
+                [
+                    na if vector[s] is not_applicable else output_text(scheme, i, vector[s])
+                    for i, s in output_slots
+                ]
+            ),
             tuple(_outcome(outcomes[o]) for o in scheme.outcomes),
             tuple(veto_label(scheme, v) for v in vetoes),
             tuple(veto_text(scheme, v) for v in vetoes),

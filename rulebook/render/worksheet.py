@@ -15,6 +15,7 @@ from rulebook.arith import canonical
 from rulebook.audit.result import Result, UnitResult
 from rulebook.audit.trail import Auditor, NodeAudit
 from rulebook.data.values import duration_text
+from rulebook.engine import semantics
 from rulebook.render import view
 from rulebook.render.safe import terminal_lines
 from rulebook.render.textwidth import display_width, pad
@@ -59,6 +60,10 @@ def annotate(audit: NodeAudit) -> str:
 def summary(audit: NodeAudit) -> str:
     """One line of what happened after the formula: clips, branches, ranks."""
     parts = []
+    if audit.not_applicable is not None:
+        parts.append(f"[not applicable: {audit.not_applicable}]")
+    if audit.combined is not None:
+        parts.append(f"[{audit.combined}]")
     for branch in audit.branches:
         parts.append(f"[{branch.condition}: {'yes' if branch.taken else 'no'}]")
     for read in audit.tables:
@@ -110,7 +115,11 @@ def _worksheet(result: Result, unit: str, node: str | None) -> str:
     places = scheme.rounding.places
     lines = [
         f"{scheme.title} — {unit}"
-        + (f": {view.fixed(target.total, places)}" if view.has_points(scheme) else "")
+        + (
+            f": {view.fixed(target.total, places, view.na_text(scheme))}"
+            if view.has_points(scheme)
+            else ""
+        )
     ]
     if node is None:
         lines += _verdict(result, target)
@@ -158,6 +167,8 @@ def _per_period(auditor: Auditor, unit: UnitResult, node_id: str, indent: int) -
 
 
 def _value(scheme: Scheme, a: NodeAudit) -> str:
+    if a.value is semantics.NA:
+        return view.na_text(scheme)
     if a.node in scheme.output_ids and isinstance(a.value, Decimal):
         unit = view.measure(scheme, a.node)
         return view.output_text(scheme, a.node, a.value) + (f" {unit}" if unit else "")
@@ -204,7 +215,7 @@ def detail(a: NodeAudit, scheme: Scheme | None = None) -> str:
     terms = view.terms(scheme, a) if scheme is not None else [("+", c, v) for c, v in a.children]
     lines = [
         f"{a.node}  {a.label}  [{a.kind}]",
-        f"  value     {show(a.value) if a.kind == 'value' else format(a.value, 'f')}",
+        f"  value     {_detail_value(a, scheme)}",
     ]
     if a.expression:
         lines.append(f"  formula   {' '.join(a.expression.split())}")
@@ -218,6 +229,10 @@ def detail(a: NodeAudit, scheme: Scheme | None = None) -> str:
         lines.append(f"  input     {i.name} = {_input(scheme, i.name, i.value)}  ({i.kind}{label})")
     for sign, c, v in terms:
         lines.append(f"  child     {sign} {c} = {format(v, 'f')}")
+    if a.not_applicable is not None:
+        lines.append(f"  n/a       not applicable: {a.not_applicable}")
+    if a.combined is not None:
+        lines.append(f"  n/a rule  {a.combined}")
     if a.periods:
         lines.append("  weights   " + ", ".join(f"{p} {show(w)}" for p, w in a.periods))
     for b in a.branches:
@@ -256,6 +271,13 @@ def detail(a: NodeAudit, scheme: Scheme | None = None) -> str:
     if a.note:
         lines.append(f"  note      {' '.join(a.note.split())}")
     return "\n".join(lines) + "\n"
+
+
+def _detail_value(a: NodeAudit, scheme: Scheme | None) -> str:
+    """The value line of `detail`: the scheme's word for a node that does not apply."""
+    if a.value is semantics.NA:
+        return view.na_text(scheme) if scheme is not None else "n/a"
+    return show(a.value) if a.kind == "value" else format(a.value, "f")
 
 
 def _where(a: NodeAudit) -> str:

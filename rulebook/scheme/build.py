@@ -15,7 +15,7 @@ from typing import Any
 
 from rulebook.arith import DEFAULT_LIMITS, HARD_MAX_DIGITS, HARD_MAX_EXPONENT, NumberLimits
 from rulebook.errors import Problem, SchemeError
-from rulebook.scheme import keys
+from rulebook.scheme import applicability, keys
 from rulebook.scheme.aggregates import read_aggregates, read_group_values
 from rulebook.scheme.context import Context, kind_of
 from rulebook.scheme.loader import Source
@@ -38,7 +38,7 @@ from rulebook.scheme.sections import (
     read_top,
 )
 from rulebook.scheme.table_checks import read_tables
-from rulebook.scheme.tree import read_tree
+from rulebook.scheme.tree import check_standards, read_na_rule, read_tree
 
 
 def build(
@@ -89,7 +89,27 @@ def _build(cx: Context, data: Any) -> Scheme:
     notes = _notes(cx, meta.get("notes"))
     for unread in ("source", "units"):  # for readers only, but still text
         cx.text(meta.get(unread), ("scheme", unread), unread)
+    total_rule = read_na_rule(cx, total.get("not_applicable"), ("total", "not_applicable"))
+    check_standards(
+        cx,
+        total_rule,
+        tuple(r for r in roots if r in cx.nodes and cx.nodes[r].role == "category"),
+        ("total", "not_applicable"),
+    )
     resolve(cx)
+    if not any(p.severity == "error" for p in cx.problems):
+        cx.problems.extend(
+            applicability.problems(
+                cx.indicators,
+                cx.values,
+                cx.nodes,
+                roots,
+                total_rule,
+                {r.name: (r.basis, r.demote, r.location) for r in cx.rankings.values()},
+                cx.src.loc(()),
+                {f.owner: cx.src.loc(f.path) for f in cx.formulas},
+            )
+        )
     if any(p.severity == "error" for p in cx.problems):
         raise SchemeError(cx.problems)
     return Scheme(
@@ -112,6 +132,10 @@ def _build(cx: Context, data: Any) -> Scheme:
         outcomes=cx.outcomes,
         tables=cx.tables,
         total_label=total_label,
+        total_not_applicable=total_rule,
+        not_applicable_names=applicability.na_names(
+            cx.indicators, cx.values, cx.nodes, roots, total_rule
+        ),
         language=language,
         limits=cx.limits,
         notes=notes,

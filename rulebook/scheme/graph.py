@@ -34,6 +34,8 @@ class ScoredNode(semantics.Scored, Protocol):
     def children(self) -> tuple[str, ...]: ...
     @property
     def location(self) -> Location | None: ...
+    @property
+    def applies(self) -> tuple[str, ...]: ...
 
 
 class RankingRule(Protocol):
@@ -102,7 +104,8 @@ def dependency_graph(
 ) -> DependencyGraph:
     """The graph of a scheme: every formula's reads (names outside `known` — period names such
     as `weight`, or unknown names the builder reports — make no edge), every group's children,
-    the total's terms (`rulebook.engine.semantics.total_terms`) into `total`, and every
+    every node's `applies:` conditions (its own and its ancestors'), the total's terms
+    (`rulebook.engine.semantics.total_terms`) into `total`, and every
     ranking's basis and demotion condition (the condition also reads the basis's axis, so it
     comes after it). `inputs` are added as nodes even when nothing reads them, so they get a
     slot."""
@@ -119,6 +122,9 @@ def dependency_graph(
         graph.add_node(node.id)
         for child in node.children:
             graph.add_edge(child, node.id, node.location)
+        for condition in node.applies:  # `applies:` conditions, its own and its ancestors'
+            if condition in known:
+                graph.add_edge(condition, node.id, node.location)
     for root, _ in semantics.total_terms(_Tree(tuple(roots), nodes)):
         graph.add_edge(root, "total", None)
     for ranking, where in rankings:

@@ -15,6 +15,7 @@ from typing import Any, Literal
 import attrs
 
 from rulebook.engine.semantics import AGGREGATORS as PERIOD_AGGREGATORS
+from rulebook.engine.semantics import NA_RULES
 from rulebook.expr.functions import PERIOD_NAMES
 from rulebook.scheme.model import INDICATOR_TYPES, ROLES, ROUNDING_MODES
 
@@ -265,6 +266,11 @@ INDICATOR = Record(
         NOTE,
         REFERENCE,
         Key("record_only", FLAG, "true: recorded but read by no formula"),
+        Key(
+            "na",
+            Choice(("allowed",)),
+            "allowed: a unit's data may mark it not applicable (n/a, 不适用)",
+        ),
     ),
     required_when=(("values", "type", "enum"),),
 )
@@ -400,11 +406,29 @@ NODE = Record(
         Key("period_max", NUMBER, "with `per`: a cap on each period score before rounding"),
         Key("period_min", NUMBER, "with `per`: a floor on each period score before rounding"),
         Key("period_standard", NUMBER, "with `per`: nominal points per period (points lost)"),
+        Key("applies", FORMULA, "a yes/no formula: the node is not applicable where it is false"),
+        Key(
+            "not_applicable",
+            Choice(NA_RULES),
+            "what this group does with not-applicable children: rescale, full or zero",
+        ),
     ),
     excludes=(("children", ("expr", "use", "let", "with")),),
 )
 
-TOTAL = Record("total", "how the total is shown", (LABEL, NOTE))
+TOTAL = Record(
+    "total",
+    "how the total is shown",
+    (
+        LABEL,
+        NOTE,
+        Key(
+            "not_applicable",
+            Choice(NA_RULES),
+            "what the total does with not-applicable category roots: rescale, full or zero",
+        ),
+    ),
+)
 
 VETO = Record(
     "veto",

@@ -100,6 +100,8 @@ class Indicator:
     location: Location | None = None
     reference: str = ""
     """The clause of the source document this comes from (`reference:`), shown in reports."""
+    na_allowed: bool = False
+    """`na: allowed`: a unit's data may mark this indicator not applicable (`n/a`, `不适用`)."""
 
 
 @attrs.frozen
@@ -203,6 +205,12 @@ class Node:
     """The floor and cap applied to each period score before it is rounded."""
     period_standard: Decimal | None = None
     """Nominal points per period, for points lost per period."""
+    applies: tuple[str, ...] = ()
+    """The `applies:` conditions (yes/no values) of this node and its ancestors, outermost
+    first: the node is not applicable to a unit for which any does not hold."""
+    not_applicable: str | None = None
+    """What this group does with a not-applicable child: `rescale`, `full` or `zero`
+    (`rulebook.engine.semantics.applicable_sum`); None: no child may be not applicable."""
 
     @property
     def is_item(self) -> bool:
@@ -314,6 +322,11 @@ class Scheme:
     """`tables:` by name: lookup and band tables formulas call (`rulebook.scheme.tables`)."""
     aggregates: dict[str, Aggregate] = attrs.field(factory=dict)
     total_label: str = "总分"
+    total_not_applicable: str | None = None
+    """`total: not_applicable:` — how the total combines category roots that do not apply."""
+    not_applicable_names: dict[str, str] = attrs.field(factory=dict, eq=False, repr=False)
+    """Every name that may be not applicable to a unit, with the reason, `total` included when
+    it may be (`rulebook.scheme.applicability`); empty for a scheme that uses no n/a feature."""
     language: str = "zh"
     """`zh` or `en`: the language of headers in renderings (`scheme.language`, else from labels)."""
     limits: NumberLimits = DEFAULT_LIMITS

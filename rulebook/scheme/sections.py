@@ -242,6 +242,7 @@ def read_indicators(cx: Context, raw: Any) -> None:
             note=cx.text(fields.get("note"), (*path, "note"), "note"),
             location=cx.src.loc(path, key=True),
             reference=cx.text(fields.get("reference"), (*path, "reference"), "reference"),
+            na_allowed=_na_allowed(cx, fields.get("na"), (*path, "na")),
         )
         _check_default(cx, cx.indicators[name], path)
 
@@ -255,6 +256,20 @@ def _duration_bound(cx: Context, raw: Any, path: Path_, what: str) -> Decimal | 
         cx.error(path, f"{what} of a duration: {seconds}", f"write {DURATION_FORMS}")
         return None
     return cx.number(seconds, path, what)
+
+
+def _na_allowed(cx: Context, raw: Any, path: Path_) -> bool:
+    """`na: allowed` on an indicator: a unit's data may mark it not applicable."""
+    if raw is None:
+        return False
+    if raw != "allowed":
+        cx.error(
+            path,
+            f"`na` must be `allowed`, got {kind_of(raw) if not isinstance(raw, str) else raw}",
+            "write `na: allowed` to let data mark this indicator `n/a` (不适用), or remove it",
+        )
+        return False
+    return True
 
 
 def _check_default(cx: Context, ind: Indicator, path: Path_) -> None:

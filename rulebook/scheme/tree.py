@@ -14,12 +14,13 @@ from typing import Any
 
 import attrs
 
+from rulebook.engine.semantics import NA_RULES
 from rulebook.errors import did_you_mean
 from rulebook.expr import syntax as ex
 from rulebook.scheme import constants, keys, periodnodes
 from rulebook.scheme.context import Context, Formula
 from rulebook.scheme.loader import Path_
-from rulebook.scheme.lowering import lower_value
+from rulebook.scheme.lowering import _lower_condition, lower_value
 from rulebook.scheme.model import ROLES, Direction, Node
 
 
@@ -69,6 +70,10 @@ def lower_node(cx: Context, body: Any, path: Path_, parent: Node | None) -> str 
     children_raw = fields.get("children")
     period = periodnodes.read_fields(cx, fields, path, parent, group=children_raw is not None)
     standard = cx.number(fields.get("standard"), (*path, "standard"), "`standard`")
+    applies = parent.applies if parent else ()
+    if "applies" in fields and cx.claim(f"{node_id}.applies", (*path, "applies"), "value"):
+        _lower_condition(cx, f"{node_id}.applies", fields, path, "applies", "condition")
+        applies = (*applies, f"{node_id}.applies")
     base = Node(
         node_id,
         cx.text(fields.get("label"), (*path, "label"), "label", local),
@@ -83,6 +88,8 @@ def lower_node(cx: Context, body: Any, path: Path_, parent: Node | None) -> str 
         **periodnodes.node_fields(
             period, standard, lambda axis: periodnodes.shares_of(cx, axis)
         ),
+        applies=applies,
+        not_applicable=read_na_rule(cx, fields.get("not_applicable"), (*path, "not_applicable")),
     )
     has_formula = "expr" in fields or "use" in fields
     if children_raw is not None and has_formula:
@@ -100,6 +107,9 @@ def lower_node(cx: Context, body: Any, path: Path_, parent: Node | None) -> str 
         ]
         cx.nodes[node_id] = attrs.evolve(base, children=tuple(c for c in children if c))
         periodnodes.group_periods(cx, cx.nodes[node_id], path)
+        check_standards(
+            cx, base.not_applicable, cx.nodes[node_id].children, (*path, "not_applicable")
+        )
         for key in ("let", "with"):
             if key in fields:
                 cx.error(
@@ -120,6 +130,15 @@ def lower_node(cx: Context, body: Any, path: Path_, parent: Node | None) -> str 
                 "an item needs `expr: ...` (or `use: pattern`), a group `children:`",
             )
         return None
+    if base.not_applicable is not None:
+        cx.error(
+            (*path, "not_applicable"),
+            "`not_applicable` says what a group does with its not-applicable children; "
+            "this node is an item",
+            "put it on the group above, or on `total:` for the top level; "
+            "an item that may not apply takes `applies:`",
+            key=True,
+        )
     formula = item_formula(cx, node_id, fields, path, base.reference, base.per)
     if formula is None:
         return node_id  # reported; keep the id so references do not cascade
@@ -314,3 +333,43 @@ def read_monotone(cx: Context, raw: Any, path: Path_) -> tuple[tuple[str, Direct
         else:
             out.append((str(name), direction))
     return tuple(out)
+
+
+def read_na_rule(cx: Context, raw: Any, path: Path_) -> str | None:
+    """`not_applicable: rescale | full | zero` on a group or on `total:`."""
+    if raw is None:
+        return None
+    if raw not in NA_RULES:
+        cx.error(
+            path,
+            f"unknown `not_applicable` rule `{raw}`",
+            "write rescale (缺项按比例折算), full (不适用项按满分计) or zero",
+        )
+        return None
+    return str(raw)
+
+
+def check_standards(cx: Context, rule: str | None, children: tuple[str, ...], path: Path_) -> None:
+    """`rescale` and `full` read every child's `standard` (rescale: each above 0): a child
+    without one is reported at the rule."""
+    if rule not in ("rescale", "full"):
+        return
+    nodes = [cx.nodes[c] for c in children if c in cx.nodes]
+    missing = [n.id for n in nodes if n.standard is None]
+    if missing:
+        cx.error(
+            path,
+            f"`not_applicable: {rule}` reads every child's `standard`, but "
+            + ", ".join(f"`{m}`" for m in missing)
+            + (" has none" if len(missing) == 1 else " have none"),
+            "give each child its `standard:` (标准分), or choose `not_applicable: zero`",
+        )
+    bad = [n.id for n in nodes if n.standard is not None and n.standard <= 0]
+    if rule == "rescale" and bad:
+        cx.error(
+            path,
+            "`not_applicable: rescale` divides by the applicable children's standards, but "
+            + ", ".join(f"`{b}`" for b in bad)
+            + " has a standard of 0 or less",
+            "give each child a positive `standard:`, or choose `not_applicable: zero`",
+        )

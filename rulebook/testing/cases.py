@@ -27,7 +27,9 @@ import attrs
 from rulebook.api import loads, with_parameters, with_params_file
 from rulebook.audit.result import Result
 from rulebook.data.api import check_data
+from rulebook.data.values import is_na_marker
 from rulebook.engine.evaluate import evaluate
+from rulebook.engine.semantics import NA
 from rulebook.errors import Location, ParameterError, Problem, SchemeError
 from rulebook.files import MAX_TESTS_FILE_BYTES, RefusedPath, confined, read_text
 from rulebook.render.worksheet import annotate, summary
@@ -292,6 +294,7 @@ def _compare(
     if key in scheme.outcomes:
         label = got_unit.outcomes[key]
         return None if label == str(want) else (label, "")
+    got: Any  # a Decimal, or NA for a node that does not apply
     explained = key
     base, _, point = key.removesuffix("]").partition("[")
     if key.endswith("]") and base in scheme.nodes and scheme.nodes[base].per is not None:
@@ -313,7 +316,10 @@ def _compare(
     if isinstance(got, bool) or isinstance(want, bool):  # a yes/no value
         return None if got is want else (_shown(got), "")
     number = _decimal(want)
-    if number is not None and abs(got - number) <= tolerance:
+    if got is NA or is_na_marker(want):  # `n/a` expects a node that does not apply
+        if got is NA and is_na_marker(want):
+            return None
+    elif number is not None and abs(got - number) <= tolerance:
         return None
     audit = result.explain(unit, explained)
     line = f"= {annotate(audit)}" if audit.expression else ""

@@ -111,6 +111,12 @@ def _formulas(scheme: Scheme) -> list[tuple[str, ast.expr]]:
     return out
 
 
+def _slots_of(scheme: Scheme, vector: list[Any], name: str) -> list[Any]:
+    """Every slot of `name` in a unit's slot list (one per period or group if it varies)."""
+    start = scheme.program.plan.slots[name]
+    return vector[start : start + scheme.axis_size(scheme.axis_of(name))]
+
+
 def measure(scheme: Scheme, results: list[Result], asserted: set[str]) -> Coverage:
     """Coverage of `scheme` by the results of its cases and the node ids they asserted."""
     recorder = _Recorder(scheme)
@@ -120,12 +126,17 @@ def measure(scheme: Scheme, results: list[Result], asserted: set[str]) -> Covera
         for result in results:
             for unit in result:
                 for owner, tree in formulas:
+                    if semantics.reads_na(_slots_of(scheme, unit.vector, owner)):
+                        continue  # not applicable for this unit: the formula did not run
                     recorder.owner = owner
                     memo: dict[int, Any] = {}
                     for ctx in axes.points(scheme, scheme.axis_of(owner)):
                         recorder.run(tree, unit.vector, ctx, memo)
                 for node in scheme.nodes.values():
-                    settled = semantics.settle(node, unit.value(node.id, raw=True), scheme.rounding)
+                    raw = unit.value(node.id, raw=True)
+                    if raw is semantics.NA:
+                        continue
+                    settled = semantics.settle(node, raw, scheme.rounding)
                     limits_declared.update(f"{node.id} {_KEY[clip.kind]}" for clip in settled.clips)
                     if node.per is not None:  # each period score by the node's period rule
                         rule = semantics.period_part(node)

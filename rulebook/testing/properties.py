@@ -13,6 +13,7 @@ from typing import Any
 import attrs
 from hypothesis import strategies as st
 
+from rulebook.data.values import is_na_marker
 from rulebook.engine import semantics
 from rulebook.scheme.model import Indicator, Scheme
 
@@ -21,7 +22,11 @@ DEFAULT_SPAN = 50
 
 
 def indicator_values(indicator: Indicator, *, places: int = 3) -> st.SearchStrategy[Any]:
-    """Values inside one indicator's declared domain (one value, not per period)."""
+    """Values inside one indicator's declared domain (one value, not per period); for an
+    indicator declared `na: allowed`, sometimes the not-applicable marker `n/a`."""
+    if indicator.na_allowed:
+        plain = attrs.evolve(indicator, na_allowed=False)
+        return st.one_of(indicator_values(plain, places=places), st.just("n/a"))
     if indicator.type == "bool":
         return st.booleans()
     if indicator.type == "enum":
@@ -99,23 +104,38 @@ def check_properties(
         for unit in evaluate(scheme, data):
             for node in scheme.nodes.values():
                 value = unit.value(node.id)
+                if value is semantics.NA:
+                    continue  # no score to hold within the floor and cap
                 # a score inside its floor and cap is left as it is by them
                 for clip in semantics.settle(node, value, scheme.rounding).clips:
                     side = "above max" if clip.kind == "cap" else "below min"
                     raise AssertionError(f"{unit.unit}: {node.id} = {value} {side} {clip.bound}")
 
     def parts(data: dict[str, Any]) -> None:
+        terms = semantics.total_terms(scheme)
+        roots = [scheme.nodes[r] for r, _ in terms]
         for unit in evaluate(scheme, data):
-            expected = semantics.total_of(
-                [(unit.value(root), sign) for root, sign in semantics.total_terms(scheme)],
-                Decimal(0),
+            expected = semantics.rounded_total(
+                semantics.total_with_na(
+                    [(unit.value(r.id), sign) for r, (_, sign) in zip(roots, terms, strict=True)],
+                    [r.role == "category" for r in roots],
+                    [r.standard for r in roots],
+                    scheme.total_not_applicable,
+                ),
+                scheme.total_not_applicable,
+                scheme.rounding.quantum,
+                scheme.rounding.decimal_mode,
             )
             if unit.total != expected:
                 raise AssertionError(f"{unit.unit}: total {unit.total} != parts {expected}")
             for node in scheme.nodes.values():
                 if node.children and not semantics.is_rounded(node):
-                    total = semantics.combine_children(
-                        (unit.value(c) for c in node.children), Decimal(0)
+                    if not semantics.applies(unit.value(c) for c in node.applies):
+                        continue  # the group does not apply: n/a whatever its parts
+                    total = semantics.applicable_sum(
+                        [unit.value(c) for c in node.children],
+                        [scheme.nodes[c].standard for c in node.children],
+                        node.not_applicable,
                     )
                     if unit.value(node.id) != total:
                         raise AssertionError(
@@ -138,6 +158,8 @@ def check_properties(
                     continue
                 before = base.unit(first).value(node.id)
                 after = evaluate(scheme, bumped).unit(first).value(node.id)
+                if before is semantics.NA or after is semantics.NA:
+                    continue  # not applicable: no direction to hold
                 wrong = after < before if direction == "increasing" else after > before
                 if wrong:
                     raise AssertionError(
@@ -168,6 +190,8 @@ def _bumped(
     current = data["units"][unit][indicator]
 
     def up(value: Any) -> Any:
+        if is_na_marker(value):
+            raise OverflowError  # n/a: nothing to raise
         new = Decimal(value) + 1
         if ind.max is not None and new > ind.max:
             raise OverflowError

@@ -125,6 +125,8 @@ class ColumnEval:
             ]
             raw = semantics.total_of(terms, Column(a.const(0), a)).num
             self.cols[self.raw_slots[name]] = self.cols[slot] = raw
+            if semantics.total_is_rounded(scheme.total_not_applicable):  # rows with no n/a root
+                self.cols[slot] = a.round_to(raw, self.rounding.places, self.rounding.decimal_mode)
             return
         node = scheme.nodes[name]
         if node.formula is not None:
@@ -136,6 +138,8 @@ class ColumnEval:
             ).num
         self.cols[self.raw_slots[name]] = raw
         self.cols[slot] = self._settle(node, raw)
+        if node.applies:
+            self._not_applying(node.applies, slot)
 
     def _settle(self, node: semantics.Scored, raw: Num) -> Num:
         """`semantics.score` over a column: floor, cap, then rounding if the node is rounded."""
@@ -150,6 +154,23 @@ class ColumnEval:
             a.at_most,
         )
         return a.round_to(clamped, self.rounding.places, self.rounding.decimal_mode)
+
+    def _not_applying(self, conditions: tuple[str, ...], slot: int) -> None:
+        """Rows where an `applies:` condition does not hold (or is not exact) leave the
+        columns: the per-unit engine gives them the node's n/a (`semantics.applies`). Rows
+        holding an n/a value never reach here: an n/a input sends its row there at once."""
+        n = self.arith.reasons.n
+        held = np.ones(n, dtype=bool)
+        for condition in conditions:
+            flag = self.cols[self.slots[condition]]
+            assert isinstance(flag, Flag)
+            held &= np.broadcast_to(np.asarray(flag.v, dtype=bool), (n,))
+            if flag.bad is not None:
+                held &= ~flag.bad
+        if not held.all():
+            mask = self.arith.reasons.mark("a node that does not apply (applies:)", ~held)
+            col = self.cols[slot]
+            col.bad = mask.copy() if col.bad is None else col.bad | mask
 
     # -- expressions ---------------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ from rulebook.data.dataset import DataSet
 from rulebook.data.frame import read_columns, read_frame
 from rulebook.data.table import UNIT_HEADERS
 from rulebook.engine.columnar.fixed import LIMIT, Col, Flag, Num, Text
+from rulebook.engine.semantics import NA
 from rulebook.scheme.model import Indicator, Scheme
 
 MAX_SCALE = 12
@@ -125,13 +126,18 @@ def _build(scheme: Scheme, names: list[str], table: dict[str, Any], *, checked: 
         values = table.get(column)
         if values is None:
             values = np.full(n, ind.default, dtype=object)
+        na = _na_rows(ind, values, checked=checked)
         col, bad, odd = _convert(ind, values)
-        failing |= bad
+        failing |= bad if na is None else bad & ~na
         if ind.name in slots:
             slot = slots[ind.name] + (period_index[period] if period else 0)
             cols[slot] = col
             for row, value in odd.items():
                 exact[(slot, row)] = value
+            if na is not None:  # n/a cells: their rows are scored by the per-unit engine
+                col.bad = na.copy() if col.bad is None else col.bad | na
+                for na_row in np.flatnonzero(na):
+                    exact[(slot, int(na_row))] = NA
     if failing.any() and not checked:
         raise _NotFast
     for name, parameter in scheme.parameters.items():
@@ -144,6 +150,15 @@ def _build(scheme: Scheme, names: list[str], table: dict[str, Any], *, checked: 
             for row, value in odd.items():
                 exact[(slots[name], row)] = value
     return Inputs(names, cols, exact)
+
+
+def _na_rows(ind: Indicator, values: Any, *, checked: bool) -> Any:
+    """Rows holding the not-applicable value (checked data) — None when there are none. An
+    unchecked column with a marker is left to the readers (it fails the domain check)."""
+    if not checked or not ind.na_allowed:
+        return None
+    mask = np.array([v is NA for v in values], dtype=bool)
+    return mask if mask.any() else None
 
 
 def _plain(value: Any) -> Any:

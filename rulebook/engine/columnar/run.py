@@ -35,6 +35,7 @@ from rulebook.engine.columnar.fixed import (
 from rulebook.engine.columnar.frame import _from_objects
 from rulebook.engine.evaluate import _check_constraints, _located
 from rulebook.engine.ranking import rank
+from rulebook.engine.semantics import NA
 from rulebook.scheme.model import Ranking, Scheme
 
 RankHook = Callable[[Ranking, int, list[Any]], Any]
@@ -75,9 +76,14 @@ class Run:
         self.whole_scheme: str | None = None
         self.exact = exact or {}
         self.input_slots = list(inputs)
+        na = np.zeros(self.n, dtype=bool)
+        for (_, row), value in self.exact.items():
+            if value is NA:
+                na[row] = True
+        self.reasons.mark("a not-applicable input (n/a)", na)
         for col in inputs.values():
             if col.bad is not None:
-                self.reasons.mark("an input with more digits than int64 holds", col.bad)
+                self.reasons.mark("an input with more digits than int64 holds", col.bad & ~na)
 
     # -- running ------------------------------------------------------------------------------
 

@@ -1,0 +1,185 @@
+"""Which names may be not applicable to a unit, and the load-time checks that follow from it.
+
+A name may be not applicable (n/a, 不适用) when it is an indicator declared `na: allowed`, a
+formula that reads such a name (the propagation rule of `rulebook.engine.semantics.reads_na`),
+a node with an `applies:` condition (its own or an ancestor's), or a group all of whose children
+may be n/a (except under `full`, which counts their standards). The scheme is refused at load
+when a group — or the total — could meet an n/a child without a `not_applicable:` rule saying
+what to do with it, and when a veto, outcome, constraint or ranking reads a name that may be
+n/a (a yes/no test or a rank has no not-applicable answer).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from rulebook.errors import Location, Problem
+from rulebook.scheme.model import Indicator, Node, Value
+
+
+def reasons(
+    indicators: Mapping[str, Indicator],
+    values: Mapping[str, Value],
+    nodes: Mapping[str, Node],
+) -> dict[str, str]:
+    """Every name that may be n/a, with a short reason (for messages and the audit); empty at
+    once for a scheme that uses no n/a feature."""
+    return analyse(indicators, values, nodes)[0]
+
+
+def analyse(
+    indicators: Mapping[str, Indicator],
+    values: Mapping[str, Value],
+    nodes: Mapping[str, Node],
+) -> tuple[dict[str, str], dict[str, str]]:
+    """(`found`, `own`): every name that may be n/a with the reason, and the nodes that may be
+    n/a on their own account — not only because an ancestor's `applies:` may fail, which is
+    the case a parent's rule need not cover. A worklist from the sources (the indicators that
+    allow n/a, the nodes with `applies:`) along who reads whom and child → parent: linear in
+    the scheme's size."""
+    found: dict[str, str] = {
+        n: f"data may mark `{n}` n/a (na: allowed)" for n, i in indicators.items() if i.na_allowed
+    }
+    own: dict[str, str] = {}
+    if not found and not any(n.applies for n in nodes.values()):
+        return {}, {}
+    parents = {c: n.id for n in nodes.values() for c in n.children}
+    readers: dict[str, list[str]] = {}
+    for name, value in values.items():
+        for read, _ in value.formula.names():
+            readers.setdefault(read, []).append(name)
+    for node in nodes.values():
+        if node.formula is not None:
+            for read, _ in node.formula.names():
+                readers.setdefault(read, []).append(node.id)
+    queue = list(found)
+
+    def mark(name: str, why: str, *, by_itself: bool) -> None:
+        if by_itself and name in nodes and name not in own:
+            own[name] = why
+            group = nodes.get(parents.get(name, ""))
+            if (
+                group is not None
+                and group.id not in own
+                and group.not_applicable != "full"
+                and all(c in own for c in group.children)
+            ):
+                mark(group.id, "every child may be n/a", by_itself=True)
+        if name not in found:
+            found[name] = why
+            queue.append(name)
+
+    for node in nodes.values():
+        parent = nodes.get(parents.get(node.id, ""))
+        if len(node.applies) > len(parent.applies if parent is not None else ()):
+            mark(node.id, f"its `applies:` condition `{node.id}.applies`", by_itself=True)
+    for node in nodes.values():
+        if node.applies and node.id not in found:
+            mark(node.id, f"`applies:` of `{node.applies[-1].rsplit('.', 1)[0]}`", by_itself=False)
+    while queue:
+        name = queue.pop()
+        for reader in readers.get(name, ()):
+            if reader not in own:
+                mark(reader, f"reads `{name}`, which may be n/a", by_itself=True)
+    return found, own
+
+
+def problems(
+    indicators: Mapping[str, Indicator],
+    values: Mapping[str, Value],
+    nodes: Mapping[str, Node],
+    roots: tuple[str, ...],
+    total_rule: str | None,
+    rankings: Mapping[str, tuple[str, str | None, Location | None]],
+    scheme_location: Location,
+    written: Mapping[str, Location | None] | None = None,
+) -> list[Problem]:
+    """The load errors: a group (or the total) without a rule over a child that may be n/a; a
+    veto, outcome, constraint or ranking that reads a name that may be n/a."""
+    found, own = analyse(indicators, values, nodes)
+    if not found:
+        return []
+    out: list[Problem] = []
+    hint_rule = (
+        "add `not_applicable: rescale` (缺项按比例折算), `full` (不适用项按满分计) or `zero`"
+    )
+    for node in nodes.values():
+        if node.formula is not None or node.not_applicable is not None:
+            continue
+        for child in node.children:
+            why = own.get(child)
+            if why is not None:
+                out.append(
+                    Problem(
+                        f"group `{node.id}`: child `{child}` may be not applicable ({why}), "
+                        "but the group does not say what to do then",
+                        node.location,
+                        f"{hint_rule} to `{node.id}`",
+                    )
+                )
+                break
+    if total_rule is None:
+        for root in roots:
+            if nodes[root].role == "output":
+                continue
+            why = own.get(root)
+            if why is not None:
+                out.append(
+                    Problem(
+                        f"the total: top-level node `{root}` may be not applicable ({why}), "
+                        "but `total:` does not say what to do then",
+                        nodes[root].location or scheme_location,
+                        f"{hint_rule} under `total:` (total: {{not_applicable: rescale}})",
+                    )
+                )
+                break
+    applies = {a for n in nodes.values() for a in n.applies}
+    for name, value in values.items():
+        if value.kind == "value" or name in applies or name == "vetoed":
+            continue  # (`vetoed` reads the vetoes, each reported itself)
+        hit = next((r for r, _ in value.formula.names() if r in found), None)
+        if hit is not None:
+            what = {"veto": "a veto", "outcome": "an outcome", "constraint": "a constraint"}
+            out.append(
+                Problem(
+                    f"{what.get(value.kind, 'a yes/no condition')} `{name}` reads `{hit}`, "
+                    f"which may be not applicable ({found[hit]}); a yes/no test has no n/a "
+                    "answer",
+                    (written or {}).get(name) or value.location,
+                    "read a value that always applies, or give the node an `applies:` "
+                    "condition that excludes the case",
+                )
+            )
+    for name, (basis, demote, where) in rankings.items():
+        for read in (basis, demote):
+            if read is not None and read in found:
+                out.append(
+                    Problem(
+                        f"ranking `{name}` reads `{read}`, which may be not applicable "
+                        f"({found[read]}); a unit without a value cannot be ranked",
+                        where,
+                        "rank by a value that always applies",
+                    )
+                )
+    return out
+
+
+def na_names(
+    indicators: Mapping[str, Indicator],
+    values: Mapping[str, Value],
+    nodes: Mapping[str, Node],
+    roots: tuple[str, ...],
+    total_rule: str | None,
+) -> dict[str, str]:
+    """`reasons`, with `total` when the total itself may be n/a: its category part may be
+    (`semantics.total_with_na`: every category root may be, and the rule is not `full`) and
+    so may every bonus and deduction root."""
+    found = reasons(indicators, values, nodes)
+    terms = [nodes[r] for r in roots if r in nodes and nodes[r].role != "output"]
+    if (
+        any(n.role == "category" for n in terms)
+        and total_rule != "full"
+        and all(n.id in found for n in terms)
+    ):
+        found["total"] = "every top-level node may be n/a"
+    return found
