@@ -260,7 +260,8 @@ def _score_text(value: Any) -> str | None:
 def render(static: _Static, facts: _Facts, plain: Callable[[Any], Any]) -> dict[str, Any]:
     """A node's audit as JSON-ready data: the one rendering behind `NodeAudit.to_dict` and the
     audit of `Result.to_dict(audit=True)`; hot when every unit is audited, so written for speed."""
-    value, raw, inputs, children, clips, _, rounding, branches, ranks, tables, aggregates = facts[:11]
+    value, raw, inputs, children, clips, _, rounding, branches, ranks = facts[:9]
+    tables, aggregates = facts.tables, facts.aggregates
     kind = static.kind
     if kind != "value":
         out: dict[str, Any] = {

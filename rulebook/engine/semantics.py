@@ -229,6 +229,8 @@ class PeriodPart:
     min: Decimal | None
     max: Decimal | None
     is_item: bool
+    not_applicable: str | None = None
+    """Period scores combine no not-applicable children by a rule of their own."""
 
 
 def period_part(node: PerPeriod) -> PeriodPart:
