@@ -18,11 +18,13 @@ from rulebook.engine.codegen import compile_expression
 from rulebook.engine.interpret import Interpreter
 from rulebook.engine.semantics import AGGREGATORS
 
+from conftest import load_shipped
+
 SCHEMES = sorted(p for p in Path("schemes").glob("*.yaml") if not p.name.endswith(".tests.yaml"))
 
 
 def _scored(path: Path) -> rulebook.Result:
-    scheme = rulebook.load(path)
+    scheme = load_shipped(path)
     return rulebook.evaluate(
         scheme, rulebook.read_data(Path("schemes/examples") / f"{path.stem}.data.yaml", scheme)
     )
