@@ -105,6 +105,10 @@ SEMANTIC = {
     "67-default-outside-domain",
     "68-parameter-past-the-ceiling",
     "69-limits-past-the-hard-maximum",
+    "70-round-unknown-mode",
+    "71-round-places-not-constant",
+    "72-exponent-per-unit-parameter",
+    "73-pattern-exponent-argument-computed",
 }
 """Corpus files whose mistake is in the meaning of names or formulas: out of a schema's reach."""
 
