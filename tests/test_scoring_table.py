@@ -6,12 +6,11 @@ from __future__ import annotations
 from decimal import Decimal as D
 
 import pytest
+from test_cookbook import RECIPES
 
 import rulebook
 from rulebook import columnar
 from rulebook.audit.bounds import Interval, analyze
-
-from test_cookbook import RECIPES
 
 TITLE = "十项全能评分表 — a scoring table with fractional exponents"
 SCHEME_TEXT, DATA_TEXT = next((r[1], r[2]) for r in RECIPES if r[0] == TITLE)
