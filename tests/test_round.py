@@ -174,7 +174,12 @@ def test_a_rebuild_with_another_parameter_value_is_checked_again() -> None:
         ("round(x, h)", "parameters:\n  h: {value: 0.5}", "6:29", "must be a whole number"),
         ("x ** k", "parameters:\n  k: {value: 2, by_unit: {u: 3}}", "6:25", "by_unit"),
         ("x ** (n + 1)", "", "6:26", "exponent must be a load-time constant"),
-        ("x ** helper", "", "6:25", "`helper` is not a parameter: it is computed for each unit"),
+        (
+            "x ** helper",
+            "",
+            "6:25",
+            "`helper` is not a parameter (of the names, only parameters are known at load)",
+        ),
     ],
 )
 def test_located_errors_name_the_allowed_constants(

@@ -73,7 +73,7 @@ def _not_constant(
         return None
     if name in indicators:
         return f"`{name}` is an indicator, read from each unit's data"
-    return f"`{name}` is not a parameter: it is computed for each unit"
+    return f"`{name}` is not a parameter (of the names, only parameters are known at load)"
 
 
 def settle(
