@@ -246,7 +246,8 @@ def _agree(scheme: rulebook.Scheme, data: dict[str, Any]) -> None:
     reference = rulebook.evaluate(scheme, data, engine="reference")
     assert compiled.to_dict() == reference.to_dict()
     frame = columnar.evaluate(scheme, data)
-    assert frame.fallbacks == 0
+    # round() and whole powers are columnar: only int64 headroom may send a unit back
+    assert set(frame.fallback_reasons) <= {"overflow"}
     for unit in compiled:
         for slot, (a, b) in enumerate(zip(unit.vector, frame.vector(unit.unit), strict=True)):
             assert same(a, b), f"{unit.unit} slot {slot}: per-unit {a!r}, columnar {b!r}"
