@@ -53,6 +53,7 @@ tree:
       - {id: inverse, expr: "(b + 2) ** -2"}
       - {id: rounded, expr: "round(c, 1, \\"up\\") + round(c * 7, -1) + round(r / 3, 2)"}
       - {id: cube, expr: "c ** 3"}
+      - {id: short, expr: "1 if b != 0 and a / b > 2 or b == 0 or 10 / b < 1 else 0"}
 """
 
 
@@ -77,7 +78,8 @@ def test_guarded_bounds_by_hand() -> None:
     [0.0995…, 1] → rounded [0.10, 1.00]. inverse: (b + 2)² ∈ [4, 484], reciprocal [1/484, 1/4]
     → [0.00, 0.25]. rounded: round(c, 1, up) ∈ [−5, 5]; round(7c, −1) ∈ [−40, 40] (−35 and
     35 are ties, half_up: away from 0); round(r / 3, 2) ∈ [0, 33.33]: [−45, 78.33].
-    cube: [−125, 125]."""
+    cube: [−125, 125]. short: `a / b` is only evaluated after `b != 0` held, `10 / b` only
+    after `b == 0` failed: no alarm; [0, 1]."""
     got = _bounds(GUARDS)
 
     def of(name: str) -> Interval:
@@ -97,6 +99,7 @@ def test_guarded_bounds_by_hand() -> None:
     assert of("inverse") == Interval(D(0), D("0.25"))
     assert of("rounded") == Interval(D(-45), D("78.33"))
     assert of("cube") == Interval(D(-125), D(125))
+    assert of("short") == Interval(D(0), D(1))
 
 
 @pytest.mark.parametrize(

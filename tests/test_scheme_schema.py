@@ -143,6 +143,10 @@ SEMANTIC = {
     "73-na-veto-reads-na",
     "74-na-rule-on-an-item",
     "75-na-total-without-rule",
+    "70-round-unknown-mode",
+    "71-round-places-not-constant",
+    "72-exponent-per-unit-parameter",
+    "73-pattern-exponent-argument-computed",
 }
 """Corpus files whose mistake is in the meaning of names or formulas: out of a schema's reach."""
 

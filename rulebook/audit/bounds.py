@@ -653,7 +653,7 @@ class Analyzer:
             a = self.num(node.operand)
             return _neg(a) if isinstance(node.op, ast.USub) else a
         if isinstance(node, ast.BoolOp):
-            parts = [self.expr(v) for v in node.values]
+            parts = self.operands(node)
             truths = [p if isinstance(p, Truth) else Truth(True, True) for p in parts]
             if isinstance(node.op, ast.And):
                 return Truth(all(t.can_true for t in truths), any(t.can_false for t in truths))
@@ -678,6 +678,28 @@ class Analyzer:
         if isinstance(node, ast.Call):
             return self.call(node)
         return Interval(None, None)
+
+    def quiet(self, node: ast.expr) -> Interval:
+        """`num` without flags: what a condition says is worked out apart from where its parts
+        are evaluated (and flagged)."""
+        muted, self.muted = self.muted, True
+        try:
+            return self.num(node)
+        finally:
+            self.muted = muted
+
+    def operands(self, node: ast.BoolOp) -> list[Range]:
+        """Each operand of `and` (`or`) analysed knowing the ones before it held (failed): it is
+        only evaluated then (`b != 0 and a / b > 1` divides by b ≠ 0)."""
+        outer, parts = self.guards, []
+        holds = isinstance(node.op, ast.And)
+        try:
+            for value in node.values:
+                parts.append(self.expr(value))
+                self.guards = self.guards.assuming(value, holds, self.quiet)
+        finally:
+            self.guards = outer
+        return parts
 
     def name_value(self, name: str) -> Range:
         """A name's range; under a guard, a value's formula is analysed again with what the
@@ -713,7 +735,7 @@ class Analyzer:
     def branch(self, test: ast.expr, holds: bool, body: ast.expr) -> Range:
         """`body` analysed knowing that `test` is `holds`."""
         outer = self.guards
-        self.guards = outer.assuming(test, holds, self.num)
+        self.guards = outer.assuming(test, holds, self.quiet)
         try:
             return self.expr(body)
         finally:

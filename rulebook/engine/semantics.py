@@ -9,17 +9,9 @@ is shown.
 
 from __future__ import annotations
 
+import decimal
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from decimal import (
-    ROUND_CEILING,
-    ROUND_DOWN,
-    ROUND_FLOOR,
-    ROUND_HALF_DOWN,
-    ROUND_HALF_EVEN,
-    ROUND_HALF_UP,
-    ROUND_UP,
-    Decimal,
-)
+from decimal import Decimal
 from typing import Final, Literal, Protocol, TypeVar, cast
 
 import attrs
@@ -30,13 +22,13 @@ ZERO = Decimal(0)
 
 RoundingMode = Literal["half_up", "half_even", "half_down", "up", "down", "ceiling", "floor"]
 ROUNDING_MODES: dict[RoundingMode, str] = {
-    "half_up": ROUND_HALF_UP,
-    "half_even": ROUND_HALF_EVEN,
-    "half_down": ROUND_HALF_DOWN,
-    "up": ROUND_UP,
-    "down": ROUND_DOWN,
-    "ceiling": ROUND_CEILING,
-    "floor": ROUND_FLOOR,
+    "half_up": decimal.ROUND_HALF_UP,
+    "half_even": decimal.ROUND_HALF_EVEN,
+    "half_down": decimal.ROUND_HALF_DOWN,
+    "up": decimal.ROUND_UP,
+    "down": decimal.ROUND_DOWN,
+    "ceiling": decimal.ROUND_CEILING,
+    "floor": decimal.ROUND_FLOOR,
 }
 """The rounding modes a scheme (`rounding: mode:`) or a formula's `round(x, places, mode)` may
 name, with the `decimal` mode each one is."""

@@ -22,8 +22,9 @@ from rulebook.scheme.model import Indicator, Parameter
 Slot = Literal["exponent", "places"]
 
 
-def slots(tree: ast.expr) -> Iterator[tuple[Slot, ast.expr]]:
-    """Each place in `tree` that needs a load-time constant: an exponent or round()'s places."""
+def slots(tree: ast.expr, rounding_mode: str | None = None) -> Iterator[tuple[Slot, ast.expr]]:
+    """Each place in `tree` that needs a load-time constant: an exponent or round()'s places.
+    With `rounding_mode`, a two-argument round() on the way is given it as its third."""
     for node in ast.walk(tree):
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
             yield "exponent", node.right
@@ -33,6 +34,8 @@ def slots(tree: ast.expr) -> Iterator[tuple[Slot, ast.expr]]:
             and node.func.id == "round"
             and len(node.args) >= 2
         ):
+            if len(node.args) == 2 and rounding_mode is not None:
+                node.args.append(ast.copy_location(ast.Constant(rounding_mode), node))
             yield "places", node.args[1]
 
 
@@ -73,7 +76,7 @@ def _not_constant(
         return None
     if name in indicators:
         return f"`{name}` is an indicator, read from each unit's data"
-    return f"`{name}` is not a parameter: it is computed for each unit"
+    return f"`{name}` is not a parameter (of the names, only parameters are known at load)"
 
 
 def settle(
@@ -85,18 +88,10 @@ def settle(
     """Check every constant slot of `tree` and give each two-argument round() the scheme's
     mode (in place); return the refused slots with the reason."""
     problems: list[tuple[ast.expr, Slot, str]] = []
-    for slot, node in slots(tree):
+    for slot, node in slots(tree, rounding_mode):
         _, problem = resolve(node, slot, parameters, indicators)
         if problem is not None:
             problems.append((node, slot, problem))
-    for call in ast.walk(tree):
-        if (
-            isinstance(call, ast.Call)
-            and isinstance(call.func, ast.Name)
-            and call.func.id == "round"
-            and len(call.args) == 2
-        ):
-            call.args.append(ast.copy_location(ast.Constant(rounding_mode), call))
     return problems
 
 

@@ -76,6 +76,8 @@ class Context:
         self.tables: dict[str, Table] = {}  # `tables:`, read before any formula
         self.limits = arith.DEFAULT_LIMITS  # `scheme.limits`, read before any number
         self.rounding_mode = "half_up"  # `rounding.mode`, read before any formula
+        self.constant_arguments: dict[str, dict[str, constants.Slot]] = {}
+        """Per pattern: its arguments used as an exponent or round()'s places."""
 
     def error(
         self,
@@ -315,6 +317,8 @@ class Context:
                     return None
         renamed = ex.rename(parsed, local)
         formula = ex.substitute(renamed, replacements) if replacements else renamed
+        if "**" not in text and "round" not in text:
+            return formula  # no constant slot of its own; pattern arguments were settled apart
         refused = constants.settle(
             formula.tree, self.parameters, self.indicators, self.rounding_mode
         )

@@ -288,11 +288,13 @@ def pattern_args(
         formula = cx.formula(raw, (*path, "with", arg), lambda n: n) if raw is not None else None
         # a missing or broken argument is reported; 0 stands in so nothing cascades
         out[arg] = formula.tree if formula is not None else ast.Constant(Decimal(0))  # type: ignore[arg-type]
-    lets = pattern.get("let")
-    texts = [pattern.get("expr")]
-    for body in lets.values() if isinstance(lets, dict) else ():
-        texts.append(body.get("expr") if isinstance(body, dict) else body)
-    for arg, slot in constants.argument_slots(texts, names).items():
+    if name not in cx.constant_arguments:  # worked out once per pattern in this build
+        lets = pattern.get("let")
+        texts = [pattern.get("expr")]
+        for body in lets.values() if isinstance(lets, dict) else ():
+            texts.append(body.get("expr") if isinstance(body, dict) else body)
+        cx.constant_arguments[name] = constants.argument_slots(texts, names)
+    for arg, slot in cx.constant_arguments[name].items():
         if arg not in given_map:
             continue
         _, problem = constants.resolve(out[arg], slot, cx.parameters, cx.indicators)
