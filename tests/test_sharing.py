@@ -69,3 +69,15 @@ def test_sharing_changes_no_value_or_form(texts: list[str]) -> None:
     slot = s.program.plan.slots["same"]
     objects = {id(u.vector[slot]) for u in shared.units}
     assert len(objects) == len({str(u.vector[slot]) for u in shared.units})
+
+
+def test_a_table_reads_each_number_text_once(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # three cells say 85.5 and one 85.50: the three are one Decimal object, the fourth keeps
+    # its own form (85.50), and every value is still the number its cell says.
+    path = tmp_path / "d.csv"
+    path.write_text("unit,a\nu1,85.5\nu2,85.5\nu3,85.50\nu4,85.5\n", encoding="utf-8")
+    data = rulebook.read_data(path, scheme(FORMS))
+    values = [u.values["a"] for u in data.units]
+    assert [str(v) for v in values] == ["85.5", "85.5", "85.50", "85.5"]
+    assert values[0] is values[1] is values[3]
+    assert values[2] is not values[0]

@@ -214,13 +214,12 @@ class Result:
         """Each unit's entry of `to_dict()`, one at a time, so writers stream."""
         layout = _Layout(self.scheme)
         auditor = Auditor(self) if audit else None
+        fixed, plain, audited = layout.fixed, layout.plain, layout.audited
         for unit, total_rank in zip(self.units, self.total_ranks(), strict=True):
             entry = layout.entry(unit, int(total_rank))
             if auditor is not None:
-                entry["points_lost"] = auditor.points_lost_dicts(unit, layout.fixed, layout.plain)
-                entry["audit"] = {
-                    name: auditor.explain_dict(unit, name, layout.plain) for name in layout.audited
-                }
+                entry["points_lost"] = auditor.points_lost_dicts(unit, fixed, plain)
+                entry["audit"] = auditor.explain_dicts(unit, audited, plain)
             yield entry
 
 
