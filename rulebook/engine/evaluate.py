@@ -54,7 +54,7 @@ def evaluate(
     `total` is units × passes: a caller's progress bar. Without it the loops run unchunked.
 
     `share=True` makes equal computed values of a slot one object across units (`_Sharer`):
-    about a third of the memory a result holds, for some 40% more scoring time. The default
+    a third of the memory a result holds, for about half as much scoring time again. The default
     (None) shares from `SHARE_FROM` units up, where memory is what limits a run."""
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
