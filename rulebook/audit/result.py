@@ -256,25 +256,24 @@ class Result:
         """Each unit's entry of `to_dict()`, one at a time, so writers stream."""
         layout = _Layout(self.scheme)
         auditor = Auditor(self) if audit else None
+        fixed, plain, audited = layout.fixed, layout.plain, layout.audited
         for unit, total_rank in zip(self.units, self.total_ranks(), strict=True):
             entry = layout.entry(unit, int(total_rank))
             if auditor is not None:
-                entry["points_lost"] = auditor.points_lost_dicts(unit, layout.fixed, layout.plain)
+                entry["points_lost"] = auditor.points_lost_dicts(unit, fixed, plain)
                 if layout.periods:
                     entry["period_points_lost"] = [
                         {
                             "node": p.node,
                             "label": p.label,
                             "period": p.period,
-                            "standard": layout.plain(p.standard),
-                            "value": layout.fixed(p.value),
-                            "lost": layout.fixed(p.lost),
+                            "standard": plain(p.standard),
+                            "value": fixed(p.value),
+                            "lost": fixed(p.lost),
                         }
                         for p in auditor.period_points_lost(unit)
                     ]
-                entry["audit"] = {
-                    name: auditor.explain_dict(unit, name, layout.plain) for name in layout.audited
-                }
+                entry["audit"] = auditor.explain_dicts(unit, audited, plain)
             yield entry
 
 
@@ -293,11 +292,33 @@ def _streamed_digest(data: Any) -> str:
     unit by unit: the same bytes go into sha256, but the canonical JSON text of the whole data
     (hundreds of MB for 100,000 units) is never held at once."""
     canon = arith.canonicaliser(_CACHE_LIMIT)  # exactly `rulebook.arith.digest`'s form
+    known: dict[int, tuple[Decimal, object]] = {}
+    """id of a Decimal already seen -> (it, its canonical form): readers share one object per
+    number, and an id is cheaper to look up than a Decimal's hash. Holding the Decimal keeps
+    its id from being reused."""
+
+    def values(unit: Mapping[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in unit.items():
+            if value.__class__ is Decimal:
+                hit = known.get(id(value))
+                if hit is None:
+                    text = canon(value)
+                    if len(known) < _CACHE_LIMIT:
+                        known[id(value)] = (value, text)
+                    out[str(key)] = text
+                else:
+                    out[str(key)] = hit[1]
+            elif value.__class__ is dict:
+                out[str(key)] = values(value)
+            else:
+                out[str(key)] = canon(value)
+        return out
+
     sha = hashlib.sha256(b'{"units":[')
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
     for i, unit in enumerate(data.units):
-        text = json.dumps(
-            [unit.name, canon(dict(unit.values))], ensure_ascii=False, separators=(",", ":")
-        )
+        text = dumps([unit.name, values(unit.values)])
         sha.update((("," if i else "") + text).encode("utf-8"))
     sha.update(b"]}")
     return "sha256:" + sha.hexdigest()

@@ -307,7 +307,7 @@ def render(static: _Static, facts: _Facts, plain: Callable[[Any], Any]) -> dict[
         ]
         out["clipped"] = plain(sum((c.clipped for c in clips), _ZERO))
     else:
-        out["clipped"] = plain(_ZERO)
+        out["clipped"] = "0"  # plain(_ZERO): canonical zero
     if rounding:
         out["rounding"] = rounding
     if branches:
@@ -511,6 +511,17 @@ class Auditor:
         """`explain(unit, name).to_dict(plain)`, without building the audit objects."""
         spec = self._spec(name)
         return render(spec, self._facts(unit, spec), plain or _plain_value)
+
+    def explain_dicts(
+        self, unit: UnitScores, names: Sequence[str], plain: Callable[[Any], Any]
+    ) -> dict[str, dict[str, Any]]:
+        """`explain_dict` of each of `names`, keyed by name: one unit's whole audit."""
+        spec, facts = self._spec, self._facts
+        out = {}
+        for name in names:
+            static = spec(name)
+            out[name] = render(static, facts(unit, static), plain)
+        return out
 
     def points_lost(self, unit: UnitScores) -> list[PointsLost]:
         """Items below their standard, the biggest loss first (ties by tree order)."""

@@ -171,18 +171,23 @@ def _scalar(ind: Indicator, k: int, env: dict[str, Any], pad: str) -> list[str]:
         if low is not None and low >= 0
         else "SMALL[v] if 0 <= v < 1024 else Dec(v)"
     )
+    # a Decimal object already accepted for this indicator (readers share one object per
+    # number text) is not checked again: `A{k}` maps its id to it, which keeps the id taken
+    env[f"A{k}"] = {}
     out += [
         f"{pad}    v = {small}",
         f"{pad}elif t is Dec or (t is float and v == v):",
         f"{pad}    if t is float:",
         f"{pad}        v = Dec(repr(v))",
+        f"{pad}    if id(v) not in A{k}:",
     ]
+    inner = pad + "    "
     out += [
-        f"{pad}    if not v.is_finite() or v.adjusted() >= MAXE or len(str(v)) > MAXLEN:",
-        f"{pad}        return None",
+        f"{inner}    if not v.is_finite() or v.adjusted() >= MAXE or len(str(v)) > MAXLEN:",
+        f"{inner}        return None",
     ]  # past the ceiling the careful pass names it; NaN compares
     if ind.type == "count":  # as False when the context does not trap InvalidOperation)
-        out += [f"{pad}    if v != v.to_integral_value():", f"{pad}        return None"]
+        out += [f"{inner}    if v != v.to_integral_value():", f"{inner}        return None"]
     bounds = []
     if ind.min is not None:
         env[f"L{k}"] = ind.min
@@ -191,6 +196,15 @@ def _scalar(ind: Indicator, k: int, env: dict[str, Any], pad: str) -> list[str]:
         env[f"H{k}"] = ind.max
         bounds.append(f"v > H{k}")
     if bounds:
-        out += [f"{pad}    if {' or '.join(bounds)}:", f"{pad}        return None"]
-    out += [f"{pad}else:", f"{pad}    return None"]
+        out += [f"{inner}    if {' or '.join(bounds)}:", f"{inner}        return None"]
+    out += [
+        f"{inner}    if len(A{k}) < {_ACCEPTED_KEPT}:",
+        f"{inner}        A{k}[id(v)] = v",
+        f"{pad}else:",
+        f"{pad}    return None",
+    ]
     return out
+
+
+_ACCEPTED_KEPT = 1024
+"""Accepted Decimal objects remembered per indicator by one generated check."""
