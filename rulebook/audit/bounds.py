@@ -388,6 +388,8 @@ def constraint_facts(scheme: Scheme) -> frozenset[tuple[str, str]]:
                         seen.setdefault((a, b), set()).add(index)
     facts.update(pair for pair, indices in seen.items() if len(indices) == count)
     return frozenset(facts)
+
+
 def aggregate_range(function: str, part: Interval | None) -> Interval:
     """A sound range for an aggregate of values in `part` over n ≥ 1 units, n unknown: a mean,
     min or max stays within `part`; a sum of n values in [a, b] is at least a when a ≥ 0 and at

@@ -150,9 +150,7 @@ class _ValueChecker:
             self.bad(unit, ind, path, period, f"{shown} is above the declared maximum {high}")
         return value
 
-    def duration(
-        self, unit: str, ind: Indicator, raw: Any, path: Path_, period: str | None
-    ) -> Any:
+    def duration(self, unit: str, ind: Indicator, raw: Any, path: Path_, period: str | None) -> Any:
         """A duration's value as seconds: text (`4:36.11`) or a time value parsed, anything else
         kept for the number checks; _REPORTED when it is text or a number no duration can be."""
         if isinstance(raw, str):

@@ -85,9 +85,7 @@ def lower_node(cx: Context, body: Any, path: Path_, parent: Node | None) -> str 
         monotone=read_monotone(cx, fields.get("monotone"), (*path, "monotone")),
         location=cx.src.loc((*path, "id"), key=True),
         reference=cx.text(fields.get("reference"), (*path, "reference"), "reference"),
-        **periodnodes.node_fields(
-            period, standard, lambda axis: periodnodes.shares_of(cx, axis)
-        ),
+        **periodnodes.node_fields(period, standard, lambda axis: periodnodes.shares_of(cx, axis)),
         applies=applies,
         not_applicable=read_na_rule(cx, fields.get("not_applicable"), (*path, "not_applicable")),
     )
