@@ -432,23 +432,27 @@ class Origin:
 def missing_parameters(scheme: Scheme) -> ParameterError:
     """The error for scoring a scheme whose `required` parameters were not given: each one
     named at its declaration, with how to give it."""
-    lines = "; ".join(f"`{n}: <number>`" for n in scheme.awaited)
     source = scheme.origin.source if scheme.origin is not None else None
-    return ParameterError(
-        [
-            Problem(
-                f"parameter `{p.name}`"
-                + (f" ({p.label})" if p.label else "")
-                + " is required at run time and was not given",
-                p.location,
-                f"write a params file with a line {lines} and score with `--params FILE` "
-                "(Python: rulebook.load(path, params={...}) or "
-                "rulebook.with_parameters(scheme, {...}))",
-                source.line_text(p.location) if source and p.location else None,
-            )
-            for p in scheme.awaited.values()
-        ]
-    )
+    awaited = list(scheme.awaited.values())
+    problems = [
+        Problem(
+            f"parameter `{p.name}`"
+            + (f" ({p.label})" if p.label else "")
+            + " is required at run time and was not given",
+            p.location,
+            f"give it in a params file, a line `{p.name}: <number>`, and score with "
+            "`--params FILE`"
+            + (
+                " (Python: rulebook.load(path, params={...}) or "
+                "rulebook.with_parameters(scheme, {...}))"
+                if k == len(awaited) - 1
+                else ""
+            ),
+            source.line_text(p.location) if source and p.location else None,
+        )
+        for k, p in enumerate(awaited)
+    ]
+    return ParameterError(problems)
 
 
 def default_language(labels: Iterable[str]) -> str:
