@@ -565,3 +565,16 @@ def test_scheme_test_cases_can_expect_aggregates_and_group_values(tmp_path: Path
         ("street_rate", "55"),
         ("street_aware", "11"),
     ]
+
+
+def test_a_long_group_value_is_shortened_and_marked_in_the_table_only() -> None:
+    """151 / 200 × 100 = 75.5 is exact and shown as is; 1000 / 3 = 333.333… has endless
+    decimals: the table shows 333.333333… (6 places, marked), the JSON the exact value."""
+    from decimal import Decimal as D
+
+    from rulebook.render.grouprows import shown
+
+    assert shown(D("75.5")) == "75.5"
+    assert shown(D("333.33333333333333333333")) == "333.333333…"
+    assert shown(D("0.1234565")) == "0.123456…"  # half-even at the 6th place
+    assert shown(D("2.000000")) == "2"

@@ -80,12 +80,26 @@ def label_of(scheme: Scheme, name: str) -> str:
 
 
 def cell(scheme: Scheme, value: Any) -> str:
-    """A value as text: exact decimals, 是/否 (yes/no), per period `Q1 80 · Q2 75`."""
+    """A value as text: decimals (`shown`), 是/否 (yes/no), per period `Q1 80 · Q2 75`."""
     if isinstance(value, Mapping):
         return " · ".join(f"{p} {cell(scheme, v)}" for p, v in value.items())
     if isinstance(value, bool):
         yes, no = YES_NO.get(scheme.language, YES_NO["zh"])
         return yes if value else no
     if isinstance(value, Decimal):
-        return canonical(value)
+        return shown(value)
     return str(value)
+
+
+SHOWN_PLACES = 6
+"""Decimals a group value shows in the table and the HTML (a pooled rate such as 151/200 × 100
+is exact but endless); JSON, CSV and xlsx carry the exact value."""
+
+
+def shown(value: Decimal) -> str:
+    """`value` exactly when it has at most `SHOWN_PLACES` decimals, else rounded (half-even)
+    to that many and marked `…`, so a shortened number never passes for an exact one."""
+    text = canonical(value)
+    if "." not in text or len(text.split(".", 1)[1]) <= SHOWN_PLACES:
+        return text
+    return canonical(value.quantize(Decimal(1).scaleb(-SHOWN_PLACES))) + "…"
