@@ -26,6 +26,7 @@ from rulebook.api import check, load
 from rulebook.audit.result import Result
 from rulebook.data.api import parse_data, read_data
 from rulebook.data.dataset import DataSet
+from rulebook.data.named_units import absent_units
 from rulebook.engine.evaluate import evaluate
 from rulebook.errors import (
     DataError,
@@ -453,6 +454,8 @@ def _scored(args: argparse.Namespace, err: TextIO) -> Result | int:
     try:
         with reading_bar(args.data, err, quiet=quiet):
             data = _data(args.data, scheme, args.stdin, args.encoding)
+        # by_unit names the data lacks (rulebook.data.named_units)
+        err.writelines(problem.render() + "\n" for problem in absent_units(scheme, data))
         with scoring_bar(len(data.units), err, quiet=quiet) as progress:
             if progress is None:
                 return evaluate(scheme, data)

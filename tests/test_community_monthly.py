@@ -231,3 +231,32 @@ def test_a_severe_incident_needs_a_verified_complaint_or_report_that_month() -> 
     incidents["M07"], incidents["M08"] = 1, 0
     with pytest.raises(DataError, match="恶劣影响"):
         rulebook.evaluate(scheme, rulebook.check_data(raw, scheme))
+
+
+def test_demoted_within_reads_the_bottom_places_parameter() -> None:
+    """`demoted_within: bottom_places`: the 3 is stated once. Given `bottom_places: 2` at run
+    time, the four demoted communities of March (北湖 88, 东园 and 滨江 89, 和平 90) rank from
+    the bottom 1, 2, 2 and 和平's 4 capped at 2 (not 3); the others still start at 5. The
+    criticism rule reads the same parameter: all four are within 2 and missed a standard →
+    criticised, no one else. Compiled, reference and columnar engines agree."""
+    scheme = rulebook.load(EXAMPLE.parent / "community-monthly.yaml", params={"bottom_places": 2})
+    assert scheme.rankings["month_from_bottom"].demoted_within == 2
+    data = rulebook.check_data(_four_demoted_in_march(), scheme)
+    compiled = rulebook.evaluate(scheme, data)
+    assert rulebook.evaluate(scheme, data, engine="reference").to_dict() == compiled.to_dict()
+    bottom = {u.unit: int(u.ranks["month_from_bottom"]["M03"]) for u in compiled}
+    assert {n: bottom[n] for n in FOUR_DEMOTED} == {
+        "和平社区": 2,
+        "滨江社区": 2,
+        "东园社区": 2,
+        "北湖社区": 1,
+    }
+    assert min(r for n, r in bottom.items() if n not in FOUR_DEMOTED) == 5
+    criticised = sorted(u.unit for u in compiled if u.values["criticised"]["M03"] == 1)
+    assert criticised == sorted(FOUR_DEMOTED)
+    table = columnar.evaluate(scheme, data)
+    for unit in compiled:
+        for a, b in zip(unit.vector, table.vector(unit.unit), strict=True):
+            assert same(a, b)
+    shipped_scheme = rulebook.load(EXAMPLE.parent / "community-monthly.yaml")
+    assert shipped_scheme.rankings["month_from_bottom"].demoted_within == 3

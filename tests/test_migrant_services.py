@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal as D
 
 import pytest
+import yaml
 
 import rulebook
 
@@ -73,3 +74,54 @@ def test_inconsistent_counts_are_a_data_error() -> None:
         "(requires `policy_aware <= policy_surveyed`)" in message
     )
     assert "migrant-services.yaml:" in message
+
+
+def test_the_district_is_pooled_not_averaged(result: rulebook.Result) -> None:
+    """The plan's rates are the district's (全区): summed numerators over summed denominators of
+    the six units. 知晓 372 + 899 + 285 + 240 + 470 + 301 = 2567 of 400 + 1000 + 300 + 250 + 520
+    + 360 = 2830 → 90.71% ≥ 90 ✓ (the mean of the units' rates, (93 + 89.9 + 95 + 96 + 90.38 +
+    83.61) / 6 = 91.32, is another number); 免费服务 5389 / 5630 = 95.72% ≥ 95 ✓; 药具 3564 /
+    3890 = 91.62% ≥ 90 ✓; 咨询 560 / 680 = 82.35% ≥ 80 ✓ (孔浦's 0 of 0 adds nothing; a mean of
+    the units' rates would count its 0% and give 69.43%, missed); 孕检 636 / 693 = 91.77% ≥ 90
+    ✓; 满意 654 / 680 = 96.18% ≥ 95 ✓. The district meets all six, 0 missed — while four of
+    its six units do not."""
+    (district,) = result.groups
+    values = district.values
+    assert values["district_policy_aware"] == D(2567)
+    assert values["district_policy_surveyed"] == D(2830)
+    assert values["district_awareness_rate"].quantize(D("0.0001")) == D("90.7067")  # 256700 / 2830
+    assert values["district_counselling_rate"].quantize(D("0.0001")) == D("82.3529")  # 56000 / 680
+    assert values["district_satisfaction_rate"].quantize(D("0.01")) == D("96.18")
+    assert values["district_met_counselling"] is True
+    assert values["district_targets_met"] == D(6) and values["district_targets_missed"] == D(0)
+    assert values["district_all_met"] is True
+    assert sum(1 for u in result.units if u.outcomes["all_targets"] != "六项指标全部达标") == 4
+
+
+def test_a_district_of_zhongma_and_cicheng_misses_three() -> None:
+    """Only 中马街道 (all six met) and 慈城镇 (two met): 知晓 (372 + 301) / (400 + 360) = 673 /
+    760 = 88.55% ✗; 免费服务 (1210 + 650) / (1250 + 720) = 1860 / 1970 = 94.42% ✗; 药具 1230 /
+    1360 = 90.44% ✓; 咨询 221 / 260 = 85% ✓; 孕检 215 / 240 = 89.58% ✗; 满意 181 / 190 = 95.26%
+    ✓: 3 met, 3 missed, not all six. Both engines agree."""
+    scheme = rulebook.load(SCHEMES / "migrant-services.yaml")
+    raw = yaml.safe_load((SCHEMES / "examples" / "migrant-services.data.yaml").read_text("utf-8"))
+    data = {"units": {k: raw["units"][k] for k in ("中马街道", "慈城镇")}}
+    for engine in ("compiled", "reference"):
+        (district,) = rulebook.evaluate(scheme, data, engine=engine).groups
+        values = district.values
+        assert values["district_awareness_rate"].quantize(D("0.0001")) == D(
+            "88.5526"
+        )  # 67300 / 760
+        assert values["district_counselling_rate"] == D(85)
+        met = {k: v for k, v in values.items() if k.startswith("district_met_")}
+        assert met == {
+            "district_met_awareness": False,
+            "district_met_free_service": False,
+            "district_met_contraceptives": True,
+            "district_met_counselling": True,
+            "district_met_checkups": False,
+            "district_met_satisfaction": True,
+        }
+        assert values["district_targets_met"] == D(3)
+        assert values["district_targets_missed"] == D(3)
+        assert values["district_all_met"] is False

@@ -1114,4 +1114,6 @@ def _plain_value(value: Any) -> Any:
         return {k: _plain_value(v) for k, v in value.items()}
     if isinstance(value, bool | str | int) or value is None:
         return value
+    if value is semantics.NA:  # an n/a raw score (a failing `applies:`): JSON null
+        return None
     return canonical(value)

@@ -345,8 +345,9 @@ RANKING = Record(
         Key("demote_if", FORMULA, "a yes/no formula: such a unit ranks below every other"),
         Key(
             "demoted_within",
-            Whole(1, 1000000),
-            "with demote_if, order asc: every demoted unit ranks within the first N places",
+            Either((Whole(1, 1000000), NAME)),
+            "with demote_if, order asc: every demoted unit ranks within the first N places "
+            "(a number, or the name of a parameter holding it)",
         ),
         REFERENCE,
     ),

@@ -151,12 +151,18 @@ def read_rankings(cx: Context, raw: Any) -> None:
 
 
 def _demoted_within(cx: Context, fields: Mapping[str, Any], path: Path_, order: Any) -> int | None:
-    """`demoted_within: N` (a whole number >= 1), only beside `demote_if` in an `asc` ranking:
-    the demoted units are the first from the bottom, and all of them rank within N places."""
+    """`demoted_within: N` (a whole number >= 1, or the name of a parameter without `by_unit`
+    holding one, so a scheme states "倒数3名" once), only beside `demote_if` in an `asc` ranking:
+    the demoted units are the first from the bottom, and all of them rank within N places. A
+    parameter is read here, at build time, so a run-time value rebuilds the ranking with it."""
     raw = fields.get("demoted_within")
     if raw is None:
         return None
     where = (*path, "demoted_within")
+    if isinstance(raw, str):
+        raw = _places_parameter(cx, raw, where)
+        if raw is None:
+            return None
     if isinstance(raw, bool) or not isinstance(raw, int) or raw < 1:
         cx.error(where, f"`demoted_within` must be a whole number of places >= 1, got `{raw}`")
         return None
@@ -175,6 +181,39 @@ def _demoted_within(cx: Context, fields: Mapping[str, Any], path: Path_, order: 
         )
         return None
     return raw
+
+
+_MAX_PLACES = 1000000
+"""The largest `demoted_within` (as for a literal: keys.RANKING)."""
+
+
+def _places_parameter(cx: Context, name: str, where: Path_) -> int | None:
+    """The whole number the parameter `name` holds, for `demoted_within`; None (with the error
+    reported at `where`) when it is not a declared parameter with one value that is a whole
+    number >= 1."""
+    if name in cx.awaited:  # `required: true`: the scheme is built again once it is given
+        return None
+    param = cx.parameters.get(name)
+    if param is None:
+        hint = did_you_mean(name, cx.parameters) or "declare it under `parameters:`"
+        cx.error(where, f"`demoted_within` names `{name}`, which is not a parameter", hint)
+        return None
+    if param.by_unit:
+        cx.error(
+            where,
+            f"`demoted_within` names `{name}`, which has unit-specific values (`by_unit`)",
+            "a ranking has one number of places: use a parameter without `by_unit`",
+        )
+        return None
+    value = param.value
+    if value != value.to_integral_value() or not 1 <= value <= _MAX_PLACES:
+        cx.error(
+            where,
+            f"`demoted_within` names `{name}`, whose value {value} is not a whole number "
+            f"from 1 to {_MAX_PLACES}",
+        )
+        return None
+    return int(value)
 
 
 def read_vetoes(cx: Context, raw: Any) -> None:
