@@ -423,6 +423,12 @@ def _cell_value(ind: Indicator, cell: Any) -> Any:
     return cell
 
 
+def read_cell(ind: Indicator, cell: Any) -> Any:
+    """A cell (or any value typed as text, e.g. `--set`) read the way the table readers read
+    it: yes/no words, numbers, durations, enum names; MISSING when empty."""
+    return _cell_value(ind, cell)
+
+
 def _letters(col: int) -> str:
     """Spreadsheet column letters for a 0-based column: 0 -> A, 27 -> AB."""
     out = ""
