@@ -5,6 +5,7 @@ of a row's problems in one pass, and the hints for repeated DataFrame columns an
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -66,9 +67,82 @@ def test_set_refuses_what_the_readers_refuse(setting: str, words: str) -> None:
 
 
 def test_what_if_with_a_chinese_yes() -> None:
-    """x is 10 if done else 0: setting done=是 moves the unit's x from 0 to 10."""
+    """Node x is 10 if done else 0: setting done=是 moves the unit's x from 0 to 10."""
     scheme = rulebook.loads(SETTINGS, "s.yaml")
     data = rulebook.parse_data("units: {A: {done: false, time: 300, a: 5, c: 3}}", scheme, "d")
     change = what_if(scheme, data, "A", ["done=是"])
     assert change.after.unit("A").scores["g.x"] == Decimal(10)
     assert change.before.unit("A").scores["g.x"] == Decimal(0)
+
+
+TABLES = Path(__file__).parent / "data" / "invalid_tables"
+TABLE_HEADER = (
+    "unit,meetings_missed,checkup_rate[Q1],checkup_rate[Q2],checkup_rate[Q3],"
+    "staffing_complete,level,score\n"
+)
+
+
+def _problems(path: Path) -> list[str]:
+    with pytest.raises(rulebook.DataError) as info:
+        rulebook.read_data(path, rulebook.load(TABLES / "scheme.yaml"))
+    return [p.render() for p in info.value.problems]
+
+
+def test_csv_row_with_a_missing_period_cell_reports_its_other_problems(tmp_path: Path) -> None:
+    """Line 2 misses checkup_rate[Q1] (column 3), has text in checkup_rate[Q2] (column 4) and
+    a rate above 100 in checkup_rate[Q3] (column 5): three problems, all in the one report."""
+    path = tmp_path / "d.csv"
+    path.write_text(TABLE_HEADER + "东山村,1,,abc,170,true,city,18.5\n", encoding="utf-8")
+    found = _problems(path)
+    assert len(found) == 3, found
+    assert f"{path}:2:3: error: line 2, column `checkup_rate[Q1]`" in found[0]
+    assert "period `Q1`: missing cell" in found[0]
+    assert f"{path}:2:4: error:" in found[1] and "expected a number, got 'abc'" in found[1]
+    assert f"{path}:2:5: error:" in found[2] and "170 is above the declared maximum 100" in found[2]
+
+
+def test_xlsx_reports_every_problem_in_one_pass_with_unit_and_indicator(tmp_path: Path) -> None:
+    """One sheet with a formula (H2), merged value cells (B3:B4), text in a number (H3), an
+    error value (E4) and a missing cell (C4): five kinds of problem, one report, each at its
+    sheet!cell with its unit and indicator (before, the formula, merge and error value came
+    alone in a first pass, naming neither)."""
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "数据"
+    sheet.append(
+        [
+            "单位",
+            "缺席例会次数",
+            "孕检率[Q1]",
+            "孕检率[Q2]",
+            "孕检率[Q3]",
+            "专干配齐",
+            "表彰级别",
+            "考评分",
+        ]
+    )
+    sheet.append(["东山村", 1, 72.5, 68, 70, "是", "city", "=B2*2"])
+    sheet.append(["西河村", 0, 80, 80, 80, "否", "none", "十二"])
+    sheet.append(["南岭村", None, None, 80, "=1/0", "否", "none", 12])
+    sheet.merge_cells("B3:B4")
+    sheet["E4"].value = "#DIV/0!"
+    sheet["E4"].data_type = "e"
+    path = tmp_path / "d.xlsx"
+    book.save(path)
+    found = "\n".join(_problems(path))
+    expected = [
+        "2:8: error: 数据!H2, column `考评分`: unit `东山村`, indicator `score`: a formula",
+        "3:2: error: 数据!B3, column `缺席例会次数`: unit `西河村`, indicator `meetings_missed`: "
+        "merged cells B3:B4",
+        "3:8: error: 数据!H3, column `考评分`: unit `西河村`, indicator `score`: expected a "
+        "number, got '十二'",
+        "4:2: error: 数据!B4, column `缺席例会次数`: unit `南岭村`, indicator `meetings_missed`: "
+        "merged cells B3:B4",
+        "4:3: error: 数据!C4, column `孕检率[Q1]`: unit `南岭村`, indicator `checkup_rate`, "
+        "period `Q1`: missing cell",
+        "4:5: error: 数据!E4, column `孕检率[Q3]`: unit `南岭村`, indicator `checkup_rate`, "
+        "period `Q3`: an error value `#DIV/0!`",
+    ]
+    for words in expected:
+        assert f"{path}:{words}" in found, found
