@@ -146,3 +146,27 @@ def test_xlsx_reports_every_problem_in_one_pass_with_unit_and_indicator(tmp_path
     ]
     for words in expected:
         assert f"{path}:{words}" in found, found
+
+
+def test_dataframe_with_a_repeated_column_says_so() -> None:
+    """`score` is the 8th and 9th column: the message says it is repeated (before: "the
+    columns have different lengths ... score: 2")."""
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame(
+        [["A", 1, 70, 70, 70, True, "city", 5, 6]],
+        columns=[
+            "unit",
+            "meetings_missed",
+            "checkup_rate[Q1]",
+            "checkup_rate[Q2]",
+            "checkup_rate[Q3]",
+            "staffing_complete",
+            "level",
+            "score",
+            "score",
+        ],
+    )
+    with pytest.raises(rulebook.DataError) as info:
+        rulebook.read_data(frame, rulebook.load(TABLES / "scheme.yaml"))
+    assert "the DataFrame has the column `score` 2 times (columns 8, 9)" in str(info.value)
+    assert "different lengths" not in str(info.value)
