@@ -170,3 +170,26 @@ def test_dataframe_with_a_repeated_column_says_so() -> None:
         rulebook.read_data(frame, rulebook.load(TABLES / "scheme.yaml"))
     assert "the DataFrame has the column `score` 2 times (columns 8, 9)" in str(info.value)
     assert "different lengths" not in str(info.value)
+
+
+def test_semicolon_separated_csv_gets_the_hint(tmp_path: Path) -> None:
+    """European Excel writes `;` between cells: the header (8 names, 7 semicolons) reads as one
+    cell; the message says the file is semicolon-separated and how to save it with commas."""
+    path = tmp_path / "d.csv"
+    path.write_text(
+        TABLE_HEADER.replace(",", ";") + "东山村;1;72,5;68;70;true;city;18,5\n", encoding="utf-8"
+    )
+    (found,) = _problems(path)
+    assert f"{path}:1:1: error: line 1: the header is 8 names separated by semicolons" in found
+    assert "CSV UTF-8 (Comma delimited)" in found
+
+
+def test_a_semicolon_inside_one_header_among_commas_is_not_taken_for_a_separator(
+    tmp_path: Path,
+) -> None:
+    """A header with commas is comma-separated even if a name holds `;`: the usual
+    unknown-column message, no semicolon hint."""
+    path = tmp_path / "d.csv"
+    path.write_text("unit,a;b\n东山村,1\n", encoding="utf-8")
+    text = "\n".join(_problems(path))
+    assert "unknown column `a;b`" in text and "semicolons" not in text
