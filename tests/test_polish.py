@@ -193,3 +193,30 @@ def test_a_semicolon_inside_one_header_among_commas_is_not_taken_for_a_separator
     path.write_text("unit,a;b\n东山村,1\n", encoding="utf-8")
     text = "\n".join(_problems(path))
     assert "unknown column `a;b`" in text and "semicolons" not in text
+
+
+def test_english_template_follows_the_scheme_language(tmp_path: Path) -> None:
+    """A scheme declaring `language: en` gets English sheet names (`data`, `notes`), an English
+    unit header and yes/no choices; a filled copy is read back (the readers accept them)."""
+    pytest.importorskip("openpyxl")
+    import openpyxl
+
+    from rulebook.data.template import template_csv, write_template
+
+    scheme = rulebook.loads(SETTINGS, "s.yaml")
+    path = tmp_path / "t.xlsx"
+    write_template(scheme, path)
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == ["data", "notes"]
+    sheet = book["data"]
+    assert [c.value for c in sheet[1]] == ["unit", "done", "time", "a", "c"]
+    lists = [v.formula1 for v in sheet.data_validations.dataValidation if v.type == "list"]
+    assert lists == ['"yes,no"']
+    assert not any("\u4e00" <= ch <= "\u9fff" for ch in book["notes"]["A2"].value)
+    assert template_csv(scheme).startswith("unit,done,")
+    sheet.append(["A", "yes", "4:36.11", "n/a", 3])
+    book.save(path)
+    data = rulebook.read_data(path, scheme)
+    (unit,) = data.units
+    assert unit.values["done"] is True and unit.values["time"] == Decimal("276.11")
+    assert unit.values["a"] is NA and unit.values["c"] == Decimal(3)
