@@ -220,3 +220,34 @@ def test_english_template_follows_the_scheme_language(tmp_path: Path) -> None:
     (unit,) = data.units
     assert unit.values["done"] is True and unit.values["time"] == Decimal("276.11")
     assert unit.values["a"] is NA and unit.values["c"] == Decimal(3)
+
+
+BIG = """
+scheme: {id: big, title: big, language: en}
+indicators:
+  x: {type: decimal}
+tree:
+  - {id: n, expr: x}
+"""
+
+
+def test_xlsx_writes_numbers_beyond_15_digits_as_their_exact_text(tmp_path: Path) -> None:
+    """Unit A's score 12345678901234.5678 rounds (2 places) to 12345678901234.57: 16
+    significant digits, more than Excel's double keeps (it would show 12345678901234.6), so
+    the cell is the text `12345678901234.57`. Unit B's 72.5 -> 72.50 stays a number."""
+    openpyxl = pytest.importorskip("openpyxl")
+    from rulebook.render.excel import write_xlsx
+
+    scheme = rulebook.loads(BIG, "b.yaml")
+    data = rulebook.parse_data(
+        "units: {A: {x: 12345678901234.5678}, B: {x: 72.5}}", scheme, "d.yaml"
+    )
+    path = tmp_path / "r.xlsx"
+    write_xlsx(rulebook.evaluate(scheme, data), path)
+    sheet = openpyxl.load_workbook(path)["summary"]
+    header = [c.value for c in sheet[1]]
+    col = header.index("n")
+    a, b = sheet[2][col], sheet[3][col]
+    assert (sheet[2][0].value, a.value, a.data_type) == ("A", "12345678901234.57", "s")
+    assert (sheet[3][0].value, b.value, b.data_type) == ("B", 72.5, "n")
+    assert b.number_format == "0.00"
