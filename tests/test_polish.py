@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import rulebook
 from rulebook.analysis.whatif import settings_of, what_if
@@ -251,3 +253,83 @@ def test_xlsx_writes_numbers_beyond_15_digits_as_their_exact_text(tmp_path: Path
     assert (sheet[2][0].value, a.value, a.data_type) == ("A", "12345678901234.57", "s")
     assert (sheet[3][0].value, b.value, b.data_type) == ("B", 72.5, "n")
     assert b.number_format == "0.00"
+
+
+SCHEMES = Path(__file__).resolve().parent.parent / "schemes"
+SHIPPED = sorted(p for p in SCHEMES.glob("*.yaml") if not p.name.endswith(".tests.yaml"))
+
+
+def _shipped(path: Path) -> rulebook.Result:
+    import yaml
+
+    params = SCHEMES / "examples" / f"{path.stem}.params.yaml"
+    scheme = rulebook.load(
+        path, params=yaml.safe_load(params.read_text("utf-8")) if params.exists() else None
+    )
+    return rulebook.evaluate(
+        scheme, rulebook.read_data(SCHEMES / "examples" / f"{path.stem}.data.yaml", scheme)
+    )
+
+
+@pytest.mark.parametrize("width", [80, 200])
+@pytest.mark.parametrize("path", SHIPPED, ids=[p.stem for p in SHIPPED])
+def test_every_shipped_table_fits_the_terminal(path: Path, width: int) -> None:
+    """Every line of every shipped scheme's table fits 80 and 200 columns (CJK counted two);
+    every unit heads a column once; a cut label is a prefix of the label followed by `…`."""
+    import io
+
+    from rulebook.render.table import write_table
+    from rulebook.render.textwidth import display_width
+
+    result = _shipped(path)
+    buffer = io.StringIO()
+    write_table(result, buffer, width=width)
+    lines = buffer.getvalue().splitlines()
+    too_wide = [x for x in lines if display_width(x) > width]
+    assert not too_wide, too_wide[:3]
+    header = "项目" if result.scheme.language == "zh" else "node"
+    standard = "标准分" if result.scheme.language == "zh" else "standard"
+    heads = [x for x in lines if x.startswith(header) and standard in x]  # not group blocks
+    shown = [u for h in heads for u in h.split(standard, 1)[1].split()]
+    assert shown == [u.unit for u in result.units]
+    labels = {n.label for n in result.scheme.nodes.values() if n.label}
+    for line in lines:
+        for word in line.split("  "):
+            if word.strip().endswith("…") and not word.strip().startswith("·"):
+                assert any(lab.startswith(word.strip()[:-1]) for lab in labels), word
+
+
+def test_township_table_at_80_columns_wraps_the_outcome_and_cuts_labels() -> None:
+    """township-targets at 80 columns: node column 24, standard 6, widest unit column 20
+    (80 // 4) and three gaps of 2 leave the label column 80 - (24 + 6 + 20 + 6) = 24 cells, so
+    the longest label (inductions, 48 cells) is cut to 11 characters + `…` (22 + 1 cells);
+    龙介村委会's consequence 诫勉谈话；辞退计生信息员；不能评为先进党支部 (44 cells) is wrapped at its
+    punctuation into the 20-cell (80 // 4) unit column, right-aligned."""
+    import io
+
+    from rulebook.render.table import write_table
+
+    result = _shipped(SCHEMES / "township-targets.yaml")
+    buffer = io.StringIO()
+    write_table(result, buffer, width=80)
+    lines = buffer.getvalue().splitlines()
+    assert any(x.startswith("  inductions              完成引产任务（旧村、平…  ") for x in lines)
+    at = lines.index(next(x for x in lines if x.endswith("龙介村委会")))
+    block = lines[at:]
+    start = next(k for k, x in enumerate(block) if x.startswith("consequences"))
+    assert block[start].endswith("  诫勉谈话；")
+    assert block[start + 1].endswith("  辞退计生信息员；") and block[start + 1].startswith(" " * 60)
+    assert block[start + 2].endswith("  不能评为先进党支部")
+
+
+@given(st.text(alphabet=st.sampled_from("ab 中文；,x"), max_size=60), st.integers(1, 30))
+def test_wrap_and_truncate_keep_to_the_width(text: str, width: int) -> None:
+    from rulebook.render.textwidth import display_width, truncate, wrap
+
+    lines = wrap(text, width)
+    for line in lines:
+        assert display_width(line) <= max(width, 2)  # one wide character may exceed width 1
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+    cut = truncate(text, width)
+    assert display_width(cut) <= max(width, 1)
+    assert cut == text or (cut.endswith("…") and text.startswith(cut[:-1]))
