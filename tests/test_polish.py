@@ -303,8 +303,8 @@ def test_township_table_at_80_columns_wraps_the_outcome_and_cuts_labels() -> Non
     """township-targets at 80 columns: node column 24, standard 6, widest unit column 20
     (80 // 4) and three gaps of 2 leave the label column 80 - (24 + 6 + 20 + 6) = 24 cells, so
     the longest label (inductions, 48 cells) is cut to 11 characters + `…` (22 + 1 cells);
-    龙介村委会's consequence 诫勉谈话；辞退计生信息员；不能评为先进党支部 (44 cells) is wrapped at its
-    punctuation into the 20-cell (80 // 4) unit column, right-aligned."""
+    龙介村委会's consequence 诫勉谈话；辞退计生信息员；不能评为先进党支部 (44 cells) is
+    wrapped at its punctuation into the 20-cell (80 // 4) unit column, right-aligned."""
     import io
 
     from rulebook.render.table import write_table

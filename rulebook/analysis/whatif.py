@@ -186,9 +186,7 @@ def settings_of(
     for name, raw in pairs:
         setting = f"{name}={raw}"
         for point in points(scheme, str(name).strip(), setting):
-            out[point] = parse_value(
-                scheme.indicators[point[0]], raw, setting, scheme.limits
-            )
+            out[point] = parse_value(scheme.indicators[point[0]], raw, setting, scheme.limits)
     return out
 
 

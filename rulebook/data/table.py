@@ -124,9 +124,7 @@ class _TableReader:
         for i, cell in enumerate(cells):
             if isinstance(cell, CellProblem):
                 self.error(row, i, cell.message, cell.hint)
-        texts = [
-            "" if c is None or isinstance(c, CellProblem) else str(c).strip() for c in cells
-        ]
+        texts = ["" if c is None or isinstance(c, CellProblem) else str(c).strip() for c in cells]
         while texts and not texts[-1]:
             texts.pop()
         self.headers = dict(enumerate(texts))
