@@ -87,31 +87,43 @@ def _rows(sheet: Any, merges: list[_Merge]) -> Iterator[tuple[int, list[Any]]]:
     """(row number, values) of each non-empty row. A cell no value can be taken from -- a
     formula, an error value, a percentage, a cell of a merge -- is handed over as a CellProblem,
     so the table reports it with the unit and indicator, in the one pass with every other
-    problem."""
+    problem. The merges over the current row are kept as a column -> merge map, updated as
+    merges start and end (time linear in the merged columns, whatever the sheet)."""
     number = 0
-    pending = sorted(merges, key=lambda m: m.top)
-    active: list[_Merge] = []
+    starts = sorted(merges, key=lambda m: m.top)
+    ends = sorted(merges, key=lambda m: m.bottom)
+    started = ended = 0
+    cover: dict[int, _Merge] = {}
     for cells in sheet.iter_rows():
         number = next((c.row for c in cells if getattr(c, "row", None)), number + 1)
-        while pending and pending[0].top <= number:
-            active.append(pending.pop(0))
-        active = [m for m in active if m.bottom >= number]
-        values = []
-        for col, cell in enumerate(cells):
-            values.append(_value(cell, col, active))
+        while ended < len(ends) and ends[ended].bottom < number:
+            merge = ends[ended]
+            for col in range(merge.left, min(merge.right, MAX_COLUMN) + 1):
+                if cover.get(col) is merge:
+                    del cover[col]
+            ended += 1
+        while started < len(starts) and starts[started].top <= number:
+            merge = starts[started]
+            if merge.bottom >= number:
+                for col in range(merge.left, min(merge.right, MAX_COLUMN) + 1):
+                    cover[col] = merge
+            started += 1
+        values = [_value(cell, cover.get(col)) for col, cell in enumerate(cells)]
         if any(v is not None and not (isinstance(v, str) and not v.strip()) for v in values):
             yield number, values
 
 
-def _value(cell: Any, col: int, merges: list[_Merge]) -> Any:
+MAX_COLUMN = 16383
+"""Excel's last column (XFD), 0-based: a merge declared wider is clipped to it."""
+
+
+def _value(cell: Any, merge: _Merge | None) -> Any:
     """A cell's value, or the CellProblem that says why it has none."""
-    for merge in merges:
-        if merge.left <= col <= merge.right:
-            return CellProblem(
-                f"merged cells {merge.ref}",
-                "unmerge them and type the value in every cell (one row per unit, one value "
-                "per cell)",
-            )
+    if merge is not None:
+        return CellProblem(
+            f"merged cells {merge.ref}",
+            "unmerge them and type the value in every cell (one row per unit, one value per cell)",
+        )
     kind = getattr(cell, "data_type", "n")
     value = cell.value
     if kind == "f":
