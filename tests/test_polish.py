@@ -333,3 +333,31 @@ def test_wrap_and_truncate_keep_to_the_width(text: str, width: int) -> None:
     cut = truncate(text, width)
     assert display_width(cut) <= max(width, 1)
     assert cut == text or (cut.endswith("…") and text.startswith(cut[:-1]))
+
+
+def test_xlsx_names_every_cell_of_a_two_by_two_merge(tmp_path: Path) -> None:
+    """C2:D3 covers checkup_rate Q1 and Q2 of both units: four problems, one per cell, each
+    with its unit and period; E2 and E3 (Q3) are outside the merge and read."""
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "数据"
+    sheet.append(TABLE_HEADER.strip().split(","))
+    sheet.append(["东山村", 1, 70, 70, 70, "是", "city", 12])
+    sheet.append(["西河村", 1, 70, 70, 70, "是", "city", 12])
+    sheet.merge_cells("C2:D3")
+    path = tmp_path / "m.xlsx"
+    book.save(path)
+    found = _problems(path)
+    assert len(found) == 4, found
+    for cell, unit, period in [
+        ("C2", "东山村", "Q1"),
+        ("D2", "东山村", "Q2"),
+        ("C3", "西河村", "Q1"),
+        ("D3", "西河村", "Q2"),
+    ]:
+        assert any(
+            f"数据!{cell}, column `checkup_rate[{period}]`: unit `{unit}`, indicator "
+            f"`checkup_rate`, period `{period}`: merged cells C2:D3" in p
+            for p in found
+        ), found
