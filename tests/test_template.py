@@ -273,11 +273,12 @@ tree:
 
 
 def test_enum_values_with_commas_go_on_a_hidden_sheet() -> None:
-    """Excel's list validation cannot quote a comma: such values are listed on `取值`."""
+    """Excel's list validation cannot quote a comma: such values are listed on `取值` (the
+    sheet names follow `scheme.language`)."""
     from rulebook.data.template import template_xlsx
 
     scheme = rulebook.loads("""
-scheme: {id: t, title: t}
+scheme: {id: t, title: t, language: zh}
 indicators:
   level: {type: enum, values: ["市级,省级", 县级]}
 tree:

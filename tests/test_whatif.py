@@ -59,11 +59,11 @@ def test_ranks_move_for_others(village: rulebook.Scheme, village_data: rulebook.
         ("checkup_rate.Q5=3", "no period `Q5`"),
         ("meetings_mised=1", "did you mean `meetings_missed`"),
         ("meetings_missed=13", "above the declared maximum 12"),
-        ("meetings_missed=1.5", "not a whole number"),
+        ("meetings_missed=1.5", "must be a whole number"),
         ("staffing_complete=maybe", "expected true or false"),
         ("commendation_level=town", "not one of none, city, above_city"),
         ("staffing_complete.Q1=true", "one value, not one per period"),
-        ("checkup_rate=abc", "is a number"),
+        ("checkup_rate=abc", "expected a number"),
         ("nothing", "expected NAME=VALUE"),
     ],
 )

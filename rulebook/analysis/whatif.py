@@ -2,16 +2,18 @@
 data set scored again — every other unit unchanged, so ranks can move — and the change shown
 as a result diff.
 
-Values are read exactly: numbers as Decimal from their text, `true`/`false` for yes/no
-indicators, a declared name for enums. A value outside the indicator's declared domain, an
-unknown indicator or period, or a unit not in the data is a DataError naming the setting.
+Values are read as the CSV/xlsx readers read a cell (one meaning): numbers as Decimal from
+their text, yes/no words (`true`/`false`, `是`/`否`, ...) for yes/no indicators, a declared
+name for enums, `4:36.11` for durations, `n/a`/`不适用` where the indicator allows it; and
+checked by the data rules. A value outside the indicator's declared domain, an unknown
+indicator or period, or a unit not in the data is a DataError naming the setting.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 import attrs
@@ -23,10 +25,12 @@ from rulebook.analysis.result_diff import (
     diff_results,
     exact_text,
 )
-from rulebook.arith import canonical
+from rulebook.arith import NumberLimits, canonical
 from rulebook.audit.result import Result
+from rulebook.data.check import check_value
 from rulebook.data.dataset import DataSet, InputValue, UnitData
-from rulebook.data.values import DURATION_FORMS, parse_duration
+from rulebook.data.table import read_cell
+from rulebook.data.values import MISSING
 from rulebook.engine.evaluate import evaluate
 from rulebook.errors import DataError, Problem, did_you_mean
 from rulebook.scheme.model import Indicator, Scheme
@@ -134,52 +138,28 @@ def points(scheme: Scheme, name: str, setting: str) -> list[Point]:
     return [(name, period)]
 
 
-def parse_value(indicator: Indicator, raw: Any, setting: str) -> InputValue:
-    """`raw` (text, int, Decimal or bool) as a value of `indicator`, checked against its
-    declared domain; binary floats are refused (they are not exact)."""
-    if indicator.type == "bool":
-        if isinstance(raw, bool):
-            return raw
-        text = str(raw).strip().lower()
-        if text in ("true", "false"):
-            return text == "true"
-        raise _bad(setting, f"`{indicator.name}` is yes/no: expected true or false, got {raw!r}")
-    if indicator.type == "enum":
-        if isinstance(raw, str) and raw in indicator.values:
-            return raw
-        raise _bad(
-            setting,
-            f"{raw!r} is not one of {', '.join(indicator.values)}",
-            did_you_mean(str(raw), indicator.values),
-        )
-    if isinstance(raw, float | bool):
+def parse_value(
+    indicator: Indicator, raw: Any, setting: str, limits: NumberLimits | None = None
+) -> InputValue:
+    """`raw` (text, int, Decimal or bool) as a value of `indicator`, read as the CSV/xlsx
+    readers read a cell (是/否, yes/no, durations such as `4:36.11`, `n/a` where the indicator
+    allows it) and checked by the data rules (type, declared domain, number ceiling); binary
+    floats are refused (they are not exact)."""
+    if isinstance(raw, float):
         raise _bad(setting, f"{raw!r} is not an exact number", "give the value as text or int")
-    if indicator.type == "duration" and isinstance(raw, str) and ":" in raw:
-        seconds = parse_duration(raw)
-        if isinstance(seconds, str):
-            raise _bad(setting, seconds, f"write {DURATION_FORMS}")
-        raw = seconds
-    try:
-        value = Decimal(raw) if isinstance(raw, int | Decimal) else Decimal(str(raw).strip())
-    except InvalidOperation:
-        value = Decimal("NaN")
-    if not value.is_finite():
-        raise _bad(setting, f"`{indicator.name}` is a number: got {raw!r}")
-    if indicator.type == "count" and value != value.to_integral_value():
-        raise _bad(setting, f"`{indicator.name}` is a count: {raw} is not a whole number")
-    if indicator.min is not None and value < indicator.min:
-        raise _bad(
-            setting,
-            f"{raw} is below the declared minimum {canonical(indicator.min)} of `{indicator.name}`",
-            _domain(indicator),
-        )
-    if indicator.max is not None and value > indicator.max:
-        raise _bad(
-            setting,
-            f"{raw} is above the declared maximum {canonical(indicator.max)} of `{indicator.name}`",
-            _domain(indicator),
-        )
-    return value
+    cell = raw if isinstance(raw, bool | int | Decimal) else read_cell(indicator, str(raw))
+    if cell is MISSING:
+        raise _bad(setting, f"`{indicator.name}`: no value given", "write NAME=VALUE")
+    value, problems = check_value(indicator, cell, limits or NumberLimits())
+    if problems:
+        first = problems[0]
+        hint = first.hint
+        if indicator.type in ("count", "rate", "decimal", "duration") and (
+            "minimum" in first.message or "maximum" in first.message
+        ):
+            hint = _domain(indicator)
+        raise _bad(setting, first.message, hint)
+    return value  # type: ignore[no-any-return]
 
 
 def _domain(indicator: Indicator) -> str:
@@ -206,7 +186,7 @@ def settings_of(
     for name, raw in pairs:
         setting = f"{name}={raw}"
         for point in points(scheme, str(name).strip(), setting):
-            out[point] = parse_value(scheme.indicators[point[0]], raw, setting)
+            out[point] = parse_value(scheme.indicators[point[0]], raw, setting, scheme.limits)
     return out
 
 

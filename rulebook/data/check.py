@@ -276,9 +276,15 @@ class _Checker(_ValueChecker):
                         key=True,
                     )
                 continue
-            if isinstance(values[ind_name], dict) and self.quieted(name, ind_name):
-                continue  # some periods reported missing by the reader
-            checked[ind_name] = self.indicator(name, ind, values[ind_name], (*path, ind_name))
+            value = self.indicator(
+                name,
+                ind,
+                values[ind_name],
+                (*path, ind_name),
+                # some periods reported missing by the reader: check the others, not again those
+                quiet=isinstance(values[ind_name], dict) and self.quieted(name, ind_name),
+            )
+            checked[ind_name] = value
         return UnitData(name, checked)
 
     def quieted(self, unit: str, indicator: str) -> bool:
@@ -288,7 +294,9 @@ class _Checker(_ValueChecker):
         value = self.scalar("(default)", ind, ind.default, (), None)
         return dict.fromkeys(self.period_ids, value) if ind.per_period else value
 
-    def indicator(self, unit: str, ind: Indicator, raw: Any, path: Path_) -> Any:
+    def indicator(
+        self, unit: str, ind: Indicator, raw: Any, path: Path_, *, quiet: bool = False
+    ) -> Any:
         if not ind.per_period:
             if isinstance(raw, dict):
                 self.error(
@@ -322,6 +330,8 @@ class _Checker(_ValueChecker):
                 )
         for period in self.period_ids:
             if period not in raw:
+                if quiet:
+                    continue
                 self.error(
                     path, f"unit `{unit}`, indicator `{ind.name}`: missing period `{period}`"
                 )
@@ -366,6 +376,34 @@ def default_problems(ind: Indicator, limits: NumberLimits) -> list[str]:
     checker = _ValueChecker(None, limits)
     checker.scalar("(default)", ind, ind.default, (), None)
     return [p.message for p in checker.problems]
+
+
+class _OneValueChecker(_ValueChecker):
+    """The value rules for a value given outside a data file (`--set`): problems name only
+    the indicator (and period)."""
+
+    def bad(
+        self,
+        unit: str,  # noqa: ARG002 - the _ValueChecker signature
+        ind: Indicator,
+        path: Path_,
+        period: str | None,
+        message: str,
+        hint: str | None = None,
+    ) -> None:
+        where = f"`{ind.name}`" + (f", period `{period}`" if period else "")
+        self.error(path, f"{where}: {message}", hint)
+
+
+def check_value(
+    ind: Indicator, raw: Any, limits: NumberLimits, period: str | None = None
+) -> tuple[Any, list[Problem]]:
+    """One value of `ind` (already read from its text by the readers' cell reading) checked by
+    the same rules as a data file's: the value (Decimal, bool, enum text or NA) and the
+    problems (unlocated; empty when valid)."""
+    checker = _OneValueChecker(None, limits)
+    value = checker.scalar("", ind, raw, (), period)
+    return value, checker.problems
 
 
 def _is_number_text(raw: Any) -> bool:

@@ -108,6 +108,8 @@ def _read(text: IO[str], scheme: Scheme, name: str, encoding: str) -> DataSet:
                     )
                 ]
             )
+        if len(first[1]) == 1 and ";" in first[1][0]:
+            raise DataError([_semicolons(name, first[0], first[1][0])])
         return read_table(scheme, name, first[1], first[0], lines, place)
     except csv.Error as exc:
         raise DataError(
@@ -137,6 +139,21 @@ def _read(text: IO[str], scheme: Scheme, name: str, encoding: str) -> DataSet:
                 )
             ]
         ) from None
+
+
+def _semicolons(name: str, line: int, header: str) -> Problem:
+    """The header is one cell holding `;`: a semicolon-separated file, as Excel writes "CSV"
+    where the decimal separator is a comma (most of Europe)."""
+    count = header.count(";") + 1
+    return Problem(
+        f"line {line}: the header is {count} names separated by semicolons (`;`), not commas: "
+        "this file is semicolon-separated, as Excel writes CSV where the decimal separator is a "
+        "comma",
+        Location(name, line, 1),
+        "save it from Excel as `CSV UTF-8 (Comma delimited)` with the decimal separator set to "
+        "`.` (File → Options → Advanced → Use system separators off), or save it as .xlsx and "
+        "score that",
+    )
 
 
 def _numbered(rows: Any) -> Iterator[tuple[int, list[str]]]:

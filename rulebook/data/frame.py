@@ -44,6 +44,7 @@ def is_columns(obj: Any) -> bool:
 def read_frame(frame: Any, scheme: Scheme, *, file: str = "<DataFrame>") -> DataSet:
     """Read and check a pandas DataFrame."""
     names = [str(c) for c in frame.columns]
+    _no_repeated_columns(names)
     if not any(n.strip().lower() in UNIT_HEADERS for n in names):
         if type(frame.index).__name__ == "RangeIndex" and frame.index.name is None:
             raise DataError(
@@ -66,6 +67,29 @@ def read_frame(frame: Any, scheme: Scheme, *, file: str = "<DataFrame>") -> Data
     else:
         columns = {n: list(frame[c]) for n, c in zip(names, frame.columns, strict=True)}
     return read_columns(columns, scheme, file=file)
+
+
+def _no_repeated_columns(names: list[str]) -> None:
+    """A DataError naming each column name the DataFrame has more than once (a dict of its
+    columns would keep only one of them)."""
+    positions: dict[str, list[int]] = {}
+    for k, name in enumerate(names, start=1):
+        positions.setdefault(name, []).append(k)
+    repeated = {n: at for n, at in positions.items() if len(at) > 1}
+    if repeated:
+        raise DataError(
+            [
+                Problem(
+                    f"the DataFrame has the column `{name}` {len(at)} times (columns "
+                    + ", ".join(map(str, at))
+                    + ")",
+                    None,
+                    "keep one column per indicator: rename or drop the others "
+                    "(df.loc[:, ~df.columns.duplicated()] keeps the first)",
+                )
+                for name, at in repeated.items()
+            ]
+        )
 
 
 def read_columns(columns: Mapping[Any, Any], scheme: Scheme, *, file: str = "<columns>") -> DataSet:

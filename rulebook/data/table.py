@@ -40,6 +40,16 @@ column are the reader's own numbers (1-based in files)."""
 Column = tuple[Indicator, str | None]
 
 
+class CellProblem:
+    """A cell a reader could not take a value from (an xlsx formula, merged or error cell):
+    reported here, at the cell and with its unit and indicator, with every other problem."""
+
+    __slots__ = ("hint", "message")
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        self.message, self.hint = message, hint
+
+
 def header_names(scheme: Scheme) -> dict[str, Column]:
     """Every header text accepted for an indicator column: ids and labels, with periods."""
     label_count: dict[str, int] = {}
@@ -111,7 +121,10 @@ class _TableReader:
         """Map each column to (indicator, period); report bad, unknown, repeated and missing
         columns at the header row."""
         self.header_row = row
-        texts = ["" if c is None else str(c).strip() for c in cells]
+        for i, cell in enumerate(cells):
+            if isinstance(cell, CellProblem):
+                self.error(row, i, cell.message, cell.hint)
+        texts = ["" if c is None or isinstance(c, CellProblem) else str(c).strip() for c in cells]
         while texts and not texts[-1]:
             texts.pop()
         self.headers = dict(enumerate(texts))
@@ -141,6 +154,8 @@ class _TableReader:
         for i, text in enumerate(texts):
             if i == self.unit_col:
                 continue
+            if not text and isinstance(cells[i], CellProblem):
+                continue  # reported above
             if not text:
                 self.error(
                     row,
@@ -256,7 +271,11 @@ class _TableReader:
                 continue
             if self.unit_col < 0:
                 continue
-            name = _unit_name(cells[self.unit_col] if self.unit_col < len(cells) else None)
+            unit_cell = cells[self.unit_col] if self.unit_col < len(cells) else None
+            if isinstance(unit_cell, CellProblem):
+                self.error(number, self.unit_col, unit_cell.message, unit_cell.hint)
+                continue
+            name = _unit_name(unit_cell)
             if name is None:
                 self.error(
                     number,
@@ -286,6 +305,17 @@ class _TableReader:
                                 numbers[raw] = value
                         else:
                             value = _cell_value(ind, raw)
+                elif isinstance(raw, CellProblem):
+                    self.quiet.add((name, ind.name))
+                    self.error(
+                        number,
+                        col,
+                        f"unit `{name}`, indicator `{ind.name}`"
+                        + (f", period `{period}`" if period else "")
+                        + f": {raw.message}",
+                        raw.hint,
+                    )
+                    continue
                 else:
                     value = _cell_value(ind, raw)
                 if value is MISSING:
@@ -421,6 +451,12 @@ def _cell_value(ind: Indicator, cell: Any) -> Any:
     if isinstance(number, Decimal):
         return number
     return cell
+
+
+def read_cell(ind: Indicator, cell: Any) -> Any:
+    """A cell (or any value typed as text, e.g. `--set`) read the way the table readers read
+    it: yes/no words, numbers, durations, enum names; MISSING when empty."""
+    return _cell_value(ind, cell)
 
 
 def _letters(col: int) -> str:

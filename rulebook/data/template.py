@@ -1,6 +1,8 @@
 """The data-entry sheet for a scheme: the columns `read_data` expects, ready to fill in.
 
-`rulebook template SCHEME -o data.xlsx` writes one sheet `数据` with the unit column first, then
+`rulebook template SCHEME -o data.xlsx` writes one sheet `数据` (`data` for a scheme whose
+`language` is `en`, as every sheet name, the unit header and the yes/no choices) with the unit
+column first, then
 one column per indicator (one per period for per-period indicators), headed by the label (or id)
 and unit; each header carries a comment with the id, type, domain, default and note. Every column
 has Excel data validation: drop-downs for enums and yes/no, whole numbers for counts, numeric
@@ -32,6 +34,41 @@ inserted inside the range)."""
 
 BOOL_CHOICES = ("是", "否")
 
+WORDS: dict[str, dict[str, Any]] = {
+    "zh": {
+        "data": SHEET_NAMES[0],
+        "notes": "说明",
+        "choices": "取值",
+        "unit": UNIT_HEADER,
+        "yes_no": BOOL_CHOICES,
+        "unit_comment": "each unit's name, one row per unit",
+        "instructions": (
+            "在「数据」表中每个单位填一行；每个单元格只填数值，不要公式，不要合并单元格。"
+            " Fill one row per unit on the 数据 sheet: typed values only, no formulas, "
+            "no merged cells."
+        ),
+    },
+    "en": {
+        "data": "data",
+        "notes": "notes",
+        "choices": "choices",
+        "unit": "unit",
+        "yes_no": ("yes", "no"),
+        "unit_comment": "each unit's name, one row per unit",
+        "instructions": (
+            "Fill one row per unit on the data sheet: typed values only, no formulas, "
+            "no merged cells."
+        ),
+    },
+}
+"""Sheet names, the unit header and yes/no choices per `scheme.language` (each one a name the
+readers accept: `data`/`数据`, `unit`/`单位`, `yes`/`no`/`是`/`否`)."""
+
+
+def words(scheme: Scheme) -> dict[str, Any]:
+    """The template's words for the scheme's language."""
+    return WORDS.get(scheme.language, WORDS["zh"])
+
 
 @attrs.frozen
 class TemplateColumn:
@@ -45,7 +82,7 @@ class TemplateColumn:
 def columns(scheme: Scheme) -> list[TemplateColumn]:
     """The template's columns in order: unit, then the indicators as the scheme declares them."""
     accepted = header_names(scheme)
-    out = [TemplateColumn(UNIT_HEADER, None)]
+    out = [TemplateColumn(words(scheme)["unit"], None)]
     for ind in scheme.indicators.values():
         probe = f"{ind.label}[{scheme.periods[0].id}]" if ind.per_period else ind.label
         base = ind.label if ind.label and accepted.get(probe, (None,))[0] is ind else ind.name
@@ -57,13 +94,13 @@ def columns(scheme: Scheme) -> list[TemplateColumn]:
     return out
 
 
-def describe(ind: Indicator) -> str:
+def describe(ind: Indicator, yes_no: tuple[str, str] = BOOL_CHOICES) -> str:
     """What a cell of this indicator takes, for header comments and the `说明` sheet."""
     parts = [f"id: {ind.name}", f"type: {ind.type}"]
     if ind.type == "enum":
         parts.append("one of: " + ", ".join(ind.values))
     elif ind.type == "bool":
-        parts.append("是 / 否")
+        parts.append(" / ".join(yes_no))
     elif ind.type == "duration":
         low = "" if ind.min is None or not ind.min else f"{duration_text(ind.min)} ≤ "
         high = "" if ind.max is None else f" ≤ {duration_text(ind.max)}"
@@ -117,9 +154,10 @@ def template_xlsx(scheme: Scheme) -> Any:
             "writing an .xlsx template needs openpyxl: pip install "
             "'rulebook[excel]' (or use --format csv)"
         ) from None
+    said = words(scheme)
     book = Workbook()
     sheet = book.active
-    sheet.title = SHEET_NAMES[0]
+    sheet.title = said["data"]
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
     for col, column in enumerate(columns(scheme), start=1):
         cell = sheet.cell(row=1, column=col, value=column.header)
@@ -129,10 +167,10 @@ def template_xlsx(scheme: Scheme) -> Any:
         sheet.column_dimensions[letter].width = min(max(display_width(column.header) + 4, 10), 40)
         ind = column.indicator
         if ind is None:
-            cell.comment = Comment("each unit's name, one row per unit", "rulebook")
+            cell.comment = Comment(said["unit_comment"], "rulebook")
             continue
         cell.comment = Comment(
-            (ind.label + "\n" if ind.label else "") + describe(ind),
+            (ind.label + "\n" if ind.label else "") + describe(ind, said["yes_no"]),
             "rulebook",
             width=260,
             height=160,
@@ -140,7 +178,7 @@ def template_xlsx(scheme: Scheme) -> Any:
         if ind.type == "duration":  # typed as text, so Excel keeps `4:36.11` as written
             for row in range(2, ROWS + 2):
                 sheet.cell(row=row, column=col).number_format = "@"
-        validation = _validation(ind, DataValidation, book)
+        validation = _validation(ind, DataValidation, book, said)
         if validation is not None:
             sheet.add_data_validation(validation)
             validation.add(f"{letter}2:{letter}{ROWS + 1}")
@@ -149,22 +187,23 @@ def template_xlsx(scheme: Scheme) -> Any:
     return book
 
 
-def _validation(ind: Indicator, DataValidation: Any, book: Any) -> Any:  # noqa: N803 - openpyxl's class, passed in lazily
+def _validation(ind: Indicator, DataValidation: Any, book: Any, said: dict[str, Any]) -> Any:  # noqa: N803 - openpyxl's class, passed in lazily
     """Excel data validation for the indicator's cells, with a message saying what is allowed."""
+    described = describe(ind, said["yes_no"])
     common = {
         "allow_blank": ind.default is not None,
         "showErrorMessage": True,
         "errorTitle": ind.label or ind.name,
-        "error": describe(ind).replace("\n", "; "),
+        "error": described.replace("\n", "; "),
         "showInputMessage": True,
         "promptTitle": (ind.label or ind.name)[:32],
-        "prompt": describe(ind)[:255],
+        "prompt": described[:255],
     }
     if ind.na_allowed:  # `n/a` must be enterable: the check warns instead of refusing
         common["errorStyle"] = "warning"
     marker = ("n/a",) if ind.na_allowed else ()
     if ind.type == "bool":
-        choices = ",".join((*BOOL_CHOICES, *marker))
+        choices = ",".join((*said["yes_no"], *marker))
         return DataValidation(type="list", formula1=f'"{choices}"', **common)
     if ind.type == "duration":
         return DataValidation(
@@ -174,7 +213,9 @@ def _validation(ind: Indicator, DataValidation: Any, book: Any) -> Any:  # noqa:
         listed = ",".join((*ind.values, *marker))
         if len(listed) <= 250 and not any("," in v or '"' in v for v in ind.values):
             return DataValidation(type="list", formula1=f'"{listed}"', **common)
-        return DataValidation(type="list", formula1=_choices_range(book, ind), **common)
+        return DataValidation(
+            type="list", formula1=_choices_range(book, ind, said["choices"]), **common
+        )
     kind = "whole" if ind.type == "count" else "decimal"
     if ind.min is not None and ind.max is not None:
         return DataValidation(
@@ -193,9 +234,9 @@ def _validation(ind: Indicator, DataValidation: Any, book: Any) -> Any:  # noqa:
     )
 
 
-def _choices_range(book: Any, ind: Indicator) -> str:
+def _choices_range(book: Any, ind: Indicator, title: str) -> str:
     """Long or comma-holding enum values go on a hidden sheet; the drop-down refers to them."""
-    sheet = book["取值"] if "取值" in book.sheetnames else book.create_sheet("取值")
+    sheet = book[title] if title in book.sheetnames else book.create_sheet(title)
     sheet.sheet_state = "hidden"
     col = sheet.max_column + (0 if sheet.max_row == 1 and sheet["A1"].value is None else 1)
     from openpyxl.utils import get_column_letter
@@ -203,30 +244,23 @@ def _choices_range(book: Any, ind: Indicator) -> str:
     for row, value in enumerate(ind.values, start=1):
         sheet.cell(row=row, column=col, value=value)
     letter = get_column_letter(col)
-    return f"'取值'!${letter}$1:${letter}${len(ind.values)}"
+    return f"'{title}'!${letter}$1:${letter}${len(ind.values)}"
 
 
 def _notes_sheet(book: Any, scheme: Scheme) -> None:
-    """`说明`: the scheme and, per indicator, what to type."""
+    """`说明` (`notes`): the scheme and, per indicator, what to type."""
     from openpyxl.styles import Alignment, Font
 
-    sheet = book.create_sheet("说明")
+    said = words(scheme)
+    sheet = book.create_sheet(said["notes"])
     sheet.append([f"{scheme.title} ({scheme.id} {scheme.version})"])
-    sheet.append(
-        [
-            (
-                "在「数据」表中每个单位填一行；每个单元格只填数值，不要公式，不要合并单元格。"
-                " Fill one row per unit on the 数据 sheet: typed values only, no formulas, "
-                "no merged cells."
-            )
-        ]
-    )
+    sheet.append([said["instructions"]])
     sheet.append([])
     sheet.append(["id", "label", "type", "unit", "per period", "allowed", "default", "note"])
     for cell in sheet[4]:
         cell.font = Font(bold=True)
     for ind in scheme.indicators.values():
-        allowed = describe(ind).split("\n")[2:3]
+        allowed = describe(ind, said["yes_no"]).split("\n")[2:3]
         sheet.append(
             [
                 ind.name,

@@ -17,8 +17,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+import attrs
+
 from rulebook.data.dataset import DataSet
-from rulebook.data.table import cell_name, read_table
+from rulebook.data.table import CellProblem, cell_name, read_table
 from rulebook.errors import DataError, Location, Problem
 from rulebook.scheme.model import Scheme
 
@@ -64,10 +66,7 @@ def read_xlsx(
         def place(row: int, col: int) -> tuple[Location, str]:
             return Location(name, row, col + 1), f"{title}!{cell_name(col, row)}"
 
-        problems = _merged(book, sheet, name, title)
-        if problems:
-            raise DataError(problems)
-        rows = _rows(sheet, place)
+        rows = _rows(sheet, _merged(book, sheet))
         first = next(rows, None)
         if first is None:
             raise DataError(
@@ -84,57 +83,84 @@ def read_xlsx(
         book.close()
 
 
-def _rows(sheet: Any, place: Any) -> Iterator[tuple[int, list[Any]]]:
-    """(row number, values) of each non-empty row; formulas and error values refused."""
-    problems: list[Problem] = []
+def _rows(sheet: Any, merges: list[_Merge]) -> Iterator[tuple[int, list[Any]]]:
+    """(row number, values) of each non-empty row. A cell no value can be taken from -- a
+    formula, an error value, a percentage, a cell of a merge -- is handed over as a CellProblem,
+    so the table reports it with the unit and indicator, in the one pass with every other
+    problem. The merges over the current row are kept as a column -> merge map, updated as
+    merges start and end (time linear in the merged columns, whatever the sheet)."""
     number = 0
+    starts = sorted(merges, key=lambda m: m.top)
+    ends = sorted(merges, key=lambda m: m.bottom)
+    started = ended = 0
+    cover: dict[int, _Merge] = {}
     for cells in sheet.iter_rows():
         number = next((c.row for c in cells if getattr(c, "row", None)), number + 1)
-        values = []
-        for col, cell in enumerate(cells):
-            kind = getattr(cell, "data_type", "n")
-            value = cell.value
-            if kind == "f":
-                location, where = place(number, col)
-                problems.append(
-                    Problem(
-                        f"{where}: a formula (`{str(value)[:60]}`): values must be typed",
-                        location,
-                        "replace it by its value (copy, then Paste Special → Values); rulebook "
-                        "does not recompute Excel formulas",
-                    )
-                )
-                value = None
-            elif (
-                kind == "n"
-                and isinstance(value, int | float)
-                and not isinstance(value, bool)
-                and "%" in str(getattr(cell, "number_format", ""))
-            ):
-                location, where = place(number, col)
-                problems.append(
-                    Problem(
-                        f"{where}: a percentage cell (shows {value * 100:g}%, holds {value:g})",
-                        location,
-                        "format the column as Number and type the figure the scheme "
-                        "asks for (a rate of 92.5% is typed 92.5)",
-                    )
-                )
-                value = None
-            elif kind == "e":
-                location, where = place(number, col)
-                problems.append(
-                    Problem(f"{where}: an error value `{value}`", location, "type the value")
-                )
-                value = None
-            values.append(value)
+        while ended < len(ends) and ends[ended].bottom < number:
+            merge = ends[ended]
+            for col in range(merge.left, min(merge.right, MAX_COLUMN) + 1):
+                if cover.get(col) is merge:
+                    del cover[col]
+            ended += 1
+        while started < len(starts) and starts[started].top <= number:
+            merge = starts[started]
+            if merge.bottom >= number:
+                for col in range(merge.left, min(merge.right, MAX_COLUMN) + 1):
+                    cover[col] = merge
+            started += 1
+        values = [_value(cell, cover.get(col)) for col, cell in enumerate(cells)]
         if any(v is not None and not (isinstance(v, str) and not v.strip()) for v in values):
             yield number, values
-    if problems:
-        raise DataError(problems)
 
 
-def _merged(book: Any, sheet: Any, name: str, title: str) -> list[Problem]:
+MAX_COLUMN = 16383
+"""Excel's last column (XFD), 0-based: a merge declared wider is clipped to it."""
+
+
+def _value(cell: Any, merge: _Merge | None) -> Any:
+    """A cell's value, or the CellProblem that says why it has none."""
+    if merge is not None:
+        return CellProblem(
+            f"merged cells {merge.ref}",
+            "unmerge them and type the value in every cell (one row per unit, one value per cell)",
+        )
+    kind = getattr(cell, "data_type", "n")
+    value = cell.value
+    if kind == "f":
+        return CellProblem(
+            f"a formula (`{str(value)[:60]}`): values must be typed",
+            "replace it by its value (copy, then Paste Special → Values); rulebook does not "
+            "recompute Excel formulas",
+        )
+    if (
+        kind == "n"
+        and isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and "%" in str(getattr(cell, "number_format", ""))
+    ):
+        return CellProblem(
+            f"a percentage cell (shows {value * 100:g}%, holds {value:g})",
+            "format the column as Number and type the figure the scheme asks for (a rate of "
+            "92.5% is typed 92.5)",
+        )
+    if kind == "e":
+        return CellProblem(f"an error value `{value}`", "type the value")
+    return value
+
+
+@attrs.frozen
+class _Merge:
+    """A merged range: rows top..bottom (1-based), columns left..right (0-based)."""
+
+    ref: str
+    top: int
+    bottom: int
+    left: int
+    right: int
+
+
+def _merged(book: Any, sheet: Any) -> list[_Merge]:
+    """The sheet's merged ranges, scanned from its XML (read-only openpyxl hides them)."""
     path = getattr(sheet, "_worksheet_path", None)
     archive = getattr(book, "_archive", None)
     if path is None or archive is None:
@@ -145,19 +171,25 @@ def _merged(book: Any, sheet: Any, name: str, title: str) -> list[Problem]:
         while chunk := xml.read(1 << 20):
             block = tail + chunk
             for match in _MERGE.finditer(block):
-                first, last = match.group(1).decode(), (match.group(2) or b"").decode()
-                row = int(re.sub(r"[A-Z]", "", first))
-                col = _column(re.sub(r"[0-9]", "", first))
+                first = match.group(1).decode()
+                last = (match.group(2) or match.group(1)).decode()
+                (top, left), (bottom, right) = _cell(first), _cell(last)
                 out.append(
-                    Problem(
-                        f"{title}!{first}: merged cells {first}:{last}",
-                        Location(name, row, col + 1),
-                        "unmerge them and type the value in every cell (one row per unit, one "
-                        "value per cell)",
+                    _Merge(
+                        f"{first}:{last}",
+                        min(top, bottom),
+                        max(top, bottom),
+                        min(left, right),
+                        max(left, right),
                     )
                 )
             tail = block[-200:]
     return list(dict.fromkeys(out))
+
+
+def _cell(ref: str) -> tuple[int, int]:
+    """`B7` as (row 7, column 1)."""
+    return int(re.sub(r"[A-Z]", "", ref)), _column(re.sub(r"[0-9]", "", ref))
 
 
 def _column(letters: str) -> int:

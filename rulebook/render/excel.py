@@ -2,9 +2,10 @@
 workbook): a summary sheet (one row per unit, as the wide CSV), the breakdown sheet (the long
 CSV: the audit as rows), for a scheme with aggregates a `groups` sheet (the group rows), the
 run manifest on its own sheet and, when the scheme cites its source clauses, a `references` sheet
-(each node's clause and source line). Numbers are numbers with the places they are shown with;
-each sheet has a bold frozen header, an autofilter and column widths. Text a spreadsheet would
-read as a formula is stored as text, never as a formula.
+(each node's clause and source line). Numbers are numbers with the places they are shown with
+(a number of more than 15 significant digits, which Excel's double would change, is its exact
+text); each sheet has a bold frozen header, an autofilter and column widths. Text a spreadsheet
+would read as a formula is stored as text, never as a formula.
 """
 
 from __future__ import annotations
@@ -135,9 +136,14 @@ def _sheet(
 
 
 def _cell(cell: Any, value: Any) -> Any:
-    """A number as a number (formatted to the places it carries); text always as text."""
+    """A number as a number (formatted to the places it carries) when Excel holds it exactly,
+    else as its exact text; text always as text."""
     if isinstance(value, bool):
         value = "true" if value else "false"
+    if isinstance(value, int) and not _fits_a_double(Decimal(value)):
+        value = str(value)
+    if isinstance(value, Decimal) and not _fits_a_double(value):
+        value = str(value)  # as text below: Excel's number would change it
     if isinstance(value, Decimal):
         cell.value = value
         exponent = value.as_tuple().exponent
@@ -150,6 +156,22 @@ def _cell(cell: Any, value: Any) -> Any:
     cell.value = _XML_ILLEGAL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", str(value))
     cell.data_type = "s"  # never a formula, whatever the text starts with
     return cell
+
+
+EXCEL_DIGITS = 15
+"""Excel keeps at most 15 significant digits of a number (an IEEE double, shown and re-entered
+to 15 digits); a value with more is written as text so no digit silently changes."""
+
+
+def _fits_a_double(value: Decimal) -> bool:
+    """Whether Excel holds `value` as a number without changing it: at most 15 significant
+    digits (trailing zeros aside) and a magnitude a double can hold."""
+    if not value.is_finite():
+        return False
+    if not value:
+        return True
+    digits = len(value.normalize().as_tuple().digits)
+    return digits <= EXCEL_DIGITS and -300 <= value.adjusted() <= 300
 
 
 GROUP_HEADER = ("by", "group", "units", "name", "label", "kind", "period", "value")
