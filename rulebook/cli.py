@@ -385,7 +385,8 @@ def _test(
     if not files:
         err.write(f"rulebook: no *.tests.yaml under {', '.join(paths)}\n")
         return EXIT_USAGE
-    passed = failed = 0
+    passed = failed = not_run = 0
+    code = EXIT_OK  # a case that could not run: its error's exit code, after all cases ran
     for path in files:
         try:
             results = run_file(path)
@@ -396,11 +397,16 @@ def _test(
             err.write(f"{path}: {exc}\n")
             return EXIT_DATA if isinstance(exc, DataError) else EXIT_EVALUATION
         for case in results:
-            if case.passed:
+            if case.error is not None:
+                not_run += 1
+                located = isinstance(case.error, (SchemeError, DataError))
+                err.write((str(case.error) if located else f"{path}: {case.error}") + "\n")
+                code = code or _exit_code(case.error)
+            elif case.passed:
                 passed += 1
-                continue
-            failed += 1
-            out.writelines(failure.render() + "\n" for failure in case.failures)
+            else:
+                failed += 1
+                out.writelines(failure.render() + "\n" for failure in case.failures)
         if properties:
             ok, bad = _properties(path, out, examples)
             passed, failed = passed + ok, failed + bad
@@ -414,8 +420,9 @@ def _test(
                 set().union(*(c.asserted for c in results)),
             )
             out.write(covered.render(scheme.id) + "\n")
-    out.write(f"{passed} passed, {failed} failed\n")
-    return EXIT_OK if failed == 0 else EXIT_TESTS_FAILED
+    tail = f", {not_run} not run" if not_run else ""
+    out.write(f"{passed} passed, {failed} failed{tail}\n")
+    return code or (EXIT_OK if failed == 0 else EXIT_TESTS_FAILED)
 
 
 def _properties(tests_file: Path, out: TextIO, examples: int) -> tuple[int, int]:
