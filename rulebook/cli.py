@@ -545,13 +545,7 @@ def _check(path: str, out: TextIO, err: TextIO, params: str | None = None) -> in
     except ParameterError as exc:
         err.write(str(exc) + "\n")
         return EXIT_USAGE
-    items = sum(1 for n in scheme.nodes.values() if n.is_item)
-    out.write(
-        f"ok: {path}: {scheme.id} — {len(scheme.indicators)} indicators, "
-        f"{len(scheme.parameters)} parameters, {len(scheme.nodes)} nodes ({items} items), "
-        f"{len(scheme.values)} values, {len(scheme.rankings)} rankings, "
-        f"{len(scheme.periods)} periods; {len(problems)} warning(s)\n"
-    )
+    out.write(f"ok: {path}: {scheme.id} — {_counts(scheme)}; {len(problems)} warning(s)\n")
     for need in scheme.awaited.values():
         about = f" ({need.label})" if need.label else ""
         out.write(
@@ -559,6 +553,23 @@ def _check(path: str, out: TextIO, err: TextIO, params: str | None = None) -> in
             f"score with `--params FILE`, FILE holding a line `{need.name}: <number>`\n"
         )
     return EXIT_OK
+
+
+def _counts(scheme: Scheme) -> str:
+    """`check`'s summary of what the author declared: parameters (those required at run time
+    too), nodes and items, the named values of `values:` and `group_values:` (not the values
+    rulebook adds: items' `let:`, conditions, `.count`, `.applies`, `.periods`), aggregates,
+    rankings and periods."""
+    items = sum(1 for n in scheme.nodes.values() if n.is_item)
+    parameters = len(set(scheme.parameters) | set(scheme.awaited))
+    required = f" ({len(scheme.awaited)} required at run time)" if scheme.awaited else ""
+    named = sum(1 for n, v in scheme.values.items() if v.kind in ("value", "group") and "." not in n)
+    aggregates = f"{len(scheme.aggregates)} aggregates, " if scheme.aggregates else ""
+    return (
+        f"{len(scheme.indicators)} indicators, {parameters} parameters{required}, "
+        f"{len(scheme.nodes)} nodes ({items} items), {named} named values, {aggregates}"
+        f"{len(scheme.rankings)} rankings, {len(scheme.periods)} periods"
+    )
 
 
 def _score(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -14,6 +14,7 @@ from rulebook.arith import canonical
 from rulebook.audit.result import Result
 from rulebook.render import periods, view
 from rulebook.render.grouprows import GroupTable, group_tables
+from rulebook.render.runparams import parameters_line
 from rulebook.render.safe import terminal
 from rulebook.render.textwidth import display_width, pad
 
@@ -40,8 +41,10 @@ def write_table(
     )
     out.write(
         f"{len(units)} units · rounding: {scheme.rounding.places} places, "
-        f"{scheme.rounding.mode}, per {scheme.rounding.level}\n\n"
+        f"{scheme.rounding.mode}, per {scheme.rounding.level}\n"
     )
+    given = parameters_line(scheme)  # values supplied at run time (`--params FILE`)
+    out.write((terminal(given) + "\n\n") if given else "\n")
     all_names = [terminal(u.unit) for u in units]
     all_widths = [
         max(display_width(n), *(display_width(r[3][k]) for r in present))
