@@ -563,7 +563,9 @@ def _counts(scheme: Scheme) -> str:
     items = sum(1 for n in scheme.nodes.values() if n.is_item)
     parameters = len(set(scheme.parameters) | set(scheme.awaited))
     required = f" ({len(scheme.awaited)} required at run time)" if scheme.awaited else ""
-    named = sum(1 for n, v in scheme.values.items() if v.kind in ("value", "group") and "." not in n)
+    named = sum(
+        1 for n, v in scheme.values.items() if v.kind in ("value", "group") and "." not in n
+    )
     aggregates = f"{len(scheme.aggregates)} aggregates, " if scheme.aggregates else ""
     return (
         f"{len(scheme.indicators)} indicators, {parameters} parameters{required}, "
