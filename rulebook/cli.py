@@ -661,13 +661,13 @@ def _explain(result: Result, args: argparse.Namespace, out: TextIO, err: TextIO)
         return EXIT_USAGE
     scheme = result.scheme
     known = [*scheme.score_ids, *scheme.output_ids, *scheme.values]
+    if args.node in scheme.aggregates and not (args.set or args.goal):
+        from rulebook.render.aggregate_detail import aggregate_detail
+
+        out.write(aggregate_detail(result, args.unit, args.node))  # like a group value
+        return EXIT_OK
     if args.node is not None and args.node not in known:
         hint = did_you_mean(args.node, known)
-        if args.node in scheme.aggregates:
-            hint = (
-                "it is an aggregate: its values are the group rows of `rulebook score`; "
-                "explain a node or value that reads it"
-            )
         err.write(
             f"rulebook: no node or value {args.node!r}" + (f"; {hint}" if hint else "") + "\n"
         )
