@@ -410,15 +410,12 @@ def _test(
         if properties:
             ok, bad = _properties(path, out, examples)
             passed, failed = passed + ok, failed + bad
-        if coverage and results and results[0].result is not None:
+        ran = [c.result for c in results if c.result is not None]  # not the cases not run
+        if coverage and ran:
             from rulebook.testing.coverage import measure
 
-            scheme = results[0].result.scheme
-            covered = measure(
-                scheme,
-                [c.result for c in results if c.result is not None],
-                set().union(*(c.asserted for c in results)),
-            )
+            scheme = ran[0].scheme
+            covered = measure(scheme, ran, set().union(*(c.asserted for c in results)))
             out.write(covered.render(scheme.id) + "\n")
     tail = f", {not_run} not run" if not_run else ""
     out.write(f"{passed} passed, {failed} failed{tail}\n")

@@ -177,3 +177,5 @@ def test_every_case_missing_a_parameter_is_reported_and_the_others_run(tmp_path:
     assert f"{path}:16:5: error: case `three`: the scheme needs parameters" in err
     assert "hint: give them in the tests file or the case: `params: {target: <number>}`" in err
     assert json.dumps("`target") not in err  # no backquote inside the braces
+    code, out, _ = run("test", "--coverage", str(path))  # measured on the case that ran
+    assert "pp: coverage — items asserted 1/2" in out and "m.a: never asserted" in out
