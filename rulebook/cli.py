@@ -665,6 +665,8 @@ def _explain(result: Result, args: argparse.Namespace, out: TextIO, err: TextIO)
         return EXIT_OK
     if args.node is not None and args.node not in known:
         hint = did_you_mean(args.node, known)
+        if args.node in scheme.aggregates:  # with --set or --goal
+            hint = "it is an aggregate: a what-if or goal shows the nodes and values that read it"
         err.write(
             f"rulebook: no node or value {args.node!r}" + (f"; {hint}" if hint else "") + "\n"
         )

@@ -72,6 +72,8 @@ def test_explain_an_aggregate_like_a_group_value(tmp_path: Path) -> None:
     assert "count of units where kind == '村' over 2 units (jd = 甲)" in out
     code, _, err = run("explain", scheme, data, "--unit", "C", "--node", "bestt")
     assert code == EXIT_USAGE and "no node or value 'bestt'" in err
+    code, _, err = run("explain", scheme, data, "--unit", "C", "--node", "best", "--set", "x=1")
+    assert code == EXIT_USAGE and "it is an aggregate: a what-if or goal shows" in err
 
 
 def test_what_if_prints_no_rank_for_a_scheme_without_rankings(tmp_path: Path) -> None:
