@@ -386,7 +386,8 @@ def _test(
     if not files:
         err.write(f"rulebook: no *.tests.yaml under {', '.join(paths)}\n")
         return EXIT_USAGE
-    passed = failed = 0
+    passed = failed = not_run = 0
+    code = EXIT_OK  # a case that could not run: its error's exit code, after all cases ran
     for path in files:
         try:
             results = run_file(path)
@@ -397,26 +398,29 @@ def _test(
             err.write(f"{path}: {exc}\n")
             return EXIT_DATA if isinstance(exc, DataError) else EXIT_EVALUATION
         for case in results:
-            if case.passed:
+            if case.error is not None:
+                not_run += 1
+                located = isinstance(case.error, (SchemeError, DataError))
+                err.write((str(case.error) if located else f"{path}: {case.error}") + "\n")
+                code = code or _exit_code(case.error)
+            elif case.passed:
                 passed += 1
-                continue
-            failed += 1
-            out.writelines(failure.render() + "\n" for failure in case.failures)
+            else:
+                failed += 1
+                out.writelines(failure.render() + "\n" for failure in case.failures)
         if properties:
             ok, bad = _properties(path, out, examples)
             passed, failed = passed + ok, failed + bad
-        if coverage and results and results[0].result is not None:
+        ran = [c.result for c in results if c.result is not None]  # not the cases not run
+        if coverage and ran:
             from rulebook.testing.coverage import measure
 
-            scheme = results[0].result.scheme
-            covered = measure(
-                scheme,
-                [c.result for c in results if c.result is not None],
-                set().union(*(c.asserted for c in results)),
-            )
+            scheme = ran[0].scheme
+            covered = measure(scheme, ran, set().union(*(c.asserted for c in results)))
             out.write(covered.render(scheme.id) + "\n")
-    out.write(f"{passed} passed, {failed} failed\n")
-    return EXIT_OK if failed == 0 else EXIT_TESTS_FAILED
+    tail = f", {not_run} not run" if not_run else ""
+    out.write(f"{passed} passed, {failed} failed{tail}\n")
+    return code or (EXIT_OK if failed == 0 else EXIT_TESTS_FAILED)
 
 
 def _properties(tests_file: Path, out: TextIO, examples: int) -> tuple[int, int]:
@@ -541,13 +545,7 @@ def _check(path: str, out: TextIO, err: TextIO, params: str | None = None) -> in
     except ParameterError as exc:
         err.write(str(exc) + "\n")
         return EXIT_USAGE
-    items = sum(1 for n in scheme.nodes.values() if n.is_item)
-    out.write(
-        f"ok: {path}: {scheme.id} — {len(scheme.indicators)} indicators, "
-        f"{len(scheme.parameters)} parameters, {len(scheme.nodes)} nodes ({items} items), "
-        f"{len(scheme.values)} values, {len(scheme.rankings)} rankings, "
-        f"{len(scheme.periods)} periods; {len(problems)} warning(s)\n"
-    )
+    out.write(f"ok: {path}: {scheme.id} — {_counts(scheme)}; {len(problems)} warning(s)\n")
     for need in scheme.awaited.values():
         about = f" ({need.label})" if need.label else ""
         out.write(
@@ -555,6 +553,25 @@ def _check(path: str, out: TextIO, err: TextIO, params: str | None = None) -> in
             f"score with `--params FILE`, FILE holding a line `{need.name}: <number>`\n"
         )
     return EXIT_OK
+
+
+def _counts(scheme: Scheme) -> str:
+    """`check`'s summary of what the author declared: parameters (those required at run time
+    too), nodes and items, the named values of `values:` and `group_values:` (not the values
+    rulebook adds: items' `let:`, conditions, `.count`, `.applies`, `.periods`), aggregates,
+    rankings and periods."""
+    items = sum(1 for n in scheme.nodes.values() if n.is_item)
+    parameters = len(set(scheme.parameters) | set(scheme.awaited))
+    required = f" ({len(scheme.awaited)} required at run time)" if scheme.awaited else ""
+    named = sum(
+        1 for n, v in scheme.values.items() if v.kind in ("value", "group") and "." not in n
+    )
+    aggregates = f"{len(scheme.aggregates)} aggregates, " if scheme.aggregates else ""
+    return (
+        f"{len(scheme.indicators)} indicators, {parameters} parameters{required}, "
+        f"{len(scheme.nodes)} nodes ({items} items), {named} named values, {aggregates}"
+        f"{len(scheme.rankings)} rankings, {len(scheme.periods)} periods"
+    )
 
 
 def _score(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -644,13 +661,15 @@ def _explain(result: Result, args: argparse.Namespace, out: TextIO, err: TextIO)
         return EXIT_USAGE
     scheme = result.scheme
     known = [*scheme.score_ids, *scheme.output_ids, *scheme.values]
+    if args.node in scheme.aggregates and not (args.set or args.goal):
+        from rulebook.render.aggregate_detail import aggregate_detail
+
+        out.write(aggregate_detail(result, args.unit, args.node))  # like a group value
+        return EXIT_OK
     if args.node is not None and args.node not in known:
         hint = did_you_mean(args.node, known)
-        if args.node in scheme.aggregates:
-            hint = (
-                "it is an aggregate: its values are the group rows of `rulebook score`; "
-                "explain a node or value that reads it"
-            )
+        if args.node in scheme.aggregates:  # with --set or --goal
+            hint = "it is an aggregate: a what-if or goal shows the nodes and values that read it"
         err.write(
             f"rulebook: no node or value {args.node!r}" + (f"; {hint}" if hint else "") + "\n"
         )

@@ -201,7 +201,8 @@ def test_cli_diff_text_json_and_usage(tmp_path: Path) -> None:
     data.write_text(json.dumps({"units": UNITS}, ensure_ascii=False), encoding="utf-8")
     out, err = io.StringIO(), io.StringIO()
     assert main(["diff", str(old), str(new), str(data)], out, err) == 0
-    assert "甲  total 20.00 → 13.00 (-7.00)  rank 1 → 2" in out.getvalue()
+    # no `rankings:` in the scheme, so the text shows no rank (the JSON keeps it)
+    assert "甲  total 20.00 → 13.00 (-7.00)\n" in out.getvalue()
     out = io.StringIO()
     assert main(["diff", str(old), str(new), str(data), "--format", "json"], out, err) == 0
     parsed = json.loads(out.getvalue())

@@ -216,6 +216,8 @@ def test_mutated_tests_files_fail_only_with_located_errors(text: str) -> None:
         else:
             for result in results:
                 assert isinstance(result.passed, bool)
+                if result.error is not None:  # a case that could not run: located too
+                    assert_located(result.error)
     _timed(start)
 
 

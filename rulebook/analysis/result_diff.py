@@ -21,6 +21,7 @@ from rulebook.audit.result import Result, UnitResult
 from rulebook.audit.trail import Auditor, NodeAudit
 from rulebook.engine.semantics import NA, NotApplicable
 from rulebook.render.textwidth import display_width, pad
+from rulebook.render.view import shows_rank
 
 NODE_FIELDS = ("formula", "pattern", "arguments", "standard", "max", "min", "role")
 """The scheme fields of a node shown beside its change in value (what can move a score)."""
@@ -103,12 +104,15 @@ class UnitDiff:
     ranks: tuple[tuple[str, str | None, str | None, str | None], ...] = ()
     data: tuple[InputChange, ...] = ()
     nodes: tuple[NodeChange, ...] = ()
+    ranked: bool = True
+    """The scheme ranks units (`rulebook.render.view.shows_rank`): the text shows the rank by
+    total only then (the JSON always keeps it)."""
 
     @property
     def changed(self) -> bool:
         return bool(
             self.total[0] != self.total[1]
-            or self.rank[0] != self.rank[1]
+            or (self.ranked and self.rank[0] != self.rank[1])
             or self.outcomes
             or self.vetoes
             or self.outputs
@@ -150,8 +154,8 @@ class UnitDiff:
         then every node that moved (outputs included), indented by tree depth."""
         head = (
             f"{self.unit}  total {_fixed(self.total[0], places)} → "
-            f"{_fixed(self.total[1], places)} ({_fixed(self.delta, places, sign=True)})  "
-            f"rank {self.rank[0]} → {self.rank[1]}"
+            f"{_fixed(self.total[1], places)} ({_fixed(self.delta, places, sign=True)})"
+            + (f"  rank {self.rank[0]} → {self.rank[1]}" if self.ranked else "")
         )
         lines = [head]
         for name, label_a, label_b in self.outcomes:
@@ -347,6 +351,7 @@ class _Differ:
             ranks,
             self.data(a.unit),
             self.nodes(a, b),
+            shows_rank(self.old.scheme) or shows_rank(self.new.scheme),
         )
 
     def data(self, unit: str) -> tuple[InputChange, ...]:

@@ -56,8 +56,13 @@ class WhatIf:
         return self.diff.unit(self.unit)
 
     def moved(self) -> tuple[UnitDiff, ...]:
-        """The other units whose total rank moved because of the edit."""
-        return tuple(u for u in self.diff.units if u.unit != self.unit and u.rank[0] != u.rank[1])
+        """The other units whose total rank moved because of the edit (none for a scheme
+        that does not rank units)."""
+        return tuple(
+            u
+            for u in self.diff.units
+            if u.ranked and u.unit != self.unit and u.rank[0] != u.rank[1]
+        )
 
     def to_dict(self) -> dict[str, Any]:
         places = self.diff.places

@@ -24,6 +24,7 @@ from rulebook.render import periods, view
 from rulebook.render.grouprows import group_tables
 from rulebook.render.html_diff import STYLE as _DIFF_STYLE
 from rulebook.render.progress import Tick
+from rulebook.render.runparams import parameters_line
 from rulebook.render.worksheet import annotate, show, summary
 from rulebook.scheme.model import Scheme
 
@@ -85,6 +86,7 @@ def write_html(
     w = view.words(scheme)
     auditor = Auditor(result)
     manifest = result.manifest()
+    given = parameters_line(scheme)  # values supplied at run time (`--params FILE`)
     lang = "zh-CN" if scheme.language == "zh" else "en"
     out.write(
         "\n".join(
@@ -99,7 +101,9 @@ def write_html(
                 f"data {escape(manifest['data']['digest'])} · "
                 f"{len(result.units)} units · rounding {scheme.rounding.places} places "
                 f"{escape(scheme.rounding.mode)} per {escape(scheme.rounding.level)} · "
-                f"rulebook {escape(manifest['rulebook'])}</p>",
+                f"rulebook {escape(manifest['rulebook'])}"
+                + (f" · {escape(given)}" if given else "")
+                + "</p>",
                 f'<p><label>{escape(w["find"])}: <input id="find" type="search"></label></p>',
                 *(
                     [f"<h2>{escape(w['chart'])}</h2>", _chart(result)]

@@ -15,6 +15,7 @@ from rulebook.arith import canonical
 from rulebook.audit.result import Result
 from rulebook.render import periods, view
 from rulebook.render.grouprows import GroupTable, group_tables
+from rulebook.render.runparams import parameters_line
 from rulebook.render.safe import terminal
 from rulebook.render.textwidth import display_width, pad, truncate, wrap
 
@@ -49,8 +50,10 @@ def write_table(
     )
     out.write(
         f"{len(units)} units · rounding: {scheme.rounding.places} places, "
-        f"{scheme.rounding.mode}, per {scheme.rounding.level}\n\n"
+        f"{scheme.rounding.mode}, per {scheme.rounding.level}\n"
     )
+    given = parameters_line(scheme)  # values supplied at run time (`--params FILE`)
+    out.write((terminal(given) + "\n\n") if given else "\n")
     fixed = name_w + label_w + std_w + 6
     for columns in _blocks(all_widths, units_per_block, None if width is None else width - fixed):
         names = [_cut(all_names[k], all_widths[k]) for k in columns]

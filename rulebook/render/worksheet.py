@@ -17,6 +17,7 @@ from rulebook.audit.trail import Auditor, NodeAudit
 from rulebook.data.values import duration_text
 from rulebook.engine import semantics
 from rulebook.render import view
+from rulebook.render.runparams import parameters_line
 from rulebook.render.safe import terminal_lines
 from rulebook.render.textwidth import display_width, pad
 from rulebook.scheme.model import Scheme
@@ -121,6 +122,8 @@ def _worksheet(result: Result, unit: str, node: str | None) -> str:
             else ""
         )
     ]
+    given = parameters_line(scheme)  # values supplied at run time (`--params FILE`)
+    lines += [given] if given else []
     if node is None:
         lines += _verdict(result, target)
     lines.append("")

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+import attrs
+
 from rulebook.arith import DEFAULT_LIMITS, HARD_MAX_DIGITS, HARD_MAX_EXPONENT, NumberLimits
 from rulebook.errors import Problem, SchemeError
 from rulebook.scheme import applicability, keys
@@ -86,6 +88,8 @@ def _build(cx: Context, data: Any) -> Scheme:
     total_label = cx.text(
         total.get("label"), ("total", "label"), "label", "总分" if language == "zh" else "total"
     )
+    if language != "zh" and "vetoed" in cx.values:  # the veto condition's label in its words
+        cx.values["vetoed"] = attrs.evolve(cx.values["vetoed"], label="vetoed")
     notes = _notes(cx, meta.get("notes"))
     for unread in ("source", "units"):  # for readers only, but still text
         cx.text(meta.get(unread), ("scheme", unread), unread)

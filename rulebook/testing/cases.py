@@ -10,9 +10,15 @@ values out. `rulebook test` and the pytest plugin both run them through `run_fil
         expect:
           西河村: {committee.meetings: 3, total: 582.45, year_end: 合格}
 
-An expected key is a node id, `total`, an output, a named (annual) value, an outcome, or
-`vetoed` (a list of veto ids). `scheme:` and `data:` may only name regular files inside the tests
-file's own folder tree (see rulebook.files): a tests file may come from someone else.
+An expected key is a node id, `total`, an output, a named value, an aggregate, an outcome, or
+`vetoed` (a list of veto ids); `name[P]` picks period (or period group) P of a per-period node,
+named value or aggregate (`m.v[M02]`, `qsum[Q1]`). A number is compared as the JSON reports it
+(a score at the scheme's places, any other value snapped to 20 places), so a value copied from
+the JSON output passes; `tolerance` widens that. A case that cannot run (bad data, a missing
+parameter) is reported on its own and the other cases still run.
+
+`scheme:` and `data:` may only name regular files inside the tests file's own folder tree (see
+rulebook.files): a tests file may come from someone else.
 """
 
 from __future__ import annotations
@@ -25,15 +31,16 @@ from typing import Any
 import attrs
 
 from rulebook.api import loads, with_parameters, with_params_file
+from rulebook.arith import canonical, snap
 from rulebook.audit.result import Result
 from rulebook.data.api import check_data
 from rulebook.data.values import is_na_marker
 from rulebook.engine.evaluate import evaluate
 from rulebook.engine.semantics import NA
-from rulebook.errors import Location, ParameterError, Problem, SchemeError
+from rulebook.errors import Location, ParameterError, Problem, RulebookError, SchemeError
 from rulebook.files import MAX_TESTS_FILE_BYTES, RefusedPath, confined, read_text
 from rulebook.render.worksheet import annotate, summary
-from rulebook.scheme.loader import Source, load_text
+from rulebook.scheme.loader import Path_, Source, load_text
 from rulebook.scheme.model import Scheme
 from rulebook.scheme.params import parse_params_text
 
@@ -67,17 +74,19 @@ class Failure:
 
 @attrs.frozen
 class CaseResult:
-    """A case's name, where it is written, and its failures (empty when it passed)."""
+    """A case's name, where it is written, and its failures (empty when it passed); `error`
+    when the case could not run (its data or parameters are wrong), located in the files."""
 
     name: str
     location: Location
     failures: tuple[Failure, ...]
     result: Result | None = attrs.field(default=None, eq=False, repr=False)
     asserted: frozenset[str] = frozenset()
+    error: RulebookError | None = attrs.field(default=None, eq=False)
 
     @property
     def passed(self) -> bool:
-        return not self.failures
+        return not self.failures and self.error is None
 
 
 @attrs.frozen
@@ -143,11 +152,18 @@ def run_case(tests: CasesFile, scheme: Scheme, index: int) -> CaseResult:
 
 
 def run_file(path: str | Path) -> list[CaseResult]:
-    """Run every case of a `.tests.yaml` file. A malformed file, or a case whose scheme or data
-    does not load (or lies outside the tests file's folder), raises the located RulebookError."""
+    """Run every case of a `.tests.yaml` file. A malformed file, or a scheme that does not load
+    (or lies outside the tests file's folder), raises the located RulebookError; a case whose
+    data or parameters are wrong gets its error in `CaseResult.error`, and the others run."""
     tests = parse_file(path)
     scheme = load_scheme(tests)
-    return [run_case(tests, scheme, i) for i in range(len(tests.names))]
+    out = []
+    for i, name in enumerate(tests.names):
+        try:
+            out.append(run_case(tests, scheme, i))
+        except RulebookError as exc:
+            out.append(CaseResult(name, tests.location(i), (), error=exc))
+    return out
 
 
 def scheme_of(path: str | Path) -> Path:
@@ -194,10 +210,10 @@ def _run_case(
     source = tests.source
     location = source.loc(path)
     name = str(case.get("name", f"case {path[-1]}"))
-    units = _units(case, path, tests)
+    units, data_source = _units(case, path, tests)
     scheme = _with_params(tests, scheme, (*path, "params"))
     if scheme.awaited:
-        needed = ", ".join(f"`{n}: <number>`" for n in scheme.awaited)
+        needed = ", ".join(f"{n}: <number>" for n in scheme.awaited)
         raise SchemeError(
             [
                 source.problem(
@@ -218,7 +234,8 @@ def _run_case(
                 ]
             )
         units[unit] = {**units[unit], **changes}
-    result = evaluate(scheme, check_data({"units": units}, scheme))
+    where_data = _CaseData(tests.source, path, data_source, case.get("overrides") or {})
+    result = evaluate(scheme, check_data({"units": units}, scheme, where_data))
     tolerance = _decimal(case.get("tolerance", 0)) or Decimal(0)
     failures: list[Failure] = []
     for unit, expected in (case.get("expect") or {}).items():
@@ -236,8 +253,11 @@ def _run_case(
                 failures.append(
                     Failure(name, key_loc, str(unit), str(key), _shown(want), got, audit)
                 )
-    asserted = frozenset(
-        str(k) for expected in (case.get("expect") or {}).values() for k in (expected or {})
+    asserted = frozenset(  # `q.qv[Q2]` asserts `q.qv` (for coverage)
+        _asserted(str(k))
+        for expected in (case.get("expect") or {}).values()
+        if isinstance(expected, dict)
+        for k in expected
     )
     return CaseResult(name, location, tuple(failures), result, asserted)
 
@@ -267,19 +287,58 @@ def _with_params(tests: CasesFile, scheme: Scheme, at: tuple[str | int, ...]) ->
 
 def _units(
     case: dict[str, Any], path: tuple[str | int, ...], tests: CasesFile
-) -> dict[str, dict[str, Any]]:
+) -> tuple[dict[str, dict[str, Any]], Source | None]:
+    """The case's units (inline, or read from its data file) and the data file's source map
+    (None for inline units, which are located in the tests file)."""
     source = tests.source
+    data_source = None
     if "units" in case:
         units = case["units"]
     elif "data" in case:
         file, text = _confined_text(tests, (*path, "data"), case["data"], "data")
-        raw, _ = load_text(text, str(file))
+        raw, data_source = load_text(text, str(file))
         units = raw.get("units") if isinstance(raw, dict) else None
     else:
         raise SchemeError([source.problem(path, "a case needs `data:` (a file) or `units:`")])
     if not isinstance(units, dict):
         raise SchemeError([source.problem(path, "the case's data has no `units:` mapping")])
-    return {str(k): dict(v) if isinstance(v, dict) else v for k, v in units.items()}
+    out = {str(k): dict(v) if isinstance(v, dict) else v for k, v in units.items()}
+    return out, data_source
+
+
+@attrs.define
+class _CaseData:
+    """Where a case's data value was written, for the data check's problems: an override in
+    the case, inline `units:` in the tests file, or the case's data file."""
+
+    tests: Source
+    case: Path_
+    data: Source | None
+    overrides: Any
+    file: str = attrs.field(init=False)
+
+    @file.default
+    def _file(self) -> str:
+        return self.tests.file if self.data is None else self.data.file
+
+    def _where(self, path: Path_) -> tuple[Source, Path_]:
+        if len(path) >= 3 and path[0] == "units":
+            changes = self.overrides.get(path[1]) if isinstance(self.overrides, dict) else None
+            if isinstance(changes, dict) and path[2] in changes:
+                return self.tests, (*self.case, "overrides", *path[1:])
+        if self.data is None:
+            return self.tests, (*self.case, *path)
+        return self.data, path
+
+    def problem(
+        self, path: Path_, message: str, hint: str | None = None, *, key: bool = False
+    ) -> Problem:
+        source, at = self._where(path)
+        return source.problem(at, message, hint, key=key)
+
+    def written(self, path: Path_) -> str | None:
+        source, at = self._where(path)
+        return source.written(at)
 
 
 def _compare(
@@ -297,35 +356,61 @@ def _compare(
     got: Any  # a Decimal, or NA for a node that does not apply
     explained = key
     base, _, point = key.removesuffix("]").partition("[")
-    if key.endswith("]") and base in scheme.nodes and scheme.nodes[base].per is not None:
-        explained = f"{base}.periods"  # `node[M01]`: a per-period node's score in a period
-        if point not in scheme.axis_ids(scheme.nodes[base].per):
-            return (f"no period `{point}` of `{base}`", "")
+    axis = _axis(scheme, base) if key.endswith("]") and point else None
+    if axis is not None:  # `name[P]`: a per-period node's, value's or aggregate's point P
+        explained = f"{base}.periods" if base in scheme.nodes else base
+        if point not in scheme.axis_ids(axis):
+            shown = ", ".join(scheme.axis_ids(axis))
+            return (f"no period `{point}` of `{base}` (it has {shown})", "")
         got = got_unit.value(explained, point)
     elif key in (*scheme.score_ids, *scheme.output_ids):
         got = got_unit.scores[key] if key in scheme.score_ids else got_unit.outputs[key]
-    elif key in scheme.values and scheme.axis_of(key) is None:
-        got = got_unit.value(key)  # also a group value (`group_values:`), the unit's group's
-    elif key in scheme.aggregates and scheme.axis_of(key) is None:  # the unit's group's value
-        got = got_unit.value(key)
-        number = _decimal(want)
-        matched = number is not None and abs(got - number) <= tolerance
-        return None if matched else (format(got, "f"), "")
+    elif (key in scheme.values or key in scheme.aggregates) and scheme.axis_of(key) is None:
+        got = got_unit.value(key)  # also a group value or aggregate: the unit's group's
+    elif key in scheme.values or key in scheme.aggregates:
+        first = scheme.axis_ids(scheme.axis_of(key))[0]
+        return (f"one value per period: write `{key}[{first}]`", "")
     else:
-        return ("no such node, output, annual value or outcome", "")
+        return ("no such node, output, named value, aggregate or outcome", "")
     if isinstance(got, bool) or isinstance(want, bool):  # a yes/no value
         return None if got is want else (_shown(got), "")
     number = _decimal(want)
     if got is NA or is_na_marker(want):  # `n/a` expects a node that does not apply
         if got is NA and is_na_marker(want):
             return None
-    elif number is not None and abs(got - number) <= tolerance:
-        return None
+    elif number is not None and abs(snap(got) - number) <= tolerance:
+        return None  # as reported: a score is already at its places, a value snapped
+    shown = _reported(got, key in (*scheme.score_ids, *scheme.output_ids) or base in scheme.nodes)
+    if explained in scheme.aggregates:
+        return shown, ""
     audit = result.explain(unit, explained)
     line = f"= {annotate(audit)}" if audit.expression else ""
     tail = summary(audit)
     where = f"{audit.location.file}:{audit.location.line}" if audit.location else ""
-    return format(got, "f"), "  ".join(x for x in (line, tail, where) if x)
+    return shown, "  ".join(x for x in (line, tail, where) if x)
+
+
+def _asserted(key: str) -> str:
+    """The name an expected key asserts: `name` for `name[P]` (one of its periods)."""
+    return key.partition("[")[0] if key.endswith("]") else key
+
+
+def _axis(scheme: Scheme, name: str) -> str | None:
+    """The axis a per-period node, named value or aggregate varies along; None otherwise."""
+    if name in scheme.nodes:
+        return scheme.nodes[name].per
+    if name in scheme.values or name in scheme.aggregates:
+        return scheme.axis_of(name)
+    return None
+
+
+def _reported(got: Any, score: bool) -> str:
+    """`got` as the JSON writes it: a score as rounded (`10.00`), any other value snapped."""
+    if got is NA:
+        return "n/a"
+    if not isinstance(got, Decimal):
+        return _shown(got)
+    return format(got, "f") if score else canonical(got)
 
 
 def _decimal(value: Any) -> Decimal | None:
