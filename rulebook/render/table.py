@@ -53,7 +53,11 @@ def write_table(
         f"{scheme.rounding.mode}, per {scheme.rounding.level}\n"
     )
     given = parameters_line(scheme)  # values supplied at run time (`--params FILE`)
-    out.write((terminal(given) + "\n\n") if given else "\n")
+    if given:  # on a terminal, wrapped to its width like the rest of the table
+        text = terminal(given)
+        out.write("\n".join(wrap(text, width) if width else [text]) + "\n\n")
+    else:
+        out.write("\n")
     fixed = name_w + label_w + std_w + 6
     for columns in _blocks(all_widths, units_per_block, None if width is None else width - fixed):
         names = [_cut(all_names[k], all_widths[k]) for k in columns]
