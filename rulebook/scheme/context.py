@@ -61,6 +61,7 @@ class Context:
         self.parameters: dict[str, Parameter] = {}
         self.awaited: dict[str, Awaited] = {}  # `required: true` parameters with no value yet
         self.overrides: dict[str, Parameter] = {}  # run-time values (`--params`), by name
+        self.refused: list[str] = []  # formulas refused: the names they read are not "unused"
         self.values: dict[str, Value] = {}
         self.nodes: dict[str, Node] = {}
         self.rankings: dict[str, Ranking] = {}
@@ -320,12 +321,22 @@ class Context:
         if "**" not in text and "round" not in text:
             return formula  # no constant slot of its own; pattern arguments were settled apart
         refused = constants.settle(
-            formula.tree, self.parameters, self.indicators, self.rounding_mode
+            formula.tree, self.parameters, self.indicators, self.rounding_mode, self.awaited
         )
         for node, slot, message in refused:
             hint = ex.EXPONENT_HINT if slot == "exponent" else ex.PLACES_HINT
+            use = self.src.inside(path, " ".join(text.split("\n")), node.col_offset)
+            given = constants.given_problem(
+                node, slot, message, self.parameters, use, f"`{_short_text(text.strip())}`"
+            )
+            if given is not None:
+                self.problems.append(given)
+                continue
             self.expr_error(path, ex.ExprError(message, node.col_offset, hint), text)
-        return None if refused else formula
+        if refused:
+            self.refused.append(text)
+            return None
+        return formula
 
 
 LIMIT_HINT = (

@@ -119,6 +119,10 @@ class Parameter:
     """The clause of the source document this comes from (`reference:`), shown in reports."""
     supplied: bool = False
     """True when the value came at run time (`--params FILE`, `rulebook.with_parameters`)."""
+    given_at: Location | None = None
+    """Where a params file gave the value (so a load-time check it fails points there)."""
+    given_line: str | None = None
+    """That line of the params file, shown under the message."""
 
 
 @attrs.frozen
