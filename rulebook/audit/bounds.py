@@ -21,7 +21,7 @@ from rulebook.arith import CONTEXT
 from rulebook.audit.tables import reaches_past, table_range
 from rulebook.engine import semantics
 from rulebook.expr.syntax import inner_axis
-from rulebook.scheme.model import Scheme
+from rulebook.scheme.model import Scheme, spoken
 
 ZERO, ONE = Decimal(0), Decimal(1)
 
@@ -522,6 +522,7 @@ class Analyzer:
                 else node.label
                 if node
                 else scheme.values[name].label
+                or _internal(scheme, name)
             )
             out.append(
                 NodeBounds(
@@ -1039,6 +1040,13 @@ class Analyzer:
         for groups in scheme.period_groups.values():
             spans += [tuple(scheme.periods[i].share for i in g.members) for g in groups]
         return spans
+
+
+def _internal(scheme: Scheme, name: str) -> str:
+    """What the author wrote for a value with an internal name (an `applies:` or `count:`
+    condition), shown as its label; "" for any other name."""
+    said = spoken(name, scheme.nodes, scheme.aggregates)
+    return said if said.startswith("the ") else ""
 
 
 def analyze(scheme: Scheme) -> list[NodeBounds]:

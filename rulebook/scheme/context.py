@@ -62,6 +62,7 @@ class Context:
         self.awaited: dict[str, Awaited] = {}  # `required: true` parameters with no value yet
         self.overrides: dict[str, Parameter] = {}  # run-time values (`--params`), by name
         self.refused: list[str] = []  # formulas refused: the names they read are not "unused"
+        self.dropped: set[str] = set()  # declared, refused with an error: not "unknown" as well
         self.values: dict[str, Value] = {}
         self.nodes: dict[str, Node] = {}
         self.rankings: dict[str, Ranking] = {}
@@ -297,6 +298,7 @@ class Context:
             parsed = ex.parse(text, self.tables)
         except ex.ExprError as err:
             self.expr_error(path, err, text)
+            self.refused.append(text)
             return None
         for node in ast.walk(parsed.tree):
             if isinstance(node, ast.Constant) and isinstance(node.value, Decimal):
@@ -315,6 +317,7 @@ class Context:
                             self.src.line_text(where),
                         )
                     )
+                    self.refused.append(text)
                     return None
         renamed = ex.rename(parsed, local)
         formula = ex.substitute(renamed, replacements) if replacements else renamed

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
@@ -466,3 +466,14 @@ def default_language(labels: Iterable[str]) -> str:
 
 
 _CJK = re.compile("[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
+
+
+def spoken(name: str, nodes: Collection[str], aggregates: Collection[str]) -> str:
+    """`name` as the author wrote it, for messages: a node's `applies:` condition and a
+    count aggregate's `count:` condition are values with internal names (`svc.ind.applies`,
+    `avg.count`) that no scheme file contains."""
+    if name.endswith(".applies") and name[: -len(".applies")] in nodes:
+        return f"the `applies:` condition of `{name[: -len('.applies')]}`"
+    if name.endswith(".count") and name[: -len(".count")] in aggregates:
+        return f"the `count:` condition of aggregate `{name[: -len('.count')]}`"
+    return f"`{name}`"

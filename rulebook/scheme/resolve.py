@@ -29,7 +29,7 @@ def resolve(cx: Context) -> None:
         for name, offset in f.expr.names():
             if name in PERIOD_NAMES:
                 continue
-            if name not in known:
+            if name not in known and name not in cx.dropped:  # a dropped one is reported
                 hint = (
                     did_you_mean(name, known)
                     or "declare it under `indicators:`, `parameters:` or `values:`"
