@@ -80,7 +80,7 @@ def test_a_formula_with_an_error_brings_no_unused_warning_for_what_it_reads(
 
 
 def test_messages_name_the_applies_and_count_conditions_as_written(tmp_path: Path) -> None:
-    """births may be n/a: the count condition `births > 3` has no yes/no answer then."""
+    """With `births` n/a allowed, the count condition `births > 3` has no yes/no answer then."""
     text = POOL.replace("births: {type: count}", "births: {type: count, na: allowed}")
     got = _problems(tmp_path, text)
     assert got == [

@@ -521,8 +521,7 @@ class Analyzer:
                 if name == "total"
                 else node.label
                 if node
-                else scheme.values[name].label
-                or _internal(scheme, name)
+                else scheme.values[name].label or _internal(scheme, name)
             )
             out.append(
                 NodeBounds(
