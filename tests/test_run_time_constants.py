@@ -55,20 +55,23 @@ def test_the_given_values_are_used_as_exponent_places_and_pattern_argument() -> 
 
 
 @pytest.mark.parametrize(
-    ("values", "words"),
+    ("values", "name", "words"),
     [
-        ({"k": 101, "p": 1, "c": 2}, "exponent 101 is larger than 100"),
-        ({"k": 1, "p": 0.5, "c": 2}, "the places of round() must be a whole number, got 0.5"),
-        ({"k": 1, "p": 1, "c": -101}, "exponent -101 is larger than 100"),
+        ({"k": 101, "p": 1, "c": 2}, "k", "exponent 101 is larger than 100"),
+        ({"k": 1, "p": 0.5, "c": 2}, "p", "the places of round() must be a whole number, got 0.5"),
+        ({"k": 1, "p": 1, "c": -101}, "c", "exponent -101 is larger than 100"),
     ],
 )
-def test_the_rebuild_with_the_values_checks_them(values: dict[str, object], words: str) -> None:
+def test_the_rebuild_with_the_values_checks_them(
+    values: dict[str, object], name: str, words: str
+) -> None:
     scheme = rulebook.loads(SCHEME, "rt.yaml")
     with pytest.raises(rulebook.SchemeError) as info:
         rulebook.with_parameters(scheme, values)
     text = str(info.value)
     assert words in text
     assert "given at run time" in text
+    assert f"give `{name}` a value within them" in text  # the fix: that parameter's value
     assert "is not a parameter" not in text
 
 

@@ -328,6 +328,9 @@ class Context:
         )
         for node, slot, message in refused:
             hint = ex.EXPONENT_HINT if slot == "exponent" else ex.PLACES_HINT
+            given_by = next((n.id for n in ast.walk(node) if isinstance(n, ast.Name)), None)
+            if given_by is not None and " (the value of parameter" in message:
+                hint = constants.limit_hint(slot, given_by)  # the fix is its value
             use = self.src.inside(path, " ".join(text.split("\n")), node.col_offset)
             given = constants.given_problem(
                 node, slot, message, self.parameters, use, f"`{_short_text(text.strip())}`"

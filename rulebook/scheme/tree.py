@@ -310,7 +310,9 @@ def pattern_args(
                     f"argument `{arg}` is {what} in pattern `{name}`: {problem}",
                     "give it a number, e.g. 1.8, or the name of a parameter that has no by_unit"
                     if " (the value of" not in problem
-                    else constants.limit_hint(slot),
+                    else constants.limit_hint(
+                        slot, next(n.id for n in ast.walk(out[arg]) if isinstance(n, ast.Name))
+                    ),
                 )
             out[arg] = ast.Constant(Decimal(1))  # type: ignore[arg-type]  # reported; stands in
     return out
