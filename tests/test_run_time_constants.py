@@ -54,6 +54,29 @@ def test_the_given_values_are_used_as_exponent_places_and_pattern_argument() -> 
     assert _scores(scheme) == {"a": "1.50", "r": "2.30", "t": "5.06"}
 
 
+def test_the_engines_agree_on_run_time_constants() -> None:
+    """The compiled, reference and columnar engines give the same scores (x = 2.25, 0, 10:
+    10 ** 0.5 = 3.1622… -> 3.16, round(10, 1) = 10, 10 ** 2 = 100; total 113.16)."""
+    from rulebook import columnar
+    from rulebook.engine.columnar.result import same
+
+    scheme = rulebook.loads(SCHEME, "rt.yaml", params={"k": 0.5, "p": 1, "c": 2})
+    data = {"units": {f"u{i}": {"x": Decimal(x)} for i, x in enumerate(["2.25", "0", "10"])}}
+    compiled = rulebook.evaluate(scheme, data)
+    reference = rulebook.evaluate(scheme, data, engine="reference")
+    assert [u.scores for u in compiled] == [u.scores for u in reference]
+    assert {n: str(v) for n, v in compiled.unit("u2").scores.items()} == {
+        "a": "3.16",
+        "r": "10.00",
+        "t": "100.00",
+        "total": "113.16",
+    }
+    table = columnar.evaluate(scheme, data)
+    for unit in compiled:
+        pairs = zip(unit.vector, table.vector(unit.unit), strict=True)
+        assert all(same(a, b) for a, b in pairs), unit.unit
+
+
 @pytest.mark.parametrize(
     ("values", "name", "words"),
     [
