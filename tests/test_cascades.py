@@ -92,3 +92,17 @@ def test_messages_name_the_applies_and_count_conditions_as_written(tmp_path: Pat
     assert bounds["svc.ind"].flags == ("may be n/a (its `applies:` condition)",)
     assert bounds["svc.ind.applies"].label == "the `applies:` condition of `svc.ind`"
     assert bounds["many.count"].label == "the `count:` condition of aggregate `many`"
+
+
+def test_an_n_a_rule_error_shows_its_source_line_and_caret(tmp_path: Path) -> None:
+    """Without `not_applicable:` on svc, its child ind (with `applies:`) may be n/a: the error
+    is at svc's entry, line 18 (`  - id: svc`), column 5 (the `id` key), shown with a caret."""
+    path = tmp_path / "s.yaml"
+    path.write_text(POOL.replace("    not_applicable: rescale\n", ""), encoding="utf-8")
+    (problem,) = check(path)
+    assert problem.render().startswith(
+        f"{path}:18:5: error: group `svc`: child `svc.ind` may be not applicable (its "
+        "`applies:` condition), but the group does not say what to do then\n"
+        "      - id: svc\n"
+        "        ^\n"
+    )
