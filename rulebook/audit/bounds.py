@@ -21,7 +21,7 @@ from rulebook.arith import CONTEXT
 from rulebook.audit.tables import reaches_past, table_range
 from rulebook.engine import semantics
 from rulebook.expr.syntax import inner_axis
-from rulebook.scheme.model import Scheme
+from rulebook.scheme.model import Scheme, spoken
 
 ZERO, ONE = Decimal(0), Decimal(1)
 
@@ -390,6 +390,54 @@ def constraint_facts(scheme: Scheme) -> frozenset[tuple[str, str]]:
     return frozenset(facts)
 
 
+def constraint_limits(scheme: Scheme) -> list[tuple[str, type, Decimal]]:
+    """(name, comparison, constant) facts the scheme's `constraints:` state of a name against
+    a constant (a number or a parameter without by_unit): `e >= 2`, `2 <= e`, `e != 0`, parts
+    of an `and`; over periods `period_min(e) >= c` and `period_max(e) <= c` (every period).
+    Constraints are checked on the data before anything is scored, so every scored unit meets
+    them: the range of the name may be narrowed by them."""
+    out: list[tuple[str, type, Decimal]] = []
+
+    def constant(node: ast.expr) -> Decimal | None:
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            inner = constant(node.operand)
+            return None if inner is None else -inner
+        if isinstance(node, ast.Constant) and isinstance(node.value, Decimal):
+            return node.value
+        if isinstance(node, ast.Name) and node.id in scheme.parameters:
+            parameter = scheme.parameters[node.id]
+            return None if parameter.by_unit else parameter.value
+        return None
+
+    def subject(node: ast.expr, op: type) -> str | None:
+        if isinstance(node, ast.Name) and scheme.axis_of(node.id) is None:
+            return node.id
+        if (  # period_min(e) >= c: e >= c in every period; period_max(e) <= c likewise
+            isinstance(node, ast.Call)
+            and len(node.args) == 1
+            and isinstance(node.args[0], ast.Name)
+            and scheme.axis_of(node.args[0].id) == "period"
+            and (getattr(node.func, "id", ""), op)
+            in {
+                ("period_min", ast.Gt),
+                ("period_min", ast.GtE),
+                ("period_max", ast.Lt),
+                ("period_max", ast.LtE),
+            }
+        ):
+            return node.args[0].id
+        return None
+
+    for value in scheme.values.values():
+        if value.kind != "constraint":
+            continue
+        for left, op, right in _conditions(value.formula.tree, True):
+            name, limit = subject(left, op), constant(right)
+            if name is not None and limit is not None and name not in scheme.parameters:
+                out.append((name, op, limit))
+    return out
+
+
 def aggregate_range(function: str, part: Interval | None) -> Interval:
     """A sound range for an aggregate of values in `part` over n ≥ 1 units, n unknown: a mean,
     min or max stays within `part`; a sum of n values in [a, b] is at least a when a ≥ 0 and at
@@ -421,12 +469,32 @@ class Analyzer:
         self.inlined = 0
         self.muted = False
         self.ordered = constraint_facts(scheme)
+        self.limits: dict[str, list[tuple[type, Decimal]]] = {}
+        """What the constraints say of a name against a constant (`e >= 2`)."""
+        for name, op, limit in constraint_limits(scheme):
+            self.limits.setdefault(name, []).append((op, limit))
+        self.nonzero_names: set[str] = set()
+        """Names the constraints keep from 0 (`d != 0`, `e > 0`)."""
+
+    def constrained(self, name: str, found: Range) -> Range:
+        """`found` narrowed by the constraints on `name` (each scored unit meets them)."""
+        if not isinstance(found, Interval):
+            return found
+        for op, limit in self.limits.get(name, ()):
+            narrowed, nonzero = _narrow(found, op, Interval.point(limit))
+            found = _meet(found, narrowed)
+            if nonzero:
+                self.nonzero_names.add(name)
+                found = _without_zero(found)
+        return found
 
     def run(self) -> list[NodeBounds]:
         scheme = self.scheme
         with localcontext(CONTEXT):
             for name, ind in scheme.indicators.items():
-                self.ranges[name] = self.indicator(ind.type, ind.min, ind.max)
+                self.ranges[name] = self.constrained(
+                    name, self.indicator(ind.type, ind.min, ind.max)
+                )
             for name, param in scheme.parameters.items():
                 values = [param.value, *param.by_unit.values()]
                 self.ranges[name] = Interval(
@@ -453,7 +521,7 @@ class Analyzer:
                 if name == "total"
                 else node.label
                 if node
-                else scheme.values[name].label
+                else scheme.values[name].label or _internal(scheme, name)
             )
             out.append(
                 NodeBounds(
@@ -747,7 +815,11 @@ class Analyzer:
         """The quotient left / right. Not flagged when the divisor cannot be 0 here: its range
         excludes 0, a condition of the branch says so, or the division is `ratio`'s."""
         a, b = self.num(left), self.num(right)
-        nonzero = guarded or self.guards.nonzero(right)
+        nonzero = (
+            guarded
+            or self.guards.nonzero(right)
+            or (isinstance(right, ast.Name) and right.id in self.nonzero_names)
+        )
         if not (b.lo is not None and b.lo > 0) and not (b.hi is not None and b.hi < 0):
             if not nonzero:
                 self.flag("divides by a value that can be 0 (check that it is guarded)")
@@ -797,6 +869,12 @@ class Analyzer:
             return Interval(None, None)
         try:
             if e.lo != e.lo.to_integral_value():
+                if a.lo is None or a.lo < 0:  # those bases are an error when scored
+                    self.flag(
+                        "can raise a negative number to a fractional power (an error when "
+                        "scored; the range shown is that of the values that exist): "
+                        "guard the base, e.g. max(0, x)"
+                    )
                 return _fractional_power(a, e.lo)
             n = int(e.lo)
             if n < 0:
@@ -961,6 +1039,13 @@ class Analyzer:
         for groups in scheme.period_groups.values():
             spans += [tuple(scheme.periods[i].share for i in g.members) for g in groups]
         return spans
+
+
+def _internal(scheme: Scheme, name: str) -> str:
+    """What the author wrote for a value with an internal name (an `applies:` or `count:`
+    condition), shown as its label; "" for any other name."""
+    said = spoken(name, scheme.nodes, scheme.aggregates)
+    return said if said.startswith("the ") else ""
 
 
 def analyze(scheme: Scheme) -> list[NodeBounds]:

@@ -40,11 +40,13 @@ def read_aggregates(cx: Context, raw: Any) -> None:
                 "e.g. `{sum: births, by: street}` or `{count: \"kind == '村委会'\"}`",
                 key=True,
             )
+            cx.dropped.add(name)
             continue
         function: AggregateFunction = written[0]
         by = fields.get("by")
         if by is not None and not isinstance(by, str):
             cx.error((*path, "by"), "`by` must name an enum indicator")
+            cx.dropped.add(name)
             continue
         if function == "count":
             of = f"{name}.count"
@@ -69,6 +71,7 @@ def read_aggregates(cx: Context, raw: Any) -> None:
                     f"`{function}` must name an indicator, value, node or `total`",
                     "for a formula, declare it under `values:` and aggregate that name",
                 )
+                cx.dropped.add(name)
                 continue
         cx.aggregates[name] = Aggregate(
             name,
@@ -136,6 +139,13 @@ def check_aggregates(cx: Context, known: set[str]) -> list[Aggregate]:
     return good
 
 
+def _groups(cx: Context, by: str) -> bool:
+    """Whether `by` can group units (a one-value enum indicator); a wrong `by` is reported
+    by `check_aggregates`, and is no grouping a group value could mix."""
+    ind = cx.indicators.get(by)
+    return ind is not None and ind.type == "enum" and not ind.per_period
+
+
 def check_type(cx: Context, name: str, infos: dict[str, ex.NameInfo]) -> None:
     """Learn an aggregate's type and axis from what it aggregates (once that is known): a
     number, per period (or period group) if that varies."""
@@ -193,7 +203,7 @@ def check_group_values(cx: Context, graph: DependencyGraph) -> None:
                     ),
                     value.formula.text,
                 )
-        grouped = [g for g in groupings if g is not None]
+        grouped = [g for g in groupings if g is not None and _groups(cx, g)]
         if len(grouped) > 1:
             shown = ", ".join(f"`{groupings[g]}` (by {g})" for g in grouped)
             cx.error(

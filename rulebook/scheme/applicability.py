@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from rulebook.errors import Location, Problem
-from rulebook.scheme.model import Indicator, Node, Value
+from rulebook.scheme.model import Indicator, Node, Value, spoken
 
 
 def reasons(
@@ -72,7 +72,7 @@ def analyse(
     for node in nodes.values():
         parent = nodes.get(parents.get(node.id, ""))
         if len(node.applies) > len(parent.applies if parent is not None else ()):
-            mark(node.id, f"its `applies:` condition `{node.id}.applies`", by_itself=True)
+            mark(node.id, "its `applies:` condition", by_itself=True)
     for node in nodes.values():
         if node.applies and node.id not in found:
             mark(node.id, f"`applies:` of `{node.applies[-1].rsplit('.', 1)[0]}`", by_itself=False)
@@ -140,9 +140,13 @@ def problems(
         hit = next((r for r, _ in value.formula.names() if r in found), None)
         if hit is not None:
             what = {"veto": "a veto", "outcome": "an outcome", "constraint": "a constraint"}
+            counts = {n.removesuffix(".count") for n in values if n.endswith(".count")}
+            said = spoken(name, nodes, counts)
+            if not said.startswith("the "):
+                said = f"{what.get(value.kind, 'a yes/no condition')} {said}"
             out.append(
                 Problem(
-                    f"{what.get(value.kind, 'a yes/no condition')} `{name}` reads `{hit}`, "
+                    f"{said} reads `{hit}`, "
                     f"which may be not applicable ({found[hit]}); a yes/no test has no n/a "
                     "answer",
                     (written or {}).get(name) or value.location,

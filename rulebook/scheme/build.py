@@ -103,7 +103,8 @@ def _build(cx: Context, data: Any) -> Scheme:
     resolve(cx)
     if not any(p.severity == "error" for p in cx.problems):
         cx.problems.extend(
-            applicability.problems(
+            _with_line(cx, p)
+            for p in applicability.problems(
                 cx.indicators,
                 cx.values,
                 cx.nodes,
@@ -145,6 +146,14 @@ def _build(cx: Context, data: Any) -> Scheme:
         notes=notes,
         source_file=cx.src.file,
     )
+
+
+def _with_line(cx: Context, problem: Problem) -> Problem:
+    """`problem` with the scheme's source line under it (a caret at its column)."""
+    where = problem.location
+    if problem.source_line is not None or where is None or where.file != cx.src.file:
+        return problem
+    return attrs.evolve(problem, source_line=cx.src.line_text(where))
 
 
 def _limits(cx: Context, raw: Any) -> NumberLimits:

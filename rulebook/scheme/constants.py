@@ -12,10 +12,12 @@ nothing is kept between builds.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from decimal import Decimal
 from typing import Literal
 
+from rulebook.engine.semantics import MAX_ROUND_PLACES
+from rulebook.errors import Location, Problem
 from rulebook.expr import syntax as ex
 from rulebook.scheme.model import Indicator, Parameter
 
@@ -44,29 +46,77 @@ def resolve(
     slot: Slot,
     parameters: Mapping[str, Parameter],
     indicators: Mapping[str, Indicator],
+    awaited: Collection[str] = (),
 ) -> tuple[Decimal | None, str | None]:
     """The number `node` stands for in `slot`, or why it is refused (with the constants that
-    are allowed)."""
+    are allowed); (None, None) while it reads an `awaited` parameter (a `required: true` one
+    not given yet: the scheme cannot score, and the rebuild with its value checks it)."""
     general = ex.EXPONENT_MESSAGE if slot == "exponent" else ex.PLACES_MESSAGE
     if not ex.constant_form(node):
         return None, general
     names = [n for n in ast.walk(node) if isinstance(n, ast.Name)]
     for name in names:
-        why = _not_constant(name.id, parameters, indicators)
+        why = _not_constant(name.id, parameters, indicators, awaited)
         if why is not None:
             what = "an exponent" if slot == "exponent" else "the places of round()"
             allowed = general[general.index("a load-time") :]
             return None, f"{why}, so it cannot be {what}, which must be {allowed}"
+    if any(name.id in awaited for name in names):
+        return None, None
     value = ex.constant_value(node, lambda n: parameters[n].value)
     problem = ex.exponent_problem(value) if slot == "exponent" else ex.places_problem(value)
     if problem is not None and names:
-        problem += f" (the value of parameter `{names[0].id}`)"
+        given = " given at run time" if parameters[names[0].id].supplied else ""
+        problem += f" (the value of parameter `{names[0].id}`{given})"
     return (None, problem) if problem else (value, None)
 
 
+def limit_hint(slot: Slot, name: str | None = None) -> str:
+    """The fix for a constant out of range: its limits, and which value to change."""
+    limits = (
+        f"exponents are limited to ±{ex.MAX_EXPONENT}"
+        if slot == "exponent"
+        else f"round()'s places are whole numbers from -{MAX_ROUND_PLACES} to {MAX_ROUND_PLACES}"
+    )
+    return f"{limits}: give `{name}` a value within them" if name else limits
+
+
+def given_problem(
+    node: ast.expr,
+    slot: Slot,
+    message: str,
+    parameters: Mapping[str, Parameter],
+    use: Location,
+    use_text: str,
+) -> Problem | None:
+    """A refused constant whose value came from a params file, located at the line of that
+    file which gave it (the fix is there) and naming the formula that uses it; None when no
+    params file gave it."""
+    for name in ast.walk(node):
+        if not isinstance(name, ast.Name):
+            continue
+        parameter = parameters.get(name.id)
+        if parameter is None or not parameter.supplied or parameter.given_at is None:
+            continue
+        what = "an exponent" if slot == "exponent" else "the places of round()"
+        return Problem(
+            f"parameter `{name.id}`: {message.partition(' (the value of')[0]}; it is {what} "
+            f"at {use} ({use_text})",
+            parameter.given_at,
+            limit_hint(slot, name.id) + " in this params file",
+            parameter.given_line,
+        )
+    return None
+
+
 def _not_constant(
-    name: str, parameters: Mapping[str, Parameter], indicators: Mapping[str, Indicator]
+    name: str,
+    parameters: Mapping[str, Parameter],
+    indicators: Mapping[str, Indicator],
+    awaited: Collection[str],
 ) -> str | None:
+    if name in awaited:
+        return None  # a parameter whose value comes at run time: checked when it comes
     parameter = parameters.get(name)
     if parameter is not None:
         if parameter.by_unit:
@@ -84,12 +134,13 @@ def settle(
     parameters: Mapping[str, Parameter],
     indicators: Mapping[str, Indicator],
     rounding_mode: str,
+    awaited: Collection[str] = (),
 ) -> list[tuple[ast.expr, Slot, str]]:
     """Check every constant slot of `tree` and give each two-argument round() the scheme's
     mode (in place); return the refused slots with the reason."""
     problems: list[tuple[ast.expr, Slot, str]] = []
     for slot, node in slots(tree, rounding_mode):
-        _, problem = resolve(node, slot, parameters, indicators)
+        _, problem = resolve(node, slot, parameters, indicators, awaited)
         if problem is not None:
             problems.append((node, slot, problem))
     return problems

@@ -61,6 +61,8 @@ class Context:
         self.parameters: dict[str, Parameter] = {}
         self.awaited: dict[str, Awaited] = {}  # `required: true` parameters with no value yet
         self.overrides: dict[str, Parameter] = {}  # run-time values (`--params`), by name
+        self.refused: list[str] = []  # formulas refused: the names they read are not "unused"
+        self.dropped: set[str] = set()  # declared, refused with an error: not "unknown" as well
         self.values: dict[str, Value] = {}
         self.nodes: dict[str, Node] = {}
         self.rankings: dict[str, Ranking] = {}
@@ -296,6 +298,7 @@ class Context:
             parsed = ex.parse(text, self.tables)
         except ex.ExprError as err:
             self.expr_error(path, err, text)
+            self.refused.append(text)
             return None
         for node in ast.walk(parsed.tree):
             if isinstance(node, ast.Constant) and isinstance(node.value, Decimal):
@@ -314,18 +317,32 @@ class Context:
                             self.src.line_text(where),
                         )
                     )
+                    self.refused.append(text)
                     return None
         renamed = ex.rename(parsed, local)
         formula = ex.substitute(renamed, replacements) if replacements else renamed
         if "**" not in text and "round" not in text:
             return formula  # no constant slot of its own; pattern arguments were settled apart
         refused = constants.settle(
-            formula.tree, self.parameters, self.indicators, self.rounding_mode
+            formula.tree, self.parameters, self.indicators, self.rounding_mode, self.awaited
         )
         for node, slot, message in refused:
             hint = ex.EXPONENT_HINT if slot == "exponent" else ex.PLACES_HINT
+            given_by = next((n.id for n in ast.walk(node) if isinstance(n, ast.Name)), None)
+            if given_by is not None and " (the value of parameter" in message:
+                hint = constants.limit_hint(slot, given_by)  # the fix is its value
+            use = self.src.inside(path, " ".join(text.split("\n")), node.col_offset)
+            given = constants.given_problem(
+                node, slot, message, self.parameters, use, f"`{_short_text(text.strip())}`"
+            )
+            if given is not None:
+                self.problems.append(given)
+                continue
             self.expr_error(path, ex.ExprError(message, node.col_offset, hint), text)
-        return None if refused else formula
+        if refused:
+            self.refused.append(text)
+            return None
+        return formula
 
 
 LIMIT_HINT = (

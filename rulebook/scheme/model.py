@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
@@ -119,6 +119,10 @@ class Parameter:
     """The clause of the source document this comes from (`reference:`), shown in reports."""
     supplied: bool = False
     """True when the value came at run time (`--params FILE`, `rulebook.with_parameters`)."""
+    given_at: Location | None = None
+    """Where a params file gave the value (so a load-time check it fails points there)."""
+    given_line: str | None = None
+    """That line of the params file, shown under the message."""
 
 
 @attrs.frozen
@@ -462,3 +466,14 @@ def default_language(labels: Iterable[str]) -> str:
 
 
 _CJK = re.compile("[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
+
+
+def spoken(name: str, nodes: Collection[str], aggregates: Collection[str]) -> str:
+    """`name` as the author wrote it, for messages: a node's `applies:` condition and a
+    count aggregate's `count:` condition are values with internal names (`svc.ind.applies`,
+    `avg.count`) that no scheme file contains."""
+    if name.endswith(".applies") and name[: -len(".applies")] in nodes:
+        return f"the `applies:` condition of `{name[: -len('.applies')]}`"
+    if name.endswith(".count") and name[: -len(".count")] in aggregates:
+        return f"the `count:` condition of aggregate `{name[: -len('.count')]}`"
+    return f"`{name}`"

@@ -128,7 +128,15 @@ def check_values(
             given = raw.get("value")
         number = _number(given, value_path, f"parameter `{name}`", scheme, report)
         if number is not None:
-            out[str(name)] = Parameter(str(name), number, by_unit=by_unit, supplied=True)
+            at_line = source.loc((*at, *value_path)) if source is not None else None
+            out[str(name)] = Parameter(
+                str(name),
+                number,
+                by_unit=by_unit,
+                supplied=True,
+                given_at=at_line,
+                given_line=source.line_text(at_line) if source and at_line else None,
+            )
     if problems:
         raise ParameterError(problems)
     return out

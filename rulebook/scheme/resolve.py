@@ -9,6 +9,8 @@ known before it is read), and declarations nobody reads are reported as warnings
 
 from __future__ import annotations
 
+import re
+
 import attrs
 
 from rulebook.errors import Problem, did_you_mean
@@ -27,7 +29,7 @@ def resolve(cx: Context) -> None:
         for name, offset in f.expr.names():
             if name in PERIOD_NAMES:
                 continue
-            if name not in known:
+            if name not in known and name not in cx.dropped:  # a dropped one is reported
                 hint = (
                     did_you_mean(name, known)
                     or "declare it under `indicators:`, `parameters:` or `values:`"
@@ -185,8 +187,10 @@ def warn_unused(cx: Context, graph: DependencyGraph) -> None:
     """Warn of indicators no formula reads, of item `let`s nobody uses and of tables no
     formula calls."""
     called = {t for f in cx.formulas for t, _ in tables.tables_called(f.expr.tree, cx.tables)}
+    # a name written in a refused formula is used there: its warning would only mislead
+    written = {w for text in cx.refused for w in re.findall(r"[A-Za-z_][A-Za-z_0-9]*", text)}
     for name in cx.tables:
-        if name not in called:
+        if name not in called and name not in written:
             cx.error(
                 ("tables", name),
                 f"table `{name}` is not called by any formula",
@@ -195,7 +199,7 @@ def warn_unused(cx: Context, graph: DependencyGraph) -> None:
                 severity="warning",
             )
     for name, ind in cx.indicators.items():
-        if not ind.record_only and not graph.has_dependents(name):
+        if not ind.record_only and not graph.has_dependents(name) and name not in written:
             cx.error(
                 ("indicators", name),
                 f"indicator `{name}` is not used by any formula",

@@ -295,14 +295,25 @@ def pattern_args(
     for arg, slot in cx.constant_arguments[name].items():
         if arg not in given_map:
             continue
-        _, problem = constants.resolve(out[arg], slot, cx.parameters, cx.indicators)
+        _, problem = constants.resolve(out[arg], slot, cx.parameters, cx.indicators, cx.awaited)
         if problem is not None:
-            what = "an exponent" if slot == "exponent" else "the places of a round()"
-            cx.error(
-                (*path, "with", arg),
-                f"argument `{arg}` is {what} in pattern `{name}`: {problem}",
-                "give it a number, e.g. 1.8, or the name of a parameter that has no by_unit",
+            use = cx.src.loc((*path, "with", arg))
+            given = constants.given_problem(
+                out[arg], slot, problem, cx.parameters, use, f"argument `{arg}` of pattern `{name}`"
             )
+            what = "an exponent" if slot == "exponent" else "the places of a round()"
+            if given is not None:
+                cx.problems.append(given)
+            else:
+                cx.error(
+                    (*path, "with", arg),
+                    f"argument `{arg}` is {what} in pattern `{name}`: {problem}",
+                    "give it a number, e.g. 1.8, or the name of a parameter that has no by_unit"
+                    if " (the value of" not in problem
+                    else constants.limit_hint(
+                        slot, next(n.id for n in ast.walk(out[arg]) if isinstance(n, ast.Name))
+                    ),
+                )
             out[arg] = ast.Constant(Decimal(1))  # type: ignore[arg-type]  # reported; stands in
     return out
 
