@@ -1,8 +1,9 @@
 """Score many units at once: inputs into their slots, then the plan's stages in order with its
 rankings and aggregates between them (`rulebook.engine.plan`).
 
-Evaluation has no global state: the scheme's compiled Program is read-only and every unit gets its
-own slot list. Arithmetic runs in rulebook's decimal context (see `rulebook.arith`).
+Evaluation has no global state: the scheme's compiled Program is read-only (but for its score
+tables, caches of values already rounded: `rulebook.engine.codegen.ScoreTable`) and every unit gets
+its own slot list. Arithmetic runs in rulebook's decimal context (see `rulebook.arith`).
 """
 
 from __future__ import annotations
