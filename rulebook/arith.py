@@ -116,6 +116,13 @@ def canonical(x: Decimal) -> str:
         return "0"
     if not x.is_finite():
         return str(x)
+    text = str(x)
+    if "E" not in text:  # plain already: at most 20 places needs no snap, only its zeros cut
+        point = text.find(".")
+        if point < 0:
+            return text
+        if len(text) - point - 1 <= SNAP_PLACES:
+            return text.rstrip("0").rstrip(".")
     return format(snap(x).normalize(_WIDE), "f")
 
 

@@ -81,3 +81,33 @@ def test_a_table_reads_each_number_text_once(tmp_path) -> None:  # type: ignore[
     assert [str(v) for v in values] == ["85.5", "85.5", "85.50", "85.5"]
     assert values[0] is values[1] is values[3]
     assert values[2] is not values[0]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["0", "0.0", "-0", "1", "1.0", "1.00", "2.5", "2.50", "2.504", "-3"]),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_score_tables_share_scores_and_keep_raw_forms(texts: list[str]) -> None:
+    # The compiled engine looks each rounded node's raw value up in its score table
+    # (`rulebook.engine.codegen.ScoreTable`), even without share=True. 1.0 and 1.00 are the same
+    # number: one score (1.00 at the default two places) but each raw value keeps its own form;
+    # the reference engine, which rounds every unit afresh, must give the same forms.
+    s = scheme(FORMS)
+    data = {"units": {f"u{i}": {"a": D(t)} for i, t in enumerate(texts)}}
+    compiled = rulebook.evaluate(s, data, share=False)
+    reference = rulebook.evaluate(s, data, share=False, engine="reference")
+    assert _forms(compiled) == _forms(reference)
+    raws = [u.value("kept", raw=True) for u in compiled.units]
+    scores = [u.value("kept") for u in compiled.units]
+    # units with equal raw numbers (1.0 and 1.00) get one score object; the table keeps the
+    # first form of each number, so later raw values written that way are that object and
+    # others (0.0 after 0) stay their own
+    first: dict[D, tuple[D, D]] = {}
+    for r, x in zip(raws, scores, strict=True):
+        kept, score = first.setdefault(r, (r, x))
+        assert x is score
+        assert (r is kept) == (str(r) == str(kept) and r.is_signed() == kept.is_signed())

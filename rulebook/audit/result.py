@@ -290,38 +290,82 @@ def _supplied(scheme: Scheme) -> dict[str, Any]:
 def _streamed_digest(data: Any) -> str:
     """`DataSet.digest` (`rulebook.arith.digest` of `{"units": [[name, values], ...]}`), hashed
     unit by unit: the same bytes go into sha256, but the canonical JSON text of the whole data
-    (hundreds of MB for 100,000 units) is never held at once."""
-    canon = arith.canonicaliser(_CACHE_LIMIT)  # exactly `rulebook.arith.digest`'s form
-    known: dict[int, tuple[Decimal, object]] = {}
-    """id of a Decimal already seen -> (it, its canonical form): readers share one object per
-    number, and an id is cheaper to look up than a Decimal's hash. Holding the Decimal keeps
-    its id from being reused."""
+    (hundreds of MB for 100,000 units) is never held at once.
 
-    def values(unit: Mapping[str, Any]) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for key, value in unit.items():
-            if value.__class__ is Decimal:
-                hit = known.get(id(value))
-                if hit is None:
-                    text = canon(value)
-                    if len(known) < _CACHE_LIMIT:
-                        known[id(value)] = (value, text)
-                    out[str(key)] = text
-                else:
-                    out[str(key)] = hit[1]
-            elif value.__class__ is dict:
-                out[str(key)] = values(value)
-            else:
-                out[str(key)] = canon(value)
+    Each unit's text is written directly rather than built as a canonical dict and encoded:
+    units with the same keys share one `%`-template of their JSON, and the JSON text of each
+    number or text already seen is found by the object's id (readers share one object per
+    number), so a unit costs a few C-level passes over its values."""
+    canon = arith.canonicaliser(_CACHE_LIMIT)  # exactly `rulebook.arith.digest`'s form
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    known: dict[int, str] = {id(True): "true", id(False): "false", id(None): "null"}
+    """id of a value already seen -> the JSON text of its canonical form."""
+    alive: list[object] = []
+    """The values `known` names, kept so that their ids are not reused."""
+    strings: dict[str, str] = {}
+    """A text -> its JSON text."""
+    shapes: dict[tuple[Any, ...], str] = {}
+    """A mapping's keys -> the `%` template of its JSON text, one `%s` per value."""
+
+    def text(value: Any) -> str:
+        """The JSON text of `value`'s canonical form."""
+        if value.__class__ is dict:
+            return mapping(value)
+        found = known.get(id(value))
+        if found is not None:
+            return found
+        if value.__class__ is Decimal:  # its canonical text needs no JSON escaping
+            out = '"#' + canonical(value) + '"'
+        elif value.__class__ is str:  # read anew for each unit (JSON): looked up by text
+            out = strings.get(value) or dumps(value)
+            if len(strings) < _CACHE_LIMIT:
+                strings[value] = out
+        else:
+            out = dumps(canon(value))
+        if value.__class__ in _SHAREABLE and len(known) < _CACHE_LIMIT:
+            known[id(value)] = out
+            alive.append(value)
         return out
 
+    def mapping(values: dict[Any, Any]) -> str:
+        keys = tuple(values)
+        shape = shapes.get(keys)
+        if shape is None:
+            parts = [dumps(str(k)).replace("%", "%%") + ":%s" for k in keys]
+            shape = "{" + ",".join(parts) + "}"
+            if len(shapes) < _SHAPE_LIMIT:
+                shapes[keys] = shape
+        found = list(map(known.get, map(id, values.values())))
+        if None in found:  # not seen yet, or a per-period mapping: only those, one by one
+            texts: list[Any] = found
+            items = list(values.values())
+            at = texts.index(None)
+            while True:
+                texts[at] = text(items[at])
+                try:
+                    at = texts.index(None, at + 1)
+                except ValueError:
+                    break
+        return shape % tuple(found)
+
     sha = hashlib.sha256(b'{"units":[')
-    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-    for i, unit in enumerate(data.units):
-        text = dumps([unit.name, values(unit.values)])
-        sha.update((("," if i else "") + text).encode("utf-8"))
+    batch: list[str] = []
+    for unit in data.units:
+        batch.append("[" + dumps(unit.name) + "," + mapping(unit.values) + "]")
+        if len(batch) == _DIGEST_BATCH:
+            sha.update(",".join(batch).encode("utf-8"))
+            batch = [""]  # the next batch starts with the comma that follows this one
+    sha.update(",".join(batch).encode("utf-8"))
     sha.update(b"]}")
     return "sha256:" + sha.hexdigest()
+
+
+_SHAREABLE = (Decimal, str, int)
+"""Classes of value whose canonical text `_streamed_digest` remembers by id."""
+_SHAPE_LIMIT = 1024
+"""Key sets whose JSON template `_streamed_digest` remembers."""
+_DIGEST_BATCH = 1000
+"""Units whose text `_streamed_digest` hashes in one update."""
 
 
 @contextmanager

@@ -79,6 +79,30 @@ def compile_program(scheme: Scheme) -> Program:
     return Program(plan, tuple(functions), tuple(owners), tuple(sources))
 
 
+class ScoreTable(dict[Decimal, tuple[Decimal, Decimal]]):
+    """One rounded node's raw values and their scores, so that a value seen before is not
+    floored, capped and rounded again (`semantics.score` depends only on the raw value's
+    number, not on how it is written), and equal values share one object across units: most
+    nodes score a handful of distinct values, and a result keeps every unit's slot list.
+    Holds at most `LIMIT` values; a cache only, so sharing it between runs is harmless."""
+
+    LIMIT = 1024
+
+    def add(self, raw: Decimal, score: Decimal) -> tuple[Decimal, Decimal]:
+        """Remember `raw`'s score (while there is room) and return the pair."""
+        pair = (raw, score)
+        if len(self) < self.LIMIT and raw.__class__ is Decimal:
+            self[raw] = pair
+        return pair
+
+
+def scored_through_table(scheme: Scheme, name: str) -> bool:
+    """Whether the compiled engine stores `name`'s raw value and score through a `ScoreTable`
+    (every rounded node but the total), which shares its equal values already."""
+    node = scheme.nodes.get(name)
+    return node is not None and name != "total" and semantics.is_rounded(node)
+
+
 def _has_aggregate(tree: ast.expr) -> bool:
     return any(
         isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in AGGREGATORS
@@ -113,6 +137,7 @@ class _Generator:
         for name, table in scheme.tables.items():  # called like functions (scheme/tables.py)
             self.bindings[f"_f_{name}"] = table
         self.memos: list[str] = []  # memo variables of the statement being generated
+        self.tables: list[str] = []  # score tables bound so far (`scored`)
         self.fresh = 0
 
     def constant(self, value: Any) -> str:
@@ -179,17 +204,42 @@ class _Generator:
         else:
             parts = ", ".join(f"v[{plan.slots[c]}]" for c in node.children)
             raw = f"_children(({parts}{',' if parts else ''}), {self.constant(Decimal(0))})"
-        out = [*self.memo_lines(), f"r = {raw}", f"v[{plan.raw_slots[name]}] = r"]
+        out = [*self.memo_lines(), f"r = {raw}"]
         if semantics.is_rounded(node):
             low = "None" if node.min is None else self.constant(node.min)
             high = "None" if node.max is None else self.constant(node.max)
-            score = f"_score(r, {low}, {high}, True, _Q, _M)"
+            scored = self.scored(name, f"_score(r, {low}, {high}, True, _Q, _M)")
             if name in self.na:
-                score = f"(r if r is _NA else {score})"
-            out.append(f"v[{slot}] = {score}")
+                out += [
+                    "if r is _NA:",
+                    f"    v[{plan.raw_slots[name]}] = v[{slot}] = r",
+                    "else:",
+                    *("    " + line for line in scored),
+                ]
+            else:
+                out += scored
         else:
-            out.append(f"v[{slot}] = r")
+            out += [f"v[{plan.raw_slots[name]}] = r", f"v[{slot}] = r"]
         return self.guarded(name, node.applies, out)
+
+    def scored(self, name: str, score: str) -> list[str]:
+        """Store raw value `r` and its rounded score through the node's score table (see
+        `ScoreTable`): a raw value seen before gives its score without rounding again, and
+        both slots then hold the objects of the first unit that had that value."""
+        plan = self.plan
+        table = f"_t{len(self.tables)}"
+        self.tables.append(table)
+        self.bindings[table] = ScoreTable()
+        return [
+            f"m = {table}.get(r)",
+            "if m is None:",
+            f"    m = {table}.add(r, {score})",
+            "elif m[0] is not r and r.same_quantum(m[0])"
+            " and (r or r.is_signed() is m[0].is_signed()):",
+            "    r = m[0]",
+            f"v[{plan.raw_slots[name]}] = r",
+            f"v[{plan.slots[name]}] = m[1]",
+        ]
 
     def guarded(self, name: str, conditions: tuple[str, ...], body: list[str]) -> list[str]:
         """`body` under the not-applicable rule: when a condition of the node does not hold or

@@ -1,8 +1,9 @@
 """Score many units at once: inputs into their slots, then the plan's stages in order with its
 rankings and aggregates between them (`rulebook.engine.plan`).
 
-Evaluation has no global state: the scheme's compiled Program is read-only and every unit gets its
-own slot list. Arithmetic runs in rulebook's decimal context (see `rulebook.arith`).
+Evaluation has no global state: the scheme's compiled Program is read-only (but for its score
+tables, caches of values already rounded: `rulebook.engine.codegen.ScoreTable`) and every unit gets
+its own slot list. Arithmetic runs in rulebook's decimal context (see `rulebook.arith`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from rulebook.audit.result import Result, UnitResult
 from rulebook.data.api import check_data
 from rulebook.data.dataset import DataSet, UnitData
 from rulebook.engine import aggregates
-from rulebook.engine.codegen import failing_owner
+from rulebook.engine.codegen import failing_owner, scored_through_table
 from rulebook.engine.interpret import Interpreter, failing_part, reference_stages
 from rulebook.engine.plan import Plan, Program, Stage
 from rulebook.engine.ranking import rank
@@ -83,7 +84,7 @@ def evaluate(
                 _apply_ranking(scheme, plan, ranking, vectors)
             for name in stage.aggregates:
                 aggregates.apply(scheme, plan, name, vectors)
-            sharer = _Sharer(plan, stage) if sharing else None
+            sharer = _Sharer(scheme, plan, stage, tabled=engine == "compiled") if sharing else None
             for start in range(0, count, step):
                 for unit, vector in zip(
                     units[start : start + step], vectors[start : start + step], strict=True
@@ -141,9 +142,11 @@ class _Sharer:
     SAMPLE = 256
     LIMIT = 4096
 
-    def __init__(self, plan: Plan, stage: Stage) -> None:
+    def __init__(self, scheme: Scheme, plan: Plan, stage: Stage, *, tabled: bool) -> None:
         slots: list[int] = []
         for name in stage.computes:
+            if tabled and scored_through_table(scheme, name):
+                continue  # the compiled engine's score table shares these already
             if name in plan.slots:
                 first = plan.slots[name]
                 slots.extend(range(first, first + max(1, len(plan.points.get(name, ())))))

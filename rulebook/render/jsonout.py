@@ -42,8 +42,9 @@ def write_jsonl(
 ) -> None:
     """JSON lines: the head on the first line, then one compact unit object per line."""
     out.write(json.dumps(result.head(), ensure_ascii=False, separators=_COMPACT) + "\n")
+    encode = json.JSONEncoder(ensure_ascii=False, separators=_COMPACT).encode  # made once
     for entry in result.unit_dicts(audit=audit):
-        out.write(json.dumps(entry, ensure_ascii=False, separators=_COMPACT) + "\n")
+        out.write(encode(entry) + "\n")
         if progress is not None:
             progress.update(1)
     if result.scheme.groupings:  # one last line: the group rows
