@@ -488,7 +488,10 @@ class Analyzer:
         if name in scheme.aggregates:
             agg = scheme.aggregates[name]
             part = self.ranges.get(agg.of)
-            return aggregate_range(agg.function, part if isinstance(part, Interval) else None)
+            found = aggregate_range(agg.function, part if isinstance(part, Interval) else None)
+            if agg.function == "sum" and agg.of in scheme.not_applicable_names:
+                found = found.union(Interval(ZERO, ZERO, True))  # no unit applies: 0
+            return found
         if name == "total":
             terms = []
             for root, sign in semantics.total_terms(scheme):

@@ -70,7 +70,8 @@ class RankRead:
 class AggregateRead:
     """An aggregate a formula read: `function` of `of` over `units` units — all of them
     (`by` None) or those whose `by` indicator is `group` — and its value for this unit's group
-    (a period -> value mapping if it varies)."""
+    (a period -> value mapping if it varies). `not_applicable` of those units were left out
+    because their value (a `count`'s condition) was n/a (`rulebook.engine.aggregates`)."""
 
     aggregate: str
     function: str
@@ -79,6 +80,7 @@ class AggregateRead:
     group: str | None
     units: int
     value: PerPeriodValue
+    not_applicable: int = 0
 
 
 @attrs.frozen
@@ -347,6 +349,7 @@ def render(static: _Static, facts: _Facts, plain: Callable[[Any], Any]) -> dict[
                 "group": a.group,
                 "units": a.units,
                 "value": plain(a.value),
+                **({"not_applicable": a.not_applicable} if a.not_applicable else {}),
             }
             for a in aggregates
         ]
@@ -454,6 +457,7 @@ class Auditor:
         self._place: dict[tuple[str, int], list[int]] = {}  # each unit's place in its tie group
         self._unit_index: dict[str, int] = {}
         self._group_sizes: dict[str | None, dict[Any, int]] = {}
+        self._na_counts: dict[str, dict[Any, int]] = {}
         self._last_unit: UnitScores | None = None
         self._last_facts: dict[str, _Facts] = {}
         self._text: dict[Decimal, str] = {}
@@ -804,10 +808,33 @@ class Auditor:
                     sizes[key] = sizes.get(key, 0) + 1
             out.append(
                 AggregateRead(
-                    name, agg.function, agg.of, agg.by, group, sizes[group], unit.value(name)
+                    name,
+                    agg.function,
+                    agg.of,
+                    agg.by,
+                    group,
+                    sizes[group],
+                    unit.value(name),
+                    self._left_out(name).get(group, 0),
                 )
             )
         return tuple(out)
+
+    def _left_out(self, name: str) -> dict[Any, int]:
+        """Per group of aggregate `name`, its units whose value is n/a (at some period, if it
+        varies): those the aggregate left out. Empty unless the value may be n/a."""
+        if name not in self._na_counts:
+            agg = self.scheme.aggregates[name]
+            counts: dict[Any, int] = {}
+            if agg.of in self.scheme.not_applicable_names:
+                for u in self.result.units:
+                    value = u.value(agg.of)
+                    points = value.values() if isinstance(value, Mapping) else (value,)
+                    if semantics.reads_na(points):
+                        key = None if agg.by is None else u.value(agg.by)
+                        counts[key] = counts.get(key, 0) + 1
+            self._na_counts[name] = counts
+        return self._na_counts[name]
 
     def _sharing(self, name: str, offset: int) -> dict[Any, list[str]]:
         """Per rank (at one period of a ranking), the units holding it, in unit order."""
