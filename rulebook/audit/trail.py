@@ -703,9 +703,25 @@ class Auditor:
         vector = unit.vector
         raw = self.scheme.program.plan.read(vector, spec.name, raw=True)
         value = spec.value_of(vector)
+        if all(v is semantics.NA for v in value.values()):  # n/a with its node: say why
+            return _Facts(
+                value,
+                raw,
+                spec.inputs_of(vector),
+                spec.children_of(vector),
+                (),
+                None,
+                None,
+                (),
+                (),
+                not_applicable=applicable.why_not_applicable(self.scheme, spec.name, vector),
+            )
         clips: list[Clip] = []
         steps = []
         for point, before in raw.items():
+            if before is semantics.NA:
+                steps.append(f"{point} n/a")
+                continue
             settled = semantics.settle(part, before, self.scheme.rounding)
             clips.extend(settled.clips)
             cut = "".join(f" ({c.kind} {self._canonical(c.bound)})" for c in settled.clips)

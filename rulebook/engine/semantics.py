@@ -430,6 +430,19 @@ def applicable_sum(
     raise ValueError("a not-applicable child under a group without a `not_applicable:` rule")
 
 
+def period_weights(
+    standards: Sequence[Decimal | None],
+    period_standards: Sequence[Decimal | None],
+    rule: str | None,
+) -> tuple[Decimal | None, ...]:
+    """What `applicable_sum` weighs each child of a per-period group by at one period, so the
+    group's period scores follow its `not_applicable:` rule as its score does: under `full` an
+    n/a child counts its `period_standard` in each period; under `rescale` the children's
+    `standard`s, so the scaling Σ all / Σ applicable is the very factor of the group's score
+    (with `sum`, `wsum` or `mean` the period scores then add up to — or average to — it)."""
+    return tuple(period_standards) if rule == "full" else tuple(standards)
+
+
 def rescale_factor(
     values: Sequence[object], standards: Sequence[Decimal | None]
 ) -> tuple[Decimal, Decimal]:

@@ -57,6 +57,9 @@ def clipped(scheme: Scheme, node_id: str, raw: dict[str, Decimal]) -> dict[str, 
     part = semantics.period_part(scheme.nodes[node_id])
     out = {}
     for point, before in raw.items():
+        if before is semantics.NA:  # nothing was computed, so nothing clipped
+            out[point] = Decimal(0)
+            continue
         settled = semantics.settle(part, before, scheme.rounding)
         out[point] = sum((c.clipped for c in settled.clips), Decimal(0))
     return out

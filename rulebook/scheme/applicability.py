@@ -107,6 +107,8 @@ def analyse(
     for node in nodes.values():
         if node.applies and node.id not in found:
             mark(node.id, f"`applies:` of `{node.applies[-1].rsplit('.', 1)[0]}`", by_itself=False)
+        if node.applies and f"{node.id}.periods" in values:  # its period scores: n/a with it
+            mark(f"{node.id}.periods", found[node.id], by_itself=False)
     def drain() -> None:
         while queue:
             name = queue.pop()
