@@ -10,6 +10,7 @@ import gc
 import io
 import json
 import sys
+import tempfile
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -21,11 +22,14 @@ from hypothesis import strategies as st
 
 import rulebook
 from rulebook import columnar
+from rulebook.audit.bounds import Interval, analyze
 from rulebook.cli import EXIT_BUG, EXIT_OK, main
 from rulebook.engine.columnar.result import same
 from rulebook.engine.semantics import NA
 from rulebook.render import excel
 from rulebook.testing.properties import from_scheme
+
+from helpers import problems
 
 # /tmp/qa/pn.yaml: `v` may be n/a per month; the group rescales over the items that apply
 PN = """
@@ -194,3 +198,58 @@ def test_engines_agree_and_months_add_up(data: st.DataObject, which: str) -> Non
             assert months == [NA, NA, NA]
         else:
             assert sum(months) == raw
+
+
+def test_bounds_of_a_rescaled_group_period_score_are_sound() -> None:
+    """b is uncapped (w ≤ 20) with period_standard 5 (standard 15), a capped at 10 (standard
+    30). With a n/a, m's month is w × 45 / 15 = 3w, up to 60 — above the plain sum of the
+    children's highs (10 + 20 = 30) the old bounds gave. rescaled_span: 45 × max(10 / 30,
+    20 / 15) = 60."""
+    text = PN.replace("w: {type: count}", "w: {type: count, max: 20}").replace(
+        'expr: "min(5, w)"', 'expr: "w"'
+    )
+    scheme = rulebook.loads(text, "pn.yaml")
+    found = {b.name: b.bounds for b in analyze(scheme)}
+    assert found["m.periods"] == Interval(Decimal(0), Decimal(60))
+    result = rulebook.evaluate(scheme, {"units": {"x": {"v": "n/a", "w": 20}}})
+    assert _periods(result, "x", "m") == [60, 60, 60]
+
+
+def test_full_on_a_per_period_group_needs_each_childs_period_standard() -> None:
+    text = PN3.replace("rescale", "full").replace(", period_standard: 10", "")
+    found = problems(text)
+    assert any(
+        "`not_applicable: full` on a per-period group counts an n/a child's `period_standard`"
+        " in each period, but `m.a` has none" in p
+        for p in found
+    ), found
+
+
+def test_a_rescaled_group_whose_standard_is_not_its_childrens_sum_is_warned() -> None:
+    """Standard 100, children 10 + 20: rescale scales to 30 (a n/a, b = 10 → 10 × 30 / 20 =
+    15, not 50), so the load warns at the group's `standard:`."""
+    text = """
+scheme: {id: r, title: r, language: en}
+indicators:
+  x: {type: count, na: allowed}
+  y: {type: count}
+tree:
+  - id: g
+    standard: 100
+    not_applicable: rescale
+    children:
+      - {id: a, standard: 10, expr: "min(10, x)"}
+      - {id: b, standard: 20, expr: "min(20, y)"}
+"""
+    scheme = rulebook.loads(text, "r.yaml")
+    (warning,) = [p for p in scheme_warnings(text) if "rescale" in p.message]
+    assert "(10 + 20 = 30), not to this `standard: 100`" in warning.message
+    assert (warning.location.line, warning.location.column) == (8, 15)
+    result = rulebook.evaluate(scheme, {"units": {"u": {"x": "n/a", "y": 10}}})
+    assert result.unit("u").scores["g"] == Decimal("15.00")
+
+
+def scheme_warnings(text: str) -> list[Any]:
+    scheme_file = Path(tempfile.mkdtemp()) / "r.yaml"
+    scheme_file.write_text(text, encoding="utf-8")
+    return [p for p in rulebook.check(scheme_file) if p.severity == "warning"]

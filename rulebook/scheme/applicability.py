@@ -84,6 +84,11 @@ def analyse(
         if agg.function in ("mean", "min", "max"):
             readers.setdefault(agg.of, []).append(agg.name)
     queue = list(found)
+    combined = {  # a per-period group's period scores: n/a with the group, not with a child
+        f"{n.id}.periods"
+        for n in nodes.values()
+        if n.children and n.not_applicable is not None and f"{n.id}.periods" in values
+    }
 
     def mark(name: str, why: str, *, by_itself: bool) -> None:
         if by_itself and name in nodes and name not in own:
@@ -99,6 +104,8 @@ def analyse(
         if name not in found:
             found[name] = why
             queue.append(name)
+            if f"{name}.periods" in combined:
+                mark(f"{name}.periods", why, by_itself=False)
 
     for node in nodes.values():
         parent = nodes.get(parents.get(node.id, ""))
@@ -113,7 +120,7 @@ def analyse(
         while queue:
             name = queue.pop()
             for reader in readers.get(name, ()):
-                if reader not in own:
+                if reader not in own and reader not in combined:
                     agg = whole.aggregates.get(reader)
                     why = (
                         f"its {agg.function} over units where `{name}` applies: there may be none"
