@@ -68,7 +68,7 @@ def pool() -> rulebook.Result:
 
 
 def test_n_a_units_are_left_out_by_hand(pool: rulebook.Result) -> None:
-    """east: births 4, n/a, 6 → sum 4 + 6 = 10, mean 10 / 2 = 5 (not 10 / 3), min 4, max 6,
+    """In east, births 4, n/a, 6 → sum 4 + 6 = 10, mean 10 / 2 = 5 (not 10 / 3), min 4, max 6,
     count of births > 3: 4 and 6 hold, the n/a condition does not → 2. west: every unit n/a →
     sum 0, count 0, and mean, min, max n/a; `spread` = hi − lo reads them, so it is n/a."""
     e1, w1 = pool.unit("e1"), pool.unit("w1")
@@ -107,7 +107,7 @@ def test_the_shared_rule_directly() -> None:
 
 
 def test_the_audit_says_how_many_units_were_left_out(pool: rulebook.Result) -> None:
-    """east has 3 units, 1 (e2) n/a; the explain line and the JSON say so."""
+    """Street east has 3 units, 1 (e2) n/a; the explain line and the JSON say so."""
     audit = pool.explain("e1", "share")
     (read,) = audit.aggregates
     assert (read.units, read.not_applicable, read.value) == (3, 1, 10)
@@ -117,7 +117,7 @@ def test_the_audit_says_how_many_units_were_left_out(pool: rulebook.Result) -> N
 
 
 def test_every_rendering_writes_n_a_never_a_crash(pool: rulebook.Result) -> None:
-    """csv had crashed on an output that is n/a; each rendering now shows it as n/a."""
+    """CSV had crashed on an output that is n/a; each rendering now shows it as n/a."""
     text = to_csv(pool)
     assert "e2,n/a,n/a,n/a,n/a" in text.splitlines()
     document = json.loads(to_json(pool, audit=True))
@@ -135,7 +135,7 @@ def test_columnar_agrees_and_sends_n_a_aggregates_to_the_per_unit_engine() -> No
 
 
 def test_bounds_flag_what_reads_an_aggregate_that_may_be_n_a() -> None:
-    """spread reads min/max of births, which may be n/a in a whole street; a sum of n/a-able
+    """`spread` reads min/max of births, which may be n/a in a whole street; a sum of n/a-able
     values of at least 1 can still be 0 (nothing applies), so its range reaches 0."""
     scheme = rulebook.loads(
         NA_POOL.replace("count, na:", "count, min: 1, max: 9, na:"),

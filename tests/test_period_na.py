@@ -54,7 +54,7 @@ PN_DATA: dict[str, Any] = {
 
 # /tmp/qa/pn3.yaml: `a` applies only where w > 3
 PN3 = PN.replace("na: allowed", "min: 0").replace(
-    'period_standard: 10}', 'period_standard: 10, applies: "w > 3"}'
+    "period_standard: 10}", 'period_standard: 10, applies: "w > 3"}'
 )
 PN3_DATA: dict[str, Any] = {"units": {"x": {"v": {"M01": 4, "M02": 5, "M03": 6}, "w": 2}}}
 
@@ -84,7 +84,7 @@ def test_one_n_a_month_makes_the_item_n_a_and_the_group_rescales_each_month(engi
 
 @pytest.mark.parametrize("engine", ["compiled", "reference"])
 def test_an_item_whose_applies_fails_has_no_period_scores(engine: str) -> None:
-    """w = 2, so `a` (applies w > 3) is n/a — and so is each of its months (before the fix:
+    """With w = 2, `a` (applies w > 3) is n/a — and so is each of its months (before the fix:
     4, 5, 6, and m's months 6, 7, 8 summing to 21 while m = 18). b = 2 a month; m = 6 × 45 /
     15 = 18 and each month 2 × 45 / 15 = 6 (6 + 6 + 6 = 18)."""
     result = rulebook.evaluate(rulebook.loads(PN3, "pn3.yaml"), PN3_DATA, engine=engine)
@@ -96,9 +96,7 @@ def test_an_item_whose_applies_fails_has_no_period_scores(engine: str) -> None:
 
 def test_under_full_an_n_a_child_counts_its_period_standard_each_month() -> None:
     """`full`: a (n/a) counts 10 a month, b 2 → m months 12 each, m = 30 + 6 = 36 = 3 × 12."""
-    result = rulebook.evaluate(
-        rulebook.loads(PN3.replace("rescale", "full"), "pn3.yaml"), PN3_DATA
-    )
+    result = rulebook.evaluate(rulebook.loads(PN3.replace("rescale", "full"), "pn3.yaml"), PN3_DATA)
     assert _periods(result, "x", "m") == [12, 12, 12]
     assert result.unit("x").scores["m"] == Decimal("36.00")
 
@@ -201,7 +199,7 @@ def test_engines_agree_and_months_add_up(data: st.DataObject, which: str) -> Non
 
 
 def test_bounds_of_a_rescaled_group_period_score_are_sound() -> None:
-    """b is uncapped (w ≤ 20) with period_standard 5 (standard 15), a capped at 10 (standard
+    """Item b is uncapped (w ≤ 20) with period_standard 5 (standard 15), a capped at 10 (standard
     30). With a n/a, m's month is w × 45 / 15 = 3w, up to 60 — above the plain sum of the
     children's highs (10 + 20 = 30) the old bounds gave. rescaled_span: 45 × max(10 / 30,
     20 / 15) = 60."""

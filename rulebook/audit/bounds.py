@@ -488,10 +488,10 @@ class Analyzer:
         if name in scheme.aggregates:
             agg = scheme.aggregates[name]
             part = self.ranges.get(agg.of)
-            found = aggregate_range(agg.function, part if isinstance(part, Interval) else None)
+            ranged = aggregate_range(agg.function, part if isinstance(part, Interval) else None)
             if agg.function == "sum" and agg.of in scheme.not_applicable_names:
-                found = found.union(Interval(ZERO, ZERO, True))  # no unit applies: 0
-            return found
+                ranged = ranged.union(Interval(ZERO, ZERO, True))  # no unit applies: 0
+            return ranged
         if name == "total":
             terms = []
             for root, sign in semantics.total_terms(scheme):
@@ -512,7 +512,7 @@ class Analyzer:
         if name in scheme.values:
             entry = scheme.values[name]
             group = periodna.combining_group(scheme, name)
-            found = (
+            found: Range = (
                 self.expr(entry.formula.tree)
                 if group is None  # else a per-period group's period scores, by its n/a rule
                 else self.children_range(

@@ -166,7 +166,7 @@ def reference_stages(scheme: Scheme) -> list[Callable[[list[Any]], None]]:
                     result = interpreter.run(value.formula.tree, v, ctx, memo)
                 if part is not None:  # a per-period node's score at this point
                     v[plan.raw_slots[name] + at] = result
-                    if result is not semantics.NA:
+                    if not isinstance(result, semantics.NotApplicable):
                         result = semantics.settle(part, result, rounding).value
                 v[slot + at] = result
             return

@@ -347,8 +347,7 @@ def _period_table(auditor: Auditor, unit: UnitResult, node_id: str) -> str:
     standard = shown[0].standard
     if standard is not None:
         lost = "".join(
-            f'<td class="n lost">{view.fixed(_lost(standard, v), places, na)}</td>'
-            for v in values
+            f'<td class="n lost">{view.fixed(_lost(standard, v), places, na)}</td>' for v in values
         )
         rows.append(f"<tr><th>{escape(view.words(scheme)['points_lost'])}</th>{lost}</tr>")
     working = auditor.explain(unit, f"{node_id}.periods")
@@ -407,6 +406,6 @@ def _px(value: Decimal) -> str:
     return format(value.quantize(Decimal("0.1")), "f")
 
 
-def _lost(standard: Decimal, value: Decimal | semantics.NotApplicable) -> Any:
+def _lost(standard: Decimal, value: Any) -> Any:
     """Points lost in one period; none for a period score that does not apply (shown n/a)."""
     return value if value is semantics.NA else max(standard - value, Decimal(0))

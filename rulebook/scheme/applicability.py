@@ -5,10 +5,11 @@ formula that reads such a name (the propagation rule of `rulebook.engine.semanti
 a node with an `applies:` condition (its own or an ancestor's), a group all of whose children
 may be n/a (except under `full`, which counts their standards), the total when every top-level
 node may be, or a cross-unit `mean`, `min` or `max` of a name that may be n/a (no unit of a
-group may apply: `rulebook.engine.aggregates`; a `sum` is then 0 and a `count` counts nothing). The scheme is refused at load
-when a group — or the total — could meet an n/a child without a `not_applicable:` rule saying
-what to do with it, and when a veto, outcome, constraint or ranking reads a name that may be
-n/a (a yes/no test or a rank has no not-applicable answer).
+group may apply: `rulebook.engine.aggregates`; a `sum` is then 0 and a `count` counts
+nothing). The scheme is refused at load when a group — or the total — could meet an n/a child
+without a `not_applicable:` rule saying what to do with it, and when a veto, outcome,
+constraint or ranking reads a name that may be n/a (a yes/no test or a rank has no
+not-applicable answer).
 """
 
 from __future__ import annotations
@@ -116,6 +117,7 @@ def analyse(
             mark(node.id, f"`applies:` of `{node.applies[-1].rsplit('.', 1)[0]}`", by_itself=False)
         if node.applies and f"{node.id}.periods" in values:  # its period scores: n/a with it
             mark(f"{node.id}.periods", found[node.id], by_itself=False)
+
     def drain() -> None:
         while queue:
             name = queue.pop()
@@ -150,9 +152,7 @@ def problems(
     """The load errors: a group (or the total) without a rule over a child that may be n/a; a
     veto, outcome, constraint or ranking that reads a name that may be n/a. A `count`
     aggregate's condition may read one: an n/a condition does not hold, so is not counted."""
-    found, own = analyse(
-        indicators, values, nodes, Whole(roots, total_rule, aggregates or {})
-    )
+    found, own = analyse(indicators, values, nodes, Whole(roots, total_rule, aggregates or {}))
     if not found:
         return []
     out: list[Problem] = []

@@ -388,8 +388,8 @@ def check_group_rule(cx: Context, group: Node, declared: bool, path: Path_) -> N
         if missing:
             cx.error(
                 (*path, "not_applicable"),
-                f"`not_applicable: full` on a per-period group counts an n/a child's "
-                f"`period_standard` in each period, but "
+                "`not_applicable: full` on a per-period group counts an n/a child's "
+                "`period_standard` in each period, but "
                 + ", ".join(f"`{m}`" for m in missing)
                 + (" has none" if len(missing) == 1 else " have none"),
                 "give each child its `period_standard:`, or choose `not_applicable: rescale`",
