@@ -27,6 +27,7 @@ from rulebook.cli import EXIT_BUG, EXIT_OK, main
 from rulebook.engine.columnar.result import same
 from rulebook.engine.semantics import NA
 from rulebook.render import excel
+from rulebook.render.worksheet import worksheet
 from rulebook.testing.properties import from_scheme
 
 from helpers import problems
@@ -251,3 +252,10 @@ def scheme_warnings(text: str) -> list[Any]:
     scheme_file = Path(tempfile.mkdtemp()) / "r.yaml"
     scheme_file.write_text(text, encoding="utf-8")
     return [p for p in rulebook.check(scheme_file) if p.severity == "warning"]
+
+
+def test_explain_says_the_groups_period_scores_were_combined_by_its_rule() -> None:
+    """pn, unit x: each month 5 × 45 / 15 = 15 — the explain line says so, not only a + b."""
+    result = rulebook.evaluate(rulebook.loads(PN, "pn.yaml"), PN_DATA)
+    text = worksheet(result, "x", "m")
+    assert "rescale (缺项按比例折算) at each period: M01 15, M02 15, M03 15" in text

@@ -23,7 +23,7 @@ import attrs
 from rulebook.arith import CONTEXT, canonical
 from rulebook.audit import applicable
 from rulebook.audit.tables import TableRead, calls_tables, table_reads
-from rulebook.engine import semantics
+from rulebook.engine import periodna, semantics
 from rulebook.engine.codegen import compile_expression
 from rulebook.engine.semantics import Clip
 from rulebook.errors import Location
@@ -732,6 +732,11 @@ class Auditor:
             if semantics.is_rounded(part)
             else None
         )
+        group = periodna.combining_group(self.scheme, spec.name)
+        if group is not None and group.not_applicable is not None:  # not the plain sum shown
+            rounding = f"{applicable.RULE_NAMES[group.not_applicable]} at each period: " + (
+                ", ".join(f"{p} {self._canonical(v)}" for p, v in value.items())
+            )
         return _Facts(
             value,
             raw,
