@@ -166,3 +166,17 @@ def test_compiled_reference_and_columnar_engines_agree_with_n_a(data: st.DataObj
     for unit, other in zip(compiled, reference, strict=True):
         assert all(same(a, b) for a, b in zip(unit.vector, other.vector, strict=True))
         assert all(same(a, b) for a, b in zip(unit.vector, column.vector(unit.unit), strict=True))
+
+
+def test_a_group_value_reading_an_n_a_aggregate_is_n_a_not_refused() -> None:
+    """A group value over the mean: east 5 + 1 = 6; west has no mean, so n/a (it was refused
+    at load as "a yes/no condition" once aggregates could be n/a)."""
+    text = NA_POOL.replace("values:\n", 'group_values:\n  next_mean: "m_births + 1"\nvalues:\n', 1)
+    result = rulebook.evaluate(rulebook.loads(text, "naagg.yaml"), NA_DATA)
+    assert result.unit("e1").value("next_mean") == 6
+    assert result.unit("w1").value("next_mean") is NA
+    rows = [r for r in to_csv(result, long=True).splitlines() if ",next_mean," in r]
+    assert rows == [
+        "[street = east],next_mean,,group_value,,6,,,",
+        "[street = west],next_mean,,group_value,,n/a,,,",
+    ]

@@ -192,7 +192,7 @@ def problems(
     applies = {a for n in nodes.values() for a in n.applies}
     applies |= {a.of for a in (aggregates or {}).values() if a.function == "count"}
     for name, value in values.items():
-        if value.kind == "value" or name in applies or name == "vetoed":
+        if value.kind in ("value", "group") or name in applies or name == "vetoed":
             continue  # (`vetoed` reads the vetoes, each reported itself)
         hit = next((r for r, _ in value.formula.names() if r in found), None)
         if hit is not None:
