@@ -14,12 +14,13 @@ from __future__ import annotations
 import argparse
 import errno
 import functools
+import gc
 import os
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from rulebook import __version__
 from rulebook.api import check, load
@@ -201,7 +202,9 @@ def _load(path: str, params: str | None, *, scoring: bool = True) -> Scheme:
 def _guarded(run: Callable[..., int]) -> Callable[..., int]:
     """Never a traceback: a RulebookError that got this far is printed with its exit code, an
     unexpected exception becomes one line reporting a bug, Ctrl-C a short message, and a closed
-    standard output (`| head`) a silent exit. Standard output is flushed inside the guard."""
+    standard output (`| head`) a silent exit. Standard output is flushed inside the guard. A
+    library's exception that nothing can catch (a generator finalised after the error that
+    stopped it: openpyxl's "Exception ignored in") prints nothing while the CLI runs."""
 
     @functools.wraps(run)
     def guarded(
@@ -210,33 +213,57 @@ def _guarded(run: Callable[..., int]) -> Callable[..., int]:
         stderr: TextIO | None = None,
         stdin: TextIO | None = None,
     ) -> int:
-        out, err = stdout or sys.stdout, _Diagnostics(stderr or sys.stderr)
+        hook, code = sys.unraisablehook, EXIT_BUG
+        if not os.environ.get("RULEBOOK_DEBUG"):
+            sys.unraisablehook = _quiet_unraisable
         try:
-            code = run(argv, out, err, stdin or sys.stdin)
-            _flush(out)
-            return code  # noqa: TRY300 - a closed pipe raises in the flush, so it stays inside
-        except BrokenPipeError:
-            _silence(out)
-            return EXIT_BROKEN_PIPE
-        except KeyboardInterrupt:
-            err.write("rulebook: interrupted\n")
-            return EXIT_INTERRUPTED
-        except RulebookError as exc:
-            if isinstance(exc, OutputError) and exc.target == "<stdout>":
-                _silence(out)
-            err.write(("rulebook: " if isinstance(exc, OutputError) else "") + f"{exc}\n")
-            return _exit_code(exc)
-        except Exception as exc:
-            if isinstance(exc, OSError) and exc.errno in _WRITE_ERRORS:
-                _silence(out)
-                err.write(f"rulebook: cannot write <stdout>: {exc.strerror}\n")
-                return EXIT_OUTPUT
-            if os.environ.get("RULEBOOK_DEBUG"):
-                raise
-            err.write(_bug_report(exc))
-            return EXIT_BUG
+            code = _run_guarded(run, argv, stdout, stderr, stdin)
+        finally:
+            if code != 0:  # what the failure left half-run is finalised here, silently
+                gc.collect()
+            sys.unraisablehook = hook
+        return code
 
     return guarded
+
+
+def _quiet_unraisable(unraisable: Any) -> None:
+    """The CLI's `sys.unraisablehook`: the CLI has said its one line already."""
+
+
+def _run_guarded(
+    run: Callable[..., int],
+    argv: Sequence[str] | None,
+    stdout: TextIO | None,
+    stderr: TextIO | None,
+    stdin: TextIO | None,
+) -> int:
+    """`_guarded`'s handling of each error."""
+    out, err = stdout or sys.stdout, _Diagnostics(stderr or sys.stderr)
+    try:
+        code: int = run(argv, out, err, stdin or sys.stdin)
+        _flush(out)
+        return code  # noqa: TRY300 - a closed pipe raises in the flush, so it stays inside
+    except BrokenPipeError:
+        _silence(out)
+        return EXIT_BROKEN_PIPE
+    except KeyboardInterrupt:
+        err.write("rulebook: interrupted\n")
+        return EXIT_INTERRUPTED
+    except RulebookError as exc:
+        if isinstance(exc, OutputError) and exc.target == "<stdout>":
+            _silence(out)
+        err.write(("rulebook: " if isinstance(exc, OutputError) else "") + f"{exc}\n")
+        return _exit_code(exc)
+    except Exception as exc:
+        if isinstance(exc, OSError) and exc.errno in _WRITE_ERRORS:
+            _silence(out)
+            err.write(f"rulebook: cannot write <stdout>: {exc.strerror}\n")
+            return EXIT_OUTPUT
+        if os.environ.get("RULEBOOK_DEBUG"):
+            raise
+        err.write(_bug_report(exc))
+        return EXIT_BUG
 
 
 class _Diagnostics:

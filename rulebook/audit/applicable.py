@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from rulebook.arith import canonical
-from rulebook.engine import semantics
+from rulebook.engine import periodna, semantics
 from rulebook.scheme.model import Scheme
 
 RULE_NAMES = {
@@ -28,17 +28,21 @@ def why_not_applicable(scheme: Scheme, name: str, vector: Sequence[Any]) -> str:
     does not hold, the data marker on an indicator it reads, or the n/a name it reads."""
     plan = scheme.program.plan
     node = scheme.nodes.get(name)
-    if node is not None:
-        for condition in node.applies:
+    period_node = periodna.node_of(scheme, name)  # period scores obey their node's `applies:`
+    subject = node or period_node
+    if subject is not None:
+        for condition in subject.applies:
             held = vector[plan.slots[condition]]
             if held is not True:
                 owner = condition.rsplit(".", 1)[0]
                 text = " ".join(scheme.values[condition].formula.text.split())
-                whose = "" if owner == name else f" of `{owner}`"
+                whose = "" if owner == subject.id else f" of `{owner}`"
                 if held is semantics.NA:
                     return f"`applies: {text}`{whose} reads a value that is n/a"
                 return f"`applies: {text}`{whose} does not hold"
-        if node.formula is None:
+        if (node is not None and node.formula is None) or periodna.combining_group(
+            scheme, name
+        ) is not None:
             return "no child applies"
     if name == "total":
         return "no top-level node applies"

@@ -19,7 +19,7 @@ import attrs
 from rulebook import arith
 from rulebook.arith import CONTEXT
 from rulebook.audit.tables import reaches_past, table_range
-from rulebook.engine import semantics
+from rulebook.engine import periodna, semantics
 from rulebook.expr.syntax import inner_axis
 from rulebook.scheme.model import Scheme, spoken
 
@@ -556,7 +556,10 @@ class Analyzer:
         if name in scheme.aggregates:
             agg = scheme.aggregates[name]
             part = self.ranges.get(agg.of)
-            return aggregate_range(agg.function, part if isinstance(part, Interval) else None)
+            ranged = aggregate_range(agg.function, part if isinstance(part, Interval) else None)
+            if agg.function == "sum" and agg.of in scheme.not_applicable_names:
+                ranged = ranged.union(Interval(ZERO, ZERO, True))  # no unit applies: 0
+            return ranged
         if name == "total":
             terms = []
             for root, sign in semantics.total_terms(scheme):
@@ -576,7 +579,17 @@ class Analyzer:
             return total
         if name in scheme.values:
             entry = scheme.values[name]
-            found = self.expr(entry.formula.tree)
+            group = periodna.combining_group(scheme, name)
+            found: Range = (
+                self.expr(entry.formula.tree)
+                if group is None  # else a per-period group's period scores, by its n/a rule
+                else self.children_range(
+                    group.children,
+                    group.not_applicable,
+                    ".periods",
+                    periodna.weights(scheme, group),
+                )
+            )
             if entry.period_of is None or not isinstance(found, Interval):
                 return found
             # a per-period node's period scores: each point settled by its period rule
@@ -618,21 +631,32 @@ class Analyzer:
             value = self.rounded(value)
         return value
 
-    def children_range(self, children: Sequence[str], rule: str | None) -> Interval:
+    def children_range(
+        self,
+        children: Sequence[str],
+        rule: str | None,
+        suffix: str = "",
+        weights: Sequence[Decimal | None] | None = None,
+    ) -> Interval:
         """A group's raw range: the plain sum; with children that may be n/a, their parent's
         rule (`semantics.applicable_sum`): under `full`/`zero` such a child may count its
         standard/0 instead (`semantics.na_alternative`), under `rescale` the scaled sum lies
-        within `semantics.rescaled_span`."""
+        within `semantics.rescaled_span`. A per-period group's period score: `suffix`
+        ".periods" and the `weights` of `semantics.period_weights`."""
         parts = []
         for child in children:
-            part = self.ranges[child]
+            part = self.ranges[child + suffix]
             assert isinstance(part, Interval)
             parts.append(part)
         na = self.scheme.not_applicable_names
-        maybe = [c in na for c in children]
+        maybe = [c + suffix in na for c in children]
         if not any(maybe):
             return semantics.combine_children(parts, Interval(ZERO, ZERO, True))
-        standards = [self.scheme.nodes[c].standard for c in children]
+        standards = (
+            list(weights)
+            if weights is not None
+            else [self.scheme.nodes[c].standard for c in children]
+        )
         if rule == "rescale":
             lo, hi = semantics.rescaled_span(
                 [p.lo for p in parts],

@@ -23,7 +23,7 @@ import attrs
 from rulebook.arith import CONTEXT, canonical
 from rulebook.audit import applicable
 from rulebook.audit.tables import TableRead, calls_tables, table_reads
-from rulebook.engine import semantics
+from rulebook.engine import periodna, semantics
 from rulebook.engine.codegen import compile_expression
 from rulebook.engine.semantics import Clip
 from rulebook.errors import Location
@@ -70,7 +70,8 @@ class RankRead:
 class AggregateRead:
     """An aggregate a formula read: `function` of `of` over `units` units — all of them
     (`by` None) or those whose `by` indicator is `group` — and its value for this unit's group
-    (a period -> value mapping if it varies)."""
+    (a period -> value mapping if it varies). `not_applicable` of those units were left out
+    because their value (a `count`'s condition) was n/a (`rulebook.engine.aggregates`)."""
 
     aggregate: str
     function: str
@@ -79,6 +80,7 @@ class AggregateRead:
     group: str | None
     units: int
     value: PerPeriodValue
+    not_applicable: int = 0
 
 
 @attrs.frozen
@@ -347,6 +349,7 @@ def render(static: _Static, facts: _Facts, plain: Callable[[Any], Any]) -> dict[
                 "group": a.group,
                 "units": a.units,
                 "value": plain(a.value),
+                **({"not_applicable": a.not_applicable} if a.not_applicable else {}),
             }
             for a in aggregates
         ]
@@ -454,6 +457,7 @@ class Auditor:
         self._place: dict[tuple[str, int], list[int]] = {}  # each unit's place in its tie group
         self._unit_index: dict[str, int] = {}
         self._group_sizes: dict[str | None, dict[Any, int]] = {}
+        self._na_counts: dict[str, dict[Any, int]] = {}
         self._last_unit: UnitScores | None = None
         self._last_facts: dict[str, _Facts] = {}
         self._text: dict[Decimal, str] = {}
@@ -699,9 +703,25 @@ class Auditor:
         vector = unit.vector
         raw = self.scheme.program.plan.read(vector, spec.name, raw=True)
         value = spec.value_of(vector)
+        if all(v is semantics.NA for v in value.values()):  # n/a with its node: say why
+            return _Facts(
+                value,
+                raw,
+                spec.inputs_of(vector),
+                spec.children_of(vector),
+                (),
+                None,
+                None,
+                (),
+                (),
+                not_applicable=applicable.why_not_applicable(self.scheme, spec.name, vector),
+            )
         clips: list[Clip] = []
         steps = []
         for point, before in raw.items():
+            if before is semantics.NA:
+                steps.append(f"{point} n/a")
+                continue
             settled = semantics.settle(part, before, self.scheme.rounding)
             clips.extend(settled.clips)
             cut = "".join(f" ({c.kind} {self._canonical(c.bound)})" for c in settled.clips)
@@ -712,6 +732,11 @@ class Auditor:
             if semantics.is_rounded(part)
             else None
         )
+        group = periodna.combining_group(self.scheme, spec.name)
+        if group is not None and group.not_applicable is not None:  # not the plain sum shown
+            rounding = f"{applicable.RULE_NAMES[group.not_applicable]} at each period: " + (
+                ", ".join(f"{p} {self._canonical(v)}" for p, v in value.items())
+            )
         return _Facts(
             value,
             raw,
@@ -804,10 +829,33 @@ class Auditor:
                     sizes[key] = sizes.get(key, 0) + 1
             out.append(
                 AggregateRead(
-                    name, agg.function, agg.of, agg.by, group, sizes[group], unit.value(name)
+                    name,
+                    agg.function,
+                    agg.of,
+                    agg.by,
+                    group,
+                    sizes[group],
+                    unit.value(name),
+                    self._left_out(name).get(group, 0),
                 )
             )
         return tuple(out)
+
+    def _left_out(self, name: str) -> dict[Any, int]:
+        """Per group of aggregate `name`, its units whose value is n/a (at some period, if it
+        varies): those the aggregate left out. Empty unless the value may be n/a."""
+        if name not in self._na_counts:
+            agg = self.scheme.aggregates[name]
+            counts: dict[Any, int] = {}
+            if agg.of in self.scheme.not_applicable_names:
+                for u in self.result.units:
+                    value = u.value(agg.of)
+                    points = value.values() if isinstance(value, Mapping) else (value,)
+                    if semantics.reads_na(points):
+                        key = None if agg.by is None else u.value(agg.by)
+                        counts[key] = counts.get(key, 0) + 1
+            self._na_counts[name] = counts
+        return self._na_counts[name]
 
     def _sharing(self, name: str, offset: int) -> dict[Any, list[str]]:
         """Per rank (at one period of a ranking), the units holding it, in unit order."""

@@ -7,6 +7,12 @@ empty and a mean always has units to divide by. Sums run in rulebook's decimal c
 (`rulebook.arith.CONTEXT`), in unit order, so results are the same run after run; a mean is the
 sum divided by the number of units. A vetoed unit counts like any other: a veto does not change
 its points.
+
+Not applicable (`rulebook.engine.semantics.NA`): a unit whose value does not apply is left out —
+`sum`, `mean`, `min` and `max` run over the units where the value applies, and `count` counts the
+units where the condition holds (an n/a condition does not hold). A group where no unit applies
+has `sum` 0 and `count` 0, but no `mean`, `min` or `max`: those are n/a, and what reads them is
+n/a by the propagation rule (`semantics.reads_na`).
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from typing import Any
 
 from rulebook.arith import CONTEXT
 from rulebook.engine.plan import Plan
+from rulebook.engine.semantics import NA, NotApplicable
 from rulebook.scheme.model import AggregateFunction, Scheme
 
 ZERO = Decimal(0)
@@ -24,7 +31,7 @@ ZERO = Decimal(0)
 
 def aggregate(
     function: AggregateFunction, values: Sequence[Any], keys: Sequence[Hashable] | None = None
-) -> list[Decimal]:
+) -> list[Decimal | NotApplicable]:
     """`function` of `values` within each group of equal `keys` (all values as one group when
     `keys` is None), returned per unit: each unit's group's value. For `count`, `values` are
     yes/no and the result counts the units where it holds."""
@@ -38,10 +45,13 @@ def aggregate(
     return [result[key] for key in keys]
 
 
-def _reduce(function: AggregateFunction, values: list[Any]) -> Decimal:
-    """One group's value (the group is never empty: it has at least the unit asking)."""
+def _reduce(function: AggregateFunction, values: list[Any]) -> Decimal | NotApplicable:
+    """One group's value over its units where the value applies (the module's n/a rule)."""
     if function == "count":
         return Decimal(sum(1 for v in values if v is True))
+    values = applicable(values)
+    if not values:
+        return ZERO if function == "sum" else NA
     if function == "min":
         return min(values)  # type: ignore[no-any-return]
     if function == "max":
@@ -50,6 +60,11 @@ def _reduce(function: AggregateFunction, values: list[Any]) -> Decimal:
     for v in values:
         total += v
     return total if function == "sum" else total / len(values)
+
+
+def applicable(values: Sequence[Any]) -> list[Any]:
+    """The values an aggregate runs over: those that apply (not n/a)."""
+    return [v for v in values if v is not NA]
 
 
 def group_sizes(keys: Sequence[Hashable]) -> dict[Hashable, int]:
@@ -62,7 +77,7 @@ def group_sizes(keys: Sequence[Hashable]) -> dict[Hashable, int]:
 
 def compute(
     scheme: Scheme, plan: Plan, name: str, count: int, read: Callable[[int, int], Any]
-) -> list[list[Decimal]]:
+) -> list[list[Decimal | NotApplicable]]:
     """Aggregate `name` across `count` units, where `read(slot, row)` is unit `row`'s value at a
     slot: for each point of its axis (one, or one per period or period group), every unit's
     group's value, in unit order."""

@@ -25,14 +25,14 @@ from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from typing import Any
 
-from rulebook.engine import semantics
+from rulebook.engine import periodna, semantics
 from rulebook.engine.layout import lay_out
 from rulebook.engine.plan import Plan, Program
 from rulebook.errors import Location, Problem, SchemeError
 from rulebook.expr.functions import AGGREGATORS, FUNCTIONS
 from rulebook.expr.syntax import ARITHMETIC, BOOLEAN, COMPARISONS, PERIOD, Expr
 from rulebook.scheme import axes
-from rulebook.scheme.model import Scheme
+from rulebook.scheme.model import Node, Scheme
 
 MAX_GENERATED_CODE = 4_000_000
 """Most characters of Python source a scheme may compile to (all stages together). Generated code
@@ -168,7 +168,8 @@ class _Generator:
         scheme, plan = self.scheme, self.plan
         slot = plan.slots[name]
         if name in scheme.values:
-            return self.guarded(name, (), self.value_statements(name, slot))
+            conditions = periodna.conditions(scheme, name)
+            return self.guarded(name, conditions, self.value_statements(name, slot))
         if name == "total":
             terms = ", ".join(
                 f"(v[{plan.slots[root]}], {sign})" for root, sign in semantics.total_terms(scheme)
@@ -252,6 +253,8 @@ class _Generator:
             scheme.values[name].formula if name in scheme.values else scheme.nodes[name].formula
         )
         reads = sorted({r for r, _ in formula.names() if r in self.na}) if formula else []
+        if periodna.combining_group(scheme, name) is not None:
+            reads = []  # the group's rule combines its children's n/a period scores
         slots = [
             plan.slots[r] + i for r in reads for i in range(scheme.axis_size(scheme.axis_of(r)))
         ]
@@ -264,9 +267,11 @@ class _Generator:
             tests.append("_reads_na((" + "".join(f"v[{s}], " for s in slots) + "))")
         if not tests:
             return body
-        targets = [plan.slots[name] + i for i in range(scheme.axis_size(scheme.axis_of(name)))]
-        if name in plan.raw_slots:
-            targets.append(plan.raw_slots[name])
+        size = scheme.axis_size(scheme.axis_of(name))
+        targets = [plan.slots[name] + i for i in range(size)]
+        if name in plan.raw_slots:  # a node's one raw value, or a period score's at each point
+            raws = size if name in scheme.values else 1
+            targets += [plan.raw_slots[name] + i for i in range(raws)]
         return [
             f"if {' or '.join(tests)}:",
             *(f"    v[{t}] = _NA" for t in targets),
@@ -309,6 +314,9 @@ class _Generator:
         rounded = semantics.is_rounded(part)
         settle = f"_score(r, {low}, {high}, True, _Q, _M)" if rounded else "r"
         size = self.scheme.axis_size(axis)
+        group = periodna.combining_group(self.scheme, name)
+        if group is not None:
+            return self.group_period_statements(group, slot, raw_slot, size, settle)
         if size <= UNROLL:
             body = []
             for i in range(size):
@@ -327,6 +335,23 @@ class _Generator:
                 f"    v[{slot} + {loop}] = {settle}",
             ]
         return [*self.memo_lines(), *body]
+
+    def group_period_statements(
+        self, group: Node, slot: int, raw_slot: int, size: int, settle: str
+    ) -> list[str]:
+        """A per-period group's period scores when a child's may be n/a: at each point its
+        children's period scores combined by its rule (`semantics.applicable_sum`)."""
+        starts = [self.plan.slots[f"{c}.periods"] for c in group.children]
+        weights = self.constant(periodna.weights(self.scheme, group))
+        rule = self.constant(group.not_applicable)
+        loop = self.variable("i")
+        parts = "".join(f"v[{start} + {loop}], " for start in starts)
+        return [
+            f"for {loop} in {self.constant(tuple(range(size)))}:",
+            f"    r = _asum(({parts}), {weights}, {rule})",
+            f"    v[{raw_slot} + {loop}] = r",
+            f"    v[{slot} + {loop}] = r if r is _NA else {settle}",
+        ]
 
     def memo_lines(self) -> Iterator[str]:
         for memo in self.memos:

@@ -17,7 +17,7 @@ from typing import Any
 from simpleeval import SimpleEval
 
 from rulebook.arith import CONTEXT
-from rulebook.engine import semantics
+from rulebook.engine import periodna, semantics
 from rulebook.expr.functions import AGGREGATORS, FUNCTIONS
 from rulebook.scheme import axes
 from rulebook.scheme.model import Scheme
@@ -124,10 +124,11 @@ def reference_stages(scheme: Scheme) -> list[Callable[[list[Any]], None]]:
         if name not in na:
             return False
         node = scheme.nodes.get(name)
-        if node is not None and not semantics.applies(v[plan.slots[c]] for c in node.applies):
+        conditions = node.applies if node is not None else periodna.conditions(scheme, name)
+        if not semantics.applies(v[plan.slots[c]] for c in conditions):
             return True
         formula = scheme.values[name].formula if node is None else node.formula
-        if formula is None:
+        if formula is None or periodna.combining_group(scheme, name) is not None:
             return False
         reads = {r for r, _ in formula.names() if r in na}
         return semantics.reads_na(
@@ -137,10 +138,12 @@ def reference_stages(scheme: Scheme) -> list[Callable[[list[Any]], None]]:
     def compute(name: str, v: list[Any]) -> None:
         slot = plan.slots[name]
         if name != "total" and not_applicable(name, v):
-            for i in range(scheme.axis_size(scheme.axis_of(name))):
+            size = scheme.axis_size(scheme.axis_of(name))
+            for i in range(size):
                 v[slot + i] = semantics.NA
-            if name in plan.raw_slots:
-                v[plan.raw_slots[name]] = semantics.NA
+            if name in plan.raw_slots:  # a node's one raw value, or a period score's per point
+                for i in range(size if name in scheme.values else 1):
+                    v[plan.raw_slots[name] + i] = semantics.NA
             return
         if name in scheme.values:
             value = scheme.values[name]
@@ -150,12 +153,21 @@ def reference_stages(scheme: Scheme) -> list[Callable[[list[Any]], None]]:
                 if value.period_of is not None
                 else None
             )
+            group = periodna.combining_group(scheme, name)
             for ctx in axes.points(scheme, scheme.axis_of(name)):
                 at = ctx[1] if ctx else 0
-                result = interpreter.run(value.formula.tree, v, ctx, memo)
+                if group is not None:  # children's period scores by the group's n/a rule
+                    result = semantics.applicable_sum(
+                        [v[plan.slots[f"{c}.periods"] + at] for c in group.children],
+                        periodna.weights(scheme, group),
+                        group.not_applicable,
+                    )
+                else:
+                    result = interpreter.run(value.formula.tree, v, ctx, memo)
                 if part is not None:  # a per-period node's score at this point
                     v[plan.raw_slots[name] + at] = result
-                    result = semantics.settle(part, result, rounding).value
+                    if not isinstance(result, semantics.NotApplicable):
+                        result = semantics.settle(part, result, rounding).value
                 v[slot + at] = result
             return
         if name == "total":

@@ -430,6 +430,19 @@ def applicable_sum(
     raise ValueError("a not-applicable child under a group without a `not_applicable:` rule")
 
 
+def period_weights(
+    standards: Sequence[Decimal | None],
+    period_standards: Sequence[Decimal | None],
+    rule: str | None,
+) -> tuple[Decimal | None, ...]:
+    """What `applicable_sum` weighs each child of a per-period group by at one period, so the
+    group's period scores follow its `not_applicable:` rule as its score does: under `full` an
+    n/a child counts its `period_standard` in each period; under `rescale` the children's
+    `standard`s, so the scaling Σ all / Σ applicable is the very factor of the group's score
+    (with `sum`, `wsum` or `mean` the period scores then add up to — or average to — it)."""
+    return tuple(period_standards) if rule == "full" else tuple(standards)
+
+
 def rescale_factor(
     values: Sequence[object], standards: Sequence[Decimal | None]
 ) -> tuple[Decimal, Decimal]:
@@ -493,16 +506,18 @@ def rescaled_span(
     """Bounds of `applicable_sum` under `rescale` over every set of applicable children, each
     child i within [lows[i], highs[i]] (None: unbounded) with standard s_i > 0: the result is
     Σ s × (Σ_A v_i / Σ_A s_i), and a ratio of sums lies between the least and the greatest
-    v_i / s_i (the mediant inequality), so Σ s × min(lo_i / s_i) … Σ s × max(hi_i / s_i)."""
+    v_i / s_i (the mediant inequality), so Σ s × min(lo_i / s_i) … Σ s × max(hi_i / s_i) —
+    each multiplied before it is divided, as `applicable_sum` does, so one applicable child's
+    end is met exactly (45 × 20 / 15 = 60, where 45 × (20 / 15) rounds to 59.99…98)."""
     whole = combine_children(standards, ZERO)
     lo = (
         None
         if any(v is None for v in lows)
-        else whole * min(v / s for v, s in zip(lows, standards, strict=True))  # type: ignore[operator]
+        else min(whole * v / s for v, s in zip(lows, standards, strict=True))  # type: ignore[operator]
     )
     hi = (
         None
         if any(v is None for v in highs)
-        else whole * max(v / s for v, s in zip(highs, standards, strict=True))  # type: ignore[operator]
+        else max(whole * v / s for v, s in zip(highs, standards, strict=True))  # type: ignore[operator]
     )
     return lo, hi

@@ -97,11 +97,12 @@ def _wide_text_rows(result: Result) -> Iterator[list[str]]:
     score shown with 1 to 10 places is already the text `_cell` would write for it."""
     scheme = result.scheme
     points = view.has_points(scheme)
+    na = view.na_text(scheme)  # an output that does not apply, written as the scores are
     for u, unit in zip(view.summaries(result), result.units, strict=True):
         row = [csv_text(u.unit), *([str(u.rank)] if u.rank is not None else [])]
         if points:
             row += [u.total, *_with_periods(result, unit, u.scores[:-1])]
-        row += [_cell(Decimal(s)) for s in u.outputs]
+        row += [_cell(s if s == na else Decimal(s)) for s in u.outputs]
         row += [_cell(o) for o in u.outcomes]
         if scheme.vetoes:
             row.append(_cell("; ".join(u.reasons)))

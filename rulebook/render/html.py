@@ -345,13 +345,13 @@ def _period_table(auditor: Auditor, unit: UnitResult, node_id: str) -> str:
     values = periods.scores(unit, node_id)
     places = scheme.rounding.places
     head = "".join(f'<th title="{escape(p.id)}">{escape(p.label)}</th>' for p in shown)
-    cells = "".join(f'<td class="n">{view.fixed(v, places)}</td>' for v in values)
+    na = view.na_text(scheme)
+    cells = "".join(f'<td class="n">{view.fixed(v, places, na)}</td>' for v in values)
     rows = [f"<tr><th></th>{head}</tr>", f"<tr><th>{escape(node_id)}</th>{cells}</tr>"]
     standard = shown[0].standard
     if standard is not None:
         lost = "".join(
-            f'<td class="n lost">{view.fixed(max(standard - v, Decimal(0)), places)}</td>'
-            for v in values
+            f'<td class="n lost">{view.fixed(_lost(standard, v), places, na)}</td>' for v in values
         )
         rows.append(f"<tr><th>{escape(view.words(scheme)['points_lost'])}</th>{lost}</tr>")
     working = auditor.explain(unit, f"{node_id}.periods")
@@ -408,3 +408,8 @@ def _anchor(name: str) -> str:
 
 def _px(value: Decimal) -> str:
     return format(value.quantize(Decimal("0.1")), "f")
+
+
+def _lost(standard: Decimal, value: Any) -> Any:
+    """Points lost in one period; none for a period score that does not apply (shown n/a)."""
+    return value if value is semantics.NA else max(standard - value, Decimal(0))

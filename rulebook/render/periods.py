@@ -4,7 +4,9 @@ period, and a unit's score at each point — read from the result, never recompu
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
+from typing import Any
 
 import attrs
 
@@ -51,12 +53,15 @@ def any_per_period(scheme: Scheme) -> bool:
     return any(n.per is not None for n in scheme.nodes.values())
 
 
-def clipped(scheme: Scheme, node_id: str, raw: dict[str, Decimal]) -> dict[str, Decimal]:
+def clipped(scheme: Scheme, node_id: str, raw: Mapping[str, Any]) -> dict[str, Decimal]:
     """Points the node's period floor and cap removed (or added back) in each period, by the
     one rule (`semantics.settle` with `semantics.period_part`)."""
     part = semantics.period_part(scheme.nodes[node_id])
     out = {}
     for point, before in raw.items():
+        if before is semantics.NA:  # nothing was computed, so nothing clipped
+            out[point] = Decimal(0)
+            continue
         settled = semantics.settle(part, before, scheme.rounding)
         out[point] = sum((c.clipped for c in settled.clips), Decimal(0))
     return out

@@ -251,9 +251,10 @@ def detail(a: NodeAudit, scheme: Scheme | None = None) -> str:
         )
     for g in a.aggregates:
         over = "all units" if g.by is None else f"{g.by} = {g.group}"
+        left = f", {g.not_applicable} n/a left out" if g.not_applicable else ""
         lines.append(
             f"  aggregate {g.aggregate} = {g.function} of {g.of} over {g.units} units "
-            f"({over}) = {show(g.value)}"
+            f"({over}{left}) = {show(g.value)}"
         )
     if a.kind != "value":
         lines.append(f"  raw       {show(a.raw)}")

@@ -2,35 +2,63 @@
 
 A name may be not applicable (n/a, 不适用) when it is an indicator declared `na: allowed`, a
 formula that reads such a name (the propagation rule of `rulebook.engine.semantics.reads_na`),
-a node with an `applies:` condition (its own or an ancestor's), or a group all of whose children
-may be n/a (except under `full`, which counts their standards). The scheme is refused at load
-when a group — or the total — could meet an n/a child without a `not_applicable:` rule saying
-what to do with it, and when a veto, outcome, constraint or ranking reads a name that may be
-n/a (a yes/no test or a rank has no not-applicable answer).
+a node with an `applies:` condition (its own or an ancestor's), a group all of whose children
+may be n/a (except under `full`, which counts their standards), the total when every top-level
+node may be, or a cross-unit `mean`, `min` or `max` of a name that may be n/a (no unit of a
+group may apply: `rulebook.engine.aggregates`; a `sum` is then 0 and a `count` counts
+nothing). The scheme is refused at load when a group — or the total — could meet an n/a child
+without a `not_applicable:` rule saying what to do with it, and when a veto, outcome,
+constraint or ranking reads a name that may be n/a (a yes/no test or a rank has no
+not-applicable answer).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
+import attrs
+
 from rulebook.errors import Location, Problem
-from rulebook.scheme.model import Indicator, Node, Value, spoken
+from rulebook.scheme.model import Aggregate, Indicator, Node, Value, spoken
+
+
+@attrs.frozen
+class Whole:
+    """What beyond the tree decides n/a: the top-level nodes and the total's rule (the total
+    reads them) and the cross-unit aggregates (each reads its `of`)."""
+
+    roots: tuple[str, ...] = ()
+    total_rule: str | None = None
+    aggregates: Mapping[str, Aggregate] = attrs.field(factory=dict)
 
 
 def reasons(
     indicators: Mapping[str, Indicator],
     values: Mapping[str, Value],
     nodes: Mapping[str, Node],
+    whole: Whole | None = None,
 ) -> dict[str, str]:
     """Every name that may be n/a, with a short reason (for messages and the audit); empty at
     once for a scheme that uses no n/a feature."""
-    return analyse(indicators, values, nodes)[0]
+    return analyse(indicators, values, nodes, whole)[0]
+
+
+def _total_may_be_na(nodes: Mapping[str, Node], whole: Whole, found: Mapping[str, str]) -> bool:
+    """The total may be n/a when its category part may be (`semantics.total_with_na`: every
+    category root may be, and the rule is not `full`) and so may every bonus and deduction."""
+    terms = [nodes[r] for r in whole.roots if r in nodes and nodes[r].role != "output"]
+    return (
+        any(n.role == "category" for n in terms)
+        and whole.total_rule != "full"
+        and all(n.id in found for n in terms)
+    )
 
 
 def analyse(
     indicators: Mapping[str, Indicator],
     values: Mapping[str, Value],
     nodes: Mapping[str, Node],
+    whole: Whole | None = None,
 ) -> tuple[dict[str, str], dict[str, str]]:
     """(`found`, `own`): every name that may be n/a with the reason, and the nodes that may be
     n/a on their own account — not only because an ancestor's `applies:` may fail, which is
@@ -52,7 +80,16 @@ def analyse(
         if node.formula is not None:
             for read, _ in node.formula.names():
                 readers.setdefault(read, []).append(node.id)
+    whole = whole or Whole()
+    for agg in whole.aggregates.values():
+        if agg.function in ("mean", "min", "max"):
+            readers.setdefault(agg.of, []).append(agg.name)
     queue = list(found)
+    combined = {  # a per-period group's period scores: n/a with the group, not with a child
+        f"{n.id}.periods"
+        for n in nodes.values()
+        if n.children and n.not_applicable is not None and f"{n.id}.periods" in values
+    }
 
     def mark(name: str, why: str, *, by_itself: bool) -> None:
         if by_itself and name in nodes and name not in own:
@@ -68,6 +105,8 @@ def analyse(
         if name not in found:
             found[name] = why
             queue.append(name)
+            if f"{name}.periods" in combined:
+                mark(f"{name}.periods", why, by_itself=False)
 
     for node in nodes.values():
         parent = nodes.get(parents.get(node.id, ""))
@@ -76,11 +115,26 @@ def analyse(
     for node in nodes.values():
         if node.applies and node.id not in found:
             mark(node.id, f"`applies:` of `{node.applies[-1].rsplit('.', 1)[0]}`", by_itself=False)
-    while queue:
-        name = queue.pop()
-        for reader in readers.get(name, ()):
-            if reader not in own:
-                mark(reader, f"reads `{name}`, which may be n/a", by_itself=True)
+        if node.applies and f"{node.id}.periods" in values:  # its period scores: n/a with it
+            mark(f"{node.id}.periods", found[node.id], by_itself=False)
+
+    def drain() -> None:
+        while queue:
+            name = queue.pop()
+            for reader in readers.get(name, ()):
+                if reader not in own and reader not in combined:
+                    agg = whole.aggregates.get(reader)
+                    why = (
+                        f"its {agg.function} over units where `{name}` applies: there may be none"
+                        if agg is not None
+                        else f"reads `{name}`, which may be n/a"
+                    )
+                    mark(reader, why, by_itself=True)
+
+    drain()
+    if "total" not in found and _total_may_be_na(nodes, whole, found):
+        mark("total", "every top-level node may be n/a", by_itself=False)
+        drain()
     return found, own
 
 
@@ -93,10 +147,12 @@ def problems(
     rankings: Mapping[str, tuple[str, str | None, Location | None]],
     scheme_location: Location,
     written: Mapping[str, Location | None] | None = None,
+    aggregates: Mapping[str, Aggregate] | None = None,
 ) -> list[Problem]:
     """The load errors: a group (or the total) without a rule over a child that may be n/a; a
-    veto, outcome, constraint or ranking that reads a name that may be n/a."""
-    found, own = analyse(indicators, values, nodes)
+    veto, outcome, constraint or ranking that reads a name that may be n/a. A `count`
+    aggregate's condition may read one: an n/a condition does not hold, so is not counted."""
+    found, own = analyse(indicators, values, nodes, Whole(roots, total_rule, aggregates or {}))
     if not found:
         return []
     out: list[Problem] = []
@@ -134,8 +190,9 @@ def problems(
                 )
                 break
     applies = {a for n in nodes.values() for a in n.applies}
+    applies |= {a.of for a in (aggregates or {}).values() if a.function == "count"}
     for name, value in values.items():
-        if value.kind == "value" or name in applies or name == "vetoed":
+        if value.kind in ("value", "group") or name in applies or name == "vetoed":
             continue  # (`vetoed` reads the vetoes, each reported itself)
         hit = next((r for r, _ in value.formula.names() if r in found), None)
         if hit is not None:
@@ -174,16 +231,8 @@ def na_names(
     nodes: Mapping[str, Node],
     roots: tuple[str, ...],
     total_rule: str | None,
+    aggregates: Mapping[str, Aggregate] | None = None,
 ) -> dict[str, str]:
-    """`reasons`, with `total` when the total itself may be n/a: its category part may be
-    (`semantics.total_with_na`: every category root may be, and the rule is not `full`) and
-    so may every bonus and deduction root."""
-    found = reasons(indicators, values, nodes)
-    terms = [nodes[r] for r in roots if r in nodes and nodes[r].role != "output"]
-    if (
-        any(n.role == "category" for n in terms)
-        and total_rule != "full"
-        and all(n.id in found for n in terms)
-    ):
-        found["total"] = "every top-level node may be n/a"
-    return found
+    """`reasons` with everything beyond the tree: the total (`_total_may_be_na`), what reads
+    it, and the aggregates."""
+    return reasons(indicators, values, nodes, Whole(roots, total_rule, aggregates or {}))

@@ -113,6 +113,7 @@ def _build(cx: Context, data: Any) -> Scheme:
                 {r.name: (r.basis, r.demote, r.location) for r in cx.rankings.values()},
                 cx.src.loc(()),
                 {f.owner: cx.src.loc(f.path) for f in cx.formulas},
+                cx.aggregates,
             )
         )
     if any(p.severity == "error" for p in cx.problems):
@@ -139,7 +140,7 @@ def _build(cx: Context, data: Any) -> Scheme:
         total_label=total_label,
         total_not_applicable=total_rule,
         not_applicable_names=applicability.na_names(
-            cx.indicators, cx.values, cx.nodes, roots, total_rule
+            cx.indicators, cx.values, cx.nodes, roots, total_rule, cx.aggregates
         ),
         language=language,
         limits=cx.limits,

@@ -122,9 +122,12 @@ def dependency_graph(
         graph.add_node(node.id)
         for child in node.children:
             graph.add_edge(child, node.id, node.location)
+        periods = f"{node.id}.periods"  # a per-period node's period scores obey them too
         for condition in node.applies:  # `applies:` conditions, its own and its ancestors'
             if condition in known:
                 graph.add_edge(condition, node.id, node.location)
+                if periods in known:
+                    graph.add_edge(condition, periods, node.location)
     for root, _ in semantics.total_terms(_Tree(tuple(roots), nodes)):
         graph.add_edge(root, "total", None)
     for ranking, where in rankings:

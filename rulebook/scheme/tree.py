@@ -108,6 +108,7 @@ def lower_node(cx: Context, body: Any, path: Path_, parent: Node | None) -> str 
         check_standards(
             cx, base.not_applicable, cx.nodes[node_id].children, (*path, "not_applicable")
         )
+        check_group_rule(cx, cx.nodes[node_id], "standard" in fields, path)
         for key in ("let", "with"):
             if key in fields:
                 cx.error(
@@ -384,3 +385,36 @@ def check_standards(cx: Context, rule: str | None, children: tuple[str, ...], pa
             + " has a standard of 0 or less",
             "give each child a positive `standard:`, or choose `not_applicable: zero`",
         )
+
+
+def check_group_rule(cx: Context, group: Node, declared: bool, path: Path_) -> None:
+    """What a group's `not_applicable:` rule reads beyond `check_standards`: under `full` a
+    per-period group's n/a child counts its `period_standard` in each period (an error where a
+    child has none); `rescale` scales to Σ the children's standards, so a `standard:` declared
+    on the group that differs from that sum gets a warning (the sum is what is scaled to)."""
+    rule = group.not_applicable
+    children = [cx.nodes[c] for c in group.children if c in cx.nodes]
+    if rule == "full" and group.per is not None:
+        missing = [c.id for c in children if c.period_standard is None]
+        if missing:
+            cx.error(
+                (*path, "not_applicable"),
+                "`not_applicable: full` on a per-period group counts an n/a child's "
+                "`period_standard` in each period, but "
+                + ", ".join(f"`{m}`" for m in missing)
+                + (" has none" if len(missing) == 1 else " have none"),
+                "give each child its `period_standard:`, or choose `not_applicable: rescale`",
+            )
+    standards = [c.standard for c in children]
+    if rule == "rescale" and declared and group.standard is not None and None not in standards:
+        whole = sum((s for s in standards if s is not None), Decimal(0))
+        if whole != group.standard:
+            cx.error(
+                (*path, "standard"),
+                f"`not_applicable: rescale` scales the applicable children to Σ their "
+                f"standards ({' + '.join(str(s) for s in standards)} = {whole}), not to this "
+                f"`standard: {group.standard}`",
+                f"make the children's standards add up to {group.standard}, or the group's "
+                f"standard {whole}",
+                severity="warning",
+            )

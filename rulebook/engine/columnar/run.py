@@ -200,15 +200,19 @@ class Run:
         columns = aggregates.compute(self.scheme, plan, name, self.n, self.value)
         for offset, values in enumerate(columns):
             col, _, odd = _from_objects(np.array(values, dtype=object))
+            # a group where no unit applies has no mean, min or max: n/a, for the per-unit engine
+            na = np.array([value is NA for value in values], dtype=bool)
+            self.reasons.mark("an aggregate that is n/a (no unit of its group applies)", na)
             self.cols[target + offset] = col
-            for row, value in odd.items():
-                self.exact[(target + offset, row)] = value
             for row, vector in self.fallback.items():
                 vector[target + offset] = values[row]
             if odd:
                 mask = np.zeros(self.n, dtype=bool)
                 mask[list(odd)] = True
                 self.reasons.mark("an aggregate with more digits than int64 holds", mask)
+            odd.update((int(row), NA) for row in np.flatnonzero(na))
+            for row, value in odd.items():
+                self.exact[(target + offset, row)] = value
             for row in odd:
                 if row not in self.fallback:
                     self.fallback[row] = self.vector_from_columns(row)
