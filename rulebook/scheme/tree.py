@@ -406,7 +406,14 @@ def check_group_rule(cx: Context, group: Node, declared: bool, path: Path_) -> N
                 "give each child its `period_standard:`, or choose `not_applicable: rescale`",
             )
     standards = [c.standard for c in children]
-    if rule == "rescale" and declared and group.standard is not None and None not in standards:
+    complete = len(children) == len(group.children)  # a child in error says nothing here
+    if (
+        rule == "rescale"
+        and declared
+        and complete
+        and group.standard is not None
+        and None not in standards
+    ):
         whole = sum((s for s in standards if s is not None), Decimal(0))
         if whole != group.standard:
             cx.error(
