@@ -631,18 +631,7 @@ class Auditor:
         value = spec.value_of(vector)
         raw = spec.raw_of(vector) if spec.kind != "value" else value
         if value is semantics.NA or raw is semantics.NA:  # nothing computed: say why
-            return _Facts(
-                value,
-                raw,
-                spec.inputs_of(vector),
-                spec.children_of(vector),
-                (),
-                None,
-                None,
-                (),
-                (),
-                not_applicable=applicable.why_not_applicable(self.scheme, spec.name, vector),
-            )
+            return self._not_applicable_facts(spec, vector, value, raw)
         combined = (
             applicable.how_combined(self.scheme, spec.name, vector)
             if spec.name in self._combining
@@ -697,6 +686,22 @@ class Auditor:
             combined,
         )
 
+    def _not_applicable_facts(self, spec: _Spec, vector: list[Any], value: Any, raw: Any) -> _Facts:
+        """The facts of a node or value that does not apply to the unit: what it would read,
+        nothing computed, and why it does not apply."""
+        return _Facts(
+            value,
+            raw,
+            spec.inputs_of(vector),
+            spec.children_of(vector),
+            (),
+            None,
+            None,
+            (),
+            (),
+            not_applicable=applicable.why_not_applicable(self.scheme, spec.name, vector),
+        )
+
     def _period_facts(self, unit: UnitScores, spec: _Spec, part: semantics.PeriodPart) -> _Facts:
         """The period scores of a per-period node: each period's raw value, the floor and cap
         of the node's period rule that changed it, and raw → settled per period."""
@@ -704,18 +709,7 @@ class Auditor:
         raw = self.scheme.program.plan.read(vector, spec.name, raw=True)
         value = spec.value_of(vector)
         if all(v is semantics.NA for v in value.values()):  # n/a with its node: say why
-            return _Facts(
-                value,
-                raw,
-                spec.inputs_of(vector),
-                spec.children_of(vector),
-                (),
-                None,
-                None,
-                (),
-                (),
-                not_applicable=applicable.why_not_applicable(self.scheme, spec.name, vector),
-            )
+            return self._not_applicable_facts(spec, vector, value, raw)
         clips: list[Clip] = []
         steps = []
         for point, before in raw.items():

@@ -310,9 +310,7 @@ class _TableReader:
                     self.error(
                         number,
                         col,
-                        f"unit `{name}`, indicator `{ind.name}`"
-                        + (f", period `{period}`" if period else "")
-                        + f": {raw.message}",
+                        f"{_where(name, ind, period)}: {raw.message}",
                         raw.hint,
                     )
                     continue
@@ -326,9 +324,7 @@ class _TableReader:
                         self.error(
                             number,
                             col,
-                            f"unit `{name}`, indicator `{ind.name}`"
-                            + (f", period `{period}`" if period else "")
-                            + ": missing cell",
+                            f"{_where(name, ind, period)}: missing cell",
                             "fill it in (every indicator without a `default` needs a value)",
                         )
                         continue
@@ -408,6 +404,11 @@ def _unit_name(cell: Any) -> str | None:
     if isinstance(number, Decimal):  # a numeric unit code, e.g. 1001 (not 1001.0)
         return str(number.normalize()) if number == number.to_integral_value() else str(number)
     return str(cell)
+
+
+def _where(unit: str, ind: Indicator, period: str | None) -> str:
+    """`unit `A`, indicator `x`, period `Q1`` for a cell's message."""
+    return f"unit `{unit}`, indicator `{ind.name}`" + (f", period `{period}`" if period else "")
 
 
 def _cell_value(ind: Indicator, cell: Any) -> Any:
