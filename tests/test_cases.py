@@ -244,3 +244,30 @@ def test_an_unwritable_counterexample_is_a_one_line_error(tmp_path: Path) -> Non
         f"rulebook: cannot write {tmp_path}/wrong.counterexample."
         "declared.yaml: it is a folder; give a file name\n"
     )
+
+
+def test_an_expect_that_is_not_a_mapping_is_a_located_error(tmp_path: Path) -> None:
+    """`expect: {unit: [total, 6]}` (a list where a mapping belongs) is an error at its line and
+    column in the tests file; the other cases still run."""
+    shutil.copy(SCHEMES / "migrant-services.yaml", tmp_path / "m.yaml")
+    shutil.copy(SCHEMES / "examples" / "migrant-services.data.yaml", tmp_path / "d.yaml")
+    path = tmp_path / "x.tests.yaml"
+    path.write_text(
+        "scheme: m.yaml\n"
+        "cases:\n"
+        "  - name: bad\n"
+        "    data: d.yaml\n"
+        "    expect:\n"
+        "      中马街道: [total, 6]\n"
+        "  - name: good\n"
+        "    data: d.yaml\n"
+        "    expect:\n"
+        "      中马街道: {total: 6}\n",
+        encoding="utf-8",
+    )
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["test", str(path)], out, err) == EXIT_SCHEME
+    assert (
+        "x.tests.yaml:6:13: error: `expect` of unit `中马街道` must be a mapping" in err.getvalue()
+    )
+    assert "1 passed, 0 failed, 1 not run" in out.getvalue()

@@ -180,3 +180,22 @@ def test_a_group_value_reading_an_n_a_aggregate_is_n_a_not_refused() -> None:
         "[street = east],next_mean,,group_value,,6,,,",
         "[street = west],next_mean,,group_value,,n/a,,,",
     ]
+
+
+def test_a_chinese_group_table_writes_not_applicable_as_a_word_of_its_language() -> None:
+    """Both units of 东 mark births n/a: the street's mean has no unit to run over, so it is
+    n/a, written 不适用 in a Chinese scheme's group table (the sum over none is 0)."""
+    scheme = rulebook.loads(
+        NA_POOL.replace("language: en", "language: zh").replace("title: naagg", "title: 出生")
+    )
+    data = {
+        "units": {
+            "甲": {"street": "east", "births": "n/a"},
+            "乙": {"street": "east", "births": "不适用"},
+            "丙": {"street": "west", "births": 4},
+        }
+    }
+    table = to_table(rulebook.evaluate(scheme, data))
+    row = next(line for line in table.splitlines() if line.startswith("m_births"))
+    assert "不适用" in row and "n/a" not in row
+    assert row.split()[-1] == "4"  # west: the one unit's 4

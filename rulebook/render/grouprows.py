@@ -16,6 +16,8 @@ import attrs
 
 from rulebook.arith import canonical
 from rulebook.audit.result import Result
+from rulebook.engine import semantics
+from rulebook.render import view
 from rulebook.scheme.model import Scheme
 
 YES_NO = {"zh": ("是", "否"), "en": ("yes", "no")}
@@ -83,6 +85,8 @@ def cell(scheme: Scheme, value: Any) -> str:
     """A value as text: decimals (`shown`), 是/否 (yes/no), per period `Q1 80 · Q2 75`."""
     if isinstance(value, Mapping):
         return " · ".join(f"{p} {cell(scheme, v)}" for p, v in value.items())
+    if value is semantics.NA:  # a mean/min/max where no unit of the group applies
+        return view.na_text(scheme)
     if isinstance(value, bool):
         yes, no = YES_NO.get(scheme.language, YES_NO["zh"])
         return yes if value else no

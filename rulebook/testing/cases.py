@@ -204,6 +204,30 @@ def _confined_text(
         ) from None
 
 
+def _mapping_of_mappings(
+    source: Any, path: tuple[str | int, ...], raw: Any, key: str, example: str
+) -> None:
+    """`overrides:` and `expect:` map each unit to a mapping of names; anything else is a
+    located error in the tests file (never a crash on `.items()`)."""
+    if raw is None:
+        return
+    if not isinstance(raw, dict):
+        raise SchemeError(
+            [source.problem((*path, key), f"`{key}` must map each unit to its values", example)]
+        )
+    for unit, values in raw.items():
+        if values is not None and not isinstance(values, dict):
+            raise SchemeError(
+                [
+                    source.problem(
+                        (*path, key, unit),
+                        f"`{key}` of unit `{unit}` must be a mapping of name: value",
+                        example,
+                    )
+                ]
+            )
+
+
 def _run_case(
     scheme: Scheme, case: dict[str, Any], path: tuple[str | int, ...], tests: CasesFile
 ) -> CaseResult:
@@ -224,6 +248,11 @@ def _run_case(
                 )
             ]
         )
+    for key, example in (
+        ("overrides", "`overrides: {西河村: {meetings_missed: 2}}`"),
+        ("expect", "`expect: {西河村: {total: 863.63}}`"),
+    ):
+        _mapping_of_mappings(source, path, case.get(key), key, example)
     for unit, changes in (case.get("overrides") or {}).items():
         if unit not in units:
             raise SchemeError(
