@@ -9,7 +9,7 @@ from typing import Any
 from rulebook.audit.result import Result
 from rulebook.engine import semantics
 from rulebook.render.safe import terminal_lines
-from rulebook.render.worksheet import show
+from rulebook.render.worksheet import provenance, show
 
 MAX_NAMED = 20
 """Units named on the `held by` line at most; more are counted."""
@@ -41,12 +41,7 @@ def aggregate_detail(result: Result, unit: str, name: str) -> str:
         shown = ", ".join(holders[:MAX_NAMED]) + (f", … and {more} more" if more > 0 else "")
         if holders:
             lines.append(f"  held by   {shown}")
-    if agg.location:
-        lines.append(f"  source    {agg.location.file}:{agg.location.line}")
-    if agg.reference:
-        lines.append(f"  reference {agg.reference}")
-    if agg.note:
-        lines.append(f"  note      {' '.join(agg.note.split())}")
+    lines += provenance(agg.location, agg.reference, agg.note)
     return terminal_lines("\n".join(lines) + "\n")
 
 

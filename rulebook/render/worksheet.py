@@ -16,6 +16,7 @@ from rulebook.audit.result import Result, UnitResult
 from rulebook.audit.trail import Auditor, NodeAudit
 from rulebook.data.values import duration_text
 from rulebook.engine import semantics
+from rulebook.errors import Location
 from rulebook.render import view
 from rulebook.render.runparams import parameters_line
 from rulebook.render.safe import terminal_lines
@@ -268,13 +269,20 @@ def detail(a: NodeAudit, scheme: Scheme | None = None) -> str:
     if a.standard is not None:
         lost = format(a.lost, "f") if a.lost is not None else "-"
         lines.append(f"  standard  {show(a.standard)}  (lost {lost})")
-    if a.location:
-        lines.append(f"  source    {a.location.file}:{a.location.line}")
-    if a.reference:
-        lines.append(f"  reference {a.reference}")
-    if a.note:
-        lines.append(f"  note      {' '.join(a.note.split())}")
+    lines += provenance(a.location, a.reference, a.note)
     return "\n".join(lines) + "\n"
+
+
+def provenance(location: Location | None, reference: str, note: str) -> list[str]:
+    """A detail's closing lines: where it is written, the clause it cites and its note."""
+    lines = []
+    if location:
+        lines.append(f"  source    {location.file}:{location.line}")
+    if reference:
+        lines.append(f"  reference {reference}")
+    if note:
+        lines.append(f"  note      {' '.join(note.split())}")
+    return lines
 
 
 def _detail_value(a: NodeAudit, scheme: Scheme | None) -> str:
