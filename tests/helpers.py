@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 import textwrap
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import rulebook
@@ -28,3 +31,43 @@ def problems(yaml_text: str) -> list[str]:
     except rulebook.SchemeError as exc:
         return [p.render() for p in exc.problems if p.severity == "error"]
     raise AssertionError("scheme loaded but was expected to fail")
+
+
+def chromium() -> str | None:
+    """A headless-capable Chromium on this machine, or None (the browser tests then skip)."""
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+def browser_dom(html: str, tmp_path: Path) -> str:
+    """The DOM after a headless Chromium has loaded the page (what a reader gets)."""
+    browser = chromium()
+    assert browser is not None
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    page = tmp_path / "report.html"
+    page.write_text(html, encoding="utf-8")
+    proc = subprocess.run(
+        [
+            browser,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--dump-dom",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return proc.stdout

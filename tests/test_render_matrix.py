@@ -29,6 +29,7 @@ from rulebook.render.table import to_table
 from rulebook.render.worksheet import worksheet
 
 from conftest import ROOT, load_shipped
+from helpers import browser_dom, chromium
 
 ENGLISH = """
 scheme: {id: english, title: Clinic review}
@@ -432,49 +433,8 @@ tree:
 """
 
 
-def _chromium() -> str | None:
-    import shutil
-
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        path = shutil.which(name)
-        if path:
-            return path
-    return None
-
-
-def _browser_dom(html: str, tmp_path: Path) -> str:
-    """The DOM after a headless Chromium has loaded the page (what a reader gets)."""
-    import subprocess
-
-    tmp_path.mkdir(parents=True, exist_ok=True)
-    page = tmp_path / "report.html"
-    page.write_text(html, encoding="utf-8")
-    proc = subprocess.run(
-        [
-            str(_chromium()),
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            f"--user-data-dir={tmp_path / 'profile'}",
-            "--dump-dom",
-            page.as_uri(),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    return proc.stdout
-
-
 @pytest.mark.skipif(
-    _chromium() is None, reason="no Chromium on this machine (.ci/run installs Debian's chromium)"
+    chromium() is None, reason="no Chromium on this machine (.ci/run installs Debian's chromium)"
 )
 def test_vetoed_unit_and_output_only_scheme_read_back_from_chromium(tmp_path: Path) -> None:
     """西苑社区 (community-monthly) is vetoed: its section carries the veto with its reason and
@@ -482,7 +442,7 @@ def test_vetoed_unit_and_output_only_scheme_read_back_from_chromium(tmp_path: Pa
     3 例, a count without `.00`) and no total."""
     cm = next(r for name, r in CASES if name == "community-monthly")
     doc = cm.to_dict(audit=True)
-    dom = _browser_dom(to_html(cm), tmp_path)
+    dom = browser_dom(to_html(cm), tmp_path)
     check_html_units(cm, doc, dom)
     section = read_html(dom)["西苑社区"]
     assert (
@@ -494,7 +454,7 @@ def test_vetoed_unit_and_output_only_scheme_read_back_from_chromium(tmp_path: Pa
     result = rulebook.evaluate(
         scheme, rulebook.parse_data("units: {甲村: {cases: 3}}", scheme, "d")
     )
-    dom = _browser_dom(to_html(result), tmp_path / "pay")
+    dom = browser_dom(to_html(result), tmp_path / "pay")
     section = read_html(dom)["甲村"]
     assert "pay.amount 补贴金额 360.00 元" in section
     assert "pay.count 手术例数 3 例" in section

@@ -6,8 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import shutil
-import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -18,6 +16,7 @@ from rulebook.render.html import to_html
 from rulebook.render.report import to_csv, to_json
 
 from conftest import ROOT, VILLAGE, VILLAGE_DATA
+from helpers import browser_dom, chromium
 
 EXPECTED_RANKING = [
     ("1", "北岗村", "1210.20"),
@@ -115,44 +114,14 @@ def test_html_is_self_contained_and_has_the_ranking(tmp_path: Path) -> None:
     assert "schemes/village-fp-1000.yaml:" in html
 
 
-def _chromium() -> str | None:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        path = shutil.which(name)
-        if path:
-            return path
-    return None
-
-
 @pytest.mark.skipif(
-    _chromium() is None, reason="no Chromium on this machine (.ci/run installs Debian's chromium)"
+    chromium() is None, reason="no Chromium on this machine (.ci/run installs Debian's chromium)"
 )
 def test_html_report_renders_in_headless_chromium(tmp_path: Path) -> None:
     """Load the report in a real browser and read the ranking table from the rendered DOM."""
-    page = tmp_path / "report.html"
-    page.write_text(to_html(fresh_result()), encoding="utf-8")
-    proc = subprocess.run(
-        [
-            str(_chromium()),
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            f"--user-data-dir={tmp_path / 'profile'}",
-            "--dump-dom",
-            page.as_uri(),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    assert _ranking_from(proc.stdout) == EXPECTED_RANKING
-    assert "<svg" in proc.stdout
+    dom = browser_dom(to_html(fresh_result()), tmp_path)
+    assert _ranking_from(dom) == EXPECTED_RANKING
+    assert "<svg" in dom
 
 
 def test_excel_workbook(tmp_path: Path) -> None:
