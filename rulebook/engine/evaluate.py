@@ -236,20 +236,9 @@ def _located(
 ) -> EvaluationError:
     """The error for `unit`, naming the node, the period and the failing part of its formula."""
     owner = failing_owner(program, stage, exc) or "?"
-    formula = (
-        scheme.values[owner].formula
-        if owner in scheme.values
-        else scheme.nodes[owner].formula
-        if owner in scheme.nodes
-        else None
-    )
-    location = (
-        scheme.values[owner].location
-        if owner in scheme.values
-        else scheme.nodes[owner].location
-        if owner in scheme.nodes
-        else None
-    )
+    owned = scheme.values.get(owner) or scheme.nodes.get(owner)  # one namespace: either
+    formula = owned.formula if owned is not None else None
+    location = owned.location if owned is not None else None
     cause, hint = _CAUSES.get(type(exc).__name__, (type(exc).__name__, None))
     if isinstance(exc, TableMiss):  # its message names the table and the value
         cause, hint = str(exc), exc.hint
