@@ -319,23 +319,13 @@ class _Differ:
         self.new_data = {u.name: u.values for u in new.data.units} if new.data else None
 
     def unit(self, a: UnitResult, b: UnitResult, rank_a: int, rank_b: int) -> UnitDiff:
-        old_out, new_out = dict(a.outcomes), dict(b.outcomes)
-        outcomes = tuple(
-            (n, old_out.get(n), new_out.get(n))
-            for n in _merged(list(old_out), list(new_out))
-            if old_out.get(n) != new_out.get(n)
-        )
+        outcomes = _changed(a.outcomes, b.outcomes)
         vetoes = tuple(
             (v, v in a.vetoes, v in b.vetoes)
             for v in _merged(list(a.vetoes), list(b.vetoes))
             if (v in a.vetoes) != (v in b.vetoes)
         )
-        outs_a, outs_b = dict(a.outputs), dict(b.outputs)
-        outputs = tuple(
-            (n, outs_a.get(n), outs_b.get(n))
-            for n in _merged(list(outs_a), list(outs_b))
-            if outs_a.get(n) != outs_b.get(n)
-        )
+        outputs = _changed(a.outputs, b.outputs)
         ranks = tuple(
             (r, *change)
             for r in _merged(list(a.ranks), list(b.ranks))
@@ -427,6 +417,17 @@ class _Differ:
                     seen,
                 )
         return tuple(out)
+
+
+def _changed(old: Mapping[str, Any], new: Mapping[str, Any]) -> tuple[Any, ...]:
+    """(name, old value, new value) of each name whose value differs, in merged order (a name
+    on one side only has None on the other)."""
+    was, now = dict(old), dict(new)
+    return tuple(
+        (n, was.get(n), now.get(n))
+        for n in _merged(list(was), list(now))
+        if was.get(n) != now.get(n)
+    )
 
 
 def _merged(old: list[str], new: list[str]) -> list[str]:
