@@ -6,7 +6,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
@@ -146,7 +146,9 @@ class Result:
     """The scores of every unit of a data set under one scheme, in the data's unit order."""
 
     scheme: Scheme = attrs.field(repr=False)
-    units: tuple[UnitResult, ...]
+    units: Sequence[UnitResult]
+    """In the data's unit order: a tuple, or for a large result the packed units
+    (`rulebook.engine.packed.PackedUnits`), whose items are made as they are read."""
     data_file: str = ""
     data: Any = attrs.field(default=None, repr=False, eq=False)
     """The checked DataSet scored; its digest goes into the manifest (computed on demand, so
@@ -169,6 +171,10 @@ class Result:
 
     def unit(self, name: str) -> UnitResult:
         """The result of the unit called `name` (KeyError if absent)."""
+        position = getattr(self.units, "position", None)
+        if position is not None:  # packed: found by name, decoding only its chunk
+            unit: UnitResult = self.units[position(name)]
+            return unit
         for u in self.units:
             if u.unit == name:
                 return u
@@ -177,8 +183,24 @@ class Result:
     def total_ranks(self) -> list[Decimal]:
         """Competition rank of each unit by total, highest first, in unit order (a total that
         is n/a — nothing applies to the unit — ranks last)."""
-        totals: list[Any] = [u.value("total") for u in self.units]
+        totals = self.column("total")
         return rank([_BELOW_ALL if t is NA else t for t in totals])
+
+    def column(self, name: str, period: str | None = None) -> list[Any]:
+        """Every unit's value of `name` (at `period`, for a name that varies), in unit order.
+        A packed result reads the one slot without decoding whole slot lists."""
+        plan = self.scheme.program.plan
+        packed = getattr(self.units, "column", None)
+        if packed is not None and name in plan.slots and (period or name not in plan.points):
+            values: list[Any] = packed(plan.slot(name, period))
+            return values
+        return [u.value(name, period) for u in self.units]
+
+    @property
+    def names(self) -> list[str]:
+        """The units' names, in unit order."""
+        names: list[str] | None = getattr(self.units, "names", None)
+        return names if names is not None else [u.unit for u in self.units]
 
     def explain(self, unit: str, node: str = "total") -> NodeAudit:
         """Why `unit` has its value at `node` (a node id, `total`, or a named value)."""

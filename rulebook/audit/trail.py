@@ -433,6 +433,9 @@ class Scores(Protocol):
     def scheme(self) -> Scheme: ...
     @property
     def units(self) -> Sequence[UnitScores]: ...
+    @property
+    def names(self) -> list[str]: ...
+    def column(self, name: str, period: str | None = None) -> list[Any]: ...
 
 
 # A formula's top-level floor/cap, worked out once per formula: either a branch
@@ -795,7 +798,7 @@ class Auditor:
 
     def _ranks(self, spec: _Spec, unit: UnitScores) -> tuple[RankRead, ...]:
         if not self._unit_index:
-            self._unit_index.update((u.unit, i) for i, u in enumerate(self.result.units))
+            self._unit_index.update((name, i) for i, name in enumerate(self.result.names))
         index = self._unit_index[unit.unit]
         out = []
         for name, offset, period, method in spec.ranked:
@@ -818,8 +821,8 @@ class Auditor:
             sizes = self._group_sizes.get(agg.by)
             if sizes is None:
                 sizes = self._group_sizes[agg.by] = {}
-                for u in self.result.units:
-                    key = None if agg.by is None else u.value(agg.by)
+                keys = self.result.column(agg.by) if agg.by else [None] * len(self.result.units)
+                for key in keys:
                     sizes[key] = sizes.get(key, 0) + 1
             out.append(
                 AggregateRead(
@@ -857,10 +860,11 @@ class Auditor:
         if key not in self._ties:
             groups: dict[Any, list[str]] = {}
             place = self._place[key] = []
-            for u, (_, rank) in zip(self.result.units, self._rank_table(name)[offset], strict=True):
+            names = self.result.names
+            for unit, (_, rank) in zip(names, self._rank_table(name)[offset], strict=True):
                 group = groups.setdefault(rank, [])
                 place.append(len(group))
-                group.append(u.unit)
+                group.append(unit)
             self._ties[key] = groups
         return self._ties[key]
 
@@ -871,9 +875,9 @@ class Auditor:
             points: list[str | None] = list(self.scheme.axis_ids(self.scheme.axis_of(name))) or [
                 None
             ]
+            column = self.result.column
             self._rank_tables[name] = [
-                [(u.value(ranking.basis, p), u.value(name, p)) for u in self.result.units]
-                for p in points
+                list(zip(column(ranking.basis, p), column(name, p), strict=True)) for p in points
             ]
         return self._rank_tables[name]
 

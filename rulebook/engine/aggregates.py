@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
 from decimal import Decimal, localcontext
-from typing import Any
+from typing import Any, Protocol
 
 from rulebook.arith import CONTEXT
 from rulebook.engine.plan import Plan
@@ -27,6 +27,16 @@ from rulebook.engine.semantics import NA, NotApplicable
 from rulebook.scheme.model import AggregateFunction, Scheme
 
 ZERO = Decimal(0)
+
+
+class Columns(Protocol):
+    """Every unit's slot values, read and written a whole slot (column) at a time: the plain
+    slot lists (`rulebook.engine.evaluate.SlotLists`) or the packed ones
+    (`rulebook.engine.packed.PackedRows`)."""
+
+    def __len__(self) -> int: ...
+    def column(self, slot: int) -> Sequence[Any]: ...
+    def set_column(self, slot: int, values: Sequence[Any]) -> None: ...
 
 
 def aggregate(
@@ -91,11 +101,17 @@ def compute(
     ]
 
 
-def apply(scheme: Scheme, plan: Plan, name: str, vectors: list[list[Any]]) -> None:
-    """Compute aggregate `name` over every unit's slot list and write each unit's group's
-    value into its slot(s)."""
+def apply(scheme: Scheme, plan: Plan, name: str, columns: Columns) -> None:
+    """Compute aggregate `name` over every unit's values and write each unit's group's value
+    into its slot(s)."""
     target = plan.slots[name]
-    columns = compute(scheme, plan, name, len(vectors), lambda slot, row: vectors[row][slot])
-    for offset, column in enumerate(columns):
-        for vector, value in zip(vectors, column, strict=True):
-            vector[target + offset] = value
+    read: dict[int, Sequence[Any]] = {}
+
+    def value(slot: int, row: int) -> Any:
+        column = read.get(slot)
+        if column is None:
+            column = read[slot] = columns.column(slot)
+        return column[row]
+
+    for offset, column in enumerate(compute(scheme, plan, name, len(columns), value)):
+        columns.set_column(target + offset, column)

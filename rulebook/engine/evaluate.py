@@ -8,7 +8,7 @@ its own slot list. Arithmetic runs in rulebook's decimal context (see `rulebook.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal, localcontext
 from typing import Any, Literal, get_args
 
@@ -19,7 +19,8 @@ from rulebook.data.dataset import DataSet, UnitData
 from rulebook.engine import aggregates
 from rulebook.engine.codegen import failing_owner, scored_through_table
 from rulebook.engine.interpret import Interpreter, failing_part, reference_stages
-from rulebook.engine.plan import Plan, Program, Stage
+from rulebook.engine.packed import PackedRows, PackedUnits, stage_reads, stage_writes
+from rulebook.engine.plan import Plan, Program, Stage, StageFn
 from rulebook.engine.ranking import rank
 from rulebook.errors import DataError, EvaluationError, Problem
 from rulebook.scheme.model import Scheme
@@ -35,7 +36,10 @@ PROGRESS_EVERY = 1000
 Progress = Callable[[int, int], object]
 
 SHARE_FROM = 50_000
-"""Units from which `evaluate` shares equal computed values by default (see `_Sharer`)."""
+"""Units from which `evaluate` keeps a result packed by default (see `rulebook.engine.packed`);
+`share=True` shares equal values between plain slot lists instead (`_Sharer`)."""
+
+PACK_FROM = SHARE_FROM
 
 
 def evaluate(
@@ -45,6 +49,7 @@ def evaluate(
     engine: Engine = "compiled",
     progress: Progress | None = None,
     share: bool | None = None,
+    pack: bool | None = None,
 ) -> Result:
     """Score every unit of `data` (a checked DataSet, or plain `{"units": {...}}` data, which is
     checked first) and return the Result. Raises DataError or EvaluationError; never half-done.
@@ -56,9 +61,10 @@ def evaluate(
     each pass (filling inputs, then each stage) and once at the end (`done == total`), where
     `total` is units × passes: a caller's progress bar. Without it the loops run unchunked.
 
-    `share=True` makes equal computed values of a slot one object across units (`_Sharer`):
-    a third of the memory a result holds, for about half as much scoring time again. The default
-    (None) shares from `SHARE_FROM` units up, where memory is what limits a run."""
+    `pack=True` keeps the result's slot lists packed (`rulebook.engine.packed`): a tenth of the
+    memory, for about a third more scoring time; the default (None) packs from `PACK_FROM`
+    units up, where memory is what limits a run. `share=True` (unpacked results only) makes
+    equal computed values of a slot one object across units (`_Sharer`) instead."""
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
     if not isinstance(data, DataSet):
@@ -68,46 +74,165 @@ def evaluate(
     stages = program.stages if engine == "compiled" else reference_stages(scheme)
     units = data.units
     count = len(units)
+    if pack if pack is not None else (count >= PACK_FROM and not share):
+        rows = PackedRows(scheme, plan, units)
+        _score_packed(scheme, program, stages, data, rows, progress)
+        results: Sequence[UnitResult] = PackedUnits(
+            rows, lambda name, vector: UnitResult(name, vector, scheme)
+        )
+    else:
+        vectors = _score_lists(scheme, program, stages, data, progress, sharing=bool(share))
+        results = tuple(UnitResult(u.name, v, scheme) for u, v in zip(units, vectors, strict=True))
+    return Result(scheme, results, data_file=data.file, data=data)
+
+
+class SlotLists:
+    """Plain slot lists (one list per unit) read and written a whole slot at a time, the way
+    rankings and aggregates use them (`rulebook.engine.aggregates.Columns`)."""
+
+    def __init__(self, vectors: list[list[Any]]) -> None:
+        self.vectors = vectors
+
+    def __len__(self) -> int:
+        return len(self.vectors)
+
+    def column(self, slot: int) -> list[Any]:
+        return [v[slot] for v in self.vectors]
+
+    def set_column(self, slot: int, values: Sequence[Any]) -> None:
+        for vector, value in zip(self.vectors, values, strict=True):
+            vector[slot] = value
+
+
+class _Ticker:
+    """`evaluate`'s progress calls: units done over units × passes (inputs, then each stage)."""
+
+    def __init__(self, progress: Progress | None, count: int, passes: int) -> None:
+        self.progress, self.total, self.done = progress, count * passes, 0
+
+    def __call__(self, units: int) -> None:
+        if self.progress is not None:
+            self.done += units
+            self.progress(self.done, self.total)
+
+    def finish(self) -> None:
+        if self.progress is not None and self.total == 0:  # nothing scored: the one final call
+            self.progress(0, 0)
+
+
+def _score_lists(
+    scheme: Scheme,
+    program: Program,
+    stages: Sequence[StageFn],
+    data: DataSet,
+    progress: Progress | None,
+    *,
+    sharing: bool,
+) -> list[list[Any]]:
+    """Every unit's slot list, scored: inputs filled, then each stage over all units with its
+    rankings and aggregates before it."""
+    plan = program.plan
+    units = data.units
+    count = len(units)
     step = PROGRESS_EVERY if progress is not None else max(count, 1)
-    total, done = count * (1 + len(stages)), 0
-    sharing = share if share is not None else count >= SHARE_FROM
+    tick = _Ticker(progress, count, 1 + len(stages))
     vectors: list[list[Any]] = []
     for start in range(0, count, step):
         vectors.extend([_inputs(scheme, plan, unit) for unit in units[start : start + step]])
-        if progress is not None:
-            done += min(step, count - start)
-            progress(done, total)
-    _check_constraints(scheme, data, vectors)
+        tick(min(step, count - start))
+    problems = _broken_constraints(scheme, data.file, units, vectors)
+    if problems:
+        raise DataError(problems)
+    columns = SlotLists(vectors)
     with localcontext(CONTEXT):
         for stage, function in zip(plan.stages, stages, strict=True):
-            for ranking in stage.rankings:
-                _apply_ranking(scheme, plan, ranking, vectors)
-            for name in stage.aggregates:
-                aggregates.apply(scheme, plan, name, vectors)
-            sharer = _Sharer(scheme, plan, stage, tabled=engine == "compiled") if sharing else None
+            _across_units(scheme, plan, stage, columns)
+            sharer = _Sharer(scheme, plan, stage, tabled=stages is program.stages)
+            share = sharer if sharing else None
             for start in range(0, count, step):
-                for unit, vector in zip(
-                    units[start : start + step], vectors[start : start + step], strict=True
-                ):
-                    try:
-                        function(vector)
-                    except ArithmeticError as exc:
-                        raise _located(
-                            scheme, program, stage.index, unit.name, exc, units, vectors
-                        ) from None
-                    if sharer is not None:
-                        sharer(vector)
-                if progress is not None:
-                    done += min(step, count - start)
-                    progress(done, total)
-    if progress is not None and count == 0:  # nothing to score: still the one final call
-        progress(0, 0)
-    return Result(
-        scheme,
-        tuple(UnitResult(u.name, v, scheme) for u, v in zip(units, vectors, strict=True)),
-        data_file=data.file,
-        data=data,
-    )
+                _run_stage(
+                    scheme,
+                    program,
+                    stage.index,
+                    function,
+                    units[start : start + step],
+                    vectors[start : start + step],
+                    share,
+                )
+                tick(min(step, count - start))
+    tick.finish()
+    return vectors
+
+
+def _score_packed(
+    scheme: Scheme,
+    program: Program,
+    stages: Sequence[StageFn],
+    data: DataSet,
+    rows: PackedRows,
+    progress: Progress | None,
+) -> None:
+    """`_score_lists` chunk by chunk into packed rows: at most one chunk's slot lists exist at a
+    time. A later stage decodes a chunk, runs, and packs again only the slots it wrote."""
+    plan = program.plan
+    units = data.units
+    count = len(units)
+    tick = _Ticker(progress, count, 1 + len(stages))
+    chunks = range(len(rows.chunks))
+    if any(v.kind == "constraint" for v in scheme.values.values()):
+        problems: list[Problem] = []
+        for chunk in chunks:  # every unit's constraints before anything is scored
+            start, end = rows.bounds(chunk)
+            some = units[start:end]
+            vectors = [_inputs(scheme, plan, unit) for unit in some]
+            problems += _broken_constraints(scheme, data.file, some, vectors)
+        if problems:
+            raise DataError(problems)
+    tick(count)
+    with localcontext(CONTEXT):
+        for stage, function in zip(plan.stages, stages, strict=True):
+            _across_units(scheme, plan, stage, rows)
+            writes = None if stage.index == 0 else stage_writes(plan, stage)
+            reads = stage_reads(program, stage.index) if stages is program.stages else None
+            for chunk in chunks:
+                start, end = rows.bounds(chunk)
+                some = units[start:end]
+                if stage.index == 0:
+                    vectors = [_inputs(scheme, plan, unit) for unit in some]
+                else:
+                    vectors = rows.rows(chunk, reads)
+                _run_stage(scheme, program, stage.index, function, some, vectors, None)
+                rows.pack(chunk, vectors, writes)
+                tick(end - start)
+    tick.finish()
+
+
+def _across_units(scheme: Scheme, plan: Plan, stage: Stage, columns: aggregates.Columns) -> None:
+    """The rankings and aggregates that run across all units before `stage`."""
+    for ranking in stage.rankings:
+        _apply_ranking(scheme, plan, ranking, columns)
+    for name in stage.aggregates:
+        aggregates.apply(scheme, plan, name, columns)
+
+
+def _run_stage(
+    scheme: Scheme,
+    program: Program,
+    stage: int,
+    function: StageFn,
+    units: Sequence[UnitData],
+    vectors: list[list[Any]],
+    sharer: _Sharer | None,
+) -> None:
+    """One stage for some units, each over its own slot list; an arithmetic failure becomes the
+    located EvaluationError for its unit."""
+    for unit, vector in zip(units, vectors, strict=True):
+        try:
+            function(vector)
+        except ArithmeticError as exc:
+            raise _located(scheme, program, stage, unit.name, exc, vector) from None
+        if sharer is not None:
+            sharer(vector)
 
 
 def _inputs(scheme: Scheme, plan: Plan, unit: UnitData) -> list[Any]:
@@ -183,15 +308,18 @@ class _Sharer:
             self.caches = [(s, c) for s, c in self.caches if 2 * len(c) <= self.SAMPLE]
 
 
-def _check_constraints(scheme: Scheme, data: DataSet, vectors: list[list[Any]]) -> None:
-    """Every unit must satisfy the scheme's constraints before anything is scored."""
+def _broken_constraints(
+    scheme: Scheme, file: str, units: Sequence[UnitData], vectors: list[list[Any]]
+) -> list[Problem]:
+    """The scheme's constraints that `units` (with their filled slot lists) break; every unit
+    must satisfy them before anything is scored."""
     constraints = [v for v in scheme.values.values() if v.kind == "constraint"]
     if not constraints:
-        return
+        return []
     interpreter = Interpreter(scheme)
     problems = []
     with localcontext(CONTEXT):
-        for unit, vector in zip(data.units, vectors, strict=True):
+        for unit, vector in zip(units, vectors, strict=True):
             for constraint in constraints:
                 if interpreter.run(constraint.formula.tree, vector, None) is not True:
                     text = " ".join(constraint.formula.text.split())
@@ -199,30 +327,30 @@ def _check_constraints(scheme: Scheme, data: DataSet, vectors: list[list[Any]]) 
                         Problem(
                             f"unit `{unit.name}`: {constraint.label} (requires `{text}`)",
                             constraint.location,
-                            f"check the data of `{unit.name}` in {data.file}",
+                            f"check the data of `{unit.name}` in {file}",
                         )
                     )
-    if problems:
-        raise DataError(problems)
+    return problems
 
 
-def _apply_ranking(scheme: Scheme, plan: Plan, name: str, vectors: list[list[Any]]) -> None:
+def _apply_ranking(scheme: Scheme, plan: Plan, name: str, columns: aggregates.Columns) -> None:
     """Rank every unit by the ranking's basis (per period or group if it varies) and write each
     unit's rank into its slot."""
     ranking = scheme.rankings[name]
     basis, target = plan.slots[ranking.basis], plan.slots[name]
     demote = plan.slots[ranking.demote] if ranking.demote else None
     for offset in range(scheme.axis_size(scheme.axis_of(name))):
-        demoted = [v[demote + offset] is True for v in vectors] if demote is not None else None
+        demoted = None
+        if demote is not None:
+            demoted = [flag is True for flag in columns.column(demote + offset)]
         ranks = rank(
-            [v[basis + offset] for v in vectors],
+            columns.column(basis + offset),
             order=ranking.order,
             method=ranking.method,
             demoted=demoted,
             within=ranking.demoted_within,
         )
-        for vector, r in zip(vectors, ranks, strict=True):
-            vector[target + offset] = r
+        columns.set_column(target + offset, ranks)
 
 
 def _located(
@@ -231,8 +359,7 @@ def _located(
     stage: int,
     unit: str,
     exc: ArithmeticError,
-    units: tuple[UnitData, ...],
-    vectors: list[list[Any]],
+    vector: list[Any],
 ) -> EvaluationError:
     """The error for `unit`, naming the node, the period and the failing part of its formula."""
     owner = failing_owner(program, stage, exc) or "?"
@@ -246,7 +373,6 @@ def _located(
         return EvaluationError(unit, owner, "", cause, location, hint=hint)
     flat = " ".join(formula.text.split("\n"))
     shown = flat.strip()
-    vector = next(v for u, v in zip(units, vectors, strict=True) if u.name == unit)
     part, period = failing_part(scheme, formula.tree, vector, scheme.axis_of(owner))
     column = None
     if part is not None and part.col_offset <= len(shown):

@@ -46,7 +46,8 @@ def rank(
     ranks = [position[k] for k in keys]
     if within is not None and demoted is not None:
         ranks = cap_demoted(ranks, demoted, within)
-    return [Decimal(r) for r in ranks]
+    shared = {r: Decimal(r) for r in set(ranks)}  # one object per rank, not per unit
+    return [shared[r] for r in ranks]
 
 
 def cap_demoted(ranks: Sequence[int], demoted: Sequence[bool], within: int) -> list[int]:

@@ -33,9 +33,10 @@ from rulebook.engine.columnar.fixed import (
     to_decimal,
 )
 from rulebook.engine.columnar.frame import _from_objects
-from rulebook.engine.evaluate import _check_constraints, _located
+from rulebook.engine.evaluate import _broken_constraints, _located
 from rulebook.engine.ranking import rank
 from rulebook.engine.semantics import NA
+from rulebook.errors import DataError
 from rulebook.scheme.model import Ranking, Scheme
 
 RankHook = Callable[[Ranking, int, list[Any]], Any]
@@ -147,9 +148,7 @@ class Run:
                     function(vector)
                 except ArithmeticError as exc:
                     unit = self.names[row]
-                    raise _located(
-                        self.scheme, program, stage, unit, exc, (UnitData(unit, {}),), [vector]
-                    ) from None
+                    raise _located(self.scheme, program, stage, unit, exc, vector) from None
 
     def vector_from_columns(self, row: int) -> list[Any]:
         vector: list[Any] = [None] * self.scheme.program.size
@@ -181,7 +180,10 @@ class Run:
         rows = [int(r) for r in np.flatnonzero(suspect)]
         if rows:
             data = DataSet(tuple(UnitData(self.names[r], {}) for r in rows))
-            _check_constraints(self.scheme, data, [self.vector_from_columns(r) for r in rows])
+            vectors = [self.vector_from_columns(r) for r in rows]
+            problems = _broken_constraints(self.scheme, data.file, data.units, vectors)
+            if problems:
+                raise DataError(problems)
 
     # -- aggregates ---------------------------------------------------------------------------
 
