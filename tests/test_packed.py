@@ -73,12 +73,17 @@ POOL: list[Any] = [
 ]
 
 
+FORMS = ["5", "5.00", "5.0", "-0", "0", "0.00", "1E+1", "10", "-2.5", "NaN"]
+"""Equal numbers written differently: coded by value, each must come back in its own form."""
+
+
 @settings(max_examples=200, deadline=None)
 @given(
     st.lists(
         st.one_of(
             st.sampled_from(range(len(POOL))),  # shared objects, as score tables give
             st.decimals(allow_nan=False, places=3).map(lambda d: ("new", d)),  # one per unit
+            st.sampled_from(FORMS).map(lambda t: ("new", t)),  # few values, a new object each
         ),
         min_size=1,
         max_size=300,

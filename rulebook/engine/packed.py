@@ -187,6 +187,16 @@ _SLOT = re.compile(r"\bv\[(\d+)\]")
 _VECTOR = re.compile(r"\bv\b")
 
 
+class _ChunkUnits:
+    """A chunk's units and their data mappings (what indicator slots are read from)."""
+
+    __slots__ = ("units", "values")
+
+    def __init__(self, units: Sequence[UnitData]) -> None:
+        self.units = units
+        self.values = [u.values for u in units]
+
+
 class PackedRows:
     """Every unit's slot list, packed by chunk and slot (see the module). Indicator and
     unit-parameter slots are read from the units' data; every other slot is stored.
@@ -247,8 +257,8 @@ class PackedRows:
         if self._decoded is not None and self._decoded[0] == chunk:
             self._decoded = None
 
-    def _column(self, chunk: int, slot: int, units: Sequence[UnitData]) -> list[Any]:
-        """Slot `slot` of the chunk's units, decoded (`units` are the chunk's)."""
+    def _column(self, chunk: int, slot: int, units: _ChunkUnits) -> list[Any]:
+        """Slot `slot` of the chunk's units, decoded."""
         stored = self.chunks[chunk].get(slot)
         if stored is _ALIAS:
             return self._column(chunk, slot - 1, units)
@@ -257,23 +267,26 @@ class PackedRows:
         indicator = self.inputs.get(slot)
         if indicator is not None:
             name, period = indicator
-            column = map(itemgetter(name), [u.values for u in units])
+            column = map(itemgetter(name), units.values)
             return list(map(itemgetter(period), column) if period else column)
         parameter = self.parameters.get(slot)
         if parameter is not None:
             given = self.scheme.parameters[parameter]
-            return [given.by_unit.get(u.name, given.value) for u in units]
-        return [None] * len(units)  # not computed yet
+            return [given.by_unit.get(u.name, given.value) for u in units.units]
+        return [None] * len(units.units)  # not computed yet
+
+    def _units(self, chunk: int) -> _ChunkUnits:
+        start, end = self.bounds(chunk)
+        return _ChunkUnits(self.units[start:end])
 
     def rows(self, chunk: int, slots: Sequence[int] | None = None) -> list[list[Any]]:
         """The chunk's slot lists, decoded (new lists: the caller may write into them); with
         `slots`, only those slots are filled in (the rest are None)."""
-        start, end = self.bounds(chunk)
-        units = self.units[start:end]
+        units = self._units(chunk)
         if slots is None:
             columns = [self._column(chunk, slot, units) for slot in range(self.size)]
             return list(map(list, zip(*columns, strict=True)))
-        rows = [[None] * self.size for _ in units]
+        rows = [[None] * self.size for _ in units.units]
         for slot in slots:
             for row, value in zip(rows, self._column(chunk, slot, units), strict=True):
                 row[slot] = value
@@ -296,8 +309,7 @@ class PackedRows:
         """Every unit's value at `slot`, in unit order."""
         out: list[Any] = []
         for chunk in range(len(self.chunks)):
-            start, end = self.bounds(chunk)
-            out += self._column(chunk, slot, self.units[start:end])
+            out += self._column(chunk, slot, self._units(chunk))
         return out
 
     def set_column(self, slot: int, values: Sequence[Any]) -> None:
@@ -305,7 +317,7 @@ class PackedRows:
         for chunk, stored in enumerate(self.chunks):
             start, end = self.bounds(chunk)
             if stored.get(slot + 1) is _ALIAS:  # the next slot keeps the values it had
-                stored[slot + 1] = pack_column(self._column(chunk, slot, self.units[start:end]))
+                stored[slot + 1] = pack_column(self._column(chunk, slot, self._units(chunk)))
             stored[slot] = pack_column(values[start:end])
         self._decoded = None
 
@@ -340,7 +352,7 @@ class PackedUnits(Sequence[Any]):
         rows, make, names = self._rows, self._make, self._names
         for chunk in range(len(rows.chunks)):
             start, _ = rows.bounds(chunk)
-            for offset, row in enumerate(rows.rows(chunk)):
+            for offset, row in enumerate(rows.cached_rows(chunk)):  # two loops in step: once
                 yield make(names[start + offset], row)
 
     def __eq__(self, other: object) -> bool:
