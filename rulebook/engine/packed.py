@@ -64,7 +64,9 @@ class _Coded:
         self.table, self.codes = table, codes
 
     def decode(self) -> list[Any]:
-        return list(map(self.table.__getitem__, self.codes))
+        if len(self.codes) == 1:
+            return [self.table[self.codes[0]]]
+        return list(itemgetter(*self.codes)(self.table))  # one C call for the whole chunk
 
 
 class _Texts:
@@ -257,11 +259,14 @@ class PackedRows:
         if self._decoded is not None and self._decoded[0] == chunk:
             self._decoded = None
 
-    def _column(self, chunk: int, slot: int, units: _ChunkUnits) -> list[Any]:
-        """Slot `slot` of the chunk's units, decoded."""
+    def _column(
+        self, chunk: int, slot: int, units: _ChunkUnits, before: list[Any] | None = None
+    ) -> list[Any]:
+        """Slot `slot` of the chunk's units, decoded; `before` is slot `slot - 1` decoded, if
+        the caller has it (an alias is then those very objects)."""
         stored = self.chunks[chunk].get(slot)
         if stored is _ALIAS:
-            return self._column(chunk, slot - 1, units)
+            return before if before is not None else self._column(chunk, slot - 1, units)
         if stored is not None:
             return stored.decode()  # type: ignore[union-attr]
         indicator = self.inputs.get(slot)
@@ -284,7 +289,9 @@ class PackedRows:
         `slots`, only those slots are filled in (the rest are None)."""
         units = self._units(chunk)
         if slots is None:
-            columns = [self._column(chunk, slot, units) for slot in range(self.size)]
+            columns: list[list[Any]] = []
+            for slot in range(self.size):
+                columns.append(self._column(chunk, slot, units, columns[-1] if slot else None))
             return list(map(list, zip(*columns, strict=True)))
         rows = [[None] * self.size for _ in units.units]
         for slot in slots:
