@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal, localcontext
+from functools import partial
 from typing import Any, Literal, get_args
 
 from rulebook.arith import CONTEXT
@@ -77,9 +78,7 @@ def evaluate(
     if pack if pack is not None else (count >= PACK_FROM and not share):
         rows = PackedRows(scheme, plan, units)
         _score_packed(scheme, program, stages, data, rows, progress)
-        results: Sequence[UnitResult] = PackedUnits(
-            rows, lambda name, vector: UnitResult(name, vector, scheme)
-        )
+        results: Sequence[UnitResult] = PackedUnits(rows, partial(UnitResult, scheme=scheme))
     else:
         vectors = _score_lists(scheme, program, stages, data, progress, sharing=bool(share))
         results = tuple(UnitResult(u.name, v, scheme) for u, v in zip(units, vectors, strict=True))
