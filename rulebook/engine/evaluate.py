@@ -59,8 +59,10 @@ def evaluate(
     compiled program: slower, same results (the tests hold the two to that).
 
     `progress`, if given, is called as `progress(done, total)` every `PROGRESS_EVERY` units of
-    each pass (filling inputs, then each stage) and once at the end (`done == total`), where
-    `total` is units × passes: a caller's progress bar. Without it the loops run unchunked.
+    each pass (filling inputs, then each stage; packed, every chunk of `packed.CHUNK` units of
+    each stage, inputs being filled with the first) and once at the end (`done == total`),
+    where `total` is units × passes: a caller's progress bar. Without it the loops run
+    unchunked.
 
     `pack=True` keeps the result's slot lists packed (`rulebook.engine.packed`): a tenth of the
     memory, for about a third more scoring time; the default (None) packs from `PACK_FROM`
