@@ -18,7 +18,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from rulebook.data.dataset import DataSet
-from rulebook.data.validate import checked
+from rulebook.data.stream import UnitStream
 from rulebook.data.values import MISSING, duration_seconds, exact_number
 from rulebook.errors import DataError, Location, Problem, did_you_mean
 from rulebook.scheme.loader import Path_
@@ -83,14 +83,12 @@ def read_table(
     """Check a table: header cells (in row `header_row`), then (row number, cells) per row."""
     reader = _TableReader(scheme, file, place)
     columns = reader.header(header, header_row)
-    raw = reader.rows(columns, rows)
-    if reader.unit_col < 0 or not raw["units"]:
+    units = UnitStream(scheme)
+    reader.rows(columns, rows, units)
+    if reader.unit_col < 0 or not len(units):
         raise DataError(reader.problems)
     locator = _TableLocator(file, reader, header_row)
-    data, problems = checked(raw, scheme, locator, reader.problems, reader.quiet)
-    if problems:
-        raise DataError(problems)
-    return data
+    return units.finish(file, locator, reader.problems, reader.quiet)
 
 
 class _TableReader:
@@ -251,9 +249,10 @@ class _TableReader:
                     )
 
     def rows(
-        self, columns: dict[int, Column], rows: Iterable[tuple[int, list[Any]]]
-    ) -> dict[str, Any]:
-        units: dict[str, dict[str, Any]] = {}
+        self, columns: dict[int, Column], rows: Iterable[tuple[int, list[Any]]], units: UnitStream
+    ) -> None:
+        """Each row's unit read and handed to `units` to be checked at once: no row's cells
+        and no unit's raw values are kept once read (unless the check refuses them)."""
         first_row = self.unit_rows
         plan = [
             (col, ind, ind.name, period, _NUMBER if ind.type in _NUMBERS else None)
@@ -284,7 +283,7 @@ class _TableReader:
                     "write the unit's name in the unit column, or delete the row",
                 )
                 continue
-            if name in units:
+            if name in first_row:
                 self.error(
                     number,
                     self.unit_col,
@@ -332,15 +331,14 @@ class _TableReader:
                     values[ind_name] = value
                 else:
                     values.setdefault(ind_name, {})[period] = value
-            units[name] = values
-        if not units and not self.problems:
+            units.add(name, values)
+        if not len(units) and not self.problems:
             self.error(
                 self.header_row + 1,
                 0,
                 "no units: the table has a header but no rows",
                 "one row per unit, its name in the unit column",
             )
-        return {"units": units}
 
 
 class _TableLocator:
