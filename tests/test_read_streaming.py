@@ -300,3 +300,28 @@ def test_unit_names_survive_any_text() -> None:
     data = json.dumps({"units": units}).encode()
     streamed = read_json_units(io.BytesIO(data), _small(), "<stream>")
     assert streamed is not None and [u.name for u in streamed.units] == names
+
+
+def test_a_one_line_file_with_a_bad_value_is_located_and_not_echoed(tmp_path: Path) -> None:
+    """3,000 units on one line (about 200 KB); the last unit's rate 101 is reported with its
+    unit and indicator, and the line is not quoted whole."""
+    units = {f"u{i}": {"rate": 50, "visits": {"Q1": 1, "Q2": 1}, "ok": True} for i in range(3000)}
+    units["u2999"]["rate"] = 101
+    path = tmp_path / "one-line.json"
+    path.write_text(json.dumps({"units": units}), encoding="utf-8")
+    with pytest.raises(rulebook.DataError) as info:
+        rulebook.read_data(path, _small())
+    message = str(info.value)
+    assert "unit `u2999`, indicator `rate`: 101 is above the declared maximum 100" in message
+    assert f"{path}:1:" in message and len(message) < 1000
+
+
+def test_the_stream_stops_at_the_size_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past MAX_DATA_BYTES the stream gives up (the whole-file reading then reports the size):
+    a valid 85-byte file is streamed under an 85-byte limit, not under an 84-byte one."""
+    data = b'{"units": {"A": {"rate": 50, "visits": {"Q1": 1, "Q2": 2}, "ok": true, "extra": 2}}}\n'
+    assert len(data) == 85
+    monkeypatch.setattr(json_units, "MAX_DATA_BYTES", 85)
+    assert read_json_units(io.BytesIO(data), _small(), "<stream>") is not None
+    monkeypatch.setattr(json_units, "MAX_DATA_BYTES", 84)
+    assert read_json_units(io.BytesIO(data), _small(), "<stream>") is None
