@@ -1,11 +1,12 @@
 """Benchmark: `read_data` of a CSV and a JSON file at size — CPU time and transient memory.
 
-    python benchmarks/bench_read.py [--units 20000,100000] [--formats csv,json] [--repeat R]
+    python benchmarks/bench_read.py [--units 20000,100000] [--formats csv,json,xlsx] [--repeat R]
                                     [--trace] [--tree PATH[,PATH...]] [--no-evaluate]
 
 Writes N synthetic villages (benchmarks/bench_village.py's generator, streamed) as CSV and as
-JSON (benchmarks/bench_data.py's writers), then reads each file in a fresh subprocess per run
-(`rulebook.read_data(path, scheme)` after importing rulebook and loading the scheme) and prints:
+JSON (benchmarks/bench_data.py's writers; as xlsx when asked, with openpyxl), then reads each
+file in a fresh subprocess per run (`rulebook.read_data(path, scheme)` after importing rulebook
+and loading the scheme) and prints:
 
 - read: CPU seconds of `read_data` (`time.process_time`, best of R runs) and µs per unit;
 - held: the bytes the checked data set reaches, each object once (bench_e2e's `_reachable`);
@@ -33,7 +34,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -43,6 +46,21 @@ def _rss() -> int:
     """The resident set size of this process now, in bytes (Linux `/proc/self/statm`)."""
     with open("/proc/self/statm") as statm:
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def write_xlsx(scheme: Any, units: Iterable[tuple[str, dict[str, Any]]], path: Path) -> None:
+    """The CSV layout (benchmarks/bench_data.py) as an xlsx sheet `数据`, typed cells."""
+    import openpyxl
+
+    from rulebook.data.template import columns
+
+    layout = [(c.indicator.name, c.period) for c in columns(scheme)[1:] if c.indicator]
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet("数据")
+    sheet.append(["unit", *(n if p is None else f"{n}[{p}]" for n, p in layout)])
+    for name, values in units:
+        sheet.append([name, *(values[n] if p is None else values[n][p] for n, p in layout)])
+    book.save(path)
 
 
 def child(kind: str, path: str, trace: bool, evaluate: bool) -> None:
@@ -128,6 +146,8 @@ def main() -> None:
                 path = Path(tmp) / f"villages-{n}.{kind}"
                 if kind == "csv":
                     write_csv(scheme, synthetic_stream(scheme, n), path)
+                elif kind == "xlsx":
+                    write_xlsx(scheme, synthetic_stream(scheme, n), path)
                 else:
                     write_json(synthetic_stream(scheme, n), path)
                 runs: dict[Path, list[dict[str, float]]] = {t: [] for t in trees}

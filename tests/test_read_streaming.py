@@ -325,3 +325,23 @@ def test_the_stream_stops_at_the_size_limit(monkeypatch: pytest.MonkeyPatch) -> 
     assert read_json_units(io.BytesIO(data), _small(), "<stream>") is not None
     monkeypatch.setattr(json_units, "MAX_DATA_BYTES", 84)
     assert read_json_units(io.BytesIO(data), _small(), "<stream>") is None
+
+
+def test_typed_number_cells_are_exact_and_shared() -> None:
+    """Typed cells (xlsx, a dict of columns) are read as before -- 1.0 is Decimal("1.0"),
+    -0.0 is "-0.0" (not "0.0"), 2 is "2" and 2.0 is "2.0" -- and equal cells share one object."""
+    columns = {
+        "unit": ["A", "B", "C", "D"],
+        "rate": [1.0, 1.0, -0.0, 0.0],
+        "visits[Q1]": [2, 2, 0, 0],
+        "visits[Q2]": [3, 3, 3, 3],
+        "ok": [True, False, True, True],
+        "extra": [0.1, 0.1, 2, 2.0],
+    }
+    units = rulebook.read_data(columns, _small()).units
+    assert [str(u.values["rate"]) for u in units] == ["1.0", "1.0", "-0.0", "0.0"]
+    assert [str(u.values["extra"]) for u in units] == ["0.1", "0.1", "2", "2.0"]
+    assert units[0].values["visits"] == {"Q1": 2, "Q2": 3}
+    assert units[0].values["rate"] is units[1].values["rate"]
+    assert units[0].values["extra"] is units[1].values["extra"]
+    assert units[2].values["visits"]["Q2"] is units[3].values["visits"]["Q2"]
