@@ -24,8 +24,9 @@ from rulebook.errors import DataError, Location, Problem
 from rulebook.scheme.loader import Path_, finite_decimal, not_finite
 
 MAX_DATA_BYTES = 1 << 30
-"""Largest YAML or JSON data file read (1 GiB): these formats are parsed whole, in memory. Larger
-data sets go in CSV, which is read row by row."""
+"""Largest YAML or JSON data file read (1 GiB): YAML is parsed whole, in memory, and so is JSON
+when it has a problem to report (valid JSON is read unit by unit: `rulebook.data.json_units`).
+Larger data sets go in CSV, which is read row by row."""
 
 MAX_DEPTH = 60
 """Deepest nesting accepted in a data document (data is three or four levels deep)."""

@@ -62,8 +62,11 @@ def read(
         from rulebook.data.xlsx_reader import read_xlsx
 
         return read_xlsx(source, scheme, file=name)
-    raw_bytes = _read_bytes(source, name)
-    text = _decode(raw_bytes, name, encoding)
+    if kind == "json":
+        streamed = _json_units(source, scheme, name, encoding)
+        if streamed is not None:
+            return streamed
+    text = _decode(_read_bytes(source, name), name, encoding)  # the bytes dropped once decoded
     if kind is None and text.lstrip()[:1] in ("{", "["):
         try:  # JSON read by the json module (faster); YAML if it is not JSON after all
             raw, locator = parse_document(text, name, json_text=True)
@@ -73,6 +76,35 @@ def read(
                 raise
     raw, locator = parse_document(text, name, json_text=kind == "json")
     return check_plain(raw, scheme, locator)
+
+
+def _json_units(source: Any, scheme: Scheme, name: str, encoding: str | None) -> DataSet | None:
+    """A JSON file or seekable binary stream read and checked unit by unit (see
+    `rulebook.data.json_units`); None, with the stream back at its start, when that gives up,
+    or when the source could not be read twice (a pipe), so that it is read whole."""
+    from rulebook.data.json_units import read_json_units
+
+    if isinstance(source, str | os.PathLike):
+        try:
+            status = Path(source).stat()
+            if not stat.S_ISREG(status.st_mode) or status.st_size > MAX_DATA_BYTES:
+                return None
+            with open(source, "rb") as handle:
+                return read_json_units(handle, scheme, name, encoding)
+        except OSError:
+            return None  # reported by the whole-file reading, in its words
+    if isinstance(source, io.TextIOBase):
+        return None
+    try:
+        if not source.seekable():
+            return None
+        start = source.tell()
+    except (AttributeError, OSError, ValueError):
+        return None
+    data = read_json_units(source, scheme, name, encoding)
+    if data is None:
+        source.seek(start)
+    return data
 
 
 def _refuse_device(path: str | os.PathLike[str], name: str) -> None:

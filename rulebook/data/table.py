@@ -12,13 +12,14 @@ its unit in brackets (`会员人数 (人)`); a per-period indicator has one colu
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from rulebook.data.dataset import DataSet
-from rulebook.data.validate import checked
+from rulebook.data.stream import UnitStream
 from rulebook.data.values import MISSING, duration_seconds, exact_number
 from rulebook.errors import DataError, Location, Problem, did_you_mean
 from rulebook.scheme.loader import Path_
@@ -83,14 +84,12 @@ def read_table(
     """Check a table: header cells (in row `header_row`), then (row number, cells) per row."""
     reader = _TableReader(scheme, file, place)
     columns = reader.header(header, header_row)
-    raw = reader.rows(columns, rows)
-    if reader.unit_col < 0 or not raw["units"]:
+    units = UnitStream(scheme)
+    reader.rows(columns, rows, units)
+    if reader.unit_col < 0 or not len(units):
         raise DataError(reader.problems)
     locator = _TableLocator(file, reader, header_row)
-    data, problems = checked(raw, scheme, locator, reader.problems, reader.quiet)
-    if problems:
-        raise DataError(problems)
-    return data
+    return units.finish(file, locator, reader.problems, reader.quiet)
 
 
 class _TableReader:
@@ -251,18 +250,20 @@ class _TableReader:
                     )
 
     def rows(
-        self, columns: dict[int, Column], rows: Iterable[tuple[int, list[Any]]]
-    ) -> dict[str, Any]:
-        units: dict[str, dict[str, Any]] = {}
+        self, columns: dict[int, Column], rows: Iterable[tuple[int, list[Any]]], units: UnitStream
+    ) -> None:
+        """Each row's unit read and handed to `units` to be checked at once: no row's cells
+        and no unit's raw values are kept once read (unless the check refuses them)."""
         first_row = self.unit_rows
         plan = [
             (col, ind, ind.name, period, _NUMBER if ind.type in _NUMBERS else None)
             for col, (ind, period) in columns.items()
         ]
         width = max(columns, default=0) + 1
-        numbers: dict[str, Decimal] = {}
-        """Each plain number's text -> its Decimal: cells repeat (0, 1, 100), and sharing one
-        object per text keeps a large table's data a third of the size, read in less time."""
+        numbers: dict[str | int, Decimal] = {}
+        """Each plain number's text (or a typed cell's int) -> its Decimal: cells repeat (0, 1,
+        100), and sharing one object per number keeps a large table's data a third of the size,
+        read in less time."""
         for number, written in rows:
             cells = written
             if len(cells) < width:
@@ -284,7 +285,7 @@ class _TableReader:
                     "write the unit's name in the unit column, or delete the row",
                 )
                 continue
-            if name in units:
+            if name in first_row:
                 self.error(
                     number,
                     self.unit_col,
@@ -305,6 +306,15 @@ class _TableReader:
                                 numbers[raw] = value
                         else:
                             value = _cell_value(ind, raw)
+                elif number_text is not None and (
+                    type(raw) is int or (type(raw) is float and math.isfinite(raw))
+                ):  # a typed number (xlsx, columns): Decimal(i), Decimal(repr(x)), shared too
+                    key = raw if type(raw) is int else repr(raw)
+                    value = numbers.get(key)
+                    if value is None:
+                        value = Decimal(key)
+                        if len(numbers) < _NUMBERS_KEPT:
+                            numbers[key] = value
                 elif isinstance(raw, CellProblem):
                     self.quiet.add((name, ind.name))
                     self.error(
@@ -332,15 +342,14 @@ class _TableReader:
                     values[ind_name] = value
                 else:
                     values.setdefault(ind_name, {})[period] = value
-            units[name] = values
-        if not units and not self.problems:
+            units.add(name, values)
+        if not len(units) and not self.problems:
             self.error(
                 self.header_row + 1,
                 0,
                 "no units: the table has a header but no rows",
                 "one row per unit, its name in the unit column",
             )
-        return {"units": units}
 
 
 class _TableLocator:
