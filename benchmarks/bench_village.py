@@ -107,6 +107,11 @@ def main() -> None:
     shared = best_of(args.repeat, lambda: rulebook.evaluate(scheme, checked, share=True))
     check = best_of(args.repeat, lambda: rulebook.check_data(raw, scheme))
     engine_checked = best_of(args.repeat, lambda: rulebook.evaluate(scheme, raw))
+    unshared = (  # where sharing is the default, also without it: what checking adds
+        best_of(args.repeat, lambda: rulebook.evaluate(scheme, raw, share=False))
+        if args.n >= SHARE_FROM
+        else None
+    )
     reference = (
         None
         if args.no_reference
@@ -149,6 +154,11 @@ def main() -> None:
         f"  check + evaluate (plain dicts){engine_checked * per:8.1f} µs/unit   "
         f"ratio {engine_checked / hand:.2f}×  (values {default}, the default at this size)"
     )
+    if unshared is not None:
+        print(
+            f"  ... values not shared         {unshared * per:8.1f} µs/unit   "
+            f"ratio {unshared / hand:.2f}×  (share=False)"
+        )
     if reference is not None:
         print(
             f"  reference engine (simpleeval) {reference * per:8.1f} µs/unit   "
