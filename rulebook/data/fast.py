@@ -9,12 +9,15 @@ accept exactly the same data and give the same values (tests/test_readers.py hol
 
 from __future__ import annotations
 
+import gc
+import weakref
 from collections.abc import Callable
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
 
 import attrs
 
+from rulebook.arith import number_problem
 from rulebook.data.check import _Checker
 from rulebook.data.dataset import UnitData
 from rulebook.data.values import MISSING, NA_MARKERS, duration_seconds, parse_duration, plain_bool
@@ -25,16 +28,25 @@ _UnitCheck = Callable[[dict[Any, Any]], dict[str, Any] | None]
 
 
 def fast_check(raw: Any, scheme: Scheme) -> tuple[Any, ...] | None:
-    """Every unit's checked values as UnitData, or None if anything is not plainly valid."""
+    """Every unit's checked values as UnitData, or None if anything is not plainly valid.
+
+    The cyclic garbage collector is paused meanwhile: the pass builds only acyclic containers
+    (a dict or more per unit), which would otherwise set off collections that walk the whole
+    heap, the caller's data included, again and again as the checked data grows."""
     if type(raw) is not dict or len(raw) != 1 or "units" not in raw:
         return None
     units = raw["units"]
     if type(units) is not dict or not units:
         return None
-    check = compile_unit_check(scheme)
-    if check is None:
+    compiled = _compiled(scheme)
+    if compiled is None:
         return None
-    out = []
+    check, accepted = compiled
+    out: list[UnitData] = []
+    append = out.append
+    paused = gc.isenabled()
+    if paused:
+        gc.disable()
     try:
         for name, values in units.items():
             if type(values) is not dict:
@@ -42,24 +54,62 @@ def fast_check(raw: Any, scheme: Scheme) -> tuple[Any, ...] | None:
             checked = check(values)
             if checked is None:
                 return None
-            out.append(UnitData(str(name), checked))
+            append(UnitData(str(name), checked))
     except (ArithmeticError, TypeError, ValueError):  # NaN compared, unhashable key, ...
         return None
+    finally:
+        if paused:
+            gc.enable()
+        for kept in accepted:  # let the values go with the data
+            kept.clear()
     return tuple(out)
 
 
 def compile_unit_check(scheme: Scheme) -> _UnitCheck | None:
-    """The generated per-unit check for `scheme`; None if a default itself is invalid (the
-    careful pass then reports it)."""
+    """The generated per-unit check for `scheme`, made once per scheme; None if a default
+    itself is invalid (the careful pass then reports it)."""
+    compiled = _compiled(scheme)
+    return None if compiled is None else compiled[0]
+
+
+_Compiled = tuple[_UnitCheck, list[dict[int, Decimal]]]
+"""A scheme's check and its memories of accepted Decimal objects (cleared after each use)."""
+
+_COMPILED: dict[int, tuple[weakref.ref[Scheme], _Compiled | None]] = {}
+"""Each live scheme's compiled check, by the scheme's id (a Scheme is not hashable); an entry
+whose scheme is gone is dropped."""
+
+
+def _compiled(scheme: Scheme) -> _Compiled | None:
+    """The scheme's check, compiled on first use."""
+    key = id(scheme)
+    kept = _COMPILED.get(key)
+    if kept is not None and kept[0]() is scheme:
+        return kept[1]
+    made = _compile(scheme)
+    _COMPILED[key] = (weakref.ref(scheme, lambda _: _COMPILED.pop(key, None)), made)
+    return made
+
+
+def _compile(scheme: Scheme) -> _Compiled | None:
+    """Generate and compile the check: straight-line code for every indicator in turn."""
     periods = tuple(p.id for p in scheme.periods)
     env: dict[str, Any] = {
         "Dec": Decimal,
         "M": MISSING,
         "SMALL": _SMALL,
         "MAXE": scheme.limits.max_exponent,
-        "MAXLEN": scheme.limits.max_digits + 2,
+        # `str(v)` no longer than max_digits has at most max_digits digits; past either
+        # quick test, the careful pass's own test decides (0E+100, 5.000…000 are within)
+        "MAXLEN": scheme.limits.max_digits,
+        "BEYOND": number_problem,
+        "LIMITS": scheme.limits,
+        # whole numbers below 1024 are within the ceiling unless a scheme lowers it that far
+        "SMALL_OK": min(scheme.limits.max_digits, scheme.limits.max_exponent) >= 4,
     }
-    body = ["absent = 0", "out = {}"]
+    # a copy of a dict with every indicator, in order, is already of its final size
+    env["TEMPLATE"], env["PERIODS"] = dict.fromkeys(scheme.indicators), periods
+    body = ["absent = 0", "out = TEMPLATE.copy()"]
     careful = _Checker(scheme, None)
     for k, (name, ind) in enumerate(scheme.indicators.items()):
         if ind.default is None:
@@ -83,13 +133,17 @@ def compile_unit_check(scheme: Scheme) -> _UnitCheck | None:
                 f"{inner}if type(v) is not dict or len(v) != {len(periods)}:",
                 f"{inner}    return None",
                 f"{inner}pv = v",
-                f"{inner}w = {{}}",
             ]
-            for period in periods:
+            for j, period in enumerate(periods):
                 body.append(f"{inner}v = pv[{period!r}]")
                 body.extend(_scalar(ind, k, env, inner))
-                body.append(f"{inner}w[{period!r}] = v")
-            body.append(f"{inner}out[{name!r}] = w")
+                body.append(f"{inner}p{j} = v")
+            if len(periods) <= _DISPLAYED:  # one dict display: made at its size
+                shown = ", ".join(f"{period!r}: p{j}" for j, period in enumerate(periods))
+                body.append(f"{inner}out[{name!r}] = {{{shown}}}")
+            else:
+                listed = ", ".join(f"p{j}" for j in range(len(periods)))
+                body.append(f"{inner}out[{name!r}] = dict(zip(PERIODS, ({listed},)))")
         else:
             body.extend(_scalar(ind, k, env, inner))
             body.append(f"{inner}out[{name!r}] = v")
@@ -110,7 +164,8 @@ def compile_unit_check(scheme: Scheme) -> _UnitCheck | None:
     # the source is built from our own tokens and repr()s of the scheme's names and numbers
     exec(compile("\n".join(lines), f"<data check {scheme.id}>", "exec"), env)  # noqa: S102
     check: _UnitCheck = env["check"]
-    return check
+    accepted = [env[f"A{k}"] for k in range(len(scheme.indicators)) if f"A{k}" in env]
+    return check, accepted
 
 
 _SMALL = tuple(Decimal(i) for i in range(1024))
@@ -166,16 +221,19 @@ def _scalar(ind: Indicator, k: int, env: dict[str, Any], pad: str) -> list[str]:
     out = [*pre, f"{pad}t = type(v)", f"{pad}if t is int:"]
     if tests:
         out += [f"{pad}    if {' or '.join(tests)}:", f"{pad}        return None"]
-    small = (
-        "SMALL[v] if v < 1024 else Dec(v)"
-        if low is not None and low >= 0
-        else "SMALL[v] if 0 <= v < 1024 else Dec(v)"
-    )
+    small = "v < 1024" if low is not None and low >= 0 else "0 <= v < 1024"
+    if not env["SMALL_OK"]:
+        small = "False"
     # a Decimal object already accepted for this indicator (readers share one object per
     # number text) is not checked again: `A{k}` maps its id to it, which keeps the id taken
-    env[f"A{k}"] = {}
-    out += [
-        f"{pad}    v = {small}",
+    env.setdefault(f"A{k}", {})  # one for all the periods of a per-period indicator
+    out += [  # a larger int: its digits and magnitude within the ceiling
+        f"{pad}    if {small}:",
+        f"{pad}        v = SMALL[v]",
+        f"{pad}    else:",
+        f"{pad}        v = Dec(v)",
+        f"{pad}        if (v.adjusted() >= MAXE or len(str(v)) > MAXLEN) and BEYOND(v, LIMITS):",
+        f"{pad}            return None",
         f"{pad}elif t is Dec or (t is float and v == v):",
         f"{pad}    if t is float:",
         f"{pad}        v = Dec(repr(v))",
@@ -183,7 +241,9 @@ def _scalar(ind: Indicator, k: int, env: dict[str, Any], pad: str) -> list[str]:
     ]
     inner = pad + "    "
     out += [
-        f"{inner}    if not v.is_finite() or v.adjusted() >= MAXE or len(str(v)) > MAXLEN:",
+        f"{inner}    if (",
+        f"{inner}        not v.is_finite() or v.adjusted() >= MAXE or len(str(v)) > MAXLEN",
+        f"{inner}    ) and BEYOND(v, LIMITS):",
         f"{inner}        return None",
     ]  # past the ceiling the careful pass names it; NaN compares
     if ind.type == "count":  # as False when the context does not trap InvalidOperation)
@@ -205,6 +265,10 @@ def _scalar(ind: Indicator, k: int, env: dict[str, Any], pad: str) -> list[str]:
     ]
     return out
 
+
+_DISPLAYED = 16
+"""Up to this many periods a per-period dict is built by one dict display (CPython builds a
+larger display piecewise)."""
 
 _ACCEPTED_KEPT = 1024
 """Accepted Decimal objects remembered per indicator by one generated check."""
