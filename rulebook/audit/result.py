@@ -400,6 +400,16 @@ class _Layout:
         self.raw = [(n, raw_slots[n]) for n in scheme.score_ids]
         self.outputs = [(n, slots[n]) for n in scheme.output_ids]
         self.vetoes = [(v, slots[v]) for v in scheme.vetoes if v in slots]
+        self.veto_dicts = {
+            v: {
+                "id": v,
+                "label": scheme.vetoes[v].label,
+                "reason": scheme.vetoes[v].reason,
+                **_cited(scheme.vetoes[v].reference),
+            }
+            for v, _ in self.vetoes
+        }
+        """Each veto's entry under `vetoes` (copied per unit that it holds for)."""
 
         def spread(names: Any) -> list[tuple[str, int, tuple[str, ...]]]:
             return [(n, slots[n], scheme.axis_ids(scheme.axis_of(n))) for n in names if n in slots]
@@ -470,9 +480,8 @@ class _Layout:
         return self.canonical(value)
 
     def spread(
-        self, vector: list[Any], names: list[tuple[str, int, tuple[str, ...]]]
+        self, vector: Any, names: list[tuple[str, int, tuple[str, ...]]], plain: Any
     ) -> dict[str, Any]:
-        plain = self.canonical
         out: dict[str, Any] = {}
         for name, slot, ids in names:
             if ids:
@@ -482,47 +491,46 @@ class _Layout:
         return out
 
     def entry(self, unit: UnitResult, total_rank: int) -> dict[str, Any]:
-        vector, scheme, fixed, plain = unit.vector, self.scheme, self.fixed, self.canonical
-        entry = self._entry(unit, total_rank, vector, scheme, fixed, plain)
+        vector = unit.vector
+        vetoes = [dict(self.veto_dicts[v]) for v, i in self.vetoes if vector[i] is True]
+        not_applicable = [n for n, i in self.may_be_na if vector[i] is NA]
+        return self.form(
+            unit.unit, total_rank, vector, self.fixed, self.canonical, vetoes, not_applicable
+        )
+
+    def form(
+        self,
+        name: Any,
+        total_rank: Any,
+        vector: Any,
+        fixed: Any,
+        plain: Any,
+        vetoes: Any,
+        not_applicable: Any,
+    ) -> dict[str, Any]:
+        """A unit's entry, its parts given: `fixed` and `plain` turn a slot's value into its
+        JSON form. One definition of the entry's keys and their order, which the dict path
+        (`entry`) and the text templates (`rulebook.render.unitjson`) both follow."""
+        entry = {
+            "unit": name,
+            "total": fixed(vector[self.total]),
+            "rank": total_rank,
+            "scores": {n: fixed(vector[i]) for n, i in self.scores},
+            "raw": {n: plain(vector[i]) for n, i in self.raw},
+            "values": self.spread(vector, self.values, plain),
+            "ranks": self.spread(vector, self.ranks, plain),
+            "outputs": {n: fixed(vector[i]) for n, i in self.outputs},
+            "outcomes": self.spread(vector, self.outcomes, plain),
+            "vetoes": vetoes,
+        }
         if self.may_be_na:  # a scheme with not-applicable items: which ones do not apply
-            entry["not_applicable"] = [n for n, i in self.may_be_na if vector[i] is NA]
+            entry["not_applicable"] = not_applicable
         if self.periods:  # only schemes with per-period nodes carry the key
             entry["period_scores"] = {
                 n: {p: fixed(vector[slot + k]) for k, p in enumerate(ids)}
                 for n, slot, ids in self.periods
             }
         return entry
-
-    def _entry(
-        self,
-        unit: UnitResult,
-        total_rank: int,
-        vector: list[Any],
-        scheme: Scheme,
-        fixed: Any,
-        plain: Any,
-    ) -> dict[str, Any]:
-        return {
-            "unit": unit.unit,
-            "total": fixed(vector[self.total]),
-            "rank": total_rank,
-            "scores": {n: fixed(vector[i]) for n, i in self.scores},
-            "raw": {n: plain(vector[i]) for n, i in self.raw},
-            "values": self.spread(vector, self.values),
-            "ranks": self.spread(vector, self.ranks),
-            "outputs": {n: fixed(vector[i]) for n, i in self.outputs},
-            "outcomes": self.spread(vector, self.outcomes),
-            "vetoes": [
-                {
-                    "id": v,
-                    "label": scheme.vetoes[v].label,
-                    "reason": scheme.vetoes[v].reason,
-                    **_cited(scheme.vetoes[v].reference),
-                }
-                for v, i in self.vetoes
-                if vector[i] is True
-            ],
-        }
 
 
 def _cited(reference: str) -> dict[str, str]:
