@@ -9,6 +9,8 @@ import json
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from decimal import Decimal
+from itertools import chain, compress, repeat
+from operator import is_, itemgetter
 from typing import Any
 
 import attrs
@@ -304,6 +306,10 @@ def _streamed_digest(data: Any) -> str:
     """The values `known` names, kept so that their ids are not reused."""
     strings: dict[str, str] = {}
     """A text -> its JSON text."""
+    numbers: dict[Decimal, str] = {}
+    """A decimal -> the JSON text of its canonical form (which depends only on the number),
+    for the numbers that are not one shared object (more than the readers share, or once
+    `known` is full)."""
     shapes: dict[tuple[Any, ...], str] = {}
     """A mapping's keys -> the `%` template of its JSON text, one `%s` per value."""
 
@@ -315,7 +321,11 @@ def _streamed_digest(data: Any) -> str:
         if found is not None:
             return found
         if value.__class__ is Decimal:  # its canonical text needs no JSON escaping
-            out = '"#' + canonical(value) + '"'
+            out = numbers.get(value)  # an equal number in another object (the same text)
+            if out is None:
+                out = '"#' + canonical(value) + '"'
+                if len(numbers) < _CACHE_LIMIT:
+                    numbers[value] = out
         elif value.__class__ is str:  # read anew for each unit (JSON): looked up by text
             out = strings.get(value) or dumps(value)
             if len(strings) < _CACHE_LIMIT:
@@ -348,16 +358,72 @@ def _streamed_digest(data: Any) -> str:
                     break
         return shape % tuple(found)
 
+    flat: dict[tuple[Any, ...], tuple[str, Any]] = {}
+    """A unit's keys and those of its per-period mappings -> the `%` template of its JSON
+    text, one `%s` per leaf value, and where each leaf comes from."""
+
+    def unit_text(values: dict[Any, Any]) -> str:
+        """`mapping(values)`, with one level of mappings (per-period values) written into the
+        unit's template rather than one by one."""
+        items = list(values.values())
+        at = list(compress(range(len(items)), map(is_, map(type, items), repeat(dict))))
+        if not at:
+            return mapping(values)
+        inner = [items[i] for i in at]
+        key = (tuple(values), tuple(at), *map(tuple, inner))
+        shape = flat.get(key)
+        if shape is None:
+            shape = _flat_shape(list(values), at, inner, dumps)
+            if len(flat) < _SHAPE_LIMIT:
+                flat[key] = shape
+        template, order = shape
+        leaves = items + list(chain.from_iterable(map(dict.values, inner)))
+        ordered = order(leaves)
+        texts = list(map(known.get, map(id, ordered)))
+        if None in texts:
+            found: list[Any] = texts
+            at_ = found.index(None)
+            while True:
+                found[at_] = text(ordered[at_])
+                try:
+                    at_ = found.index(None, at_ + 1)
+                except ValueError:
+                    break
+        return template % tuple(texts)
+
     sha = hashlib.sha256(b'{"units":[')
     batch: list[str] = []
     for unit in data.units:
-        batch.append("[" + dumps(unit.name) + "," + mapping(unit.values) + "]")
+        batch.append("[" + dumps(unit.name) + "," + unit_text(unit.values) + "]")
         if len(batch) == _DIGEST_BATCH:
             sha.update(",".join(batch).encode("utf-8"))
             batch = [""]  # the next batch starts with the comma that follows this one
     sha.update(",".join(batch).encode("utf-8"))
     sha.update(b"]}")
     return "sha256:" + sha.hexdigest()
+
+
+def _flat_shape(
+    keys: list[Any], at: list[int], inner: list[dict[Any, Any]], dumps: Any
+) -> tuple[str, Any]:
+    """The template of a unit's values whose entries at `at` are the mappings `inner`, with
+    a `%s` per leaf (the values, and each mapping's values in place of the mapping), and an
+    itemgetter that puts `[*values, *leaves of inner]` in the template's order."""
+    parts, order = [], []
+    after = len(keys)  # the first inner leaf's index in `[*values, *leaves of inner]`
+    nested = dict(zip(at, inner, strict=True))
+    for i, key in enumerate(keys):
+        name = dumps(str(key)).replace("%", "%%") + ":"
+        if i not in nested:
+            parts.append(name + "%s")
+            order.append(i)
+            continue
+        names = [dumps(str(k)).replace("%", "%%") + ":%s" for k in nested[i]]
+        parts.append(name + "{" + ",".join(names) + "}")
+        order += range(after, after + len(names))
+        after += len(names)
+    getter = itemgetter(*order) if len(order) > 1 else (lambda xs: tuple(xs[i] for i in order))
+    return "{" + ",".join(parts) + "}", getter
 
 
 _SHAREABLE = (Decimal, str, int)
