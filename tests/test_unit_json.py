@@ -214,7 +214,7 @@ def test_a_negative_zero_score_keeps_its_sign_after_a_positive_one() -> None:
 
 
 def test_writers_across_batches_of_units() -> None:
-    """2,345 units: written 1,000 at a time (with the separators between batches) — the lines
+    """2,345 units: written 250 at a time (with the separators between batches) — the lines
     and the pretty document are still one per unit, each the dict path's."""
     units = {f"村{i}": {"rate": Decimal(i % 97), "severe": i % 13 == 0} for i in range(2345)}
     result = rulebook.evaluate(scheme(TINY), {"units": units})
@@ -229,3 +229,15 @@ def test_writers_across_batches_of_units() -> None:
     write_json(result, document)
     whole = json.dumps(result.to_dict(audit=False), ensure_ascii=False, indent=2) + "\n"
     assert document.getvalue() == whole
+
+
+def test_without_a_template_units_take_the_dict_path() -> None:
+    """A scheme whose own text looked like a template marker gets no template (`template`
+    None): each unit is then encoded from its dict, with the same bytes."""
+    result = _tiny()
+    for indent in (None, "    "):
+        texts = UnitTexts(result, indent=indent)
+        assert texts.template is not None
+        planned = list(texts.texts())
+        texts.template = None
+        assert list(texts.texts()) == planned

@@ -306,10 +306,6 @@ def _streamed_digest(data: Any) -> str:
     """The values `known` names, kept so that their ids are not reused."""
     strings: dict[str, str] = {}
     """A text -> its JSON text."""
-    numbers: dict[Decimal, str] = {}
-    """A decimal -> the JSON text of its canonical form (which depends only on the number),
-    for the numbers that are not one shared object (more than the readers share, or once
-    `known` is full)."""
     shapes: dict[tuple[Any, ...], str] = {}
     """A mapping's keys -> the `%` template of its JSON text, one `%s` per value."""
 
@@ -321,11 +317,7 @@ def _streamed_digest(data: Any) -> str:
         if found is not None:
             return found
         if value.__class__ is Decimal:  # its canonical text needs no JSON escaping
-            out = numbers.get(value)  # an equal number in another object (the same text)
-            if out is None:
-                out = '"#' + canonical(value) + '"'
-                if len(numbers) < _CACHE_LIMIT:
-                    numbers[value] = out
+            out = '"#' + canonical(value) + '"'
         elif value.__class__ is str:  # read anew for each unit (JSON): looked up by text
             out = strings.get(value) or dumps(value)
             if len(strings) < _CACHE_LIMIT:

@@ -20,8 +20,9 @@ from rulebook.render.unitjson import UnitTexts
 
 _COMPACT = (",", ":")
 
-_BATCH = 1000
-"""Units whose text is written in one call (and counted in one progress update)."""
+_BATCH = 250
+"""Units whose text is written in one call (and counted in one progress update): few enough
+that the batch's text (about 1.7 MB pretty for the village scheme) stays small."""
 
 _INDENT = "    "
 """Where a unit's entry starts in the pretty document (inside `units`)."""

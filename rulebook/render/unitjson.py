@@ -6,11 +6,13 @@ decimal again. Instead, per result, the entry of a unit whose every value is a m
 encoded once, by the same code that encodes real entries (`_Layout.form`, then the compact
 encoder or `rulebook.render.prettyjson`), and the markers are turned into `%s`: a template of
 the entry's text. A unit is then its values' JSON texts put into the template. Units share most
-value objects (the engine's score tables, the readers' numbers), so the text of a value is
-looked up by the object's id, and worked out (as the dict path would: `_Layout.fixed`,
-`_Layout.canonical`, then encoded) only for an object not seen before. A slot whose values
-are mostly new objects (a total, a rate) is formatted directly, in a C-level pass. Output is
-byte for byte what encoding `unit_dicts()` gives; a hypothesis test holds the two together.
+value objects (the engine's score tables, shared values, outcome labels), so, slot by slot as
+a sample of units shows best, the text of a value is looked up by the object's id, or by the
+decimal's value (equal numbers in different objects), or, for slots of mostly new numbers
+(totals, rates), formatted directly in a C-level pass; a value not seen before, or not a
+decimal (n/a, a flag, a per-period mapping), is worked out as the dict path does
+(`_Layout.fixed`, `_Layout.canonical`, then encoded). Output is byte for byte what encoding
+`unit_dicts()` gives; a hypothesis test holds the two together.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from operator import eq, is_, itemgetter
 from typing import Any
 
 from rulebook.arith import canonical
-from rulebook.audit.result import _CACHE_LIMIT, Result, _Layout
+from rulebook.audit.result import Result, _Layout
 from rulebook.engine.semantics import NA
 from rulebook.render.prettyjson import pretty
 
@@ -44,10 +46,15 @@ from the score tables, shared named values, outcome labels); by the decimal's va
 numbers in different objects); or formatted directly, in a C-level `map` (mostly new numbers:
 totals, rates)."""
 
+_TABLE_LIMIT = 20_000
+"""Texts each table (by id, by value; scores and other values) remembers: enough for the
+values units share, few enough that the tables stay a small part of a large result's memory
+(a number not remembered is formatted again)."""
+
 _SHAREABLE = (Decimal, str, int)
 """Classes of value whose text is remembered by the object's id."""
 
-Slots = Callable[[Sequence[Any]], Sequence[Any]]
+Getter = Callable[[Sequence[Any]], Sequence[Any]]
 
 
 class _Slots:
@@ -57,7 +64,7 @@ class _Slots:
         return slot
 
 
-def _getter(slots: Sequence[int]) -> Slots:
+def _getter(slots: Sequence[int]) -> Getter:
     """The values at `slots` of a slot list, as a sequence, in one C call."""
     if len(slots) > 1:
         return itemgetter(*slots)
@@ -93,14 +100,18 @@ class UnitTexts:
             mark("not_applicable"),
         )
         text = self.encode(skeleton) if indent is None else self._pretty(skeleton, "\n")
-        order = [marks[int(n)] for n in _MARKER.findall(text)]
+        found = [int(n) for n in _MARKER.findall(text)]
+        order = [marks[n] for n in found]
         self.newlines = [self._newline_at(text, m.start()) for m in _MARKER.finditer(text)]
         """Per template position, the line break and indent of its line (for values that
         are lists or mappings in the indented form)."""
-        template = _MARKER.sub("%s", text.replace("%", "%%"))
-        self.template = template if "\\u0000" not in template else None
-        """The entry's text with `%s` for each value (None: an id or label contains a
-        marker; then every unit takes the dict path)."""
+        shown = len(marks) - (0 if layout.may_be_na else 1)  # `not_applicable` is optional
+        sound = sorted(found) == sorted(set(found)) and len(found) == shown
+        if text.count("\\u0000") != 2 * len(found):  # a key or text of the scheme's has one
+            sound = False
+        self.template = _MARKER.sub("%s", text.replace("%", "%%")) if sound else None
+        """The entry's text with `%s` for each value (None if the scheme's own text looked
+        like a marker: then every unit takes the dict path)."""
         self.kinds = [kind for kind, _ in order]
         self.alive: list[object] = []
         """The values the id tables name, kept so that their ids are not reused."""
@@ -256,7 +267,7 @@ class _Kind:
         found: list[Any] = list(map(by_value.get, values))
         if None in found:
             new = list(compress(values, map(is_, found, repeat(None))))
-            if len(by_value) < _CACHE_LIMIT:
+            if len(by_value) < _TABLE_LIMIT:
                 by_value.update(zip(new, map(_string, self.all_direct(new)), strict=True))
                 if self.fixed:
                     by_value[_ZERO] = self.zero
@@ -298,11 +309,11 @@ class _Kind:
             text = self.by_value.get(value) if value or not self.fixed else None
             if text is None:
                 text = _string(self.one(value))
-                if (value or not self.fixed) and len(self.by_value) < _CACHE_LIMIT:
+                if (value or not self.fixed) and len(self.by_value) < _TABLE_LIMIT:
                     self.by_value[value] = text
         else:
             text = self.owner.value_text(self.form(value), self.positions[k])
-        if value.__class__ in _SHAREABLE and len(self.by_id) < _CACHE_LIMIT:
+        if value.__class__ in _SHAREABLE and len(self.by_id) < _TABLE_LIMIT:
             self.by_id[id(value)] = text
             self.owner.alive.append(value)
         return text
