@@ -158,6 +158,7 @@ class UnitTexts:
         columns = list(zip(*(u.vector for u in islice(units, _SAMPLE)), strict=True))
         self.fixed.plan(columns)
         self.plain.plan(columns)
+        del columns  # the sample's values, not to be held while the units are written
         yield from map(self._planned(), units, ranks)
 
     def _planned(self) -> Callable[[Any, str], str]:
