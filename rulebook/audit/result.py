@@ -9,6 +9,8 @@ import json
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
+from itertools import chain, compress, repeat
+from operator import is_, itemgetter
 from typing import Any
 
 import attrs
@@ -370,16 +372,72 @@ def _streamed_digest(data: Any) -> str:
                     break
         return shape % tuple(found)
 
+    flat: dict[tuple[Any, ...], tuple[str, Any]] = {}
+    """A unit's keys and those of its per-period mappings -> the `%` template of its JSON
+    text, one `%s` per leaf value, and where each leaf comes from."""
+
+    def unit_text(values: dict[Any, Any]) -> str:
+        """`mapping(values)`, with one level of mappings (per-period values) written into the
+        unit's template rather than one by one."""
+        items = list(values.values())
+        at = list(compress(range(len(items)), map(is_, map(type, items), repeat(dict))))
+        if not at:
+            return mapping(values)
+        inner = [items[i] for i in at]
+        key = (tuple(values), tuple(at), *map(tuple, inner))
+        shape = flat.get(key)
+        if shape is None:
+            shape = _flat_shape(list(values), at, inner, dumps)
+            if len(flat) < _SHAPE_LIMIT:
+                flat[key] = shape
+        template, order = shape
+        leaves = items + list(chain.from_iterable(map(dict.values, inner)))
+        ordered = order(leaves)
+        texts = list(map(known.get, map(id, ordered)))
+        if None in texts:
+            found: list[Any] = texts
+            at_ = found.index(None)
+            while True:
+                found[at_] = text(ordered[at_])
+                try:
+                    at_ = found.index(None, at_ + 1)
+                except ValueError:
+                    break
+        return template % tuple(texts)
+
     sha = hashlib.sha256(b'{"units":[')
     batch: list[str] = []
     for unit in data.units:
-        batch.append("[" + dumps(unit.name) + "," + mapping(unit.values) + "]")
+        batch.append("[" + dumps(unit.name) + "," + unit_text(unit.values) + "]")
         if len(batch) == _DIGEST_BATCH:
             sha.update(",".join(batch).encode("utf-8"))
             batch = [""]  # the next batch starts with the comma that follows this one
     sha.update(",".join(batch).encode("utf-8"))
     sha.update(b"]}")
     return "sha256:" + sha.hexdigest()
+
+
+def _flat_shape(
+    keys: list[Any], at: list[int], inner: list[dict[Any, Any]], dumps: Any
+) -> tuple[str, Any]:
+    """The template of a unit's values whose entries at `at` are the mappings `inner`, with
+    a `%s` per leaf (the values, and each mapping's values in place of the mapping), and an
+    itemgetter that puts `[*values, *leaves of inner]` in the template's order."""
+    parts, order = [], []
+    after = len(keys)  # the first inner leaf's index in `[*values, *leaves of inner]`
+    nested = dict(zip(at, inner, strict=True))
+    for i, key in enumerate(keys):
+        name = dumps(str(key)).replace("%", "%%") + ":"
+        if i not in nested:
+            parts.append(name + "%s")
+            order.append(i)
+            continue
+        names = [dumps(str(k)).replace("%", "%%") + ":%s" for k in nested[i]]
+        parts.append(name + "{" + ",".join(names) + "}")
+        order += range(after, after + len(names))
+        after += len(names)
+    getter = itemgetter(*order) if len(order) > 1 else (lambda xs: tuple(xs[i] for i in order))
+    return "{" + ",".join(parts) + "}", getter
 
 
 _SHAREABLE = (Decimal, str, int)
@@ -422,6 +480,16 @@ class _Layout:
         self.raw = [(n, raw_slots[n]) for n in scheme.score_ids]
         self.outputs = [(n, slots[n]) for n in scheme.output_ids]
         self.vetoes = [(v, slots[v]) for v in scheme.vetoes if v in slots]
+        self.veto_dicts = {
+            v: {
+                "id": v,
+                "label": scheme.vetoes[v].label,
+                "reason": scheme.vetoes[v].reason,
+                **_cited(scheme.vetoes[v].reference),
+            }
+            for v, _ in self.vetoes
+        }
+        """Each veto's entry under `vetoes` (copied per unit that it holds for)."""
 
         def spread(names: Any) -> list[tuple[str, int, tuple[str, ...]]]:
             return [(n, slots[n], scheme.axis_ids(scheme.axis_of(n))) for n in names if n in slots]
@@ -492,9 +560,8 @@ class _Layout:
         return self.canonical(value)
 
     def spread(
-        self, vector: list[Any], names: list[tuple[str, int, tuple[str, ...]]]
+        self, vector: Any, names: list[tuple[str, int, tuple[str, ...]]], plain: Any
     ) -> dict[str, Any]:
-        plain = self.canonical
         out: dict[str, Any] = {}
         for name, slot, ids in names:
             if ids:
@@ -504,47 +571,46 @@ class _Layout:
         return out
 
     def entry(self, unit: UnitResult, total_rank: int) -> dict[str, Any]:
-        vector, scheme, fixed, plain = unit.vector, self.scheme, self.fixed, self.canonical
-        entry = self._entry(unit, total_rank, vector, scheme, fixed, plain)
+        vector = unit.vector
+        vetoes = [dict(self.veto_dicts[v]) for v, i in self.vetoes if vector[i] is True]
+        not_applicable = [n for n, i in self.may_be_na if vector[i] is NA]
+        return self.form(
+            unit.unit, total_rank, vector, self.fixed, self.canonical, vetoes, not_applicable
+        )
+
+    def form(
+        self,
+        name: Any,
+        total_rank: Any,
+        vector: Any,
+        fixed: Any,
+        plain: Any,
+        vetoes: Any,
+        not_applicable: Any,
+    ) -> dict[str, Any]:
+        """A unit's entry, its parts given: `fixed` and `plain` turn a slot's value into its
+        JSON form. One definition of the entry's keys and their order, which the dict path
+        (`entry`) and the text templates (`rulebook.render.unitjson`) both follow."""
+        entry = {
+            "unit": name,
+            "total": fixed(vector[self.total]),
+            "rank": total_rank,
+            "scores": {n: fixed(vector[i]) for n, i in self.scores},
+            "raw": {n: plain(vector[i]) for n, i in self.raw},
+            "values": self.spread(vector, self.values, plain),
+            "ranks": self.spread(vector, self.ranks, plain),
+            "outputs": {n: fixed(vector[i]) for n, i in self.outputs},
+            "outcomes": self.spread(vector, self.outcomes, plain),
+            "vetoes": vetoes,
+        }
         if self.may_be_na:  # a scheme with not-applicable items: which ones do not apply
-            entry["not_applicable"] = [n for n, i in self.may_be_na if vector[i] is NA]
+            entry["not_applicable"] = not_applicable
         if self.periods:  # only schemes with per-period nodes carry the key
             entry["period_scores"] = {
                 n: {p: fixed(vector[slot + k]) for k, p in enumerate(ids)}
                 for n, slot, ids in self.periods
             }
         return entry
-
-    def _entry(
-        self,
-        unit: UnitResult,
-        total_rank: int,
-        vector: list[Any],
-        scheme: Scheme,
-        fixed: Any,
-        plain: Any,
-    ) -> dict[str, Any]:
-        return {
-            "unit": unit.unit,
-            "total": fixed(vector[self.total]),
-            "rank": total_rank,
-            "scores": {n: fixed(vector[i]) for n, i in self.scores},
-            "raw": {n: plain(vector[i]) for n, i in self.raw},
-            "values": self.spread(vector, self.values),
-            "ranks": self.spread(vector, self.ranks),
-            "outputs": {n: fixed(vector[i]) for n, i in self.outputs},
-            "outcomes": self.spread(vector, self.outcomes),
-            "vetoes": [
-                {
-                    "id": v,
-                    "label": scheme.vetoes[v].label,
-                    "reason": scheme.vetoes[v].reason,
-                    **_cited(scheme.vetoes[v].reference),
-                }
-                for v, i in self.vetoes
-                if vector[i] is True
-            ],
-        }
 
 
 def _cited(reference: str) -> dict[str, str]:

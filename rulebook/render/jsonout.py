@@ -9,12 +9,23 @@ from __future__ import annotations
 
 import io
 import json
-from typing import Any, TextIO
+from collections.abc import Iterator
+from itertools import islice
+from typing import TextIO
 
 from rulebook.audit.result import Result
+from rulebook.render.prettyjson import dumps as _dumps
 from rulebook.render.progress import Tick
+from rulebook.render.unitjson import UnitTexts
 
 _COMPACT = (",", ":")
+
+_BATCH = 250
+"""Units whose text is written in one call (and counted in one progress update): few enough
+that the batch's text (about 1.7 MB pretty for the village scheme) stays small."""
+
+_INDENT = "    "
+"""Where a unit's entry starts in the pretty document (inside `units`)."""
 
 
 def write_json(
@@ -24,12 +35,11 @@ def write_json(
     head = json.dumps(result.head(), ensure_ascii=False, indent=2)
     out.write(head[:-2] + ',\n  "units": [')
     first = True
-    for entry in result.unit_dicts(audit=audit):
-        out.write("\n    " if first else ",\n    ")
-        out.write(_dumps(entry).replace("\n", "\n    "))
+    for batch in _batches(_pretty_units(result, audit)):
+        out.write(("\n" if first else ",\n") + _INDENT + (",\n" + _INDENT).join(batch))
         first = False
         if progress is not None:
-            progress.update(1)
+            progress.update(len(batch))
     out.write("]" if first else "\n  ]")
     if result.scheme.groupings:  # group rows once every unit is written
         groups = json.dumps(result.group_dicts(), ensure_ascii=False, indent=2)
@@ -42,14 +52,31 @@ def write_jsonl(
 ) -> None:
     """JSON lines: the head on the first line, then one compact unit object per line."""
     out.write(json.dumps(result.head(), ensure_ascii=False, separators=_COMPACT) + "\n")
-    encode = json.JSONEncoder(ensure_ascii=False, separators=_COMPACT).encode  # made once
-    for entry in result.unit_dicts(audit=audit):
-        out.write(encode(entry) + "\n")
+    if audit:
+        encode = json.JSONEncoder(ensure_ascii=False, separators=_COMPACT).encode  # made once
+        lines: Iterator[str] = map(encode, result.unit_dicts(audit=True))
+    else:
+        lines = UnitTexts(result).texts()
+    for batch in _batches(lines):
+        out.write("\n".join(batch) + "\n")
         if progress is not None:
-            progress.update(1)
+            progress.update(len(batch))
     if result.scheme.groupings:  # one last line: the group rows
         groups = {"groups": result.group_dicts()}
         out.write(json.dumps(groups, ensure_ascii=False, separators=_COMPACT) + "\n")
+
+
+def _pretty_units(result: Result, audit: bool) -> Iterator[str]:
+    """Each unit's entry as indented text, as it stands in the document's `units`."""
+    if not audit:
+        return UnitTexts(result, indent=_INDENT).texts()
+    return (_dumps(e).replace("\n", "\n" + _INDENT) for e in result.unit_dicts(audit=True))
+
+
+def _batches(texts: Iterator[str]) -> Iterator[list[str]]:
+    """`texts` in lists of up to `_BATCH`."""
+    while batch := list(islice(texts, _BATCH)):
+        yield batch
 
 
 def to_json(result: Result, *, audit: bool = True) -> str:
@@ -57,53 +84,3 @@ def to_json(result: Result, *, audit: bool = True) -> str:
     buffer = io.StringIO()
     write_json(result, buffer, audit=audit)
     return buffer.getvalue()
-
-
-def _dumps(entry: dict[str, Any]) -> str:
-    """`json.dumps(entry, ensure_ascii=False, indent=2)`, byte for byte, faster: with an
-    indent the standard library falls back to its pure-Python encoder; this writes the
-    structure itself and leaves strings to the C string encoder."""
-    parts: list[str] = []
-    _pretty(entry, "\n", parts)
-    return "".join(parts)
-
-
-_string = json.encoder.encode_basestring  # the C escaper (ensure_ascii=False)
-_ATOMS = {True: "true", False: "false"}
-
-
-def _pretty(value: Any, newline: str, parts: list[str]) -> None:
-    """Append `value` as indent-2 JSON; `newline` is a line break plus the current indent."""
-    kind = value.__class__
-    if kind is str:
-        parts.append(_string(value))
-    elif kind is dict:
-        if not value:
-            parts.append("{}")
-            return
-        inner = newline + "  "
-        separator = "{" + inner
-        for key, item in value.items():
-            parts.append(separator)
-            parts.append(_string(key if key.__class__ is str else json.dumps(key)))
-            parts.append(": ")
-            _pretty(item, inner, parts)
-            separator = "," + inner
-        parts.append(newline + "}")
-    elif kind is list:
-        if not value:
-            parts.append("[]")
-            return
-        inner = newline + "  "
-        separator = "[" + inner
-        for item in value:
-            parts.append(separator)
-            _pretty(item, inner, parts)
-            separator = "," + inner
-        parts.append(newline + "]")
-    elif kind is bool:
-        parts.append(_ATOMS[value])
-    elif value is None:
-        parts.append("null")
-    else:  # int, float, and anything else: as the standard library writes it
-        parts.append(json.dumps(value, ensure_ascii=False, indent=2).replace("\n", newline))
