@@ -39,6 +39,9 @@ beyond it, decimals are stored as text (a few bytes each, no objects kept)."""
 _SAMPLE = 128
 """Units of a column `_by_value` looks at first, to decide whether coding by value may pay."""
 
+_KNOWN_MAX = 1024
+"""Texts per slot whose decimal `PackedRows` keeps across chunks (see `pack_column`)."""
+
 _OTHER = "~"
 """Marks, in a `_Texts` column, a unit whose value is not a decimal (kept aside, by position)."""
 
@@ -102,9 +105,13 @@ class _Objects:
 Column = _Same | _Coded | _Texts | _Objects
 
 
-def pack_column(values: Sequence[Any], ids: list[int] | None = None) -> Column:
+def pack_column(
+    values: Sequence[Any], ids: list[int] | None = None, known: dict[str, Any] | None = None
+) -> Column:
     """The cheapest exact form of one slot's values over a chunk's units (see the module);
-    `ids` are the values' `id`s when the caller has them already.
+    `ids` are the values' `id`s when the caller has them already. `known` (text -> decimal,
+    kept by the caller per slot across chunks) makes decimals coded by text the same objects
+    in every chunk: less memory, and readers that remember texts by object find them again.
 
     Objects are told apart by identity (score tables hand every unit with a score the same
     object), then decimals by their exact text: `str` keeps digits, exponent and sign, so equal
@@ -124,7 +131,7 @@ def pack_column(values: Sequence[Any], ids: list[int] | None = None) -> Column:
         if _few(texts):
             by_text = dict.fromkeys(texts)
             if len(by_text) <= _CODED_MAX:
-                return _coded(values, texts, by_text)
+                return _coded(values, texts, by_text, known)
         return _Texts(",".join(texts), None)
     if Decimal in kinds:
         others = {i: v for i, v in enumerate(values) if v.__class__ is not Decimal}
@@ -142,12 +149,25 @@ def _few(keys: list[Any]) -> bool:
     return len(set(keys[:_SAMPLE])) <= _CODED_MAX // 2
 
 
-def _coded(values: Sequence[Any], keys: Sequence[Any], order: dict[Any, None]) -> _Coded:
+def _coded(
+    values: Sequence[Any],
+    keys: Sequence[Any],
+    order: dict[Any, None],
+    known: dict[str, Any] | None = None,
+) -> _Coded:
     """Each unit's byte names its key's place in `order` (distinct keys, first seen first); the
-    table holds the first unit's object for each key."""
+    table holds the first unit's object for each key — or, for a text `known` already, the
+    object known for it."""
     code = {key: i for i, key in enumerate(order)}
     codes = bytes(map(code.__getitem__, keys))
-    return _Coded(tuple(values[codes.index(i)] for i in range(len(code))), codes)
+    table = [values[codes.index(i)] for i in range(len(code))]
+    if known is not None:
+        for i, key in enumerate(order):
+            if len(known) < _KNOWN_MAX:
+                table[i] = known.setdefault(key, table[i])
+            else:
+                table[i] = known.get(key, table[i])
+    return _Coded(tuple(table), codes)
 
 
 def spans(plan: Plan) -> dict[str, range]:
@@ -228,6 +248,8 @@ class PackedRows:
             raise AssertionError("a computed name shares a slot with an indicator")
         self.follows = {slot for span in spans(plan).values() for slot in span[1:]}
         """Slots whose previous slot belongs to the same name: candidates for `_Alias`."""
+        self.known: dict[int, dict[str, Any]] = {}
+        """Per slot, the decimal kept for each text coded so far (`pack_column`'s `known`)."""
         self._decoded: tuple[int, list[list[Any]]] | None = None
 
     def __len__(self) -> int:
@@ -254,7 +276,7 @@ class PackedRows:
             if slot in follows and ids == previous and slot - 1 in columns:
                 columns[slot] = _ALIAS
             else:
-                columns[slot] = pack_column(by_slot[slot], ids)
+                columns[slot] = pack_column(by_slot[slot], ids, self.known.setdefault(slot, {}))
             previous = ids
         if self._decoded is not None and self._decoded[0] == chunk:
             self._decoded = None
