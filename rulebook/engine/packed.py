@@ -32,12 +32,12 @@ CHUNK = 1024
 """Units per chunk: enough for C-level passes to dominate, few enough that one decoded chunk of
 slot lists (a few MB) is a small transient."""
 
-_CODED_MAX = 64
+_CODED_MAX = 255
 """Distinct objects up to which a column is coded (one byte per unit and a table of objects);
 beyond it, decimals are stored as text (a few bytes each, no objects kept)."""
 
-_SAMPLE = 128
-"""Units of a column `_by_value` looks at first, to decide whether coding by value may pay."""
+_SAMPLE = 512
+"""Units of a column looked at first, to decide whether coding it may pay (`_few`)."""
 
 _KNOWN_MAX = 1024
 """Texts per slot whose decimal `PackedRows` keeps across chunks (see `pack_column`)."""
@@ -139,14 +139,14 @@ def pack_column(
             texts = [_OTHER if v.__class__ is not Decimal else str(v) for v in values]
             return _Texts(",".join(texts), others)
     order = dict.fromkeys(ids)
-    if len(order) < 256:
+    if len(order) <= _CODED_MAX:
         return _coded(values, ids, order)
     return _Objects(tuple(values))
 
 
 def _few(keys: list[Any]) -> bool:
     """Whether the first units' keys are few enough for coding to be worth trying."""
-    return len(set(keys[:_SAMPLE])) <= _CODED_MAX // 2
+    return len(set(keys[:_SAMPLE])) * 4 <= _CODED_MAX * 3
 
 
 def _coded(
