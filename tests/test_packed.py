@@ -38,8 +38,9 @@ def test_a_column_takes_the_cheapest_exact_form() -> None:
     assert type(coded).__name__ == "_Coded"
     assert coded.codes == b"\x00\x01\x00\x00"  # type: ignore[union-attr]
     assert coded.table == (five, zero)  # type: ignore[union-attr]
-    # 100 distinct decimals: their texts, one string; each form comes back as it was
-    many = [D(i) / 8 for i in range(97)] + [D("-0"), D("1E+2"), D("2.500")]
+    # 300 distinct decimals (more than a byte can code): their texts, one string; each form
+    # comes back as it was
+    many = [D(i) / 8 for i in range(297)] + [D("-0"), D("1E+2"), D("2.500")]
     texts = pack_column(many)
     assert type(texts).__name__ == "_Texts"
     assert texts.text.split(",")[-3:] == ["-0", "1E+2", "2.500"]  # type: ignore[union-attr]
@@ -47,7 +48,7 @@ def test_a_column_takes_the_cheapest_exact_form() -> None:
 
 
 def test_a_text_column_keeps_what_is_not_a_decimal_by_position() -> None:
-    values: list[Any] = [D(i) for i in range(100)]
+    values: list[Any] = [D(i) for i in range(300)]
     values[3], values[50] = NA, True
     column = pack_column(values)
     assert type(column).__name__ == "_Texts"
