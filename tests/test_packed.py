@@ -87,7 +87,7 @@ FORMS = ["5", "5.00", "5.0", "-0", "0", "0.00", "1E+1", "10", "-2.5", "NaN"]
             st.sampled_from(FORMS).map(lambda t: ("new", t)),  # few values, a new object each
         ),
         min_size=1,
-        max_size=300,
+        max_size=600,
     )
 )
 def test_decoding_gives_back_every_value_in_its_exact_form(picks: list[Any]) -> None:
