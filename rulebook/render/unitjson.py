@@ -225,12 +225,13 @@ class _Kind:
     def plan(self, columns: Sequence[Sequence[Any]]) -> None:
         """Decide how each slot's texts are found from `columns`, each slot's values in a
         sample of units (none: every slot by id): by id if its distinct objects are at most
-        an eighth of the sample, else by value if it holds only decimals and its distinct
+        a quarter of the sample (a packed result keeps up to 255 objects per slot, the same in
+        every chunk), else by value if it holds only decimals and its distinct
         numbers are at most half, else directly."""
         tiers = [_BY_ID] * len(self.slots)
         for k, slot in enumerate(self.slots if columns else ()):
             values = columns[slot]
-            if len(set(map(id, values))) * 8 <= len(values):
+            if len(set(map(id, values))) * 4 <= len(values):
                 continue
             plain = set(map(type, values)) == {Decimal}
             tiers[k] = _BY_VALUE if plain and len(set(values)) * 2 <= len(values) else _DIRECT
