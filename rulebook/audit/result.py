@@ -3,11 +3,9 @@ value, every rank, and the total; plus `to_dict()` following the documented JSON
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from decimal import Decimal
 from itertools import chain, compress, repeat
 from operator import is_, itemgetter
@@ -19,6 +17,7 @@ from rulebook import arith
 from rulebook.arith import PRECISION, SNAP_PLACES, canonical
 from rulebook.audit.groups import GroupRow, group_dicts, group_rows
 from rulebook.audit.trail import Auditor, NodeAudit, PeriodPointsLost, PointsLost
+from rulebook.collector import collector_paused
 from rulebook.engine.ranking import rank
 from rulebook.engine.semantics import NA, NotApplicable
 from rulebook.scheme.model import Scheme
@@ -252,7 +251,7 @@ class Result:
         `ranks`, `outputs`, `outcomes`, `vetoes`, and (with audit=True) `points_lost` and
         `audit`. Every decimal is a string. `audit` is explicit: the CLI leaves it out unless
         asked (`--audit`); the Python default keeps the full record."""
-        with _collector_paused():
+        with collector_paused():  # millions of acyclic dicts: half the time otherwise
             document = {**self.head(), "units": list(self.unit_dicts(audit=audit))}
             if self.scheme.groupings:
                 document["groups"] = self.group_dicts()
@@ -446,20 +445,6 @@ _SHAPE_LIMIT = 1024
 """Key sets whose JSON template `_streamed_digest` remembers."""
 _DIGEST_BATCH = 1000
 """Units whose text `_streamed_digest` hashes in one update."""
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while `to_dict` builds its document: millions of
-    new, acyclic dicts and lists that the collector would otherwise re-scan again and again as
-    the document grows (half the time of an audited `to_dict`). Restored on the way out."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 _CACHE_LIMIT = 100_000

@@ -9,7 +9,6 @@ accept exactly the same data and give the same values (tests/test_readers.py hol
 
 from __future__ import annotations
 
-import gc
 import weakref
 from collections.abc import Callable
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
@@ -18,6 +17,7 @@ from typing import Any
 import attrs
 
 from rulebook.arith import number_problem
+from rulebook.collector import collector_paused
 from rulebook.data.check import _Checker
 from rulebook.data.dataset import UnitData
 from rulebook.data.values import MISSING, NA_MARKERS, duration_seconds, parse_duration, plain_bool
@@ -44,22 +44,18 @@ def fast_check(raw: Any, scheme: Scheme) -> tuple[Any, ...] | None:
     check, accepted = compiled
     out: list[UnitData] = []
     append = out.append
-    paused = gc.isenabled()
-    if paused:
-        gc.disable()
     try:
-        for name, values in units.items():
-            if type(values) is not dict:
-                return None
-            checked = check(values)
-            if checked is None:
-                return None
-            append(UnitData(str(name), checked))
+        with collector_paused():
+            for name, values in units.items():
+                if type(values) is not dict:
+                    return None
+                checked = check(values)
+                if checked is None:
+                    return None
+                append(UnitData(str(name), checked))
     except (ArithmeticError, TypeError, ValueError):  # NaN compared, unhashable key, ...
         return None
     finally:
-        if paused:
-            gc.enable()
         for kept in accepted:  # let the values go with the data
             kept.clear()
     return tuple(out)

@@ -15,6 +15,7 @@ from typing import Any, Literal, get_args
 
 from rulebook.arith import CONTEXT
 from rulebook.audit.result import Result, UnitResult
+from rulebook.collector import collector_paused
 from rulebook.data.api import check_data
 from rulebook.data.dataset import DataSet, UnitData
 from rulebook.engine import aggregates
@@ -77,13 +78,16 @@ def evaluate(
     stages = program.stages if engine == "compiled" else reference_stages(scheme)
     units = data.units
     count = len(units)
-    if pack if pack is not None else (count >= PACK_FROM and not share):
-        rows = PackedRows(scheme, plan, units)
-        _score_packed(scheme, program, stages, data, rows, progress)
-        results: Sequence[UnitResult] = PackedUnits(rows, partial(UnitResult, scheme=scheme))
-    else:
-        vectors = _score_lists(scheme, program, stages, data, progress, sharing=bool(share))
-        results = tuple(UnitResult(u.name, v, scheme) for u, v in zip(units, vectors, strict=True))
+    with collector_paused():  # a list or more per unit, never a cycle (rulebook.collector)
+        if pack if pack is not None else (count >= PACK_FROM and not share):
+            rows = PackedRows(scheme, plan, units)
+            _score_packed(scheme, program, stages, data, rows, progress)
+            results: Sequence[UnitResult] = PackedUnits(rows, partial(UnitResult, scheme=scheme))
+        else:
+            vectors = _score_lists(scheme, program, stages, data, progress, sharing=bool(share))
+            results = tuple(
+                UnitResult(u.name, v, scheme) for u, v in zip(units, vectors, strict=True)
+            )
     return Result(scheme, results, data_file=data.file, data=data)
 
 
