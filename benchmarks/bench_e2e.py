@@ -7,9 +7,9 @@ JSON, then runs the real command in a subprocess for each input and output —
 `rulebook score schemes/village-fp-1000.yaml FILE --format jsonl|csv|json -o OUT` — measuring its
 CPU seconds (user + system), wall seconds and peak resident memory (`/usr/bin/time -f "%e %U %S
 %M"`, else `getrusage`). In this process it reads the same file and times `evaluate` on the
-checked data alone (CPU time, `time.process_time`, and wall time). The machine is shared, so
-ratios are of CPU times (wall time swings 2× with the load); the load average is printed with
-each run. Prints, per run:
+checked data alone (CPU time, `time.process_time`, and wall time; best of 2). The machine is
+shared, so ratios are of CPU times (wall time swings 2× with the load); the load average is
+printed with each run. Prints, per run:
 
 - ratio = command CPU seconds / `evaluate` CPU seconds (target ≤ 3×);
 - memory over the data = (command peak RSS − RSS of a process that only imported rulebook and
@@ -145,9 +145,13 @@ def main() -> None:
                 write_json(synthetic_stream(scheme, n), path)
             made = time.perf_counter() - start
             held, reading, data = parsed_bytes(path, scheme)
-            wall, cpu = time.perf_counter(), time.process_time()
-            rulebook.evaluate(scheme, data)
-            scoring, wall = time.process_time() - cpu, time.perf_counter() - wall
+            scoring = wall = float("inf")
+            for _ in range(2):  # best of 2: the first also pays for filling the score tables
+                gc.collect()
+                started, cpu = time.perf_counter(), time.process_time()
+                rulebook.evaluate(scheme, data)
+                scoring = min(scoring, time.process_time() - cpu)
+                wall = min(wall, time.perf_counter() - started)
             del data
             gc.collect()
             print(
