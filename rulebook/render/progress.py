@@ -1,11 +1,12 @@
 """A progress bar on stderr for long runs (reading, scoring, writing), only when stderr is a
 terminal.
 
-Writers take an optional `Tick` (anything with `update(n)`) and call it once per unit;
-`evaluate` takes a `progress(done, total)` callable (`scoring_bar`); reading shows the file being
-read (`reading_bar`). The CLI passes these when the run is long and stderr is a terminal, and
-nothing otherwise, so the output never depends on them. tqdm is the optional extra `progress`
-(pure Python, no dependencies of its own); without it there is simply no bar.
+Writers take an optional `Tick` (anything with `update(n)`) and call it as units are written
+(per unit, or per batch of units); `evaluate` takes a `progress(done, total)` callable
+(`scoring_bar`); reading shows the file being read (`reading_bar`). The CLI passes these when
+the run is long and stderr is a terminal, and nothing otherwise, so the output never depends on
+them. tqdm is the optional extra `progress` (pure Python, no dependencies of its own); without
+it there is simply no bar.
 """
 
 from __future__ import annotations
