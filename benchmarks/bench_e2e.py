@@ -7,9 +7,9 @@ JSON, then runs the real command in a subprocess for each input and output —
 `rulebook score schemes/village-fp-1000.yaml FILE --format jsonl|csv|json -o OUT` — measuring its
 CPU seconds (user + system), wall seconds and peak resident memory (`/usr/bin/time -f "%e %U %S
 %M"`, else `getrusage`). In this process it reads the same file and times `evaluate` on the
-checked data alone (CPU time, `time.process_time`, and wall time; best of 2). The machine is
-shared, so ratios are of CPU times (wall time swings 2× with the load); the load average is
-printed with each run. Prints, per run:
+checked data alone (CPU time, `time.process_time`, best of 2), just before each command. The
+machine is shared, so ratios are of CPU times (wall time swings 2× with the load); the load
+average is printed with each run. Prints, per run:
 
 - ratio = command CPU seconds / `evaluate` CPU seconds (target ≤ 3×);
 - memory over the data = (command peak RSS − RSS of a process that only imported rulebook and
@@ -115,6 +115,18 @@ def _reachable(data: rulebook.DataSet) -> int:
     return total
 
 
+def evaluate_alone(scheme: rulebook.Scheme, data: rulebook.DataSet) -> float:
+    """CPU seconds of `evaluate` on checked data, best of 2 (the first also fills the score
+    tables)."""
+    best = float("inf")
+    for _ in range(2):
+        gc.collect()
+        cpu = time.process_time()
+        rulebook.evaluate(scheme, data)
+        best = min(best, time.process_time() - cpu)
+    return best
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--units", type=int, default=100_000)
@@ -145,34 +157,29 @@ def main() -> None:
                 write_json(synthetic_stream(scheme, n), path)
             made = time.perf_counter() - start
             held, reading, data = parsed_bytes(path, scheme)
-            scoring = wall = float("inf")
-            for _ in range(2):  # best of 2: the first also pays for filling the score tables
-                gc.collect()
-                started, cpu = time.perf_counter(), time.process_time()
-                rulebook.evaluate(scheme, data)
-                scoring = min(scoring, time.process_time() - cpu)
-                wall = min(wall, time.perf_counter() - started)
-            del data
-            gc.collect()
             print(
                 f"  {kind} input: {path.stat().st_size / 1e6:.0f} MB (written in {made:.0f} s); "
                 f"read_data {reading:.1f} s; parsed data holds {held / 2**20:.0f} MiB "
-                f"({held / n:.0f} B/unit); evaluate alone {scoring:.2f} s CPU "
-                f"({scoring / n * 1e6:.0f} µs/unit; {wall:.2f} s wall); load average {_load()}"
+                f"({held / n:.0f} B/unit); load average {_load()}"
             )
             for fmt in args.outputs.split(","):
+                # `evaluate` alone just before each command, so that both meet the same
+                # machine: on a shared one the speed of a core drifts by a quarter in minutes
+                scoring = evaluate_alone(scheme, data)
                 out = folder / f"out-{kind}.{fmt}"
                 command = run([*python, str(path), "--format", fmt, "-o", str(out)])
                 over = (command.rss - base_rss - held) / n
                 print(
                     f"    score {kind} → {fmt:5s}: {command.cpu:7.1f} s CPU "
-                    f"({command.wall:6.1f} s wall), ratio {command.cpu / scoring:5.2f}× evaluate "
-                    f"(target ≤ 3×); peak RSS {command.rss / 2**20:6.0f} MiB, over the data "
-                    f"{over:6.0f} B/unit (target ≤ 2048); output "
-                    f"{out.stat().st_size / 1e6:.0f} MB; load average {_load()}"
+                    f"({command.wall:6.1f} s wall); evaluate alone {scoring:6.2f} s CPU; ratio "
+                    f"{command.cpu / scoring:5.2f}× (target ≤ 3×); peak RSS "
+                    f"{command.rss / 2**20:6.0f} MiB, over the data {over:6.0f} B/unit (target "
+                    f"≤ 2048); output {out.stat().st_size / 1e6:.0f} MB; load average {_load()}"
                 )
                 if not args.keep:
                     out.unlink()
+            del data
+            gc.collect()
             if not args.keep:
                 path.unlink()
     finally:
