@@ -358,18 +358,21 @@ def _streamed_digest(data: Any) -> str:
             shape = "{" + ",".join(parts) + "}"
             if len(shapes) < _SHAPE_LIMIT:
                 shapes[keys] = shape
-        found = list(map(known.get, map(id, values.values())))
-        if None in found:  # not seen yet, or a per-period mapping: only those, one by one
-            texts: list[Any] = found
-            items = list(values.values())
-            at = texts.index(None)
+        return shape % tuple(texts_of(list(values.values())))
+
+    def texts_of(values: Sequence[Any]) -> list[Any]:
+        """The JSON texts of `values`, found by the objects' ids; those not seen yet (or a
+        per-period mapping) worked out one by one."""
+        found: list[Any] = list(map(known.get, map(id, values)))
+        if None in found:
+            at = found.index(None)
             while True:
-                texts[at] = text(items[at])
+                found[at] = text(values[at])
                 try:
-                    at = texts.index(None, at + 1)
+                    at = found.index(None, at + 1)
                 except ValueError:
                     break
-        return shape % tuple(found)
+        return found
 
     flat: dict[tuple[Any, ...], tuple[str, Any]] = {}
     """A unit's keys and those of its per-period mappings -> the `%` template of its JSON
@@ -392,17 +395,7 @@ def _streamed_digest(data: Any) -> str:
         template, order = shape
         leaves = items + list(chain.from_iterable(map(dict.values, inner)))
         ordered = order(leaves)
-        texts = list(map(known.get, map(id, ordered)))
-        if None in texts:
-            found: list[Any] = texts
-            at_ = found.index(None)
-            while True:
-                found[at_] = text(ordered[at_])
-                try:
-                    at_ = found.index(None, at_ + 1)
-                except ValueError:
-                    break
-        return template % tuple(texts)
+        return template % tuple(texts_of(ordered))
 
     sha = hashlib.sha256(b'{"units":[')
     batch: list[str] = []
