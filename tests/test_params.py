@@ -422,3 +422,19 @@ def test_engines_agree_on_values_given_at_run_time(
         assert compiled.unit(f"u{i}").scores["work"] == raw.quantize(
             Decimal("0.01"), "ROUND_HALF_UP"
         )
+
+
+def test_a_required_parameter_reference_is_checked_like_any_other() -> None:
+    """A `required: true` parameter was set aside before its `reference` was read, so
+    `reference: true` passed `rulebook check` while the JSON Schema refused it."""
+    text = """
+scheme: {id: t, title: t}
+parameters:
+  cap: {required: true, reference: true}
+indicators: {x: {type: count}}
+tree:
+  - {id: a, expr: "min(x, cap)"}
+"""
+    with pytest.raises(rulebook.SchemeError) as info:
+        rulebook.loads(text, "t.yaml")
+    assert str(info.value).startswith("t.yaml:4:36: error: reference must be text")

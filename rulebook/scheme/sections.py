@@ -304,6 +304,7 @@ def read_parameters(cx: Context, raw: Any) -> None:
         )
         label = cx.text(fields.get("label"), (*path, "label"), "label")
         note = cx.text(fields.get("note"), (*path, "note"), "note")
+        reference = cx.text(fields.get("reference"), (*path, "reference"), "reference")
         required = cx.flag(fields.get("required"), (*path, "required"), "`required`")
         if required and (fields.get("value") is not None or fields.get("by_unit") is not None):
             cx.error(
@@ -321,7 +322,7 @@ def read_parameters(cx: Context, raw: Any) -> None:
                 label=label,
                 note=note,
                 location=cx.src.loc(path, key=True),
-                reference=cx.text(fields.get("reference"), (*path, "reference"), "reference"),
+                reference=reference,
             )
             continue
         if required:
@@ -367,7 +368,7 @@ def read_parameters(cx: Context, raw: Any) -> None:
             note,
             cx.src.loc(path, key=True),
             by_unit,
-            cx.text(fields.get("reference"), (*path, "reference"), "reference"),
+            reference,
         )
 
 
