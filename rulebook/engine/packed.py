@@ -270,14 +270,14 @@ class PackedRows:
         else:
             by_slot = {slot: list(map(itemgetter(slot), rows)) for slot in slots}
         follows = self.follows
-        previous: list[int] | None = None
+        previous: tuple[int, list[int]] | None = None  # the slot packed just before, its ids
         for slot in slots:
             ids = list(map(id, by_slot[slot]))
-            if slot in follows and ids == previous and slot - 1 in columns:
+            if slot in follows and previous == (slot - 1, ids):
                 columns[slot] = _ALIAS
             else:
                 columns[slot] = pack_column(by_slot[slot], ids, self.known.setdefault(slot, {}))
-            previous = ids
+            previous = (slot, ids)
         if self._decoded is not None and self._decoded[0] == chunk:
             self._decoded = None
 
