@@ -37,11 +37,9 @@ PROGRESS_EVERY = 1000
 
 Progress = Callable[[int, int], object]
 
-SHARE_FROM = 50_000
+PACK_FROM = 50_000
 """Units from which `evaluate` keeps a result packed by default (see `rulebook.engine.packed`);
 `share=True` shares equal values between plain slot lists instead (`_Sharer`)."""
-
-PACK_FROM = SHARE_FROM
 
 
 def evaluate(
@@ -66,7 +64,7 @@ def evaluate(
     unchunked.
 
     `pack=True` keeps the result's slot lists packed (`rulebook.engine.packed`): a tenth of the
-    memory, for about a third more scoring time; the default (None) packs from `PACK_FROM`
+    memory, for about half as much scoring time again; the default (None) packs from `PACK_FROM`
     units up, where memory is what limits a run. `share=True` (unpacked results only) makes
     equal computed values of a slot one object across units (`_Sharer`) instead."""
     if engine not in ENGINES:
@@ -152,8 +150,9 @@ def _score_lists(
     with localcontext(CONTEXT):
         for stage, function in zip(plan.stages, stages, strict=True):
             _across_units(scheme, plan, stage, columns)
-            sharer = _Sharer(scheme, plan, stage, tabled=stages is program.stages)
-            share = sharer if sharing else None
+            share = (
+                _Sharer(scheme, plan, stage, tabled=stages is program.stages) if sharing else None
+            )
             for start in range(0, count, step):
                 _run_stage(
                     scheme,
