@@ -18,6 +18,7 @@ from rulebook.arith import PRECISION, SNAP_PLACES, canonical
 from rulebook.audit.groups import GroupRow, group_dicts, group_rows
 from rulebook.audit.trail import Auditor, NodeAudit, PeriodPointsLost, PointsLost
 from rulebook.collector import collector_paused
+from rulebook.engine.packed import PackedUnits
 from rulebook.engine.ranking import rank
 from rulebook.engine.semantics import NA, NotApplicable
 from rulebook.scheme.model import Scheme
@@ -172,9 +173,8 @@ class Result:
 
     def unit(self, name: str) -> UnitResult:
         """The result of the unit called `name` (KeyError if absent)."""
-        position = getattr(self.units, "position", None)
-        if position is not None:  # packed: found by name, decoding only its chunk
-            unit: UnitResult = self.units[position(name)]
+        if isinstance(self.units, PackedUnits):  # found by name, decoding only its chunk
+            unit: UnitResult = self.units[self.units.position(name)]
             return unit
         for u in self.units:
             if u.unit == name:
@@ -191,17 +191,17 @@ class Result:
         """Every unit's value of `name` (at `period`, for a name that varies), in unit order.
         A packed result reads the one slot without decoding whole slot lists."""
         plan = self.scheme.program.plan
-        packed = getattr(self.units, "column", None)
-        if packed is not None and name in plan.slots and (period or name not in plan.points):
-            values: list[Any] = packed(plan.slot(name, period))
-            return values
+        one_slot = name in plan.slots and (period is not None or name not in plan.points)
+        if isinstance(self.units, PackedUnits) and one_slot:
+            return self.units.column(plan.slot(name, period))
         return [u.value(name, period) for u in self.units]
 
     @property
     def names(self) -> list[str]:
         """The units' names, in unit order."""
-        names: list[str] | None = getattr(self.units, "names", None)
-        return names if names is not None else [u.unit for u in self.units]
+        if isinstance(self.units, PackedUnits):
+            return self.units.names
+        return [u.unit for u in self.units]
 
     def explain(self, unit: str, node: str = "total") -> NodeAudit:
         """Why `unit` has its value at `node` (a node id, `total`, or a named value)."""
