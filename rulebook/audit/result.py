@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from itertools import chain, compress, repeat
 from operator import is_, itemgetter
@@ -364,15 +364,7 @@ def _streamed_digest(data: Any) -> str:
         """The JSON texts of `values`, found by the objects' ids; those not seen yet (or a
         per-period mapping) worked out one by one."""
         found: list[Any] = list(map(known.get, map(id, values)))
-        if None in found:
-            at = found.index(None)
-            while True:
-                found[at] = text(values[at])
-                try:
-                    at = found.index(None, at + 1)
-                except ValueError:
-                    break
-        return found
+        return fill_missing(found, lambda at: text(values[at]))
 
     flat: dict[tuple[Any, ...], tuple[str, Any]] = {}
     """A unit's keys and those of its per-period mappings -> the `%` template of its JSON
@@ -430,6 +422,20 @@ def _flat_shape(
         after += len(names)
     getter = itemgetter(*order) if len(order) > 1 else (lambda xs: tuple(xs[i] for i in order))
     return "{" + ",".join(parts) + "}", getter
+
+
+def fill_missing(found: list[Any], make: Callable[[int], Any]) -> list[Any]:
+    """`found` with each None at index `i` replaced by `make(i)`: texts found by a C-level
+    lookup, the few missing ones worked out one by one."""
+    if None in found:
+        at = found.index(None)
+        while True:
+            found[at] = make(at)
+            try:
+                at = found.index(None, at + 1)
+            except ValueError:
+                break
+    return found
 
 
 _SHAREABLE = (Decimal, str, int)

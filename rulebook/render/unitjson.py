@@ -26,7 +26,7 @@ from operator import eq, is_, itemgetter
 from typing import Any
 
 from rulebook.arith import canonical
-from rulebook.audit.result import Result, _Layout
+from rulebook.audit.result import Result, _Layout, fill_missing
 from rulebook.engine.semantics import NA
 from rulebook.render.prettyjson import pretty
 
@@ -294,15 +294,7 @@ class _Kind:
 
     def _filled(self, found: list[Any], values: Sequence[Any], ks: list[int]) -> list[str]:
         """`found` with each None replaced by the text of the value there."""
-        if None in found:
-            at = found.index(None)
-            while True:
-                found[at] = self.slow(values[at], ks[at])
-                try:
-                    at = found.index(None, at + 1)
-                except ValueError:
-                    break
-        return found
+        return fill_missing(found, lambda at: self.slow(values[at], ks[at]))
 
     def slow(self, value: Any, k: int) -> str:
         """The text of `value` in slot `k` (by value, else worked out as the dict path does),
