@@ -12,6 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
+from unittest import mock
 
 import pytest
 from hypothesis import given, settings
@@ -19,10 +20,11 @@ from hypothesis import strategies as st
 
 import rulebook
 from rulebook.audit.result import _Layout
+from rulebook.engine import packed
 from rulebook.engine.semantics import NA
 from rulebook.render import prettyjson
 from rulebook.render.jsonout import write_json, write_jsonl
-from rulebook.render.unitjson import UnitTexts
+from rulebook.render.unitjson import UnitTexts, _canonical_texts
 
 from helpers import scheme
 
@@ -241,3 +243,105 @@ def test_without_a_template_units_take_the_dict_path() -> None:
         planned = list(texts.texts())
         texts.template = None
         assert list(texts.texts()) == planned
+
+
+def test_a_packed_column_of_decimals_is_cut_to_canonical_texts() -> None:
+    """Worked by hand from `canonical`'s definition: zeros (signed or not, any places) are
+    "0", trailing zeros after the point go and a bare point with them, integers keep their
+    zeros, and a text of more than 20 places is snapped to 20 (0.1 followed by 24 zeros and a
+    1 is 0.1)."""
+    texts = "0.00,-0.00,1.10,100,12.500,-0,0.1000000000000000000000001,-5.05,0"
+    assert _canonical_texts(texts) == [
+        '"0"',
+        '"0"',
+        '"1.1"',
+        '"100"',
+        '"12.5"',
+        '"0"',
+        '"0.1"',
+        '"-5.05"',
+        '"0"',
+    ]
+
+
+TRICKY = [
+    "-0.00",
+    "0.000",
+    "1.10",
+    "100",
+    "-5.500",
+    "0.1000000000000000000000001",
+    "-0",
+    "123456789012345678901.5",
+    "1E+3",
+    "2.5E-7",
+    "7",
+    "0.05",
+    "-12.345",
+]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.sampled_from(SHIPPED),
+    st.lists(st.one_of(numbers, zeros), min_size=1, max_size=12),
+    st.lists(
+        st.sampled_from(["shared", "equal", "new", "tricky", "scores", "long", "odd", "na"]),
+        min_size=1,
+        max_size=5,
+    ),
+    st.integers(1, 40),
+    st.integers(0, 2**32),
+)
+def test_packed_units_of_any_values_write_what_the_dict_path_writes(
+    path: Path, pool: list[Decimal], styles: list[str], count: int, seed: int
+) -> None:
+    """The same values as above, packed in chunks of 8 units with at most 4 objects coded per
+    column, so that every packed form (one object, coded, decimals as text — plain, with an
+    exponent, trailing zeros, over 20 places, signed zeros, at the scores' places — and text
+    with odd values kept aside) is written column by column, and must give the dict path's
+    bytes."""
+    rng = random.Random(seed)
+    scheme_ = _scheme(path)
+    probe = UnitTexts(SimpleNamespace(scheme=scheme_, units=(), total_ranks=list))
+    fixed = set(probe.fixed.slots)
+    flags = {i for _, i in _Layout(scheme_).vetoes}
+    plan = scheme_.program.plan
+    style = [rng.choice(styles) for _ in range(plan.size)]
+
+    def value(slot: int) -> Any:
+        kind = style[slot]
+        if slot in flags and slot not in fixed:
+            return rng.choice([True, False, NA])
+        if kind == "tricky":
+            return Decimal(rng.choice(TRICKY))  # a new object each time
+        if kind == "long":  # plain notation, past the 20 places `canonical` snaps to
+            return Decimal(f"{rng.randint(-999, 999)}.{rng.randint(0, 10**25):025d}")
+        if kind == "scores":  # at the scheme's places: what a score's text already shows
+            return Decimal(rng.randint(-(10**5), 10**5)).scaleb(-scheme_.rounding.places)
+        if kind == "shared" or (kind == "na" and rng.random() < 0.7):
+            return rng.choice(pool)
+        if kind == "equal":
+            return Decimal(str(rng.choice(pool)))
+        if kind == "new":
+            return Decimal(rng.randint(-(10**7), 10**7)).scaleb(-rng.randint(0, 25))
+        if kind == "na":
+            return NA
+        if slot in fixed:
+            return rng.choice([NA, 7, Decimal("-0"), rng.choice(pool)])
+        leaf = rng.choice([NA, None, True, False, 3, rng.choice(pool), rng.choice(TEXTS)])
+        return {"Q1": leaf, "Q2": rng.choice(pool)} if rng.random() < 0.2 else leaf
+
+    vectors = [[value(s) for s in range(plan.size)] for _ in range(count)]
+    names = [f'单位{i}"%' for i in range(count)]
+    with mock.patch.object(packed, "CHUNK", 8), mock.patch.object(packed, "_CODED_MAX", 4):
+        rows = packed.PackedRows(scheme_, plan, [SimpleNamespace(name=n, values={}) for n in names])
+        rows.inputs, rows.parameters, rows.stored = {}, {}, list(range(plan.size))  # all kept
+        for chunk in range(len(rows.chunks)):
+            start, end = rows.bounds(chunk)
+            rows.pack(chunk, [list(v) for v in vectors[start:end]])
+        units = packed.PackedUnits(rows, lambda name, row: SimpleNamespace(unit=name, vector=row))
+        ranks = [Decimal(rng.randint(1, count)) for _ in range(count)]
+        result = SimpleNamespace(scheme=scheme_, units=units, total_ranks=lambda: ranks)
+        plain = [SimpleNamespace(unit=n, vector=v) for n, v in zip(names, vectors, strict=True)]
+        _same(result, plain, ranks)

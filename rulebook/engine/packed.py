@@ -302,6 +302,19 @@ class PackedRows:
             return [given.by_unit.get(u.name, given.value) for u in units.units]
         return [None] * len(units.units)  # not computed yet
 
+    def stored_column(self, chunk: int, slot: int) -> Column | None:
+        """How slot `slot` of the chunk is stored (an alias followed to the slot it repeats);
+        None for a slot read from the data (an indicator, a unit parameter) or not computed."""
+        stored = self.chunks[chunk].get(slot)
+        while stored is _ALIAS:
+            slot -= 1
+            stored = self.chunks[chunk].get(slot)
+        return stored  # type: ignore[return-value]
+
+    def chunk_column(self, chunk: int, slot: int) -> list[Any]:
+        """Slot `slot` of the chunk's units, decoded."""
+        return self._column(chunk, slot, self._units(chunk))
+
     def _units(self, chunk: int) -> _ChunkUnits:
         start, end = self.bounds(chunk)
         return _ChunkUnits(self.units[start:end])
@@ -390,6 +403,11 @@ class PackedUnits(Sequence[Any]):
         return NotImplemented
 
     __hash__ = None  # type: ignore[assignment]
+
+    @property
+    def rows(self) -> PackedRows:
+        """The packed slot lists behind the units (for writers that read whole columns)."""
+        return self._rows
 
     @property
     def names(self) -> list[str]:

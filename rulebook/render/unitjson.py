@@ -22,11 +22,12 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal
 from itertools import compress, islice, repeat
-from operator import eq, is_, itemgetter
+from operator import eq, gt, is_, itemgetter
 from typing import Any
 
 from rulebook.arith import canonical
 from rulebook.audit.result import Result, _Layout, fill_missing
+from rulebook.engine.packed import PackedRows, PackedUnits, _Coded, _Same, _Texts
 from rulebook.engine.semantics import NA
 from rulebook.render.prettyjson import pretty
 
@@ -113,6 +114,8 @@ class UnitTexts:
         """The entry's text with `%s` for each value (None if the scheme's own text looked
         like a marker: then every unit takes the dict path)."""
         self.kinds = [kind for kind, _ in order]
+        self.order = order
+        """Per template position, its kind and (for `fixed` and `plain`) its slot."""
         self.alive: list[object] = []
         """The values the id tables name, kept so that their ids are not reused."""
         self.fixed = _Kind(self, "fixed", order)
@@ -155,11 +158,79 @@ class UnitTexts:
                 entry = layout.entry(unit, int(rank))
                 yield self.encode(entry) if self.indent is None else self._pretty(entry, "\n")
             return
+        if isinstance(units, PackedUnits):
+            yield from self._packed(units, ranks)
+            return
         columns = list(zip(*(u.vector for u in islice(units, _SAMPLE)), strict=True))
         self.fixed.plan(columns)
         self.plain.plan(columns)
         del columns  # the sample's values, not to be held while the units are written
         yield from map(self._planned(), units, ranks)
+
+    def _packed(self, units: PackedUnits, ranks: list[str]) -> Iterator[str]:
+        """Each unit's text from a packed result, a chunk of units at a time and a template
+        position at a time: a slot's texts are worked out once per distinct object in the
+        chunk, or taken straight from a column of decimals kept as text that is already in
+        the form the entry shows; the units' texts are then the template filled in by C-level
+        `%` over the positions' columns, with no slot list decoded."""
+        template, layout, rows = self.template, self.layout, units.rows
+        assert template is not None
+        names = units.names
+        counted = {"fixed": 0, "plain": 0}
+        places: list[tuple[str, int, int]] = []  # each position's kind, slot, place in its kind
+        for kind, slot in self.order:
+            if kind in counted:
+                places.append((kind, slot, counted[kind]))
+                counted[kind] += 1
+            else:
+                places.append((kind, slot, -1))
+        of_kind = {"fixed": self.fixed, "plain": self.plain}
+        veto_dicts = layout.veto_dicts
+        for chunk in range(len(rows.chunks)):
+            start, end = rows.bounds(chunk)
+            head = {
+                "unit": [
+                    _string(n) if n.__class__ is str else self.encode(n) for n in names[start:end]
+                ],
+                "rank": ranks[start:end],
+                "vetoes": self._lists(rows, chunk, layout.vetoes, True, veto_dicts, "vetoes"),
+                "not_applicable": self._lists(
+                    rows,
+                    chunk,
+                    layout.may_be_na,
+                    NA,
+                    {n: n for n, _ in layout.may_be_na},
+                    "not_applicable",
+                ),
+            }
+            columns = [
+                head[kind] if k < 0 else of_kind[kind].column_texts(rows, chunk, slot, k)
+                for kind, slot, k in places
+            ]
+            yield from map(template.__mod__, zip(*columns, strict=True))
+
+    def _lists(
+        self,
+        rows: PackedRows,
+        chunk: int,
+        slots: list[tuple[str, int]],
+        mark: object,
+        item: dict[str, Any],
+        kind: str,
+    ) -> list[str]:
+        """Per unit of the chunk, the text of the list of `item[name]` for each of `slots`
+        whose value is `mark` (the vetoes that hold, the items that do not apply)."""
+        start, end = rows.bounds(chunk)
+        count = end - start
+        held: dict[int, list[Any]] = {}
+        for name, slot in slots:
+            values = rows.chunk_column(chunk, slot)
+            for at in compress(range(count), map(is_, values, repeat(mark))):
+                held.setdefault(at, []).append(item[name])
+        texts = ["[]"] * count
+        for at, items in held.items():
+            texts[at] = self.list_text(items, kind)
+        return texts
 
     def _planned(self) -> Callable[[Any, str], str]:
         """A unit's text, as its kinds' plans stand."""
@@ -217,10 +288,50 @@ class _Kind:
         if not self.fixed:
             self.by_id.update({id(None): "null", id(True): "true", id(False): "false"})
         self.zero = _string(self.one(_ZERO))
+        places = owner.layout.places
+        shown = (rf"-?\d+\.\d{{{places}}}" if places else r"-?\d+") if self.fixed else _CANONICAL
+        self.as_shown = re.compile(rf"(?:{shown},)*{shown}")
+        """Matches a packed column's comma-joined texts when each is exactly the text this
+        kind shows for its decimal (`str` of a decimal at the scheme's places is its fixed
+        text; `str` without exponent, trailing zeros or a signed zero is its canonical one)."""
         self.by_value: dict[Decimal, str] = {_ZERO: self.zero} if self.fixed else {}
         """A decimal -> its JSON text, which depends only on the number (but for a score of
         zero, its sign: -0 is `-0.00`, which `_by_value` puts back)."""
         self.plan([])
+
+    def column_texts(self, rows: PackedRows, chunk: int, slot: int, k: int) -> list[str]:
+        """The texts of slot `slot` (this kind's `k`-th) for each unit of a packed chunk: one
+        text per distinct object of a repeated or coded column; a column of decimals kept as
+        text, when every text is already the form this kind shows, quoted as it stands;
+        anything else decoded and looked up as `texts` does."""
+        stored = rows.stored_column(chunk, slot)
+        if isinstance(stored, _Same):
+            start, end = rows.bounds(chunk)
+            return [self.text(stored.value, k)] * (end - start)
+        if isinstance(stored, _Coded):
+            table, codes = self.lookup(stored.table, k), stored.codes
+            return list(itemgetter(*codes)(table)) if len(codes) > 1 else [table[codes[0]]]
+        if isinstance(stored, _Texts) and stored.others is None:
+            if not self.fixed and _PLAIN_NOTATION.fullmatch(stored.text):
+                return _canonical_texts(stored.text)
+            if self.fixed and self.as_shown.fullmatch(stored.text):
+                return ('"' + stored.text.replace(",", '","') + '"').split(",")
+        return self.lookup(rows.chunk_column(chunk, slot), k)
+
+    def lookup(self, values: Sequence[Any], k: int) -> list[str]:
+        """The texts of `values` in this kind's `k`-th slot: by id, else (all decimals) by
+        value, else each worked out."""
+        found: list[Any] = list(map(self.by_id.get, map(id, values)))
+        if None not in found:
+            return found
+        if set(map(type, values)) == {Decimal}:
+            return self._by_value(values, [k] * len(values))
+        return fill_missing(found, lambda at: self.slow(values[at], k))
+
+    def text(self, value: Any, k: int) -> str:
+        """The text of `value` in this kind's `k`-th slot, remembered by id when it can be."""
+        text = self.by_id.get(id(value))
+        return text if text is not None else self.slow(value, k)
 
     def plan(self, columns: Sequence[Sequence[Any]]) -> None:
         """Decide how each slot's texts are found from `columns`, each slot's values in a
@@ -314,3 +425,31 @@ class _Kind:
 
 
 _ZERO = Decimal(0)
+
+_PLAIN_NOTATION = re.compile(r"(?:-?\d+(?:\.\d+)?,)*-?\d+(?:\.\d+)?")
+"""Comma-joined decimal texts without exponent (nor NaN, nor infinity)."""
+_TRAILING_ZEROS = re.compile(r"(\.\d*?[1-9])0+(?=,|\Z)")
+_ZERO_FRACTION = re.compile(r"\.0+(?=,|\Z)")
+_SIGNED_ZERO = re.compile(r"(?<![^,])-0(?=,|\Z)")
+
+
+def _canonical_texts(text: str) -> list[str]:
+    """The JSON texts of `canonical` of each decimal in `text` (comma-joined decimals in plain
+    notation), worked out on the text: trailing zeros after the point cut, a bare point and a
+    signed zero's sign dropped — C-level passes over the whole column — and only the few long
+    texts (more than 20 places, which `canonical` snaps) made decimals. `canonical` depends
+    only on the number, so cutting zeros first changes nothing."""
+    text = _SIGNED_ZERO.sub("0", _ZERO_FRACTION.sub("", _TRAILING_ZEROS.sub(r"\1", text)))
+    items = text.split(",")
+    for at in list(compress(range(len(items)), map(gt, map(len, items), repeat(_SHORT)))):
+        items[at] = canonical(Decimal(items[at]))
+    return ('"' + '","'.join(items) + '"').split(",")
+
+
+_SHORT = 21
+"""Texts up to this long have at most 20 places after the point: `canonical` leaves them as
+they are once their trailing zeros are cut."""
+
+_CANONICAL = r"(?:-?[1-9]\d*(?:\.\d{0,19}[1-9])?|-?0\.\d{0,19}[1-9]|0)"
+"""A decimal's `str` that `rulebook.arith.canonical` leaves as it is: plain notation, no
+trailing zeros after the point, at most 20 places, and no signed or padded zero."""
