@@ -15,6 +15,7 @@ renders and prints; above it nothing is computed with it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import (
@@ -25,6 +26,8 @@ from decimal import (
     InvalidOperation,
     Overflow,
 )
+from itertools import compress, repeat
+from operator import gt
 
 PRECISION = 50
 SNAP_PLACES = 20
@@ -124,6 +127,32 @@ def canonical(x: Decimal) -> str:
         if len(text) - point - 1 <= SNAP_PLACES:
             return text.rstrip("0").rstrip(".")
     return format(snap(x).normalize(_WIDE), "f")
+
+
+def canonical_joined(text: str) -> list[str] | None:
+    """`canonical` of each decimal in `text` — decimals' `str`s joined by commas — worked out
+    on the text in C-level passes over all of them: trailing zeros after the point cut, then a
+    bare point, then a zero's sign; only the few texts of more than 20 places (which
+    `canonical` snaps) are made decimals. `canonical` depends only on the number, so cutting
+    zeros first changes nothing. None if a text is not in plain notation (an exponent, NaN,
+    infinity): those are left to `canonical` itself."""
+    if not _PLAIN_NOTATION.fullmatch(text):
+        return None
+    text = _SIGNED_ZERO.sub("0", _ZERO_FRACTION.sub("", _TRAILING_ZEROS.sub(r"\1", text)))
+    items = text.split(",")
+    for at in list(compress(range(len(items)), map(gt, map(len, items), repeat(_SHORT)))):
+        items[at] = canonical(Decimal(items[at]))
+    return items
+
+
+_PLAIN_NOTATION = re.compile(r"(?:-?\d+(?:\.\d+)?,)*-?\d+(?:\.\d+)?")
+"""Comma-joined decimal texts without exponent (nor NaN, nor infinity)."""
+_TRAILING_ZEROS = re.compile(r"(\.\d*?[1-9])0+(?=,|\Z)")
+_ZERO_FRACTION = re.compile(r"\.0+(?=,|\Z)")
+_SIGNED_ZERO = re.compile(r"(?<![^,])-0(?=,|\Z)")
+_SHORT = SNAP_PLACES + 1
+"""Texts up to this long have at most 20 places after the point: `canonical` leaves them as
+they are once their trailing zeros are cut."""
 
 
 def canonicaliser(limit: int | None = None) -> Callable[[object], object]:

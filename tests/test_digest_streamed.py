@@ -78,3 +78,36 @@ def test_the_streamed_digest_across_batches() -> None:
     )
     dataset = DataSet(units)
     assert _streamed_digest(dataset) == dataset.digest
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.one_of(decimals, st.sampled_from([Decimal("-0"), Decimal("-0.000")])), min_size=1)
+)
+def test_canonical_of_joined_texts_is_canonical_of_each(xs: list[Decimal]) -> None:
+    # worked out on the joined text: the same as `canonical` one by one, or None when a text
+    # has an exponent (left to `canonical`)
+    texts = arith.canonical_joined(",".join(map(str, xs)))
+    if any("E" in str(x) for x in xs):
+        assert texts is None
+    else:
+        assert texts == [canonical(x) for x in xs]
+
+
+def test_canonical_of_joined_texts_examples() -> None:
+    # worked by hand from `canonical`'s definition: zeros (signed or not, any places) are "0";
+    # trailing zeros after the point go, and a bare point with them; integers keep their
+    # zeros; 0.1 followed by 24 zeros and a 1 has more than 20 places and snaps to 0.1
+    joined = "0.00,-0.00,1.10,100,12.500,-0,0.1000000000000000000000001,-5.05,0"
+    assert arith.canonical_joined(joined) == [
+        "0",
+        "0",
+        "1.1",
+        "100",
+        "12.5",
+        "0",
+        "0.1",
+        "-5.05",
+        "0",
+    ]
+    assert arith.canonical_joined("1.5,2E+3") is None

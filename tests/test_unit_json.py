@@ -24,7 +24,7 @@ from rulebook.engine import packed
 from rulebook.engine.semantics import NA
 from rulebook.render import prettyjson
 from rulebook.render.jsonout import write_json, write_jsonl
-from rulebook.render.unitjson import UnitTexts, _canonical_texts
+from rulebook.render.unitjson import UnitTexts
 
 from helpers import scheme
 
@@ -243,25 +243,6 @@ def test_without_a_template_units_take_the_dict_path() -> None:
         planned = list(texts.texts())
         texts.template = None
         assert list(texts.texts()) == planned
-
-
-def test_a_packed_column_of_decimals_is_cut_to_canonical_texts() -> None:
-    """Worked by hand from `canonical`'s definition: zeros (signed or not, any places) are
-    "0", trailing zeros after the point go and a bare point with them, integers keep their
-    zeros, and a text of more than 20 places is snapped to 20 (0.1 followed by 24 zeros and a
-    1 is 0.1)."""
-    texts = "0.00,-0.00,1.10,100,12.500,-0,0.1000000000000000000000001,-5.05,0"
-    assert _canonical_texts(texts) == [
-        '"0"',
-        '"0"',
-        '"1.1"',
-        '"100"',
-        '"12.5"',
-        '"0"',
-        '"0.1"',
-        '"-5.05"',
-        '"0"',
-    ]
 
 
 TRICKY = [

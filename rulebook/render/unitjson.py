@@ -22,10 +22,10 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal
 from itertools import compress, islice, repeat
-from operator import eq, gt, is_, itemgetter
+from operator import eq, is_, itemgetter
 from typing import Any
 
-from rulebook.arith import canonical
+from rulebook.arith import canonical, canonical_joined
 from rulebook.audit.result import Result, _Layout, fill_missing
 from rulebook.engine.packed import PackedRows, PackedUnits, _Coded, _Same, _Texts
 from rulebook.engine.semantics import NA
@@ -312,8 +312,9 @@ class _Kind:
             table, codes = self.lookup(stored.table, k), stored.codes
             return list(itemgetter(*codes)(table)) if len(codes) > 1 else [table[codes[0]]]
         if isinstance(stored, _Texts) and stored.others is None:
-            if not self.fixed and _PLAIN_NOTATION.fullmatch(stored.text):
-                return _canonical_texts(stored.text)
+            shown = None if self.fixed else canonical_joined(stored.text)
+            if shown is not None:
+                return ('"' + '","'.join(shown) + '"').split(",")
             if self.fixed and self.as_shown.fullmatch(stored.text):
                 return ('"' + stored.text.replace(",", '","') + '"').split(",")
         return self.lookup(rows.chunk_column(chunk, slot), k)
@@ -425,30 +426,6 @@ class _Kind:
 
 
 _ZERO = Decimal(0)
-
-_PLAIN_NOTATION = re.compile(r"(?:-?\d+(?:\.\d+)?,)*-?\d+(?:\.\d+)?")
-"""Comma-joined decimal texts without exponent (nor NaN, nor infinity)."""
-_TRAILING_ZEROS = re.compile(r"(\.\d*?[1-9])0+(?=,|\Z)")
-_ZERO_FRACTION = re.compile(r"\.0+(?=,|\Z)")
-_SIGNED_ZERO = re.compile(r"(?<![^,])-0(?=,|\Z)")
-
-
-def _canonical_texts(text: str) -> list[str]:
-    """The JSON texts of `canonical` of each decimal in `text` (comma-joined decimals in plain
-    notation), worked out on the text: trailing zeros after the point cut, a bare point and a
-    signed zero's sign dropped — C-level passes over the whole column — and only the few long
-    texts (more than 20 places, which `canonical` snaps) made decimals. `canonical` depends
-    only on the number, so cutting zeros first changes nothing."""
-    text = _SIGNED_ZERO.sub("0", _ZERO_FRACTION.sub("", _TRAILING_ZEROS.sub(r"\1", text)))
-    items = text.split(",")
-    for at in list(compress(range(len(items)), map(gt, map(len, items), repeat(_SHORT)))):
-        items[at] = canonical(Decimal(items[at]))
-    return ('"' + '","'.join(items) + '"').split(",")
-
-
-_SHORT = 21
-"""Texts up to this long have at most 20 places after the point: `canonical` leaves them as
-they are once their trailing zeros are cut."""
 
 _CANONICAL = r"(?:-?[1-9]\d*(?:\.\d{0,19}[1-9])?|-?0\.\d{0,19}[1-9]|0)"
 """A decimal's `str` that `rulebook.arith.canonical` leaves as it is: plain notation, no
