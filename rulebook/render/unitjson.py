@@ -11,8 +11,15 @@ a sample of units shows best, the text of a value is looked up by the object's i
 decimal's value (equal numbers in different objects), or, for slots of mostly new numbers
 (totals, rates), formatted directly in a C-level pass; a value not seen before, or not a
 decimal (n/a, a flag, a per-period mapping), is worked out as the dict path does
-(`_Layout.fixed`, `_Layout.canonical`, then encoded). Output is byte for byte what encoding
-`unit_dicts()` gives; a hypothesis test holds the two together.
+(`_Layout.fixed`, `_Layout.canonical`, then encoded).
+
+A packed result (`rulebook.engine.packed`) is read column by column instead, a chunk of units
+at a time, with no unit's slot list decoded: a slot's texts are worked out once per distinct
+object of the chunk (coded and repeated columns), decimals kept as text are written from that
+text (`_Kind.column_texts`), and the units' texts are the template filled over the columns.
+
+Output is byte for byte what encoding `unit_dicts()` gives; hypothesis tests hold the two
+together, for slot lists and for every packed form.
 """
 
 from __future__ import annotations
