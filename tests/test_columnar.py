@@ -232,6 +232,20 @@ def test_floats_are_read_from_their_shortest_repr() -> None:
     assert got.value("c", "a") == Decimal("0.00")
 
 
+def test_a_float32_column_is_read_at_its_own_precision() -> None:
+    """float32 0.1 is the 0.1 that was typed (the per-unit readers' reading), not the
+    0.10000000149011612 it widens to: both engines score it 0.10."""
+    scheme = rulebook.loads(ROUNDING.format(mode="half_up"))
+    frame = pd.DataFrame(
+        {"unit": ["a", "b"], "x": np.array([0.1, 92.5], dtype=np.float32), "k": [1, 1]}
+    )
+    got = columnar.evaluate(scheme, frame)
+    raw = scheme.program.plan.raw_slots["a"]
+    assert got.vector("a")[raw] == Decimal("0.1") and got.value("b", "a") == Decimal("92.50")
+    per_unit = rulebook.evaluate(scheme, frame)
+    assert per_unit.unit("a").vector[raw] == Decimal("0.1")
+
+
 def test_a_bad_dataframe_gets_the_readers_error() -> None:
     scheme = rulebook.loads(ROUNDING.format(mode="half_up"))
     frame = pd.DataFrame({"unit": ["a", "b"], "x": [1.0, 101.0], "k": [1, 1]})

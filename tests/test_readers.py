@@ -172,6 +172,34 @@ def test_numpy_scalars_are_exact() -> None:
     assert values["visits"] == {"Q1": Decimal(3), "Q2": Decimal(4)} and values["ok"] is True
 
 
+def test_dataframe_columns_of_every_numeric_dtype_are_exact() -> None:
+    """Worked from the values typed: a float32 0.1 is 0.1 at its own precision (not
+    0.10000000149011612), a float64 0.1 is 0.1, nullable Int64 and int32 counts are whole
+    numbers, a nullable boolean is a bool, and a nullable Float64's NA takes the default
+    (extra: 1.5)."""
+    pd = pytest.importorskip("pandas")
+    np = pytest.importorskip("numpy")
+    frame = pd.DataFrame(
+        {
+            "unit": ["A", "B"],
+            "rate": np.array([0.1, 92.5], dtype="float32"),
+            "visits[Q1]": pd.Series([3, 7], dtype="Int64"),
+            "visits[Q2]": np.array([4, 5], dtype="int32"),
+            "ok": pd.Series([True, False], dtype="boolean"),
+            "extra": pd.Series([pd.NA, 2.25], dtype="Float64"),
+        }
+    )
+    a, b = (u.values for u in rulebook.read_data(frame, _small()).units)
+    assert str(a["rate"]) == "0.1" and str(b["rate"]) == "92.5"
+    assert a["visits"] == {"Q1": Decimal(3), "Q2": Decimal(4)}
+    assert b["visits"] == {"Q1": Decimal(7), "Q2": Decimal(5)}
+    assert a["ok"] is True and b["ok"] is False
+    assert a["extra"] == Decimal("1.5") and str(b["extra"]) == "2.25"
+    frame["rate"] = frame["rate"].astype("float64")  # 0.1 as float32, widened: its own digits
+    widened = rulebook.read_data(frame, _small()).units[0].values["rate"]
+    assert str(widened) == "0.10000000149011612"
+
+
 def test_nan_in_a_dataframe_is_a_missing_cell() -> None:
     """NaN takes the default where there is one (extra: 1.5) and is an error naming unit,
     indicator, row and column where there is none."""

@@ -62,11 +62,33 @@ def read_frame(frame: Any, scheme: Scheme, *, file: str = "<DataFrame>") -> Data
             index_name = "unit"
         columns = {
             index_name: list(frame.index),
-            **{n: list(frame[c]) for n, c in zip(names, frame.columns, strict=True)},
+            **{n: _cells(frame.iloc[:, k]) for k, n in enumerate(names)},
         }
     else:
-        columns = {n: list(frame[c]) for n, c in zip(names, frame.columns, strict=True)}
+        columns = {n: _cells(frame.iloc[:, k]) for k, n in enumerate(names)}
     return read_columns(columns, scheme, file=file)
+
+
+def _cells(column: Any) -> list[Any]:
+    """A DataFrame column's cells, each read as the number it shows. A column of 64-bit
+    floats, of integers or of booleans (numpy's or pandas' nullable ones) comes out as Python
+    floats, ints and bools in one C-level pass (`tolist`; a 64-bit float's repr is the text
+    numpy prints for it). A column of 32- or 16-bit floats comes out as numpy scalars, read at
+    their own precision — 0.1 stays 0.1, where iterating the column would widen it to
+    0.10000000149011612. Any other column (text, times, objects) is taken as pandas holds it."""
+    dtype = column.dtype
+    kind = getattr(dtype, "kind", "")
+    if kind in ("i", "u", "b") or (kind == "f" and getattr(dtype, "itemsize", 0) == 8):
+        return list(column.tolist())
+    if kind == "f":
+        return list(column.array)
+    return list(column)
+
+
+def _is_series(column: Any) -> bool:
+    """Whether `column` is a pandas Series (read as a DataFrame's column is)."""
+    kind = type(column)
+    return kind.__name__ == "Series" and kind.__module__.startswith("pandas")
 
 
 def _no_repeated_columns(names: list[str]) -> None:
@@ -95,7 +117,7 @@ def _no_repeated_columns(names: list[str]) -> None:
 def read_columns(columns: Mapping[Any, Any], scheme: Scheme, *, file: str = "<columns>") -> DataSet:
     """Read and check a dict of equally long columns, one of them the unit column."""
     header = [str(k) for k in columns]
-    lists = [list(v) for v in columns.values()]
+    lists = [_cells(v) if _is_series(v) else list(v) for v in columns.values()]
     lengths = {len(v) for v in lists}
     if len(lengths) > 1:
         raise DataError(

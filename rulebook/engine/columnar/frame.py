@@ -228,8 +228,9 @@ def _convert_numbers(values: Any) -> tuple[Num, Any, dict[int, Any]]:
         p = np.where(big, 0, arr).astype(np.int64)
         odd = {int(r): Decimal(int(arr[r])) for r in np.flatnonzero(big)}
         return Num(p, 1, big if big.any() else None), np.zeros(n, bool), odd
-    if arr.dtype.kind == "f":
-        return _from_floats(arr.astype(np.float64))
+    if arr.dtype.kind == "f":  # a narrower float as the text it shows (as `data.values` reads it)
+        wide = arr.astype(np.float64) if arr.dtype.itemsize == 8 else arr.astype(str).astype(float)
+        return _from_floats(wide)
     return _from_objects(arr)
 
 
