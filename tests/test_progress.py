@@ -4,6 +4,9 @@ piped or with --quiet, and never a change to the output."""
 from __future__ import annotations
 
 import io
+import os
+import sys
+import threading
 from decimal import Decimal as D
 from pathlib import Path
 
@@ -123,3 +126,42 @@ def test_evaluate_of_no_units_reports_once() -> None:
         scheme(ONE_ITEM), DataSet(()), progress=lambda done, total: calls.append((done, total))
     )
     assert calls == [(0, 0)]
+
+
+def test_a_terminal_that_reports_no_size_still_gets_its_bars(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pseudo-terminal nobody sized (0 columns, 0 rows, and the shell's COLUMNS and LINES
+    saying so: what `script` and CI runners make), on which tqdm alone draws nothing: the bars
+    are drawn at 80 columns, and the scoring bar counts units (2,500 of them), not units ×
+    passes."""
+    pty = pytest.importorskip("pty")
+    monkeypatch.setenv("COLUMNS", "0")
+    monkeypatch.setenv("LINES", "0")
+    leader, follower = pty.openpty()
+    scheme_file, data = _files(tmp_path, 2500)
+    chunks: list[bytes] = []
+
+    def drain() -> None:  # read as the bars are drawn, so a full buffer never blocks them
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the follower is closed and everything is read
+                return
+            if not chunk:
+                return
+            chunks.append(chunk)
+
+    reader = threading.Thread(target=drain)
+    reader.start()
+    with open(follower, "w", encoding="utf-8", closefd=True) as terminal:
+        monkeypatch.setattr(sys, "stderr", terminal)  # tqdm sizes only sys.stderr's bars
+        code = main(["score", str(scheme_file), str(data), "--format", "csv"], io.StringIO())
+        monkeypatch.undo()
+    reader.join(timeout=30)
+    os.close(leader)
+    shown = b"".join(chunks)
+    text = shown.decode("utf-8", "replace")
+    assert code == EXIT_OK
+    assert "scoring" in text and "writing" in text
+    assert "2500/2500" in text

@@ -11,6 +11,7 @@ it there is simply no bar.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -42,7 +43,8 @@ def progress_bar(
     except ImportError:
         yield None
         return
-    with tqdm(total=units, file=_raw(stream), unit="unit", desc=label, leave=False) as bar:
+    raw = _raw(stream)
+    with tqdm(total=units, file=raw, unit="unit", desc=label, leave=False, **_size(raw)) as bar:
         yield bar
 
 
@@ -58,7 +60,8 @@ def scoring_bar(
         bar: Any = tick
 
         def report(done: int, total: int) -> None:
-            bar.total, bar.n = total, done
+            # `evaluate` counts units × passes; the bar shows the share done in units
+            bar.n = done * units // total if total else units
             bar.refresh()
 
         yield report
@@ -81,9 +84,11 @@ def reading_bar(path: str, stream: TextIO, *, quiet: bool = False) -> Iterator[N
     except ImportError:
         yield
         return
+    raw = _raw(stream)
     with tqdm(
         total=size,
-        file=_raw(stream),
+        file=raw,
+        **_size(raw),
         unit="B",
         unit_scale=True,
         desc=f"reading {Path(path).name}",
@@ -98,6 +103,17 @@ def _is_terminal(stream: TextIO) -> bool:
         return stream.isatty()
     except (AttributeError, ValueError):
         return False
+
+
+def _size(stream: TextIO) -> dict[str, int]:
+    """The bar's size where the terminal says it has none (a pseudo-terminal nobody sized, as
+    `script` or a CI runner makes): 80 columns and 24 rows, where tqdm would draw nothing at
+    all; else nothing (tqdm asks the terminal)."""
+    try:
+        size = os.get_terminal_size(stream.fileno())
+    except (AttributeError, ValueError, OSError):
+        return {}
+    return {} if size.columns and size.lines else {"ncols": 80, "nrows": 24}
 
 
 def _raw(stream: TextIO) -> TextIO:
