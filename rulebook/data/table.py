@@ -285,6 +285,8 @@ class _TableReader:
                     "write the unit's name in the unit column, or delete the row",
                 )
                 continue
+            if len(written) > len(self.headers) and self.beyond_header(number, name, written):
+                continue
             if name in first_row:
                 self.error(
                     number,
@@ -350,6 +352,25 @@ class _TableReader:
                 "no units: the table has a header but no rows",
                 "one row per unit, its name in the unit column",
             )
+
+
+    def beyond_header(self, row: int, name: str, cells: list[Any]) -> bool:
+        """Whether the row has a value right of the last header (reported, at its first such
+        cell): its cells would otherwise be read under the wrong headers or dropped — an
+        unquoted `1,000` in a CSV shifts every later cell one column right."""
+        extra = [i for i in range(len(self.headers), len(cells)) if not _blank(cells[i])]
+        if not extra:
+            return False
+        last = len(self.headers) - 1
+        self.error(
+            row,
+            extra[0],
+            f"unit `{name}`: a value right of the last column (`{self.headers[last]}`, column "
+            f"{last + 1}), with no header above it",
+            "add a header for the column or delete the value; in a CSV file, a comma inside a "
+            "number (1,000) splits the cell in two: write 1000",
+        )
+        return True
 
 
 class _TableLocator:

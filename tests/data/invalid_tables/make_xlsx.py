@@ -75,6 +75,10 @@ def main() -> None:
     wb["数据"]["C2"].number_format = "0.0%"
     wb.save(HERE / "31-percent-cell.xlsx")
 
+    wb = book([HEADER, *GOOD])
+    wb["数据"]["J3"] = 5  # right of the last header (H), past a blank column
+    wb.save(HERE / "32-value-beyond-last-column.xlsx")
+
 
 if __name__ == "__main__":
     main()
