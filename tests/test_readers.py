@@ -17,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import rulebook
+from rulebook.cli import main
 from rulebook.data.check import _Checker
 from rulebook.data.fast import fast_check
 from rulebook.data.template import columns
@@ -245,6 +246,25 @@ def test_gbk_csv_without_declaration_and_with_encoding(tmp_path: Path) -> None:
         .encode("big5")
     )
     assert rulebook.read_data(big5, _small(), encoding="big5").units[0].name == "東村"
+
+
+def test_an_unknown_encoding_is_a_data_error_not_a_crash(tmp_path: Path) -> None:
+    """`--encoding nosuch` names the codec it does not know (exit 3, located at the file), where
+    it was an internal error (exit 70) from `open`."""
+    path = tmp_path / "gbk.csv"
+    path.write_bytes("unit,rate\r\n东村,90.5\r\n".encode("gbk"))
+    with pytest.raises(rulebook.DataError, match="unknown encoding `nosuch`"):
+        rulebook.read_data(path, _small(), encoding="nosuch")
+    scheme_file = tmp_path / "s.yaml"
+    scheme_file.write_text(
+        "scheme: {id: s, title: s}\nindicators:\n  rate: {type: rate}\n"
+        "tree:\n  - {id: a, expr: rate}\n",
+        encoding="utf-8",
+    )
+    err = io.StringIO()
+    code = main(["score", str(scheme_file), str(path), "--encoding", "nosuch"], io.StringIO(), err)
+    assert code == 3
+    assert f"{path}:1:1: error: unknown encoding `nosuch`" in err.getvalue()
 
 
 def test_yaml_file_in_gbk_says_so(tmp_path: Path) -> None:

@@ -34,6 +34,8 @@ def read_csv(
     name = file or (
         str(source) if isinstance(source, str | Path) else str(getattr(source, "name", "<stream>"))
     )
+    if encoding is not None:
+        _known_encoding(encoding, name)
     if isinstance(source, str | Path):
         try:
             with open(source, "rb") as handle:
@@ -51,6 +53,23 @@ def read_csv(
     return _read(
         io.TextIOWrapper(io.BytesIO(data), encoding=chosen, newline=""), scheme, name, chosen
     )
+
+
+def _known_encoding(encoding: str, name: str) -> None:
+    """A DataError if Python has no codec called `encoding` (found before the file is opened:
+    `open` itself refuses it)."""
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise DataError(
+            [
+                Problem(
+                    f"unknown encoding `{encoding}`",
+                    Location(name, 1, 1),
+                    "e.g. utf-8, gb18030, gbk, big5 — or leave --encoding out to detect it",
+                )
+            ]
+        ) from None
 
 
 def detect_encoding(handle: IO[bytes], name: str) -> str:
@@ -125,7 +144,8 @@ def _read(text: IO[str], scheme: Scheme, name: str, encoding: str) -> DataSet:
                 Problem(
                     f"the file is not {encoding} text ({exc.reason})",
                     Location(name, rows.line_num + 1, 1),
-                    "give the right --encoding",
+                    "give the right --encoding (gb18030 for a file saved by Chinese Excel), or "
+                    "leave it out to detect it",
                 )
             ]
         ) from None

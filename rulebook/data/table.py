@@ -353,7 +353,6 @@ class _TableReader:
                 "one row per unit, its name in the unit column",
             )
 
-
     def beyond_header(self, row: int, name: str, cells: list[Any]) -> bool:
         """Whether the row has a value right of the last header (reported, at its first such
         cell): its cells would otherwise be read under the wrong headers or dropped — an
