@@ -124,8 +124,12 @@ def _parser() -> _Parser:
         "template", help="write the data-entry sheet (xlsx or csv) for a scheme"
     )
     tpl.add_argument("scheme", help="the scheme YAML file")
-    tpl.add_argument("--format", choices=("xlsx", "csv"), help="default: from -o's extension")
-    tpl.add_argument("-o", "--output", required=True, help="the file to write")
+    tpl.add_argument(
+        "--format", choices=("xlsx", "csv"), help="default: from -o's extension (- : csv)"
+    )
+    tpl.add_argument(
+        "-o", "--output", required=True, help="the file to write (.xlsx or .csv; - for stdout)"
+    )
     _analysis_options(explain)
     chk = commands.add_parser("check", help="check a scheme and report every problem")
     chk.add_argument("scheme", help="the scheme YAML file")
@@ -359,7 +363,7 @@ def main(
     if args.command == "bounds":
         return _bounds(args.scheme, out, err, args.params)
     if args.command == "template":
-        return _template(args.scheme, args.output, args.format, err)
+        return _template(args.scheme, args.output, args.format, out, err)
     if args.command == "schema":
         return _schema(out)
     if args.command == "test":
@@ -533,20 +537,45 @@ def _overwrites_input(output: str | None, inputs: Sequence[str], err: TextIO) ->
     return False
 
 
-def _template(path: str, output: str, fmt: str | None, err: TextIO) -> int:
-    """Write the data-entry sheet for the scheme at `path` (see rulebook.data.template)."""
-    from rulebook.data.template import write_template
+def _template(path: str, output: str, fmt: str | None, out: TextIO, err: TextIO) -> int:
+    """Write the data-entry sheet for the scheme at `path` (see rulebook.data.template) to a
+    file, or to standard output for `-o -` (CSV text; a workbook only when that is not a
+    terminal, as `score --format xlsx` does)."""
+    from rulebook.data.template import template_csv, template_xlsx, write_template
 
     if _overwrites_input(output, (path,), err):
+        return EXIT_USAGE
+    fmt = fmt or _template_format(output)
+    if fmt is None:
+        err.write(
+            f"rulebook: cannot tell the template's format from `{output}`: name the file .xlsx "
+            "or .csv, or give --format xlsx|csv\n"
+        )
+        return EXIT_USAGE
+    buffer = getattr(out, "buffer", None)
+    if output == STDIO and fmt == "xlsx" and (buffer is None or out.isatty()):
+        err.write(
+            "rulebook: an xlsx template is a binary workbook: give -o FILE.xlsx, or redirect "
+            "standard output to a file or pipe (or --format csv)\n"
+        )
         return EXIT_USAGE
     try:
         scheme = load(path)
     except SchemeError as exc:
         err.write(str(exc) + "\n")
         return EXIT_SCHEME
-    fmt = fmt or ("csv" if output.lower().endswith(".csv") else "xlsx")
     try:
-        write_template(scheme, output, fmt)
+        if output != STDIO:
+            write_template(scheme, output, fmt)
+        elif fmt == "csv":
+            out.write(template_csv(scheme))
+        else:
+            with tempfile.TemporaryDirectory() as folder:
+                book = Path(folder) / "template.xlsx"
+                template_xlsx(scheme).save(book)
+                out.flush()
+                assert buffer is not None
+                buffer.write(book.read_bytes())
     except ImportError as exc:
         err.write(f"rulebook: {exc}\n")
         return EXIT_USAGE
@@ -554,6 +583,15 @@ def _template(path: str, output: str, fmt: str | None, err: TextIO) -> int:
         err.write(f"rulebook: {exc}\n")
         return EXIT_OUTPUT
     return EXIT_OK
+
+
+def _template_format(output: str) -> str | None:
+    """The template's format from the output's name: csv for `-` and `.csv`, xlsx for
+    `.xlsx`; None for any other name (a workbook under another name would surprise)."""
+    suffix = Path(output).suffix.lower()
+    if output == STDIO or suffix == ".csv":
+        return "csv"
+    return "xlsx" if suffix in (".xlsx", "") else None
 
 
 def _check(path: str, out: TextIO, err: TextIO, params: str | None = None) -> int:

@@ -290,3 +290,23 @@ tree:
     assert validation.formula1 == "'取值'!$A$1:$A$2"
     assert [book["取值"]["A1"].value, book["取值"]["A2"].value] == ["市级,省级", "县级"]
     assert book["取值"].sheet_state == "hidden"
+
+
+def test_cli_template_to_standard_output_and_a_name_it_cannot_tell(tmp_path: Path) -> None:
+    """`-o -` writes the CSV header to standard output (no BOM there: it is not a file Excel
+    opens); an xlsx on standard output needs a binary stream that is not a terminal (a text
+    stream here: refused, exit 1); `-o t.txt` names no format, so nothing is written (exit 1)
+    instead of a workbook under a .txt name."""
+    scheme_file = "tests/data/invalid_tables/scheme.yaml"
+    code, shown, _ = _run(["template", scheme_file, "-o", "-"])
+    assert code == EXIT_OK
+    assert shown.splitlines()[0] == (
+        "单位,缺席例会次数,孕检率 (%)[Q1],孕检率 (%)[Q2],孕检率 (%)[Q3],专干配齐,"
+        "表彰级别,考评分,宣传活动次数"
+    )
+    code, shown, said = _run(["template", scheme_file, "-o", "-", "--format", "xlsx"])
+    assert code == 1 and shown == "" and "binary workbook" in said
+    target = tmp_path / "t.txt"
+    code, _, said = _run(["template", scheme_file, "-o", str(target)])
+    assert code == 1 and not target.exists()
+    assert "cannot tell the template's format" in said and "--format xlsx|csv" in said
