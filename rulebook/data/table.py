@@ -180,7 +180,9 @@ class _TableReader:
                     i,
                     f"unknown column `{text}`",
                     did_you_mean(text, self.names)
-                    or "headers are indicator ids or labels: " + ", ".join(list(self.names)[:12]),
+                    or "headers are indicator ids or labels: "
+                    + ", ".join(list(self.names)[:12])
+                    + (", …" if len(self.names) > 12 else ""),
                 )
                 continue
             ind, period = found
@@ -291,7 +293,8 @@ class _TableReader:
                 self.error(
                     number,
                     self.unit_col,
-                    f"unit `{name}` is listed twice (first in row {first_row[name]})",
+                    f"unit `{name}` is listed twice (first at "
+                    f"{self.place(first_row[name], self.unit_col)[1]})",
                     "keep one row per unit",
                 )
                 continue
