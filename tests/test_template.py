@@ -310,3 +310,17 @@ def test_cli_template_to_standard_output_and_a_name_it_cannot_tell(tmp_path: Pat
     code, _, said = _run(["template", scheme_file, "-o", str(target)])
     assert code == 1 and not target.exists()
     assert "cannot tell the template's format" in said and "--format xlsx|csv" in said
+
+
+def test_data_validation_covers_every_row_of_the_sheet(tmp_path: Path) -> None:
+    """An office with more units than any fixed number of prepared rows is still checked as it
+    types: each validated column's range runs from row 2 to Excel's last row, 1,048,576."""
+    pytest.importorskip("openpyxl")
+    from openpyxl import load_workbook
+
+    target = tmp_path / "t.xlsx"
+    assert _run(["template", "tests/data/invalid_tables/scheme.yaml", "-o", str(target)])[0] == 0
+    sheet = load_workbook(target)["数据"]
+    ranges = [str(v.sqref) for v in sheet.data_validations.dataValidation]
+    assert ranges and all(r.endswith("1048576") and r[1:].startswith("2:") for r in ranges)
+    assert any("B50000" in v.sqref for v in sheet.data_validations.dataValidation)

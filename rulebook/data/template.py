@@ -29,8 +29,12 @@ from rulebook.scheme.model import Indicator, Scheme
 
 UNIT_HEADER = "单位"
 ROWS = 1000
-"""Rows prepared with data validation below the header (Excel extends them when rows are
-inserted inside the range)."""
+"""Rows below the header formatted as text for a duration column (Excel extends the format
+when rows are inserted inside the range)."""
+
+VALIDATED_TO = 1_048_576
+"""The last row data validation covers: every row of the sheet (Excel's limit), so an office
+with more units than a template foresaw is still checked as it types."""
 
 BOOL_CHOICES = ("是", "否")
 
@@ -181,7 +185,7 @@ def template_xlsx(scheme: Scheme) -> Any:
         validation = _validation(ind, DataValidation, book, said)
         if validation is not None:
             sheet.add_data_validation(validation)
-            validation.add(f"{letter}2:{letter}{ROWS + 1}")
+            validation.add(f"{letter}2:{letter}{VALIDATED_TO}")
     sheet.freeze_panes = "B2"
     _notes_sheet(book, scheme)
     return book
