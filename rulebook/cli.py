@@ -77,16 +77,20 @@ def _parser() -> _Parser:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     score = commands.add_parser("score", help="score every unit of a data file")
     score.add_argument("scheme", help="the scheme YAML file")
-    score.add_argument("data", help="the data file (YAML, JSON, CSV or xlsx)")
+    score.add_argument(
+        "data", help="the data file (YAML, JSON, CSV or xlsx; - : YAML or JSON on standard input)"
+    )
     score.add_argument(
         "--format",
         choices=FORMATS,
         default=None,
         help="table (default); json; jsonl (one unit per line); csv (one row "
         "per unit); csv-long (one row per unit and node); html; xlsx "
-        "(needs -o and the `excel` extra)",
+        "(the `excel` extra; -o FILE, or standard output that is not a terminal)",
     )
-    score.add_argument("-o", "--output", help="write to this file instead of standard output")
+    score.add_argument(
+        "-o", "--output", help="write to this file instead of standard output (- : standard output)"
+    )
     _params_option(score)
     score.add_argument(
         "--audit",
