@@ -15,6 +15,7 @@ import argparse
 import errno
 import functools
 import gc
+import io
 import os
 import sys
 import tempfile
@@ -32,9 +33,7 @@ from rulebook.engine.evaluate import evaluate
 from rulebook.errors import (
     DataError,
     EvaluationError,
-    Location,
     ParameterError,
-    Problem,
     RulebookError,
     SchemeError,
     did_you_mean,
@@ -78,7 +77,7 @@ def _parser() -> _Parser:
     score = commands.add_parser("score", help="score every unit of a data file")
     score.add_argument("scheme", help="the scheme YAML file")
     score.add_argument(
-        "data", help="the data file (YAML, JSON, CSV or xlsx; - : YAML or JSON on standard input)"
+        "data", help="the data file (YAML, JSON, CSV or xlsx; - : standard input, any of them)"
     )
     score.add_argument(
         "--format",
@@ -894,19 +893,9 @@ def _data(name: str, scheme: Scheme, stdin: TextIO, encoding: str | None = None)
     buffer = getattr(stdin, "buffer", None)
     if buffer is None:
         return parse_data(stdin.read(), scheme, "<stdin>")
-    try:
-        text = buffer.read().decode(encoding or "utf-8-sig")
-    except (UnicodeDecodeError, LookupError) as exc:
-        raise DataError(
-            [
-                Problem(
-                    f"standard input is not {encoding or 'UTF-8'} text ({exc})",
-                    Location("<stdin>", 1, 1),
-                    "pipe in a UTF-8 YAML or JSON file",
-                )
-            ]
-        ) from None
-    return parse_data(text, scheme, "<stdin>")
+    piped = io.BytesIO(buffer.read())  # YAML, JSON, CSV or xlsx: `read_data` looks at it
+    piped.name = "<stdin>"
+    return read_data(piped, scheme, encoding=encoding)
 
 
 if __name__ == "__main__":

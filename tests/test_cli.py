@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -247,6 +248,62 @@ def test_data_piped_in_as_json_bytes() -> None:
     assert proc.returncode == EXIT_OK, proc.stderr
     expected = json.loads(VILLAGE_EXPECTED.read_text(encoding="utf-8"))
     assert json.loads(proc.stdout)["units"] == expected["units"]
+
+
+def _piped(argv: list[str], data: bytes) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "rulebook", *argv], input=data, capture_output=True, check=False
+    )
+
+
+def test_a_table_piped_in_scores_like_the_file() -> None:
+    """`cat data.csv | rulebook score scheme.yaml -`: a CSV (UTF-8, and the same saved as
+    GB18030, what Chinese Excel writes) and an xlsx workbook on standard input give the bytes
+    the file itself gives; the table's errors name `<stdin>` and its line."""
+    pytest.importorskip("openpyxl")
+    from openpyxl import Workbook
+
+    scheme = "tests/data/invalid_tables/scheme.yaml"
+    table = "tests/data/invalid_tables/03-duplicate-unit.csv"
+    good = "\n".join(Path(table).read_text(encoding="utf-8").splitlines()[:3]) + "\n"
+    argv = ["score", scheme, "-", "--format", "csv"]
+    from_file = subprocess.run(
+        [sys.executable, "-m", "rulebook", "score", scheme, table, "--format", "csv"],
+        capture_output=True,
+        check=False,
+    )
+    assert from_file.returncode == 3  # the file repeats a unit; its first two rows are good
+    rows = [line.split(",") for line in good.splitlines()]
+    book = Workbook()
+    book.active.title = "数据"
+    for k, row in enumerate(rows):
+        book.active.append(row if k == 0 else [row[0], *(_typed(c) for c in row[1:])])
+    workbook = io.BytesIO()
+    book.save(workbook)
+    outputs = [
+        _piped(argv, good.encode("utf-8")),
+        _piped(argv, good.encode("gb18030")),
+        _piped(argv, workbook.getvalue()),
+    ]
+    assert [o.returncode for o in outputs] == [EXIT_OK] * 3, [o.stderr for o in outputs]
+    # 东山村: (12 − 3 × 1) + (72.5 + 68 + 70) / 30 + 18.5 + 0 + 8 + 10 = 52.516… → 52.52;
+    # 西河村: 12 + 240 / 30 + 12 = 32 (not staffed, no commendation, no campaigns)
+    assert outputs[0].stdout.decode("utf-8").splitlines()[1:] == [
+        "东山村,52.52,52.52,52.52",
+        "西河村,32.00,32.00,32.00",
+    ]
+    assert outputs[0].stdout == outputs[1].stdout == outputs[2].stdout
+    bad = _piped(argv, Path(table).read_bytes())
+    assert bad.returncode == 3
+    assert "<stdin>:4:1: error: line 4" in bad.stderr.decode("utf-8")
+
+
+def _typed(cell: str) -> object:
+    """A CSV cell as a spreadsheet holds it: a number, else the text."""
+    try:
+        return float(cell)
+    except ValueError:
+        return cell
 
 
 def test_standard_input_is_named_in_messages() -> None:

@@ -52,7 +52,10 @@ def read(
         _refuse_device(source, name)
     if kind is None and not isinstance(source, str | os.PathLike):
         data = source.read(MAX_DATA_BYTES + 1)  # a stream of unknown format: look at it
-        kind = "xlsx" if isinstance(data, bytes) and data.startswith(b"PK\x03\x04") else None
+        if isinstance(data, bytes) and data.startswith(b"PK\x03\x04"):
+            kind = "xlsx"
+        elif isinstance(data, bytes) and _looks_like_csv(data):
+            kind = "csv"
         source = io.BytesIO(data) if isinstance(data, bytes) else io.StringIO(data)
     if kind == "csv":
         from rulebook.data.csv_reader import read_csv
@@ -171,6 +174,27 @@ def _read_bytes(source: Any, name: str) -> bytes:
             ]
         )
     return data if isinstance(data, bytes) else data.encode("utf-8")
+
+
+def _looks_like_csv(data: bytes) -> bool:
+    """Whether data of no declared format (piped in) is a table: its first line (past a BOM,
+    blank lines and `#` comments) has a comma or semicolon with no `key:` before it, and it does
+    not open a JSON or YAML document. YAML data opens with `units:`; in GBK and GB18030 text,
+    `,` and `:` are never part of a character, so the bytes can be looked at undecoded."""
+    start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    while True:
+        end = data.find(b"\n", start)
+        end = len(data) if end < 0 else end
+        line = data[start:end].strip()
+        if line and not line.startswith(b"#"):
+            break
+        if end >= len(data):
+            return False
+        start = end + 1
+    if line[:1] in (b"{", b"[") or line.startswith(b"---"):
+        return False
+    cuts = [at for at in (line.find(b","), line.find(b";")) if at >= 0]
+    return bool(cuts) and b":" not in line[: min(cuts)]
 
 
 def _decode(data: bytes, name: str, encoding: str | None) -> str:
