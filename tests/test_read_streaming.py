@@ -345,3 +345,24 @@ def test_typed_number_cells_are_exact_and_shared() -> None:
     assert units[0].values["rate"] is units[1].values["rate"]
     assert units[0].values["extra"] is units[1].values["extra"]
     assert units[2].values["visits"]["Q2"] is units[3].values["visits"]["Q2"]
+
+
+@pytest.mark.parametrize(
+    ("data", "table"),
+    [
+        (b"unit,rate\nA,1\n", True),
+        ("\ufeff单位,达标率\n东村,90\n".encode(), True),
+        ("单位,达标率\n东村,90\n".encode("gb18030"), True),
+        (b"# exported\n\nunit;rate\nA;1\n", True),  # semicolons: the CSV reader says so
+        (b"units: {a: {x: 1, y: 2}}\n", False),  # YAML flow: a key before the comma
+        (b"units:\n  a: {x: 1, y: 2}\n", False),
+        (b'{"units": {"a": {"x": 1}}}', False),
+        (b"---\nunits: {}\n", False),
+        (b"[1, 2]\n", False),
+        (b"\n\n", False),
+    ],
+)
+def test_piped_data_is_a_table_when_its_first_line_has_commas(data: bytes, table: bool) -> None:
+    from rulebook.data.read import _looks_like_csv
+
+    assert _looks_like_csv(data) is table
