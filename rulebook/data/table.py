@@ -92,6 +92,11 @@ def read_table(
     return units.finish(file, locator, reader.problems, reader.quiet)
 
 
+_CUT_SHORT = 3
+"""Columns that need a value, left out at a row's end, from which the row is reported once as
+cut short (fewer are each a missing cell, named)."""
+
+
 class _TableReader:
     def __init__(self, scheme: Scheme, file: str, place: Place) -> None:
         self.scheme, self.file, self.place = scheme, file, place
@@ -289,6 +294,8 @@ class _TableReader:
                 continue
             if len(written) > len(self.headers) and self.beyond_header(number, name, written):
                 continue
+            if len(written) < len(self.headers) and self.cut_short(number, name, written, plan):
+                continue
             if name in first_row:
                 self.error(
                     number,
@@ -355,6 +362,24 @@ class _TableReader:
                 "no units: the table has a header but no rows",
                 "one row per unit, its name in the unit column",
             )
+
+    def cut_short(self, row: int, name: str, cells: list[Any], plan: list[Any]) -> bool:
+        """Whether the row stops before `_CUT_SHORT` or more columns that need a value (no
+        default): reported once, at the first, rather than as a missing cell per column — in
+        a CSV file a lost comma or a row cut short leaves them out."""
+        needed = [col for col, ind, *_ in plan if col >= len(cells) and ind.default is None]
+        if len(needed) < _CUT_SHORT:
+            return False
+        self.quiet.update((name, ind.name) for col, ind, *_ in plan if col >= len(cells))
+        self.error(
+            row,
+            needed[0],
+            f"unit `{name}`: the row stops after column {len(cells)}: {len(needed)} columns "
+            f"that need a value, from `{self.headers[needed[0]]}` on, are left out",
+            "every row has one cell per column (in a CSV file, two commas with nothing between "
+            "for an empty one); check for a lost comma or a row cut short",
+        )
+        return True
 
     def beyond_header(self, row: int, name: str, cells: list[Any]) -> bool:
         """Whether the row has a value right of the last header (reported, at its first such
