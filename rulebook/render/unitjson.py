@@ -296,11 +296,11 @@ class _Kind:
             self.by_id.update({id(None): "null", id(True): "true", id(False): "false"})
         self.zero = _string(self.one(_ZERO))
         places = owner.layout.places
-        shown = (rf"-?\d+\.\d{{{places}}}" if places else r"-?\d+") if self.fixed else _CANONICAL
+        shown = rf"-?\d+\.\d{{{places}}}" if places else r"-?\d+"
         self.as_shown = re.compile(rf"(?:{shown},)*{shown}")
-        """Matches a packed column's comma-joined texts when each is exactly the text this
-        kind shows for its decimal (`str` of a decimal at the scheme's places is its fixed
-        text; `str` without exponent, trailing zeros or a signed zero is its canonical one)."""
+        """Matches a packed column's comma-joined texts when each is already a score's text:
+        `str` of a decimal with exactly the scheme's places is its fixed text (used by the
+        fixed kind; the plain kind cuts texts to canonical form, `arith.canonical_joined`)."""
         self.by_value: dict[Decimal, str] = {_ZERO: self.zero} if self.fixed else {}
         """A decimal -> its JSON text, which depends only on the number (but for a score of
         zero, its sign: -0 is `-0.00`, which `_by_value` puts back)."""
@@ -433,7 +433,3 @@ class _Kind:
 
 
 _ZERO = Decimal(0)
-
-_CANONICAL = r"(?:-?[1-9]\d*(?:\.\d{0,19}[1-9])?|-?0\.\d{0,19}[1-9]|0)"
-"""A decimal's `str` that `rulebook.arith.canonical` leaves as it is: plain notation, no
-trailing zeros after the point, at most 20 places, and no signed or padded zero."""
