@@ -75,8 +75,18 @@ class _ProblemsError(RulebookError):
 
     def render(self) -> str:
         errors = [p for p in self.problems if p.severity == "error"]
-        body = "\n".join(p.render() for p in self.problems)
+        body = "\n".join(p.render() for p in self.problems[:SHOWN_PROBLEMS])
+        if len(self.problems) > SHOWN_PROBLEMS:
+            body += (
+                f"\n… and {len(self.problems) - SHOWN_PROBLEMS} more problem(s), not shown "
+                f"(the first {SHOWN_PROBLEMS}, in file order, are above)"
+            )
         return f"{body}\n{len(errors)} error(s)"
+
+
+SHOWN_PROBLEMS = 200
+"""Problems an error's text shows (all are in `problems`): a file broken on every line is
+told by its first ones, not by a report as long as the file."""
 
 
 class SchemeError(_ProblemsError, ValueError):

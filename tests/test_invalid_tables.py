@@ -53,3 +53,31 @@ def test_score_exits_3_and_writes_nothing(path: Path, tmp_path: Path) -> None:
     assert not target.exists() and out.getvalue() == ""
     assert f"{path}:{EXPECTED[path.name][0]}: error:" in err.getvalue()
     assert "Traceback" not in err.getvalue()
+
+
+def test_hostile_tables_stop_early_with_a_located_reason(tmp_path: Path) -> None:
+    """Bounded work on tables built to stall: a header wider than Excel allows (16,384
+    columns) is refused at once; a line of millions of cells is refused before it is split;
+    a file wrong on every row stops after 1,000 problems and shows the first 200."""
+    scheme = rulebook.load(SCHEME)
+    wide = tmp_path / "wide.csv"
+    wide.write_text(",".join(f"c{i}" for i in range(20_000)) + "\n", encoding="utf-8")
+    with pytest.raises(rulebook.DataError) as info:
+        rulebook.read_data(wide, scheme)
+    assert "the header has 20,000 columns: a sheet has at most 16,384" in str(info.value)
+    long_line = tmp_path / "line.csv"
+    long_line.write_text("a," * 1_500_000 + "\n", encoding="utf-8")
+    with pytest.raises(rulebook.DataError) as info:
+        rulebook.read_data(long_line, scheme)
+    assert f"{long_line}:1:1: error: line 1 is 3,000,001 characters long" in str(info.value)
+    header = Path(HERE / "03-duplicate-unit.csv").read_text(encoding="utf-8").splitlines()[0]
+    stray = tmp_path / "stray.csv"
+    rows = [f"U{i},1,72.5,68,70,true,city,18.5,9" for i in range(5_000)]  # 9: no header above
+    stray.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    with pytest.raises(rulebook.DataError) as info:
+        rulebook.read_data(stray, scheme)
+    assert len(info.value.problems) == 1_001  # 1,000, then where reading stopped
+    text = str(info.value)
+    assert text.startswith(f"error: {stray}: stopped reading at line 1001 after 1000 problems")
+    assert "… and 801 more problem(s), not shown (the first 200" in text
+    assert text.count("a value right of the last column") == 199  # and the stop, first

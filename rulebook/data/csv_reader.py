@@ -109,7 +109,7 @@ def detect_encoding(handle: IO[bytes], name: str) -> str:
 
 
 def _read(text: IO[str], scheme: Scheme, name: str, encoding: str) -> DataSet:
-    rows = csv.reader(text, strict=True)
+    rows = csv.reader(_bounded_lines(text, name), strict=True)
 
     def place(row: int, col: int) -> tuple[Location, str]:
         return Location(name, row, col + 1), f"line {row}"
@@ -159,6 +159,27 @@ def _read(text: IO[str], scheme: Scheme, name: str, encoding: str) -> DataSet:
                 )
             ]
         ) from None
+
+
+MAX_LINE = 2_000_000
+"""Characters a line may have: a row of every column Excel allows, each cell a long number,
+fits; a line of millions of cells (split into millions of strings) is refused where it is."""
+
+
+def _bounded_lines(text: IO[str], name: str) -> Iterator[str]:
+    """The file's lines, each refused (located) if longer than `MAX_LINE`."""
+    for number, line in enumerate(text, start=1):
+        if len(line) > MAX_LINE:
+            raise DataError(
+                [
+                    Problem(
+                        f"line {number} is {len(line):,} characters long: at most {MAX_LINE:,}",
+                        Location(name, number, 1),
+                        "one row per unit, one cell per column: is this a CSV file?",
+                    )
+                ]
+            )
+        yield line
 
 
 def _semicolons(name: str, line: int, header: str) -> Problem:

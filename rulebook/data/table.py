@@ -92,6 +92,12 @@ def read_table(
     return units.finish(file, locator, reader.problems, reader.quiet)
 
 
+MAX_COLUMNS = 16_384
+"""Header columns read at most: Excel's limit (XFD); a wider header is refused at once."""
+
+MAX_PROBLEMS = 1_000
+"""Problems after which a table is no longer read: the report stops there."""
+
 _CUT_SHORT = 3
 """Columns that need a value, left out at a row's end, from which the row is reported once as
 cut short (fewer are each a missing cell, named)."""
@@ -113,6 +119,17 @@ class _TableReader:
 
     def error(self, row: int, col: int, message: str, hint: str | None = None) -> None:
         self.problems.append(self.at(row, col, message, hint))
+        if len(self.problems) >= MAX_PROBLEMS:  # enough to act on; reading on costs time
+            location, cell = self.place(row, col)
+            where = f"{location.file}: " if location else ""
+            self.problems.append(  # unlocated, so it is told first
+                Problem(
+                    f"{where}stopped reading at {cell} after {MAX_PROBLEMS} problems",
+                    None,
+                    "fix these and read the file again",
+                )
+            )
+            raise DataError(self.problems)
 
     def at(self, row: int, col: int, message: str, hint: str | None = None) -> Problem:
         """A problem at a cell, named the reader's way and, below the header, by its column."""
@@ -131,6 +148,14 @@ class _TableReader:
         texts = ["" if c is None or isinstance(c, CellProblem) else str(c).strip() for c in cells]
         while texts and not texts[-1]:
             texts.pop()
+        if len(texts) > MAX_COLUMNS:
+            self.error(
+                row,
+                MAX_COLUMNS,
+                f"the header has {len(texts):,} columns: a sheet has at most {MAX_COLUMNS:,}",
+                "one column for the unit, then one per indicator (and period)",
+            )
+            raise DataError(self.problems)
         self.headers = dict(enumerate(texts))
         if not texts:
             self.error(
