@@ -265,6 +265,23 @@ def test_an_unknown_encoding_is_a_data_error_not_a_crash(tmp_path: Path) -> None
     code = main(["score", str(scheme_file), str(path), "--encoding", "nosuch"], io.StringIO(), err)
     assert code == 3
     assert f"{path}:1:1: error: unknown encoding `nosuch`" in err.getvalue()
+    # codecs that are not text encodings, and UTF-16 asked of a file without its BOM: exit 3
+    said = {
+        "rot13": "`rot13` is not a text encoding",
+        "base64": "`base64` is not a text encoding",
+        "utf-16": "the file is not utf-16 text (UTF-16 stream does not start with BOM)",
+    }
+    for encoding, words in said.items():
+        err = io.StringIO()
+        argv = ["score", str(scheme_file), str(path), "--encoding", encoding]
+        assert main(argv, io.StringIO(), err) == 3, err.getvalue()
+        assert f"{path}:1:1: error: {words}" in err.getvalue()
+    json_file = tmp_path / "d.json"
+    json_file.write_text('{"units": {"东村": {"rate": 90.5}}}', encoding="utf-8")
+    err = io.StringIO()
+    argv = ["score", str(scheme_file), str(json_file), "--encoding", "utf-16"]
+    assert main(argv, io.StringIO(), err) == 3
+    assert "the file is not utf-16 text" in err.getvalue()
 
 
 def test_yaml_file_in_gbk_says_so(tmp_path: Path) -> None:

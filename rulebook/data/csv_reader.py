@@ -35,7 +35,7 @@ def read_csv(
         str(source) if isinstance(source, str | Path) else str(getattr(source, "name", "<stream>"))
     )
     if encoding is not None:
-        _known_encoding(encoding, name)
+        check_encoding(encoding, name)
     if isinstance(source, str | Path):
         try:
             with open(source, "rb") as handle:
@@ -55,21 +55,27 @@ def read_csv(
     )
 
 
-def _known_encoding(encoding: str, name: str) -> None:
-    """A DataError if Python has no codec called `encoding` (found before the file is opened:
-    `open` itself refuses it)."""
+def check_encoding(encoding: str, name: str) -> None:
+    """A DataError, located at the file, if `encoding` is not a text codec Python has (an
+    unknown name; `rot13`, `base64` and the like, which turn bytes into bytes; `undefined`):
+    found before the file is opened, since `open` itself refuses them."""
     try:
-        codecs.lookup(encoding)
-    except LookupError:
+        text_codec = getattr(codecs.lookup(encoding), "_is_text_encoding", True)
+        b"".decode(encoding)
+    except (LookupError, UnicodeError):
+        text_codec = None
+    if not text_codec:
         raise DataError(
             [
                 Problem(
-                    f"unknown encoding `{encoding}`",
+                    f"unknown encoding `{encoding}`"
+                    if text_codec is None
+                    else f"`{encoding}` is not a text encoding",
                     Location(name, 1, 1),
                     "e.g. utf-8, gb18030, gbk, big5 — or leave --encoding out to detect it",
                 )
             ]
-        ) from None
+        )
 
 
 def detect_encoding(handle: IO[bytes], name: str) -> str:
@@ -138,11 +144,12 @@ def _read(text: IO[str], scheme: Scheme, name: str, encoding: str) -> DataSet:
                 )
             ]
         ) from None
-    except UnicodeDecodeError as exc:
+    except UnicodeError as exc:  # also UTF-16's "does not start with BOM"
+        reason = exc.reason if isinstance(exc, UnicodeDecodeError) else str(exc)
         raise DataError(
             [
                 Problem(
-                    f"the file is not {encoding} text ({exc.reason})",
+                    f"the file is not {encoding} text ({reason})",
                     Location(name, rows.line_num + 1, 1),
                     "give the right --encoding (gb18030 for a file saved by Chinese Excel), or "
                     "leave it out to detect it",

@@ -47,7 +47,7 @@ def read_json_units(
     text = _Text(handle, decoder)
     try:
         return _units(text, scheme, file)
-    except (_GiveUp, UnicodeDecodeError, TypeError):  # TypeError: a stream that reads text
+    except (_GiveUp, UnicodeError, TypeError):  # TypeError: a stream that reads text
         return None
 
 

@@ -38,15 +38,15 @@ def read(
 
     if format is not None and format not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {format!r}")
+    if encoding is not None:
+        from rulebook.data.csv_reader import check_encoding
+
+        check_encoding(encoding, _name(source))
     if is_dataframe(source):
         return read_frame(source, scheme)
     if isinstance(source, Mapping):
         return read_columns(source, scheme) if is_columns(source) else check_plain(source, scheme)
-    name = (
-        str(source)
-        if isinstance(source, str | os.PathLike)
-        else str(getattr(source, "name", "<stream>"))
-    )
+    name = _name(source)
     kind = format or _EXTENSIONS.get(Path(name).suffix.lower())
     if isinstance(source, str | os.PathLike):
         _refuse_device(source, name)
@@ -176,6 +176,13 @@ def _read_bytes(source: Any, name: str) -> bytes:
     return data if isinstance(data, bytes) else data.encode("utf-8")
 
 
+def _name(source: Any) -> str:
+    """What messages call the data: its path, or the stream's name."""
+    if isinstance(source, str | os.PathLike):
+        return str(source)
+    return str(getattr(source, "name", "<stream>"))
+
+
 def _looks_like_csv(data: bytes) -> bool:
     """Whether data of no declared format (piped in) is a table: its first line (past a BOM,
     blank lines and `#` comments) has a comma or semicolon with no `key:` before it, and it does
@@ -204,21 +211,34 @@ def _decode(data: bytes, name: str, encoding: str | None) -> str:
         raise DataError(
             [Problem(f"unknown encoding `{encoding}`", Location(name, 1, 1), "e.g. utf-8, gb18030")]
         ) from None
-    except UnicodeDecodeError as exc:
+    except UnicodeError as exc:
+        if not isinstance(exc, UnicodeDecodeError):  # UTF-16's "does not start with BOM"
+            raise DataError(
+                [
+                    Problem(
+                        f"the file is not {encoding} text ({exc})",
+                        Location(name, 1, 1),
+                        "give the right --encoding, or leave it out to detect it",
+                    )
+                ]
+            ) from None
         line = data[: exc.start].count(b"\n") + 1
         hint = "save the file as UTF-8 text"
-        try:
-            data.decode("gb18030")
-            hint = (
-                "it looks like GBK/GB18030 (what Chinese Windows writes): save it as "
-                "UTF-8, or pass --encoding gb18030"
-            )
-        except UnicodeDecodeError:
-            pass
+        if encoding is not None:
+            hint = "give the right --encoding, or leave it out to read UTF-8"
+        else:
+            try:
+                data.decode("gb18030")
+                hint = (
+                    "it looks like GBK/GB18030 (what Chinese Windows writes): save it as "
+                    "UTF-8, or pass --encoding gb18030"
+                )
+            except UnicodeDecodeError:
+                pass
         raise DataError(
             [
                 Problem(
-                    f"the file is not UTF-8 text (byte {exc.start} on line {line})",
+                    f"the file is not {encoding or 'UTF-8'} text (byte {exc.start} on line {line})",
                     Location(name, line, 1),
                     hint,
                 )
