@@ -21,7 +21,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 from rulebook import __version__
 from rulebook.api import check, load
@@ -33,7 +33,9 @@ from rulebook.engine.evaluate import evaluate
 from rulebook.errors import (
     DataError,
     EvaluationError,
+    Location,
     ParameterError,
+    Problem,
     RulebookError,
     SchemeError,
     did_you_mean,
@@ -246,7 +248,9 @@ def _run_guarded(
     stdin: TextIO | None,
 ) -> int:
     """`_guarded`'s handling of each error."""
-    out, err = stdout or sys.stdout, _Diagnostics(stderr or sys.stderr)
+    closed = cast("TextIO", _Closed())
+    out: TextIO = stdout or sys.stdout or closed
+    err = _Diagnostics(stderr or sys.stderr or closed)
     try:
         code: int = run(argv, out, err, stdin or sys.stdin)
         _flush(out)
@@ -294,7 +298,20 @@ class _Diagnostics:
         return getattr(self.stream, name)
 
 
-_WRITE_ERRORS = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+class _Closed:
+    """A standard stream the shell closed (`>&-`): writing to it is an output error."""
+
+    def write(self, text: str) -> int:  # noqa: ARG002 - a stream's signature
+        raise OSError(errno.EBADF, "standard output is closed")
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+
+_WRITE_ERRORS = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EBADF)
 """Errors only a write gives: every file rulebook writes reports its own (OutputError), so one
 of these reaching the guard comes from writing standard output."""
 
@@ -315,7 +332,7 @@ def _silence(out: TextIO) -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, out.fileno())
         os.close(devnull)
-    except (OSError, ValueError):  # not a real file (e.g. StringIO in tests)
+    except (OSError, ValueError, AttributeError):  # not a real file (StringIO, `_Closed`)
         pass
 
 
@@ -890,12 +907,24 @@ def _data(name: str, scheme: Scheme, stdin: TextIO, encoding: str | None = None)
     """The data file `name` checked against the scheme; `-` is standard input (`<stdin>`)."""
     if name != STDIO:
         return read_data(name, scheme, encoding=encoding)
+    if stdin is None:  # the shell closed it (`<&-`)
+        raise DataError(
+            [Problem("standard input is closed: no data", Location("<stdin>", 1, 1), _PIPE_IN)]
+        )
     buffer = getattr(stdin, "buffer", None)
     if buffer is None:
         return parse_data(stdin.read(), scheme, "<stdin>")
-    piped = io.BytesIO(buffer.read())  # YAML, JSON, CSV or xlsx: `read_data` looks at it
+    data = buffer.read()
+    if not data.strip():
+        raise DataError(
+            [Problem("standard input is empty: no data", Location("<stdin>", 1, 1), _PIPE_IN)]
+        )
+    piped = io.BytesIO(data)  # YAML, JSON, CSV or xlsx: `read_data` looks at it
     piped.name = "<stdin>"
     return read_data(piped, scheme, encoding=encoding)
+
+
+_PIPE_IN = "pipe the data in (`cat data.csv | rulebook score scheme.yaml -`), or name its file"
 
 
 if __name__ == "__main__":

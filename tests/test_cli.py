@@ -511,3 +511,28 @@ def test_every_format_writes_atomically(tmp_path, fmt: str) -> None:  # type: ig
     assert run(*args, str(tmp_path / "r.out"))[0] == EXIT_OK
     assert [p.name for p in tmp_path.iterdir()] == ["r.out"]
     assert (tmp_path / "r.out").stat().st_size > 0
+
+
+def test_closed_and_empty_standard_streams_are_said_plainly(tmp_path: Path) -> None:
+    """As real processes: standard input closed by the shell (`<&-`) or empty is a data error
+    naming `<stdin>` (exit 3); standard output closed (`>&-`) is an output error (exit 6) for
+    a score and for a template written to it — never an internal error (exit 70)."""
+    scheme = "tests/data/invalid_tables/scheme.yaml"
+    good = tmp_path / "good.csv"
+    lines = Path("tests/data/invalid_tables/03-duplicate-unit.csv").read_text(encoding="utf-8")
+    good.write_text("\n".join(lines.splitlines()[:3]) + "\n", encoding="utf-8")
+    rulebook_cmd = f"{sys.executable} -m rulebook"
+    closed_in = subprocess.run(
+        ["sh", "-c", f"{rulebook_cmd} score -q {scheme} - <&-"], capture_output=True, check=False
+    )
+    assert closed_in.returncode == 3
+    assert "<stdin>:1:1: error: standard input is closed" in closed_in.stderr.decode()
+    empty = _piped(["score", "-q", scheme, "-"], b"  \n")
+    assert empty.returncode == 3 and "standard input is empty" in empty.stderr.decode()
+    for command in (f"score -q {scheme} {good}", f"template {scheme} -o -"):
+        closed_out = subprocess.run(
+            ["sh", "-c", f"{rulebook_cmd} {command} >&-"], capture_output=True, check=False
+        )
+        assert closed_out.returncode == 6, closed_out.stderr
+        said = closed_out.stderr.decode()
+        assert "cannot write <stdout>: standard output is closed" in said
