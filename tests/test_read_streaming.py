@@ -348,21 +348,29 @@ def test_typed_number_cells_are_exact_and_shared() -> None:
 
 
 @pytest.mark.parametrize(
-    ("data", "table"),
+    ("data", "encoding", "table"),
     [
-        (b"unit,rate\nA,1\n", True),
-        ("\ufeff单位,达标率\n东村,90\n".encode(), True),
-        ("单位,达标率\n东村,90\n".encode("gb18030"), True),
-        (b"# exported\n\nunit;rate\nA;1\n", True),  # semicolons: the CSV reader says so
-        (b"units: {a: {x: 1, y: 2}}\n", False),  # YAML flow: a key before the comma
-        (b"units:\n  a: {x: 1, y: 2}\n", False),
-        (b'{"units": {"a": {"x": 1}}}', False),
-        (b"---\nunits: {}\n", False),
-        (b"[1, 2]\n", False),
-        (b"\n\n", False),
+        (b"unit,rate\nA,1\n", None, True),
+        ("\ufeff单位,达标率\n东村,90\n".encode(), None, True),
+        ("单位,达标率\n东村,90\n".encode("gb18030"), None, True),
+        (b"\n\nunit;rate\nA;1\n", None, True),  # semicolons: the CSV reader says so
+        (b"unit:name,rate\nA,1\n", None, True),  # a colon, but no `key: `
+        (b'"unit: name",rate\nA,1\n', None, True),  # a quoted header cell
+        ("unit,rate\nA,1\n".encode("utf-16-le"), "utf-16-le", True),
+        (b"# exported, by hand\nunit,rate\n", None, False),  # a comment opens YAML
+        ("# a comment, with a comma\nunits: {}\n".encode("utf-16"), None, False),
+        (b"units: {a: {x: 1, y: 2}}\n", None, False),  # YAML flow: a key before the comma
+        (b'"units": {"a": {"x": 1}}\n', None, False),
+        (b"units:\n  a: {x: 1, y: 2}\n", None, False),
+        (b'{"units": {"a": {"x": 1}}}', None, False),
+        (b"---\nunits: {}\n", None, False),
+        (b"[1, 2]\n", None, False),
+        (b"\n\n", None, False),
     ],
 )
-def test_piped_data_is_a_table_when_its_first_line_has_commas(data: bytes, table: bool) -> None:
+def test_piped_data_is_a_table_when_its_first_line_has_commas(
+    data: bytes, encoding: str | None, table: bool
+) -> None:
     from rulebook.data.read import _looks_like_csv
 
-    assert _looks_like_csv(data) is table
+    assert _looks_like_csv(data, encoding) is table

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import codecs
 import io
 import os
+import re
 import stat
 from collections.abc import Mapping
 from pathlib import Path
@@ -54,7 +56,7 @@ def read(
         data = source.read(MAX_DATA_BYTES + 1)  # a stream of unknown format: look at it
         if isinstance(data, bytes) and data.startswith(b"PK\x03\x04"):
             kind = "xlsx"
-        elif isinstance(data, bytes) and _looks_like_csv(data):
+        elif isinstance(data, bytes) and _looks_like_csv(data, encoding):
             kind = "csv"
         source = io.BytesIO(data) if isinstance(data, bytes) else io.StringIO(data)
     if kind == "csv":
@@ -183,25 +185,30 @@ def _name(source: Any) -> str:
     return str(getattr(source, "name", "<stream>"))
 
 
-def _looks_like_csv(data: bytes) -> bool:
-    """Whether data of no declared format (piped in) is a table: its first line (past a BOM,
-    blank lines and `#` comments) has a comma or semicolon with no `key:` before it, and it does
-    not open a JSON or YAML document. YAML data opens with `units:`; in GBK and GB18030 text,
-    `,` and `:` are never part of a character, so the bytes can be looked at undecoded."""
-    start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
-    while True:
-        end = data.find(b"\n", start)
-        end = len(data) if end < 0 else end
-        line = data[start:end].strip()
-        if line and not line.startswith(b"#"):
-            break
-        if end >= len(data):
-            return False
-        start = end + 1
-    if line[:1] in (b"{", b"[") or line.startswith(b"---"):
+def _looks_like_csv(data: bytes, encoding: str | None = None) -> bool:
+    """Whether data of no declared format (piped in) is a table: its first line (past blank
+    lines) has a comma or semicolon, and it does not open a JSON or YAML document — a `{`, a
+    `[`, `---`, a `#` comment, or a `key:` (a colon then a space or the line's end) before the
+    first comma. The start is read in `encoding`, else by its byte-order mark (UTF-16, UTF-32),
+    else as UTF-8 with anything undecodable replaced: `,` and `:` are never part of a GBK or
+    GB18030 character, so those tables are told apart undecoded."""
+    head = data[:65536]
+    boms = [(codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32")]
+    boms += [(codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")]
+    chosen = encoding or next((e for bom, e in boms if head.startswith(bom)), "utf-8-sig")
+    try:
+        text = head.decode(chosen, errors="replace")
+    except (LookupError, UnicodeError):
         return False
-    cuts = [at for at in (line.find(b","), line.find(b";")) if at >= 0]
-    return bool(cuts) and b":" not in line[: min(cuts)]
+    line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
+    if not line or line[0] in "{[#" or line.startswith("---") or _YAML_KEY.match(line):
+        return False
+    return "," in line or ";" in line
+
+
+_YAML_KEY = re.compile(r"""(?:"[^"]*"|'[^']*'|[^,;"']*?)\s*:(?:\s|$)""")
+"""A YAML mapping's first key (`units:`, `"units": {`) at the start of a line, before any
+comma."""
 
 
 def _decode(data: bytes, name: str, encoding: str | None) -> str:
