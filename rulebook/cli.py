@@ -608,10 +608,10 @@ def _template(path: str, output: str, fmt: str | None, out: TextIO, err: TextIO)
 def _template_format(output: str) -> str | None:
     """The template's format from the output's name: csv for `-` and `.csv`, xlsx for
     `.xlsx`; None for any other name (a workbook under another name would surprise)."""
-    suffix = Path(output).suffix.lower()
-    if output == STDIO or suffix == ".csv":
+    name = output.lower()
+    if output == STDIO or name.endswith(".csv"):
         return "csv"
-    return "xlsx" if suffix in (".xlsx", "") else None
+    return "xlsx" if name.endswith(".xlsx") or not Path(output).suffix else None
 
 
 def _check(path: str, out: TextIO, err: TextIO, params: str | None = None) -> int:

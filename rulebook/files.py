@@ -131,6 +131,10 @@ def replacing(target: str | Path) -> Iterator[Path]:
     written directly: renaming over it would be wrong."""
     path = Path(target)
     shown = str(target)
+    if not shown:
+        raise OutputError(shown, "no file name; give one")
+    if shown.endswith(("/", os.sep)):  # `Path` drops the slash: it would write a file there
+        raise OutputError(shown, "it names a folder; give a file name")
     try:
         existing = path.stat()
     except FileNotFoundError:

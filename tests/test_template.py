@@ -324,3 +324,18 @@ def test_data_validation_covers_every_row_of_the_sheet(tmp_path: Path) -> None:
     ranges = [str(v.sqref) for v in sheet.data_validations.dataValidation]
     assert ranges and all(r.endswith("1048576") and r[1:].startswith("2:") for r in ranges)
     assert any("B50000" in v.sqref for v in sheet.data_validations.dataValidation)
+
+
+def test_output_names_that_are_no_file(tmp_path: Path) -> None:
+    """A name ending in `/` names a folder, even one that does not exist yet (a file was
+    written under the name without its slash); an empty name is no name; `.csv` alone is a
+    CSV file's name. Each refused with exit 6 and nothing written."""
+    scheme_file = "tests/data/invalid_tables/scheme.yaml"
+    folder = f"{tmp_path}/newdir/"
+    code, _, said = _run(["template", scheme_file, "-o", folder])
+    assert code == 6 and "it names a folder" in said and not (tmp_path / "newdir").exists()
+    code, _, said = _run(["template", scheme_file, "-o", ""])
+    assert code == 6 and "no file name" in said
+    code, _, _ = _run(["template", scheme_file, "-o", str(tmp_path / ".csv")])
+    assert code == EXIT_OK
+    assert (tmp_path / ".csv").read_text(encoding="utf-8-sig").startswith("单位,缺席例会次数,")
