@@ -81,3 +81,35 @@ def test_hostile_tables_stop_early_with_a_located_reason(tmp_path: Path) -> None
     assert text.startswith(f"error: {stray}: stopped reading at line 1001 after 1000 problems")
     assert "… and 801 more problem(s), not shown (the first 200" in text
     assert text.count("a value right of the last column") == 199  # and the stop, first
+
+
+def test_a_stray_header_far_right_is_one_problem_and_rows_stay_short(tmp_path: Path) -> None:
+    """A header cell at XFD1 (the last column) leaves 16,375 columns without a header between:
+    one problem counts them; a stray value at XFD3000 is found without every row being padded
+    to 16,384 cells (the sheet's dimension is not trusted)."""
+    openpyxl = pytest.importorskip("openpyxl")
+    header = ["单位", "缺席例会次数", "孕检率 (%)[Q1]", "孕检率 (%)[Q2]", "孕检率 (%)[Q3]"]
+    header += ["专干配齐", "表彰级别", "考评分"]
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "数据"
+    sheet.append(header)
+    for i in range(2, 3001):
+        sheet.append([f"村{i}", 1, 72.5, 68, 70, "是", "city", 18.5])
+    sheet["XFD3000"] = 5
+    stray = tmp_path / "stray.xlsx"
+    book.save(stray)
+    with pytest.raises(rulebook.DataError) as info:
+        rulebook.read_data(stray, rulebook.load(SCHEME))
+    assert "数据!XFD3000: unit `村3000`: a value right of the last column (`考评分`" in str(
+        info.value
+    )
+    sheet["XFD1"] = "extra"
+    sheet["XFD3000"] = None
+    book.save(stray)
+    with pytest.raises(rulebook.DataError) as info:
+        rulebook.read_data(stray, rulebook.load(SCHEME))
+    assert "数据!I1: this and 16,374 more columns, up to 数据!XFC1, have no header" in str(
+        info.value
+    )
+    assert str(info.value).count("have no header") == 1

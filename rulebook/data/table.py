@@ -98,6 +98,9 @@ MAX_COLUMNS = 16_384
 MAX_PROBLEMS = 1_000
 """Problems after which a table is no longer read: the report stops there."""
 
+_HEADLESS_NAMED = 5
+"""Columns without a header named one by one; more are one problem."""
+
 _CUT_SHORT = 3
 """Columns that need a value, left out at a row's end, from which the row is reported once as
 cut short (fewer are each a missing cell, named)."""
@@ -186,13 +189,7 @@ class _TableReader:
             if not text and isinstance(cells[i], CellProblem):
                 continue  # reported above
             if not text:
-                self.error(
-                    row,
-                    i,
-                    "this column has no header",
-                    "write the indicator's id or label in the header row, or delete the column",
-                )
-                continue
+                continue  # reported below, together
             found = self.lookup(text)
             whole = self.per_period_name(text)
             if found is None and whole is not None:
@@ -227,8 +224,30 @@ class _TableReader:
                 continue
             seen[(ind.name, period)] = i
             columns[i] = found
+        self.headless(row, cells, texts)
         self.missing_columns(row, set(seen), texts)
         return columns
+
+    def headless(self, row: int, cells: list[Any], texts: list[str]) -> None:
+        """Columns with no header (left of the last header): each named, or, beyond a few,
+        one problem at the first that counts them and names the last."""
+        empty = [
+            i
+            for i, text in enumerate(texts)
+            if not text and i != self.unit_col and not isinstance(cells[i], CellProblem)
+        ]
+        hint = "write the indicator's id or label in the header row, or delete the column"
+        if len(empty) <= _HEADLESS_NAMED:
+            for i in empty:
+                self.error(row, i, "this column has no header", hint)
+            return
+        last = self.place(row, empty[-1])[1]
+        self.error(
+            row,
+            empty[0],
+            f"this and {len(empty) - 1:,} more columns, up to {last}, have no header",
+            hint,
+        )
 
     def per_period_name(self, text: str) -> Indicator | None:
         """The per-period indicator a header names without a period (`rate` for `rate[Q1]`)."""

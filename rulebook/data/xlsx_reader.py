@@ -61,6 +61,8 @@ def read_xlsx(
         ) from None
     try:
         sheet = next((book[s] for s in SHEET_NAMES if s in book.sheetnames), book.worksheets[0])
+        if hasattr(sheet, "reset_dimensions"):  # each row as long as its own cells: a stray
+            sheet.reset_dimensions()  # cell at XFD would pad every row to 16,384 cells
         title = sheet.title
 
         def place(row: int, col: int) -> tuple[Location, str]:
