@@ -572,8 +572,7 @@ def _template(path: str, output: str, fmt: str | None, out: TextIO, err: TextIO)
             "or .csv, or give --format xlsx|csv\n"
         )
         return EXIT_USAGE
-    buffer = getattr(out, "buffer", None)
-    if output == STDIO and fmt == "xlsx" and (buffer is None or out.isatty()):
+    if output == STDIO and fmt == "xlsx" and _binary_stdout(out) is None:
         err.write(
             "rulebook: an xlsx template is a binary workbook: give -o FILE.xlsx, or redirect "
             "standard output to a file or pipe (or --format csv)\n"
@@ -590,12 +589,7 @@ def _template(path: str, output: str, fmt: str | None, out: TextIO, err: TextIO)
         elif fmt == "csv":
             out.write(template_csv(scheme))
         else:
-            with tempfile.TemporaryDirectory() as folder:
-                book = Path(folder) / "template.xlsx"
-                template_xlsx(scheme).save(book)
-                out.flush()
-                assert buffer is not None
-                buffer.write(book.read_bytes())
+            _workbook_to_stdout(out, lambda book: template_xlsx(scheme).save(book))
     except ImportError as exc:
         err.write(f"rulebook: {exc}\n")
         return EXIT_USAGE
@@ -703,13 +697,31 @@ def _html_with_restores(result: Result, output: str | None, out: TextIO) -> int:
     return EXIT_OK
 
 
+def _binary_stdout(out: TextIO) -> Any | None:
+    """Standard output's byte stream, where a workbook may be written (not a terminal: a
+    workbook is binary); None where it may not."""
+    buffer = getattr(out, "buffer", None)
+    return None if buffer is None or out.isatty() else buffer
+
+
+def _workbook_to_stdout(out: TextIO, save: Callable[[Path], object]) -> None:
+    """A workbook `save`d to a temporary file, then its bytes to standard output (which
+    `_binary_stdout` allowed)."""
+    buffer = _binary_stdout(out)
+    assert buffer is not None
+    with tempfile.TemporaryDirectory() as folder:
+        book = Path(folder) / "book.xlsx"
+        save(book)
+        out.flush()
+        buffer.write(book.read_bytes())
+
+
 def _xlsx(result: Result, output: str | None, out: TextIO, err: TextIO) -> int:
     """Write the workbook to a file, atomically, or to standard output if that is not a
     terminal (a workbook is binary)."""
     from rulebook.render.excel import write_xlsx
 
-    buffer = getattr(out, "buffer", None)
-    if output in (None, STDIO) and (buffer is None or out.isatty()):
+    if output in (None, STDIO) and _binary_stdout(out) is None:
         err.write(
             "rulebook: --format xlsx writes a binary workbook: give -o FILE.xlsx, or "
             "redirect standard output to a file or pipe\n"
@@ -720,12 +732,7 @@ def _xlsx(result: Result, output: str | None, out: TextIO, err: TextIO) -> int:
             with replacing(output) as temp:
                 write_xlsx(result, temp)
             return EXIT_OK
-        with tempfile.TemporaryDirectory() as folder:
-            book = Path(folder) / "book.xlsx"
-            write_xlsx(result, book)
-            out.flush()
-            assert buffer is not None
-            buffer.write(book.read_bytes())
+        _workbook_to_stdout(out, lambda book: write_xlsx(result, book))
     except ImportError as exc:
         err.write(f"rulebook: {exc}\n")
         return EXIT_USAGE
