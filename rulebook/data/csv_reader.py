@@ -34,8 +34,6 @@ def read_csv(
     name = file or (
         str(source) if isinstance(source, str | Path) else str(getattr(source, "name", "<stream>"))
     )
-    if encoding is not None:
-        check_encoding(encoding, name)
     if isinstance(source, str | Path):
         try:
             with open(source, "rb") as handle:
@@ -53,29 +51,6 @@ def read_csv(
     return _read(
         io.TextIOWrapper(io.BytesIO(data), encoding=chosen, newline=""), scheme, name, chosen
     )
-
-
-def check_encoding(encoding: str, name: str) -> None:
-    """A DataError, located at the file, if `encoding` is not a text codec Python has (an
-    unknown name; `rot13`, `base64` and the like, which turn bytes into bytes; `undefined`):
-    found before the file is opened, since `open` itself refuses them."""
-    try:
-        text_codec = getattr(codecs.lookup(encoding), "_is_text_encoding", True)
-        b"".decode(encoding)
-    except (LookupError, UnicodeError):
-        text_codec = None
-    if not text_codec:
-        raise DataError(
-            [
-                Problem(
-                    f"unknown encoding `{encoding}`"
-                    if text_codec is None
-                    else f"`{encoding}` is not a text encoding",
-                    Location(name, 1, 1),
-                    "e.g. utf-8, gb18030, gbk, big5 — or leave --encoding out to detect it",
-                )
-            ]
-        )
 
 
 def detect_encoding(handle: IO[bytes], name: str) -> str:
@@ -153,16 +128,6 @@ def _read(text: IO[str], scheme: Scheme, name: str, encoding: str) -> DataSet:
                     Location(name, rows.line_num + 1, 1),
                     "give the right --encoding (gb18030 for a file saved by Chinese Excel), or "
                     "leave it out to detect it",
-                )
-            ]
-        ) from None
-    except LookupError:
-        raise DataError(
-            [
-                Problem(
-                    f"unknown encoding `{encoding}`",
-                    Location(name, 1, 1),
-                    "e.g. utf-8, gb18030, gbk, big5",
                 )
             ]
         ) from None

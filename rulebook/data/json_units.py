@@ -40,10 +40,7 @@ def read_json_units(
 ) -> DataSet | None:
     """The checked data of a JSON file `{"units": {name: {...}, ...}}` read from `handle`
     (binary, at its start) unit by unit; None if it is anything but plainly valid data."""
-    try:
-        decoder = codecs.getincrementaldecoder(encoding or "utf-8-sig")("strict")
-    except LookupError:
-        return None
+    decoder = codecs.getincrementaldecoder(encoding or "utf-8-sig")("strict")  # `read` checked it
     text = _Text(handle, decoder)
     try:
         return _units(text, scheme, file)

@@ -41,9 +41,7 @@ def read(
     if format is not None and format not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {format!r}")
     if encoding is not None:
-        from rulebook.data.csv_reader import check_encoding
-
-        check_encoding(encoding, _name(source))
+        _check_encoding(encoding, _name(source))
     if is_dataframe(source):
         return read_frame(source, scheme)
     if isinstance(source, Mapping):
@@ -178,6 +176,28 @@ def _read_bytes(source: Any, name: str) -> bytes:
     return data if isinstance(data, bytes) else data.encode("utf-8")
 
 
+def _check_encoding(encoding: str, name: str) -> None:
+    """A DataError, located at the file, if `encoding` is not a text codec Python has (an
+    unknown name; `rot13`, `base64` and the like, which turn bytes into bytes): found before
+    any reader opens the file, since `open` itself refuses them."""
+    try:
+        text_codec = getattr(codecs.lookup(encoding), "_is_text_encoding", True)
+    except LookupError:
+        text_codec = None
+    if not text_codec:
+        raise DataError(
+            [
+                Problem(
+                    f"unknown encoding `{encoding}`"
+                    if text_codec is None
+                    else f"`{encoding}` is not a text encoding",
+                    Location(name, 1, 1),
+                    "e.g. utf-8, gb18030, gbk, big5 — or leave --encoding out to detect it",
+                )
+            ]
+        )
+
+
 def _name(source: Any) -> str:
     """What messages call the data: its path, or the stream's name."""
     if isinstance(source, str | os.PathLike):
@@ -212,12 +232,8 @@ comma."""
 
 
 def _decode(data: bytes, name: str, encoding: str | None) -> str:
-    try:
+    try:  # `encoding` is a text codec: `read` checked it
         return data.decode(encoding or "utf-8-sig")
-    except LookupError:
-        raise DataError(
-            [Problem(f"unknown encoding `{encoding}`", Location(name, 1, 1), "e.g. utf-8, gb18030")]
-        ) from None
     except UnicodeError as exc:
         if not isinstance(exc, UnicodeDecodeError):  # UTF-16's "does not start with BOM"
             raise DataError(
